@@ -1,0 +1,166 @@
+"""Plain data of the domain: experiments, channels, aliases, series refs, charts, chart sets.
+
+No Qt, no SQL: these are what the store returns, what the resolver reasons about and what
+crosses threads in the GUI.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+
+from .errors import InvalidInput
+
+STATES = ("running", "succeeded", "failed", "aborted")
+X_AXES = ("step", "wall", "relative")
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One run. Times are POSIX seconds (float); ``finished`` is None while running."""
+
+    name: str
+    state: str = "running"
+    created: float | None = None
+    finished: float | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChannelInfo:
+    """A channel's name and how many points it holds."""
+
+    name: str
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class Series:
+    """The points of one channel in logged order: step, value, wall time (float64 arrays)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    t: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    @classmethod
+    def empty(cls) -> "Series":
+        e = np.empty(0, dtype=np.float64)
+        return cls(e, e.copy(), e.copy())
+
+
+@dataclass(frozen=True)
+class Alias:
+    """A name and an ordered list of channel names; the first one present wins."""
+
+    name: str
+    channels: tuple[str, ...]
+
+
+@dataclass(frozen=True, order=True)
+class SeriesRef:
+    """What a chart plots: a channel by name, or an alias by name (``channel:acc``, ``alias:accuracy``)."""
+
+    kind: str
+    name: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("channel", "alias"):
+            raise InvalidInput(f"series ref kind must be 'channel' or 'alias', not {self.kind!r}")
+        if not self.name:
+            raise InvalidInput("series ref needs a name after the colon")
+
+    @classmethod
+    def parse(cls, text: str) -> "SeriesRef":
+        kind, sep, name = str(text).partition(":")
+        if not sep:
+            raise InvalidInput(f"series ref {text!r} must be alias:NAME or channel:NAME")
+        return cls(kind, name)
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart: a name, ordered series refs, and view options."""
+
+    name: str
+    series: tuple[SeriesRef, ...] = ()
+    x_axis: str = "step"
+    log_y: bool = False
+    smoothing: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise InvalidInput("a chart needs a name")
+        if self.x_axis not in X_AXES:
+            raise InvalidInput(f"chart {self.name!r}: x_axis must be one of {', '.join(X_AXES)}, not {self.x_axis!r}")
+        if not 0.0 <= float(self.smoothing) < 1.0:
+            raise InvalidInput(f"chart {self.name!r}: smoothing must be in [0, 1), not {self.smoothing!r}")
+
+    def to_dict(self) -> dict:
+        d: dict[str, Any] = {"name": self.name, "series": [str(s) for s in self.series]}
+        if self.x_axis != "step":
+            d["x_axis"] = self.x_axis
+        if self.log_y:
+            d["log_y"] = True
+        if self.smoothing:
+            d["smoothing"] = float(self.smoothing)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> "Chart":
+        if not isinstance(d, Mapping):
+            raise InvalidInput(f"a chart must be a dict with 'name' and 'series', not {d!r}")
+        unknown = set(d) - {"name", "series", "x_axis", "log_y", "smoothing"}
+        if unknown:
+            raise InvalidInput(f"chart {d.get('name')!r}: unknown keys {sorted(unknown)}")
+        series = d.get("series", [])
+        if isinstance(series, str):
+            raise InvalidInput(f"chart {d.get('name')!r}: 'series' must be a list of refs")
+        return cls(
+            name=str(d.get("name", "")),
+            series=tuple(s if isinstance(s, SeriesRef) else SeriesRef.parse(s) for s in series),
+            x_axis=str(d.get("x_axis", "step")),
+            log_y=bool(d.get("log_y", False)),
+            smoothing=float(d.get("smoothing", 0.0)),
+        )
+
+    def with_(self, **changes: Any) -> "Chart":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class ChartSet:
+    """A named, ordered list of charts shown for every experiment of a project."""
+
+    name: str
+    charts: tuple[Chart, ...] = ()
+
+    def to_list(self) -> list[dict]:
+        return [c.to_dict() for c in self.charts]
+
+    @classmethod
+    def from_list(cls, name: str, charts: Iterable[Mapping[str, Any] | Chart]) -> "ChartSet":
+        if not name:
+            raise InvalidInput("a chart set needs a name")
+        parsed = tuple(c if isinstance(c, Chart) else Chart.from_dict(c) for c in charts)
+        names = [c.name for c in parsed]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise InvalidInput(f"chart set {name!r}: chart names must be unique, {sorted(dup)} repeat")
+        return cls(name, parsed)
+
+
+def check_name(kind: str, name: str) -> str:
+    """Names are non-empty single-line strings without surrounding blanks."""
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInput(f"{kind} name must be a non-empty string, not {name!r}")
+    if name != name.strip() or "\n" in name or "\r" in name:
+        raise InvalidInput(f"{kind} name {name!r} must be one line without leading or trailing blanks")
+    return name

@@ -1,0 +1,119 @@
+"""Alias resolution: the one rule, and the one cache every panel asks.
+
+The rule (``first_present``) is a pure function of the alias's ordered list and an experiment's
+channel names. ``Resolver`` caches it per (project, alias, experiment) and invalidates on exactly
+two events: an alias changed (``set_alias`` / ``remove_alias``) or an experiment gained channels
+(``add_channels``). It holds plain data only; the GUI's workspace feeds it and relays its changes.
+"""
+from __future__ import annotations
+
+from typing import Callable, Collection, Iterable, Sequence
+
+
+def first_present(candidates: Sequence[str], channels: Collection[str]) -> str | None:
+    """The first name of ``candidates`` that is in ``channels``, else None."""
+    for name in candidates:
+        if name in channels:
+            return name
+    return None
+
+
+Listener = Callable[[str, "set[str] | None", "set[str] | None"], None]
+
+
+class Resolver:
+    """Cached alias resolution over aliases and experiment channel sets it is told about."""
+
+    def __init__(self) -> None:
+        self._aliases: dict[str, dict[str, tuple[str, ...]]] = {}
+        self._channels: dict[tuple[str, str], frozenset[str]] = {}
+        self._cache: dict[tuple[str, str, str], str | None] = {}
+        self._listeners: list[Listener] = []
+        self.hits = 0
+        self.misses = 0
+
+    # ---- feeding ---------------------------------------------------------------------------
+    def load_project(self, project: str, aliases: dict[str, Sequence[str]],
+                     channels: dict[str, Iterable[str]]) -> None:
+        """Replace what is known of a project (aliases, every experiment's channels)."""
+        self._aliases[project] = {k: tuple(v) for k, v in aliases.items()}
+        for key in [k for k in self._channels if k[0] == project]:
+            del self._channels[key]
+        for exp, names in channels.items():
+            self._channels[(project, exp)] = frozenset(names)
+        self._drop(lambda k: k[0] == project)
+        self._notify(project, None, None)
+
+    def set_alias(self, project: str, name: str, channels: Sequence[str]) -> None:
+        """Event 1: an alias was created, replaced or reordered."""
+        new = tuple(channels)
+        if self._aliases.setdefault(project, {}).get(name) == new:
+            return
+        self._aliases[project][name] = new
+        self._drop(lambda k: k[0] == project and k[1] == name)
+        self._notify(project, {name}, None)
+
+    def remove_alias(self, project: str, name: str) -> None:
+        """Event 1 too: an alias was deleted."""
+        if self._aliases.get(project, {}).pop(name, None) is None:
+            return
+        self._drop(lambda k: k[0] == project and k[1] == name)
+        self._notify(project, {name}, None)
+
+    def add_channels(self, project: str, experiment: str, names: Iterable[str]) -> None:
+        """Event 2: an experiment gained channels (a live run, an import)."""
+        old = self._channels.get((project, experiment), frozenset())
+        new = old | frozenset(names)
+        if new == old and (project, experiment) in self._channels:
+            return
+        self._channels[(project, experiment)] = new
+        self._drop(lambda k: k[0] == project and k[2] == experiment)
+        self._notify(project, None, {experiment})
+
+    # ---- asking ----------------------------------------------------------------------------
+    def resolve(self, project: str, alias: str, experiment: str) -> str | None:
+        key = (project, alias, experiment)
+        try:
+            value = self._cache[key]
+            self.hits += 1
+            return value
+        except KeyError:
+            pass
+        self.misses += 1
+        entries = self._aliases.get(project, {}).get(alias, ())
+        value = first_present(entries, self._channels.get((project, experiment), frozenset()))
+        self._cache[key] = value
+        return value
+
+    def alias(self, project: str, name: str) -> tuple[str, ...] | None:
+        return self._aliases.get(project, {}).get(name)
+
+    def aliases(self, project: str) -> dict[str, tuple[str, ...]]:
+        return dict(self._aliases.get(project, {}))
+
+    def channels(self, project: str, experiment: str) -> frozenset[str]:
+        return self._channels.get((project, experiment), frozenset())
+
+    def project_channels(self, project: str) -> list[str]:
+        """Every channel name seen in any experiment of the project, sorted."""
+        names: set[str] = set()
+        for (p, _), chans in self._channels.items():
+            if p == project:
+                names |= chans
+        return sorted(names)
+
+    # ---- change notification ---------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        """``listener(project, changed_aliases or None, changed_experiments or None)``; None = all."""
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Listener) -> None:
+        self._listeners.remove(listener)
+
+    def _drop(self, pred: Callable[[tuple[str, str, str]], bool]) -> None:
+        for key in [k for k in self._cache if pred(k)]:
+            del self._cache[key]
+
+    def _notify(self, project: str, aliases: set[str] | None, experiments: set[str] | None) -> None:
+        for listener in list(self._listeners):
+            listener(project, aliases, experiments)

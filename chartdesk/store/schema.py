@@ -1,0 +1,111 @@
+"""The SQLAlchemy Core schema of a ChartDesk store, its identity and its version.
+
+Points live in ``chunks``: each row holds up to ``CHUNK_POINTS`` consecutive points of one
+channel as three float64 blobs, with the chunk's x range and finite y range so that coarse views
+need no blob decoding.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
+                        Table, Text, UniqueConstraint)
+
+#: SQLite ``PRAGMA application_id``: ASCII "CHDK".
+APPLICATION_ID = 0x4348444B
+#: Bumped on every schema change; ``migrations.MIGRATIONS`` lifts older stores to it.
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+meta = Table(
+    "chartdesk_meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+projects = Table(
+    "projects", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(512), nullable=False, unique=True),
+)
+
+experiments = Table(
+    "experiments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(512), nullable=False),
+    Column("state", String(16), nullable=False, default="running"),
+    Column("created", Float),
+    Column("finished", Float),
+    Column("params", Text, nullable=False, default="{}"),   # JSON object
+    Column("tags", Text, nullable=False, default="[]"),     # JSON list
+    Column("source", Text),                                 # importer's key, for re-import
+    UniqueConstraint("project_id", "name"),
+)
+
+channels = Table(
+    "channels", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("experiment_id", ForeignKey("experiments.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(512), nullable=False),
+    Column("count", Integer, nullable=False, default=0),
+    Column("version", Integer, nullable=False, default=0),  # bumped on each append
+    UniqueConstraint("experiment_id", "name"),
+)
+
+chunks = Table(
+    "chunks", metadata,
+    Column("channel_id", ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("x", LargeBinary, nullable=False),
+    Column("y", LargeBinary, nullable=False),
+    Column("t", LargeBinary, nullable=False),
+    Column("x_min", Float), Column("x_max", Float),
+    Column("y_min", Float), Column("y_max", Float),
+)
+
+aliases = Table(
+    "aliases", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(512), nullable=False),
+    UniqueConstraint("project_id", "name"),
+)
+
+alias_entries = Table(
+    "alias_entries", metadata,
+    Column("alias_id", ForeignKey("aliases.id", ondelete="CASCADE"), primary_key=True),
+    Column("pos", Integer, primary_key=True),
+    Column("channel", String(512), nullable=False),
+)
+
+chart_sets = Table(
+    "chart_sets", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(512), nullable=False),
+    Column("pos", Integer, nullable=False),
+    UniqueConstraint("project_id", "name"),
+)
+
+# A chart belongs either to a chart set or to one experiment (an "experiment chart").
+charts = Table(
+    "charts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("chart_set_id", ForeignKey("chart_sets.id", ondelete="CASCADE")),
+    Column("experiment_id", ForeignKey("experiments.id", ondelete="CASCADE")),
+    Column("pos", Integer, nullable=False),
+    Column("name", String(512), nullable=False),
+    Column("options", Text, nullable=False, default="{}"),  # JSON: x_axis, log_y, smoothing
+)
+
+chart_series = Table(
+    "chart_series", metadata,
+    Column("chart_id", ForeignKey("charts.id", ondelete="CASCADE"), primary_key=True),
+    Column("pos", Integer, primary_key=True),
+    Column("ref", String(520), nullable=False),  # "alias:NAME" or "channel:NAME"
+)
+
+Index("ix_charts_set", charts.c.chart_set_id, charts.c.pos)
+Index("ix_charts_exp", charts.c.experiment_id, charts.c.pos)
+Index("ix_experiments_project", experiments.c.project_id)

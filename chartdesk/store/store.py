@@ -1,0 +1,553 @@
+"""The Store facade: every read and write of projects, experiments, points, aliases and charts.
+
+One SQLAlchemy engine per store. On SQLite: WAL journal, a long ``busy_timeout`` and writes in
+``BEGIN IMMEDIATE`` transactions, so a training process writing and the GUI reading never meet
+"database is locked"; every pooled connection is used by one thread at a time. The file's
+identity and schema version are checked before anything touches it.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+import numpy as np
+from sqlalchemy import create_engine, delete, event, func, insert, inspect, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+
+from ..errors import InvalidInput, NotFound, StoreError
+from ..model import (STATES, Chart, ChannelInfo, ChartSet, Experiment, Series, check_name)
+from ..resolver import first_present
+from . import points as P
+from .location import to_url
+from .migrations import migrate
+from .schema import (APPLICATION_ID, SCHEMA_VERSION, alias_entries, aliases, channels, chart_series,
+                     chart_sets, charts, chunks, experiments, meta, metadata, projects)
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 60_000
+
+
+def _sqlite_header_check(path: Path) -> str:
+    """'new', 'ours' or raise: decide from the file alone, without opening it for writing."""
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a ChartDesk store")
+    if not path.exists() or path.stat().st_size == 0:
+        return "new"
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(100)
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror}") from None
+    if not head.startswith(_SQLITE_MAGIC) or len(head) < 100:
+        raise StoreError(f"{path} is not a ChartDesk store (not an SQLite database); it was left untouched")
+    app_id = int.from_bytes(head[68:72], "big")
+    if app_id == APPLICATION_ID:
+        return "ours"
+    # An SQLite file with no tables at all may become a store; anything else is someone else's.
+    try:
+        ro = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            n = ro.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            ro.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is not a ChartDesk store ({exc}); it was left untouched") from None
+    if n:
+        raise StoreError(f"{path} is an SQLite database of another application, not a ChartDesk store; "
+                         "it was left untouched")
+    return "new"
+
+
+def _json(value: Any, what: str) -> str:
+    try:
+        return json.dumps(value, sort_keys=True, allow_nan=True, default=str)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"{what} must be JSON-serialisable: {exc}") from None
+
+
+class Store:
+    """A ChartDesk store on any SQLAlchemy URL (SQLite file by default)."""
+
+    def __init__(self, target: str | os.PathLike | None = None) -> None:
+        url, path = to_url(target)
+        self.url = url
+        self.path = path
+        self._sqlite = url.get_backend_name() == "sqlite"
+        state = "new"
+        if path is not None:
+            state = _sqlite_header_check(path)
+            if state == "new" and not path.parent.exists():
+                raise StoreError(f"cannot create store {path}: folder {path.parent} does not exist")
+        self.engine = self._make_engine(url)
+        self._ids: dict[tuple, int] = {}
+        self._ids_lock = threading.Lock()
+        try:
+            self._prepare(state)
+        except BaseException:
+            self.engine.dispose()
+            raise
+
+    # ---- engine, identity, transactions ------------------------------------------------------
+    def _make_engine(self, url) -> Engine:
+        if not self._sqlite:
+            return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
+            dbapi_conn.isolation_level = None  # we issue BEGIN [IMMEDIATE] ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA foreign_keys=ON")
+            if self.path is not None:
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+
+    @contextmanager
+    def _tx(self, write: bool = False) -> Iterator[Connection]:
+        """One transaction: ``BEGIN IMMEDIATE`` for writes on SQLite, so writers queue, not fail."""
+        try:
+            with self.engine.connect() as conn:
+                if not self._sqlite:
+                    with conn.begin():
+                        yield conn
+                    return
+                conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+                try:
+                    yield conn
+                except BaseException:
+                    try:
+                        conn.exec_driver_sql("ROLLBACK")
+                    except SQLAlchemyError:
+                        pass
+                    raise
+                conn.exec_driver_sql("COMMIT")
+        except OperationalError as exc:
+            raise StoreError(f"store {self.describe()}: {exc.orig}") from None
+
+    def describe(self) -> str:
+        return str(self.path) if self.path is not None else self.url.render_as_string(hide_password=True)
+
+    def _prepare(self, state: str) -> None:
+        with self._tx(write=True) as conn:
+            if self._sqlite:
+                version = conn.exec_driver_sql("PRAGMA user_version").scalar()
+                has_tables = bool(inspect(conn).get_table_names())
+                if state == "new" and not has_tables:
+                    self._create(conn)
+                    return
+            else:
+                names = set(inspect(conn).get_table_names())
+                if not names:
+                    self._create(conn)
+                    return
+                if meta.name not in names:
+                    raise StoreError(f"{self.describe()} holds tables of another application, not a ChartDesk store")
+                version = int(conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar() or 0)
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"{self.describe()} was written by a newer ChartDesk (schema {version}, this one "
+                                 f"reads up to {SCHEMA_VERSION}); upgrade ChartDesk to open it. It was left untouched")
+            if version < SCHEMA_VERSION:
+                try:
+                    migrate(conn, version, SCHEMA_VERSION)
+                except RuntimeError as exc:
+                    raise StoreError(f"{self.describe()}: {exc}") from None
+                self._stamp(conn)
+
+    def _create(self, conn: Connection) -> None:
+        metadata.create_all(conn)
+        self._stamp(conn)
+
+    def _stamp(self, conn: Connection) -> None:
+        if self._sqlite:
+            conn.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
+            conn.exec_driver_sql(f"PRAGMA user_version={SCHEMA_VERSION}")
+        conn.execute(delete(meta).where(meta.c.key.in_(["application", "schema_version"])))
+        conn.execute(insert(meta), [{"key": "application", "value": "chartdesk"},
+                                    {"key": "schema_version", "value": str(SCHEMA_VERSION)}])
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---- id lookups ------------------------------------------------------------------------
+    def _project_id(self, conn: Connection, project: str, create: bool = False) -> int:
+        key = ("p", project)
+        pid = self._ids.get(key)
+        if pid is not None:
+            return pid
+        pid = conn.execute(select(projects.c.id).where(projects.c.name == project)).scalar()
+        if pid is None:
+            if not create:
+                known = conn.execute(select(projects.c.name).order_by(projects.c.name)).scalars().all()
+                hint = f"; known: {', '.join(known)}" if known else "; the store has no projects yet"
+                raise NotFound(f"unknown project {project!r}{hint}")
+            check_name("project", project)
+            pid = conn.execute(insert(projects).values(name=project)).inserted_primary_key[0]
+            return pid  # not cached until committed
+        with self._ids_lock:
+            self._ids[key] = pid
+        return pid
+
+    def _experiment_id(self, conn: Connection, project: str, experiment: str) -> int:
+        key = ("e", project, experiment)
+        eid = self._ids.get(key)
+        if eid is not None:
+            return eid
+        pid = self._project_id(conn, project)
+        eid = conn.execute(select(experiments.c.id).where(experiments.c.project_id == pid,
+                                                          experiments.c.name == experiment)).scalar()
+        if eid is None:
+            raise NotFound(f"unknown experiment {experiment!r} in project {project!r}")
+        with self._ids_lock:
+            self._ids[key] = eid
+        return eid
+
+    def _forget_ids(self) -> None:
+        with self._ids_lock:
+            self._ids.clear()
+
+    # ---- projects and experiments -------------------------------------------------------------
+    def projects(self) -> list[str]:
+        with self._tx() as conn:
+            return list(conn.execute(select(projects.c.name).order_by(projects.c.name)).scalars())
+
+    def create_project(self, project: str) -> None:
+        with self._tx(write=True) as conn:
+            self._project_id(conn, project, create=True)
+
+    def experiments(self, project: str) -> list[str]:
+        with self._tx() as conn:
+            pid = self._project_id(conn, project)
+            q = select(experiments.c.name).where(experiments.c.project_id == pid).order_by(experiments.c.id)
+            return list(conn.execute(q).scalars())
+
+    @staticmethod
+    def _experiment_from_row(row) -> Experiment:
+        return Experiment(name=row.name, state=row.state, created=row.created, finished=row.finished,
+                          params=json.loads(row.params or "{}"), tags=tuple(json.loads(row.tags or "[]")))
+
+    def experiment(self, project: str, experiment: str) -> Experiment:
+        with self._tx() as conn:
+            eid = self._experiment_id(conn, project, experiment)
+            row = conn.execute(select(experiments).where(experiments.c.id == eid)).one()
+            return self._experiment_from_row(row)
+
+    def create_experiment(self, project: str, experiment: str, *, params: Mapping[str, Any] | None = None,
+                          tags: Iterable[str] = (), state: str = "running", created: float | None = None,
+                          resume: bool = True, source: str | None = None) -> Experiment:
+        """Create the experiment (and its project). With ``resume`` an existing one is reopened:
+        its state is set, params are merged and tags added."""
+        check_name("experiment", experiment)
+        if state not in STATES:
+            raise InvalidInput(f"state must be one of {', '.join(STATES)}, not {state!r}")
+        params = dict(params or {})
+        tags = [str(t) for t in tags]
+        with self._tx(write=True) as conn:
+            pid = self._project_id(conn, project, create=True)
+            row = conn.execute(select(experiments).where(experiments.c.project_id == pid,
+                                                         experiments.c.name == experiment)).first()
+            if row is None:
+                conn.execute(insert(experiments).values(
+                    project_id=pid, name=experiment, state=state, created=created or time.time(),
+                    finished=None if state == "running" else (created or time.time()),
+                    params=_json(params, "params"), tags=_json(tags, "tags"), source=source))
+            elif not resume:
+                raise InvalidInput(f"experiment {experiment!r} already exists in project {project!r}")
+            else:
+                merged = {**json.loads(row.params or "{}"), **params}
+                old_tags = json.loads(row.tags or "[]")
+                conn.execute(update(experiments).where(experiments.c.id == row.id).values(
+                    state=state, finished=None if state == "running" else row.finished,
+                    params=_json(merged, "params"), tags=_json(old_tags + [t for t in tags if t not in old_tags], "tags"),
+                    source=source if source is not None else row.source))
+            q = select(experiments).where(experiments.c.project_id == pid, experiments.c.name == experiment)
+            return self._experiment_from_row(conn.execute(q).one())
+
+    def set_state(self, project: str, experiment: str, state: str, finished: float | None = None) -> None:
+        if state not in STATES:
+            raise InvalidInput(f"state must be one of {', '.join(STATES)}, not {state!r}")
+        with self._tx(write=True) as conn:
+            eid = self._experiment_id(conn, project, experiment)
+            fin = None if state == "running" else (finished or time.time())
+            conn.execute(update(experiments).where(experiments.c.id == eid).values(state=state, finished=fin))
+
+    def catalog(self, project: str) -> list[tuple[Experiment, list[ChannelInfo]]]:
+        """Every experiment of the project with its channels, in two queries (for trees and resolvers)."""
+        with self._tx() as conn:
+            pid = self._project_id(conn, project)
+            rows = conn.execute(select(experiments).where(experiments.c.project_id == pid)
+                                .order_by(experiments.c.id)).all()
+            chans: dict[int, list[ChannelInfo]] = {r.id: [] for r in rows}
+            q = (select(channels.c.experiment_id, channels.c.name, channels.c.count)
+                 .join(experiments, experiments.c.id == channels.c.experiment_id)
+                 .where(experiments.c.project_id == pid).order_by(channels.c.name))
+            for eid, name, count in conn.execute(q):
+                chans[eid].append(ChannelInfo(name, count))
+            return [(self._experiment_from_row(r), chans[r.id]) for r in rows]
+
+    # ---- channels and points -----------------------------------------------------------------
+    def channels(self, project: str, experiment: str) -> list[str]:
+        return [c.name for c in self.channel_infos(project, experiment)]
+
+    def channel_infos(self, project: str, experiment: str) -> list[ChannelInfo]:
+        with self._tx() as conn:
+            eid = self._experiment_id(conn, project, experiment)
+            q = select(channels.c.name, channels.c.count).where(channels.c.experiment_id == eid).order_by(channels.c.name)
+            return [ChannelInfo(n, c) for n, c in conn.execute(q)]
+
+    def append(self, project: str, experiment: str, channel: str, x, y, t=None) -> int:
+        """Append points to a channel (created on first use); returns its new point count."""
+        return self.append_many(project, experiment, {channel: (x, y, t)})[channel]
+
+    def append_many(self, project: str, experiment: str,
+                    batch: Mapping[str, tuple[Any, Any, Any]]) -> dict[str, int]:
+        """Append to several channels of one experiment in one transaction."""
+        prepared = {}
+        for name, (x, y, t) in batch.items():
+            check_name("channel", name)
+            xa = P.as_points(x, f"steps of {name!r}")
+            ya = P.as_points(y, f"values of {name!r}")
+            if len(xa) != len(ya):
+                raise InvalidInput(f"channel {name!r}: {len(xa)} steps but {len(ya)} values")
+            ta = np.full(len(xa), time.time()) if t is None else P.as_points(t, f"times of {name!r}")
+            if len(ta) != len(xa):
+                raise InvalidInput(f"channel {name!r}: {len(xa)} steps but {len(ta)} wall times")
+            prepared[name] = (xa, ya, ta)
+        counts = {}
+        with self._tx(write=True) as conn:
+            eid = self._experiment_id(conn, project, experiment)
+            for name, (xa, ya, ta) in prepared.items():
+                counts[name] = self._append(conn, eid, name, xa, ya, ta)
+        return counts
+
+    def _append(self, conn: Connection, eid: int, name: str, x: np.ndarray, y: np.ndarray, t: np.ndarray) -> int:
+        row = conn.execute(select(channels.c.id, channels.c.count)
+                           .where(channels.c.experiment_id == eid, channels.c.name == name)).first()
+        if row is None:
+            cid = conn.execute(insert(channels).values(experiment_id=eid, name=name, count=0, version=0)
+                               ).inserted_primary_key[0]
+            count = 0
+        else:
+            cid, count = row
+        if len(x) == 0:
+            return count
+        total = count + len(x)
+        last = conn.execute(select(chunks.c.seq, chunks.c.n, chunks.c.x, chunks.c.y, chunks.c.t)
+                            .where(chunks.c.channel_id == cid).order_by(chunks.c.seq.desc()).limit(1)).first()
+        next_seq = 0
+        if last is not None:
+            next_seq = last.seq + 1
+            room = P.CHUNK_POINTS - last.n
+            if room > 0:  # top up the last chunk so that channels written a few points at a time stay compact
+                k = min(room, len(x))
+                nx = np.concatenate([P.decode(last[2]), x[:k]])
+                ny = np.concatenate([P.decode(last[3]), y[:k]])
+                nt = np.concatenate([P.decode(last[4]), t[:k]])
+                r = P.chunk_row(last.seq, nx, ny, nt)
+                del r["seq"]
+                conn.execute(update(chunks).where(chunks.c.channel_id == cid, chunks.c.seq == last.seq).values(**r))
+                x, y, t = x[k:], y[k:], t[k:]
+        rows = []
+        for i, (cx, cy, ct) in enumerate(P.split(x, y, t, P.CHUNK_POINTS)):
+            r = P.chunk_row(next_seq + i, cx, cy, ct)
+            r["channel_id"] = cid
+            rows.append(r)
+        if rows:
+            conn.execute(insert(chunks), rows)
+        conn.execute(update(channels).where(channels.c.id == cid).values(count=total, version=channels.c.version + 1))
+        return int(total)
+
+    def read(self, project: str, experiment: str, channel: str, start: int = 0) -> Series:
+        """Every point of a channel in logged order (from index ``start``)."""
+        with self._tx() as conn:
+            eid = self._experiment_id(conn, project, experiment)
+            cid = conn.execute(select(channels.c.id).where(channels.c.experiment_id == eid,
+                                                          channels.c.name == channel)).scalar()
+            if cid is None:
+                raise NotFound(f"unknown channel {channel!r} in experiment {experiment!r} of project {project!r}")
+            return self._read_chunks(conn, cid, start)
+
+    @staticmethod
+    def _read_chunks(conn: Connection, cid: int, start: int) -> Series:
+        rows = conn.execute(select(chunks.c.n, chunks.c.x, chunks.c.y, chunks.c.t)
+                            .where(chunks.c.channel_id == cid).order_by(chunks.c.seq)).all()
+        total = sum(r.n for r in rows)
+        start = max(0, min(int(start), total))
+        out = [np.empty(total - start) for _ in range(3)]
+        pos = 0
+        at = 0
+        for r in rows:
+            lo = max(0, start - at)
+            at += r.n
+            if lo >= r.n:
+                continue
+            k = r.n - lo
+            for arr, blob in zip(out, (r[1], r[2], r[3])):
+                arr[pos:pos + k] = P.decode(blob)[lo:]
+            pos += k
+        return Series(*out)
+
+    # ---- aliases ---------------------------------------------------------------------------
+    def set_alias(self, project: str, name: str, channel_names: Sequence[str]) -> None:
+        """Create or replace an alias; the order of ``channel_names`` is its priority."""
+        check_name("alias", name)
+        if isinstance(channel_names, str):
+            raise InvalidInput(f"alias {name!r}: channel names must be a list, not the string {channel_names!r}")
+        entries = [check_name("channel", c) for c in channel_names]
+        dup = sorted({c for c in entries if entries.count(c) > 1})
+        if dup:
+            raise InvalidInput(f"alias {name!r} lists {', '.join(dup)} more than once")
+        with self._tx(write=True) as conn:
+            pid = self._project_id(conn, project)
+            aid = conn.execute(select(aliases.c.id).where(aliases.c.project_id == pid, aliases.c.name == name)).scalar()
+            if aid is None:
+                aid = conn.execute(insert(aliases).values(project_id=pid, name=name)).inserted_primary_key[0]
+            else:
+                conn.execute(delete(alias_entries).where(alias_entries.c.alias_id == aid))
+            if entries:
+                conn.execute(insert(alias_entries), [{"alias_id": aid, "pos": i, "channel": c}
+                                                     for i, c in enumerate(entries)])
+
+    def delete_alias(self, project: str, name: str) -> None:
+        with self._tx(write=True) as conn:
+            pid = self._project_id(conn, project)
+            n = conn.execute(delete(aliases).where(aliases.c.project_id == pid, aliases.c.name == name)).rowcount
+            if not n:
+                raise NotFound(f"unknown alias {name!r} in project {project!r}")
+
+    def aliases(self, project: str) -> dict[str, list[str]]:
+        with self._tx() as conn:
+            pid = self._project_id(conn, project)
+            q = (select(aliases.c.name, alias_entries.c.channel)
+                 .outerjoin(alias_entries, alias_entries.c.alias_id == aliases.c.id)
+                 .where(aliases.c.project_id == pid).order_by(aliases.c.name, alias_entries.c.pos))
+            out: dict[str, list[str]] = {}
+            for name, ch in conn.execute(q):
+                out.setdefault(name, [])
+                if ch is not None:
+                    out[name].append(ch)
+            return out
+
+    def alias(self, project: str, name: str) -> list[str]:
+        found = self.aliases(project)
+        if name not in found:
+            raise NotFound(f"unknown alias {name!r} in project {project!r}")
+        return found[name]
+
+    def resolve(self, project: str, experiment: str, alias: str) -> str | None:
+        """The channel ``alias`` means in ``experiment``: the first of its list the experiment has."""
+        entries = self.alias(project, alias)
+        return first_present(entries, set(self.channels(project, experiment)))
+
+    def resolve_all(self, project: str, alias: str) -> dict[str, str | None]:
+        entries = self.alias(project, alias)
+        return {e.name: first_present(entries, {c.name for c in chans}) for e, chans in self.catalog(project)}
+
+    # ---- chart sets and experiment charts ------------------------------------------------------
+    def _write_charts(self, conn: Connection, items: Sequence[Chart], *, chart_set_id=None, experiment_id=None) -> None:
+        for pos, chart in enumerate(items):
+            opts = {k: v for k, v in chart.to_dict().items() if k not in ("name", "series")}
+            cid = conn.execute(insert(charts).values(chart_set_id=chart_set_id, experiment_id=experiment_id, pos=pos,
+                                                     name=chart.name, options=_json(opts, "chart options"))
+                               ).inserted_primary_key[0]
+            if chart.series:
+                conn.execute(insert(chart_series), [{"chart_id": cid, "pos": i, "ref": str(s)}
+                                                    for i, s in enumerate(chart.series)])
+
+    def _read_charts(self, conn: Connection, where) -> dict[int, list[Chart]]:
+        q = (select(charts.c.id, charts.c.chart_set_id, charts.c.experiment_id, charts.c.name, charts.c.options,
+                    chart_series.c.ref)
+             .outerjoin(chart_series, chart_series.c.chart_id == charts.c.id)
+             .where(where).order_by(charts.c.pos, chart_series.c.pos))
+        grouped: dict[int, tuple[int, str, str, list[str]]] = {}
+        for cid, set_id, exp_id, name, options, ref in conn.execute(q):
+            g = grouped.setdefault(cid, (set_id if set_id is not None else exp_id, name, options, []))
+            if ref is not None:
+                g[3].append(ref)
+        out: dict[int, list[Chart]] = {}
+        for owner, name, options, refs in grouped.values():
+            out.setdefault(owner, []).append(Chart.from_dict({"name": name, "series": refs, **json.loads(options)}))
+        return out
+
+    def chart_set_list(self, project: str) -> list[ChartSet]:
+        with self._tx() as conn:
+            pid = self._project_id(conn, project)
+            sets = conn.execute(select(chart_sets.c.id, chart_sets.c.name).where(chart_sets.c.project_id == pid)
+                                .order_by(chart_sets.c.pos)).all()
+            by_set = self._read_charts(conn, charts.c.chart_set_id.in_([s.id for s in sets]))
+            return [ChartSet(s.name, tuple(by_set.get(s.id, []))) for s in sets]
+
+    def chart_sets(self, project: str) -> dict[str, list[dict]]:
+        return {cs.name: cs.to_list() for cs in self.chart_set_list(project)}
+
+    def set_chart_set(self, project: str, name: str, chart_list: Iterable[Mapping[str, Any] | Chart]) -> None:
+        """Create or replace a chart set (a new one goes last); chart and series order are kept."""
+        check_name("chart set", name)
+        new = ChartSet.from_list(name, chart_list)
+        with self._tx(write=True) as conn:
+            pid = self._project_id(conn, project)
+            row = conn.execute(select(chart_sets.c.id, chart_sets.c.pos)
+                               .where(chart_sets.c.project_id == pid, chart_sets.c.name == name)).first()
+            if row is None:
+                pos = conn.execute(select(func.coalesce(func.max(chart_sets.c.pos) + 1, 0))
+                                   .where(chart_sets.c.project_id == pid)).scalar()
+                sid = conn.execute(insert(chart_sets).values(project_id=pid, name=name, pos=pos)).inserted_primary_key[0]
+            else:
+                sid = row.id
+                conn.execute(delete(charts).where(charts.c.chart_set_id == sid))
+            self._write_charts(conn, new.charts, chart_set_id=sid)
+
+    def replace_chart_sets(self, project: str, sets: Sequence[ChartSet]) -> None:
+        """Make the project's chart sets exactly ``sets``, in that order (the GUI's one write path)."""
+        names = [s.name for s in sets]
+        if len(set(names)) != len(names):
+            raise InvalidInput(f"chart set names must be unique: {names}")
+        for n in names:
+            check_name("chart set", n)
+        with self._tx(write=True) as conn:
+            pid = self._project_id(conn, project)
+            conn.execute(delete(chart_sets).where(chart_sets.c.project_id == pid))
+            for pos, cs in enumerate(sets):
+                sid = conn.execute(insert(chart_sets).values(project_id=pid, name=cs.name, pos=pos)).inserted_primary_key[0]
+                self._write_charts(conn, cs.charts, chart_set_id=sid)
+
+    def delete_chart_set(self, project: str, name: str) -> None:
+        with self._tx(write=True) as conn:
+            pid = self._project_id(conn, project)
+            if not conn.execute(delete(chart_sets).where(chart_sets.c.project_id == pid,
+                                                         chart_sets.c.name == name)).rowcount:
+                raise NotFound(f"unknown chart set {name!r} in project {project!r}")
+
+    def experiment_charts(self, project: str, experiment: str) -> list[Chart]:
+        with self._tx() as conn:
+            eid = self._experiment_id(conn, project, experiment)
+            return self._read_charts(conn, charts.c.experiment_id == eid).get(eid, [])
+
+    def set_experiment_charts(self, project: str, experiment: str, chart_list: Iterable[Mapping[str, Any] | Chart]) -> None:
+        new = ChartSet.from_list(experiment, chart_list)
+        with self._tx(write=True) as conn:
+            eid = self._experiment_id(conn, project, experiment)
+            conn.execute(delete(charts).where(charts.c.experiment_id == eid))
+            self._write_charts(conn, new.charts, experiment_id=eid)
+
+
+def open_store(target: str | os.PathLike | None = None) -> Store:
+    """Open (or create) a store: a path, an SQLAlchemy URL, or None for the default store."""
+    return Store(target)

@@ -1,0 +1,185 @@
+"""The logging API for training scripts: ``chartdesk.init(...)`` returns a buffered ``Run``.
+
+Points are buffered in memory and written by a background thread at least every
+``flush_interval`` seconds, on ``close()`` and at interpreter exit; each flush is one SQLite
+transaction, so a process killed at any moment leaves every flushed point intact. Imports
+neither Qt nor pyqtgraph.
+"""
+from __future__ import annotations
+
+import atexit
+import math
+import sys
+import threading
+import time
+import weakref
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+
+from .errors import InvalidInput
+from .model import check_name
+from .store import Store
+from .store import points as P
+
+_live_runs: "weakref.WeakSet[Run]" = weakref.WeakSet()
+_uncaught = False
+
+
+def _note_uncaught(exc_type, exc, tb, _previous=sys.excepthook):
+    global _uncaught
+    _uncaught = True
+    _previous(exc_type, exc, tb)
+
+
+sys.excepthook = _note_uncaught
+
+
+@atexit.register
+def _close_all_at_exit() -> None:
+    for run in list(_live_runs):
+        run.close(state="failed" if _uncaught else "succeeded")
+
+
+class _Channel:
+    __slots__ = ("x", "y", "t", "next_step")
+
+    def __init__(self, next_step: int) -> None:
+        self.x: list[float] = []
+        self.y: list[float] = []
+        self.t: list[float] = []
+        self.next_step = next_step
+
+
+class Run:
+    """One experiment being written by a training script."""
+
+    def __init__(self, project: str, experiment: str | None = None, *, db=None,
+                 params: Mapping[str, Any] | None = None, tags: Iterable[str] = (),
+                 flush_interval: float = 0.5) -> None:
+        if experiment is None:
+            experiment = time.strftime("run-%Y%m%d-%H%M%S")
+        self.project = check_name("project", project)
+        self.experiment = check_name("experiment", experiment)
+        self._store = db if isinstance(db, Store) else Store(db)
+        self._owns_store = not isinstance(db, Store)
+        self._store.create_experiment(project, experiment, params=params, tags=tags, state="running")
+        self._channels: dict[str, _Channel] = {
+            c.name: _Channel(c.count) for c in self._store.channel_infos(project, experiment)}
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._closed = False
+        self._interval = float(flush_interval)
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._flush_loop, name=f"chartdesk-flush-{experiment}", daemon=True)
+        self._thread.start()
+        _live_runs.add(self)
+
+    # ---- logging ---------------------------------------------------------------------------
+    def _channel(self, name: str) -> _Channel:
+        ch = self._channels.get(name)
+        if ch is None:
+            check_name("channel", name)
+            ch = self._channels[name] = _Channel(0)
+        return ch
+
+    def log(self, name: str, value: float, step: float | None = None) -> None:
+        """Log one value; ``step`` defaults to the channel's next index (0, 1, 2, ...)."""
+        try:
+            v = float(value)
+            s = None if step is None else float(step)
+        except (TypeError, ValueError):
+            raise InvalidInput(f"{self.experiment}/{name}: value {value!r} and step {step!r} must be numbers") from None
+        now = time.time()
+        with self._lock:
+            if self._closed:
+                raise InvalidInput(f"run {self.experiment!r} is closed; cannot log {name!r}")
+            ch = self._channels.get(name) or self._channel(name)
+            if s is None:
+                s = ch.next_step
+            ch.next_step += 1
+            ch.x.append(s)
+            ch.y.append(v)
+            ch.t.append(now)
+
+    def log_many(self, name: str, steps, values) -> None:
+        """Log arrays of steps and values (equal length) in one go."""
+        xs = P.as_points(steps, f"steps of {name!r}")
+        ys = P.as_points(values, f"values of {name!r}")
+        if len(xs) != len(ys):
+            raise InvalidInput(f"{self.experiment}/{name}: {len(xs)} steps but {len(ys)} values")
+        now = time.time()
+        with self._lock:
+            if self._closed:
+                raise InvalidInput(f"run {self.experiment!r} is closed; cannot log {name!r}")
+            ch = self._channel(name)
+            ch.x.extend(xs.tolist())
+            ch.y.extend(ys.tolist())
+            ch.t.extend([now] * len(xs))
+            ch.next_step += len(xs)
+
+    # ---- flushing --------------------------------------------------------------------------
+    def _take(self) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        with self._lock:
+            batch = {}
+            for name, ch in self._channels.items():
+                if ch.x:
+                    batch[name] = (np.array(ch.x), np.array(ch.y), np.array(ch.t))
+                    ch.x, ch.y, ch.t = [], [], []
+            return batch
+
+    def flush(self) -> None:
+        """Write every buffered point now (one transaction)."""
+        with self._write_lock:
+            batch = self._take()
+            if not batch:
+                return
+            try:
+                self._store.append_many(self.project, self.experiment, batch)
+            except Exception:
+                with self._lock:  # keep the points for the next try, in order
+                    for name, (x, y, t) in batch.items():
+                        ch = self._channels[name]
+                        ch.x[:0], ch.y[:0], ch.t[:0] = x.tolist(), y.tolist(), t.tolist()
+                raise
+
+    def _flush_loop(self) -> None:
+        while not self._wake.wait(self._interval):
+            try:
+                self.flush()
+            except Exception as exc:  # reported, retried next time; never kills training
+                print(f"chartdesk: could not write {self.experiment}: {exc}", file=sys.stderr)
+
+    # ---- closing ---------------------------------------------------------------------------
+    def close(self, state: str = "succeeded") -> None:
+        """Flush, mark the experiment finished (``succeeded`` unless told otherwise) and release."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._wake.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join()
+        _live_runs.discard(self)
+        try:
+            self.flush()
+            self._store.set_state(self.project, self.experiment, state)
+        finally:
+            if self._owns_store:
+                self._store.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> "Run":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close(state="failed" if exc_type is not None else "succeeded")
+
+
+def init(project: str, experiment: str | None = None, db=None, params: Mapping[str, Any] | None = None,
+         tags: Iterable[str] = (), flush_interval: float = 0.5) -> Run:
+    """Start (or resume) an experiment and return its ``Run``."""
+    return Run(project, experiment, db=db, params=params, tags=tags, flush_interval=flush_interval)
