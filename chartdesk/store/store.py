@@ -48,19 +48,23 @@ def _sqlite_header_check(path: Path) -> str:
         raise StoreError(f"cannot read {path}: {exc.strerror}") from None
     if not head.startswith(_SQLITE_MAGIC) or len(head) < 100:
         raise StoreError(f"{path} is not a ChartDesk store (not an SQLite database); it was left untouched")
-    app_id = int.from_bytes(head[68:72], "big")
-    if app_id == APPLICATION_ID:
-        return "ours"
-    # An SQLite file with no tables at all may become a store; anything else is someone else's.
+    # The header may lag behind the WAL file, so ask SQLite itself (read-only).
     try:
         ro = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
+            app_id = ro.execute("PRAGMA application_id").fetchone()[0]
+            version = ro.execute("PRAGMA user_version").fetchone()[0]
             n = ro.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         finally:
             ro.close()
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path} is not a ChartDesk store ({exc}); it was left untouched") from None
-    if n:
+    if app_id == APPLICATION_ID:
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{path} was written by a newer ChartDesk (schema {version}, this one reads up to "
+                             f"{SCHEMA_VERSION}); upgrade ChartDesk to open it. It was left untouched")
+        return "ours"
+    if n:  # an SQLite file with no tables at all may become a store; anything else is someone else's
         raise StoreError(f"{path} is an SQLite database of another application, not a ChartDesk store; "
                          "it was left untouched")
     return "new"

@@ -1,0 +1,233 @@
+"""The ``chartdesk`` command line (design section 4.2).
+
+Store commands run without Qt; the GUI and ``render`` import ``chartdesk.gui`` only when asked.
+Bad input ends with one line on stderr and a non-zero exit code, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+from .errors import ChartDeskError, InvalidInput
+from .model import SeriesRef, X_AXES
+
+
+def _db_parent() -> argparse.ArgumentParser:
+    # --db is accepted before the command and after it; after wins.
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--db", default=argparse.SUPPRESS, metavar="DB",
+                   help="store: SQLite path or SQLAlchemy URL (default: $CHARTDESK_DB or the user data folder)")
+    return p
+
+
+def build_parser() -> argparse.ArgumentParser:
+    db = _db_parent()
+    parser = argparse.ArgumentParser(prog="chartdesk", description="Compare machine-learning experiments: "
+                                     "ordered aliases and project-wide chart sets.", parents=[db])
+    parser.add_argument("--project", help="project to show when the window opens")
+    parser.add_argument("--experiment", help="experiment to select when the window opens")
+    parser.add_argument("--screenshot", metavar="PNG", help="open the window, draw every chart, save a PNG, exit")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("demo", parents=[db], help="fill the store with demo projects (idempotent)")
+
+    p = sub.add_parser("ls", parents=[db], help="list projects, a project's experiments or an experiment's channels")
+    p.add_argument("project", nargs="?")
+    p.add_argument("experiment", nargs="?")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("alias", parents=[db], help="aliases: ordered channel names, the first present wins")
+    asub = p.add_subparsers(dest="alias_command", metavar="ACTION", required=True)
+    a = asub.add_parser("set", parents=[db], help="create or replace an alias; the order is the priority")
+    a.add_argument("project")
+    a.add_argument("name")
+    a.add_argument("channels", nargs="+", metavar="CHANNEL")
+    a = asub.add_parser("ls", parents=[db], help="list a project's aliases")
+    a.add_argument("project")
+    a.add_argument("--json", action="store_true")
+    a = asub.add_parser("rm", parents=[db], help="delete an alias")
+    a.add_argument("project")
+    a.add_argument("name")
+
+    p = sub.add_parser("resolve", parents=[db], help="which channel an alias means in each experiment")
+    p.add_argument("project")
+    p.add_argument("alias")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("chartset", parents=[db], help="project-level chart sets")
+    csub = p.add_subparsers(dest="chartset_command", metavar="ACTION", required=True)
+    c = csub.add_parser("add", parents=[db], help="add a chart to a chart set (or replace the chart of that name)")
+    c.add_argument("project")
+    c.add_argument("set")
+    c.add_argument("chart")
+    c.add_argument("refs", nargs="+", metavar="REF", help="alias:NAME or channel:NAME")
+    c.add_argument("--log-y", action="store_true", help="logarithmic y axis")
+    c.add_argument("--x-axis", choices=X_AXES, default="step")
+    c.add_argument("--smoothing", type=float, default=0.0, help="EMA weight in [0, 1)")
+    c = csub.add_parser("ls", parents=[db], help="list chart sets")
+    c.add_argument("project")
+    c.add_argument("--json", action="store_true")
+    c = csub.add_parser("rm", parents=[db], help="delete a chart set")
+    c.add_argument("project")
+    c.add_argument("set")
+
+    p = sub.add_parser("export", parents=[db], help="write a channel as CSV (header x,y,t)")
+    p.add_argument("project")
+    p.add_argument("experiment")
+    p.add_argument("channel")
+    p.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
+    return parser
+
+
+def _open(args):
+    from .store import open_store
+
+    return open_store(getattr(args, "db", None))
+
+
+def _print_json(value) -> None:
+    print(json.dumps(value, indent=2, allow_nan=True))
+
+
+def cmd_demo(args) -> int:
+    from .demo import seed
+
+    with _open(args) as store:
+        created = seed(store)
+        where = store.describe()
+    print(f"demo: {len(created)} experiments added to {where}" if created else f"demo: already in {where}")
+    return 0
+
+
+def cmd_ls(args) -> int:
+    with _open(args) as store:
+        if args.project is None:
+            rows = store.projects()
+            if args.json:
+                _print_json(rows)
+            else:
+                print("\n".join(rows) if rows else "(no projects; try: chartdesk demo)")
+        elif args.experiment is None:
+            cat = store.catalog(args.project)
+            if args.json:
+                _print_json({e.name: {"state": e.state, "tags": list(e.tags), "params": dict(e.params),
+                                      "channels": [c.name for c in ch]} for e, ch in cat})
+            else:
+                for e, ch in cat:
+                    tags = f"  [{', '.join(e.tags)}]" if e.tags else ""
+                    print(f"{e.name}\t{e.state}\t{len(ch)} channels{tags}")
+        else:
+            infos = store.channel_infos(args.project, args.experiment)
+            if args.json:
+                _print_json({c.name: c.count for c in infos})
+            else:
+                for c in infos:
+                    print(f"{c.name}\t{c.count} points")
+    return 0
+
+
+def cmd_alias(args) -> int:
+    with _open(args) as store:
+        if args.alias_command == "set":
+            store.set_alias(args.project, args.name, args.channels)
+            print(f"{args.name} -> {', '.join(args.channels)}")
+        elif args.alias_command == "rm":
+            store.delete_alias(args.project, args.name)
+        else:
+            table = store.aliases(args.project)
+            if args.json:
+                _print_json(table)
+            else:
+                for name, entries in table.items():
+                    print(f"{name} -> {', '.join(entries) if entries else '(empty)'}")
+    return 0
+
+
+def cmd_resolve(args) -> int:
+    with _open(args) as store:
+        table = store.resolve_all(args.project, args.alias)
+    if args.json:
+        _print_json(table)
+    else:
+        width = max((len(k) for k in table), default=0)
+        for exp, ch in table.items():
+            print(f"{exp.ljust(width)}  -> {ch if ch is not None else '(none)'}")
+    return 0
+
+
+def cmd_chartset(args) -> int:
+    with _open(args) as store:
+        if args.chartset_command == "add":
+            chart = {"name": args.chart, "series": [str(SeriesRef.parse(r)) for r in args.refs],
+                     "x_axis": args.x_axis, "log_y": args.log_y, "smoothing": args.smoothing}
+            existing = store.chart_sets(args.project).get(args.set, [])
+            names = [c["name"] for c in existing]
+            if args.chart in names:
+                existing[names.index(args.chart)] = chart
+            else:
+                existing.append(chart)
+            store.set_chart_set(args.project, args.set, existing)
+        elif args.chartset_command == "rm":
+            store.delete_chart_set(args.project, args.set)
+        else:
+            sets = store.chart_sets(args.project)
+            if args.json:
+                _print_json(sets)
+            else:
+                for name, charts in sets.items():
+                    print(name)
+                    for c in charts:
+                        opts = [k for k in ("log_y",) if c.get(k)] + [f"{k}={c[k]}" for k in ("x_axis", "smoothing") if k in c]
+                        print(f"  {c['name']}: {', '.join(c['series'])}" + (f"  ({', '.join(opts)})" if opts else ""))
+    return 0
+
+
+def cmd_export(args) -> int:
+    with _open(args) as store:
+        s = store.read(args.project, args.experiment, args.channel)
+    lines = ["x,y,t"]
+    lines.extend(f"{x!r},{y!r},{t!r}" for x, y, t in zip(s.x.tolist(), s.y.tolist(), s.t.tolist()))
+    text = "\n".join(lines) + "\n"
+    if args.out:
+        try:
+            with open(args.out, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise InvalidInput(f"cannot write {args.out}: {exc.strerror}") from None
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_gui(args) -> int:
+    from .gui.app import run_gui
+
+    return run_gui(db=getattr(args, "db", None), project=args.project, experiment=args.experiment,
+                   screenshot=args.screenshot)
+
+
+COMMANDS = {"demo": cmd_demo, "ls": cmd_ls, "alias": cmd_alias, "resolve": cmd_resolve, "chartset": cmd_chartset,
+            "export": cmd_export}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from . import __version__
+
+        print(f"chartdesk {__version__}")
+        return 0
+    handler = COMMANDS.get(args.command, cmd_gui)
+    try:
+        return handler(args)
+    except ChartDeskError as exc:
+        print(f"chartdesk: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

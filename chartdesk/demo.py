@@ -1,0 +1,129 @@
+"""Demo projects: realistic training curves whose metrics are named differently per run.
+
+``seed(store)`` is idempotent: an experiment, alias or chart set that already exists is left as
+it is, so running it twice (or after the user edited the demo) changes nothing.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .errors import NotFound
+from .store import Store
+
+STEPS = 3000
+
+
+def _curve(rng, steps, start, end, rate, noise):
+    x = np.arange(steps, dtype=np.float64)
+    clean = end + (start - end) * np.exp(-rate * x / steps)
+    return clean + rng.normal(0.0, noise, steps) * (0.3 + 0.7 * np.exp(-x / steps))
+
+
+def _runs():
+    """(project, experiment, state, params, tags, {channel: kind}) for every demo experiment."""
+    return [
+        ("mnist", "baseline-sgd", "succeeded", {"lr": 0.01, "optimizer": "sgd"}, ["baseline"],
+         {"loss": ("loss", 0), "acc": ("acc", 0), "val_loss": ("loss", 1), "val_acc": ("acc", 1)}),
+        ("mnist", "adam-lr1e-3", "succeeded", {"lr": 1e-3, "optimizer": "adam"}, ["adam"],
+         {"loss": ("loss", 2), "pred_acc": ("acc", 2), "val_loss": ("loss", 3), "val_acc": ("acc", 3)}),
+        ("mnist", "adam-both-names", "succeeded", {"lr": 3e-4, "optimizer": "adam"}, ["adam", "renamed"],
+         {"loss": ("loss", 4), "acc": ("acc", 4), "pred_acc": ("acc_alt", 4), "val_acc": ("acc", 5)}),
+        ("mnist", "adam-lr1e-1-diverged", "failed", {"lr": 0.1, "optimizer": "adam"}, ["adam", "diverged"],
+         {"loss": ("diverge", 6), "accuracy": ("acc_diverge", 6)}),
+        ("mnist", "wide-net-live", "running", {"lr": 1e-3, "width": 1024}, ["wide"],
+         {"loss": ("loss_short", 7), "accuracy": ("acc_short", 7)}),
+        ("cifar10", "resnet18", "succeeded", {"arch": "resnet18", "lr": 0.1}, ["resnet"],
+         {"train/loss": ("loss", 10), "top1": ("acc", 10), "val/top1": ("acc", 11), "lr": ("lr", 10)}),
+        ("cifar10", "resnet50", "succeeded", {"arch": "resnet50", "lr": 0.1}, ["resnet"],
+         {"train_loss": ("loss", 12), "acc1": ("acc", 12), "val/top1": ("acc", 13), "lr": ("lr", 12)}),
+        ("cifar10", "vit-small", "aborted", {"arch": "vit-s", "lr": 5e-4}, ["vit"],
+         {"train_loss": ("loss_short", 14), "accuracy": ("acc_short", 14), "lr": ("lr_short", 14)}),
+    ]
+
+
+def _values(kind: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    n = STEPS
+    if kind.endswith("_short"):
+        n = STEPS // 3
+        kind = kind[: -len("_short")]
+    x = np.arange(n, dtype=np.float64) * 10.0
+    if kind == "loss":
+        y = _curve(rng, n, 2.3, 0.05 + 0.05 * (seed % 3), 4.0 + seed % 4, 0.08)
+        y = np.abs(y) + 1e-3
+    elif kind in ("acc", "acc_alt"):
+        y = _curve(rng, n, 0.1, 0.9 + 0.02 * (seed % 4), 5.0 + seed % 3, 0.015)
+        if kind == "acc_alt":
+            y = y - 0.05
+        y = np.clip(y, 0.0, 1.0)
+    elif kind == "lr":
+        y = 0.1 * 0.5 * (1 + np.cos(np.pi * np.arange(n) / n))
+    elif kind == "diverge":
+        y = _curve(rng, n, 2.3, 0.4, 3.0, 0.1)
+        blow = n // 2
+        y[blow:blow + 200] = y[blow] * np.exp(np.linspace(0, 12, 200))
+        y[blow + 200:] = np.nan
+        y[blow + 199] = np.inf
+    elif kind == "acc_diverge":
+        y = np.clip(_curve(rng, n, 0.1, 0.7, 4.0, 0.02), 0, 1)
+        y[n // 2:] = 0.1
+    else:
+        raise ValueError(kind)
+    return x, y
+
+
+ALIASES = {
+    "mnist": {"accuracy": ["accuracy", "acc", "pred_acc"], "loss": ["loss", "train_loss"]},
+    "cifar10": {"accuracy": ["accuracy", "top1", "acc1"], "loss": ["loss", "train/loss", "train_loss"]},
+}
+
+CHART_SETS = {
+    "mnist": {
+        "Training": [
+            {"name": "Accuracy", "series": ["alias:accuracy", "channel:val_acc"]},
+            {"name": "Loss", "series": ["alias:loss", "channel:val_loss"], "log_y": True},
+        ],
+    },
+    "cifar10": {
+        "Overview": [
+            {"name": "Top-1 accuracy", "series": ["alias:accuracy", "channel:val/top1"]},
+            {"name": "Training loss", "series": ["alias:loss"], "log_y": True, "smoothing": 0.6},
+            {"name": "Learning rate", "series": ["channel:lr"]},
+        ],
+    },
+}
+
+
+def seed(store: Store) -> list[str]:
+    """Fill ``store`` with the demo projects; returns the experiments it created."""
+    created = []
+    base = time.time() - 30 * 86400
+    for i, (project, exp, state, params, tags, chans) in enumerate(_runs()):
+        try:
+            if store.channels(project, exp):
+                continue
+        except NotFound:
+            pass
+        start = base + i * 3 * 3600
+        store.create_experiment(project, exp, params=params, tags=tags, state="running", created=start)
+        batch = {}
+        for j, (name, (kind, s)) in enumerate(chans.items()):
+            x, y = _values(kind, s * 10 + j)
+            batch[name] = (x, y, start + x * 0.5)
+        store.append_many(project, exp, batch)
+        if state != "running":
+            store.set_state(project, exp, state, finished=start + STEPS * 5.0)
+        created.append(f"{project}/{exp}")
+    for project, table in ALIASES.items():
+        have = store.aliases(project)
+        for name, entries in table.items():
+            if name not in have:
+                store.set_alias(project, name, entries)
+    for project, sets in CHART_SETS.items():
+        have = store.chart_sets(project)
+        for name, charts in sets.items():
+            if name not in have:
+                store.set_chart_set(project, name, charts)
+    return created
