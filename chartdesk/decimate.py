@@ -1,0 +1,100 @@
+"""Display-side numerics: TensorBoard-style debiased EMA smoothing and per-pixel min/max (M4).
+
+Pure numpy; no Qt.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def ema(y: np.ndarray, weight: float) -> np.ndarray:
+    """Debiased exponential moving average, as TensorBoard draws it.
+
+    Non-finite values are kept where they are and skipped by the average. Vectorised in blocks:
+    inside a block ``s_i = w^(i+1) c + (1-w) w^i cumsum(y_k w^-k)``, with the block small enough
+    that ``w^-k`` stays finite.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    w = float(weight)
+    if w <= 0.0 or len(y) == 0:
+        return y.copy()
+    if not w < 1.0:
+        raise ValueError(f"smoothing weight must be below 1, not {w}")
+    out = y.copy()
+    finite = np.isfinite(y)
+    v = y[finite]
+    n = len(v)
+    if n == 0:
+        return out
+    block = int(np.clip(200.0 / max(1e-12, -math.log10(w)), 1, 1024))
+    acc = np.empty(n)
+    carry = 0.0
+    for start in range(0, n, block):
+        seg = v[start:start + block]
+        k = np.arange(len(seg), dtype=np.float64)
+        wk = w ** k
+        s = (w * wk) * carry + (1.0 - w) * wk * np.cumsum(seg / wk)
+        acc[start:start + len(seg)] = s
+        carry = s[-1]
+    debias = 1.0 - w ** np.arange(1, n + 1, dtype=np.float64)
+    out[finite] = acc / debias
+    return out
+
+
+def m4(x: np.ndarray, y: np.ndarray, x0: float, x1: float, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keep, per pixel column of ``[x0, x1]`` split ``width`` ways, the first, last, min and max point.
+
+    Works on irregular, unsorted x: points keep their logged order inside and across columns, so
+    the polyline drawn through the result has the same pixels as the one through all points. NaN
+    values are kept (they break the line); points outside ``[x0, x1]`` are dropped except the
+    nearest one on each side, so lines run to the edges.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n = len(x)
+    if n <= 4 * max(1, width) or not (x1 > x0):
+        return x, y
+    inside = (x >= x0) & (x <= x1)
+    idx = np.flatnonzero(inside)
+    if len(idx) == 0:
+        return x[:0], y[:0]
+    extra = []
+    if idx[0] > 0:
+        extra.append(idx[0] - 1)
+    if idx[-1] < n - 1:
+        extra.append(idx[-1] + 1)
+    col = np.minimum(((x[idx] - x0) / (x1 - x0) * width).astype(np.int64), width - 1)
+    # Runs of consecutive indices in one column (logged order) are the unit of reduction.
+    brk = np.flatnonzero((np.diff(col) != 0) | (np.diff(idx) != 1)) + 1
+    starts = np.concatenate([[0], brk])
+    ends = np.concatenate([brk, [len(idx)]])
+    yy = y[idx]
+    nan = np.isnan(yy)
+    keep = np.zeros(len(idx), dtype=bool)
+    keep[starts] = True
+    keep[ends - 1] = True
+    keep |= nan  # NaN gaps stay gaps
+    big = len(starts) < len(idx)
+    if big:
+        ymask_lo = np.where(nan, np.inf, yy)
+        ymask_hi = np.where(nan, -np.inf, yy)
+        lo = np.minimum.reduceat(ymask_lo, starts)
+        hi = np.maximum.reduceat(ymask_hi, starts)
+        run_id = np.repeat(np.arange(len(starts)), ends - starts)
+        first_lo = _first_match(yy == lo[run_id], run_id, len(starts))
+        first_hi = _first_match(yy == hi[run_id], run_id, len(starts))
+        keep[first_lo[first_lo >= 0]] = True
+        keep[first_hi[first_hi >= 0]] = True
+    sel = np.concatenate([idx[keep], np.array(extra, dtype=np.int64)])
+    sel.sort()
+    return x[sel], y[sel]
+
+
+def _first_match(mask: np.ndarray, run_id: np.ndarray, runs: int) -> np.ndarray:
+    out = np.full(runs, -1, dtype=np.int64)
+    pos = np.flatnonzero(mask)
+    # the first True per run: reverse assignment keeps the smallest index
+    out[run_id[pos[::-1]]] = pos[::-1]
+    return out
