@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--project", help="project to show when the window opens")
     parser.add_argument("--experiment", help="experiment to select when the window opens")
     parser.add_argument("--screenshot", metavar="PNG", help="open the window, draw every chart, save a PNG, exit")
+    parser.add_argument("--theme", choices=("auto", "light", "dark"), default="auto", help="colour theme of the window")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -206,7 +207,7 @@ def cmd_gui(args) -> int:
     from .gui.app import run_gui
 
     return run_gui(db=getattr(args, "db", None), project=args.project, experiment=args.experiment,
-                   screenshot=args.screenshot)
+                   screenshot=args.screenshot, theme=args.theme)
 
 
 COMMANDS = {"demo": cmd_demo, "ls": cmd_ls, "alias": cmd_alias, "resolve": cmd_resolve, "chartset": cmd_chartset,

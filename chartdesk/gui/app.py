@@ -1,0 +1,107 @@
+"""Starting the application: QApplication, theme, store (seeded with the demo when empty),
+workspace, main window; ``--screenshot`` draws everything, saves a PNG and exits."""
+from __future__ import annotations
+
+import sys
+import time
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QColor, QIcon, QPalette
+from PySide6.QtWidgets import QApplication
+
+from ..errors import ChartDeskError, NotFound
+from ..store import open_store
+from .resources import read_text, resource_path
+
+SCREENSHOT_TIMEOUT_S = 60
+
+
+def dark_palette() -> QPalette:
+    p = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#2b2d31", QPalette.ColorRole.WindowText: "#e6e6e6",
+        QPalette.ColorRole.Base: "#1e1f22", QPalette.ColorRole.AlternateBase: "#26282c",
+        QPalette.ColorRole.Text: "#e6e6e6", QPalette.ColorRole.Button: "#34363b",
+        QPalette.ColorRole.ButtonText: "#e6e6e6", QPalette.ColorRole.Highlight: "#3d6fb4",
+        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#34363b",
+        QPalette.ColorRole.ToolTipText: "#e6e6e6", QPalette.ColorRole.Mid: "#55585e",
+        QPalette.ColorRole.Dark: "#8a8d93", QPalette.ColorRole.PlaceholderText: "#8a8d93",
+    }
+    for role, c in roles.items():
+        p.setColor(role, QColor(c))
+    return p
+
+
+def make_app(argv: list[str] | None = None, theme: str = "auto") -> QApplication:
+    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    app.setApplicationName("ChartDesk")
+    app.setOrganizationName("ChartDesk")
+    app.setStyle("Fusion")
+    if theme == "dark":
+        app.setPalette(dark_palette())
+    elif theme == "light":
+        app.setPalette(app.style().standardPalette())
+    app.setStyleSheet(read_text("style.qss"))
+    icon = resource_path("chartdesk.svg")
+    if icon is not None:
+        app.setWindowIcon(QIcon(str(icon)))
+    return app
+
+
+def open_window(store, project: str | None = None, experiment: str | None = None):
+    """Build workspace and window on ``store``, preselecting project and experiment."""
+    from .main_window import MainWindow, make_settings
+    from .workspace import Workspace
+
+    projects = store.projects()
+    if project is not None and project not in projects:
+        raise NotFound(f"unknown project {project!r}" + (f"; known: {', '.join(projects)}" if projects else ""))
+    if project is None:
+        last = make_settings().value("session/project", "", type=str)
+        project = last if last in projects else (projects[0] if projects else None)
+    if experiment is not None and experiment not in store.experiments(project):
+        raise NotFound(f"unknown experiment {experiment!r} in project {project!r}")
+    ws = Workspace(store)
+    window = MainWindow(ws)
+    ws.set_project(project)
+    if experiment is not None:
+        ws.select_experiments([experiment])
+    return window
+
+
+def run_gui(db=None, project=None, experiment=None, screenshot=None, theme="auto") -> int:
+    try:
+        store = open_store(db)
+        if not store.projects():
+            from ..demo import seed
+
+            seed(store)
+    except ChartDeskError as exc:
+        print(f"chartdesk: error: {exc}", file=sys.stderr)
+        return 1
+    app = make_app(theme=theme)
+    try:
+        window = open_window(store, project, experiment)
+    except ChartDeskError as exc:
+        print(f"chartdesk: error: {exc}", file=sys.stderr)
+        store.close()
+        return 1
+    window.show()
+    if screenshot:
+        started = time.monotonic()
+
+        def try_shot() -> None:
+            if window.settled() or time.monotonic() - started > SCREENSHOT_TIMEOUT_S:
+                app.processEvents()
+                ok = window.grab().save(screenshot)
+                if not ok:
+                    print(f"chartdesk: error: cannot write {screenshot}", file=sys.stderr)
+                window.close()
+                app.exit(0 if ok else 1)
+            else:
+                QTimer.singleShot(100, try_shot)
+
+        QTimer.singleShot(300, try_shot)
+    code = app.exec()
+    store.close()
+    return code

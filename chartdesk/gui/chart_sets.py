@@ -1,0 +1,334 @@
+"""The chart-set panel and the chart editor.
+
+The panel creates, renames, deletes and reorders the project's chart sets and their charts. Every
+change is the whole new ordered list handed to one undoable command, which writes the store;
+the panel redraws from the workspace when told, never from its own copy.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox,
+                               QDoubleSpinBox, QFormLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
+                               QListWidget, QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QWidget)
+
+from ..errors import ChartDeskError
+from ..model import X_AXES, Chart, ChartSet, SeriesRef
+from .commands import ReplaceChartSetsCommand
+
+REF_ROLE = Qt.ItemDataRole.UserRole + 10
+
+
+def _ref_item(ref: SeriesRef, workspace) -> QListWidgetItem:
+    if ref.kind == "alias":
+        entries = workspace.alias(ref.name) or ()
+        item = QListWidgetItem(f"⇄ {ref.name}  (alias: {', '.join(entries) or 'empty'})")
+    else:
+        item = QListWidgetItem(f"{ref.name}")
+    item.setData(REF_ROLE, str(ref))
+    item.setToolTip(str(ref))
+    return item
+
+
+class ChartEditor(QDialog):
+    """Edit one chart: name, series (searchable among channels and aliases, ordered), options."""
+
+    def __init__(self, workspace, chart: Chart | None, taken_names: set[str], parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Edit chart" if chart else "New chart")
+        self._ws = workspace
+        self._taken = taken_names
+        chart = chart or Chart("New chart")
+        self.name_edit = QLineEdit(chart.name, self)
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search channels and aliases…")
+        self.search.setClearButtonEnabled(True)
+        self.available = QListWidget(self)
+        self.available.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.available.itemDoubleClicked.connect(lambda _i: self._add())
+        self.chosen = QListWidget(self)
+        self.chosen.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        for ref in chart.series:
+            self.chosen.addItem(_ref_item(ref, workspace))
+        refs = [SeriesRef("alias", a) for a in sorted(workspace.aliases())]
+        refs += [SeriesRef("channel", c) for c in workspace.project_channels()]
+        for ref in refs:
+            self.available.addItem(_ref_item(ref, workspace))
+        self.search.textChanged.connect(self._filter)
+        add = QPushButton("Add →", self)
+        add.clicked.connect(self._add)
+        rm = QPushButton("← Remove", self)
+        rm.clicked.connect(lambda: [self.chosen.takeItem(self.chosen.row(i)) for i in self.chosen.selectedItems()])
+        self.x_axis = QComboBox(self)
+        self.x_axis.addItems(X_AXES)
+        self.x_axis.setCurrentText(chart.x_axis)
+        self.log_y = QCheckBox("logarithmic y axis", self)
+        self.log_y.setChecked(chart.log_y)
+        self.smoothing = QDoubleSpinBox(self)
+        self.smoothing.setRange(0.0, 0.999)
+        self.smoothing.setSingleStep(0.05)
+        self.smoothing.setDecimals(3)
+        self.smoothing.setValue(chart.smoothing)
+
+        lists = QHBoxLayout()
+        left = QVBoxLayout()
+        left.addWidget(QLabel("Channels and aliases of the project", self))
+        left.addWidget(self.search)
+        left.addWidget(self.available)
+        mid = QVBoxLayout()
+        mid.addStretch(1)
+        mid.addWidget(add)
+        mid.addWidget(rm)
+        mid.addStretch(1)
+        right = QVBoxLayout()
+        right.addWidget(QLabel("Plotted, in order (drag to reorder)", self))
+        right.addWidget(self.chosen)
+        lists.addLayout(left, 1)
+        lists.addLayout(mid)
+        lists.addLayout(right, 1)
+        form = QFormLayout()
+        form.addRow("Name", self.name_edit)
+        form.addRow("X axis", self.x_axis)
+        form.addRow("", self.log_y)
+        form.addRow("Smoothing (EMA)", self.smoothing)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addLayout(lists, 1)
+        lay.addWidget(buttons)
+        self.resize(720, 480)
+
+    def _filter(self, text: str) -> None:
+        t = text.lower()
+        for i in range(self.available.count()):
+            it = self.available.item(i)
+            it.setHidden(bool(t) and t not in it.text().lower())
+
+    def _add(self) -> None:
+        have = {self.chosen.item(i).data(REF_ROLE) for i in range(self.chosen.count())}
+        for it in self.available.selectedItems():
+            if it.data(REF_ROLE) not in have:
+                self.chosen.addItem(_ref_item(SeriesRef.parse(it.data(REF_ROLE)), self._ws))
+
+    def chart(self) -> Chart:
+        refs = tuple(SeriesRef.parse(self.chosen.item(i).data(REF_ROLE)) for i in range(self.chosen.count()))
+        return Chart(self.name_edit.text().strip(), refs, self.x_axis.currentText(), self.log_y.isChecked(),
+                     round(self.smoothing.value(), 3))
+
+    def accept(self) -> None:
+        name = self.name_edit.text().strip()
+        if not name:
+            QMessageBox.warning(self, "Chart", "A chart needs a name.")
+            return
+        if name in self._taken:
+            QMessageBox.warning(self, "Chart", f"This chart set already has a chart named {name!r}.")
+            return
+        super().accept()
+
+
+class ChartSetPanel(QWidget):
+    """Chart sets of the project and the charts of the chosen one, with their buttons."""
+
+    sig_set_chosen = Signal(str)
+
+    def __init__(self, workspace, parent=None) -> None:
+        super().__init__(parent)
+        self._ws = workspace
+        self.sets = QListWidget(self)
+        self.sets.currentTextChanged.connect(self._on_set_pick)
+        self.charts = QListWidget(self)
+        self.charts.itemDoubleClicked.connect(lambda _i: self.edit_chart())
+        b = {}
+        for key, text in [("new_set", "New"), ("rename_set", "Rename"), ("delete_set", "Delete"), ("set_up", "↑"),
+                          ("set_down", "↓"), ("add_chart", "Add chart…"), ("edit_chart", "Edit…"),
+                          ("delete_chart", "Delete"), ("chart_up", "↑"), ("chart_down", "↓")]:
+            b[key] = QPushButton(text, self)
+        b["new_set"].clicked.connect(self.new_set)
+        b["rename_set"].clicked.connect(self.rename_set)
+        b["delete_set"].clicked.connect(self.delete_set)
+        b["set_up"].clicked.connect(lambda: self.move_set(-1))
+        b["set_down"].clicked.connect(lambda: self.move_set(+1))
+        b["add_chart"].clicked.connect(self.add_chart)
+        b["edit_chart"].clicked.connect(self.edit_chart)
+        b["delete_chart"].clicked.connect(self.delete_chart)
+        b["chart_up"].clicked.connect(lambda: self.move_chart(-1))
+        b["chart_down"].clicked.connect(lambda: self.move_chart(+1))
+        self.buttons = b
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        hint = QLabel("Shown for every experiment of the project", self)
+        hint.setObjectName("Hint")
+        lay.addWidget(hint)
+        lay.addWidget(self.sets, 1)
+        row = QHBoxLayout()
+        for k in ("new_set", "rename_set", "delete_set", "set_up", "set_down"):
+            row.addWidget(b[k])
+        lay.addLayout(row)
+        lay.addWidget(QLabel("<b>Charts</b> of the chosen set", self))
+        lay.addWidget(self.charts, 2)
+        row = QHBoxLayout()
+        for k in ("add_chart", "edit_chart", "delete_chart", "chart_up", "chart_down"):
+            row.addWidget(b[k])
+        lay.addLayout(row)
+        for k in ("set_up", "set_down", "chart_up", "chart_down"):
+            b[k].setMaximumWidth(32)
+        workspace.sig_chart_sets_changed.connect(self.reload)
+        workspace.sig_project_changed.connect(lambda _p: self.reload())
+        self.reload()
+
+    # ---- state --------------------------------------------------------------------------
+    def current_set(self) -> ChartSet | None:
+        name = self.sets.currentItem().text() if self.sets.currentItem() else None
+        return next((s for s in self._ws.chart_sets() if s.name == name), None)
+
+    def choose(self, name: str) -> None:
+        items = self.sets.findItems(name, Qt.MatchFlag.MatchExactly)
+        if items:
+            self.sets.setCurrentItem(items[0])
+
+    def reload(self) -> None:
+        keep = self.sets.currentItem().text() if self.sets.currentItem() else None
+        keep_chart = self.charts.currentRow()
+        self.sets.blockSignals(True)
+        self.sets.clear()
+        for s in self._ws.chart_sets():
+            self.sets.addItem(s.name)
+        names = [s.name for s in self._ws.chart_sets()]
+        self.sets.setCurrentRow(names.index(keep) if keep in names else (0 if names else -1))
+        self.sets.blockSignals(False)
+        self._fill_charts()
+        if 0 <= keep_chart < self.charts.count():
+            self.charts.setCurrentRow(keep_chart)
+        has_project = bool(self._ws.project)
+        self.buttons["new_set"].setEnabled(has_project)
+        for k in ("rename_set", "delete_set", "set_up", "set_down", "add_chart"):
+            self.buttons[k].setEnabled(self.current_set() is not None)
+
+    def _fill_charts(self) -> None:
+        self.charts.clear()
+        cs = self.current_set()
+        for c in cs.charts if cs else ():
+            item = QListWidgetItem(f"{c.name}  —  {', '.join(s.name for s in c.series) or 'no series'}")
+            item.setToolTip("\n".join(str(s) for s in c.series))
+            self.charts.addItem(item)
+
+    def _on_set_pick(self, name: str) -> None:
+        self._fill_charts()
+        for k in ("rename_set", "delete_set", "set_up", "set_down", "add_chart"):
+            self.buttons[k].setEnabled(bool(name))
+        if name:
+            self.sig_set_chosen.emit(name)
+
+    # ---- edits --------------------------------------------------------------------------
+    def _push(self, sets: list[ChartSet], text: str) -> bool:
+        try:
+            self._ws.undo_stack.push(ReplaceChartSetsCommand(self._ws, sets, text))
+        except ChartDeskError as exc:
+            QMessageBox.warning(self, "Chart sets", str(exc))
+            return False
+        return True
+
+    def _replace(self, name: str, new: ChartSet | None) -> list[ChartSet]:
+        out = []
+        for s in self._ws.chart_sets():
+            if s.name == name:
+                if new is not None:
+                    out.append(new)
+            else:
+                out.append(s)
+        return out
+
+    def new_set(self, name: str | None = None) -> None:
+        if name is None:
+            name, ok = QInputDialog.getText(self, "New chart set", "Name:")
+            if not ok:
+                return
+        name = name.strip()
+        if not name or any(s.name == name for s in self._ws.chart_sets()):
+            return
+        if self._push(self._ws.chart_sets() + [ChartSet(name)], f"New chart set {name}"):
+            self.choose(name)
+
+    def rename_set(self) -> None:
+        cs = self.current_set()
+        if cs is None:
+            return
+        name, ok = QInputDialog.getText(self, "Rename chart set", "Name:", text=cs.name)
+        name = name.strip()
+        if ok and name and name != cs.name and not any(s.name == name for s in self._ws.chart_sets()):
+            if self._push(self._replace(cs.name, ChartSet(name, cs.charts)), f"Rename {cs.name} to {name}"):
+                self.choose(name)
+
+    def delete_set(self) -> None:
+        cs = self.current_set()
+        if cs is not None:
+            self._push(self._replace(cs.name, None), f"Delete chart set {cs.name}")
+
+    def move_set(self, delta: int) -> None:
+        sets = self._ws.chart_sets()
+        cs = self.current_set()
+        if cs is None:
+            return
+        i = [s.name for s in sets].index(cs.name)
+        j = i + delta
+        if 0 <= j < len(sets):
+            sets[i], sets[j] = sets[j], sets[i]
+            self._push(sets, f"Move chart set {cs.name}")
+
+    def _set_charts(self, cs: ChartSet, charts: list[Chart], text: str) -> None:
+        self._push(self._replace(cs.name, ChartSet(cs.name, tuple(charts))), text)
+
+    def add_chart(self, chart: Chart | None = None) -> None:
+        cs = self.current_set()
+        if cs is None:
+            return
+        if chart is None:
+            dlg = ChartEditor(self._ws, None, {c.name for c in cs.charts}, self)
+            if dlg.exec() != QDialog.DialogCode.Accepted:
+                return
+            chart = dlg.chart()
+        self._set_charts(cs, list(cs.charts) + [chart], f"Add chart {chart.name}")
+
+    def edit_chart(self, chart: Chart | None = None) -> None:
+        cs = self.current_set()
+        if cs is None:
+            return
+        if chart is None:
+            row = self.charts.currentRow()
+            if not 0 <= row < len(cs.charts):
+                return
+            chart = cs.charts[row]
+        old_names = [c.name for c in cs.charts]
+        if chart.name not in old_names:
+            return
+        dlg = ChartEditor(self._ws, chart, set(old_names) - {chart.name}, self)
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            self.replace_chart(cs.name, chart, dlg.chart())
+
+    def replace_chart(self, set_name: str, old: Chart, new: Chart) -> None:
+        cs = next((s for s in self._ws.chart_sets() if s.name == set_name), None)
+        if cs is None or old not in cs.charts:
+            return
+        charts = [new if c == old else c for c in cs.charts]
+        self._set_charts(cs, charts, f"Edit chart {new.name}")
+
+    def delete_chart(self) -> None:
+        cs = self.current_set()
+        row = self.charts.currentRow()
+        if cs is not None and 0 <= row < len(cs.charts):
+            charts = list(cs.charts)
+            gone = charts.pop(row)
+            self._set_charts(cs, charts, f"Delete chart {gone.name}")
+
+    def move_chart(self, delta: int) -> None:
+        cs = self.current_set()
+        row = self.charts.currentRow()
+        if cs is None or not 0 <= row < len(cs.charts):
+            return
+        j = row + delta
+        if 0 <= j < len(cs.charts):
+            charts = list(cs.charts)
+            charts[row], charts[j] = charts[j], charts[row]
+            self._set_charts(cs, charts, f"Move chart {charts[j].name}")
+            self.charts.setCurrentRow(j)

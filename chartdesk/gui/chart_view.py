@@ -1,0 +1,404 @@
+"""Charts: one pyqtgraph plot per chart, in a grid.
+
+A ``ChartWidget`` turns a ``Chart`` into curves for the selected experiments: each series ref is
+resolved through the workspace (the one resolver), its points come from the background loader,
+and the legend names what an alias resolved to (``accuracy → acc``). Hovering shows the nearest
+point of each curve; options (x axis, log y, smoothing) and exports (PNG, SVG, CSV) are in the
+chart's menu.
+"""
+from __future__ import annotations
+
+import csv
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph.exporters import ImageExporter, SVGExporter
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import (QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QMenu, QScrollArea,
+                               QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+
+from ..decimate import ema
+from ..model import X_AXES, Chart, Series, SeriesRef
+from .theme import color, faint, plot_colors
+
+X_LABELS = {"step": "step", "wall": "wall time", "relative": "relative time (s)"}
+DASHES = [Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine]
+SMOOTHING_STEPS = (0.0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99)
+
+
+class _Curve:
+    """What one drawn line is: experiment, ref, channel, and the arrays as plotted."""
+
+    def __init__(self, experiment: str, ref: SeriesRef, channel: str, label: str) -> None:
+        self.experiment, self.ref, self.channel, self.label = experiment, ref, channel, label
+        self.x = np.empty(0)
+        self.y = np.empty(0)
+        self.raw_y = np.empty(0)
+
+
+def plot_arrays(series: Series, x_axis: str, log_y: bool, smoothing: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """(x, y drawn, raw y, count of ±inf) for a series under a chart's options. Pure numpy."""
+    if x_axis == "step":
+        x = series.x
+    elif x_axis == "wall":
+        x = series.t
+    else:
+        finite_t = series.t[np.isfinite(series.t)]
+        x = series.t - (finite_t[0] if len(finite_t) else 0.0)
+    raw = series.y.astype(np.float64, copy=True)
+    infinite = int(np.isinf(raw).sum())
+    raw[np.isinf(raw)] = np.nan  # marked in the note, not drawn as a huge value
+    if log_y:
+        with np.errstate(invalid="ignore"):
+            raw[~(raw > 0)] = np.nan
+    y = ema(raw, smoothing) if smoothing else raw
+    return x, y, raw, infinite
+
+
+class ChartWidget(QFrame):
+    """A card: title and menu, the plot, and a hover read-out line."""
+
+    sig_edit_requested = Signal(object)
+    """The user asked to edit this chart (``Chart``)."""
+    sig_options_changed = Signal(object, object)
+    """(old Chart, new Chart): the user changed an option from the chart's menu."""
+
+    def __init__(self, workspace, chart: Chart, editable: bool = True, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ChartCard")
+        self._ws = workspace
+        self.chart = chart
+        self.editable = editable
+        self.curves: list[_Curve] = []
+        self.missing: list[str] = []
+        self.drawn = False
+        bg, fg = plot_colors()
+        self._fg = fg
+
+        self.title = QLabel(chart.name, self)
+        self.title.setObjectName("ChartTitle")
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.menu_button = QToolButton(self)
+        self.menu_button.setText("⋯")
+        self.menu_button.setToolTip("Chart options and export")
+        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.menu_button.setMenu(self._build_menu())
+
+        self.plot = pg.PlotWidget(self, background=bg)
+        self.plot.setMinimumHeight(220)
+        item = self.plot.getPlotItem()
+        item.showGrid(x=True, y=True, alpha=0.15)
+        item.setClipToView(True)
+        for side in ("left", "bottom"):
+            ax = item.getAxis(side)
+            ax.setPen(fg)
+            ax.setTextPen(fg)
+        self.legend = item.addLegend(offset=(8, 8), labelTextSize="8pt", labelTextColor=fg)
+        self.legend.setBrush(pg.mkBrush(faint(bg, 150)))
+        self.note = pg.TextItem("", color=faint(fg, 170), anchor=(1, 1))
+        self.note.setZValue(100)
+        self.plot.addItem(self.note, ignoreBounds=True)
+        self.vline = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(faint(fg, 90), width=1))
+        self.vline.setVisible(False)
+        self.plot.addItem(self.vline, ignoreBounds=True)
+        self.readout = QLabel(" ", self)
+        self.readout.setObjectName("HoverReadout")
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_move)
+        item.getViewBox().sigRangeChanged.connect(lambda *_: self._place_note())
+
+        head = QHBoxLayout()
+        head.setContentsMargins(0, 0, 0, 0)
+        head.addWidget(self.title, 1)
+        head.addWidget(self.menu_button)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 2, 4, 2)
+        lay.setSpacing(0)
+        lay.addLayout(head)
+        lay.addWidget(self.plot, 1)
+        lay.addWidget(self.readout)
+        self._apply_axes()
+
+    # ---- menu ---------------------------------------------------------------------------
+    def _build_menu(self) -> QMenu:
+        menu = QMenu(self)
+        xmenu = menu.addMenu("X axis")
+        group = QActionGroup(self)
+        self._x_actions = {}
+        for mode in X_AXES:
+            act = QAction(X_LABELS[mode].capitalize(), self, checkable=True)
+            act.setChecked(self.chart.x_axis == mode)
+            act.triggered.connect(lambda _c=False, m=mode: self._set_option(x_axis=m))
+            group.addAction(act)
+            xmenu.addAction(act)
+            self._x_actions[mode] = act
+        self._log_action = QAction("Log y", self, checkable=True)
+        self._log_action.setChecked(self.chart.log_y)
+        self._log_action.triggered.connect(lambda checked: self._set_option(log_y=bool(checked)))
+        menu.addAction(self._log_action)
+        smenu = menu.addMenu("Smoothing")
+        sgroup = QActionGroup(self)
+        for w in SMOOTHING_STEPS:
+            act = QAction("off" if w == 0 else f"{w:g}", self, checkable=True)
+            act.setChecked(abs(self.chart.smoothing - w) < 1e-9)
+            act.triggered.connect(lambda _c=False, v=w: self._set_option(smoothing=v))
+            sgroup.addAction(act)
+            smenu.addAction(act)
+        menu.addSeparator()
+        edit = menu.addAction("Edit chart…")
+        edit.setEnabled(self.editable)
+        edit.triggered.connect(lambda: self.sig_edit_requested.emit(self.chart))
+        menu.addSeparator()
+        menu.addAction("Export PNG…").triggered.connect(lambda: self._export_dialog("png"))
+        menu.addAction("Export SVG…").triggered.connect(lambda: self._export_dialog("svg"))
+        menu.addAction("Export CSV of plotted data…").triggered.connect(lambda: self._export_dialog("csv"))
+        return menu
+
+    def _set_option(self, **changes) -> None:
+        new = self.chart.with_(**changes)
+        if new == self.chart:
+            return
+        if self.editable:
+            self.sig_options_changed.emit(self.chart, new)  # persisted by the owner, comes back via set_chart
+        else:
+            self.set_chart(new)
+
+    def set_chart(self, chart: Chart) -> None:
+        self.chart = chart
+        self.title.setText(chart.name)
+        self._x_actions[chart.x_axis].setChecked(True)
+        self._log_action.setChecked(chart.log_y)
+        self._apply_axes()
+        self.refresh()
+
+    def _apply_axes(self) -> None:
+        item = self.plot.getPlotItem()
+        if self.chart.x_axis == "wall":
+            if not isinstance(item.getAxis("bottom"), pg.DateAxisItem):
+                axis = pg.DateAxisItem(orientation="bottom")
+                axis.setPen(self._fg)
+                axis.setTextPen(self._fg)
+                item.setAxisItems({"bottom": axis})
+        elif isinstance(item.getAxis("bottom"), pg.DateAxisItem):
+            axis = pg.AxisItem(orientation="bottom")
+            axis.setPen(self._fg)
+            axis.setTextPen(self._fg)
+            item.setAxisItems({"bottom": axis})
+        item.setLabel("bottom", X_LABELS[self.chart.x_axis], color=self._fg)
+        item.setLogMode(x=False, y=self.chart.log_y)
+
+    # ---- data ---------------------------------------------------------------------------
+    def wanted(self) -> list[tuple[str, str, str]]:
+        """Loader keys of every curve this chart needs for the current selection."""
+        keys = []
+        for exp in self._ws.selection():
+            for ref in self.chart.series:
+                ch = self._ws.channel_for(ref, exp)
+                if ch is not None:
+                    keys.append((self._ws.project, exp, ch))
+        return keys
+
+    def refresh(self) -> None:
+        """Resolve, fetch (maybe later) and draw."""
+        self.drawn = False
+        if self._ws.loader.request(self.wanted()):
+            self.draw()
+        else:
+            self.note.setText("loading…")
+            self._place_note()
+
+    def draw(self) -> None:
+        item = self.plot.getPlotItem()
+        for it in list(item.listDataItems()):
+            item.removeItem(it)
+        self.legend.clear()
+        self.curves = []
+        self.missing = []
+        selection = self._ws.selection()
+        compare = len(selection) > 1
+        infinite = 0
+        for ei, exp in enumerate(selection):
+            exp_color = color(self._ws.experiment_index(exp))
+            for si, ref in enumerate(self.chart.series):
+                ch = self._ws.channel_for(ref, exp)
+                if ch is None:
+                    what = f"{ref.name} ({'alias' if ref.kind == 'alias' else 'channel'})"
+                    self.missing.append(f"{what} not in {exp}" if compare else f"{what}: not in this experiment")
+                    continue
+                series = self._ws.loader.get((self._ws.project, exp, ch))
+                if series is None:
+                    continue
+                name = f"{ref.name} → {ch}" if ref.kind == "alias" and ref.name != ch else ch
+                label = f"{exp} · {name}" if compare else name
+                curve = _Curve(exp, ref, ch, label)
+                x, y, raw, inf = plot_arrays(series, self.chart.x_axis, self.chart.log_y, self.chart.smoothing)
+                infinite += inf
+                curve.x, curve.y, curve.raw_y = x, y, raw
+                c = exp_color if compare else color(si)
+                pen = pg.mkPen(c, width=1.6, style=DASHES[si % len(DASHES)] if compare else Qt.PenStyle.SolidLine)
+                if self.chart.smoothing:
+                    faint_item = pg.PlotDataItem(x, raw, pen=pg.mkPen(faint(c, 55), width=1), connect="finite")
+                    faint_item.setDownsampling(auto=True, method="peak")
+                    item.addItem(faint_item)
+                data_item = pg.PlotDataItem(x, y, pen=pen, name=label, connect="finite")
+                data_item.setDownsampling(auto=True, method="peak")
+                item.addItem(data_item)
+                self.curves.append(curve)
+        self.legend.setColumnCount(max(1, math.ceil(len(self.curves) / 8)))
+        notes = list(self.missing)
+        if infinite:
+            notes.append(f"{infinite} ±inf value{'s' if infinite > 1 else ''} not drawn")
+        if not self.chart.series:
+            notes.append("no series yet: Edit chart… to add channels or aliases")
+        elif not selection:
+            notes.append("select an experiment")
+        elif not self.curves and not self.missing:
+            notes.append("no data")
+        if len(notes) > 4:
+            notes = notes[:3] + [f"… and {len(notes) - 3} more"]
+        self.note.setText("\n".join(notes))
+        item.enableAutoRange()
+        self._place_note()
+        self.drawn = True
+
+    def _place_note(self) -> None:
+        (x0, x1), (y0, y1) = self.plot.getPlotItem().getViewBox().viewRange()
+        self.note.setPos(x1, y0)
+
+    # ---- hover --------------------------------------------------------------------------
+    def _on_mouse_move(self, event) -> None:
+        pos = event[0]
+        vb = self.plot.getPlotItem().getViewBox()
+        if not self.plot.sceneBoundingRect().contains(pos) or not self.curves:
+            self.vline.setVisible(False)
+            self.readout.setText(" ")
+            return
+        p = vb.mapSceneToView(pos)
+        self.show_values_at(p.x())
+
+    def show_values_at(self, x: float) -> list[tuple[str, float, float]]:
+        """Show, for each curve, the point nearest to ``x``; returns them (label, x, y)."""
+        found = []
+        for c in self.curves:
+            if len(c.x) == 0:
+                continue
+            with np.errstate(invalid="ignore"):
+                i = int(np.nanargmin(np.abs(c.x - x))) if np.isfinite(c.x).any() else -1
+            if i >= 0:
+                found.append((c.label, float(c.x[i]), float(c.y[i])))
+        if not found:
+            self.readout.setText(" ")
+            return found
+        self.vline.setPos(found[0][1] if len(found) == 1 else x)
+        self.vline.setVisible(True)
+        xs = "time" if self.chart.x_axis != "step" else "step"
+        parts = [f"{xs} {found[0][1]:.6g}"] + [f"{label}: <b>{y:.6g}</b>" for label, _x, y in found[:6]]
+        if len(found) > 6:
+            parts.append(f"+{len(found) - 6} more")
+        self.readout.setText(" &nbsp; ".join(parts))
+        return found
+
+    # ---- export -------------------------------------------------------------------------
+    def _export_dialog(self, kind: str) -> None:
+        filters = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "csv": "CSV (*.csv)"}
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {self.chart.name}", f"{self.chart.name}.{kind}", filters[kind])
+        if path:
+            self.export(path)
+
+    def export(self, path: str) -> None:
+        """Write the chart to ``path``: PNG or SVG by pyqtgraph's exporters, CSV of the plotted data."""
+        lower = path.lower()
+        if lower.endswith(".csv"):
+            with open(path, "w", newline="", encoding="utf-8") as fh:
+                w = csv.writer(fh)
+                w.writerow(["experiment", "series", "channel", "x", "y"])
+                for c in self.curves:
+                    for xv, yv in zip(c.x.tolist(), c.y.tolist()):
+                        w.writerow([c.experiment, str(c.ref), c.channel, repr(xv), repr(yv)])
+        elif lower.endswith(".svg"):
+            SVGExporter(self.plot.getPlotItem()).export(path)
+        else:
+            ImageExporter(self.plot.getPlotItem()).export(path)
+
+
+class ChartGrid(QScrollArea):
+    """The charts of one chart set (or of one experiment) in a two-column grid."""
+
+    sig_edit_chart = Signal(object)
+    sig_chart_options = Signal(object, object)
+
+    def __init__(self, workspace, charts: list[Chart], editable: bool = True, empty_text: str = "", parent=None) -> None:
+        super().__init__(parent)
+        self._ws = workspace
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self._inner = QWidget(self)
+        self._grid = QGridLayout(self._inner)
+        self._grid.setContentsMargins(6, 6, 6, 6)
+        self._grid.setSpacing(8)
+        self.setWidget(self._inner)
+        self.editable = editable
+        self.empty_text = empty_text
+        self.charts: list[ChartWidget] = []
+        self._columns = 2
+        self.set_charts(charts)
+
+    def set_charts(self, charts: list[Chart]) -> None:
+        old = {w.chart.name: w for w in self.charts}
+        for w in self.charts:
+            self._grid.removeWidget(w)
+        while self._grid.count():
+            it = self._grid.takeAt(0)
+            if it.widget():
+                it.widget().deleteLater()
+        self.charts = []
+        for chart in charts:
+            w = old.pop(chart.name, None)
+            if w is None:
+                w = ChartWidget(self._ws, chart, self.editable, self._inner)
+                w.sig_edit_requested.connect(self.sig_edit_chart)
+                w.sig_options_changed.connect(self.sig_chart_options)
+                w.set_chart(chart)
+            elif w.chart != chart:
+                w.set_chart(chart)
+            self.charts.append(w)
+        for w in old.values():
+            w.setParent(None)
+            w.deleteLater()
+        if not charts:
+            label = QLabel(self.empty_text or "No charts", self._inner)
+            label.setObjectName("EmptyState")
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setWordWrap(True)
+            self._grid.addWidget(label, 0, 0)
+        self._layout()
+
+    def _layout(self) -> None:
+        cols = 1 if self.viewport().width() < 760 or len(self.charts) < 2 else 2
+        self._columns = cols
+        for i, w in enumerate(self.charts):
+            self._grid.addWidget(w, i // cols, i % cols)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        cols = 1 if self.viewport().width() < 760 or len(self.charts) < 2 else 2
+        if cols != self._columns:
+            for w in self.charts:
+                self._grid.removeWidget(w)
+            self._layout()
+
+    def refresh(self) -> None:
+        for w in self.charts:
+            w.refresh()
+
+    def draw_ready(self) -> None:
+        """Data arrived: draw every chart whose series are all cached."""
+        for w in self.charts:
+            if not w.drawn and all(self._ws.loader.get(k) is not None for k in w.wanted()):
+                w.draw()
+
+    def settled(self) -> bool:
+        return all(w.drawn for w in self.charts)
