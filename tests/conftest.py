@@ -19,6 +19,9 @@ def _isolated_env(tmp_path, monkeypatch):
     monkeypatch.setenv("CHARTDESK_DB", str(tmp_path / "default.db"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
 
 
 @pytest.fixture

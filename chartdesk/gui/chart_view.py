@@ -13,9 +13,10 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from pyqtgraph.exporters import ImageExporter, SVGExporter
+from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtGui import QAction, QActionGroup, QPainter
+from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QMenu, QScrollArea,
                                QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
@@ -319,7 +320,16 @@ class ChartWidget(QFrame):
                     for xv, yv in zip(c.x.tolist(), c.y.tolist()):
                         w.writerow([c.experiment, str(c.ref), c.channel, repr(xv), repr(yv)])
         elif lower.endswith(".svg"):
-            SVGExporter(self.plot.getPlotItem()).export(path)
+            # pyqtgraph 0.14's SVGExporter cannot parse the paths Qt 6.11 writes (ValueError in
+            # correctCoordinates), so render the plot through Qt's own SVG generator instead.
+            gen = QSvgGenerator()
+            gen.setFileName(path)
+            gen.setSize(self.plot.size())
+            gen.setViewBox(self.plot.rect())
+            gen.setTitle(self.chart.name)
+            painter = QPainter(gen)
+            self.plot.render(painter)
+            painter.end()
         else:
             ImageExporter(self.plot.getPlotItem()).export(path)
 

@@ -25,6 +25,7 @@ class MainWindow(QMainWindow):
     def __init__(self, workspace, parent=None) -> None:
         super().__init__(parent)
         self.ws = workspace
+        workspace.setParent(self)  # the workspace, its undo stack and loader live and die with the window
         self.setWindowTitle("ChartDesk")
         self.resize(1366, 768)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
@@ -66,7 +67,7 @@ class MainWindow(QMainWindow):
         workspace.loader.sig_ready.connect(self._on_data_ready)
         workspace.loader.sig_busy.connect(self.busy.setVisible)
         workspace.loader.sig_error.connect(lambda m: self.statusBar().showMessage(m, 8000))
-        workspace.undo_stack.indexChanged.connect(lambda _i: self._update_title())
+        workspace.undo_stack.indexChanged.connect(self._update_title)
 
         self._live = QTimer(self)
         self._live.setInterval(LIVE_POLL_MS)
@@ -276,7 +277,7 @@ class MainWindow(QMainWindow):
         if grid is not None:
             grid.draw_ready()
 
-    def _update_title(self) -> None:
+    def _update_title(self, *_) -> None:
         store = self.ws.store.describe()
         self.setWindowTitle(f"{self.ws.project or 'ChartDesk'} — {store} — ChartDesk")
 

@@ -19,9 +19,9 @@ Key = tuple[str, str, str]  # project, experiment, channel
 
 
 class _Signals(QObject):
-    sig_loaded = Signal(int, object)
-    """(generation, {key: Series}) for one finished request."""
-    sig_failed = Signal(int, str)
+    sig_loaded = Signal(int, object, object)
+    """(generation, requested keys, {key: Series}) for one finished or cancelled request."""
+    sig_failed = Signal(int, object, str)
 
 
 class _LoadTask(QRunnable):
@@ -35,18 +35,22 @@ class _LoadTask(QRunnable):
         try:
             for key in self._keys:
                 if self._cancelled.is_set():
-                    return
+                    break
                 project, experiment, channel = key
                 out[key] = self._store.read(project, experiment, channel)
         except ChartDeskError as exc:
-            self._signals.sig_failed.emit(self._gen, str(exc))
+            self._signals.sig_failed.emit(self._gen, self._keys, str(exc))
             return
-        if not self._cancelled.is_set():
-            self._signals.sig_loaded.emit(self._gen, out)
+        self._signals.sig_loaded.emit(self._gen, self._keys, out)
 
 
 class SeriesLoader(QObject):
-    """Loads series off the GUI thread and caches them; newer requests cancel older ones."""
+    """Loads series off the GUI thread into a cache shared by every chart.
+
+    ``request`` starts a task for what is neither cached nor already on its way. ``cancel`` (on a
+    new selection or project) stops the tasks under way: their results are not announced, so
+    stale loads never paint.
+    """
 
     sig_ready = Signal()
     """Some requested series arrived in the cache."""
@@ -70,19 +74,24 @@ class SeriesLoader(QObject):
         return self._cache.get(key)
 
     def request(self, keys: Iterable[Key]) -> bool:
-        """Ask for these series; returns True when all are already cached."""
-        missing = [k for k in dict.fromkeys(keys) if k not in self._cache]
-        if not missing:
-            return True
-        if set(missing) == self._pending:
-            return False
+        """Ask for these series; True when all are cached already (draw now), else they will come."""
+        keys = list(dict.fromkeys(keys))
+        missing = [k for k in keys if k not in self._cache and k not in self._pending]
+        if missing:
+            if not self._pending:
+                self.sig_busy.emit(True)
+            self._pending.update(missing)
+            self._pool.start(_LoadTask(self._store, missing, self._generation, self._signals, self._cancel))
+        return all(k in self._cache for k in keys)
+
+    def cancel(self) -> None:
+        """Drop every load under way (the selection changed)."""
         self._cancel.set()
         self._cancel = threading.Event()
         self._generation += 1
-        self._pending = set(missing)
-        self.sig_busy.emit(True)
-        self._pool.start(_LoadTask(self._store, missing, self._generation, self._signals, self._cancel))
-        return False
+        if self._pending:
+            self._pending.clear()
+            self.sig_busy.emit(False)
 
     def invalidate(self, keys: Iterable[Key] | None = None) -> None:
         if keys is None:
@@ -94,18 +103,20 @@ class SeriesLoader(QObject):
     def is_idle(self) -> bool:
         return not self._pending
 
-    def _on_loaded(self, generation: int, result: dict) -> None:
-        self._cache.update(result)  # data is valid whatever the generation
+    def _on_loaded(self, generation: int, keys, result: dict) -> None:
         if generation != self._generation:
             return
-        self._pending = set()
-        self.sig_busy.emit(False)
+        self._cache.update(result)
+        self._pending.difference_update(keys)
+        if not self._pending:
+            self.sig_busy.emit(False)
         self.sig_ready.emit()
 
-    def _on_failed(self, generation: int, message: str) -> None:
+    def _on_failed(self, generation: int, keys, message: str) -> None:
         if generation == self._generation:
-            self._pending = set()
-            self.sig_busy.emit(False)
+            self._pending.difference_update(keys)
+            if not self._pending:
+                self.sig_busy.emit(False)
             self.sig_error.emit(message)
 
     def shutdown(self) -> None:

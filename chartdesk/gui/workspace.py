@@ -95,6 +95,7 @@ class Workspace(QObject):
     def set_project(self, project: str | None) -> None:
         self.project = project
         self.undo_stack.clear()
+        self.loader.cancel()
         self.loader.invalidate()
         self._experiment_charts.clear()
         self._selection = []
@@ -140,6 +141,7 @@ class Workspace(QObject):
         names = sorted({n for n in names if n in order}, key=order.get)
         if names == self._selection:
             return
+        self.loader.cancel()
         self._selection = names
         self.sig_selection_changed.emit(list(names))
 

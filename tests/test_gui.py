@@ -1,0 +1,245 @@
+"""The main window as a user meets it: tree, alias editor, chart sets, charts, undo, exit code."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+
+import chartdesk
+from chartdesk.gui.app import make_app, open_window
+from chartdesk.gui.alias_editor import ENTRY_MIME
+from chartdesk.model import Chart, ChartSet, SeriesRef
+
+
+@pytest.fixture
+def open_win(qtbot):
+    windows = []
+
+    def _open(store, project="mnist", experiment=None):
+        make_app()
+        w = open_window(store, project, experiment)
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitUntil(w.settled, timeout=15000)
+        windows.append(w)
+        return w
+
+    yield _open
+    for w in windows:
+        w.close()
+
+
+def chart(window, set_name, chart_name):
+    grid = window.grids[set_name]
+    return next(c for c in grid.charts if c.chart.name == chart_name)
+
+
+def plotted(chart_widget):
+    return [(c.experiment, c.channel) for c in chart_widget.curves]
+
+
+def drag_row(model, src, dst):
+    """What a drag in the view does: the model's mimeData of the row, dropped before row dst."""
+    mime = model.mimeData([model.index(src)])
+    assert mime.hasFormat(ENTRY_MIME)
+    assert model.canDropMimeData(mime, Qt.DropAction.MoveAction, dst, 0, QModelIndex())
+    return model.dropMimeData(mime, Qt.DropAction.MoveAction, dst, 0, QModelIndex())
+
+
+def test_tree_and_alias_models_pass_qtmodeltester(qtmodeltester, demo_store, open_win):
+    w = open_win(demo_store)
+    qtmodeltester.check(w.tree.model)
+    qtmodeltester.check(w.tree.proxy)
+    w.alias_editor.choose("accuracy")
+    qtmodeltester.check(w.alias_editor.entries_model)
+    qtmodeltester.check(w.alias_editor.aliases_model)
+
+
+def test_tree_shows_projects_experiments_states_tags_and_filters(demo_store, open_win):
+    w = open_win(demo_store)
+    m = w.tree.model
+    assert m.projects() == ["cifar10", "mnist"]
+    idx = m.experiment_index("mnist", "adam-lr1e-1-diverged")
+    info = m.index(idx.row(), 1, idx.parent()).data()
+    assert "failed" in info and "diverged" in info
+    assert m.rowCount(idx) == 2  # its channels
+    w.tree.filter_edit.setText("diverged")
+    proxy = w.tree.proxy
+    mnist = next(proxy.index(r, 0) for r in range(proxy.rowCount()) if proxy.index(r, 0).data() == "mnist")
+    assert [proxy.index(r, 0, mnist).data() for r in range(proxy.rowCount(mnist))] == ["adam-lr1e-1-diverged"]
+
+
+def test_drag_reorder_switches_the_plotted_channel_persists_and_undoes(demo_store, db_path, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "adam-both-names")  # has both acc and pred_acc
+    acc_chart = chart(w, "Training", "Accuracy")
+    assert ("adam-both-names", "acc") in plotted(acc_chart)
+    assert acc_chart.legend.items[0][1].text == "accuracy → acc"
+
+    w.alias_editor.choose("accuracy")
+    model = w.alias_editor.entries_model
+    assert model.entries() == ["accuracy", "acc", "pred_acc"]
+    assert drag_row(model, 2, 1)  # drag pred_acc above acc
+    assert model.entries() == ["accuracy", "pred_acc", "acc"]
+    qtbot.waitUntil(lambda: acc_chart.drawn and ("adam-both-names", "pred_acc") in plotted(acc_chart), timeout=10000)
+    assert acc_chart.legend.items[0][1].text == "accuracy → pred_acc"
+    # the preview in the alias editor agrees with the chart
+    assert w.alias_editor.preview.topLevelItem(0).text(1) == "pred_acc"
+
+    with chartdesk.open_store(db_path) as again:  # survives reopening the store
+        assert again.alias("mnist", "accuracy") == ["accuracy", "pred_acc", "acc"]
+
+    w.undo_action.trigger()
+    assert model.entries() == ["accuracy", "acc", "pred_acc"]
+    qtbot.waitUntil(lambda: acc_chart.drawn and ("adam-both-names", "acc") in plotted(acc_chart), timeout=10000)
+    assert demo_store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc"]
+    w.redo_action.trigger()
+    assert demo_store.alias("mnist", "accuracy") == ["accuracy", "pred_acc", "acc"]
+
+
+def test_drop_onto_itself_is_a_no_op(demo_store, open_win):
+    w = open_win(demo_store)
+    w.alias_editor.choose("accuracy")
+    model = w.alias_editor.entries_model
+    assert not drag_row(model, 1, 1) and not drag_row(model, 1, 2)
+    assert model.entries() == ["accuracy", "acc", "pred_acc"]
+    assert w.ws.undo_stack.count() == 0
+
+
+def test_dropping_a_channel_from_the_tree_adds_it_to_the_alias(demo_store, open_win):
+    w = open_win(demo_store)
+    w.alias_editor.choose("accuracy")
+    tm = w.tree.model
+    exp = tm.experiment_index("mnist", "baseline-sgd")
+    val_acc = next(tm.index(r, 0, exp) for r in range(tm.rowCount(exp)) if tm.index(r, 0, exp).data() == "val_acc")
+    mime = tm.mimeData([val_acc])
+    model = w.alias_editor.entries_model
+    assert model.dropMimeData(mime, Qt.DropAction.CopyAction, 0, 0, QModelIndex())
+    assert demo_store.alias("mnist", "accuracy") == ["val_acc", "accuracy", "acc", "pred_acc"]
+
+
+def test_chart_added_to_a_chart_set_shows_for_every_experiment(demo_store, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    w.chart_set_panel.choose("Training")
+    w.chart_set_panel.add_chart(Chart("Validation", (SeriesRef("channel", "val_loss"), SeriesRef("alias", "accuracy"))))
+    assert [c["name"] for c in demo_store.chart_sets("mnist")["Training"]] == ["Accuracy", "Loss", "Validation"]
+    for exp in demo_store.experiments("mnist"):
+        w.ws.select_experiments([exp])
+        qtbot.waitUntil(w.settled, timeout=10000)
+        c = chart(w, "Training", "Validation")
+        assert c.drawn
+        expected = {demo_store.resolve("mnist", exp, "accuracy")} | (
+            {"val_loss"} if "val_loss" in demo_store.channels("mnist", exp) else set())
+        assert {ch for _e, ch in plotted(c)} == expected
+        if "val_loss" not in demo_store.channels("mnist", exp):
+            assert "val_loss" in c.note.textItem.toPlainText()  # a quiet note, not an error
+
+
+def test_compare_mode_overlays_every_selected_experiment(demo_store, open_win, qtbot):
+    w = open_win(demo_store)
+    exps = demo_store.experiments("mnist")
+    w.ws.select_experiments(exps)
+    qtbot.waitUntil(w.settled, timeout=15000)
+    acc = chart(w, "Training", "Accuracy")
+    by_exp = {e for e, _ in plotted(acc)}
+    assert by_exp == set(exps)
+    pens = {c.experiment: item.opts["pen"].color().name()
+            for c, item in zip(acc.curves, [i for i in acc.plot.getPlotItem().listDataItems() if i.name()])}
+    assert len(set(pens.values())) == len(exps)  # each experiment its own colour
+    labels = [lab.text for _s, lab in acc.legend.items]
+    assert "adam-lr1e-3 · accuracy → pred_acc" in labels
+
+
+def test_hover_reads_out_nearest_points(demo_store, open_win):
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    acc = chart(w, "Training", "Accuracy")
+    found = acc.show_values_at(1234.0)
+    s = demo_store.read("mnist", "baseline-sgd", "acc")
+    i = int(np.argmin(np.abs(s.x - 1234.0)))
+    assert found[0] == ("accuracy → acc", s.x[i], s.y[i])
+    assert "accuracy → acc" in acc.readout.text()
+
+
+def test_chart_options_persist_and_smoothing_keeps_raw_curve(demo_store, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    loss = chart(w, "Training", "Loss")
+    loss._set_option(smoothing=0.9)
+    assert demo_store.chart_sets("mnist")["Training"][1]["smoothing"] == 0.9
+    loss = chart(w, "Training", "Loss")
+    qtbot.waitUntil(lambda: loss.drawn, timeout=10000)
+    items = loss.plot.getPlotItem().listDataItems()
+    assert len(items) == 2 * len(loss.curves)  # faint raw + smoothed, per curve
+    w.undo_action.trigger()
+    assert "smoothing" not in demo_store.chart_sets("mnist")["Training"][1]
+
+
+def test_alias_resolving_to_nothing_is_a_quiet_note(demo_store, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    w.alias_editor.create_alias("f1", ["f1_score", "f1"])
+    w.chart_set_panel.choose("Training")
+    w.chart_set_panel.add_chart(Chart("F1", (SeriesRef("alias", "f1"),)))
+    c = chart(w, "Training", "F1")
+    qtbot.waitUntil(lambda: c.drawn, timeout=10000)
+    assert c.curves == [] and "f1 (alias): not in this experiment" in c.note.textItem.toPlainText()
+
+
+def test_export_png_svg_csv(demo_store, open_win, tmp_path):
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    acc = chart(w, "Training", "Accuracy")
+    for ext in ("png", "svg", "csv"):
+        acc.export(str(tmp_path / f"acc.{ext}"))
+    assert (tmp_path / "acc.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "<svg" in (tmp_path / "acc.svg").read_text()
+    lines = (tmp_path / "acc.csv").read_text().splitlines()
+    assert lines[0] == "experiment,series,channel,x,y"
+    assert len(lines) == 1 + 2 * 3000 and lines[1].startswith("baseline-sgd,alias:accuracy,acc,0.0,")
+
+
+def test_chart_set_panel_create_rename_reorder_delete_with_undo(demo_store, open_win):
+    w = open_win(demo_store)
+    p = w.chart_set_panel
+    p.new_set("Extra")
+    assert list(demo_store.chart_sets("mnist")) == ["Training", "Extra"]
+    assert [w.tabs.tabText(i) for i in range(w.tabs.count())][:2] == ["Training", "Extra"]
+    p.choose("Extra")
+    p.move_set(-1)
+    assert list(demo_store.chart_sets("mnist")) == ["Extra", "Training"]
+    p.delete_set()
+    assert list(demo_store.chart_sets("mnist")) == ["Training"]
+    w.undo_action.trigger()
+    w.undo_action.trigger()
+    assert list(demo_store.chart_sets("mnist")) == ["Training", "Extra"]
+
+
+def test_window_layout_persists_in_settings(demo_store, open_win, tmp_path):
+    w = open_win(demo_store)
+    w.alias_dock.hide()
+    w.close()
+    w2 = open_win(demo_store)
+    assert not w2.alias_dock.isVisible()
+    from chartdesk.gui.main_window import make_settings
+
+    assert make_settings().fileName().startswith(str(tmp_path))
+
+
+def test_screenshot_run_draws_and_exits_zero(tmp_path):
+    db = tmp_path / "shot.db"
+    out = tmp_path / "shot.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    r = subprocess.run([sys.executable, "-m", "chartdesk", "--db", str(db), "--project", "mnist", "--experiment",
+                        "adam-both-names", "--screenshot", str(out)], capture_output=True, text=True, env=env,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with chartdesk.open_store(db) as s:  # first launch on an empty store seeded the demo
+        assert "mnist" in s.projects()
+
+
+def test_unknown_project_on_launch_is_one_line(tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    r = subprocess.run([sys.executable, "-m", "chartdesk", "--db", str(tmp_path / "x.db"), "--project", "nope",
+                        "--screenshot", str(tmp_path / "x.png")], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 1 and "unknown project 'nope'" in r.stderr and "Traceback" not in r.stderr
