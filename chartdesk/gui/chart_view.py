@@ -29,6 +29,20 @@ DASHES = [Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.P
 SMOOTHING_STEPS = (0.0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99)
 
 
+class _YAxis(pg.AxisItem):
+    """Left axis that, on a log scale, labels only 1-2-5 mantissas when ticks are dense."""
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
+        strings = super().tickStrings(values, scale, spacing)
+        if not self.logMode or len(values) <= 6:
+            return strings
+        keep = []
+        for v, text in zip(values, strings):
+            mantissa = round(10 ** (v - math.floor(v + 1e-9)), 6)
+            keep.append(text if mantissa in (1.0, 2.0, 5.0) else "")
+        return keep
+
+
 class _Curve:
     """What one drawn line is: experiment, ref, channel, and the arrays as plotted."""
 
@@ -87,7 +101,7 @@ class ChartWidget(QFrame):
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu_button.setMenu(self._build_menu())
 
-        self.plot = pg.PlotWidget(self, background=bg)
+        self.plot = pg.PlotWidget(self, background=bg, axisItems={"left": _YAxis(orientation="left")})
         self.plot.setMinimumHeight(220)
         item = self.plot.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.15)
@@ -98,9 +112,10 @@ class ChartWidget(QFrame):
             ax.setTextPen(fg)
         self.legend = item.addLegend(offset=(8, 8), labelTextSize="8pt", labelTextColor=fg)
         self.legend.setBrush(pg.mkBrush(faint(bg, 150)))
-        self.note = pg.TextItem("", color=faint(fg, 170), anchor=(1, 1))
-        self.note.setZValue(100)
-        self.plot.addItem(self.note, ignoreBounds=True)
+        self.note = QLabel("", self)
+        self.note.setObjectName("Hint")
+        self.note.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.vline = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(faint(fg, 90), width=1))
         self.vline.setVisible(False)
         self.plot.addItem(self.vline, ignoreBounds=True)
@@ -109,11 +124,11 @@ class ChartWidget(QFrame):
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_move)
-        item.getViewBox().sigRangeChanged.connect(lambda *_: self._place_note())
 
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
         head.addWidget(self.title, 1)
+        head.addWidget(self.note, 2)
         head.addWidget(self.menu_button)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
@@ -209,7 +224,6 @@ class ChartWidget(QFrame):
             self.draw()
         else:
             self.note.setText("loading…")
-            self._place_note()
 
     def draw(self) -> None:
         item = self.plot.getPlotItem()
@@ -226,8 +240,7 @@ class ChartWidget(QFrame):
             for si, ref in enumerate(self.chart.series):
                 ch = self._ws.channel_for(ref, exp)
                 if ch is None:
-                    what = f"{ref.name} ({'alias' if ref.kind == 'alias' else 'channel'})"
-                    self.missing.append(f"{what} not in {exp}" if compare else f"{what}: not in this experiment")
+                    self.missing.append((ref, exp))
                     continue
                 series = self._ws.loader.get((self._ws.project, exp, ch))
                 if series is None:
@@ -249,7 +262,11 @@ class ChartWidget(QFrame):
                 item.addItem(data_item)
                 self.curves.append(curve)
         self.legend.setColumnCount(max(1, math.ceil(len(self.curves) / 8)))
-        notes = list(self.missing)
+        notes = []
+        for ref in dict.fromkeys(r for r, _e in self.missing):
+            where = [e for r, e in self.missing if r == ref]
+            kind = "alias" if ref.kind == "alias" else "channel"
+            notes.append(f"{ref.name} ({kind}) not in " + (", ".join(where) if compare else "this experiment"))
         if infinite:
             notes.append(f"{infinite} ±inf value{'s' if infinite > 1 else ''} not drawn")
         if not self.chart.series:
@@ -258,16 +275,10 @@ class ChartWidget(QFrame):
             notes.append("select an experiment")
         elif not self.curves and not self.missing:
             notes.append("no data")
-        if len(notes) > 4:
-            notes = notes[:3] + [f"… and {len(notes) - 3} more"]
-        self.note.setText("\n".join(notes))
+        self.note.setText(" · ".join(notes))
+        self.note.setToolTip("\n".join(notes))
         item.enableAutoRange()
-        self._place_note()
         self.drawn = True
-
-    def _place_note(self) -> None:
-        (x0, x1), (y0, y1) = self.plot.getPlotItem().getViewBox().viewRange()
-        self.note.setPos(x1, y0)
 
     # ---- hover --------------------------------------------------------------------------
     def _on_mouse_move(self, event) -> None:

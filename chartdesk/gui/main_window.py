@@ -35,6 +35,8 @@ class MainWindow(QMainWindow):
         self.chart_set_panel = ChartSetPanel(workspace, self)
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
+        self.tabs.setElideMode(Qt.TextElideMode.ElideMiddle)
+        self.tabs.setUsesScrollButtons(True)
         self.tabs.currentChanged.connect(self._on_tab_change)
         self.setCentralWidget(self.tabs)
         self.grids: dict[str, ChartGrid] = {}
@@ -230,9 +232,10 @@ class MainWindow(QMainWindow):
             self.experiment_grid.empty_text = empty
             self.experiment_grid.set_charts(charts)
         sel = self.ws.selection()
-        label = f"{sel[0]}: {'own charts' if own else 'all channels'}" if sel else "Experiment"
+        name = sel[0] if sel and len(sel[0]) <= 32 else (f"{sel[0][:14]}…{sel[0][-14:]}" if sel else "")
+        label = f"{name}: {'own charts' if own else 'all channels'}" if sel else "Experiment"
         self.tabs.addTab(self.experiment_grid, label)
-        self.tabs.setTabToolTip(self.tabs.count() - 1, "Charts of the selected experiment only")
+        self.tabs.setTabToolTip(self.tabs.count() - 1, f"Charts of {sel[0]} only" if sel else "")
 
     def show_chart_set(self, name: str) -> None:
         for i in range(self.tabs.count()):

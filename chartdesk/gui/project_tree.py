@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import (QAbstractItemModel, QItemSelectionModel, QMimeData, QModelIndex,
                             QSortFilterProxyModel, Qt, Signal)
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QStyledItemDelegate, QTreeView, QVBoxLayout, QWidget
 
 from ..model import ChannelInfo, Experiment
 from .theme import state_color, state_icon
@@ -190,6 +190,14 @@ class ProjectTreeModel(QAbstractItemModel):
         return QModelIndex()
 
 
+class _ElideRight(QStyledItemDelegate):
+    """The info column reads left to right (state first), so cut it at the end."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideRight
+
+
 class _Filter(QSortFilterProxyModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -223,7 +231,8 @@ class ProjectTree(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.header().setStretchLastSection(True)
         self.view.setColumnWidth(0, 175)
-        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # run names differ at both ends
+        self.view.setItemDelegateForColumn(1, _ElideRight(self.view))
         self.view.selectionModel().selectionChanged.connect(self._on_selection_change)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
