@@ -80,6 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("experiment")
     p.add_argument("channel")
     p.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
+    p = sub.add_parser("render", parents=[db], help="headless PNG of an experiment's chart set")
+    p.add_argument("--project", dest="render_project", required=True)
+    p.add_argument("--experiment", dest="render_experiment", required=True)
+    p.add_argument("--chart-set", help="default: the project's first chart set, or one chart per channel")
+    p.add_argument("--out", required=True, metavar="PNG")
+    p.add_argument("--width", type=int, default=1200)
     return parser
 
 
@@ -203,6 +209,15 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_render(args) -> int:
+    from .gui.render import render
+
+    with _open(args) as store:
+        n = render(store, args.render_project, args.render_experiment, args.out, args.chart_set, args.width)
+    print(f"render: {n} chart{'s' if n != 1 else ''} -> {args.out}")
+    return 0
+
+
 def cmd_gui(args) -> int:
     from .gui.app import run_gui
 
@@ -211,7 +226,7 @@ def cmd_gui(args) -> int:
 
 
 COMMANDS = {"demo": cmd_demo, "ls": cmd_ls, "alias": cmd_alias, "resolve": cmd_resolve, "chartset": cmd_chartset,
-            "export": cmd_export}
+            "export": cmd_export, "render": cmd_render}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -243,3 +243,27 @@ def test_unknown_project_on_launch_is_one_line(tmp_path):
     r = subprocess.run([sys.executable, "-m", "chartdesk", "--db", str(tmp_path / "x.db"), "--project", "nope",
                         "--screenshot", str(tmp_path / "x.png")], capture_output=True, text=True, env=env, timeout=120)
     assert r.returncode == 1 and "unknown project 'nope'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_render_cli_writes_a_png_of_the_chart_set(tmp_path, demo_store, db_path):
+    demo_store.close()
+    out = tmp_path / "r.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    r = subprocess.run([sys.executable, "-m", "chartdesk", "render", "--project", "cifar10", "--experiment", "resnet50",
+                        "--out", str(out), "--db", str(db_path)], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "3 charts" in r.stdout and out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_live_run_shows_new_channels_and_switches_alias_mid_run(demo_store, db_path, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "wide-net-live")
+    acc = chart(w, "Training", "Accuracy")
+    assert ("wide-net-live", "accuracy") in plotted(acc)
+    demo_store.set_alias("mnist", "accuracy", ["f1_best", "accuracy"])  # by another process, say
+    w.ws.write_alias("accuracy", ["f1_best", "accuracy"])
+    with chartdesk.init(project="mnist", experiment="wide-net-live", db=db_path) as run:
+        run.log_many("f1_best", [0, 1, 2], [0.5, 0.6, 0.7])
+    qtbot.waitUntil(lambda: ("wide-net-live", "f1_best") in plotted(acc), timeout=10000)
+    tm = w.tree.model
+    exp = tm.experiment_index("mnist", "wide-net-live")
+    assert "f1_best" in [tm.index(r, 0, exp).data() for r in range(tm.rowCount(exp))]

@@ -20,7 +20,7 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QMenu, QScrollArea,
                                QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
-from ..decimate import ema
+from ..decimate import ema, m4
 from ..model import X_AXES, Chart, Series, SeriesRef
 from .theme import color, faint, plot_colors
 
@@ -51,6 +51,7 @@ class _Curve:
         self.x = np.empty(0)
         self.y = np.empty(0)
         self.raw_y = np.empty(0)
+        self.items: list[tuple[pg.PlotDataItem, np.ndarray]] = []  # (drawn item, full y it shows)
 
 
 def plot_arrays(series: Series, x_axis: str, log_y: bool, smoothing: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
@@ -124,6 +125,9 @@ class ChartWidget(QFrame):
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_move)
+        # Zoom, pan and resize re-decimate for the new x range, at most ~30 times a second.
+        self._range_proxy = pg.SignalProxy(item.getViewBox().sigXRangeChanged, rateLimit=30,
+                                           slot=lambda *_: self._decimate())
 
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
@@ -254,13 +258,14 @@ class ChartWidget(QFrame):
                 c = exp_color if compare else color(si)
                 pen = pg.mkPen(c, width=1.6, style=DASHES[si % len(DASHES)] if compare else Qt.PenStyle.SolidLine)
                 if self.chart.smoothing:
-                    faint_item = pg.PlotDataItem(x, raw, pen=pg.mkPen(faint(c, 55), width=1), connect="finite")
-                    faint_item.setDownsampling(auto=True, method="peak")
+                    faint_item = pg.PlotDataItem(pen=pg.mkPen(faint(c, 55), width=1), connect="finite")
+                    curve.items.append((faint_item, raw))
                     item.addItem(faint_item)
-                data_item = pg.PlotDataItem(x, y, pen=pen, name=label, connect="finite")
-                data_item.setDownsampling(auto=True, method="peak")
+                data_item = pg.PlotDataItem(pen=pen, name=label, connect="finite")
+                curve.items.append((data_item, y))
                 item.addItem(data_item)
                 self.curves.append(curve)
+        self._decimate(full=True)
         self.legend.setColumnCount(max(1, math.ceil(len(self.curves) / 8)))
         notes = []
         for ref in dict.fromkeys(r for r, _e in self.missing):
@@ -279,6 +284,28 @@ class ChartWidget(QFrame):
         self.note.setToolTip("\n".join(notes))
         item.enableAutoRange()
         self.drawn = True
+
+    # ---- decimation ---------------------------------------------------------------------
+    def _decimate(self, full: bool = False) -> None:
+        """Give each item the M4 points of its full data for the visible x range and plot width.
+
+        What is drawn then has the pixels the full data would draw (every spike stays), while
+        the item holds only ~4 points per pixel column.
+        """
+        vb = self.plot.getPlotItem().getViewBox()
+        width = max(200, int(vb.width()) or 800)
+        for curve in self.curves:
+            if len(curve.x) == 0:
+                continue
+            if full:
+                finite = curve.x[np.isfinite(curve.x)]
+                x0, x1 = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+            else:
+                (x0, x1), _ = vb.viewRange()
+            for data_item, ys in curve.items:
+                if len(curve.x) <= 4 * width and not full:
+                    continue
+                data_item.setData(*m4(curve.x, ys, x0, x1, width), connect="finite")
 
     # ---- hover --------------------------------------------------------------------------
     def _on_mouse_move(self, event) -> None:
