@@ -27,6 +27,15 @@ from .theme import color, faint, plot_colors
 X_LABELS = {"step": "step", "wall": "wall time", "relative": "relative time (s)"}
 DASHES = [Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine]
 SMOOTHING_STEPS = (0.0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99)
+LEGEND_MAX = 6      # more curves than this: the rest are read by hovering
+LEGEND_CHARS = 56   # longer labels are cut in the middle (hover shows them whole)
+
+
+def _short(label: str) -> str:
+    if len(label) <= LEGEND_CHARS:
+        return label
+    half = (LEGEND_CHARS - 1) // 2
+    return f"{label[:half]}…{label[-half:]}"
 
 
 class _YAxis(pg.AxisItem):
@@ -261,12 +270,14 @@ class ChartWidget(QFrame):
                     faint_item = pg.PlotDataItem(pen=pg.mkPen(faint(c, 55), width=1), connect="finite")
                     curve.items.append((faint_item, raw))
                     item.addItem(faint_item)
-                data_item = pg.PlotDataItem(pen=pen, name=label, connect="finite")
+                named = len(self.curves) < LEGEND_MAX
+                data_item = pg.PlotDataItem(pen=pen, name=_short(label) if named else None, connect="finite")
                 curve.items.append((data_item, y))
                 item.addItem(data_item)
                 self.curves.append(curve)
         self._decimate(full=True)
-        self.legend.setColumnCount(max(1, math.ceil(len(self.curves) / 8)))
+        if len(self.curves) > LEGEND_MAX:
+            self.legend.addItem(pg.PlotDataItem(pen=None), f"+{len(self.curves) - LEGEND_MAX} more: hover to read them")
         notes = []
         for ref in dict.fromkeys(r for r, _e in self.missing):
             where = [e for r, e in self.missing if r == ref]

@@ -191,7 +191,7 @@ class ProjectTreeModel(QAbstractItemModel):
 
 
 class _ElideRight(QStyledItemDelegate):
-    """The info column reads left to right (state first), so cut it at the end."""
+    """Cut at the end: names and info read left to right (run index and state first)."""
 
     def initStyleOption(self, option, index) -> None:  # noqa: N802
         super().initStyleOption(option, index)
@@ -231,7 +231,7 @@ class ProjectTree(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.header().setStretchLastSection(True)
         self.view.setColumnWidth(0, 175)
-        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # run names differ at both ends
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.view.setItemDelegateForColumn(1, _ElideRight(self.view))
         self.view.selectionModel().selectionChanged.connect(self._on_selection_change)
         lay = QVBoxLayout(self)
