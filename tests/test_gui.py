@@ -146,11 +146,11 @@ def test_compare_mode_overlays_every_selected_experiment(demo_store, open_win, q
     acc = chart(w, "Training", "Accuracy")
     by_exp = {e for e, _ in plotted(acc)}
     assert by_exp == set(exps)
-    pens = {c.experiment: item.opts["pen"].color().name()
-            for c, item in zip(acc.curves, [i for i in acc.plot.getPlotItem().listDataItems() if i.name()])}
+    pens = {c.experiment: c.items[-1][0].opts["pen"].color().name() for c in acc.curves}
     assert len(set(pens.values())) == len(exps)  # each experiment its own colour
     labels = [lab.text for _s, lab in acc.legend.items]
     assert "adam-lr1e-3 · accuracy → pred_acc" in labels
+    assert labels[-1] == f"+{len(acc.curves) - 6} more: hover to read them"  # a crowded legend stays short
 
 
 def test_hover_reads_out_nearest_points(demo_store, open_win):
