@@ -8,7 +8,6 @@ neither Qt nor pyqtgraph.
 from __future__ import annotations
 
 import atexit
-import math
 import sys
 import threading
 import time

@@ -12,7 +12,7 @@ from PySide6.QtCore import QModelIndex, Qt
 import chartdesk
 from chartdesk.gui.app import make_app, open_window
 from chartdesk.gui.alias_editor import ENTRY_MIME
-from chartdesk.model import Chart, ChartSet, SeriesRef
+from chartdesk.model import Chart, SeriesRef
 
 
 @pytest.fixture

@@ -20,13 +20,6 @@ def state_color(state: str) -> str:
     return STATE_COLORS.get(state, "#888888")
 
 
-def is_dark() -> bool:
-    app = QApplication.instance()
-    if app is None:
-        return False
-    return app.palette().color(QPalette.ColorRole.Window).lightness() < 128
-
-
 def plot_colors() -> tuple[str, str]:
     """(background, foreground) for plots, following the application palette."""
     pal = QApplication.instance().palette()

@@ -8,7 +8,6 @@ identity and schema version are checked before anything touches it.
 from __future__ import annotations
 
 import json
-import math
 import os
 import sqlite3
 import threading
@@ -20,7 +19,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 import numpy as np
 from sqlalchemy import create_engine, delete, event, func, insert, inspect, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from ..errors import InvalidInput, NotFound, StoreError
 from ..model import (STATES, Chart, ChannelInfo, ChartSet, Experiment, Series, check_name)
@@ -222,10 +221,6 @@ class Store:
         with self._ids_lock:
             self._ids[key] = eid
         return eid
-
-    def _forget_ids(self) -> None:
-        with self._ids_lock:
-            self._ids.clear()
 
     # ---- projects and experiments -------------------------------------------------------------
     def projects(self) -> list[str]:
