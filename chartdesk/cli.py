@@ -80,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("experiment")
     p.add_argument("channel")
     p.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
+    p = sub.add_parser("import", parents=[db], help="import TensorBoard, MLflow, Lightning/Keras CSV, CSV, "
+                       "JSON lines and HF trainer_state.json files (folders are searched)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--project", dest="import_project", required=True)
+
     p = sub.add_parser("render", parents=[db], help="headless PNG of an experiment's chart set")
     p.add_argument("--project", dest="render_project", required=True)
     p.add_argument("--experiment", dest="render_experiment", required=True)
@@ -209,6 +214,18 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    from .importers import import_paths
+
+    with _open(args) as store:
+        report = import_paths(store, args.paths, args.import_project)
+    for name, fmt, n_ch, n_pts in report.imported:
+        print(f"imported {name} ({fmt}): {n_ch} channels, {n_pts:,} points")
+    for w in report.warnings:
+        print(f"chartdesk: warning: {w}", file=sys.stderr)
+    return 0
+
+
 def cmd_render(args) -> int:
     from .gui.render import render
 
@@ -226,7 +243,8 @@ def cmd_gui(args) -> int:
 
 
 COMMANDS = {"demo": cmd_demo, "ls": cmd_ls, "alias": cmd_alias, "resolve": cmd_resolve, "chartset": cmd_chartset,
-            "export": cmd_export, "render": cmd_render}
+            "export": cmd_export, "render": cmd_render,
+            "import": cmd_import}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

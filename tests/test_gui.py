@@ -267,3 +267,60 @@ def test_live_run_shows_new_channels_and_switches_alias_mid_run(demo_store, db_p
     tm = w.tree.model
     exp = tm.experiment_index("mnist", "wide-net-live")
     assert "f1_best" in [tm.index(r, 0, exp).data() for r in range(tm.rowCount(exp))]
+
+
+def _import_fixture(root):
+    import sys as _sys
+
+    _sys.path.insert(0, os.path.dirname(__file__))
+    from fixtures import writers as W
+
+    W.tensorboard_run(root / "tb" / "pt-run")
+    W.mlflow_sqlite(root / "mlflow.db", {"u1": "sql-run"})
+    return root
+
+
+def test_import_by_drag_and_drop_shows_new_experiments(demo_store, open_win, qtbot, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    src = _import_fixture(tmp_path / "logs")
+    w = open_win(demo_store)
+    w.importer.quiet = True
+    w.importer.ask_project = lambda: "imported"
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(src))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(w.importer.sig_finished, timeout=30000) as blocker:
+        w.dropEvent(event)
+    assert blocker.args[1] is not None and not blocker.args[1].cancelled
+    assert w.ws.project == "imported"
+    tm = w.tree.model
+    assert tm.experiment_index("imported", "tb/pt-run").isValid()
+    assert tm.experiment_index("imported", "sql-run").isValid()
+
+
+def test_import_failure_writes_nothing_and_cancel_leaves_whole_experiments(demo_store, open_win, qtbot, tmp_path):
+    w = open_win(demo_store)
+    w.importer.quiet = True
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "ok.csv").write_text("step,loss\n0,1\n")
+    (bad / "broken.csv").write_text("step,loss\n0,zz\n")
+    with qtbot.waitSignal(w.importer.sig_finished, timeout=30000):
+        w.importer.start([str(bad)], project="x")
+    assert "broken.csv (line 2)" in w.importer.last_error and "x" not in demo_store.projects()
+
+    many = tmp_path / "many"
+    many.mkdir()
+    for i in range(40):
+        (many / f"run{i:02d}.csv").write_text("step,a,b\n" + "".join(f"{k},{k},{-k}\n" for k in range(500)))
+    with qtbot.waitSignal(w.importer.sig_finished, timeout=60000) as blocker:
+        w.importer.start([str(many)], project="y")
+        w.importer.cancel()
+    report = blocker.args[1]
+    written = demo_store.experiments("y") if "y" in demo_store.projects() else []
+    assert report.cancelled or len(written) == 40
+    for exp in written:  # only whole experiments
+        assert [c.count for c in demo_store.channel_infos("y", exp)] == [500, 500]

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+import shiboken6
 from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QPainter
@@ -135,8 +136,7 @@ class ChartWidget(QFrame):
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_move)
         # Zoom, pan and resize re-decimate for the new x range, at most ~30 times a second.
-        self._range_proxy = pg.SignalProxy(item.getViewBox().sigXRangeChanged, rateLimit=30,
-                                           slot=lambda *_: self._decimate())
+        self._range_proxy = pg.SignalProxy(item.getViewBox().sigXRangeChanged, rateLimit=30, slot=self._on_x_range)
 
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
@@ -297,6 +297,10 @@ class ChartWidget(QFrame):
         self.drawn = True
 
     # ---- decimation ---------------------------------------------------------------------
+    def _on_x_range(self, *_):
+        if shiboken6.isValid(self.plot):  # a delayed signal may outlive a replaced chart
+            self._decimate()
+
     def _decimate(self, full: bool = False) -> None:
         """Give each item the M4 points of its full data for the visible x range and plot width.
 
@@ -320,6 +324,8 @@ class ChartWidget(QFrame):
 
     # ---- hover --------------------------------------------------------------------------
     def _on_mouse_move(self, event) -> None:
+        if not shiboken6.isValid(self.plot):
+            return
         pos = event[0]
         vb = self.plot.getPlotItem().getViewBox()
         if not self.plot.sceneBoundingRect().contains(pos) or not self.curves:

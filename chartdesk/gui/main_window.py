@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDialog, QDockWidget, QLabel, QMainWindow, QMessageBox, QProgressBar, QTabWidget)
+from PySide6.QtWidgets import (QDialog, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
+                               QTabWidget)
 
 from ..errors import ChartDeskError
 from ..model import Chart, SeriesRef
@@ -12,6 +13,7 @@ from .alias_editor import AliasEditor
 from .chart_sets import ChartEditor, ChartSetPanel
 from .chart_view import ChartGrid
 from .commands import SetExperimentChartsCommand
+from .importing import Importer, local_paths
 from .project_tree import ProjectTree
 
 LIVE_POLL_MS = 1000
@@ -57,6 +59,9 @@ class MainWindow(QMainWindow):
         self.busy.setMaximumWidth(120)
         self.busy.setVisible(False)
         self.statusBar().addPermanentWidget(self.busy)
+        self.importer = Importer(workspace, self)
+        self.importer.sig_finished.connect(self._on_import_finished)
+        self.setAcceptDrops(True)
         self._build_menus()
 
         self.tree.sig_selection_changed.connect(self._on_tree_selection)
@@ -89,6 +94,13 @@ class MainWindow(QMainWindow):
     # ---- menus --------------------------------------------------------------------------
     def _build_menus(self) -> None:
         file = self.menuBar().addMenu("&File")
+        act = QAction("&Import files…", self, shortcut=QKeySequence("Ctrl+I"))
+        act.triggered.connect(self._import_files_dialog)
+        file.addAction(act)
+        act = QAction("Import &folder…", self)
+        act.triggered.connect(self._import_folder_dialog)
+        file.addAction(act)
+        file.addSeparator()
         act = QAction("&Refresh", self, shortcut=QKeySequence.StandardKey.Refresh)
         act.triggered.connect(self._poll_store)
         file.addAction(act)
@@ -124,6 +136,45 @@ class MainWindow(QMainWindow):
         for dock in (self.tree_dock, self.alias_dock, self.sets_dock):
             view.addAction(dock.toggleViewAction())
 
+    # ---- importing ----------------------------------------------------------------------
+    def _import_files_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Import files", "", "Experiment logs (*tfevents* *.csv *.jsonl "
+                                                "*.ndjson *.json *.db *.sqlite);;All files (*)")
+        if paths:
+            self.importer.start(paths)
+
+    def _import_folder_dialog(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Import a folder (searched for TensorBoard, MLflow, "
+                                                "Lightning, HF and CSV logs)")
+        if path:
+            self.importer.start([path])
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802
+        if local_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        paths = local_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.importer.start(paths)
+        else:
+            super().dropEvent(event)
+
+    def _on_import_finished(self, project: str, report) -> None:
+        if report is None:
+            self.statusBar().showMessage(f"Import failed: {self.importer.last_error}", 15000)
+            return
+        if project == self.ws.project:
+            self.ws.refresh_catalog()
+        elif report.imported:
+            self.ws.set_project(project)
+        self._reload_tree()
+        done = f"Imported {len(report.imported)} experiments into {project}"
+        self.statusBar().showMessage(done + (" (cancelled)" if report.cancelled else ""), 10000)
+
     # ---- settings -----------------------------------------------------------------------
     def _restore_settings(self) -> None:
         s = make_settings()
@@ -143,6 +194,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self._live.stop()
+        self.importer.cancel()
+        self.importer.wait(10000)
         self.save_settings()
         self.ws.shutdown()
         super().closeEvent(event)

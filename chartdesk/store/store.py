@@ -279,6 +279,42 @@ class Store:
             q = select(experiments).where(experiments.c.project_id == pid, experiments.c.name == experiment)
             return self._experiment_from_row(conn.execute(q).one())
 
+    def import_experiment(self, project: str, parsed) -> str:
+        """Write one imported experiment in one transaction; returns its name in the store.
+
+        The same source imported again replaces that experiment's channels instead of adding a
+        duplicate; another source whose run has a taken name gets a numbered name.
+        """
+        batch = {}
+        for name, ch in parsed.channels.items():
+            check_name("channel", name)
+            batch[name] = ch.arrays()
+        with self._tx(write=True) as conn:
+            pid = self._project_id(conn, project, create=True)
+            row = conn.execute(select(experiments.c.id, experiments.c.name)
+                               .where(experiments.c.project_id == pid, experiments.c.source == parsed.source)).first()
+            values = dict(state=parsed.state, created=parsed.created, finished=parsed.finished,
+                          params=_json(dict(parsed.params), "params"), tags=_json(list(parsed.tags), "tags"),
+                          source=parsed.source)
+            if row is not None:
+                eid, name = row
+                conn.execute(update(experiments).where(experiments.c.id == eid).values(**values))
+                conn.execute(delete(channels).where(channels.c.experiment_id == eid))
+            else:
+                taken = set(conn.execute(select(experiments.c.name).where(experiments.c.project_id == pid)).scalars())
+                name = check_name("experiment", parsed.name.strip() or "imported")
+                k = 2
+                base = name
+                while name in taken:
+                    name = f"{base} ({k})"
+                    k += 1
+                if values["created"] is None:
+                    values["created"] = time.time()
+                eid = conn.execute(insert(experiments).values(project_id=pid, name=name, **values)).inserted_primary_key[0]
+            for ch_name, (x, y, t) in batch.items():
+                self._append(conn, eid, ch_name, x, y, t)
+            return name
+
     def set_state(self, project: str, experiment: str, state: str, finished: float | None = None) -> None:
         if state not in STATES:
             raise InvalidInput(f"state must be one of {', '.join(STATES)}, not {state!r}")

@@ -1,0 +1,136 @@
+"""Importing from the window: File > Import… and drag-and-drop of files and folders.
+
+The import runs on a worker thread with a progress dialog and Cancel. Each experiment is written
+in its own transaction, so a cancelled import leaves only whole experiments behind (none, when
+cancelled while the sources are still being read). Results come back as a signal.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QProgressDialog, QWidget
+
+from ..errors import ChartDeskError
+
+
+class _Signals(QObject):
+    sig_progress = Signal(int, int, str)
+    sig_done = Signal(object)
+    sig_failed = Signal(str)
+
+
+class _ImportTask(QRunnable):
+    def __init__(self, store, paths, project, signals: _Signals, cancel: threading.Event) -> None:
+        super().__init__()
+        self._store, self._paths, self._project, self._signals, self._cancel = store, paths, project, signals, cancel
+
+    def run(self) -> None:
+        from ..importers import import_paths
+
+        try:
+            report = import_paths(self._store, self._paths, self._project,
+                                  progress=lambda i, n, text: self._signals.sig_progress.emit(i, n, text),
+                                  cancelled=self._cancel.is_set)
+        except ChartDeskError as exc:
+            self._signals.sig_failed.emit(str(exc))
+            return
+        except OSError as exc:
+            self._signals.sig_failed.emit(f"{exc.filename}: {exc.strerror}")
+            return
+        self._signals.sig_done.emit(report)
+
+
+class Importer(QObject):
+    """One import at a time, for one window."""
+
+    sig_finished = Signal(str, object)
+    """(project, ImportReport or None on failure) when an import ended."""
+
+    def __init__(self, workspace, parent_widget: QWidget) -> None:
+        super().__init__(parent_widget)
+        self._ws = workspace
+        self._parent = parent_widget
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._signals = _Signals(self)
+        self._signals.sig_progress.connect(self._on_progress)
+        self._signals.sig_done.connect(self._on_done)
+        self._signals.sig_failed.connect(self._on_failed)
+        self._cancel = threading.Event()
+        self._dialog: QProgressDialog | None = None
+        self._project = ""
+        self.quiet = False  # tests: no modal message boxes
+        self.last_error: str | None = None
+
+    def busy(self) -> bool:
+        return self._dialog is not None
+
+    def ask_project(self) -> str | None:
+        projects = self._ws.projects()
+        current = projects.index(self._ws.project) if self._ws.project in projects else 0
+        name, ok = QInputDialog.getItem(self._parent, "Import", "Into project (pick one or type a new name):",
+                                        projects or ["imported"], current, True)
+        return name.strip() if ok and name.strip() else None
+
+    def start(self, paths: list[str], project: str | None = None) -> bool:
+        if self.busy() or not paths:
+            return False
+        project = project or self.ask_project()
+        if not project:
+            return False
+        self._project = project
+        self._cancel = threading.Event()
+        self.last_error = None
+        dlg = QProgressDialog("Reading…", "Cancel", 0, 0, self._parent)
+        dlg.setWindowTitle(f"Import into {project}")
+        dlg.setMinimumDuration(300)
+        dlg.canceled.connect(self._cancel.set)
+        self._dialog = dlg
+        self._pool.start(_ImportTask(self._ws.store, [str(p) for p in paths], project, self._signals, self._cancel))
+        return True
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def wait(self, ms: int = 60000) -> None:
+        self._pool.waitForDone(ms)
+
+    def _on_progress(self, i: int, n: int, text: str) -> None:
+        if self._dialog is not None:
+            self._dialog.setMaximum(n)
+            self._dialog.setValue(i)
+            self._dialog.setLabelText(text if len(text) < 90 else "…" + text[-88:])
+
+    def _close_dialog(self) -> None:
+        if self._dialog is not None:
+            self._dialog.reset()
+            self._dialog.deleteLater()
+            self._dialog = None
+
+    def _on_done(self, report) -> None:
+        self._close_dialog()
+        self.sig_finished.emit(self._project, report)
+        if self.quiet:
+            return
+        lines = [f"{name} ({fmt}): {ch} channels, {pts:,} points" for name, fmt, ch, pts in report.imported]
+        head = "Import cancelled." if report.cancelled else f"Imported {len(lines)} experiments into {self._project}."
+        text = head + ("\n\n" + "\n".join(lines[:30]) if lines else "")
+        if report.warnings:
+            text += "\n\nWarnings:\n" + "\n".join(report.warnings[:10])
+        QMessageBox.information(self._parent, "Import", text)
+
+    def _on_failed(self, message: str) -> None:
+        self._close_dialog()
+        self.last_error = message
+        self.sig_finished.emit(self._project, None)
+        if not self.quiet:
+            QMessageBox.warning(self._parent, "Import failed", f"Nothing was imported.\n\n{message}")
+
+
+def local_paths(mime) -> list[str]:
+    """The local files and folders in a drag's mime data."""
+    if not mime.hasUrls():
+        return []
+    return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and Path(u.toLocalFile()).exists()]

@@ -1,0 +1,89 @@
+"""What every importer shares: the parsed form of an experiment, the error that names the file,
+the offset or line and the reason, and warnings that do not stop an import."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import InvalidInput
+
+
+class ImportFailed(InvalidInput):
+    """A source cannot be imported; the message names the file, where and why."""
+
+    def __init__(self, path, where: str | None, why: str) -> None:
+        self.path, self.where, self.why = str(path), where, why
+        super().__init__(f"{path}{f' ({where})' if where else ''}: {why}")
+
+
+@dataclass
+class ChannelData:
+    x: list[float] = field(default_factory=list)
+    y: list[float] = field(default_factory=list)
+    t: list[float] = field(default_factory=list)
+
+    def add(self, x: float, y: float, t: float) -> None:
+        self.x.append(x)
+        self.y.append(y)
+        self.t.append(t)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return (np.asarray(self.x, dtype=np.float64), np.asarray(self.y, dtype=np.float64),
+                np.asarray(self.t, dtype=np.float64))
+
+
+@dataclass
+class ParsedExperiment:
+    """One experiment read from a source, ready for one store transaction."""
+
+    name: str
+    source: str  # a stable key of where it came from, for re-import
+    fmt: str
+    channels: dict[str, ChannelData] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    state: str = "succeeded"
+    created: float | None = None
+    finished: float | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def channel(self, name: str) -> ChannelData:
+        ch = self.channels.get(name)
+        if ch is None:
+            ch = self.channels[name] = ChannelData()
+        return ch
+
+    def points(self) -> int:
+        return sum(len(c.x) for c in self.channels.values())
+
+
+def to_float(text: str, path, where: str) -> float:
+    """A number from text; empty -> NaN; anything else a clear error."""
+    s = text.strip()
+    if s == "":
+        return float("nan")
+    try:
+        return float(s)
+    except ValueError:
+        raise ImportFailed(path, where, f"{s[:40]!r} is not a number") from None
+
+
+def flat_yaml(path) -> dict[str, str]:
+    """The top-level ``key: value`` lines of a small YAML file (MLflow meta.yaml, Lightning
+    hparams.yaml); nested blocks and lists are skipped, so no YAML library is needed."""
+    out = {}
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    except OSError:
+        return out
+    for line in text.splitlines():
+        if not line or line.startswith((" ", "-", "#", "\t")) or ":" not in line:
+            continue
+        key, _, value = line.partition(":")
+        value = value.strip().strip("'\"")
+        if value:
+            out[key.strip()] = value
+    return out

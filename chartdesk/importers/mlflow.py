@@ -1,0 +1,103 @@
+"""MLflow: the file store (``mlruns/<experiment id>/<run id>/``) and the SQLite store
+(``mlflow.db``, MLflow 3's default). One ChartDesk experiment per run, named by its run name;
+params and tags kept; MLflow's ``is_nan`` flag honoured; timestamps (ms) become wall time."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from .base import ImportFailed, ParsedExperiment, flat_yaml, to_float
+
+STATES = {"FINISHED": "succeeded", "FAILED": "failed", "KILLED": "aborted", "RUNNING": "running",
+          "SCHEDULED": "running"}
+
+
+def is_run_folder(path: Path) -> bool:
+    return path.is_dir() and (path / "meta.yaml").is_file() and (path / "metrics").is_dir()
+
+
+def is_sqlite_store(path: Path) -> bool:
+    if not path.is_file() or path.stat().st_size < 100:
+        return False
+    with open(path, "rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            return False
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        finally:
+            con.close()
+    except sqlite3.DatabaseError:
+        return False
+    return {"runs", "metrics", "params"} <= names
+
+
+def _read_kv_folder(folder: Path) -> dict[str, str]:
+    if not folder.is_dir():
+        return {}
+    out = {}
+    for f in sorted(folder.rglob("*")):
+        if f.is_file():
+            out[str(f.relative_to(folder))] = f.read_text(encoding="utf-8", errors="replace").strip()
+    return out
+
+
+def parse_run_folder(run: Path) -> ParsedExperiment:
+    meta = flat_yaml(run / "meta.yaml")
+    tags = _read_kv_folder(run / "tags")
+    name = tags.get("mlflow.runName") or meta.get("run_name") or meta.get("run_id") or run.name
+    exp = ParsedExperiment(name=name, source=f"mlflow-file:{meta.get('run_id') or run.resolve()}", fmt="mlflow")
+    exp.params = _read_kv_folder(run / "params")
+    exp.tags = [f"{k}={v}" for k, v in tags.items() if not k.startswith("mlflow.")]
+    exp.state = STATES.get(meta.get("status", "").upper().replace("RUNSTATUS.", ""), "succeeded")
+    if meta.get("status", "").isdigit():
+        exp.state = {1: "running", 2: "running", 3: "succeeded", 4: "failed", 5: "aborted"}.get(int(meta["status"]), "succeeded")
+    for key, attr in (("start_time", "created"), ("end_time", "finished")):
+        if meta.get(key, "").replace(".", "").isdigit():
+            setattr(exp, attr, float(meta[key]) / 1000.0)
+    metrics = run / "metrics"
+    for f in sorted(p for p in metrics.rglob("*") if p.is_file()):
+        ch = exp.channel(str(f.relative_to(metrics)))
+        for i, line in enumerate(f.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) not in (2, 3):
+                raise ImportFailed(f, f"line {i}", f"expected 'timestamp value [step]', got {line[:60]!r}")
+            ts = to_float(parts[0], f, f"line {i}")
+            value = to_float(parts[1], f, f"line {i}")
+            step = to_float(parts[2], f, f"line {i}") if len(parts) == 3 else float(len(ch.x))
+            ch.add(step, value, ts / 1000.0)
+    return exp
+
+
+def parse_sqlite_store(path: Path) -> list[ParsedExperiment]:
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except sqlite3.DatabaseError as exc:
+        raise ImportFailed(path, None, f"cannot open: {exc}") from None
+    try:
+        cols = {r[1] for r in con.execute("PRAGMA table_info(metrics)")}
+        has_nan = "is_nan" in cols
+        runs = con.execute("SELECT run_uuid, name, status, start_time, end_time FROM runs WHERE lifecycle_stage IS NULL OR lifecycle_stage != 'deleted' ORDER BY start_time").fetchall()
+        out = []
+        for run_uuid, name, status, start, end in runs:
+            exp = ParsedExperiment(name=name or run_uuid, source=f"mlflow-sqlite:{run_uuid}", fmt="mlflow")
+            exp.state = STATES.get((status or "").upper(), "succeeded")
+            exp.created = start / 1000.0 if start else None
+            exp.finished = end / 1000.0 if end else None
+            exp.params = dict(con.execute("SELECT key, value FROM params WHERE run_uuid = ?", (run_uuid,)).fetchall())
+            tags = con.execute("SELECT key, value FROM tags WHERE run_uuid = ?", (run_uuid,)).fetchall()
+            exp.tags = [f"{k}={v}" for k, v in tags if not k.startswith("mlflow.")]
+            q = ("SELECT key, timestamp, value, step" + (", is_nan" if has_nan else ", 0") +
+                 " FROM metrics WHERE run_uuid = ? ORDER BY key, timestamp, step")
+            for key, ts, value, step, is_nan in con.execute(q, (run_uuid,)):
+                v = float("nan") if is_nan else float(value)
+                exp.channel(key).add(float(step or 0), v, (ts or 0) / 1000.0)
+            out.append(exp)
+        return out
+    except sqlite3.DatabaseError as exc:
+        raise ImportFailed(path, None, f"not a readable MLflow store: {exc}") from None
+    finally:
+        con.close()

@@ -1,0 +1,171 @@
+"""TensorBoard event files: legacy ``simple_value`` scalars (tensorboardX, PyTorch) and TF2/Keras
+tensor scalars (plugin "scalars"). One experiment per folder holding event files.
+
+Reading needs neither TensorFlow nor tensorboard: TFRecord framing with CRC32C checked by the
+``google-crc32c`` C library, and the few Event messages we need declared here as a descriptor
+and parsed by protobuf's C parser (upb).
+"""
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from .base import ImportFailed, ParsedExperiment
+
+FORMAT = "tensorboard"
+_MASK_DELTA = 0xA282EAD8
+
+
+def is_event_file(path: Path) -> bool:
+    return path.is_file() and "tfevents" in path.name
+
+
+def _messages():
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+    F = descriptor_pb2.FieldDescriptorProto
+    fdp = descriptor_pb2.FileDescriptorProto(name="chartdesk_tb_event.proto", package="chartdesk.tb", syntax="proto3")
+
+    def msg(name, *fields):
+        m = fdp.message_type.add(name=name)
+        for fname, num, ftype, label, tname in fields:
+            f = m.field.add(name=fname, number=num, type=ftype, label=label)
+            if tname:
+                f.type_name = tname
+        return m
+
+    OPT, REP = F.LABEL_OPTIONAL, F.LABEL_REPEATED
+    msg("TensorShapeDim", ("size", 1, F.TYPE_INT64, OPT, None))
+    msg("TensorShape", ("dim", 2, F.TYPE_MESSAGE, REP, ".chartdesk.tb.TensorShapeDim"))
+    msg("Tensor",
+        ("dtype", 1, F.TYPE_INT32, OPT, None),
+        ("tensor_shape", 2, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.TensorShape"),
+        ("tensor_content", 4, F.TYPE_BYTES, OPT, None),
+        ("half_val", 13, F.TYPE_INT32, REP, None),
+        ("float_val", 5, F.TYPE_FLOAT, REP, None),
+        ("double_val", 6, F.TYPE_DOUBLE, REP, None),
+        ("int_val", 7, F.TYPE_INT32, REP, None),
+        ("int64_val", 10, F.TYPE_INT64, REP, None))
+    msg("PluginData", ("plugin_name", 1, F.TYPE_STRING, OPT, None))
+    msg("SummaryMetadata", ("plugin_data", 1, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.PluginData"))
+    msg("Value",
+        ("tag", 1, F.TYPE_STRING, OPT, None),
+        ("simple_value", 2, F.TYPE_FLOAT, OPT, None),
+        ("metadata", 9, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.SummaryMetadata"),
+        ("tensor", 8, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.Tensor"))
+    value = fdp.message_type[-1]
+    value.oneof_decl.add(name="value")
+    for f in value.field:
+        if f.name in ("simple_value", "tensor"):
+            f.oneof_index = 0
+    msg("Summary", ("value", 1, F.TYPE_MESSAGE, REP, ".chartdesk.tb.Value"))
+    msg("Event",
+        ("wall_time", 1, F.TYPE_DOUBLE, OPT, None),
+        ("step", 2, F.TYPE_INT64, OPT, None),
+        ("file_version", 3, F.TYPE_STRING, OPT, None),
+        ("summary", 5, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.Summary"))
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(fdp)
+    return message_factory.GetMessageClass(pool.FindMessageTypeByName("chartdesk.tb.Event"))
+
+
+_Event = None
+
+
+def _event_class():
+    global _Event
+    if _Event is None:
+        _Event = _messages()
+    return _Event
+
+
+def _masked(crc: int) -> int:
+    return (((crc >> 15) | (crc << 17)) + _MASK_DELTA) & 0xFFFFFFFF
+
+
+# DataType enum values of tensorflow/core/framework/types.proto that scalars use
+_DT_FLOAT, _DT_DOUBLE, _DT_INT32, _DT_INT64, _DT_HALF, _DT_BFLOAT16 = 1, 2, 3, 9, 19, 14
+
+
+def _tensor_scalar(t) -> float | None:
+    """The value of a one-element numeric tensor, else None."""
+    if t.tensor_content:
+        dt = {_DT_FLOAT: "<f4", _DT_DOUBLE: "<f8", _DT_INT32: "<i4", _DT_INT64: "<i8", _DT_HALF: "<f2"}.get(t.dtype)
+        if dt is None:
+            return None
+        arr = np.frombuffer(t.tensor_content, dtype=dt)
+        return float(arr[0]) if arr.size == 1 else None
+    for vals in (t.float_val, t.double_val, t.int_val, t.int64_val):
+        if len(vals) == 1:
+            return float(vals[0])
+    if len(t.half_val) == 1:
+        return float(np.array([t.half_val[0]], dtype=np.uint16).view(np.float16)[0])
+    return None
+
+
+def read_event_file(path: Path, exp: ParsedExperiment, check_crc: bool = True) -> int:
+    """Add the scalars of one event file to ``exp``; returns how many records it read."""
+    import google_crc32c
+
+    crc = google_crc32c.value
+    Event = _event_class()
+    data = path.read_bytes()
+    n = len(data)
+    pos = 0
+    records = 0
+    kinds: dict[str, bool] = {}  # tag -> is a scalar (from the first metadata seen)
+    ev = Event()
+    unpack_header = struct.Struct("<QI").unpack_from
+    unpack_crc = struct.Struct("<I").unpack_from
+    while pos < n:
+        if n - pos < 12:
+            exp.warnings.append(f"{path}: truncated record header at byte {pos}; kept {records} complete records")
+            break
+        length, len_crc = unpack_header(data, pos)
+        if check_crc and _masked(crc(data[pos:pos + 8])) != len_crc:
+            raise ImportFailed(path, f"byte {pos}", "corrupt record length (CRC mismatch); not a TensorBoard event file?")
+        end = pos + 12 + length + 4
+        if end > n:
+            exp.warnings.append(f"{path}: truncated record at byte {pos} (a run still writing, or a crash); "
+                                f"kept {records} complete records")
+            break
+        body = data[pos + 12:pos + 12 + length]
+        if check_crc and _masked(crc(body)) != unpack_crc(data, pos + 12 + length)[0]:
+            raise ImportFailed(path, f"byte {pos}", "corrupt record data (CRC mismatch)")
+        try:
+            ev.ParseFromString(body)
+        except Exception as exc:  # protobuf's DecodeError and friends
+            raise ImportFailed(path, f"byte {pos}", f"record is not an Event message ({exc})") from None
+        pos = end
+        records += 1
+        if not ev.HasField("summary"):
+            continue
+        step = float(ev.step)
+        wall = ev.wall_time
+        for v in ev.summary.value:
+            tag = v.tag
+            which = v.WhichOneof("value")
+            if which == "simple_value":
+                exp.channel(tag).add(step, v.simple_value, wall)
+            elif which == "tensor":
+                scalar = kinds.get(tag)
+                if scalar is None and v.HasField("metadata"):
+                    scalar = kinds[tag] = v.metadata.plugin_data.plugin_name == "scalars"
+                if scalar is False:
+                    continue
+                value = _tensor_scalar(v.tensor)
+                if value is not None:
+                    exp.channel(tag).add(step, value, wall)
+    return records
+
+
+def parse_run_folder(folder: Path, files: list[Path], name: str) -> ParsedExperiment:
+    exp = ParsedExperiment(name=name, source=f"tensorboard:{folder.resolve()}", fmt=FORMAT)
+    for f in sorted(files):
+        read_event_file(f, exp)
+    walls = [t for ch in exp.channels.values() for t in ch.t[:1] + ch.t[-1:]]
+    if walls:
+        exp.created, exp.finished = min(walls), max(walls)
+    return exp

@@ -1,0 +1,245 @@
+"""Importing other tools' files: every format, re-import, safety, clear errors, fuzzing."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import chartdesk
+from chartdesk.importers import ImportFailed, discover, import_paths
+from chartdesk.importers import mlflow as mlf
+from chartdesk.importers import tables
+from chartdesk.importers.tensorboard import parse_run_folder, read_event_file
+from chartdesk.importers.base import ParsedExperiment
+
+from fixtures import writers as W
+
+
+def one(store, project, exp, ch):
+    return store.read(project, exp, ch)
+
+
+def test_tensorboard_legacy_and_tf2_scalars_skip_other_plugins(tmp_path, store):
+    W.tensorboard_run(tmp_path / "logs" / "pytorch", steps=100)
+    W.tensorboard_run(tmp_path / "logs" / "keras" / "train", steps=100, tf2=True)
+    W.tensorboard_run(tmp_path / "logs" / "keras" / "validation", steps=100, tf2=True, content=True)
+    report = import_paths(store, [tmp_path / "logs"], "tb")
+    assert sorted(n for n, *_ in report.imported) == ["keras/train", "keras/validation", "pytorch"]
+    assert store.channels("tb", "pytorch") == ["acc", "loss"]  # no text, no histogram
+    assert store.channels("tb", "keras/train") == ["epoch_accuracy", "epoch_loss"]
+    s = one(store, "tb", "keras/validation", "epoch_loss")
+    assert s.x.tolist() == list(range(100))
+    assert np.allclose(s.y, (1.0 / (np.arange(100) + 1)).astype(np.float32))
+    legacy = one(store, "tb", "pytorch", "loss")
+    assert np.all(np.isfinite(legacy.t)) and legacy.t[0] > 1e9  # wall time kept
+
+
+def test_truncated_event_file_keeps_complete_records_and_warns(tmp_path, store):
+    W.tensorboard_run(tmp_path / "run", steps=50)
+    f = next((tmp_path / "run").glob("*tfevents*"))
+    data = f.read_bytes()
+    f.write_bytes(data[: len(data) - 30])
+    report = import_paths(store, [tmp_path / "run"], "tb")
+    assert report.warnings and "truncated" in report.warnings[0] and str(f) in report.warnings[0]
+    n = len(one(store, "tb", "run", "loss"))
+    assert 40 <= n <= 50
+
+
+def test_corrupt_event_file_imports_nothing_and_names_the_offset(tmp_path, store):
+    W.tensorboard_run(tmp_path / "good", steps=20)
+    W.tensorboard_run(tmp_path / "bad", steps=20)
+    f = next((tmp_path / "bad").glob("*tfevents*"))
+    data = bytearray(f.read_bytes())
+    data[200] ^= 0xFF
+    f.write_bytes(bytes(data))
+    with pytest.raises(ImportFailed, match=r"bad/.*tfevents.*\(byte \d+\): corrupt record"):
+        import_paths(store, [tmp_path], "tb")
+    assert store.projects() == []  # the good run was not written either
+
+
+def test_event_record_that_is_not_an_event(tmp_path):
+    f = tmp_path / "events.out.tfevents.1.host"
+    f.write_bytes(W.tfrecord([b"\xff\xff\xff"]))
+    with pytest.raises(ImportFailed, match=r"\(byte 0\): record is not an Event"):
+        read_event_file(f, ParsedExperiment("x", "s", "tensorboard"))
+
+
+def test_mlflow_file_store_runs_params_tags_nan(tmp_path, store):
+    mlruns = tmp_path / "mlruns"
+    run = W.mlflow_file_run(mlruns, "0", "a" * 32, "bright-fox", metric="accuracy")
+    with open(run / "metrics" / "accuracy", "a") as fh:
+        fh.write("1730000999000 nan 50\n")
+    W.mlflow_file_run(mlruns, "0", "b" * 32, "calm-owl", metric="acc")
+    (mlruns / ".trash").mkdir()
+    import_paths(store, [mlruns], "ml")
+    assert store.experiments("ml") == ["bright-fox", "calm-owl"]
+    e = store.experiment("ml", "bright-fox")
+    assert e.params == {"lr": "0.01"} and e.tags == ("team=vision",) and e.state == "succeeded"
+    s = one(store, "ml", "bright-fox", "accuracy")
+    assert len(s) == 51 and np.isnan(s.y[-1]) and s.t[0] == 1730000000.0
+
+
+def test_mlflow_sqlite_store_honours_is_nan(tmp_path, store):
+    db = tmp_path / "mlflow.db"
+    W.mlflow_sqlite(db, {"u1": "calm-owl", "u2": "bold-cat"}, steps=50)
+    import_paths(store, [db], "ml")
+    assert store.experiments("ml") == ["calm-owl", "bold-cat"]
+    s = one(store, "ml", "calm-owl", "pred_acc")
+    assert np.isnan(s.y[25]) and np.isfinite(np.delete(s.y, 25)).all()
+    assert store.experiment("ml", "bold-cat").params == {"lr": "0.1"}
+
+
+def test_lightning_sparse_rows_keras_hf_csv_jsonl(tmp_path, store):
+    W.lightning_version(tmp_path / "lt")
+    W.hf_trainer_state(tmp_path / "hf" / "my-bert")
+    (tmp_path / "keras_log.csv").write_text("epoch,accuracy,loss,val_accuracy\n0,0.5,1.0,0.4\n1,0.6,0.8,0.55\n")
+    (tmp_path / "wide.csv").write_text("step,loss,acc\n0,1.0,\n10,0.5,0.3\n")
+    (tmp_path / "long.csv").write_text("name,step,value,time\nloss,0,1.0,100.5\nacc,0,0.1,100.5\nloss,1,0.4,101\n")
+    (tmp_path / "m.jsonl").write_text('{"step": 0, "loss": 1.0, "phase": "train"}\n\n{"step": 5, "loss": 0.5, "acc": 0.3}\n')
+    (tmp_path / "long.jsonl").write_text('{"metric": "f1", "step": 1, "value": 0.7}\n')
+    import_paths(store, [tmp_path], "p")
+    lt = "lt/lightning_logs/version_0"
+    assert store.channels("p", lt) == ["epoch", "train_loss", "val_acc"]
+    assert one(store, "p", lt, "val_acc").x.tolist() == [49.0, 99.0]  # sparse rows: only real values
+    assert store.experiment("p", lt).params == {"lr": "0.001"}
+    assert one(store, "p", "keras_log", "val_accuracy").x.tolist() == [0.0, 1.0]
+    assert one(store, "p", "wide", "acc").y.tolist() == [0.3]
+    assert one(store, "p", "long", "loss").t.tolist() == [100.5, 101.0]
+    assert one(store, "p", "m", "acc").x.tolist() == [5.0] and "phase" not in store.channels("p", "m")
+    assert one(store, "p", "long", "acc").y.tolist() == [0.1]
+    assert store.channels("p", "long (2)") == ["f1"]  # long.jsonl: a different source, same name
+    hf = "hf/my-bert"
+    assert one(store, "p", hf, "eval_accuracy").x.tolist() == [100.0]
+    assert len(one(store, "p", hf, "loss")) == 10
+
+
+def test_reimport_updates_instead_of_duplicating(tmp_path, store):
+    csv_file = tmp_path / "run.csv"
+    csv_file.write_text("step,loss\n0,1.0\n1,0.5\n")
+    import_paths(store, [csv_file], "p")
+    csv_file.write_text("step,loss,acc\n0,1.0,0.1\n1,0.5,0.2\n2,0.25,0.3\n")
+    import_paths(store, [csv_file], "p")
+    assert store.experiments("p") == ["run"]
+    assert one(store, "p", "run", "loss").y.tolist() == [1.0, 0.5, 0.25]
+    assert store.channels("p", "run") == ["acc", "loss"]
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("a.csv", "step,loss\n0,1.0\n1,abc\n", r"a\.csv \(line 3\): 'abc' is not a number"),
+    ("b.csv", "step,loss\n0,1.0,7\n", r"b\.csv \(line 2\): 3 fields, the header has 2"),
+    ("c.jsonl", '{"step": 0, "loss": 1}\n{"step": 1, "loss": \n', r"c\.jsonl \(line 2, column \d+\)"),
+    ("trainer_state.json", '{"log_history": 5}', r"no 'log_history' list"),
+    ("d.csv", "", r"d\.csv \(line 1\): empty file"),
+])
+def test_malformed_files_name_file_and_line_and_write_nothing(tmp_path, store, name, text, message):
+    (tmp_path / "good.csv").write_text("step,loss\n0,1\n")
+    (tmp_path / name).write_text(text)
+    with pytest.raises(ImportFailed, match=message):
+        import_paths(store, [tmp_path], "p")
+    assert store.projects() == []
+
+
+def test_unknown_or_missing_paths_are_clear(tmp_path, store):
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(ImportFailed, match="unknown format"):
+        discover([tmp_path / "notes.txt"])
+    with pytest.raises(ImportFailed, match="no such file or folder"):
+        discover([tmp_path / "nope"])
+    with pytest.raises(ImportFailed, match="nothing importable"):
+        discover([tmp_path])
+
+
+def test_one_alias_compares_every_imported_tool(tmp_path, store):
+    W.tensorboard_run(tmp_path / "tb" / "pt-run")                 # acc
+    W.mlflow_file_run(tmp_path / "mlruns", "0", "c" * 32, "ml-run", metric="accuracy")
+    W.mlflow_sqlite(tmp_path / "mlflow.db", {"u9": "sql-run"})    # pred_acc
+    W.lightning_version(tmp_path / "lt")                          # val_acc
+    W.hf_trainer_state(tmp_path / "hf-run")                       # eval_accuracy
+    import_paths(store, [tmp_path], "all")
+    store.set_alias("all", "accuracy", ["accuracy", "acc", "pred_acc", "val_acc", "eval_accuracy"])
+    resolved = store.resolve_all("all", "accuracy")
+    assert None not in resolved.values() and len(resolved) == 5
+
+
+def test_cli_import_and_error_line(tmp_path):
+    W.tensorboard_run(tmp_path / "logs" / "r1")
+    db = tmp_path / "s.db"
+    r = subprocess.run([sys.executable, "-m", "chartdesk", "import", str(tmp_path / "logs"), "--project", "tb",
+                        "--db", str(db)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "imported r1 (tensorboard): 2 channels, 200 points" in r.stdout
+    (tmp_path / "bad.csv").write_text("step,loss\nx,1\n")
+    r = subprocess.run([sys.executable, "-m", "chartdesk", "import", str(tmp_path / "bad.csv"), "--project", "tb",
+                        "--db", str(db)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "bad.csv (line 2): 'x' is not a number" in r.stderr and "Traceback" not in r.stderr
+
+
+# ---- fuzzing: random and truncated bytes give a result or ImportFailed, never a crash -------------
+
+def _valid_samples() -> dict[str, bytes]:
+    d = Path(tempfile.mkdtemp())
+    W.tensorboard_run(d / "tb", steps=5)
+    W.tensorboard_run(d / "tb2", steps=5, tf2=True)
+    W.hf_trainer_state(d / "hf")
+    return {
+        "events.out.tfevents.1.a": next((d / "tb").glob("*tfevents*")).read_bytes(),
+        "events.out.tfevents.2.a": next((d / "tb2").glob("*tfevents*")).read_bytes(),
+        "trainer_state.json": (d / "hf" / "trainer_state.json").read_bytes(),
+        "x.csv": b"step,loss,acc\n0,1.0,0.5\n1,0.5,\n",
+        "x.jsonl": b'{"step": 0, "loss": 1.0}\n{"name": "a", "step": 1, "value": 2}\n',
+    }
+
+
+SAMPLES = _valid_samples()
+
+
+def _parse_bytes(name: str, data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        f = Path(d) / name
+        f.write_bytes(data)
+        try:
+            for src in discover([f]):
+                src.parse()
+        except ImportFailed:
+            pass
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(name=st.sampled_from(sorted(SAMPLES)), data=st.data())
+def test_fuzz_truncated_and_mutated_files(name, data):
+    raw = bytearray(SAMPLES[name])
+    cut = data.draw(st.integers(0, len(raw)))
+    raw = raw[:cut]
+    for _ in range(data.draw(st.integers(0, 3))):
+        if raw:
+            raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+    _parse_bytes(name, bytes(raw))
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=st.sampled_from(sorted(SAMPLES)), raw=st.binary(max_size=300))
+def test_fuzz_random_bytes(name, raw):
+    _parse_bytes(name, raw)
+
+
+@settings(max_examples=30, deadline=None)
+@given(raw=st.binary(max_size=200))
+def test_fuzz_mlflow_sqlite_and_run_folder(raw):
+    with tempfile.TemporaryDirectory() as d:
+        db = Path(d) / "mlflow.db"
+        db.write_bytes(b"SQLite format 3\x00" + raw)
+        assert not mlf.is_sqlite_store(db) or isinstance(mlf.parse_sqlite_store(db), list)
+        run = W.mlflow_file_run(Path(d) / "mlruns", "0", "r" * 32, "x", steps=2)
+        (run / "metrics" / "accuracy").write_bytes(raw)
+        try:
+            mlf.parse_run_folder(run)
+        except ImportFailed:
+            pass
