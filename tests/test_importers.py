@@ -1,8 +1,6 @@
 """Importing other tools' files: every format, re-import, safety, clear errors, fuzzing."""
 from __future__ import annotations
 
-import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -13,11 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import chartdesk
 from chartdesk.importers import ImportFailed, discover, import_paths
 from chartdesk.importers import mlflow as mlf
-from chartdesk.importers import tables
-from chartdesk.importers.tensorboard import parse_run_folder, read_event_file
+from chartdesk.importers.tensorboard import read_event_file
 from chartdesk.importers.base import ParsedExperiment
 
 from fixtures import writers as W
