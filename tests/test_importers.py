@@ -38,6 +38,14 @@ def test_tensorboard_legacy_and_tf2_scalars_skip_other_plugins(tmp_path, store):
     assert np.all(np.isfinite(legacy.t)) and legacy.t[0] > 1e9  # wall time kept
 
 
+def test_tensorboard_own_tf2_scalars(tmp_path, store):
+    W.tensorboard_own_writer(tmp_path / "tf2", steps=20)
+    import_paths(store, [tmp_path / "tf2"], "tb")
+    s = one(store, "tb", "tf2", "epoch_loss")
+    assert s.x.tolist() == list(range(20)) and s.t.tolist() == [1.7e9 + i for i in range(20)]
+    assert np.allclose(s.y, (1.0 / (np.arange(20) + 1)).astype(np.float32))
+
+
 def test_truncated_event_file_keeps_complete_records_and_warns(tmp_path, store):
     W.tensorboard_run(tmp_path / "run", steps=50)
     f = next((tmp_path / "run").glob("*tfevents*"))
