@@ -44,7 +44,13 @@ def ema(y: np.ndarray, weight: float) -> np.ndarray:
 
 
 def m4(x: np.ndarray, y: np.ndarray, x0: float, x1: float, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Keep, per pixel column of ``[x0, x1]`` split ``width`` ways, the first, last, min and max point.
+    """The points ``m4_indices`` keeps."""
+    keep = m4_indices(x, y, x0, x1, width)
+    return np.asarray(x)[keep], np.asarray(y)[keep]
+
+
+def m4_indices(x: np.ndarray, y: np.ndarray, x0: float, x1: float, width: int) -> np.ndarray:
+    """Indices to keep: per pixel column of ``[x0, x1]`` split ``width`` ways, the first, last, min and max point.
 
     Works on irregular, unsorted x: points keep their logged order inside and across columns, so
     the polyline drawn through the result has the same pixels as the one through all points. NaN
@@ -55,11 +61,11 @@ def m4(x: np.ndarray, y: np.ndarray, x0: float, x1: float, width: int) -> tuple[
     y = np.asarray(y, dtype=np.float64)
     n = len(x)
     if n <= 4 * max(1, width) or not (x1 > x0):
-        return x, y
+        return np.arange(n)
     inside = (x >= x0) & (x <= x1)
     idx = np.flatnonzero(inside)
     if len(idx) == 0:
-        return x[:0], y[:0]
+        return idx
     extra = []
     if idx[0] > 0:
         extra.append(idx[0] - 1)
@@ -89,7 +95,7 @@ def m4(x: np.ndarray, y: np.ndarray, x0: float, x1: float, width: int) -> tuple[
         keep[first_hi[first_hi >= 0]] = True
     sel = np.concatenate([idx[keep], np.array(extra, dtype=np.int64)])
     sel.sort()
-    return x[sel], y[sel]
+    return sel
 
 
 def _first_match(mask: np.ndarray, run_id: np.ndarray, runs: int) -> np.ndarray:

@@ -1,7 +1,9 @@
 """The point codec: float64 arrays <-> blobs, chunking and per-chunk summaries.
 
 Blobs are little-endian float64 (``tobytes`` / ``frombuffer``), so NaN payloads, +/-inf and -0.0
-survive bit for bit.
+survive bit for bit. Each chunk also keeps a *bucket summary*: for every ``BUCKET`` consecutive
+points, the first, last, lowest and highest point (and the first NaN and infinity, which must stay
+visible), in logged order. A zoomed-out view decimates those instead of every point.
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ from ..errors import InvalidInput
 #: Points per chunk row. 64 Ki points = 512 KiB per array: large enough that a 10M-point channel
 #: is ~150 rows, small enough that an append rewrites little.
 CHUNK_POINTS = 65536
+#: Points per summary bucket: the summary is about 1/64 of the points.
+BUCKET = 256
 
 _LE = np.dtype("<f8")
 
@@ -51,8 +55,39 @@ def summary(x: np.ndarray, y: np.ndarray) -> dict:
     }
 
 
+def bucket_indices(y: np.ndarray, bucket: int = BUCKET) -> np.ndarray:
+    """Sorted indices of each bucket's first, last, min and max point, plus its first NaN and
+    its first +inf and -inf (so gaps and infinities survive summarising)."""
+    n = len(y)
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    starts = np.arange(0, n, bucket)
+    ends = np.minimum(starts + bucket, n)
+    nan = np.isnan(y)
+    lo = np.where(nan, np.inf, y)
+    hi = np.where(nan, -np.inf, y)
+    pick = [starts, ends - 1]
+    if n >= bucket:
+        full = (n // bucket) * bucket
+        pick.append(np.argmin(lo[:full].reshape(-1, bucket), axis=1) + starts[: full // bucket])
+        pick.append(np.argmax(hi[:full].reshape(-1, bucket), axis=1) + starts[: full // bucket])
+    if n % bucket:
+        tail = starts[-1]
+        pick.append(np.array([tail + int(np.argmin(lo[tail:])), tail + int(np.argmax(hi[tail:]))]))
+    for special in (nan, np.isposinf(y), np.isneginf(y)):
+        if special.any():
+            idx = np.flatnonzero(special)
+            _, first = np.unique(idx // bucket, return_index=True)
+            pick.append(idx[first])
+    return np.unique(np.concatenate(pick))
+
+
 def chunk_row(seq: int, x: np.ndarray, y: np.ndarray, t: np.ndarray) -> dict:
-    return {"seq": seq, "n": len(x), "x": encode(x), "y": encode(y), "t": encode(t), **summary(x, y)}
+    keep = bucket_indices(y)
+    ft = t[np.isfinite(t)]
+    return {"seq": seq, "n": len(x), "x": encode(x), "y": encode(y), "t": encode(t), **summary(x, y),
+            "t_min": float(ft.min()) if ft.size else None, "t_max": float(ft.max()) if ft.size else None,
+            "sx": encode(x[keep]), "sy": encode(y[keep]), "st": encode(t[keep])}
 
 
 def split(x: np.ndarray, y: np.ndarray, t: np.ndarray, first_room: int,

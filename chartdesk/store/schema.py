@@ -12,7 +12,7 @@ from sqlalchemy import (Column, Float, ForeignKey, Index, Integer, LargeBinary, 
 #: SQLite ``PRAGMA application_id``: ASCII "CHDK".
 APPLICATION_ID = 0x4348444B
 #: Bumped on every schema change; ``migrations.MIGRATIONS`` lifts older stores to it.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -62,6 +62,9 @@ chunks = Table(
     Column("t", LargeBinary, nullable=False),
     Column("x_min", Float), Column("x_max", Float),
     Column("y_min", Float), Column("y_max", Float),
+    # schema 2: wall-time range and the bucket summary (points.bucket_indices) as three blobs
+    Column("t_min", Float), Column("t_max", Float),
+    Column("sx", LargeBinary), Column("sy", LargeBinary), Column("st", LargeBinary),
 )
 
 aliases = Table(

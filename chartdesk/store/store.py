@@ -417,12 +417,7 @@ class Store:
     def read(self, project: str, experiment: str, channel: str, start: int = 0) -> Series:
         """Every point of a channel in logged order (from index ``start``)."""
         with self._tx() as conn:
-            eid = self._experiment_id(conn, project, experiment)
-            cid = conn.execute(select(channels.c.id).where(channels.c.experiment_id == eid,
-                                                          channels.c.name == channel)).scalar()
-            if cid is None:
-                raise NotFound(f"unknown channel {channel!r} in experiment {experiment!r} of project {project!r}")
-            return self._read_chunks(conn, cid, start)
+            return self._read_chunks(conn, self._channel_id(conn, project, experiment, channel), start)
 
     @staticmethod
     def _read_chunks(conn: Connection, cid: int, start: int) -> Series:
@@ -445,6 +440,36 @@ class Store:
                 arr[pos:pos + k] = P.decode(blob)[lo:]
             pos += k
         return Series(*out)
+
+    def chunk_index(self, project: str, experiment: str, channel: str) -> list[tuple]:
+        """Per chunk, in order: (seq, n, x_min, x_max, t_min, t_max): enough to choose chunks for a view."""
+        with self._tx() as conn:
+            cid = self._channel_id(conn, project, experiment, channel)
+            q = text("SELECT seq, n, x_min, x_max, t_min, t_max FROM chunks WHERE channel_id = :cid ORDER BY seq")
+            return [tuple(r) for r in conn.execute(q, {"cid": cid})]
+
+    def read_chunks(self, project: str, experiment: str, channel: str, seqs: Sequence[int] | None = None,
+                    summary: bool = False) -> Series:
+        """The points of some chunks (all when ``seqs`` is None) in logged order, or only their
+        bucket summaries (``points.bucket_indices``): what a zoomed-out view needs."""
+        cols = "sx, sy, st" if summary else "x, y, t"
+        with self._tx() as conn:
+            cid = self._channel_id(conn, project, experiment, channel)
+            rows = conn.execute(text(f"SELECT seq, {cols} FROM chunks WHERE channel_id = :cid ORDER BY seq"),
+                                {"cid": cid}).all()
+        wanted = None if seqs is None else set(seqs)
+        parts = [r for r in rows if wanted is None or r[0] in wanted]
+        if not parts:
+            return Series.empty()
+        return Series(*(np.concatenate([P.decode(r[i]) for r in parts]) for i in (1, 2, 3)))
+
+    def _channel_id(self, conn: Connection, project: str, experiment: str, channel: str) -> int:
+        eid = self._experiment_id(conn, project, experiment)
+        cid = conn.execute(select(channels.c.id).where(channels.c.experiment_id == eid,
+                                                      channels.c.name == channel)).scalar()
+        if cid is None:
+            raise NotFound(f"unknown channel {channel!r} in experiment {experiment!r} of project {project!r}")
+        return cid
 
     # ---- aliases ---------------------------------------------------------------------------
     def set_alias(self, project: str, name: str, channel_names: Sequence[str]) -> None:

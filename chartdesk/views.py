@@ -1,0 +1,107 @@
+"""What a chart shows of a channel: a *view*, read and decimated for one x range and width.
+
+``read_view`` picks the chunks that overlap the visible range, reads their bucket summaries when
+the range holds more than ``SUMMARY_BELOW`` points per pixel (zoomed out: about 1/64 of the
+points are read) or their full points otherwise, and keeps per pixel column the first, last,
+lowest and highest point (M4). Smoothing needs every point from the start, so smoothed views read
+full resolution. Runs in loader threads; plain numpy in, plain numpy out.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .decimate import ema, m4_indices
+
+#: Above this many points per pixel column a view is built from bucket summaries.
+SUMMARY_ABOVE = 64
+
+
+@dataclass(frozen=True)
+class ViewRequest:
+    project: str
+    experiment: str
+    channel: str
+    x_axis: str = "step"
+    x0: float | None = None  # None: the whole channel
+    x1: float | None = None
+    width: int = 1000
+    smoothing: float = 0.0
+
+    @property
+    def channel_key(self) -> tuple[str, str, str]:
+        return self.project, self.experiment, self.channel
+
+
+@dataclass(frozen=True)
+class View:
+    x: np.ndarray          # in the chart's x units
+    y: np.ndarray          # drawn values (smoothed when asked); ±inf replaced by NaN
+    raw: np.ndarray | None  # the raw values under a smoothed line
+    total: int             # points in the channel
+    level: str             # "full" or "summary"
+    pos_inf: np.ndarray    # x of +inf points in the view
+    neg_inf: np.ndarray    # x of -inf points in the view
+
+
+def _xs(x_axis: str, x: np.ndarray, t: np.ndarray, t0: float) -> np.ndarray:
+    if x_axis == "step":
+        return x
+    if x_axis == "wall":
+        return t
+    return t - t0
+
+
+def _points_in_range(index, seqs, lo_col, hi_col, shift, x0, x1) -> float:
+    """About how many points of the chosen chunks fall in [x0, x1] (chunks spread evenly)."""
+    total = 0.0
+    for r in index:
+        if r[0] not in seqs:
+            continue
+        lo, hi = r[lo_col], r[hi_col]
+        if x0 is None or lo is None or hi <= lo:
+            total += r[1]
+            continue
+        lo, hi = lo - shift, hi - shift
+        total += r[1] * max(0.0, min(hi, x1) - max(lo, x0)) / (hi - lo)
+    return total
+
+
+def read_view(store, req: ViewRequest) -> View:
+    index = store.chunk_index(req.project, req.experiment, req.channel)
+    total = sum(r[1] for r in index)
+    t_mins = [r[4] for r in index if r[4] is not None]
+    t0 = min(t_mins) if t_mins else 0.0
+    lo_col, hi_col = (2, 3) if req.x_axis == "step" else (4, 5)
+    shift = t0 if req.x_axis == "relative" else 0.0
+    if req.x0 is None or req.x1 is None:
+        seqs = [r[0] for r in index]
+    else:
+        hits = [i for i, r in enumerate(index) if r[lo_col] is not None
+                and r[lo_col] - shift <= req.x1 and r[hi_col] - shift >= req.x0]
+        if hits:  # one chunk more on each side, so lines run to the edges
+            first, last = max(0, hits[0] - 1), min(len(index) - 1, hits[-1] + 1)
+            seqs = sorted({index[i][0] for i in hits} | {index[first][0], index[last][0]})
+        else:
+            seqs = []
+    width = max(1, int(req.width))
+    in_view = _points_in_range(index, set(seqs), lo_col, hi_col, shift, req.x0, req.x1)
+    summary = not req.smoothing and in_view > SUMMARY_ABOVE * width
+    if req.smoothing:
+        s = store.read_chunks(req.project, req.experiment, req.channel)  # the EMA needs every point
+    else:
+        s = store.read_chunks(req.project, req.experiment, req.channel, seqs, summary=summary)
+    xs = _xs(req.x_axis, s.x, s.t, t0)
+    raw = s.y
+    inf = np.isinf(raw)
+    clean = np.where(inf, np.nan, raw) if inf.any() else raw
+    drawn = ema(clean, req.smoothing) if req.smoothing else clean
+    finite_x = xs[np.isfinite(xs)]
+    x0 = req.x0 if req.x0 is not None else (float(finite_x.min()) if finite_x.size else 0.0)
+    x1 = req.x1 if req.x1 is not None else (float(finite_x.max()) if finite_x.size else 1.0)
+    keep = m4_indices(xs, clean, x0, x1, width)
+    in_range = (xs >= x0) & (xs <= x1)
+    return View(x=xs[keep], y=drawn[keep], raw=clean[keep] if req.smoothing else None, total=total,
+                level="summary" if summary else "full",
+                pos_inf=xs[np.isposinf(raw) & in_range][:1000], neg_inf=xs[np.isneginf(raw) & in_range][:1000])
