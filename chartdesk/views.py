@@ -53,6 +53,16 @@ def _xs(x_axis: str, x: np.ndarray, t: np.ndarray, t0: float) -> np.ndarray:
     return t - t0
 
 
+def full_series(store, project: str, experiment: str, channel: str, x_axis: str = "step",
+                smoothing: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Every point of a channel in a chart's x units: (x, y, smoothed y or None); for exports."""
+    s = store.read(project, experiment, channel)
+    ft = s.t[np.isfinite(s.t)]
+    xs = _xs(x_axis, s.x, s.t, float(ft.min()) if ft.size else 0.0)
+    clean = np.where(np.isinf(s.y), np.nan, s.y)
+    return xs, s.y, ema(clean, smoothing) if smoothing else None
+
+
 def _points_in_range(index, seqs, lo_col, hi_col, shift, x0, x1) -> float:
     """About how many points of the chosen chunks fall in [x0, x1] (chunks spread evenly)."""
     total = 0.0

@@ -146,7 +146,7 @@ def test_compare_mode_overlays_every_selected_experiment(demo_store, open_win, q
     acc = chart(w, "Training", "Accuracy")
     by_exp = {e for e, _ in plotted(acc)}
     assert by_exp == set(exps)
-    pens = {c.experiment: c.items[-1][0].opts["pen"].color().name() for c in acc.curves}
+    pens = {c.experiment: c.line.opts["pen"].color().name() for c in acc.curves}
     assert len(set(pens.values())) == len(exps)  # each experiment its own colour
     labels = [lab.text for _s, lab in acc.legend.items]
     assert "adam-lr1e-3 · accuracy → pred_acc" in labels
@@ -157,9 +157,12 @@ def test_hover_reads_out_nearest_points(demo_store, open_win):
     w = open_win(demo_store, "mnist", "baseline-sgd")
     acc = chart(w, "Training", "Accuracy")
     found = acc.show_values_at(1234.0)
+    drawn = acc.curves[0]
+    i = int(np.argmin(np.abs(drawn.x - 1234.0)))  # the nearest drawn point…
+    assert found[0] == ("accuracy → acc", drawn.x[i], drawn.y[i])
     s = demo_store.read("mnist", "baseline-sgd", "acc")
-    i = int(np.argmin(np.abs(s.x - 1234.0)))
-    assert found[0] == ("accuracy → acc", s.x[i], s.y[i])
+    assert s.y[s.x == drawn.x[i]][0] == drawn.y[i]  # …is a real point of the channel
+    assert abs(drawn.x[i] - 1234.0) <= 60  # within a pixel column or two
     assert "accuracy → acc" in acc.readout.text()
 
 
@@ -170,8 +173,7 @@ def test_chart_options_persist_and_smoothing_keeps_raw_curve(demo_store, open_wi
     assert demo_store.chart_sets("mnist")["Training"][1]["smoothing"] == 0.9
     loss = chart(w, "Training", "Loss")
     qtbot.waitUntil(lambda: loss.drawn, timeout=10000)
-    items = loss.plot.getPlotItem().listDataItems()
-    assert len(items) == 2 * len(loss.curves)  # faint raw + smoothed, per curve
+    assert loss.curves and all(c.faint is not None and len(c.faint.getData()[0]) for c in loss.curves)
     w.undo_action.trigger()
     assert "smoothing" not in demo_store.chart_sets("mnist")["Training"][1]
 
@@ -324,3 +326,39 @@ def test_import_failure_writes_nothing_and_cancel_leaves_whole_experiments(demo_
     assert report.cancelled or len(written) == 40
     for exp in written:  # only whole experiments
         assert [c.count for c in demo_store.channel_infos("y", exp)] == [500, 500]
+
+
+@pytest.mark.slow
+def test_zooming_a_huge_channel_reads_views_and_keeps_the_spike(store, open_win, qtbot):
+    n = 2_000_000
+    y = np.random.default_rng(1).normal(size=n)
+    y[1_234_567] = 500.0
+    store.create_experiment("big", "e")
+    store.append("big", "e", "v", np.arange(n, dtype=np.float64), y)
+    store.set_chart_set("big", "S", [{"name": "V", "series": ["channel:v"]}])
+    w = open_win(store, "big", "e")
+    c = chart(w, "S", "V")
+    assert c.curves[0].y.max() == 500.0 and len(c.curves[0].x) < 10_000  # a view, not 2M points
+    assert w.ws.loader.get(c.wanted()[0]).level == "summary"
+    vb = c.plot.getPlotItem().getViewBox()
+    for x0, x1 in [(1_200_000, 1_300_000), (1_234_000, 1_235_000)]:
+        vb.setXRange(x0, x1, padding=0)
+        c._on_x_range()
+        qtbot.waitUntil(lambda: c.drawn and c._range is not None and abs(c._range[0] - x0) < 1, timeout=10000)
+        assert 500.0 in c.curves[0].y
+        visible = (c.curves[0].x >= x0) & (c.curves[0].x <= x1)
+        assert c.curves[0].y[visible].min() == y[x0:x1 + 1].min()
+    assert w.ws.loader.get(c.wanted()[0]).level == "full"
+    vb.enableAutoRange()
+    c._on_x_range()
+    qtbot.waitUntil(lambda: c.drawn and c._range is None, timeout=10000)
+    assert c.curves[0].x.max() == n - 1
+
+
+def test_infinities_are_marked_not_drawn(demo_store, open_win):
+    w = open_win(demo_store, "mnist", "adam-lr1e-1-diverged")
+    loss = chart(w, "Training", "Loss")
+    assert "1 ±inf value marked ▲▼" in loss.note.text()
+    xs, _ = loss._inf_items[0].getData()
+    assert len(xs) == 1
+    assert np.isfinite(loss.curves[0].y[np.isfinite(loss.curves[0].y)]).all()

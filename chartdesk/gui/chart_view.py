@@ -21,8 +21,8 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QMenu, QScrollArea,
                                QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
-from ..decimate import ema, m4
-from ..model import X_AXES, Chart, Series, SeriesRef
+from ..model import X_AXES, Chart, SeriesRef
+from ..views import ViewRequest, full_series
 from .theme import color, faint, plot_colors
 
 X_LABELS = {"step": "step", "wall": "wall time", "relative": "relative time (s)"}
@@ -54,33 +54,22 @@ class _YAxis(pg.AxisItem):
 
 
 class _Curve:
-    """What one drawn line is: experiment, ref, channel, and the arrays as plotted."""
+    """One drawn line: experiment, ref, channel, its items, and the view it shows now."""
 
     def __init__(self, experiment: str, ref: SeriesRef, channel: str, label: str) -> None:
         self.experiment, self.ref, self.channel, self.label = experiment, ref, channel, label
         self.x = np.empty(0)
         self.y = np.empty(0)
-        self.raw_y = np.empty(0)
-        self.items: list[tuple[pg.PlotDataItem, np.ndarray]] = []  # (drawn item, full y it shows)
+        self.line: pg.PlotDataItem | None = None
+        self.faint: pg.PlotDataItem | None = None  # the raw curve behind a smoothed one
 
 
-def plot_arrays(series: Series, x_axis: str, log_y: bool, smoothing: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """(x, y drawn, raw y, count of ±inf) for a series under a chart's options. Pure numpy."""
-    if x_axis == "step":
-        x = series.x
-    elif x_axis == "wall":
-        x = series.t
-    else:
-        finite_t = series.t[np.isfinite(series.t)]
-        x = series.t - (finite_t[0] if len(finite_t) else 0.0)
-    raw = series.y.astype(np.float64, copy=True)
-    infinite = int(np.isinf(raw).sum())
-    raw[np.isinf(raw)] = np.nan  # marked in the note, not drawn as a huge value
-    if log_y:
-        with np.errstate(invalid="ignore"):
-            raw[~(raw > 0)] = np.nan
-    y = ema(raw, smoothing) if smoothing else raw
-    return x, y, raw, infinite
+def _log_safe(y: np.ndarray | None, log_y: bool) -> np.ndarray | None:
+    """On a log axis, values <= 0 cannot be drawn: they become gaps, not warnings."""
+    if y is None or not log_y:
+        return y
+    with np.errstate(invalid="ignore"):
+        return np.where(y > 0, y, np.nan)
 
 
 class ChartWidget(QFrame):
@@ -98,8 +87,12 @@ class ChartWidget(QFrame):
         self.chart = chart
         self.editable = editable
         self.curves: list[_Curve] = []
-        self.missing: list[str] = []
+        self.missing: list = []
         self.drawn = False
+        self._rebuild = True
+        self._range: tuple[float, float] | None = None  # None: the whole channel (autorange)
+        self._width = 800
+        self._inf_items: list[pg.PlotDataItem] = []
         bg, fg = plot_colors()
         self._fg = fg
 
@@ -135,7 +128,7 @@ class ChartWidget(QFrame):
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_move)
-        # Zoom, pan and resize re-decimate for the new x range, at most ~30 times a second.
+        # Zoom, pan and resize ask for new views of the visible range, at most ~30 times a second.
         self._range_proxy = pg.SignalProxy(item.getViewBox().sigXRangeChanged, rateLimit=30, slot=self._on_x_range)
 
         head = QHBoxLayout()
@@ -200,7 +193,11 @@ class ChartWidget(QFrame):
         self.title.setText(chart.name)
         self._x_actions[chart.x_axis].setChecked(True)
         self._log_action.setChecked(chart.log_y)
+        if self._range is not None and chart.x_axis != getattr(self, "_last_x_axis", chart.x_axis):
+            self._range = None
+        self._last_x_axis = chart.x_axis
         self._apply_axes()
+        self.plot.getPlotItem().enableAutoRange()
         self.refresh()
 
     def _apply_axes(self) -> None:
@@ -220,23 +217,43 @@ class ChartWidget(QFrame):
         item.setLogMode(x=False, y=self.chart.log_y)
 
     # ---- data ---------------------------------------------------------------------------
-    def wanted(self) -> list[tuple[str, str, str]]:
-        """Loader keys of every curve this chart needs for the current selection."""
-        keys = []
-        for exp in self._ws.selection():
-            for ref in self.chart.series:
-                ch = self._ws.channel_for(ref, exp)
-                if ch is not None:
-                    keys.append((self._ws.project, exp, ch))
-        return keys
+    def _view_key(self, experiment: str, channel: str) -> ViewRequest:
+        x0, x1 = self._range if self._range is not None else (None, None)
+        return ViewRequest(self._ws.project, experiment, channel, self.chart.x_axis, x0, x1, self._width,
+                           float(self.chart.smoothing))
+
+    def _resolved(self) -> list[tuple[str, SeriesRef, str | None]]:
+        """(experiment, ref, channel or None) for every series of every selected experiment."""
+        return [(exp, ref, self._ws.channel_for(ref, exp)) for exp in self._ws.selection() for ref in self.chart.series]
+
+    def wanted(self) -> list[ViewRequest]:
+        """Loader keys of every view this chart needs for the selection, x range and width."""
+        return [self._view_key(exp, ch) for exp, _ref, ch in self._resolved() if ch is not None]
 
     def refresh(self) -> None:
-        """Resolve, fetch (maybe later) and draw."""
+        """The selection, a resolution or an option changed: rebuild the curves when data is there."""
+        self._rebuild = True
+        self._request()
+
+    def _request(self) -> None:
         self.drawn = False
+        vb = self.plot.getPlotItem().getViewBox()
+        self._width = max(100, int(vb.width()) or 800)
+        if vb.autoRangeEnabled()[0]:
+            self._range = None  # the whole channel; autorange then fits the view to it
         if self._ws.loader.request(self.wanted()):
+            self.apply()
+        elif self._rebuild:
+            self.note.setText("loading…")
+
+    def apply(self) -> None:
+        """Every wanted view is cached: draw (new curves) or update the existing lines in place."""
+        if self._rebuild or [(c.experiment, c.channel) for c in self.curves] != \
+                [(e, ch) for e, _r, ch in self._resolved() if ch is not None]:
             self.draw()
         else:
-            self.note.setText("loading…")
+            self._update_lines()
+        self.drawn = True
 
     def draw(self) -> None:
         item = self.plot.getPlotItem()
@@ -247,80 +264,96 @@ class ChartWidget(QFrame):
         self.missing = []
         selection = self._ws.selection()
         compare = len(selection) > 1
-        infinite = 0
-        for ei, exp in enumerate(selection):
-            exp_color = color(self._ws.experiment_index(exp))
-            for si, ref in enumerate(self.chart.series):
-                ch = self._ws.channel_for(ref, exp)
-                if ch is None:
-                    self.missing.append((ref, exp))
-                    continue
-                series = self._ws.loader.get((self._ws.project, exp, ch))
-                if series is None:
-                    continue
-                name = f"{ref.name} → {ch}" if ref.kind == "alias" and ref.name != ch else ch
-                label = f"{exp} · {name}" if compare else name
-                curve = _Curve(exp, ref, ch, label)
-                x, y, raw, inf = plot_arrays(series, self.chart.x_axis, self.chart.log_y, self.chart.smoothing)
-                infinite += inf
-                curve.x, curve.y, curve.raw_y = x, y, raw
-                c = exp_color if compare else color(si)
-                pen = pg.mkPen(c, width=1.6, style=DASHES[si % len(DASHES)] if compare else Qt.PenStyle.SolidLine)
-                if self.chart.smoothing:
-                    faint_item = pg.PlotDataItem(pen=pg.mkPen(faint(c, 55), width=1), connect="finite")
-                    curve.items.append((faint_item, raw))
-                    item.addItem(faint_item)
-                named = len(self.curves) < LEGEND_MAX
-                data_item = pg.PlotDataItem(pen=pen, name=_short(label) if named else None, connect="finite")
-                curve.items.append((data_item, y))
-                item.addItem(data_item)
-                self.curves.append(curve)
-        self._decimate(full=True)
+        si_of = {ref: i for i, ref in enumerate(self.chart.series)}
+        for exp, ref, ch in self._resolved():
+            if ch is None:
+                self.missing.append((ref, exp))
+                continue
+            si = si_of[ref]
+            name = f"{ref.name} → {ch}" if ref.kind == "alias" and ref.name != ch else ch
+            label = f"{exp} · {name}" if compare else name
+            curve = _Curve(exp, ref, ch, label)
+            c = color(self._ws.experiment_index(exp)) if compare else color(si)
+            pen = pg.mkPen(c, width=1.6, style=DASHES[si % len(DASHES)] if compare else Qt.PenStyle.SolidLine)
+            if self.chart.smoothing:
+                curve.faint = pg.PlotDataItem(pen=pg.mkPen(faint(c, 55), width=1), connect="finite")
+                item.addItem(curve.faint)
+            named = len(self.curves) < LEGEND_MAX
+            curve.line = pg.PlotDataItem(pen=pen, name=_short(label) if named else None, connect="finite")
+            item.addItem(curve.line)
+            self.curves.append(curve)
         if len(self.curves) > LEGEND_MAX:
             self.legend.addItem(pg.PlotDataItem(pen=None), f"+{len(self.curves) - LEGEND_MAX} more: hover to read them")
+        self._inf_items = [pg.PlotDataItem(pen=None, symbol=sym, symbolSize=9, symbolPen=None,
+                                           symbolBrush=pg.mkBrush("#d64541")) for sym in ("t1", "t")]
+        for it in self._inf_items:
+            item.addItem(it)
+        self._rebuild = False
+        self._update_lines()
+        if self._range is None:
+            item.enableAutoRange()
+
+    def _update_lines(self) -> None:
+        """Give each line the points of its current view (a few per pixel column)."""
+        pos_inf, neg_inf, total = [], [], 0
+        top, bottom = -np.inf, np.inf
+        for curve in self.curves:
+            view = self._ws.loader.get(self._view_key(curve.experiment, curve.channel))
+            if view is None:
+                continue
+            curve.x = view.x
+            curve.y = _log_safe(view.y, self.chart.log_y)
+            curve.line.setData(curve.x, curve.y, connect="finite")
+            if curve.faint is not None:
+                curve.faint.setData(curve.x, _log_safe(view.raw, self.chart.log_y), connect="finite")
+            pos_inf.append(view.pos_inf)
+            neg_inf.append(view.neg_inf)
+            total += len(view.pos_inf) + len(view.neg_inf)
+            finite = curve.y[np.isfinite(curve.y)]
+            if finite.size:
+                top, bottom = max(top, finite.max()), min(bottom, finite.min())
+        # ±inf are marked at the top and bottom of the data, never drawn as huge values
+        for it, xs, at in zip(self._inf_items, (pos_inf, neg_inf), (top, bottom)):
+            xs = np.concatenate(xs) if xs else np.empty(0)
+            it.setData(xs, np.full(len(xs), at if np.isfinite(at) else 0.0)) if len(xs) else it.setData([], [])
+        self._set_notes(total)
+
+    def _set_notes(self, infinite: int) -> None:
+        compare = len(self._ws.selection()) > 1
         notes = []
         for ref in dict.fromkeys(r for r, _e in self.missing):
             where = [e for r, e in self.missing if r == ref]
             kind = "alias" if ref.kind == "alias" else "channel"
             notes.append(f"{ref.name} ({kind}) not in " + (", ".join(where) if compare else "this experiment"))
         if infinite:
-            notes.append(f"{infinite} ±inf value{'s' if infinite > 1 else ''} not drawn")
+            notes.append(f"{infinite} ±inf value{'s' if infinite > 1 else ''} marked ▲▼")
         if not self.chart.series:
             notes.append("no series yet: Edit chart… to add channels or aliases")
-        elif not selection:
+        elif not self._ws.selection():
             notes.append("select an experiment")
         elif not self.curves and not self.missing:
             notes.append("no data")
         self.note.setText(" · ".join(notes))
         self.note.setToolTip("\n".join(notes))
-        item.enableAutoRange()
-        self.drawn = True
 
-    # ---- decimation ---------------------------------------------------------------------
+    # ---- zoom, pan, resize ---------------------------------------------------------------
     def _on_x_range(self, *_):
-        if shiboken6.isValid(self.plot):  # a delayed signal may outlive a replaced chart
-            self._decimate()
-
-    def _decimate(self, full: bool = False) -> None:
-        """Give each item the M4 points of its full data for the visible x range and plot width.
-
-        What is drawn then has the pixels the full data would draw (every spike stays), while
-        the item holds only ~4 points per pixel column.
-        """
+        """Throttled (SignalProxy): ask for views of the new x range once it moved enough."""
+        if not shiboken6.isValid(self.plot) or not self.curves:
+            return
         vb = self.plot.getPlotItem().getViewBox()
-        width = max(200, int(vb.width()) or 800)
-        for curve in self.curves:
-            if len(curve.x) == 0:
-                continue
-            if full:
-                finite = curve.x[np.isfinite(curve.x)]
-                x0, x1 = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
-            else:
-                (x0, x1), _ = vb.viewRange()
-            for data_item, ys in curve.items:
-                if len(curve.x) <= 4 * width and not full:
-                    continue
-                data_item.setData(*m4(curve.x, ys, x0, x1, width), connect="finite")
+        width = max(100, int(vb.width()) or 800)
+        if vb.autoRangeEnabled()[0]:
+            new = None
+        else:
+            (x0, x1), _ = vb.viewRange()
+            new = (float(x0), float(x1))
+        old = self._range
+        moved = (new is None) != (old is None) or (new is not None and
+                                                    max(abs(new[0] - old[0]), abs(new[1] - old[1])) > 0.005 * (old[1] - old[0]))
+        if moved or width != self._width:
+            self._range = new
+            self._request()
 
     # ---- hover --------------------------------------------------------------------------
     def _on_mouse_move(self, event) -> None:
@@ -367,13 +400,17 @@ class ChartWidget(QFrame):
     def export(self, path: str) -> None:
         """Write the chart to ``path``: PNG or SVG by pyqtgraph's exporters, CSV of the plotted data."""
         lower = path.lower()
-        if lower.endswith(".csv"):
+        if lower.endswith(".csv"):  # every point of the plotted series, not the decimated view
+            smooth = bool(self.chart.smoothing)
             with open(path, "w", newline="", encoding="utf-8") as fh:
                 w = csv.writer(fh)
-                w.writerow(["experiment", "series", "channel", "x", "y"])
+                w.writerow(["experiment", "series", "channel", "x", "y"] + (["y_smoothed"] if smooth else []))
                 for c in self.curves:
-                    for xv, yv in zip(c.x.tolist(), c.y.tolist()):
-                        w.writerow([c.experiment, str(c.ref), c.channel, repr(xv), repr(yv)])
+                    x, y, ys = full_series(self._ws.store, self._ws.project, c.experiment, c.channel,
+                                           self.chart.x_axis, self.chart.smoothing)
+                    cols = [x.tolist(), y.tolist()] + ([ys.tolist()] if smooth else [])
+                    for values in zip(*cols):
+                        w.writerow([c.experiment, str(c.ref), c.channel, *map(repr, values)])
         elif lower.endswith(".svg"):
             # pyqtgraph 0.14's SVGExporter cannot parse the paths Qt 6.11 writes (ValueError in
             # correctCoordinates), so render the plot through Qt's own SVG generator instead.
@@ -463,7 +500,7 @@ class ChartGrid(QScrollArea):
         """Data arrived: draw every chart whose series are all cached."""
         for w in self.charts:
             if not w.drawn and all(self._ws.loader.get(k) is not None for k in w.wanted()):
-                w.draw()
+                w.apply()
 
     def settled(self) -> bool:
         return all(w.drawn for w in self.charts)

@@ -1,59 +1,55 @@
-"""Background loading: a QRunnable reads channels from the store and hands plain numpy back.
+"""Background loading: QRunnables read *views* (``chartdesk.views.read_view``: the chunks of the
+visible range, summarised when zoomed out, decimated to the plot width) and hand plain numpy back.
 
-One ``SeriesLoader`` per workspace. Each request carries a generation number; results of an
-older generation are dropped on arrival, so a stale selection never paints. Workers never touch
-widgets: results arrive on the GUI thread through a queued signal.
+One ``ViewLoader`` per workspace, shared by every chart. ``request`` starts a task for what is
+neither cached nor on its way; ``cancel`` (a new selection or project) stops the tasks under way,
+whose results are then never announced, so a stale selection never paints. Workers never touch
+widgets: results arrive on the GUI thread through a queued signal. The cache holds only
+decimated views (a few thousand points each), least recently used first out.
 """
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from typing import Iterable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from ..errors import ChartDeskError
-from ..model import Series
 from ..store import Store
+from ..views import View, ViewRequest, read_view
 
-Key = tuple[str, str, str]  # project, experiment, channel
+CACHE_VIEWS = 4000
 
 
 class _Signals(QObject):
     sig_loaded = Signal(int, object, object)
-    """(generation, requested keys, {key: Series}) for one finished or cancelled request."""
+    """(generation, requested keys, {ViewRequest: View}) for one finished or cancelled task."""
     sig_failed = Signal(int, object, str)
 
 
 class _LoadTask(QRunnable):
-    def __init__(self, store: Store, keys: list[Key], generation: int, signals: _Signals,
+    def __init__(self, store: Store, keys: list[ViewRequest], generation: int, signals: _Signals,
                  cancelled: threading.Event) -> None:
         super().__init__()
         self._store, self._keys, self._gen, self._signals, self._cancelled = store, keys, generation, signals, cancelled
 
     def run(self) -> None:
-        out: dict[Key, Series] = {}
+        out: dict[ViewRequest, View] = {}
         try:
             for key in self._keys:
                 if self._cancelled.is_set():
                     break
-                project, experiment, channel = key
-                out[key] = self._store.read(project, experiment, channel)
+                out[key] = read_view(self._store, key)
         except ChartDeskError as exc:
             self._signals.sig_failed.emit(self._gen, self._keys, str(exc))
             return
         self._signals.sig_loaded.emit(self._gen, self._keys, out)
 
 
-class SeriesLoader(QObject):
-    """Loads series off the GUI thread into a cache shared by every chart.
-
-    ``request`` starts a task for what is neither cached nor already on its way. ``cancel`` (on a
-    new selection or project) stops the tasks under way: their results are not announced, so
-    stale loads never paint.
-    """
-
+class ViewLoader(QObject):
     sig_ready = Signal()
-    """Some requested series arrived in the cache."""
+    """Some requested views arrived in the cache."""
     sig_busy = Signal(bool)
     sig_error = Signal(str)
 
@@ -65,23 +61,28 @@ class SeriesLoader(QObject):
         self._signals = _Signals(self)
         self._signals.sig_loaded.connect(self._on_loaded)
         self._signals.sig_failed.connect(self._on_failed)
-        self._cache: dict[Key, Series] = {}
+        self._cache: OrderedDict[ViewRequest, View] = OrderedDict()
         self._generation = 0
         self._cancel = threading.Event()
-        self._pending: set[Key] = set()
+        self._pending: set[ViewRequest] = set()
 
-    def get(self, key: Key) -> Series | None:
-        return self._cache.get(key)
+    def get(self, key: ViewRequest) -> View | None:
+        view = self._cache.get(key)
+        if view is not None:
+            self._cache.move_to_end(key)
+        return view
 
-    def request(self, keys: Iterable[Key]) -> bool:
-        """Ask for these series; True when all are cached already (draw now), else they will come."""
+    def request(self, keys: Iterable[ViewRequest], batch: int = 8) -> bool:
+        """Ask for these views; True when all are cached already (draw now), else they will come."""
         keys = list(dict.fromkeys(keys))
         missing = [k for k in keys if k not in self._cache and k not in self._pending]
         if missing:
             if not self._pending:
                 self.sig_busy.emit(True)
             self._pending.update(missing)
-            self._pool.start(_LoadTask(self._store, missing, self._generation, self._signals, self._cancel))
+            for i in range(0, len(missing), batch):  # several tasks, so both threads work
+                self._pool.start(_LoadTask(self._store, missing[i:i + batch], self._generation, self._signals,
+                                           self._cancel))
         return all(k in self._cache for k in keys)
 
     def cancel(self) -> None:
@@ -93,12 +94,14 @@ class SeriesLoader(QObject):
             self._pending.clear()
             self.sig_busy.emit(False)
 
-    def invalidate(self, keys: Iterable[Key] | None = None) -> None:
-        if keys is None:
+    def invalidate(self, channels: Iterable[tuple[str, str, str]] | None = None) -> None:
+        """Forget the views of these (project, experiment, channel), or of everything."""
+        if channels is None:
             self._cache.clear()
-        else:
-            for k in keys:
-                self._cache.pop(k, None)
+            return
+        gone = set(channels)
+        for k in [k for k in self._cache if k.channel_key in gone]:
+            del self._cache[k]
 
     def is_idle(self) -> bool:
         return not self._pending
@@ -107,6 +110,8 @@ class SeriesLoader(QObject):
         if generation != self._generation:
             return
         self._cache.update(result)
+        while len(self._cache) > CACHE_VIEWS:
+            self._cache.popitem(last=False)
         self._pending.difference_update(keys)
         if not self._pending:
             self.sig_busy.emit(False)

@@ -13,7 +13,7 @@ from PySide6.QtGui import QUndoStack
 from ..model import Chart, ChartSet, ChannelInfo, Experiment, SeriesRef
 from ..resolver import Resolver
 from ..store import Store
-from .workers import SeriesLoader
+from .workers import ViewLoader
 
 
 class Workspace(QObject):
@@ -37,7 +37,7 @@ class Workspace(QObject):
         self.resolver = Resolver()
         self.resolver.subscribe(self._on_resolver_change)
         self.undo_stack = QUndoStack(self)
-        self.loader = SeriesLoader(store, self)
+        self.loader = ViewLoader(store, self)
         self.project: str | None = None
         self._experiments: list[Experiment] = []
         self._channels: dict[str, list[ChannelInfo]] = {}
@@ -127,7 +127,7 @@ class Workspace(QObject):
             new = {c.name: c.count for c in chans}
             if old != new:
                 changed = True
-                self.loader.invalidate((self.project, e.name, c) for c in new if new[c] != old.get(c))
+                self.loader.invalidate([(self.project, e.name, c) for c in new if new[c] != old.get(c)])
                 self.resolver.add_channels(self.project, e.name, new)
         if [e for e, _ in catalog] != self._experiments:
             changed = True
