@@ -362,3 +362,21 @@ def test_infinities_are_marked_not_drawn(demo_store, open_win):
     xs, _ = loss._inf_items[0].getData()
     assert len(xs) == 1
     assert np.isfinite(loss.curves[0].y[np.isfinite(loss.curves[0].y)]).all()
+
+
+def test_live_appends_update_lines_in_place(demo_store, db_path, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "wide-net-live")
+    loss = chart(w, "Training", "Loss")
+    line = loss.curves[0].line
+    last = loss.curves[0].x.max()
+    writer = subprocess.Popen([sys.executable, "-c", (
+        "import chartdesk, sys\n"
+        f"with chartdesk.init(project='mnist', experiment='wide-net-live', db={str(db_path)!r}) as run:\n"
+        f"    run.log_many('loss', [{last} + 10, {last} + 20], [0.5, 0.4])\n")])
+    assert writer.wait(timeout=60) == 0
+    qtbot.waitUntil(lambda: loss.curves and loss.curves[0].x.max() == last + 20, timeout=10000)
+    assert loss.curves[0].line is line  # updated in place, not rebuilt
+    tm = w.tree.model
+    exp = tm.experiment_index("mnist", "wide-net-live")
+    counts = {tm.index(r, 0, exp).data(): tm.index(r, 1, exp).data() for r in range(tm.rowCount(exp))}
+    assert counts["loss"] == "1,002 pts"

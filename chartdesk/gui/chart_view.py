@@ -235,6 +235,10 @@ class ChartWidget(QFrame):
         self._rebuild = True
         self._request()
 
+    def update_data(self) -> None:
+        """New points arrived: fetch fresh views and update the lines in place (no rebuild)."""
+        self._request()
+
     def _request(self) -> None:
         self.drawn = False
         vb = self.plot.getPlotItem().getViewBox()

@@ -16,7 +16,7 @@ from .commands import SetExperimentChartsCommand
 from .importing import Importer, local_paths
 from .project_tree import ProjectTree
 
-LIVE_POLL_MS = 1000
+LIVE_POLL_MS = 200  # one aggregate query; the catalog is re-read only on change
 
 
 def make_settings() -> QSettings:
@@ -69,6 +69,8 @@ class MainWindow(QMainWindow):
         workspace.sig_project_changed.connect(lambda _p: self._rebuild_tabs())
         workspace.sig_chart_sets_changed.connect(self._rebuild_tabs)
         workspace.sig_catalog_changed.connect(self._on_catalog_change)
+        workspace.sig_points_appended.connect(self._on_points_appended)
+        workspace.sig_experiments_updated.connect(self._reload_tree)
         workspace.sig_selection_changed.connect(self._on_selection_change)
         workspace.sig_resolution_changed.connect(self._on_resolution_change)
         workspace.loader.sig_ready.connect(self._on_data_ready)
@@ -219,10 +221,21 @@ class MainWindow(QMainWindow):
         for grid in self._all_grids():
             grid.refresh()
 
+    def _on_points_appended(self, keys) -> None:
+        """A live run grew: update counts in the tree and the lines of the charts that show it."""
+        self.tree.model.update_counts(self.ws.project, {e: self.ws.channels(e) for _p, e, _c in keys})
+        visible = self._visible_grid()
+        for grid in self._all_grids():
+            for w in grid.charts:
+                if any(k.channel_key in keys for k in w.wanted()):
+                    if grid is visible:
+                        w.update_data()
+                    else:
+                        w.drawn = False
+
     def _poll_store(self) -> None:
         try:
-            self.ws.refresh_catalog()
-            if self.ws.projects() != self.tree.model.projects():
+            if self.ws.poll() and self.ws.projects() != self.tree.model.projects():
                 self._reload_tree()
         except ChartDeskError as exc:
             self.statusBar().showMessage(str(exc), 8000)

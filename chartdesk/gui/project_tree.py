@@ -170,6 +170,19 @@ class ProjectTreeModel(QAbstractItemModel):
         mime.setText("\n".join(names))
         return mime
 
+    def update_counts(self, project: str, channels: dict[str, list[ChannelInfo]]) -> None:
+        """New point counts of some experiments' channels, updated in place (no reset)."""
+        p = self.project_index(project)
+        if not p.isValid():
+            return
+        for enode in self._node(p).children:
+            fresh = {c.name: c for c in channels.get(enode.name, [])}
+            for row, cnode in enumerate(enode.children):
+                if cnode.name in fresh and fresh[cnode.name] != cnode.channel:
+                    cnode.channel = fresh[cnode.name]
+                    idx = self.createIndex(row, 1, cnode)
+                    self.dataChanged.emit(idx, idx)
+
     def projects(self) -> list[str]:
         return [n.name for n in self._root.children]
 

@@ -21,6 +21,10 @@ class Workspace(QObject):
     """A different project is shown (everything reloads)."""
     sig_catalog_changed = Signal()
     """Experiments or channels of the project changed."""
+    sig_experiments_updated = Signal()
+    """States, times, params or tags of experiments changed (nothing to redraw in charts)."""
+    sig_points_appended = Signal(object)
+    """Only point counts changed (a live run): the set of (project, experiment, channel)."""
     sig_selection_changed = Signal(object)
     """The selected experiments (list[str], in project order)."""
     sig_aliases_changed = Signal(object)
@@ -44,6 +48,7 @@ class Workspace(QObject):
         self._selection: list[str] = []
         self._chart_sets: list[ChartSet] = []
         self._experiment_charts: dict[str, list[Chart]] = {}
+        self._token: tuple | None = None
 
     # ---- reading ------------------------------------------------------------------------
     def projects(self) -> list[str]:
@@ -116,25 +121,40 @@ class Workspace(QObject):
         self.resolver.load_project(self.project, self.store.aliases(self.project),
                                    {e: [c.name for c in chans] for e, chans in self._channels.items()})
 
+    def poll(self) -> bool:
+        """Called often by a timer: re-read the catalog only when the store changed."""
+        token = self.store.change_token(self.project)
+        if token == self._token:
+            return False
+        self._token = token
+        self.refresh_catalog()
+        return True
+
     def refresh_catalog(self) -> None:
         """Re-read experiments and channels; new channels reach the resolver as event 2."""
         if not self.project:
             return
         catalog = self.store.catalog(self.project)
-        changed = False
+        structure = [e.name for e, _ in catalog] != [e.name for e in self._experiments]
+        restated = not structure and [e for e, _ in catalog] != self._experiments
+        grown: set[tuple[str, str, str]] = set()
         for e, chans in catalog:
             old = {c.name: c.count for c in self._channels.get(e.name, [])}
             new = {c.name: c.count for c in chans}
-            if old != new:
-                changed = True
-                self.loader.invalidate([(self.project, e.name, c) for c in new if new[c] != old.get(c)])
-                self.resolver.add_channels(self.project, e.name, new)
-        if [e for e, _ in catalog] != self._experiments:
-            changed = True
+            if set(old) != set(new):
+                structure = True
+                self.resolver.add_channels(self.project, e.name, new)  # event 2: may switch an alias
+            grown.update((self.project, e.name, c) for c in new if new[c] != old.get(c))
+        self.loader.invalidate(grown)
         self._experiments = [e for e, _ in catalog]
         self._channels = {e.name: chans for e, chans in catalog}
-        if changed:
+        if structure:
             self.sig_catalog_changed.emit()
+            return
+        if restated:
+            self.sig_experiments_updated.emit()
+        if grown:
+            self.sig_points_appended.emit(grown)
 
     def select_experiments(self, names) -> None:
         order = {e.name: i for i, e in enumerate(self._experiments)}

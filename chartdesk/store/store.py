@@ -328,6 +328,22 @@ class Store:
             fin = None if state == "running" else (finished or time.time())
             conn.execute(update(experiments).where(experiments.c.id == eid).values(state=state, finished=fin))
 
+    def change_token(self, project: str | None = None) -> tuple:
+        """A cheap fingerprint that changes whenever experiments, states or points change (one
+        aggregate query), so a window can poll often and re-read the catalog only on change."""
+        with self._tx() as conn:
+            n_proj = conn.execute(select(func.count()).select_from(projects)).scalar()
+            if project is None:
+                return (n_proj,)
+            pid = self._project_id(conn, project)
+            exp_row = conn.execute(select(func.count(), func.coalesce(func.sum(func.length(experiments.c.state)), 0),
+                                          func.coalesce(func.sum(experiments.c.finished), 0))
+                                   .where(experiments.c.project_id == pid)).one()
+            ch_row = conn.execute(select(func.count(), func.coalesce(func.sum(channels.c.version), 0))
+                                  .join(experiments, experiments.c.id == channels.c.experiment_id)
+                                  .where(experiments.c.project_id == pid)).one()
+            return (n_proj, *exp_row, *ch_row)
+
     def catalog(self, project: str) -> list[tuple[Experiment, list[ChannelInfo]]]:
         """Every experiment of the project with its channels, in two queries (for trees and resolvers)."""
         with self._tx() as conn:
