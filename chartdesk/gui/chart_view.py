@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 import shiboken6
 from pyqtgraph.exporters import ImageExporter
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QMenu, QScrollArea,
@@ -450,6 +450,7 @@ class ChartGrid(QScrollArea):
         self.empty_text = empty_text
         self.charts: list[ChartWidget] = []
         self._columns = 2
+        self._draw_scheduled = False
         self.set_charts(charts)
 
     def set_charts(self, charts: list[Chart]) -> None:
@@ -501,10 +502,22 @@ class ChartGrid(QScrollArea):
             w.refresh()
 
     def draw_ready(self) -> None:
-        """Data arrived: draw every chart whose series are all cached."""
+        """Data arrived: draw the charts whose views are all cached, one chart per turn of the
+        event loop, so that input and painting are never held up by a whole grid at once."""
+        if self._draw_scheduled:
+            return
+        self._draw_scheduled = True
+        QTimer.singleShot(0, self._draw_next)
+
+    def _draw_next(self) -> None:
+        self._draw_scheduled = False
+        if not shiboken6.isValid(self):
+            return
         for w in self.charts:
             if not w.drawn and all(self._ws.loader.get(k) is not None for k in w.wanted()):
                 w.apply()
+                self.draw_ready()  # the next one on the next turn
+                return
 
     def settled(self) -> bool:
         return all(w.drawn for w in self.charts)

@@ -82,12 +82,13 @@ def bucket_indices(y: np.ndarray, bucket: int = BUCKET) -> np.ndarray:
     return np.unique(np.concatenate(pick))
 
 
-def chunk_row(seq: int, x: np.ndarray, y: np.ndarray, t: np.ndarray) -> dict:
+def chunk_row(seq: int, x: np.ndarray, y: np.ndarray, t: np.ndarray) -> tuple[dict, dict]:
+    """The ``chunks`` row and the ``chunk_summaries`` row of one chunk."""
     keep = bucket_indices(y)
     ft = t[np.isfinite(t)]
-    return {"seq": seq, "n": len(x), "x": encode(x), "y": encode(y), "t": encode(t), **summary(x, y),
-            "t_min": float(ft.min()) if ft.size else None, "t_max": float(ft.max()) if ft.size else None,
-            "sx": encode(x[keep]), "sy": encode(y[keep]), "st": encode(t[keep])}
+    row = {"seq": seq, "n": len(x), "x": encode(x), "y": encode(y), "t": encode(t), **summary(x, y),
+           "t_min": float(ft.min()) if ft.size else None, "t_max": float(ft.max()) if ft.size else None}
+    return row, {"seq": seq, "sx": encode(x[keep]), "sy": encode(y[keep]), "st": encode(t[keep])}
 
 
 def split(x: np.ndarray, y: np.ndarray, t: np.ndarray, first_room: int,

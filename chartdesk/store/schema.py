@@ -62,9 +62,18 @@ chunks = Table(
     Column("t", LargeBinary, nullable=False),
     Column("x_min", Float), Column("x_max", Float),
     Column("y_min", Float), Column("y_max", Float),
-    # schema 2: wall-time range and the bucket summary (points.bucket_indices) as three blobs
-    Column("t_min", Float), Column("t_max", Float),
-    Column("sx", LargeBinary), Column("sy", LargeBinary), Column("st", LargeBinary),
+    Column("t_min", Float), Column("t_max", Float),  # schema 2
+)
+
+# Schema 2: each chunk's bucket summary (points.bucket_indices), in a table of its own so that a
+# zoomed-out read never walks the overflow pages of the full blobs.
+chunk_summaries = Table(
+    "chunk_summaries", metadata,
+    Column("channel_id", ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("sx", LargeBinary, nullable=False),
+    Column("sy", LargeBinary, nullable=False),
+    Column("st", LargeBinary, nullable=False),
 )
 
 aliases = Table(

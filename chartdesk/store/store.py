@@ -28,11 +28,10 @@ from . import points as P
 from .location import to_url
 from .migrations import migrate
 from .schema import (APPLICATION_ID, SCHEMA_VERSION, alias_entries, aliases, channels, chart_series,
-                     chart_sets, charts, chunks, experiments, meta, metadata, projects)
+                     chart_sets, charts, chunk_summaries, chunks, experiments, meta, metadata, projects)
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 60_000
-MMAP_BYTES = 1 << 34  # reads of the main file go through mmap: no copy into SQLite's page cache
 
 
 def _sqlite_header_check(path: Path) -> str:
@@ -116,7 +115,6 @@ class Store:
                 # reads, measured). Only takes effect on a new file, before WAL is switched on.
                 cur.execute("PRAGMA page_size=65536")
                 cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
                 cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
@@ -416,17 +414,20 @@ class Store:
                 nx = np.concatenate([P.decode(last[2]), x[:k]])
                 ny = np.concatenate([P.decode(last[3]), y[:k]])
                 nt = np.concatenate([P.decode(last[4]), t[:k]])
-                r = P.chunk_row(last.seq, nx, ny, nt)
-                del r["seq"]
+                r, summ = P.chunk_row(last.seq, nx, ny, nt)
+                del r["seq"], summ["seq"]
                 conn.execute(update(chunks).where(chunks.c.channel_id == cid, chunks.c.seq == last.seq).values(**r))
+                conn.execute(update(chunk_summaries).where(chunk_summaries.c.channel_id == cid,
+                                                           chunk_summaries.c.seq == last.seq).values(**summ))
                 x, y, t = x[k:], y[k:], t[k:]
-        rows = []
+        rows, summaries = [], []
         for i, (cx, cy, ct) in enumerate(P.split(x, y, t, P.CHUNK_POINTS)):
-            r = P.chunk_row(next_seq + i, cx, cy, ct)
-            r["channel_id"] = cid
-            rows.append(r)
+            r, summ = P.chunk_row(next_seq + i, cx, cy, ct)
+            rows.append({**r, "channel_id": cid})
+            summaries.append({**summ, "channel_id": cid})
         if rows:
             conn.execute(insert(chunks), rows)
+            conn.execute(insert(chunk_summaries), summaries)
         conn.execute(update(channels).where(channels.c.id == cid).values(count=total, version=channels.c.version + 1))
         return int(total)
 
@@ -468,11 +469,11 @@ class Store:
                     summary: bool = False) -> Series:
         """The points of some chunks (all when ``seqs`` is None) in logged order, or only their
         bucket summaries (``points.bucket_indices``): what a zoomed-out view needs."""
-        cols = "sx, sy, st" if summary else "x, y, t"
+        sql = ("SELECT seq, sx, sy, st FROM chunk_summaries" if summary else "SELECT seq, x, y, t FROM chunks") \
+            + " WHERE channel_id = :cid ORDER BY seq"
         with self._tx() as conn:
             cid = self._channel_id(conn, project, experiment, channel)
-            rows = conn.execute(text(f"SELECT seq, {cols} FROM chunks WHERE channel_id = :cid ORDER BY seq"),
-                                {"cid": cid}).all()
+            rows = conn.execute(text(sql), {"cid": cid}).all()
         wanted = None if seqs is None else set(seqs)
         parts = [r for r in rows if wanted is None or r[0] in wanted]
         if not parts:
