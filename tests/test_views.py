@@ -68,8 +68,6 @@ def test_version_1_store_is_migrated_with_summaries(tmp_path):
         s.create_experiment("p", "e")
         s.append("p", "e", "c", np.arange(1000.0), np.sin(np.arange(1000.0)))
     con = sqlite3.connect(db)
-    for col in ("t_min", "t_max"):
-        con.execute(f"ALTER TABLE chunks DROP COLUMN {col}")
     con.execute("DROP TABLE chunk_summaries")
     con.execute("PRAGMA user_version=1")
     con.execute("UPDATE chartdesk_meta SET value='1' WHERE key='schema_version'")

@@ -303,6 +303,22 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.experiment_grid, label)
         self.tabs.setTabToolTip(self.tabs.count() - 1, f"Charts of {sel[0]} only" if sel else "")
 
+    def _update_experiment_tab(self) -> None:
+        """The selection changed: the chart-set tabs stay (no relayout of every chart); only the
+        experiment tab follows, rebuilt when it changes between own charts and all channels."""
+        index = self.tabs.indexOf(self.experiment_grid) if self.experiment_grid is not None else -1
+        _charts, own, _empty = self._experiment_tab_charts()
+        if index < 0 or self.experiment_grid.editable != own:
+            self._rebuild_tabs()
+            return
+        current = self.tabs.currentIndex()
+        self.tabs.blockSignals(True)
+        self.tabs.removeTab(index)
+        self._build_experiment_tab()  # adds it back, last
+        self.tabs.setCurrentIndex(current)
+        self.tabs.blockSignals(False)
+        self._on_tab_change(current)
+
     def show_chart_set(self, name: str) -> None:
         for i in range(self.tabs.count()):
             if self.tabs.widget(i) is self.grids.get(name):
@@ -323,7 +339,7 @@ class MainWindow(QMainWindow):
     # ---- reacting -----------------------------------------------------------------------
     def _on_selection_change(self, selection) -> None:
         self.tree.select(self.ws.project, selection)
-        self._rebuild_tabs()
+        self._update_experiment_tab()
         n = len(selection)
         self.statusBar().showMessage(f"{self.ws.project}: {n} experiment{'s' if n != 1 else ''} selected"
                                      + (" (compare mode: each experiment has its colour)" if n > 1 else ""))

@@ -6,7 +6,7 @@ import math
 import os
 import time
 
-from ..errors import InvalidInput, NotFound
+from ..errors import InvalidInput, NotFound, StoreError
 from ..model import Chart, SeriesRef
 
 RENDER_TIMEOUT_S = 120
@@ -50,6 +50,10 @@ def render(store, project: str, experiment: str, out: str, chart_set: str | None
         time.sleep(0.005)
     for _ in range(3):
         app.processEvents()
+    if not grid.settled():
+        grid.close()
+        ws.shutdown()
+        raise StoreError(f"could not draw every chart: {ws.loader.last_error or 'timed out'}")
     ok = grid.widget().grab().save(out)
     grid.close()
     ws.shutdown()

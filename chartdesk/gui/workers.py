@@ -65,6 +65,7 @@ class ViewLoader(QObject):
         self._generation = 0
         self._cancel = threading.Event()
         self._pending: set[ViewRequest] = set()
+        self.last_error: str | None = None
 
     def get(self, key: ViewRequest) -> View | None:
         view = self._cache.get(key)
@@ -122,6 +123,7 @@ class ViewLoader(QObject):
             self._pending.difference_update(keys)
             if not self._pending:
                 self.sig_busy.emit(False)
+            self.last_error = message
             self.sig_error.emit(message)
 
     def shutdown(self) -> None:

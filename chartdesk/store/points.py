@@ -86,9 +86,11 @@ def chunk_row(seq: int, x: np.ndarray, y: np.ndarray, t: np.ndarray) -> tuple[di
     """The ``chunks`` row and the ``chunk_summaries`` row of one chunk."""
     keep = bucket_indices(y)
     ft = t[np.isfinite(t)]
-    row = {"seq": seq, "n": len(x), "x": encode(x), "y": encode(y), "t": encode(t), **summary(x, y),
-           "t_min": float(ft.min()) if ft.size else None, "t_max": float(ft.max()) if ft.size else None}
-    return row, {"seq": seq, "sx": encode(x[keep]), "sy": encode(y[keep]), "st": encode(t[keep])}
+    ranges = summary(x, y)
+    row = {"seq": seq, "n": len(x), "x": encode(x), "y": encode(y), "t": encode(t), **ranges}
+    return row, {"seq": seq, "n": len(x), "x_min": ranges["x_min"], "x_max": ranges["x_max"],
+                 "t_min": float(ft.min()) if ft.size else None, "t_max": float(ft.max()) if ft.size else None,
+                 "sx": encode(x[keep]), "sy": encode(y[keep]), "st": encode(t[keep])}
 
 
 def split(x: np.ndarray, y: np.ndarray, t: np.ndarray, first_room: int,

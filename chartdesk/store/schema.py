@@ -62,15 +62,18 @@ chunks = Table(
     Column("t", LargeBinary, nullable=False),
     Column("x_min", Float), Column("x_max", Float),
     Column("y_min", Float), Column("y_max", Float),
-    Column("t_min", Float), Column("t_max", Float),  # schema 2
 )
 
-# Schema 2: each chunk's bucket summary (points.bucket_indices), in a table of its own so that a
-# zoomed-out read never walks the overflow pages of the full blobs.
+# Schema 2: what a view needs to know of each chunk: its size, x and wall-time ranges, and its
+# bucket summary (points.bucket_indices). A table of its own, small columns first, so that choosing
+# chunks and zoomed-out reads never walk the overflow pages of the full blobs in ``chunks``.
 chunk_summaries = Table(
     "chunk_summaries", metadata,
     Column("channel_id", ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True),
     Column("seq", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("x_min", Float), Column("x_max", Float),
+    Column("t_min", Float), Column("t_max", Float),
     Column("sx", LargeBinary, nullable=False),
     Column("sy", LargeBinary, nullable=False),
     Column("st", LargeBinary, nullable=False),

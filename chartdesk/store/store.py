@@ -462,7 +462,8 @@ class Store:
         """Per chunk, in order: (seq, n, x_min, x_max, t_min, t_max): enough to choose chunks for a view."""
         with self._tx() as conn:
             cid = self._channel_id(conn, project, experiment, channel)
-            q = text("SELECT seq, n, x_min, x_max, t_min, t_max FROM chunks WHERE channel_id = :cid ORDER BY seq")
+            q = text("SELECT seq, n, x_min, x_max, t_min, t_max FROM chunk_summaries WHERE channel_id = :cid "
+                     "ORDER BY seq")
             return [tuple(r) for r in conn.execute(q, {"cid": cid})]
 
     def read_chunks(self, project: str, experiment: str, channel: str, seqs: Sequence[int] | None = None,
