@@ -2,6 +2,7 @@
 workspace, main window; ``--screenshot`` draws everything, saves a PNG and exits."""
 from __future__ import annotations
 
+import gc
 import sys
 import time
 
@@ -66,6 +67,11 @@ def open_window(store, project: str | None = None, experiment: str | None = None
     ws.set_project(project)
     if experiment is not None:
         ws.select_experiments([experiment])
+    # The modules, Qt wrappers and widgets made so far live as long as the window: move them out
+    # of the collector's sight, so a full collection no longer stalls the GUI thread (~35 ms each,
+    # measured with 12 charts open).
+    gc.collect()
+    gc.freeze()
     return window
 
 
