@@ -55,7 +55,7 @@ class Run:
 
     def __init__(self, project: str, experiment: str | None = None, *, db=None,
                  params: Mapping[str, Any] | None = None, tags: Iterable[str] = (),
-                 flush_interval: float = 0.5) -> None:
+                 flush_interval: float = 0.25) -> None:
         if experiment is None:
             experiment = time.strftime("run-%Y%m%d-%H%M%S")
         self.project = check_name("project", project)
@@ -179,6 +179,6 @@ class Run:
 
 
 def init(project: str, experiment: str | None = None, db=None, params: Mapping[str, Any] | None = None,
-         tags: Iterable[str] = (), flush_interval: float = 0.5) -> Run:
+         tags: Iterable[str] = (), flush_interval: float = 0.25) -> Run:
     """Start (or resume) an experiment and return its ``Run``."""
     return Run(project, experiment, db=db, params=params, tags=tags, flush_interval=flush_interval)

@@ -2,6 +2,8 @@
 panel (right), menus with Undo/Redo, and persisted geometry and dock layout (QSettings)."""
 from __future__ import annotations
 
+import gc
+
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDialog, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
@@ -16,7 +18,7 @@ from .commands import SetExperimentChartsCommand
 from .importing import Importer, local_paths
 from .project_tree import ProjectTree
 
-LIVE_POLL_MS = 200  # one aggregate query; the catalog is re-read only on change
+LIVE_POLL_MS = 100  # one aggregate query; the catalog is re-read only on change
 
 
 def make_settings() -> QSettings:
@@ -198,6 +200,7 @@ class MainWindow(QMainWindow):
         self._live.stop()
         self.importer.cancel()
         self.importer.wait(10000)
+        gc.unfreeze()  # what open_window froze may be collected again
         self.save_settings()
         self.ws.shutdown()
         super().closeEvent(event)
