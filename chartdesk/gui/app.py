@@ -96,8 +96,11 @@ def run_gui(db=None, project=None, experiment=None, screenshot=None, theme="auto
     if screenshot:
         started = time.monotonic()
 
+        quiet = [0]
+
         def try_shot() -> None:
-            if window.settled() or time.monotonic() - started > SCREENSHOT_TIMEOUT_S:
+            quiet[0] = quiet[0] + 1 if window.settled() else 0
+            if quiet[0] >= 3 or time.monotonic() - started > SCREENSHOT_TIMEOUT_S:
                 app.processEvents()
                 ok = window.grab().save(screenshot)
                 if not ok:

@@ -100,7 +100,7 @@ class ChartWidget(QFrame):
         self.drawn = False
         self._rebuild = True
         self._range: tuple[float, float] | None = None  # None: the whole channel (autorange)
-        self._width = 800
+        self._width = 0  # pixel columns the current views were decimated for
         self._inf_items: list[pg.PlotDataItem] = []
         self._items: list = []
         self.scheduler = None  # set by a ChartGrid: how to ask for a draw on a later turn
@@ -252,7 +252,7 @@ class ChartWidget(QFrame):
     def _request(self) -> None:
         self.drawn = False
         vb = self.plot.getPlotItem().getViewBox()
-        self._width = max(100, int(vb.width()) or 800)
+        self._width = self._columns_wanted(self._width)
         if vb.autoRangeEnabled()[0]:
             self._range = None  # the whole channel; autorange then fits the view to it
         if self._ws.loader.request(self.wanted()):
@@ -360,13 +360,24 @@ class ChartWidget(QFrame):
         self.note.setText(" · ".join(notes))
         self.note.setToolTip("\n".join(notes))
 
+    def _columns_wanted(self, current: int) -> int:
+        """How many pixel columns to decimate for: the plot's width, but views made for a width up
+        to twice the present one are kept (more points than pixels draw the same picture), and
+        before the first layout a generous guess stands in."""
+        width = int(self.plot.getPlotItem().getViewBox().width())
+        if not self.plot.isVisible() or width < 50:
+            return current or 1200
+        if current and width <= current <= 2 * width:
+            return current
+        return width
+
     # ---- zoom, pan, resize ---------------------------------------------------------------
     def _on_x_range(self, *_):
         """Throttled (SignalProxy): ask for views of the new x range once it moved enough."""
         if not shiboken6.isValid(self.plot) or not self.curves:
             return
         vb = self.plot.getPlotItem().getViewBox()
-        width = max(100, int(vb.width()) or 800)
+        width = self._columns_wanted(self._width)
         if vb.autoRangeEnabled()[0]:
             new = None
         else:

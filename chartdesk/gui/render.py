@@ -45,11 +45,11 @@ def render(store, project: str, experiment: str, out: str, chart_set: str | None
     grid.show()
     grid.refresh()
     deadline = time.monotonic() + RENDER_TIMEOUT_S
-    while not (ws.loader.is_idle() and grid.settled()) and time.monotonic() < deadline:
+    quiet = 0  # settled for this many checks in a row: layout and autorange have had their say
+    while quiet < 10 and time.monotonic() < deadline:
         app.processEvents()
+        quiet = quiet + 1 if ws.loader.is_idle() and grid.settled() else 0
         time.sleep(0.005)
-    for _ in range(3):
-        app.processEvents()
     if not grid.settled():
         grid.close()
         ws.shutdown()
