@@ -68,6 +68,65 @@ def log_rate(folder: Path, n: int) -> float:
     return n / dt
 
 
+def log_many_rate(folder: Path, x: np.ndarray, y: np.ndarray) -> float:
+    run = chartdesk.init("bench", "many", db=folder / f"many-{time.monotonic_ns()}.db")
+    t0 = time.perf_counter()
+    run.log_many("loss", x, y)
+    run.close()  # includes the flush to the store
+    return len(x) / (time.perf_counter() - t0)
+
+
+MLFLOW_SCRIPT = r"""
+import json, sys, time, tempfile, os, logging
+logging.disable(logging.WARNING)
+from mlflow.tracking import MlflowClient
+from mlflow.entities import Metric
+n_log, n_read = int(sys.argv[1]), int(sys.argv[2])
+d = tempfile.mkdtemp()
+client = MlflowClient(tracking_uri=f"sqlite:///{d}/mlflow.db")
+exp = client.create_experiment("bench")
+run = client.create_run(exp).info.run_id
+now = int(time.time() * 1000)
+t0 = time.perf_counter()
+for i in range(0, n_log, 1000):   # log_batch takes at most 1000 metrics a call
+    client.log_batch(run, metrics=[Metric("loss", 0.5, now, k) for k in range(i, min(n_log, i + 1000))])
+log = n_log / (time.perf_counter() - t0)
+run2 = client.create_run(exp).info.run_id
+for i in range(0, n_read, 1000):
+    client.log_batch(run2, metrics=[Metric("acc", 0.5, now, k) for k in range(i, min(n_read, i + 1000))])
+t0 = time.perf_counter()
+hist = client.get_metric_history(run2, "acc")
+read = time.perf_counter() - t0
+print(json.dumps({"log": log, "read_s": read, "read_n": len(hist)}))
+"""
+
+
+def mlflow_baseline(n_log: int, n_read: int) -> dict | None:
+    """MLflow's own numbers, in the interpreter named by $MLFLOW_PYTHON (or this one)."""
+    import json
+    import os
+    import subprocess
+
+    python = os.environ.get("MLFLOW_PYTHON", sys.executable)
+    try:
+        r = subprocess.run([python, "-c", MLFLOW_SCRIPT, str(n_log), str(n_read)], capture_output=True, text=True,
+                           timeout=1800, env={**os.environ, "MLFLOW_ALLOW_FILE_STORE": "true"})
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if r.returncode != 0:
+        return None
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def read_100k(folder: Path, repeat: int) -> float:
+    store = chartdesk.open_store(folder / f"r100k-{time.monotonic_ns()}.db")
+    store.create_experiment("bench", "e")
+    store.append("bench", "e", "acc", np.arange(100_000.0), np.full(100_000, 0.5))
+    out = statistics.median([timed(lambda: store.read("bench", "e", "acc")) for _ in range(repeat)])
+    store.close()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--points", type=int, default=1_000_000)
@@ -78,7 +137,7 @@ def main() -> None:
     x = np.arange(n, dtype=np.float64)
     y = rng.normal(size=n)
     t = 1.7e9 + x * 0.01
-    res = {k: [] for k in ("row_w", "row_r", "cd_w", "cd_r", "log")}
+    res = {k: [] for k in ("row_w", "row_r", "cd_w", "cd_r", "log", "many")}
     with tempfile.TemporaryDirectory() as d:
         folder = Path(d)
         for _ in range(args.repeat):
@@ -89,13 +148,24 @@ def main() -> None:
             res["cd_w"].append(n / w)
             res["cd_r"].append(n / r)
             res["log"].append(log_rate(folder, min(n, 1_000_000)))
+            res["many"].append(log_many_rate(folder, x, y))
+        r100k = read_100k(folder, args.repeat)
     med = {k: statistics.median(v) for k, v in res.items()}
     print(f"store benchmark: {n:,} points, median of {args.repeat}")
     print(f"{'measure':<34}{'chartdesk':>14}{'baseline':>14}{'ratio':>8}")
     print(f"{'ingest (points/s)':<34}{med['cd_w']:>14,.0f}{med['row_w']:>14,.0f}{med['cd_w'] / med['row_w']:>7.1f}x")
     print(f"{'read whole channel (points/s)':<34}{med['cd_r']:>14,.0f}{med['row_r']:>14,.0f}{med['cd_r'] / med['row_r']:>7.1f}x")
+    print(f"{'log_many + flush (points/s)':<34}{med['many']:>14,.0f}{med['row_w']:>14,.0f}{med['many'] / med['row_w']:>7.1f}x")
     print(f"{'Run.log calls (points/s)':<34}{med['log']:>14,.0f}{'':>14}{'':>8}")
     print("baseline: sqlite3 executemany, one row per point (WAL); read = SELECT ... ORDER BY i into numpy")
+    ml = mlflow_baseline(100_000, 100_000)
+    if ml:
+        print(f"{'vs MLflow log_batch (points/s)':<34}{med['many']:>14,.0f}{ml['log']:>14,.0f}{med['many'] / ml['log']:>7.0f}x")
+        print(f"{'100k-point read vs get_metric_history':<34}{r100k * 1000:>12.2f}ms{ml['read_s'] * 1000:>12.0f}ms"
+              f"{ml['read_s'] / r100k:>7.0f}x")
+        print("MLflow: its SQLite store, 100k points; MLFLOW_PYTHON names an interpreter that has mlflow")
+    else:
+        print(f"100k-point read: {r100k * 1000:.2f} ms (MLflow baseline skipped: set MLFLOW_PYTHON to a python with mlflow)")
 
 
 if __name__ == "__main__":

@@ -41,13 +41,32 @@ def _close_all_at_exit() -> None:
 
 
 class _Channel:
-    __slots__ = ("x", "y", "t", "next_step")
+    """A channel's buffer: scalars from ``log`` in lists (cheap appends), arrays from
+    ``log_many`` kept as arrays (no per-point Python objects); ``parts`` keeps the logged order."""
+
+    __slots__ = ("x", "y", "t", "parts", "next_step")
 
     def __init__(self, next_step: int) -> None:
         self.x: list[float] = []
         self.y: list[float] = []
         self.t: list[float] = []
+        self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self.next_step = next_step
+
+    def seal(self) -> None:
+        """Turn the pending scalars into an array part, after the parts before them."""
+        if self.x:
+            self.parts.append((np.array(self.x), np.array(self.y), np.array(self.t)))
+            self.x, self.y, self.t = [], [], []
+
+    def take(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        self.seal()
+        if not self.parts:
+            return None
+        parts, self.parts = self.parts, []
+        if len(parts) == 1:
+            return parts[0]
+        return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
 
 
 class Run:
@@ -112,9 +131,8 @@ class Run:
             if self._closed:
                 raise InvalidInput(f"run {self.experiment!r} is closed; cannot log {name!r}")
             ch = self._channel(name)
-            ch.x.extend(xs.tolist())
-            ch.y.extend(ys.tolist())
-            ch.t.extend([now] * len(xs))
+            ch.seal()
+            ch.parts.append((xs.copy(), ys.copy(), np.full(len(xs), now)))
             ch.next_step += len(xs)
 
     # ---- flushing --------------------------------------------------------------------------
@@ -122,9 +140,9 @@ class Run:
         with self._lock:
             batch = {}
             for name, ch in self._channels.items():
-                if ch.x:
-                    batch[name] = (np.array(ch.x), np.array(ch.y), np.array(ch.t))
-                    ch.x, ch.y, ch.t = [], [], []
+                taken = ch.take()
+                if taken is not None:
+                    batch[name] = taken
             return batch
 
     def flush(self) -> None:
@@ -139,7 +157,8 @@ class Run:
                 with self._lock:  # keep the points for the next try, in order
                     for name, (x, y, t) in batch.items():
                         ch = self._channels[name]
-                        ch.x[:0], ch.y[:0], ch.t[:0] = x.tolist(), y.tolist(), t.tolist()
+                        ch.seal()
+                        ch.parts.insert(0, (x, y, t))
                 raise
 
     def _flush_loop(self) -> None:

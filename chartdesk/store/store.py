@@ -32,6 +32,9 @@ from .schema import (APPLICATION_ID, SCHEMA_VERSION, alias_entries, aliases, cha
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 60_000
+#: Reads of the first 256 MiB of the file go through mmap (no copy into SQLite's page cache;
+#: a 10M-point read 1.8x -> 1.3x numpy.load, measured). Bounded, so resident memory stays bounded.
+MMAP_BYTES = 256 << 20
 
 
 def _sqlite_header_check(path: Path) -> str:
@@ -115,6 +118,7 @@ class Store:
                 # reads, measured). Only takes effect on a new file, before WAL is switched on.
                 cur.execute("PRAGMA page_size=65536")
                 cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
                 cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
