@@ -41,6 +41,7 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.setElideMode(Qt.TextElideMode.ElideMiddle)
         self.tabs.setUsesScrollButtons(True)
+        self.tabs.setMinimumWidth(420)  # on a narrow screen the docks give way, not the charts
         self.tabs.currentChanged.connect(self._on_tab_change)
         self.setCentralWidget(self.tabs)
         self.grids: dict[str, ChartGrid] = {}
