@@ -279,7 +279,6 @@ def main() -> None:
           f"({args.charts * args.experiments * args.points * 24 / 1e9:.1f} GB raw), 2-core machine, offscreen")
     print(f"{'measure':<52}{'value':>10}  notes")
     for name, (value, note) in results.items():
-        unit = "" if "MB" in name else " s"
         shown = f"{value:.0f}" if "MB" in name else (f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s")
         print(f"{name:<52}{shown:>10}  {note}")
     if tmp:
