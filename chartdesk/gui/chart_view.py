@@ -318,8 +318,7 @@ class ChartWidget(QFrame):
 
     def _update_lines(self) -> None:
         """Give each line the points of its current view (a few per pixel column)."""
-        pos_inf, neg_inf, total = [], [], 0
-        top, bottom = -np.inf, np.inf
+        pos_inf, neg_inf = [], []
         for curve in self.curves:
             view = self._ws.loader.get(self._view_key(curve.experiment, curve.channel))
             if view is None:
@@ -330,17 +329,26 @@ class ChartWidget(QFrame):
             if curve.faint is not None:
                 curve.faint.setData(curve.x, _plotted(_log_safe(view.raw, self.chart.log_y), self.chart.log_y),
                                     connect="finite")
-            pos_inf.append(view.pos_inf)
-            neg_inf.append(view.neg_inf)
-            total += len(view.pos_inf) + len(view.neg_inf)
-            finite = curve.y[np.isfinite(curve.y)]
-            if finite.size:
-                top, bottom = max(top, finite.max()), min(bottom, finite.min())
+            if len(view.pos_inf):
+                pos_inf.append(view.pos_inf)
+            if len(view.neg_inf):
+                neg_inf.append(view.neg_inf)
         # ±inf are marked at the top and bottom of the data, never drawn as huge values
-        for it, xs, at in zip(self._inf_items, (pos_inf, neg_inf), (top, bottom)):
-            xs = np.concatenate(xs) if xs else np.empty(0)
-            it.setData(xs, np.full(len(xs), at if np.isfinite(at) else 0.0)) if len(xs) else it.setData([], [])
+        total = 0
+        for it, xs, top in zip(self._inf_items, (pos_inf, neg_inf), (True, False)):
+            if xs:
+                xs = np.concatenate(xs)
+                total += len(xs)
+                it.setData(xs, np.full(len(xs), self._data_edge(top)))
+            elif it.xData is not None and len(it.xData):
+                it.setData([], [])
         self._set_notes(total)
+
+    def _data_edge(self, top: bool) -> float:
+        edges = [(np.nanmax if top else np.nanmin)(c.y) for c in self.curves if np.isfinite(c.y).any()]
+        if not edges:
+            return 1.0
+        return float(max(edges) if top else min(edges))
 
     def _set_notes(self, infinite: int) -> None:
         compare = len(self._ws.selection()) > 1
@@ -357,8 +365,10 @@ class ChartWidget(QFrame):
             notes.append("select an experiment")
         elif not self.curves and not self.missing:
             notes.append("no data")
-        self.note.setText(" · ".join(notes))
-        self.note.setToolTip("\n".join(notes))
+        text = " · ".join(notes)
+        if text != self.note.text():  # a label that changes re-lays out its card: not on every pan
+            self.note.setText(text)
+            self.note.setToolTip("\n".join(notes))
 
     def _columns_wanted(self, current: int) -> int:
         """How many pixel columns to decimate for: the plot's width, but views made for a width up
