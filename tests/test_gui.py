@@ -380,3 +380,13 @@ def test_live_appends_update_lines_in_place(demo_store, db_path, open_win, qtbot
     exp = tm.experiment_index("mnist", "wide-net-live")
     counts = {tm.index(r, 0, exp).data(): tm.index(r, 1, exp).data() for r in range(tm.rowCount(exp))}
     assert counts["loss"] == "1,002 pts"
+
+
+def test_a_metric_logged_once_is_a_visible_dot(store, open_win):
+    store.create_experiment("p", "e")
+    store.append("p", "e", "eval_acc", [100.0], [0.8])
+    store.set_chart_set("p", "S", [{"name": "Eval", "series": ["channel:eval_acc"]}])
+    w = open_win(store, "p", "e")
+    c = chart(w, "S", "Eval")
+    xs, ys = c.curves[0].dots.getData()
+    assert list(xs) == [100.0] and list(ys) == [0.8]

@@ -28,6 +28,7 @@ from .theme import color, faint, plot_colors
 X_LABELS = {"step": "step", "wall": "wall time", "relative": "relative time (s)"}
 DASHES = [Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine]
 SMOOTHING_STEPS = (0.0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99)
+SPARSE_POINTS = 64  # a view with at most this many points also gets dots
 LEGEND_MAX = 6      # more curves than this: the rest are read by hovering
 LEGEND_CHARS = 56   # longer labels are cut in the middle (hover shows them whole)
 
@@ -62,6 +63,8 @@ class _Curve:
         self.y = np.empty(0)
         self.line: pg.PlotCurveItem | None = None
         self.faint: pg.PlotCurveItem | None = None  # the raw curve behind a smoothed one
+        self.dots: pg.ScatterPlotItem | None = None  # markers, for series too sparse to see as lines
+        self.color = "#888888"
 
 
 def _log_safe(y: np.ndarray | None, log_y: bool) -> np.ndarray | None:
@@ -292,6 +295,7 @@ class ChartWidget(QFrame):
             label = f"{exp} · {name}" if compare else name
             curve = _Curve(exp, ref, ch, label)
             c = color(self._ws.experiment_index(exp)) if compare else color(si)
+            curve.color = c
             pen = pg.mkPen(c, width=1, style=DASHES[si % len(DASHES)] if compare else Qt.PenStyle.SolidLine)
             if self.chart.smoothing:
                 curve.faint = pg.PlotCurveItem(pen=pg.mkPen(faint(c, 55), width=1), connect="finite")
@@ -325,7 +329,15 @@ class ChartWidget(QFrame):
                 continue
             curve.x = view.x
             curve.y = _log_safe(view.y, self.chart.log_y)
-            curve.line.setData(curve.x, _plotted(curve.y, self.chart.log_y), connect="finite")
+            shown = _plotted(curve.y, self.chart.log_y)
+            curve.line.setData(curve.x, shown, connect="finite")
+            if len(curve.x) <= SPARSE_POINTS:  # an eval metric logged a few times: dots, or it is invisible
+                if curve.dots is None:
+                    curve.dots = pg.ScatterPlotItem(size=6, pen=None, brush=pg.mkBrush(curve.color))
+                    self._add(curve.dots)
+                curve.dots.setData(curve.x, shown)
+            elif curve.dots is not None:
+                curve.dots.setData([], [])
             if curve.faint is not None:
                 curve.faint.setData(curve.x, _plotted(_log_safe(view.raw, self.chart.log_y), self.chart.log_y),
                                     connect="finite")
