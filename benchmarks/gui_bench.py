@@ -120,28 +120,31 @@ def bench_big(db: Path, results: dict) -> None:
     curves = sum(len(c.curves) for c in grid.charts)
     results["first paint"] = (first_paint, f"{len(grid.charts)} charts, {curves} curves{'' if ok else ' (TIMEOUT)'}")
     results["longest GUI stall during first paint"] = (stall, "1 ms timer's largest gap")
-    # pan and zoom
+    # pan and zoom as a mouse drag does it: ~30 range changes a second; every turn of the event
+    # loop that did work (moving the view, applying arrived views, painting) is a frame
     chart = grid.charts[0]
     vb = chart.plot.getPlotItem().getViewBox()
     n = int(chart.curves[0].x.max()) + 1
     frames = []
     probe.start()
-    for i in range(60):
+    for i in range(120):
         span = n / (1.15 ** (i % 30))
         center = n / 2 + (i % 7) * span * 0.05
         t1 = time.perf_counter()
         vb.setXRange(center - span / 2, center + span / 2, padding=0)
-        chart._on_x_range()
-        app.processEvents()  # layout and paint: the frame the user sees at once (current lines)
-        frames.append(time.perf_counter() - t1)
-        pump_until(app, lambda: chart._ws.loader.is_idle(), 5)  # views of the new range are read
-        t1 = time.perf_counter()
-        pump_until(app, lambda: chart.drawn, 5)  # applied and painted: the frame with the new views
         app.processEvents()
         frames.append(time.perf_counter() - t1)
+        end = time.perf_counter() + 0.033
+        while time.perf_counter() < end:
+            t1 = time.perf_counter()
+            app.processEvents()
+            d = time.perf_counter() - t1
+            if d > 0.001:
+                frames.append(d)
+            time.sleep(0.001)
     pan_stall = probe.stop()
     frames.sort()
-    results["pan/zoom frame, median"] = (statistics.median(frames), "GUI-thread time per step, 120 frames")
+    results["pan/zoom frame, median"] = (statistics.median(frames), f"{len(frames)} frames, 120 range changes at ~30/s")
     results["pan/zoom frame, 95th percentile"] = (frames[int(0.95 * len(frames))], "")
     results["longest GUI stall while panning"] = (pan_stall, "")
     results["resident memory after paint (MB)"] = (rss_mb(), f"peak {peak_mb():.0f} MB, before window {base_rss:.0f} MB")

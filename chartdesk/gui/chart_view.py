@@ -262,6 +262,10 @@ class ChartWidget(QFrame):
         self._rebuild = True
         self._request()
 
+    def _request_if_alive(self) -> None:
+        if shiboken6.isValid(self.plot):
+            self._request()
+
     def update_data(self) -> None:
         """New points arrived: fetch fresh views and update the lines in place (no rebuild)."""
         self._request()
@@ -424,7 +428,9 @@ class ChartWidget(QFrame):
                                                     max(abs(new[0] - old[0]), abs(new[1] - old[1])) > 0.005 * (old[1] - old[0]))
         if moved or width != self._width:
             self._range = new
-            self._request()
+            # Start the reads after this frame is painted: the workers' Python would otherwise
+            # compete with it for the GIL.
+            QTimer.singleShot(4, self._request_if_alive)
 
     # ---- hover --------------------------------------------------------------------------
     def _on_mouse_move(self, event) -> None:
