@@ -428,6 +428,7 @@ class ChartWidget(QFrame):
                                                     max(abs(new[0] - old[0]), abs(new[1] - old[1])) > 0.005 * (old[1] - old[0]))
         if moved or width != self._width:
             self._range = new
+            self.drawn = False  # the lines show the old range until the new views are applied
             # Start the reads after this frame is painted: the workers' Python would otherwise
             # compete with it for the GIL.
             QTimer.singleShot(4, self._request_if_alive)
