@@ -29,6 +29,7 @@ X_LABELS = {"step": "step", "wall": "wall time", "relative": "relative time (s)"
 DASHES = [Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine]
 SMOOTHING_STEPS = (0.0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99)
 SPARSE_POINTS = 64  # a view with at most this many points also gets dots
+FETCH_SPANS = 3     # a zoomed view is read for this many visible spans (one each side), so a pan reads less
 LEGEND_MAX = 6      # more curves than this: the rest are read by hovering
 LEGEND_CHARS = 56   # longer labels are cut in the middle (hover shows them whole)
 
@@ -245,9 +246,12 @@ class ChartWidget(QFrame):
 
     # ---- data ---------------------------------------------------------------------------
     def _view_key(self, experiment: str, channel: str) -> ViewRequest:
-        x0, x1 = self._range if self._range is not None else (None, None)
-        return ViewRequest(self._ws.project, experiment, channel, self.chart.x_axis, x0, x1, self._width,
-                           float(self.chart.smoothing))
+        if self._range is None:
+            return ViewRequest(self._ws.project, experiment, channel, self.chart.x_axis, None, None, self._width,
+                               float(self.chart.smoothing))
+        x0, x1 = self._range  # the fetched range: FETCH_SPANS times the visible one, as many columns
+        return ViewRequest(self._ws.project, experiment, channel, self.chart.x_axis, x0, x1,
+                           self._width * FETCH_SPANS, float(self.chart.smoothing))
 
     def _resolved(self) -> list[tuple[str, SeriesRef, str | None]]:
         """(experiment, ref, channel or None) for every series of every selected experiment."""
@@ -424,9 +428,17 @@ class ChartWidget(QFrame):
             (x0, x1), _ = vb.viewRange()
             new = (float(x0), float(x1))
         old = self._range
-        moved = (new is None) != (old is None) or (new is not None and
-                                                    max(abs(new[0] - old[0]), abs(new[1] - old[1])) > 0.005 * (old[1] - old[0]))
-        if moved or width != self._width:
+        if new is None:
+            refetch = old is not None
+        elif old is None:
+            refetch = True
+        else:  # views cover FETCH_SPANS visible spans: pans inside them, and zooms up to 2x, read nothing
+            span, fetched = new[1] - new[0], old[1] - old[0]
+            refetch = new[0] < old[0] or new[1] > old[1] or span < fetched / FETCH_SPANS / 2
+        if refetch or width != self._width:
+            if new is not None:
+                span = new[1] - new[0]
+                new = (new[0] - span * (FETCH_SPANS - 1) / 2, new[1] + span * (FETCH_SPANS - 1) / 2)
             self._range = new
             self.drawn = False  # the lines show the old range until the new views are applied
             # Start the reads after this frame is painted: the workers' Python would otherwise
