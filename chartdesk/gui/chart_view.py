@@ -220,11 +220,8 @@ class ChartWidget(QFrame):
         self.title.setText(chart.name)
         self._x_actions[chart.x_axis].setChecked(True)
         self._log_action.setChecked(chart.log_y)
-        if self._range is not None and chart.x_axis != getattr(self, "_last_x_axis", chart.x_axis):
-            self._range = None
-        self._last_x_axis = chart.x_axis
         self._apply_axes()
-        self.plot.getPlotItem().enableAutoRange()
+        self.plot.getPlotItem().enableAutoRange()  # new options: the whole channel again (_range -> None)
         self.refresh()
 
     def _style_axis(self, axis: pg.AxisItem) -> pg.AxisItem:
@@ -264,17 +261,15 @@ class ChartWidget(QFrame):
     def refresh(self) -> None:
         """The selection, a resolution or an option changed: rebuild the curves when data is there."""
         self._rebuild = True
-        self._request()
+        self.fetch()
 
-    def _request_if_alive(self) -> None:
+    def _fetch_if_alive(self) -> None:
         if shiboken6.isValid(self.plot):
-            self._request()
+            self.fetch()
 
-    def update_data(self) -> None:
-        """New points arrived: fetch fresh views and update the lines in place (no rebuild)."""
-        self._request()
-
-    def _request(self) -> None:
+    def fetch(self) -> None:
+        """Ask for the views of the current range and width; lines update in place when they come
+        (also what new points of a live run need: no rebuild)."""
         self.drawn = False
         vb = self.plot.getPlotItem().getViewBox()
         self._width = self._columns_wanted(self._width)
@@ -443,7 +438,7 @@ class ChartWidget(QFrame):
             self.drawn = False  # the lines show the old range until the new views are applied
             # Start the reads after this frame is painted: the workers' Python would otherwise
             # compete with it for the GIL.
-            QTimer.singleShot(4, self._request_if_alive)
+            QTimer.singleShot(4, self._fetch_if_alive)
 
     # ---- hover --------------------------------------------------------------------------
     def _on_mouse_move(self, event) -> None:

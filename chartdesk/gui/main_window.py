@@ -233,7 +233,7 @@ class MainWindow(QMainWindow):
             for w in grid.charts:
                 if any(k.channel_key in keys for k in w.wanted()):
                     if grid is visible:
-                        w.update_data()
+                        w.fetch()
                     else:
                         w.drawn = False
 

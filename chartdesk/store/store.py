@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
-from sqlalchemy import create_engine, delete, event, func, insert, inspect, select, text, update
+from sqlalchemy import bindparam, create_engine, delete, event, func, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -473,17 +473,26 @@ class Store:
     def read_chunks(self, project: str, experiment: str, channel: str, seqs: Sequence[int] | None = None,
                     summary: bool = False) -> Series:
         """The points of some chunks (all when ``seqs`` is None) in logged order, or only their
-        bucket summaries (``points.bucket_indices``): what a zoomed-out view needs."""
-        sql = ("SELECT seq, sx, sy, st FROM chunk_summaries" if summary else "SELECT seq, x, y, t FROM chunks") \
-            + " WHERE channel_id = :cid ORDER BY seq"
+        bucket summaries (``points.bucket_indices``): what a zoomed-out view needs. Only the
+        chunks asked for are read."""
+        table = "chunk_summaries" if summary else "chunks"
+        cols = "sx, sy, st" if summary else "x, y, t"
+        where = "channel_id = :cid"
+        params: dict[str, Any] = {}
+        if seqs is not None:
+            if not seqs:
+                return Series.empty()
+            where += " AND seq IN :seqs"
+            params["seqs"] = [int(q) for q in seqs]
+        q = text(f"SELECT {cols} FROM {table} WHERE {where} ORDER BY seq")
+        if seqs is not None:
+            q = q.bindparams(bindparam("seqs", expanding=True))
         with self._tx() as conn:
-            cid = self._channel_id(conn, project, experiment, channel)
-            rows = conn.execute(text(sql), {"cid": cid}).all()
-        wanted = None if seqs is None else set(seqs)
-        parts = [r for r in rows if wanted is None or r[0] in wanted]
-        if not parts:
+            params["cid"] = self._channel_id(conn, project, experiment, channel)
+            rows = conn.execute(q, params).all()
+        if not rows:
             return Series.empty()
-        return Series(*(np.concatenate([P.decode(r[i]) for r in parts]) for i in (1, 2, 3)))
+        return Series(*(np.concatenate([P.decode(r[i]) for r in rows]) for i in range(3)))
 
     def _channel_id(self, conn: Connection, project: str, experiment: str, channel: str) -> int:
         eid = self._experiment_id(conn, project, experiment)
