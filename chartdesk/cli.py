@@ -22,16 +22,23 @@ def _db_parent() -> argparse.ArgumentParser:
     return p
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are one line too: what was wrong, and where to read more."""
+
+    def error(self, message: str):  # argparse's name
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     db = _db_parent()
-    parser = argparse.ArgumentParser(prog="chartdesk", description="Compare machine-learning experiments: "
+    parser = _Parser(prog="chartdesk", description="Compare machine-learning experiments: "
                                      "ordered aliases and project-wide chart sets.", parents=[db])
     parser.add_argument("--project", help="project to show when the window opens")
     parser.add_argument("--experiment", help="experiment to select when the window opens")
     parser.add_argument("--screenshot", metavar="PNG", help="open the window, draw every chart, save a PNG, exit")
     parser.add_argument("--theme", choices=("auto", "light", "dark"), default="auto", help="colour theme of the window")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("demo", parents=[db], help="fill the store with demo projects (idempotent)")
 
@@ -75,6 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("project")
     c.add_argument("set")
 
+    p = sub.add_parser("rm", parents=[db], help="delete a project, or one experiment of it, with all its points "
+                       "(cannot be undone)")
+    p.add_argument("project")
+    p.add_argument("experiment", nargs="?")
+    p = sub.add_parser("mv", parents=[db], help="rename a project (chartdesk mv P NEW) or an experiment "
+                       "(chartdesk mv P E NEW); aliases and chart sets follow")
+    p.add_argument("names", nargs="+", metavar="NAME", help="PROJECT [EXPERIMENT] NEW")
+
     p = sub.add_parser("export", parents=[db], help="write a channel as CSV (header x,y,t)")
     p.add_argument("project")
     p.add_argument("experiment")
@@ -94,10 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open(args):
-    from .store import open_store
+#: Commands that only read: on a missing store they say so and create nothing.
+READ_ONLY = {"ls", "resolve", "export", "render", ("alias", "ls"), ("chartset", "ls")}
 
-    return open_store(getattr(args, "db", None))
+
+def _open(args):
+    from .store import Store
+
+    sub = getattr(args, "alias_command", None) or getattr(args, "chartset_command", None)
+    reading = args.command in READ_ONLY or (args.command, sub) in READ_ONLY
+    return Store(getattr(args, "db", None), create=not reading)
 
 
 def _print_json(value) -> None:
@@ -197,6 +218,30 @@ def cmd_chartset(args) -> int:
     return 0
 
 
+def cmd_rm(args) -> int:
+    with _open(args) as store:
+        if args.experiment is None:
+            n = len(store.experiments(args.project))
+            store.delete_project(args.project)
+            print(f"deleted project {args.project} ({n} experiment{'s' if n != 1 else ''})")
+        else:
+            store.delete_experiment(args.project, args.experiment)
+            print(f"deleted {args.project}/{args.experiment}")
+    return 0
+
+
+def cmd_mv(args) -> int:
+    if len(args.names) not in (2, 3):
+        raise InvalidInput("mv takes PROJECT NEW or PROJECT EXPERIMENT NEW")
+    with _open(args) as store:
+        if len(args.names) == 2:
+            store.rename_project(*args.names)
+        else:
+            store.rename_experiment(*args.names)
+    print(f"{' / '.join(args.names[:-1])} -> {args.names[-1]}")
+    return 0
+
+
 def cmd_export(args) -> int:
     with _open(args) as store:
         s = store.read(args.project, args.experiment, args.channel)
@@ -243,7 +288,7 @@ def cmd_gui(args) -> int:
 
 
 COMMANDS = {"demo": cmd_demo, "ls": cmd_ls, "alias": cmd_alias, "resolve": cmd_resolve, "chartset": cmd_chartset,
-            "export": cmd_export, "render": cmd_render,
+            "export": cmd_export, "render": cmd_render, "rm": cmd_rm, "mv": cmd_mv,
             "import": cmd_import}
 
 

@@ -157,10 +157,60 @@ class ChartSet:
         return cls(name, parsed)
 
 
+#: Names are stored in columns of this many characters.
+NAME_MAX = 512
+
+
+def short_repr(value: Any, limit: int = 60) -> str:
+    """A one-line, bounded repr of a value for error messages."""
+    text = " ".join(repr(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def check_name(kind: str, name: str) -> str:
-    """Names are non-empty single-line strings without surrounding blanks."""
+    """Names are non-empty single-line strings without surrounding blanks or control characters."""
     if not isinstance(name, str) or not name.strip():
-        raise InvalidInput(f"{kind} name must be a non-empty string, not {name!r}")
-    if name != name.strip() or "\n" in name or "\r" in name:
-        raise InvalidInput(f"{kind} name {name!r} must be one line without leading or trailing blanks")
+        raise InvalidInput(f"{kind} name must be a non-empty string, not {short_repr(name)}")
+    if name != name.strip() or any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise InvalidInput(f"{kind} name {short_repr(name)} must be one line without leading or trailing blanks "
+                           "or control characters")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{kind} name {short_repr(name)} is not valid text (it holds a lone surrogate: "
+                           "bytes that were not UTF-8)") from None
+    if len(name) > NAME_MAX:
+        raise InvalidInput(f"{kind} name is {len(name)} characters long; at most {NAME_MAX} are allowed")
     return name
+
+
+def check_params(params: Any) -> dict[str, Any]:
+    """Params are a mapping with string keys (None means none)."""
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping):
+        raise InvalidInput(f"params must be a dict of name -> value, not {type(params).__name__} {short_repr(params)}")
+    out = {}
+    for k, v in params.items():
+        if not isinstance(k, str):
+            raise InvalidInput(f"param names must be strings, not {short_repr(k)}")
+        out[k] = v
+    return out
+
+
+def check_tags(tags: Any) -> list[str]:
+    """Tags are strings; a single string is one tag; None means none."""
+    if tags is None:
+        return []
+    if isinstance(tags, str):
+        tags = [tags]
+    if isinstance(tags, (bytes, Mapping)) or not isinstance(tags, Iterable):
+        raise InvalidInput(f"tags must be a list of strings, not {type(tags).__name__} {short_repr(tags)}")
+    out = []
+    for t in tags:
+        if not isinstance(t, str):
+            raise InvalidInput(f"each tag must be a string, not {short_repr(t)}")
+        check_name("tag", t)
+        if t not in out:
+            out.append(t)
+    return out

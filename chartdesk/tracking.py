@@ -8,6 +8,7 @@ neither Qt nor pyqtgraph.
 from __future__ import annotations
 
 import atexit
+import os
 import sys
 import threading
 import time
@@ -17,7 +18,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from .errors import InvalidInput
-from .model import check_name
+from .model import check_name, check_params, check_tags, short_repr
 from .store import Store
 from .store import points as P
 
@@ -32,6 +33,17 @@ def _note_uncaught(exc_type, exc, tb, _previous=sys.excepthook):
 
 
 sys.excepthook = _note_uncaught
+
+
+def _forget_runs_in_child() -> None:
+    """After ``os.fork()`` the runs belong to the parent: the child neither flushes nor closes
+    them (that would write the parent's buffered points twice and end its run)."""
+    for run in list(_live_runs):
+        run._disown()
+    _live_runs.clear()
+
+
+os.register_at_fork(after_in_child=_forget_runs_in_child)
 
 
 @atexit.register
@@ -79,6 +91,15 @@ class Run:
             experiment = time.strftime("run-%Y%m%d-%H%M%S")
         self.project = check_name("project", project)
         self.experiment = check_name("experiment", experiment)
+        params = check_params(params)
+        tags = check_tags(tags)
+        try:
+            interval = float(flush_interval)
+        except (TypeError, ValueError):
+            interval = float("nan")
+        if not 0.01 <= interval <= 3600:
+            raise InvalidInput(f"flush_interval must be a number of seconds from 0.01 to 3600, "
+                               f"not {short_repr(flush_interval)}")
         self._store = db if isinstance(db, Store) else Store(db)
         self._owns_store = not isinstance(db, Store)
         self._store.create_experiment(project, experiment, params=params, tags=tags, state="running")
@@ -87,7 +108,7 @@ class Run:
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._closed = False
-        self._interval = float(flush_interval)
+        self._interval = interval
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._flush_loop, name=f"chartdesk-flush-{experiment}", daemon=True)
         self._thread.start()
@@ -106,13 +127,16 @@ class Run:
         try:
             v = float(value)
             s = None if step is None else float(step)
-        except (TypeError, ValueError):
-            raise InvalidInput(f"{self.experiment}/{name}: value {value!r} and step {step!r} must be numbers") from None
+        except (TypeError, ValueError, OverflowError):
+            raise InvalidInput(f"{self.experiment}/{name}: value {short_repr(value)} and step {short_repr(step)} "
+                               "must be numbers (a float64 each)") from None
         now = time.time()
         with self._lock:
             if self._closed:
                 raise InvalidInput(f"run {self.experiment!r} is closed; cannot log {name!r}")
-            ch = self._channels.get(name) or self._channel(name)
+            ch = self._channels.get(name) if type(name) is str else None
+            if ch is None:
+                ch = self._channel(name)
             if s is None:
                 s = ch.next_step
             ch.next_step += 1
@@ -185,6 +209,14 @@ class Run:
         finally:
             if self._owns_store:
                 self._store.close()
+
+    def _disown(self) -> None:
+        """In a forked child: drop the buffers, and never write or close through this run."""
+        self._lock = threading.Lock()  # the parent's flush thread may have held it at the fork
+        self._write_lock = threading.Lock()
+        self._closed = True
+        self._channels = {}
+        self._owns_store = False
 
     @property
     def closed(self) -> bool:

@@ -100,7 +100,9 @@ def test_garbage_db_is_one_line(tmp_path):
 def test_db_before_and_after_command_and_env(tmp_path, monkeypatch):
     a, b = tmp_path / "a.db", tmp_path / "b.db"
     cd("--db", str(a), "demo")
-    assert cd("--db", str(b), "ls").stdout.startswith("(no projects")
+    r = cd("--db", str(b), "ls", check=False)  # a typo in --db: said, and nothing is created
+    assert r.returncode == 1 and r.stderr.strip() == f"chartdesk: error: no store at {b}"
+    assert not b.exists()
     assert "mnist" in cd("ls", "--db", str(a)).stdout
     env = {**__import__("os").environ, "CHARTDESK_DB": str(a)}
     r = subprocess.run([sys.executable, "-m", "chartdesk", "ls"], capture_output=True, text=True, env=env, timeout=60)

@@ -231,13 +231,45 @@ def test_screenshot_run_draws_and_exits_zero(tmp_path):
     db = tmp_path / "shot.db"
     out = tmp_path / "shot.png"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    subprocess.run([sys.executable, "-m", "chartdesk", "demo", "--db", str(db)], check=True, env=env, timeout=120)
     r = subprocess.run([sys.executable, "-m", "chartdesk", "--db", str(db), "--project", "mnist", "--experiment",
                         "adam-both-names", "--screenshot", str(out)], capture_output=True, text=True, env=env,
                        timeout=120)
     assert r.returncode == 0, r.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    with chartdesk.open_store(db) as s:  # first launch on an empty store seeded the demo
-        assert "mnist" in s.projects()
+
+
+def fresh_machine_env(home):
+    """A new user's machine: a HOME with nothing in it, XDG folders inside it, no CHARTDESK_DB."""
+    env = {k: v for k, v in os.environ.items() if k != "CHARTDESK_DB"}
+    env.update(HOME=str(home), XDG_DATA_HOME=str(home / ".local/share"), XDG_CONFIG_HOME=str(home / ".config"),
+               XDG_CACHE_HOME=str(home / ".cache"), QT_QPA_PLATFORM="offscreen")
+    return env
+
+
+def test_first_launch_on_a_fresh_machine_creates_the_default_store_with_the_demo(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    out = tmp_path / "first.png"
+    r = subprocess.run([sys.executable, "-m", "chartdesk", "--screenshot", str(out)], capture_output=True, text=True,
+                       env=fresh_machine_env(home), timeout=120)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    default = home / ".local/share/chartdesk/chartdesk.db"
+    with chartdesk.open_store(default) as s:
+        assert s.projects() == ["cifar10", "mnist"]
+
+
+def test_a_named_new_store_is_not_filled_with_the_demo(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    db = tmp_path / "runs.db"
+    r = subprocess.run([sys.executable, "-m", "chartdesk", "--db", str(db), "--screenshot", str(tmp_path / "s.png")],
+                       capture_output=True, text=True, env=fresh_machine_env(home), timeout=120)
+    assert r.returncode == 0, r.stderr
+    with chartdesk.open_store(db) as s:
+        assert s.projects() == []
+    assert not (home / ".local/share/chartdesk").exists()  # the user's own store was not touched either
 
 
 def test_unknown_project_on_launch_is_one_line(tmp_path):

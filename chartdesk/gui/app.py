@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from ..errors import ChartDeskError, NotFound
 from ..store import open_store
+from ..store.location import is_default
 from .resources import read_text, resource_path
 
 SCREENSHOT_TIMEOUT_S = 60
@@ -78,7 +79,9 @@ def open_window(store, project: str | None = None, experiment: str | None = None
 def run_gui(db=None, project=None, experiment=None, screenshot=None, theme="auto") -> int:
     try:
         store = open_store(db)
-        if not store.projects():
+        if store.created and is_default(db):
+            # The very first launch on this machine: something to look at. A store named with
+            # --db or CHARTDESK_DB opens as it is (empty stores show a welcome instead).
             from ..demo import seed
 
             seed(store)

@@ -1,12 +1,23 @@
-"""Where the store lives: the default file, the CHARTDESK_DB override, and path-or-URL parsing."""
+"""Where the store lives: the default file, the CHARTDESK_DB override, and path-or-URL parsing.
+
+Every way a target can be wrong (not a path, an unknown URL scheme, a name the file system
+cannot hold) is a one-line ``StoreError`` here, before anything is opened.
+"""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from ..errors import InvalidInput, StoreError
 
 ENV_VAR = "CHARTDESK_DB"
+#: Driver modules of the URL schemes ChartDesk knows, and what to install for each.
+DRIVERS = {"postgresql": ("psycopg", "pip install 'chartdesk[postgres]' (psycopg 3)"),
+           "postgresql+psycopg": ("psycopg", "pip install 'chartdesk[postgres]' (psycopg 3)"),
+           "sqlite": ("sqlite3", "a Python built with sqlite3")}
 
 
 def default_path() -> Path:
@@ -15,21 +26,73 @@ def default_path() -> Path:
     return user_data_path("chartdesk", appauthor=False) / "chartdesk.db"
 
 
-def to_url(target: str | os.PathLike | None) -> tuple[URL, Path | None]:
+def is_default(target) -> bool:
+    """True when ``target`` means the default store in the user's data folder (nothing chosen)."""
+    return target is None and not os.environ.get(ENV_VAR)
+
+
+def _check_path_text(text: str) -> None:
+    if "\x00" in text:
+        raise InvalidInput(f"store path {text!r} contains a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise StoreError(f"store path {text!r} is not valid UTF-8; SQLite cannot open it") from None
+    for part in Path(text).parts:
+        if len(os.fsencode(part)) > 255:
+            raise StoreError(f"cannot use store path {text[:60]}…: a name in it is longer than 255 bytes")
+
+
+def to_url(target) -> tuple[URL, Path | None]:
     """The SQLAlchemy URL for ``target`` and, for an SQLite file, its path.
 
     ``None`` means ``$CHARTDESK_DB`` or else the default file in the user's data folder.
     """
     if target is None:
         target = os.environ.get(ENV_VAR) or default_path()
+    if isinstance(target, URL):
+        target = target.render_as_string(hide_password=False)
+    if not isinstance(target, (str, os.PathLike)) or isinstance(target, bytes):
+        raise InvalidInput(f"a store is a path or an SQLAlchemy URL string, not {type(target).__name__} {target!r}")
     text = os.fspath(target)
+    if isinstance(text, bytes):
+        raise InvalidInput(f"a store is a path or an SQLAlchemy URL string, not bytes {text!r}")
+    if not text.strip():
+        raise InvalidInput("the store path is empty")
     if "://" in text:
-        url = make_url(text)
-        if url.get_backend_name() == "sqlite":
+        try:
+            url = make_url(text)
+        except ArgumentError:
+            raise StoreError(f"cannot read the store URL {_masked(text)}") from None
+        backend = url.get_backend_name()
+        if url.drivername not in DRIVERS and backend not in ("sqlite", "postgresql"):
+            raise StoreError(f"unknown store URL scheme {url.drivername!r} in {_masked(text)}; "
+                             "use a file path, sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
+        if backend == "postgresql" and url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+        module, hint = DRIVERS.get(url.drivername, (None, ""))
+        if module:
+            import importlib.util
+
+            if importlib.util.find_spec(module) is None:
+                raise StoreError(f"the store {url.render_as_string(hide_password=True)} needs the {module} "
+                                 f"module: {hint}")
+        if backend == "sqlite":
             db = url.database
             if not db or db == ":memory:":
                 return url, None
+            _check_path_text(db)
             return url, Path(db).expanduser()
         return url, None
+    _check_path_text(text)
     path = Path(text).expanduser()
     return URL.create("sqlite", database=str(path)), path
+
+
+def _masked(text: str) -> str:
+    """A URL for messages: the password (between ':' and '@' after the scheme) hidden."""
+    scheme, sep, rest = text.partition("://")
+    creds, at, host = rest.rpartition("@")
+    if at and ":" in creds:
+        creds = creds.split(":", 1)[0] + ":***"
+    return f"{scheme}{sep}{creds}{at}{host}"

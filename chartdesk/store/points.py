@@ -24,10 +24,12 @@ _LE = np.dtype("<f8")
 
 def as_points(values, what: str) -> np.ndarray:
     """A 1-D float64 array of ``values``; a clear error for anything that is not numbers."""
+    if values is None or isinstance(values, (str, bytes, dict)):
+        raise InvalidInput(f"{what} must be numbers, not {type(values).__name__}")
     try:
         arr = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput(f"{what} must be numbers: {exc}") from None
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InvalidInput(f"{what} must be numbers ({str(exc).splitlines()[0][:80]})") from None
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1:

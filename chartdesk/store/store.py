@@ -11,6 +11,7 @@ import json
 import os
 import sqlite3
 import threading
+import weakref
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,58 +19,52 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 from sqlalchemy import bindparam, create_engine, delete, event, func, insert, inspect, select, text, update
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..errors import InvalidInput, NotFound, StoreError
-from ..model import (STATES, Chart, ChannelInfo, ChartSet, Experiment, Series, check_name)
+from ..model import (STATES, Chart, ChannelInfo, ChartSet, Experiment, Series, check_name, check_params, check_tags,
+                     short_repr)
 from ..resolver import first_present
 from . import points as P
-from .location import to_url
+from . import identity
+from .location import is_default, to_url
 from .migrations import migrate
 from .schema import (APPLICATION_ID, SCHEMA_VERSION, alias_entries, aliases, channels, chart_series,
                      chart_sets, charts, chunk_summaries, chunks, experiments, meta, metadata, projects)
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 60_000
 #: Reads of the first 256 MiB of the file go through mmap (no copy into SQLite's page cache;
 #: a 10M-point read 1.8x -> 1.3x numpy.load, measured). Bounded, so resident memory stays bounded.
 MMAP_BYTES = 256 << 20
 
 
-def _sqlite_header_check(path: Path) -> str:
-    """'new', 'ours' or raise: decide from the file alone, without opening it for writing."""
-    if path.is_dir():
-        raise StoreError(f"{path} is a folder, not a ChartDesk store")
-    if not path.exists() or path.stat().st_size == 0:
-        return "new"
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(100)
-    except OSError as exc:
-        raise StoreError(f"cannot read {path}: {exc.strerror}") from None
-    if not head.startswith(_SQLITE_MAGIC) or len(head) < 100:
-        raise StoreError(f"{path} is not a ChartDesk store (not an SQLite database); it was left untouched")
-    # The header may lag behind the WAL file, so ask SQLite itself (read-only).
-    try:
-        ro = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            app_id = ro.execute("PRAGMA application_id").fetchone()[0]
-            version = ro.execute("PRAGMA user_version").fetchone()[0]
-            n = ro.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        finally:
-            ro.close()
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path} is not a ChartDesk store ({exc}); it was left untouched") from None
-    if app_id == APPLICATION_ID:
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"{path} was written by a newer ChartDesk (schema {version}, this one reads up to "
-                             f"{SCHEMA_VERSION}); upgrade ChartDesk to open it. It was left untouched")
-        return "ours"
-    if n:  # an SQLite file with no tables at all may become a store; anything else is someone else's
-        raise StoreError(f"{path} is an SQLite database of another application, not a ChartDesk store; "
-                         "it was left untouched")
-    return "new"
+def _may_write(path: Path) -> bool:
+    """Whether this process may write the store file and make side files beside it."""
+    folder_ok = os.access(path.parent if str(path.parent) else ".", os.W_OK)
+    return folder_ok and (not path.exists() or os.access(path, os.W_OK))
+
+
+def _sqlite_engine(url, file: bool) -> Engine:
+    """An engine whose connections are set up for ChartDesk (``file``: a writable file store)."""
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
+        dbapi_conn.isolation_level = None  # we issue BEGIN [IMMEDIATE] ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        if file:
+            # 64 KiB pages: a 512 KiB chunk blob spans 8 overflow pages instead of 128 (4x faster
+            # reads, measured). Only takes effect on a new file, before WAL is switched on.
+            cur.execute("PRAGMA page_size=65536")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+        cur.close()
+
+    return engine
 
 
 def _json(value: Any, what: str) -> str:
@@ -82,51 +77,79 @@ def _json(value: Any, what: str) -> str:
 class Store:
     """A ChartDesk store on any SQLAlchemy URL (SQLite file by default)."""
 
-    def __init__(self, target: str | os.PathLike | None = None) -> None:
+    def __init__(self, target: str | os.PathLike | None = None, *, create: bool = True) -> None:
         url, path = to_url(target)
         self.url = url
         self.path = path
         self._sqlite = url.get_backend_name() == "sqlite"
-        state = "new"
+        #: True when this open made the store (a first launch seeds the demo only then).
+        self.created = False
+        #: A store in a folder or file this process may not write: reads work, writes say so.
+        self.read_only = False
         if path is not None:
-            state = _sqlite_header_check(path)
-            if state == "new" and not path.parent.exists():
-                raise StoreError(f"cannot create store {path}: folder {path.parent} does not exist")
-        self.engine = self._make_engine(url)
+            self._open_file(path, create, is_default(target))
+        self.engine = self._make_engine(self.url)
         self._ids: dict[tuple, int] = {}
         self._ids_lock = threading.Lock()
         try:
-            self._prepare(state)
+            self._prepare()
         except BaseException:
             self.engine.dispose()
             raise
+        _open_stores.add(self)
 
     # ---- engine, identity, transactions ------------------------------------------------------
+    def _open_file(self, path: Path, create: bool, default: bool) -> None:
+        writable = _may_write(path)
+        state = identity.classify(path, writable)
+        if state == "missing":
+            if not create:
+                raise StoreError(f"no store at {path}")
+            if not path.parent.exists():
+                if not default:
+                    raise StoreError(f"cannot create store {path}: folder {path.parent} does not exist")
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StoreError(f"cannot create folder {path.parent}: {exc.strerror}") from None
+            try:
+                self.created = identity.create_atomically(path, self._build_new_file)
+            except OSError as exc:
+                raise StoreError(f"cannot create store {path}: {exc.strerror or exc}") from None
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot create store {path}: {exc}") from None
+            if not self.created:  # another process made it first: theirs is whole
+                identity.classify(path)
+        elif state == "empty" and not writable:
+            raise StoreError(f"cannot create store {path}: it is read-only")
+        elif not writable:
+            self.read_only = True
+            # No -wal/-shm can be made beside it: read the file as it is.
+            flag = "mode=ro" if Path(f"{path}-wal").exists() and Path(f"{path}-shm").exists() else "immutable=1"
+            self.url = URL.create("sqlite", database=f"file:{path}?{flag}", query={"uri": "true"})
+
+    def _build_new_file(self, tmp: Path) -> None:
+        engine = _sqlite_engine(URL.create("sqlite", database=str(tmp)), file=True)
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                self._create(conn)
+                conn.exec_driver_sql("COMMIT")
+        finally:
+            engine.dispose()
+
     def _make_engine(self, url) -> Engine:
         if not self._sqlite:
             return create_engine(url, pool_pre_ping=True)
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every test
-            dbapi_conn.isolation_level = None  # we issue BEGIN [IMMEDIATE] ourselves
-            cur = dbapi_conn.cursor()
-            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            cur.execute("PRAGMA foreign_keys=ON")
-            if self.path is not None:
-                # 64 KiB pages: a 512 KiB chunk blob spans 8 overflow pages instead of 128 (4x faster
-                # reads, measured). Only takes effect on a new file, before WAL is switched on.
-                cur.execute("PRAGMA page_size=65536")
-                cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-                cur.execute("PRAGMA synchronous=NORMAL")
-            cur.close()
-
-        return engine
+        return _sqlite_engine(url, file=self.path is not None and not self.read_only)
 
     @contextmanager
     def _tx(self, write: bool = False) -> Iterator[Connection]:
-        """One transaction: ``BEGIN IMMEDIATE`` for writes on SQLite, so writers queue, not fail."""
+        """One transaction: ``BEGIN IMMEDIATE`` for writes on SQLite, so writers queue, not fail.
+
+        Database errors become one-line ``StoreError``s: a damaged file names ``chartdesk check``."""
+        if write and self.read_only:
+            raise StoreError(f"store {self.describe()} is read-only (no permission to write it or its folder)")
         try:
             with self.engine.connect() as conn:
                 if not self._sqlite:
@@ -143,20 +166,34 @@ class Store:
                         pass
                     raise
                 conn.exec_driver_sql("COMMIT")
-        except OperationalError as exc:
-            raise StoreError(f"store {self.describe()}: {exc.orig}") from None
+        except DBAPIError as exc:
+            raise self._store_error(exc) from None
+
+    def _store_error(self, exc: DBAPIError) -> StoreError:
+        text = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc).splitlines()[0]
+        low = text.lower()
+        if "malformed" in low or "not a database" in low or "corrupt" in low:
+            return StoreError(f"the store is damaged: {self.describe()} ({text}); run `chartdesk check "
+                              f"--db {self.describe()}` to see what can be saved")
+        if "readonly" in low or "read-only" in low:
+            return StoreError(f"store {self.describe()} is read-only ({text})")
+        return StoreError(f"store {self.describe()}: {text}")
 
     def describe(self) -> str:
         return str(self.path) if self.path is not None else self.url.render_as_string(hide_password=True)
 
-    def _prepare(self, state: str) -> None:
-        with self._tx(write=True) as conn:
+    def _prepare(self) -> None:
+        with self._tx(write=not self.read_only) as conn:
             if self._sqlite:
+                app_id = conn.exec_driver_sql("PRAGMA application_id").scalar()
                 version = conn.exec_driver_sql("PRAGMA user_version").scalar()
                 has_tables = bool(inspect(conn).get_table_names())
-                if state == "new" and not has_tables:
-                    self._create(conn)
+                if not has_tables and app_id == 0 and not self.read_only:
+                    self._create(conn)  # an empty file, made a store in place under the write lock
                     return
+                if app_id != APPLICATION_ID:
+                    raise StoreError(f"{self.describe()} is an SQLite database of another application, not a "
+                                     "ChartDesk store; it was left untouched")
             else:
                 names = set(inspect(conn).get_table_names())
                 if not names:
@@ -169,6 +206,8 @@ class Store:
                 raise StoreError(f"{self.describe()} was written by a newer ChartDesk (schema {version}, this one "
                                  f"reads up to {SCHEMA_VERSION}); upgrade ChartDesk to open it. It was left untouched")
             if version < SCHEMA_VERSION:
+                if self.read_only:
+                    raise StoreError(f"{self.describe()} needs an upgrade to schema {SCHEMA_VERSION} but is read-only")
                 try:
                     migrate(conn, version, SCHEMA_VERSION)
                 except RuntimeError as exc:
@@ -199,6 +238,7 @@ class Store:
     # ---- id lookups ------------------------------------------------------------------------
     def _project_id(self, conn: Connection, project: str, create: bool = False) -> int:
         key = ("p", project)
+        check_name("project", project)
         pid = self._ids.get(key)
         if pid is not None:
             return pid
@@ -217,6 +257,7 @@ class Store:
 
     def _experiment_id(self, conn: Connection, project: str, experiment: str) -> int:
         key = ("e", project, experiment)
+        check_name("experiment", experiment)
         eid = self._ids.get(key)
         if eid is not None:
             return eid
@@ -237,6 +278,46 @@ class Store:
     def create_project(self, project: str) -> None:
         with self._tx(write=True) as conn:
             self._project_id(conn, project, create=True)
+
+    def _forget_ids(self, project: str) -> None:
+        with self._ids_lock:
+            for key in [k for k in self._ids if k[1] == project]:
+                del self._ids[key]
+
+    def delete_project(self, project: str) -> None:
+        """Delete a project with its experiments, points, aliases and chart sets (no undo)."""
+        with self._tx(write=True) as conn:
+            pid = self._project_id(conn, project)
+            conn.execute(delete(projects).where(projects.c.id == pid))
+        self._forget_ids(project)
+
+    def rename_project(self, project: str, new: str) -> None:
+        """Rename a project; its experiments, aliases and chart sets go with it."""
+        check_name("project", new)
+        with self._tx(write=True) as conn:
+            pid = self._project_id(conn, project)
+            if new != project and conn.execute(select(projects.c.id).where(projects.c.name == new)).first():
+                raise InvalidInput(f"a project named {new!r} exists already")
+            conn.execute(update(projects).where(projects.c.id == pid).values(name=new))
+        self._forget_ids(project)
+
+    def delete_experiment(self, project: str, experiment: str) -> None:
+        """Delete an experiment with its channels, points and own charts (no undo)."""
+        with self._tx(write=True) as conn:
+            eid = self._experiment_id(conn, project, experiment)
+            conn.execute(delete(experiments).where(experiments.c.id == eid))
+        self._forget_ids(project)
+
+    def rename_experiment(self, project: str, experiment: str, new: str) -> None:
+        check_name("experiment", new)
+        with self._tx(write=True) as conn:
+            eid = self._experiment_id(conn, project, experiment)
+            pid = self._project_id(conn, project)
+            if new != experiment and conn.execute(select(experiments.c.id).where(
+                    experiments.c.project_id == pid, experiments.c.name == new)).first():
+                raise InvalidInput(f"project {project!r} has an experiment named {new!r} already")
+            conn.execute(update(experiments).where(experiments.c.id == eid).values(name=new))
+        self._forget_ids(project)
 
     def experiments(self, project: str) -> list[str]:
         with self._tx() as conn:
@@ -263,8 +344,8 @@ class Store:
         check_name("experiment", experiment)
         if state not in STATES:
             raise InvalidInput(f"state must be one of {', '.join(STATES)}, not {state!r}")
-        params = dict(params or {})
-        tags = [str(t) for t in tags]
+        params = check_params(params)
+        tags = check_tags(tags)
         with self._tx(write=True) as conn:
             pid = self._project_id(conn, project, create=True)
             row = conn.execute(select(experiments).where(experiments.c.project_id == pid,
@@ -437,6 +518,8 @@ class Store:
 
     def read(self, project: str, experiment: str, channel: str, start: int = 0) -> Series:
         """Every point of a channel in logged order (from index ``start``)."""
+        if isinstance(start, bool) or not isinstance(start, (int, np.integer)):
+            raise InvalidInput(f"start must be a whole number of points, not {short_repr(start)}")
         with self._tx() as conn:
             return self._read_chunks(conn, self._channel_id(conn, project, experiment, channel), start)
 
@@ -495,6 +578,7 @@ class Store:
         return Series(*(np.concatenate([P.decode(r[i]) for r in rows]) for i in range(3)))
 
     def _channel_id(self, conn: Connection, project: str, experiment: str, channel: str) -> int:
+        check_name("channel", channel)
         eid = self._experiment_id(conn, project, experiment)
         cid = conn.execute(select(channels.c.id).where(channels.c.experiment_id == eid,
                                                       channels.c.name == channel)).scalar()
@@ -506,8 +590,9 @@ class Store:
     def set_alias(self, project: str, name: str, channel_names: Sequence[str]) -> None:
         """Create or replace an alias; the order of ``channel_names`` is its priority."""
         check_name("alias", name)
-        if isinstance(channel_names, str):
-            raise InvalidInput(f"alias {name!r}: channel names must be a list, not the string {channel_names!r}")
+        if isinstance(channel_names, (str, bytes)) or not isinstance(channel_names, (list, tuple)):
+            raise InvalidInput(f"alias {name!r}: channel names must be a list of names, not "
+                               f"{type(channel_names).__name__} {short_repr(channel_names)}")
         entries = [check_name("channel", c) for c in channel_names]
         dup = sorted({c for c in entries if entries.count(c) > 1})
         if dup:
@@ -598,6 +683,9 @@ class Store:
     def set_chart_set(self, project: str, name: str, chart_list: Iterable[Mapping[str, Any] | Chart]) -> None:
         """Create or replace a chart set (a new one goes last); chart and series order are kept."""
         check_name("chart set", name)
+        if isinstance(chart_list, (str, bytes, Mapping)) or not isinstance(chart_list, Iterable):
+            raise InvalidInput(f"chart set {name!r}: charts must be a list of dicts, not "
+                               f"{type(chart_list).__name__} {short_repr(chart_list)}")
         new = ChartSet.from_list(name, chart_list)
         with self._tx(write=True) as conn:
             pid = self._project_id(conn, project)
@@ -644,6 +732,18 @@ class Store:
             eid = self._experiment_id(conn, project, experiment)
             conn.execute(delete(charts).where(charts.c.experiment_id == eid))
             self._write_charts(conn, new.charts, experiment_id=eid)
+
+
+_open_stores: "weakref.WeakSet[Store]" = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    # Pooled connections belong to the parent process: a child gets new ones, never reuses these.
+    for store in list(_open_stores):
+        store.engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def open_store(target: str | os.PathLike | None = None) -> Store:

@@ -1,0 +1,141 @@
+"""Whether an SQLite file is a ChartDesk store, and making new ones safely.
+
+Owns the rules for a file before any engine touches it:
+- a missing file becomes a store only when asked to create one, and only ever appears whole:
+  it is built under a temporary name in the same folder and hard-linked into place (an atomic
+  "create if absent"), so a kill during creation or two processes creating it at once never leave
+  a half-made store behind;
+- a zero-byte file, or an SQLite file with application id 0 and no tables, may become a store
+  (made in place, in one write transaction);
+- a file of ours with a hot rollback journal (a kill while an older version switched a new file
+  to WAL) is recovered by SQLite itself through a read-write open;
+- anything else (garbage, another application's database, a newer schema) is refused with one
+  line, and the folder is left exactly as it was: no side files.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import uuid
+from pathlib import Path
+
+from ..errors import StoreError
+from .schema import APPLICATION_ID, SCHEMA_VERSION
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+def side_files(path: Path) -> dict[str, bool]:
+    return {s: Path(f"{path}{s}").exists() for s in SIDE_SUFFIXES}
+
+
+def _drop_new_side_files(path: Path, before: dict[str, bool]) -> None:
+    """Remove the -wal/-shm files a read-only look created (never one that was there before)."""
+    for suffix, existed in before.items():
+        p = Path(f"{path}{suffix}")
+        if not existed and suffix != "-journal" and p.exists():
+            try:
+                if suffix == "-shm" or p.stat().st_size == 0:
+                    p.unlink()
+            except OSError:
+                pass
+
+
+def _header_app_id(head: bytes) -> int:
+    return int.from_bytes(head[68:72], "big")
+
+
+def _recover_hot_journal(path: Path) -> None:
+    """A hot journal can only be rolled back by a writer: open read-write and read once."""
+    try:
+        con = sqlite3.connect(str(path), timeout=60)
+        try:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} has an unfinished transaction that could not be rolled back ({exc}); "
+                         "it was left untouched") from None
+
+
+def _look(path: Path) -> tuple[int, int, int]:
+    """(application_id, user_version, table count), read in one read transaction."""
+    ro = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60, isolation_level=None)
+    try:
+        ro.execute("BEGIN")
+        app_id = ro.execute("PRAGMA application_id").fetchone()[0]
+        version = ro.execute("PRAGMA user_version").fetchone()[0]
+        n = ro.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        ro.execute("COMMIT")
+        return app_id, version, n
+    finally:
+        ro.close()
+
+
+def classify(path: Path, writable: bool = True) -> str:
+    """'missing', 'empty' (may become a store in place) or 'ours'; raise StoreError otherwise."""
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a ChartDesk store")
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror}") from None
+    if size == 0:
+        return "empty"
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(100)
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror}") from None
+    if not head.startswith(SQLITE_MAGIC) or len(head) < 100:
+        raise StoreError(f"{path} is not a ChartDesk store (not an SQLite database); it was left untouched")
+    journal = Path(f"{path}-journal")
+    if writable and journal.exists() and journal.stat().st_size > 0 and _header_app_id(head) in (0, APPLICATION_ID):
+        _recover_hot_journal(path)
+    before = side_files(path)
+    try:
+        app_id, version, n = _look(path)
+    except sqlite3.DatabaseError as exc:
+        _drop_new_side_files(path, before)
+        raise StoreError(f"{path} is not a ChartDesk store ({exc}); it was left untouched") from None
+    if app_id == APPLICATION_ID:
+        if version > SCHEMA_VERSION:
+            _drop_new_side_files(path, before)
+            raise StoreError(f"{path} was written by a newer ChartDesk (schema {version}, this one reads up to "
+                             f"{SCHEMA_VERSION}); upgrade ChartDesk to open it. It was left untouched")
+        return "ours"
+    if app_id == 0 and n == 0:
+        return "empty"
+    _drop_new_side_files(path, before)
+    if n == 0:
+        raise StoreError(f"{path} is an SQLite database of another application (application id {app_id}), "
+                         "not a ChartDesk store; it was left untouched")
+    raise StoreError(f"{path} is an SQLite database of another application, not a ChartDesk store; "
+                     "it was left untouched")
+
+
+def create_atomically(path: Path, build) -> bool:
+    """Build a new store at a temporary name beside ``path`` with ``build(tmp_path)``, then link it
+    into place. Returns False when another process created ``path`` first (theirs is kept)."""
+    tmp = path.with_name(f".{path.name}.creating-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
+        build(tmp)
+        try:
+            os.link(tmp, path)
+            return True
+        except FileExistsError:
+            return False
+        except OSError:  # a file system without hard links: a rename, unless someone was first
+            if path.exists():
+                return False
+            os.replace(tmp, path)
+            return True
+    finally:
+        for p in (tmp, *(Path(f"{tmp}{s}") for s in SIDE_SUFFIXES)):
+            try:
+                p.unlink()
+            except FileNotFoundError:
+                pass
