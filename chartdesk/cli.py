@@ -90,6 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
                        "(chartdesk mv P E NEW); aliases and chart sets follow")
     p.add_argument("names", nargs="+", metavar="NAME", help="PROJECT [EXPERIMENT] NEW")
 
+    p = sub.add_parser("check", parents=[db], help="check a store file for damage; --repair copies everything "
+                       "readable into a new store beside it (the damaged file is never written)")
+    p.add_argument("--repair", action="store_true")
+    p.add_argument("--out", dest="repair_out", metavar="FILE", help="where --repair writes (default NAME.repaired.db)")
+
     p = sub.add_parser("export", parents=[db], help="write a channel as CSV (header x,y,t)")
     p.add_argument("project")
     p.add_argument("experiment")
@@ -242,6 +247,30 @@ def cmd_mv(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    from pathlib import Path
+
+    from .store import repair
+    from .store.location import to_url
+
+    _url, path = to_url(getattr(args, "db", None))
+    if path is None:
+        raise InvalidInput("check works on SQLite store files")
+    report = repair.check(path)
+    if report.ok:
+        print(f"{path}: ok ({report.chunks} chunks)")
+    else:
+        print(f"{path}: the store is damaged:")
+        for line in report.problems[:20]:
+            print(f"  {line}")
+    if not args.repair:
+        return 0 if report.ok else 1
+    out, fig = repair.repair(path, Path(args.repair_out) if args.repair_out else None)
+    print(f"repaired copy: {out} ({fig['points']:,} points in {fig['chunks']} chunks kept; "
+          f"{fig['lost_points']:,} points lost); {path} was left as it was")
+    return 0
+
+
 def cmd_export(args) -> int:
     with _open(args) as store:
         s = store.read(args.project, args.experiment, args.channel)
@@ -274,6 +303,8 @@ def cmd_import(args) -> int:
 def cmd_render(args) -> int:
     from .gui.render import render
 
+    if not 200 <= args.width <= 20000:
+        raise InvalidInput(f"--width must be from 200 to 20000 pixels, not {args.width}")
     with _open(args) as store:
         n = render(store, args.render_project, args.render_experiment, args.out, args.chart_set, args.width)
     print(f"render: {n} chart{'s' if n != 1 else ''} -> {args.out}")
@@ -288,7 +319,7 @@ def cmd_gui(args) -> int:
 
 
 COMMANDS = {"demo": cmd_demo, "ls": cmd_ls, "alias": cmd_alias, "resolve": cmd_resolve, "chartset": cmd_chartset,
-            "export": cmd_export, "render": cmd_render, "rm": cmd_rm, "mv": cmd_mv,
+            "export": cmd_export, "render": cmd_render, "rm": cmd_rm, "mv": cmd_mv, "check": cmd_check,
             "import": cmd_import}
 
 

@@ -115,6 +115,7 @@ class ChartWidget(QFrame):
         self.editable = editable
         self.curves: list[_Curve] = []
         self.missing: list = []
+        self.errors: list[str] = []  # views that could not be read (a damaged store)
         self.drawn = False
         self._rebuild = True
         self._range: tuple[float, float] | None = None  # None: the whole channel (autorange)
@@ -340,9 +341,14 @@ class ChartWidget(QFrame):
     def _update_lines(self) -> None:
         """Give each line the points of its current view (a few per pixel column)."""
         pos_inf, neg_inf = [], []
+        self.errors = []
         for curve in self.curves:
-            view = self._ws.loader.get(self._view_key(curve.experiment, curve.channel))
+            key = self._view_key(curve.experiment, curve.channel)
+            view = self._ws.loader.get(key)
             if view is None:
+                error = self._ws.loader.error(key)
+                if error:
+                    self.errors.append(error)
                 continue
             curve.x = view.x
             curve.y = _log_safe(view.y, self.chart.log_y)
@@ -381,7 +387,7 @@ class ChartWidget(QFrame):
 
     def _set_notes(self, infinite: int) -> None:
         compare = len(self._ws.selection()) > 1
-        notes = []
+        notes = [f"⚠ {e}" for e in dict.fromkeys(self.errors)]
         for ref in dict.fromkeys(r for r, _e in self.missing):
             where = [e for r, e in self.missing if r == ref]
             kind = "alias" if ref.kind == "alias" else "channel"
@@ -596,7 +602,7 @@ class ChartGrid(QScrollArea):
         if not shiboken6.isValid(self):
             return
         for w in self.charts:
-            if not w.drawn and all(self._ws.loader.get(k) is not None for k in w.wanted()):
+            if not w.drawn and all(self._ws.loader.done(k) for k in w.wanted()):
                 w.apply()
                 self.draw_ready()  # the next one on the next turn
                 return

@@ -50,10 +50,11 @@ def render(store, project: str, experiment: str, out: str, chart_set: str | None
         app.processEvents()
         quiet = quiet + 1 if ws.loader.is_idle() and grid.settled() else 0
         time.sleep(0.005)
-    if not grid.settled():
+    errors = [e for w in grid.charts for e in w.errors]
+    if not grid.settled() or errors:
         grid.close()
         ws.shutdown()
-        raise StoreError(f"could not draw every chart: {ws.loader.last_error or 'timed out'}")
+        raise StoreError(errors[0] if errors else f"could not draw every chart: {ws.loader.last_error or 'timed out'}")
     ok = grid.widget().grab().save(out)
     grid.close()
     ws.shutdown()

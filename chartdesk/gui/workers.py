@@ -26,6 +26,7 @@ class _Signals(QObject):
     sig_loaded = Signal(int, object, object)
     """(generation, requested keys, {ViewRequest: View}) for one finished or cancelled task."""
     sig_failed = Signal(int, object, str)
+    """(generation, {ViewRequest: message}, first message) for the views that could not be read."""
 
 
 class _LoadTask(QRunnable):
@@ -36,15 +37,19 @@ class _LoadTask(QRunnable):
 
     def run(self) -> None:
         out: dict[ViewRequest, View] = {}
-        try:
-            for key in self._keys:
-                if self._cancelled.is_set():
-                    break
+        failed: dict[ViewRequest, str] = {}
+        for key in self._keys:
+            if self._cancelled.is_set():
+                break
+            try:
                 out[key] = read_view(self._store, key)
-        except ChartDeskError as exc:
-            self._signals.sig_failed.emit(self._gen, self._keys, str(exc))
-            return
+            except ChartDeskError as exc:
+                failed[key] = str(exc)
+            except Exception as exc:  # a damaged blob decodes to garbage: report it, never hang
+                failed[key] = f"cannot read {key.experiment}/{key.channel}: {type(exc).__name__}: {exc}"
         self._signals.sig_loaded.emit(self._gen, self._keys, out)
+        if failed:
+            self._signals.sig_failed.emit(self._gen, failed, next(iter(failed.values())))
 
 
 class ViewLoader(QObject):
@@ -65,6 +70,7 @@ class ViewLoader(QObject):
         self._generation = 0
         self._cancel = threading.Event()
         self._pending: set[ViewRequest] = set()
+        self._failed: dict[ViewRequest, str] = {}
         self.last_error: str | None = None
 
     def get(self, key: ViewRequest) -> View | None:
@@ -73,10 +79,18 @@ class ViewLoader(QObject):
             self._cache.move_to_end(key)
         return view
 
+    def error(self, key: ViewRequest) -> str | None:
+        """Why this view could not be read (it is not asked for again until invalidated)."""
+        return self._failed.get(key)
+
+    def done(self, key: ViewRequest) -> bool:
+        """The view is cached, or failed: nothing more will come for it."""
+        return key in self._cache or key in self._failed
+
     def request(self, keys: Iterable[ViewRequest], batch: int = 8) -> bool:
-        """Ask for these views; True when all are cached already (draw now), else they will come."""
+        """Ask for these views; True when all are done already (draw now), else they will come."""
         keys = list(dict.fromkeys(keys))
-        missing = [k for k in keys if k not in self._cache and k not in self._pending]
+        missing = [k for k in keys if not self.done(k) and k not in self._pending]
         if missing:
             if not self._pending:
                 self.sig_busy.emit(True)
@@ -84,7 +98,7 @@ class ViewLoader(QObject):
             for i in range(0, len(missing), batch):  # several tasks, so both threads work
                 self._pool.start(_LoadTask(self._store, missing[i:i + batch], self._generation, self._signals,
                                            self._cancel))
-        return all(k in self._cache for k in keys)
+        return all(self.done(k) for k in keys)
 
     def cancel(self) -> None:
         """Drop every load under way (the selection changed)."""
@@ -99,10 +113,13 @@ class ViewLoader(QObject):
         """Forget the views of these (project, experiment, channel), or of everything."""
         if channels is None:
             self._cache.clear()
+            self._failed.clear()
             return
         gone = set(channels)
         for k in [k for k in self._cache if k.channel_key in gone]:
             del self._cache[k]
+        for k in [k for k in self._failed if k.channel_key in gone]:
+            del self._failed[k]
 
     def is_idle(self) -> bool:
         return not self._pending
@@ -118,13 +135,12 @@ class ViewLoader(QObject):
             self.sig_busy.emit(False)
         self.sig_ready.emit()
 
-    def _on_failed(self, generation: int, keys, message: str) -> None:
+    def _on_failed(self, generation: int, failed: dict, message: str) -> None:
         if generation == self._generation:
-            self._pending.difference_update(keys)
-            if not self._pending:
-                self.sig_busy.emit(False)
+            self._failed.update(failed)
             self.last_error = message
             self.sig_error.emit(message)
+            self.sig_ready.emit()
 
     def shutdown(self) -> None:
         self._cancel.set()

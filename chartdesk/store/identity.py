@@ -46,6 +46,27 @@ def _header_app_id(head: bytes) -> int:
     return int.from_bytes(head[68:72], "big")
 
 
+JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
+
+
+def _read_head(path: Path, n: int) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(n)
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _hot_journal(path: Path) -> bool:
+    """A rollback journal beside the file that SQLite would roll back (its header is valid)."""
+    journal = Path(f"{path}-journal")
+    try:
+        with open(journal, "rb") as fh:
+            return fh.read(8) == JOURNAL_MAGIC
+    except OSError:
+        return False
+
+
 def _recover_hot_journal(path: Path) -> None:
     """A hot journal can only be rolled back by a writer: open read-write and read once."""
     try:
@@ -59,9 +80,11 @@ def _recover_hot_journal(path: Path) -> None:
                          "it was left untouched") from None
 
 
-def _look(path: Path) -> tuple[int, int, int]:
-    """(application_id, user_version, table count), read in one read transaction."""
-    ro = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60, isolation_level=None)
+def _look(path: Path, writable: bool) -> tuple[int, int, int]:
+    """(application_id, user_version, table count), read in one read transaction. Where no side
+    file can be made (a read-only folder), the file is read as it is (``immutable``)."""
+    flag = "mode=ro" if writable or Path(f"{path}-shm").exists() else "immutable=1"
+    ro = sqlite3.connect(f"file:{path}?{flag}", uri=True, timeout=60, isolation_level=None)
     try:
         ro.execute("BEGIN")
         app_id = ro.execute("PRAGMA application_id").fetchone()[0]
@@ -85,19 +108,19 @@ def classify(path: Path, writable: bool = True) -> str:
         raise StoreError(f"cannot read {path}: {exc.strerror}") from None
     if size == 0:
         return "empty"
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(100)
-    except OSError as exc:
-        raise StoreError(f"cannot read {path}: {exc.strerror}") from None
+    head = _read_head(path, 100)
+    if writable and _hot_journal(path) and (head == bytes(len(head)) or (
+            head.startswith(SQLITE_MAGIC) and _header_app_id(head) in (0, APPLICATION_ID))):
+        # Ours, or a new file whose first page was never written: let SQLite roll it back.
+        _recover_hot_journal(path)
+        if path.stat().st_size == 0:
+            return "empty"
+        head = _read_head(path, 100)
     if not head.startswith(SQLITE_MAGIC) or len(head) < 100:
         raise StoreError(f"{path} is not a ChartDesk store (not an SQLite database); it was left untouched")
-    journal = Path(f"{path}-journal")
-    if writable and journal.exists() and journal.stat().st_size > 0 and _header_app_id(head) in (0, APPLICATION_ID):
-        _recover_hot_journal(path)
     before = side_files(path)
     try:
-        app_id, version, n = _look(path)
+        app_id, version, n = _look(path, writable)
     except sqlite3.DatabaseError as exc:
         _drop_new_side_files(path, before)
         raise StoreError(f"{path} is not a ChartDesk store ({exc}); it was left untouched") from None

@@ -1,0 +1,200 @@
+"""``chartdesk check [--repair]``: find damage in a store file, and copy out what is readable.
+
+``check`` runs SQLite's ``integrity_check`` and decodes every chunk. ``repair`` never writes the
+damaged file: it reads it row by row (stepping over rows on damaged pages), keeps for each channel
+the chunks up to the first one that is lost or unreadable (so every channel stays an exact prefix
+of what was logged), recomputes counts and summaries, and writes a new store beside it.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import StoreError
+from . import identity
+from . import points as P
+
+#: Tables copied as they are, parents first (chunks and summaries are rebuilt).
+PLAIN_TABLES = ("chartdesk_meta", "projects", "experiments", "aliases", "alias_entries", "chart_sets", "charts",
+                "chart_series")
+
+
+@dataclass
+class CheckReport:
+    problems: list[str] = field(default_factory=list)
+    chunks: int = 0
+    bad_chunks: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    head = path.read_bytes()[:100] if path.is_file() else b""
+    if not head.startswith(identity.SQLITE_MAGIC):
+        raise StoreError(f"{path} is not an SQLite database; nothing to check")
+    if int.from_bytes(head[68:72], "big") != identity.APPLICATION_ID:
+        raise StoreError(f"{path} is not a ChartDesk store")
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60)
+    con.execute("PRAGMA query_only=1")
+    return con
+
+
+def _chunk_ok(row) -> bool:
+    n, xb, yb, tb = row
+    return all(isinstance(b, bytes) and len(b) == 8 * n for b in (xb, yb, tb)) and n > 0
+
+
+def check(path: Path) -> CheckReport:
+    if not path.exists():
+        raise StoreError(f"no store at {path}")
+    report = CheckReport()
+    try:
+        con = _connect(path)
+    except StoreError as exc:
+        report.problems.append(str(exc))
+        return report
+    try:
+        try:
+            rows = [r[0] for r in con.execute("PRAGMA integrity_check(100)")]
+        except sqlite3.DatabaseError as exc:
+            rows = [str(exc)]
+        if rows != ["ok"]:
+            lines = [line for r in rows for line in str(r).splitlines()]
+            unused = [line for line in lines if line.endswith("is never used")]
+            report.problems.extend(line for line in lines if line not in unused)
+            if unused:
+                report.problems.append(f"{len(unused)} pages are no longer reachable")
+        for _rowid, row in _rows(con, "chunks", "n, x, y, t", report):
+            report.chunks += 1
+            if not _chunk_ok(row):
+                report.bad_chunks += 1
+        if report.bad_chunks:
+            report.problems.append(f"{report.bad_chunks} of {report.chunks} chunks have blobs of the wrong size")
+    finally:
+        con.close()
+    return report
+
+
+def _rows(con: sqlite3.Connection, table: str, cols: str, report: CheckReport | None = None) -> Iterator[tuple]:
+    """(rowid, row) of every readable row, stepping over rows that sit on damaged pages."""
+    last = -(1 << 62)
+    end = None
+    try:
+        end = con.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0]
+    except sqlite3.DatabaseError:
+        pass
+    while True:
+        try:  # one row per query: a cursor steps one row ahead, so a bad row would cost the good one before it
+            r = con.execute(f"SELECT rowid, {cols} FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT 1",
+                            (last,)).fetchone()
+            if r is None:
+                return
+            last = r[0]
+            yield r[0], r[1:]
+            continue
+        except sqlite3.DatabaseError as exc:
+            if report is not None:
+                msg = f"{table}: rows after rowid {last} unreadable ({exc})"
+                if msg not in report.problems:
+                    report.problems.append(msg)
+            # Skip the row that failed: the next rowid, if the b-tree still says which it is ...
+            try:
+                nxt = con.execute(f"SELECT rowid FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT 1",
+                                  (last,)).fetchone()
+                if nxt is None:
+                    return
+                last = nxt[0]
+                continue
+            except sqlite3.DatabaseError:
+                pass
+            # ... or else probe forward, further each time, until a read works again.
+            step = 1
+            base = max(last, 0)
+            while True:
+                probe = base + step
+                if end is not None and probe > end:
+                    return
+                try:
+                    con.execute(f"SELECT rowid FROM {table} WHERE rowid >= ? ORDER BY rowid LIMIT 1",
+                                (probe,)).fetchone()
+                    last = probe
+                    break
+                except sqlite3.DatabaseError:
+                    step *= 2
+                    if step > (1 << 40):
+                        return
+
+
+def default_repair_path(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.repaired{path.suffix or '.db'}")
+
+
+def repair(path: Path, out: Path | None = None) -> tuple[Path, dict[str, int]]:
+    """Copy everything readable of ``path`` into a new store ``out``; returns (out, figures)."""
+    from sqlalchemy import insert, text
+
+    from .schema import channels, chunk_summaries, chunks, metadata
+    from .store import Store
+
+    out = out or default_repair_path(path)
+    if out.exists():
+        raise StoreError(f"{out} exists already; move it away or name another with --out")
+    figures = {"rows": 0, "chunks": 0, "lost_chunks": 0, "points": 0, "lost_points": 0}
+    con = _connect(path)
+    target = Store(out)
+    try:
+        with target._tx(write=True) as conn:
+            conn.execute(text("DELETE FROM chartdesk_meta"))
+            for table in PLAIN_TABLES:
+                t = metadata.tables[table]
+                names = [c.name for c in t.columns]
+                batch = [dict(zip(names, row)) for _rid, row in _rows(con, table, ", ".join(names))]
+                if table == "experiments":
+                    live = {r[0] for _i, r in _rows(con, "projects", "id")}
+                    batch = [b for b in batch if b["project_id"] in live]
+                if batch:
+                    conn.execute(insert(t), batch)
+                figures["rows"] += len(batch)
+            exp_ids = {r[0] for r in conn.execute(text("SELECT id FROM experiments"))}
+            chan_rows = [r for _i, r in _rows(con, "channels", "id, experiment_id, name, count")]
+            by_channel: dict[int, dict[int, tuple]] = {}
+            for _rid, (cid, seq, n, xb, yb, tb) in _rows(con, "chunks", "channel_id, seq, n, x, y, t"):
+                if _chunk_ok((n, xb, yb, tb)):
+                    by_channel.setdefault(cid, {})[seq] = (xb, yb, tb)
+            for cid, eid, name, count in chan_rows:
+                if eid not in exp_ids:
+                    continue
+                got = by_channel.get(cid, {})
+                seq, total = 0, 0
+                rows, summaries = [], []
+                while seq in got:
+                    x, y, t = (P.decode(b) for b in got[seq])
+                    r, s = P.chunk_row(seq, x, y, t)
+                    rows.append({**r, "channel_id": cid})
+                    summaries.append({**s, "channel_id": cid})
+                    total += len(x)
+                    seq += 1
+                conn.execute(insert(channels).values(id=cid, experiment_id=eid, name=name, count=total, version=1))
+                if rows:
+                    conn.execute(insert(chunks), rows)
+                    conn.execute(insert(chunk_summaries), summaries)
+                figures["chunks"] += len(rows)
+                figures["points"] += total
+                figures["lost_points"] += max(0, int(count or 0) - total)
+                figures["lost_chunks"] += len(got) - len(rows)
+            target._stamp(conn)
+    except BaseException:
+        target.close()
+        con.close()
+        for p in (out, *(Path(f"{out}{s}") for s in identity.SIDE_SUFFIXES)):
+            p.unlink(missing_ok=True)
+        raise
+    target.close()
+    con.close()
+    return out, figures
+
+
