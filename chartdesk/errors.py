@@ -2,7 +2,18 @@
 
 
 class ChartDeskError(Exception):
-    """Base class: anything the CLI reports as one line on stderr, never a traceback."""
+    """Base class: anything the CLI reports as one line on stderr, never a traceback.
+
+    The message is folded to one line whatever went into it (a repr of an array, a driver's
+    multi-line text), and capped, so every caller can print it as it is."""
+
+    MAX_CHARS = 600
+
+    def __init__(self, message: object = "") -> None:
+        text = " ".join(str(message).split())
+        if len(text) > self.MAX_CHARS:
+            text = text[: self.MAX_CHARS - 1] + "…"
+        super().__init__(text)
 
 
 class NotFound(ChartDeskError):

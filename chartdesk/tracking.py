@@ -116,9 +116,9 @@ class Run:
 
     # ---- logging ---------------------------------------------------------------------------
     def _channel(self, name: str) -> _Channel:
+        check_name("channel", name)
         ch = self._channels.get(name)
         if ch is None:
-            check_name("channel", name)
             ch = self._channels[name] = _Channel(0)
         return ch
 

@@ -256,8 +256,9 @@ class Store:
         return pid
 
     def _experiment_id(self, conn: Connection, project: str, experiment: str) -> int:
-        key = ("e", project, experiment)
+        check_name("project", project)
         check_name("experiment", experiment)
+        key = ("e", project, experiment)
         eid = self._ids.get(key)
         if eid is not None:
             return eid
@@ -629,6 +630,7 @@ class Store:
             return out
 
     def alias(self, project: str, name: str) -> list[str]:
+        check_name("alias", name)
         found = self.aliases(project)
         if name not in found:
             raise NotFound(f"unknown alias {name!r} in project {project!r}")

@@ -1,0 +1,134 @@
+"""Crash harness: SIGKILL writers at random moments and check the store's promises each time.
+
+    python benchmarks/faults.py               # small counts (about a minute)
+    python benchmarks/faults.py --count 1000  # a full run
+
+Modes (each kill at a random moment of the writer's life):
+  fresh    a new store: kills land in creation, the first flushes, later flushes
+  resumed  an existing store with a channel that grows through ``log`` and ``flush``
+  burst    ``log_many`` bursts of 50k points
+  import   ``chartdesk import`` of a CSV folder
+After every kill: the store opens; ``PRAGMA integrity_check`` is ok; every channel is an exact
+prefix of what was logged (values 0, 1, 2, ... with nothing after a gap); every point the writer
+reported flushed at least 0.5 s before the kill is there. Prints the counts; exit 1 on any loss.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import chartdesk  # noqa: E402
+from chartdesk.errors import ChartDeskError  # noqa: E402
+
+WRITER = r"""
+import sys, time, chartdesk
+db, mode = sys.argv[1], sys.argv[2]
+run = chartdesk.init(project="p", experiment="e", db=db, flush_interval=0.05)
+n = len(run._store.read("p", "e", "v").x) if "v" in run._store.channels("p", "e") else 0
+while True:
+    if mode == "burst":
+        run.log_many("v", range(n, n + 50_000), range(n, n + 50_000))
+        n += 50_000
+    else:
+        for _ in range(200):
+            run.log("v", float(n), step=n)
+            n += 1
+    run.flush()
+    print(n, time.time(), flush=True)
+"""
+
+
+def check_store(db: Path, flushed: list[tuple[int, float]], killed_at: float) -> tuple[bool, int, str]:
+    """(opened and intact, points lost that were reported flushed 0.5 s before the kill, problem)."""
+    try:
+        s = chartdesk.open_store(db)
+    except ChartDeskError as exc:
+        if not db.exists():
+            return True, 0, ""  # killed before the store existed: nothing promised yet
+        return False, 0, f"cannot open: {exc}"
+    try:
+        con = sqlite3.connect(db)
+        ok = con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        con.close()
+        if not ok:
+            return False, 0, "integrity_check failed"
+        have = 0
+        if "p" in s.projects() and "e" in s.experiments("p") and "v" in s.channels("p", "e"):
+            y = s.read("p", "e", "v").y
+            have = len(y)
+            if not np.array_equal(y, np.arange(have, dtype=np.float64)):
+                return False, 0, "channel is not an exact prefix of what was logged"
+        promised = max((n for n, t in flushed if t <= killed_at - 0.5), default=0)
+        return True, max(0, promised - have), ""
+    finally:
+        s.close()
+
+
+def one_kill(mode: str, folder: Path, rng: random.Random) -> dict:
+    db = folder / f"{mode}-{rng.randrange(1 << 30)}.db"
+    if mode in ("resumed", "burst"):
+        with chartdesk.init(project="p", experiment="e", db=db) as run:
+            run.log_many("v", range(1000), range(1000))
+    if mode == "import":
+        csvdir = folder / f"csv-{rng.randrange(1 << 30)}"
+        csvdir.mkdir()
+        for i in range(20):
+            (csvdir / f"run{i}.csv").write_text("step,v\n" + "".join(f"{k},{k}\n" for k in range(5000)))
+        p = subprocess.Popen([sys.executable, "-m", "chartdesk", "import", str(csvdir), "--project", "imp",
+                              "--db", str(db)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.2, 1.5))
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        try:
+            with chartdesk.open_store(db) as s:
+                whole = all(len(s.read("imp", e, "v").x) == 5000 for e in s.experiments("imp")) \
+                    if "imp" in s.projects() else True
+            return {"opened": True, "lost": 0, "problem": "" if whole else "a partly imported experiment"}
+        except ChartDeskError as exc:
+            return {"opened": not db.exists(), "lost": 0, "problem": "" if not db.exists() else str(exc)}
+    log = db.with_suffix(".out")
+    with open(log, "w") as fh:
+        p = subprocess.Popen([sys.executable, "-c", WRITER, str(db), mode], stdout=fh)
+        time.sleep(rng.uniform(0.05, 1.5))
+        p.send_signal(signal.SIGKILL)
+        killed = time.time()
+        p.wait()
+    out = log.read_text()
+    flushed = [(int(a), float(b)) for a, b in (ln.split() for ln in out.splitlines() if len(ln.split()) == 2)]
+    opened, lost, problem = check_store(db, flushed, killed)
+    return {"opened": opened, "lost": lost, "problem": problem}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--count", type=int, default=8, help="kills per mode")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    rng = random.Random(args.seed)
+    total_bad = 0
+    print(f"{'mode':8} {'kills':>6} {'unopenable':>11} {'lost points':>12} {'other problems':>15}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for mode in ("fresh", "resumed", "burst", "import"):
+            res = [one_kill(mode, Path(tmp), rng) for _ in range(args.count)]
+            bad_open = sum(not r["opened"] for r in res)
+            lost = sum(r["lost"] for r in res)
+            problems = [r["problem"] for r in res if r["problem"]]
+            total_bad += bad_open + lost + len(problems)
+            print(f"{mode:8} {len(res):6d} {bad_open:11d} {lost:12d} {len(problems):15d}")
+            for pr in sorted(set(problems))[:3]:
+                print(f"    {pr}")
+    return 1 if total_bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
