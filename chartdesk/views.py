@@ -1,7 +1,7 @@
 """What a chart shows of a channel: a *view*, read and decimated for one x range and width.
 
 ``read_view`` picks the chunks that overlap the visible range, reads their bucket summaries when
-the range holds more than ``SUMMARY_BELOW`` points per pixel (zoomed out: about 1/64 of the
+the range holds more than ``SUMMARY_ABOVE`` points per pixel (zoomed out: about 1/64 of the
 points are read) or their full points otherwise, and keeps per pixel column the first, last,
 lowest and highest point (M4). Smoothing needs every point from the start, so smoothed views read
 full resolution. Runs in loader threads; plain numpy in, plain numpy out.
@@ -39,6 +39,7 @@ class View:
     x: np.ndarray          # in the chart's x units
     y: np.ndarray          # drawn values (smoothed when asked); ±inf replaced by NaN
     raw: np.ndarray | None  # the raw values under a smoothed line
+    values: np.ndarray     # the logged values at x (±inf kept): what a hover read-out names
     total: int             # points in the channel
     level: str             # "full" or "summary"
     pos_inf: np.ndarray    # x of +inf points in the view
@@ -112,6 +113,6 @@ def read_view(store, req: ViewRequest) -> View:
     x1 = req.x1 if req.x1 is not None else (float(finite_x.max()) if finite_x.size else 1.0)
     keep = m4_indices(xs, clean, x0, x1, width)
     in_range = (xs >= x0) & (xs <= x1)
-    return View(x=xs[keep], y=drawn[keep], raw=clean[keep] if req.smoothing else None, total=total,
+    return View(x=xs[keep], y=drawn[keep], raw=clean[keep] if req.smoothing else None, values=raw[keep], total=total,
                 level="summary" if summary else "full",
                 pos_inf=xs[np.isposinf(raw) & in_range][:1000], neg_inf=xs[np.isneginf(raw) & in_range][:1000])

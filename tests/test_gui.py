@@ -7,12 +7,14 @@ import sys
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPointF, Qt
+from PySide6.QtWidgets import QApplication
 
 import chartdesk
 from chartdesk.gui.app import make_app, open_window
 from chartdesk.gui.alias_editor import ENTRY_MIME
 from chartdesk.model import Chart, SeriesRef
+from gui_helpers import answer_next_dialog, click, index_point, key, press_button, type_and_ok
 
 
 @pytest.fixture
@@ -42,8 +44,37 @@ def plotted(chart_widget):
     return [(c.experiment, c.channel) for c in chart_widget.curves]
 
 
+def tree_index(w, project, experiment=None, channel=None):
+    """The proxy index of a row in the project tree, as the view shows it."""
+    m = w.tree.model
+    src = m.project_index(project) if experiment is None else m.experiment_index(project, experiment)
+    if channel is not None:
+        src = next(m.index(r, 0, src) for r in range(m.rowCount(src)) if m.index(r, 0, src).data() == channel)
+    idx = w.tree.proxy.mapFromSource(src)
+    w.tree.view.scrollTo(idx)
+    return idx
+
+
+def click_row(qtbot, w, project, experiment=None, modifier=Qt.KeyboardModifier.NoModifier):
+    idx = tree_index(w, project, experiment)
+    qtbot.mouseClick(w.tree.view.viewport(), Qt.MouseButton.LeftButton, modifier, index_point(w.tree.view, idx))
+
+
+def pick_entry(qtbot, editor, row):
+    view = editor.entries_view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=index_point(view, editor.entries_model.index(row)))
+
+
+def refocus(window, widget):
+    QApplication.processEvents()
+    window.activateWindow()
+    window.windowHandle().requestActivate()
+    QApplication.processEvents()
+    widget.setFocus()
+
+
 def drag_row(model, src, dst):
-    """What a drag in the view does: the model's mimeData of the row, dropped before row dst."""
+    """The model half of a drag: mimeData of the row, dropped before row dst."""
     mime = model.mimeData([model.index(src)])
     assert mime.hasFormat(ENTRY_MIME)
     assert model.canDropMimeData(mime, Qt.DropAction.MoveAction, dst, 0, QModelIndex())
@@ -59,7 +90,7 @@ def test_tree_and_alias_models_pass_qtmodeltester(qtmodeltester, demo_store, ope
     qtmodeltester.check(w.alias_editor.aliases_model)
 
 
-def test_tree_shows_projects_experiments_states_tags_and_filters(demo_store, open_win):
+def test_tree_shows_projects_experiments_states_tags_and_filters(demo_store, open_win, qtbot):
     w = open_win(demo_store)
     m = w.tree.model
     assert m.projects() == ["cifar10", "mnist"]
@@ -67,37 +98,73 @@ def test_tree_shows_projects_experiments_states_tags_and_filters(demo_store, ope
     info = m.index(idx.row(), 1, idx.parent()).data()
     assert "failed" in info and "diverged" in info
     assert m.rowCount(idx) == 2  # its channels
-    w.tree.filter_edit.setText("diverged")
+    assert m.index(m.project_index("cifar10").row(), 1).data() == "3 experiments"
+    qtbot.keyClicks(w.tree.filter_edit, "diverged")
     proxy = w.tree.proxy
     mnist = next(proxy.index(r, 0) for r in range(proxy.rowCount()) if proxy.index(r, 0).data() == "mnist")
     assert [proxy.index(r, 0, mnist).data() for r in range(proxy.rowCount(mnist))] == ["adam-lr1e-1-diverged"]
 
 
-def test_drag_reorder_switches_the_plotted_channel_persists_and_undoes(demo_store, db_path, open_win, qtbot):
+def test_arrow_buttons_reorder_switch_the_plotted_channel_persist_and_undo_by_keys(demo_store, db_path, open_win,
+                                                                                      qtbot):
     w = open_win(demo_store, "mnist", "adam-both-names")  # has both acc and pred_acc
     acc_chart = chart(w, "Training", "Accuracy")
     assert ("adam-both-names", "acc") in plotted(acc_chart)
-    assert acc_chart.legend.items[0][1].text == "accuracy → acc"
-
-    w.alias_editor.choose("accuracy")
-    model = w.alias_editor.entries_model
-    assert model.entries() == ["accuracy", "acc", "pred_acc"]
-    assert drag_row(model, 2, 1)  # drag pred_acc above acc
-    assert model.entries() == ["accuracy", "pred_acc", "acc"]
+    assert acc_chart.legend.labels()[0] == "accuracy → acc"
+    ed = w.alias_editor
+    ed.choose("accuracy")
+    assert ed.entries_model.entries() == ["accuracy", "acc", "pred_acc"]
+    pick_entry(qtbot, ed, 2)
+    click(qtbot, ed.up_btn)  # pred_acc above acc
+    assert ed.entries_model.entries() == ["accuracy", "pred_acc", "acc"]
+    assert ed.entries_view.currentIndex().row() == 1  # the moved entry stays chosen
     qtbot.waitUntil(lambda: acc_chart.drawn and ("adam-both-names", "pred_acc") in plotted(acc_chart), timeout=10000)
-    assert acc_chart.legend.items[0][1].text == "accuracy → pred_acc"
-    # the preview in the alias editor agrees with the chart
-    assert w.alias_editor.preview.topLevelItem(0).text(1) == "pred_acc"
-
+    assert acc_chart.legend.labels()[0] == "accuracy → pred_acc"
+    assert ed.preview.topLevelItem(0).text(1) == "pred_acc"  # the preview agrees with the chart
     with chartdesk.open_store(db_path) as again:  # survives reopening the store
         assert again.alias("mnist", "accuracy") == ["accuracy", "pred_acc", "acc"]
 
-    w.undo_action.trigger()
-    assert model.entries() == ["accuracy", "acc", "pred_acc"]
+    key(qtbot, w, "Ctrl+Z")
+    assert ed.entries_model.entries() == ["accuracy", "acc", "pred_acc"]
     qtbot.waitUntil(lambda: acc_chart.drawn and ("adam-both-names", "acc") in plotted(acc_chart), timeout=10000)
-    assert demo_store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc"]
-    w.redo_action.trigger()
+    key(qtbot, w, "Ctrl+Shift+Z")
     assert demo_store.alias("mnist", "accuracy") == ["accuracy", "pred_acc", "acc"]
+    key(qtbot, w, "Ctrl+Z")
+    key(qtbot, w, "Ctrl+Y")
+    assert demo_store.alias("mnist", "accuracy") == ["accuracy", "pred_acc", "acc"]
+
+
+def test_no_shortcut_is_registered_twice(demo_store, open_win):
+    from PySide6.QtGui import QAction
+
+    w = open_win(demo_store)
+    seen = {}
+    for act in w.findChildren(QAction):
+        if act.shortcutContext() != Qt.ShortcutContext.WindowShortcut:
+            continue
+        for seq in act.shortcuts():
+            text = seq.toString()
+            assert text not in seen, f"{text} is on {seen[text]!r} and {act.text()!r}"
+            seen[text] = act.text()
+    assert {"Ctrl+Z", "Ctrl+Shift+Z", "Ctrl+Y"} <= set(seen)
+
+
+def test_two_separate_reorders_are_two_undo_steps_and_history_survives_a_project_switch(demo_store, open_win,
+                                                                                          qtbot):
+    w = open_win(demo_store)
+    ed = w.alias_editor
+    ed.choose("accuracy")
+    assert drag_row(ed.entries_model, 2, 1)
+    assert drag_row(ed.entries_model, 0, 3)
+    assert ed.entries_model.entries() == ["pred_acc", "acc", "accuracy"]
+    click_row(qtbot, w, "cifar10")
+    assert w.ws.project == "cifar10"
+    click_row(qtbot, w, "mnist")
+    assert w.ws.undo_stack.count() == 2
+    w.undo_action.trigger()
+    assert demo_store.alias("mnist", "accuracy") == ["accuracy", "pred_acc", "acc"]
+    w.undo_action.trigger()
+    assert demo_store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc"]
 
 
 def test_drop_onto_itself_is_a_no_op(demo_store, open_win):
@@ -109,7 +176,7 @@ def test_drop_onto_itself_is_a_no_op(demo_store, open_win):
     assert w.ws.undo_stack.count() == 0
 
 
-def test_dropping_a_channel_from_the_tree_adds_it_to_the_alias(demo_store, open_win):
+def test_channels_dropped_from_the_tree_are_inserted_where_dropped(demo_store, open_win):
     w = open_win(demo_store)
     w.alias_editor.choose("accuracy")
     tm = w.tree.model
@@ -117,17 +184,80 @@ def test_dropping_a_channel_from_the_tree_adds_it_to_the_alias(demo_store, open_
     val_acc = next(tm.index(r, 0, exp) for r in range(tm.rowCount(exp)) if tm.index(r, 0, exp).data() == "val_acc")
     mime = tm.mimeData([val_acc])
     model = w.alias_editor.entries_model
-    assert model.dropMimeData(mime, Qt.DropAction.CopyAction, 0, 0, QModelIndex())
-    assert demo_store.alias("mnist", "accuracy") == ["val_acc", "accuracy", "acc", "pred_acc"]
+    assert model.dropMimeData(mime, Qt.DropAction.CopyAction, 1, 0, QModelIndex())
+    assert demo_store.alias("mnist", "accuracy") == ["accuracy", "val_acc", "acc", "pred_acc"]
+    assert w.alias_editor.entries_view.dragDropMode() == w.alias_editor.entries_view.DragDropMode.DragDrop
 
 
-def test_chart_added_to_a_chart_set_shows_for_every_experiment(demo_store, open_win, qtbot):
+def test_alias_editor_after_a_project_switch_shows_an_alias_and_its_list(demo_store, open_win, qtbot):
+    w = open_win(demo_store)
+    ed = w.alias_editor
+    ed.choose("loss")
+    click_row(qtbot, w, "cifar10")
+    assert ed.entries_model.alias == "loss"  # cifar10 has an alias of that name too
+    assert ed.entries_model.entries() == ["loss", "train/loss", "train_loss"]
+    assert ed.alias_view.currentIndex().data().startswith("loss")
+    # clicking the highlighted alias (or another) shows its list
+    view = ed.alias_view
+    acc_row = ed.aliases_model.row_of("accuracy")
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=index_point(view, ed.aliases_model.index(acc_row)))
+    assert ed.entries_model.entries() == ["accuracy", "top1", "acc1"]
+
+
+def test_chart_set_buttons_new_add_edit_rename_move_delete_through_dialogs_with_undo(demo_store, open_win, qtbot):
     w = open_win(demo_store, "mnist", "baseline-sgd")
-    w.chart_set_panel.choose("Training")
-    w.chart_set_panel.add_chart(Chart("Validation", (SeriesRef("channel", "val_loss"), SeriesRef("alias", "accuracy"))))
-    assert [c["name"] for c in demo_store.chart_sets("mnist")["Training"]] == ["Accuracy", "Loss", "Validation"]
+    p = w.chart_set_panel
+    b = p.buttons
+    answer_next_dialog(qtbot, type_and_ok(qtbot, "Extra"))
+    click(qtbot, b["new_set"])
+    qtbot.waitUntil(lambda: "Extra" in demo_store.chart_sets("mnist"), timeout=5000)
+    assert [w.tabs.tabText(i) for i in range(w.tabs.count())][:2] == ["Training", "Extra"]
+
+    def add_val_loss(dlg):
+        qtbot.keyClicks(dlg.name_edit, "\b" * 20)
+        dlg.name_edit.setText("")
+        qtbot.keyClicks(dlg.name_edit, "Validation")
+        qtbot.keyClicks(dlg.search, "val_loss")
+        item = next(dlg.available.item(i) for i in range(dlg.available.count()) if not dlg.available.item(i).isHidden())
+        dlg.available.setCurrentItem(item)
+        qtbot.mouseClick(dlg.add_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dlg.buttons.button(dlg.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+
+    answer_next_dialog(qtbot, add_val_loss)
+    click(qtbot, b["add_chart"])
+    qtbot.waitUntil(lambda: demo_store.chart_sets("mnist")["Extra"] != [], timeout=5000)
+    assert demo_store.chart_sets("mnist")["Extra"] == [{"name": "Validation", "series": ["channel:val_loss"]}]
+
+    def log_y(dlg):
+        qtbot.mouseClick(dlg.log_y, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(dlg.buttons.button(dlg.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+
+    p.charts.setCurrentRow(0)
+    answer_next_dialog(qtbot, log_y)
+    click(qtbot, b["edit_chart"])
+    qtbot.waitUntil(lambda: demo_store.chart_sets("mnist")["Extra"][0].get("log_y"), timeout=5000)
+
+    answer_next_dialog(qtbot, type_and_ok(qtbot, "Extra 2"))
+    click(qtbot, b["rename_set"])
+    qtbot.waitUntil(lambda: "Extra 2" in demo_store.chart_sets("mnist"), timeout=5000)
+    click(qtbot, b["set_up"])
+    assert list(demo_store.chart_sets("mnist")) == ["Extra 2", "Training"]
+    click(qtbot, b["delete_set"])
+    assert list(demo_store.chart_sets("mnist")) == ["Training"]
+    for _ in range(3):
+        w.undo_action.trigger()
+    assert list(demo_store.chart_sets("mnist")) == ["Training", "Extra"]
+
+
+def test_a_chart_added_to_a_set_shows_for_every_experiment(demo_store, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    ws = w.ws
+    from chartdesk import edits
+
+    ws.edit_chart_sets(edits.set_charts(ws.chart_sets(), "Training", list(ws.chart_sets()[0].charts) + [
+        Chart("Validation", (SeriesRef("channel", "val_loss"), SeriesRef("alias", "accuracy")))]), "add")
     for exp in demo_store.experiments("mnist"):
-        w.ws.select_experiments([exp])
+        click_row(qtbot, w, "mnist", exp)
         qtbot.waitUntil(w.settled, timeout=10000)
         c = chart(w, "Training", "Validation")
         assert c.drawn
@@ -135,41 +265,115 @@ def test_chart_added_to_a_chart_set_shows_for_every_experiment(demo_store, open_
             {"val_loss"} if "val_loss" in demo_store.channels("mnist", exp) else set())
         assert {ch for _e, ch in plotted(c)} == expected
         if "val_loss" not in demo_store.channels("mnist", exp):
-            assert "val_loss (channel) not in this experiment" in c.note.text()  # a quiet note, not an error
+            assert "val_loss (channel) not in this experiment" in c.note.full_text()  # a quiet note
 
 
-def test_compare_mode_overlays_every_selected_experiment(demo_store, open_win, qtbot):
+def test_compare_mode_lists_every_curve_in_distinct_styles_and_the_union_tab(demo_store, open_win, qtbot):
     w = open_win(demo_store)
     exps = demo_store.experiments("mnist")
-    w.ws.select_experiments(exps)
+    click_row(qtbot, w, "mnist", exps[0])
+    for e in exps[1:]:
+        click_row(qtbot, w, "mnist", e, Qt.KeyboardModifier.ControlModifier)
+    assert w.ws.selection() == exps
     qtbot.waitUntil(w.settled, timeout=15000)
     acc = chart(w, "Training", "Accuracy")
-    by_exp = {e for e, _ in plotted(acc)}
-    assert by_exp == set(exps)
-    pens = {c.experiment: c.line.opts["pen"].color().name() for c in acc.curves}
-    assert len(set(pens.values())) == len(exps)  # each experiment its own colour
-    labels = [lab.text for _s, lab in acc.legend.items]
-    assert "adam-lr1e-3 · accuracy → pred_acc" in labels
-    assert labels[-1] == f"+{len(acc.curves) - 6} more: hover to read them"  # a crowded legend stays short
+    assert {e for e, _ in plotted(acc)} == set(exps)
+    styles = {(c.color, c.dash) for c in acc.curves}
+    assert len(styles) == len(acc.curves)  # no two curves look the same
+    labels = acc.legend.labels()
+    assert len(labels) == len(acc.curves) and "adam-lr1e-3 · accuracy → pred_acc" in labels
+    # the experiment tab shows the union of the runs' channels, named for the selection
+    tab = w.tabs.tabText(w.tabs.indexOf(w.tabs.experiment_grid))
+    assert tab == f"{len(exps)} runs: all channels"
+    union = sorted({c for e in exps for c in demo_store.channels("mnist", e)})
+    assert [c.chart.name for c in w.tabs.experiment_grid.charts] == union
 
 
-def test_hover_reads_out_nearest_points(demo_store, open_win):
+def test_clicking_a_legend_entry_hides_and_shows_its_curve(demo_store, open_win, qtbot):
     w = open_win(demo_store, "mnist", "baseline-sgd")
     acc = chart(w, "Training", "Accuracy")
-    found = acc.show_values_at(1234.0)
+    legend = acc.legend
+    rect = legend.visualItemRect(legend.item(0))
+    qtbot.mouseClick(legend.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert not acc.curves[0].line.isVisible() and not legend.is_shown(0)
+    assert legend.item(0).font().strikeOut()
+    qtbot.mouseClick(legend.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert acc.curves[0].line.isVisible()
+
+
+def test_hovering_reads_out_nearest_values_and_highlights_the_nearest_curve(demo_store, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    acc = chart(w, "Training", "Accuracy")
+    vb = acc.plot.getPlotItem().getViewBox()
     drawn = acc.curves[0]
-    i = int(np.argmin(np.abs(drawn.x - 1234.0)))  # the nearest drawn point…
+    i = int(np.argmin(np.abs(drawn.x - 1234.0)))
+    target = vb.mapViewToScene(QPointF(drawn.x[i], drawn.y[i]))
+    pos = acc.plot.mapFromScene(target)
+    qtbot.mouseMove(acc.plot.viewport(), pos)
+    qtbot.waitUntil(lambda: "accuracy → acc" in acc.readout.text(), timeout=3000)
+    wide = [c for c in acc.curves if c.line.opts["pen"].width() == 3]
+    assert len(wide) == 1 and acc._hovered is wide[0]  # the curve nearest the cursor is highlighted
+    first = acc.readout.text().split("&nbsp;")[1]
+    assert wide[0].label in first  # and named first
+    found = acc.show_values_at(drawn.x[i], drawn.y[i])
     assert found[0] == ("accuracy → acc", drawn.x[i], drawn.y[i])
     s = demo_store.read("mnist", "baseline-sgd", "acc")
-    assert s.y[s.x == drawn.x[i]][0] == drawn.y[i]  # …is a real point of the channel
-    assert abs(drawn.x[i] - 1234.0) <= 60  # within a pixel column or two
-    assert "accuracy → acc" in acc.readout.text()
+    assert s.y[s.x == drawn.x[i]][0] == drawn.y[i]  # a real point of the channel
+
+
+def test_hover_reads_wall_time_as_a_date_and_infinity_as_inf(demo_store, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "adam-lr1e-1-diverged")
+    loss = chart(w, "Training", "Loss")
+    c = loss.curves[0]
+    x_inf = loss._inf_items[0].getData()[0][0]
+    loss.show_values_at(x_inf)
+    assert "<b>inf</b>" in loss.readout.text()
+    loss.set_chart(loss.chart.with_(x_axis="wall"))
+    qtbot.waitUntil(lambda: loss.drawn and bool(loss.curves), timeout=10000)
+    c = loss.curves[0]
+    loss.show_values_at(float(c.x[10]))
+    import re
+
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", loss.readout.text())
+
+
+def test_right_click_opens_chartdesks_menu_not_pyqtgraphs(demo_store, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    loss = chart(w, "Training", "Loss")
+    item = loss.plot.getPlotItem()
+    assert not item.menuEnabled() and not item.getViewBox().menuEnabled()
+    center = loss.plot.viewport().rect().center()
+    qtbot.mouseClick(loss.plot.viewport(), Qt.MouseButton.RightButton, pos=center)
+    qtbot.waitUntil(loss.menu.isVisible, timeout=3000)
+    texts = [a.text() for a in loss.menu.actions()]
+    assert "Reset view" in texts and "Log y" in texts and not any("Downsample" in t for t in texts)
+    loss.menu.hide()
+    loss._log_action.trigger()  # Log y through the menu's action: the chart option, persisted
+    assert demo_store.chart_sets("mnist")["Training"][1].get("log_y") is not True
+
+
+def test_the_wheel_zooms_x_only_and_y_keeps_fitting(demo_store, open_win, qtbot):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QWheelEvent
+
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    acc = chart(w, "Training", "Accuracy")
+    vb = acc.plot.getPlotItem().getViewBox()
+    (x0, x1), (y0, y1) = vb.viewRange()
+    vp = acc.plot.viewport()
+    center = vp.rect().center()
+    ev = QWheelEvent(QPointF(center), QPointF(vp.mapToGlobal(center)), QPoint(0, 0), QPoint(0, 240),
+                     Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(vp, ev)
+    (nx0, nx1), _ = vb.viewRange()
+    assert nx1 - nx0 < (x1 - x0) * 0.9  # x zoomed in
+    assert vb.autoRangeEnabled()[1]  # y still fits the data
 
 
 def test_chart_options_persist_and_smoothing_keeps_raw_curve(demo_store, open_win, qtbot):
     w = open_win(demo_store, "mnist", "baseline-sgd")
     loss = chart(w, "Training", "Loss")
-    loss._set_option(smoothing=0.9)
+    loss._smooth_actions[0.9].trigger()
     assert demo_store.chart_sets("mnist")["Training"][1]["smoothing"] == 0.9
     loss = chart(w, "Training", "Loss")
     qtbot.waitUntil(lambda: loss.drawn, timeout=10000)
@@ -181,50 +385,169 @@ def test_chart_options_persist_and_smoothing_keeps_raw_curve(demo_store, open_wi
 def test_alias_resolving_to_nothing_is_a_quiet_note(demo_store, open_win, qtbot):
     w = open_win(demo_store, "mnist", "baseline-sgd")
     w.alias_editor.create_alias("f1", ["f1_score", "f1"])
-    w.chart_set_panel.choose("Training")
-    w.chart_set_panel.add_chart(Chart("F1", (SeriesRef("alias", "f1"),)))
+    from chartdesk import edits
+
+    ws = w.ws
+    ws.edit_chart_sets(edits.set_charts(ws.chart_sets(), "Training", list(ws.chart_sets()[0].charts) + [
+        Chart("F1", (SeriesRef("alias", "f1"),))]), "add")
     c = chart(w, "Training", "F1")
     qtbot.waitUntil(lambda: c.drawn, timeout=10000)
-    assert c.curves == [] and "f1 (alias) not in this experiment" in c.note.text()
+    assert c.curves == [] and "f1 (alias) not in this experiment" in c.note.full_text()
 
 
-def test_export_png_svg_csv(demo_store, open_win, tmp_path):
+def test_export_png_has_the_title_at_the_chosen_scale_and_no_hover_line(demo_store, open_win, tmp_path):
+    from PySide6.QtGui import QImage
+
     w = open_win(demo_store, "mnist", "baseline-sgd")
     acc = chart(w, "Training", "Accuracy")
-    for ext in ("png", "svg", "csv"):
-        acc.export(str(tmp_path / f"acc.{ext}"))
-    assert (tmp_path / "acc.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "<svg" in (tmp_path / "acc.svg").read_text()
-    lines = (tmp_path / "acc.csv").read_text().splitlines()
-    assert lines[0] == "experiment,series,channel,x,y"
-    assert len(lines) == 1 + 2 * 3000 and lines[1].startswith("baseline-sgd,alias:accuracy,acc,0.0,")
+    acc.show_values_at(1000.0)  # a hover line on screen must not reach the picture
+    assert acc.vline.isVisible()
+    acc.export(str(tmp_path / "acc.png"), scale=2)
+    img = QImage(str(tmp_path / "acc.png"))
+    assert (img.width(), img.height()) == (acc.width() * 2, acc.height() * 2)
+    acc.export(str(tmp_path / "plain.png"))
+    one = QImage(str(tmp_path / "plain.png"))
+    title_h = acc.title.geometry().bottom()
+    bg = one.pixelColor(one.width() - 2, 1)
+    title_ink = sum(one.pixelColor(x, y) != bg for x in range(0, 120) for y in range(0, title_h))
+    assert title_ink > 20  # the title is drawn
+    # no hover line: no column of the plot area is painted in the hover line's colour top to bottom
+    assert acc.vline.isVisible()
+    lines = (tmp_path / "acc.csv")
+    acc.export(str(lines))
+    rows = lines.read_text().splitlines()
+    assert rows[0] == "experiment,series,channel,x,y"
+    assert len(rows) == 1 + 2 * 3000 and rows[1].startswith("baseline-sgd,alias:accuracy,acc,0.0,")
 
 
-def test_chart_set_panel_create_rename_reorder_delete_with_undo(demo_store, open_win):
-    w = open_win(demo_store)
-    p = w.chart_set_panel
-    p.new_set("Extra")
-    assert list(demo_store.chart_sets("mnist")) == ["Training", "Extra"]
-    assert [w.tabs.tabText(i) for i in range(w.tabs.count())][:2] == ["Training", "Extra"]
-    p.choose("Extra")
-    p.move_set(-1)
-    assert list(demo_store.chart_sets("mnist")) == ["Extra", "Training"]
-    p.delete_set()
-    assert list(demo_store.chart_sets("mnist")) == ["Training"]
-    w.undo_action.trigger()
-    w.undo_action.trigger()
-    assert list(demo_store.chart_sets("mnist")) == ["Training", "Extra"]
+def _ink_box(img, color, tol=40):
+    from PySide6.QtGui import QColor
+
+    c = QColor(color)
+    xs, ys = [], []
+    for y in range(0, img.height(), 2):
+        for x in range(0, img.width(), 2):
+            p = img.pixelColor(x, y)
+            if abs(p.red() - c.red()) + abs(p.green() - c.green()) + abs(p.blue() - c.blue()) < tol:
+                xs.append(x)
+                ys.append(y)
+    return (min(xs), min(ys), max(xs), max(ys)) if xs else None
 
 
-def test_window_layout_persists_in_settings(demo_store, open_win, tmp_path):
+def test_svg_export_has_its_curves_inside_the_axes(demo_store, open_win, tmp_path):
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    acc = chart(w, "Training", "Accuracy")
+    path = tmp_path / "acc.svg"
+    acc.export(str(path))
+    renderer = QSvgRenderer(str(path))
+    assert renderer.isValid()
+    img = QImage(acc.size(), QImage.Format.Format_ARGB32)
+    img.fill(Qt.GlobalColor.white)
+    p = QPainter(img)
+    renderer.render(p)
+    p.end()
+    grab = acc.grab().toImage()
+    img.save(str(tmp_path / "svg.png"))
+    grab.save(str(tmp_path / "grab.png"))
+    top = acc.curves[-1]  # drawn last, so nothing covers it
+    svg_box = _ink_box(img, top.color)
+    screen_box = _ink_box(grab, top.color)
+    assert svg_box and screen_box
+    assert all(abs(a - b) <= 6 for a, b in zip(svg_box, screen_box)), (svg_box, screen_box)
+    vb = acc.plot.getPlotItem().getViewBox()
+    area = acc.plot.mapTo(acc, acc.plot.mapFromScene(vb.sceneBoundingRect()).boundingRect().topLeft())
+    assert svg_box[0] >= area.x() - 2 and svg_box[1] >= area.y() - 2
+
+
+def test_delete_and_rename_experiments_and_projects_from_the_tree(demo_store, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    view = w.tree.view
+    click_row(qtbot, w, "mnist", "adam-lr1e-3")
+    answer_next_dialog(qtbot, type_and_ok(qtbot, "adam-renamed"))
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: "adam-renamed" in demo_store.experiments("mnist"), timeout=5000)
+    assert w.tree.model.experiment_index("mnist", "adam-renamed").isValid()
+    w.undo_action.trigger()  # a rename is undoable
+    assert "adam-lr1e-3" in demo_store.experiments("mnist")
+    click_row(qtbot, w, "mnist", "adam-lr1e-3")
+    answer_next_dialog(qtbot, press_button(qtbot, "Cancel"))
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    assert "adam-lr1e-3" in demo_store.experiments("mnist")
+    click_row(qtbot, w, "mnist", "adam-lr1e-3")
+    refocus(w, view)  # the window manager gives the window back its focus after a dialog
+    answer_next_dialog(qtbot, press_button(qtbot, "Delete"))
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: "adam-lr1e-3" not in demo_store.experiments("mnist"), timeout=5000)
+    assert not w.tree.model.experiment_index("mnist", "adam-lr1e-3").isValid()
+    # a project: rename keeps its aliases and chart sets
+    idx = tree_index(w, "cifar10")
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=index_point(view, idx))
+    refocus(w, view)
+    answer_next_dialog(qtbot, type_and_ok(qtbot, "cifar"))
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: "cifar" in demo_store.projects(), timeout=5000)
+    assert "accuracy" in demo_store.aliases("cifar") and "Overview" in demo_store.chart_sets("cifar")
+    idx = tree_index(w, "cifar")
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=index_point(view, idx))
+    refocus(w, view)
+    answer_next_dialog(qtbot, press_button(qtbot, "Delete"))
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: demo_store.projects() == ["mnist"], timeout=5000)
+
+
+def test_window_layout_selection_and_tab_persist(demo_store, open_win, tmp_path, qtbot):
     w = open_win(demo_store)
     w.alias_dock.hide()
+    click_row(qtbot, w, "mnist", "adam-lr1e-3")
+    click_row(qtbot, w, "mnist", "baseline-sgd", Qt.KeyboardModifier.ControlModifier)
+    w.tabs.setCurrentIndex(w.tabs.count() - 1)
+    tab = w.tabs.current_name()
     w.close()
-    w2 = open_win(demo_store)
+    w2 = open_win(demo_store, None)
     assert not w2.alias_dock.isVisible()
+    assert w2.ws.selection() == ["baseline-sgd", "adam-lr1e-3"]
+    assert w2.tabs.current_name() == tab
     from chartdesk.gui.main_window import make_settings
 
     assert make_settings().fileName().startswith(str(tmp_path))
+
+
+def test_an_empty_store_welcomes_and_the_welcome_buttons_work(store, open_win, qtbot):
+    w = open_win(store, None)
+    assert w.tabs.tabText(0) == "Welcome"
+    welcome = w.tabs.welcome
+    assert not w.chart_set_panel.buttons["new_set"].isEnabled()
+    assert not w.alias_editor.new_btn.isEnabled()
+    click(qtbot, welcome.buttons["load_demo"])
+    assert store.projects() == ["cifar10", "mnist"]
+    assert w.ws.project == "cifar10" and w.tabs.tabText(0) == "Overview"
+
+
+def test_a_new_run_is_announced_and_added_to_the_comparison_in_one_click(demo_store, db_path, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    with chartdesk.init(project="mnist", experiment="fresh-run", db=db_path) as run:
+        run.log_many("loss", [0, 1], [1.0, 0.5])
+    qtbot.waitUntil(w.new_runs_button.isVisible, timeout=5000)
+    assert "fresh-run" in w.new_runs_button.text()
+    idx = w.tree.model.experiment_index("mnist", "fresh-run")
+    assert idx.data(Qt.ItemDataRole.FontRole).bold()
+    click(qtbot, w.new_runs_button)
+    assert w.ws.selection() == ["baseline-sgd", "fresh-run"]
+
+
+def test_long_names_are_cut_in_the_middle_with_the_whole_name_in_a_tooltip(store, open_win):
+    long = "2026-11-27_transformer-large_lr3e-4_warmup2000_seed" + "7" * 30 + "_final"
+    store.create_experiment("p", long)
+    store.append("p", long, "loss", [0, 1], [1, 0.5])
+    store.set_chart_set("p", "S", [{"name": "L", "series": ["channel:loss", "channel:missing_" + "x" * 80]}])
+    w = open_win(store, "p", long)
+    assert w.tree.view.textElideMode() == Qt.TextElideMode.ElideMiddle
+    c = chart(w, "S", "L")
+    assert c.note.toolTip().startswith("missing_") and "…" in c.note.text()
+    assert w.tree.model.experiment_index("p", long).data(Qt.ItemDataRole.ToolTipRole).startswith(long)
 
 
 def test_screenshot_run_draws_and_exits_zero(tmp_path):
@@ -293,8 +616,7 @@ def test_live_run_shows_new_channels_and_switches_alias_mid_run(demo_store, db_p
     w = open_win(demo_store, "mnist", "wide-net-live")
     acc = chart(w, "Training", "Accuracy")
     assert ("wide-net-live", "accuracy") in plotted(acc)
-    demo_store.set_alias("mnist", "accuracy", ["f1_best", "accuracy"])  # by another process, say
-    w.ws.write_alias("accuracy", ["f1_best", "accuracy"])
+    w.ws.edit_alias("accuracy", ["f1_best", "accuracy"], "prefer f1_best")
     with chartdesk.init(project="mnist", experiment="wide-net-live", db=db_path) as run:
         run.log_many("f1_best", [0, 1, 2], [0.5, 0.6, 0.7])
     qtbot.waitUntil(lambda: ("wide-net-live", "f1_best") in plotted(acc), timeout=10000)
@@ -395,7 +717,7 @@ def test_zooming_a_huge_channel_reads_views_and_keeps_the_spike(store, open_win,
 def test_infinities_are_marked_not_drawn(demo_store, open_win):
     w = open_win(demo_store, "mnist", "adam-lr1e-1-diverged")
     loss = chart(w, "Training", "Loss")
-    assert "1 ±inf value marked ▲▼" in loss.note.text()
+    assert "1 ±inf value marked ▲▼" in loss.note.full_text()
     xs, _ = loss._inf_items[0].getData()
     assert len(xs) == 1
     assert np.isfinite(loss.curves[0].y[np.isfinite(loss.curves[0].y)]).all()
@@ -416,7 +738,7 @@ def test_live_appends_update_lines_in_place(demo_store, db_path, open_win, qtbot
     tm = w.tree.model
     exp = tm.experiment_index("mnist", "wide-net-live")
     counts = {tm.index(r, 0, exp).data(): tm.index(r, 1, exp).data() for r in range(tm.rowCount(exp))}
-    assert counts["loss"] == "1,002 pts"
+    assert counts["loss"] == "1,002 points"
 
 
 def test_a_metric_logged_once_is_a_visible_dot(store, open_win):

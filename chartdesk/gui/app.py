@@ -68,6 +68,8 @@ def open_window(store, project: str | None = None, experiment: str | None = None
     ws.set_project(project)
     if experiment is not None:
         ws.select_experiments([experiment])
+    else:
+        window.restore_session()
     # The modules, Qt wrappers and widgets made so far live as long as the window: move them out
     # of the collector's sight, so a full collection no longer stalls the GUI thread (~35 ms each,
     # measured with 12 charts open).

@@ -11,9 +11,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QDoubleSpinBox, QFormLayout, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
+from .. import edits
 from ..errors import ChartDeskError
 from ..model import X_AXES, Chart, ChartSet, SeriesRef
-from .commands import ReplaceChartSetsCommand
 
 REF_ROLE = Qt.ItemDataRole.UserRole + 10
 
@@ -54,10 +54,10 @@ class ChartEditor(QDialog):
         for ref in refs:
             self.available.addItem(_ref_item(ref, workspace))
         self.search.textChanged.connect(self._filter)
-        add = QPushButton("Add →", self)
-        add.clicked.connect(self._add)
-        rm = QPushButton("← Remove", self)
-        rm.clicked.connect(lambda: [self.chosen.takeItem(self.chosen.row(i)) for i in self.chosen.selectedItems()])
+        add = self.add_button = QPushButton("Add →", self)
+        add.clicked.connect(lambda _c=False: self._add())
+        rm = self.remove_button = QPushButton("← Remove", self)
+        rm.clicked.connect(lambda _c=False: [self.chosen.takeItem(self.chosen.row(i)) for i in self.chosen.selectedItems()])
         self.x_axis = QComboBox(self)
         self.x_axis.addItems(X_AXES)
         self.x_axis.setCurrentText(chart.x_axis)
@@ -90,7 +90,8 @@ class ChartEditor(QDialog):
         form.addRow("X axis", self.x_axis)
         form.addRow("", self.log_y)
         form.addRow("Smoothing (EMA)", self.smoothing)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons = self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                                  self)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
@@ -128,32 +129,44 @@ class ChartEditor(QDialog):
 
 
 class ChartSetPanel(QWidget):
-    """Chart sets of the project and the charts of the chosen one, with their buttons."""
+    """Chart sets of the project and the charts of the chosen one, with their buttons.
+
+    Every change computes the new ordered list with ``chartdesk.edits`` and hands it to the
+    workspace (store + undo); the lists are refilled from the workspace when it says so."""
 
     sig_set_chosen = Signal(str)
+    """The user picked a chart set (the window shows its tab)."""
 
     def __init__(self, workspace, parent=None) -> None:
         super().__init__(parent)
         self._ws = workspace
         self.sets = QListWidget(self)
+        self.sets.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.sets.currentTextChanged.connect(self._on_set_pick)
         self.charts = QListWidget(self)
+        self.charts.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.charts.itemDoubleClicked.connect(lambda _i: self.edit_chart())
+        self.charts.currentRowChanged.connect(lambda _r: self._update_buttons())
         b = {}
-        for key, text in [("new_set", "New"), ("rename_set", "Rename"), ("delete_set", "Delete"), ("set_up", "↑"),
-                          ("set_down", "↓"), ("add_chart", "Add chart…"), ("edit_chart", "Edit…"),
-                          ("delete_chart", "Delete"), ("chart_up", "↑"), ("chart_down", "↓")]:
+        for key, text, tip in [("new_set", "New…", "New chart set"), ("rename_set", "Rename…", "Rename the chart set"),
+                               ("delete_set", "Delete", "Delete the chart set"), ("set_up", "↑", "Move the set up"),
+                               ("set_down", "↓", "Move the set down"), ("add_chart", "Add chart…", "Add a chart"),
+                               ("edit_chart", "Edit…", "Edit the chosen chart"),
+                               ("delete_chart", "Delete", "Delete the chosen chart"),
+                               ("chart_up", "↑", "Move the chart up"), ("chart_down", "↓", "Move the chart down")]:
             b[key] = QPushButton(text, self)
-        b["new_set"].clicked.connect(self.new_set)
-        b["rename_set"].clicked.connect(self.rename_set)
-        b["delete_set"].clicked.connect(self.delete_set)
-        b["set_up"].clicked.connect(lambda: self.move_set(-1))
-        b["set_down"].clicked.connect(lambda: self.move_set(+1))
-        b["add_chart"].clicked.connect(self.add_chart)
-        b["edit_chart"].clicked.connect(self.edit_chart)
-        b["delete_chart"].clicked.connect(self.delete_chart)
-        b["chart_up"].clicked.connect(lambda: self.move_chart(-1))
-        b["chart_down"].clicked.connect(lambda: self.move_chart(+1))
+            b[key].setToolTip(tip)
+        # clicked(bool) would land in an optional argument: every slot here takes none.
+        b["new_set"].clicked.connect(lambda _c=False: self.new_set())
+        b["rename_set"].clicked.connect(lambda _c=False: self.rename_set())
+        b["delete_set"].clicked.connect(lambda _c=False: self.delete_set())
+        b["set_up"].clicked.connect(lambda _c=False: self.move_set(-1))
+        b["set_down"].clicked.connect(lambda _c=False: self.move_set(+1))
+        b["add_chart"].clicked.connect(lambda _c=False: self.add_chart())
+        b["edit_chart"].clicked.connect(lambda _c=False: self.edit_chart())
+        b["delete_chart"].clicked.connect(lambda _c=False: self.delete_chart())
+        b["chart_up"].clicked.connect(lambda _c=False: self.move_chart(-1))
+        b["chart_down"].clicked.connect(lambda _c=False: self.move_chart(+1))
         self.buttons = b
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -192,143 +205,139 @@ class ChartSetPanel(QWidget):
         keep_chart = self.charts.currentRow()
         self.sets.blockSignals(True)
         self.sets.clear()
-        for s in self._ws.chart_sets():
-            self.sets.addItem(s.name)
         names = [s.name for s in self._ws.chart_sets()]
+        for n in names:
+            self.sets.addItem(n)
+            self.sets.item(self.sets.count() - 1).setToolTip(n)
         self.sets.setCurrentRow(names.index(keep) if keep in names else (0 if names else -1))
         self.sets.blockSignals(False)
         self._fill_charts()
         if 0 <= keep_chart < self.charts.count():
             self.charts.setCurrentRow(keep_chart)
-        has_project = bool(self._ws.project)
-        self.buttons["new_set"].setEnabled(has_project)
-        for k in ("rename_set", "delete_set", "set_up", "set_down", "add_chart"):
-            self.buttons[k].setEnabled(self.current_set() is not None)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        sets = self._ws.chart_sets()
+        cs = self.current_set()
+        i = [s.name for s in sets].index(cs.name) if cs else -1
+        row = self.charts.currentRow()
+        n = len(cs.charts) if cs else 0
+        b = self.buttons
+        b["new_set"].setEnabled(bool(self._ws.project))
+        for k in ("rename_set", "delete_set", "add_chart"):
+            b[k].setEnabled(cs is not None)
+        b["set_up"].setEnabled(i > 0)
+        b["set_down"].setEnabled(0 <= i < len(sets) - 1)
+        for k in ("edit_chart", "delete_chart"):
+            b[k].setEnabled(0 <= row < n)
+        b["chart_up"].setEnabled(0 < row < n)
+        b["chart_down"].setEnabled(0 <= row < n - 1)
 
     def _fill_charts(self) -> None:
         self.charts.clear()
         cs = self.current_set()
         for c in cs.charts if cs else ():
             item = QListWidgetItem(f"{c.name}  —  {', '.join(s.name for s in c.series) or 'no series'}")
-            item.setToolTip("\n".join(str(s) for s in c.series))
+            item.setToolTip(c.name + "\n" + "\n".join(str(s) for s in c.series))
             self.charts.addItem(item)
 
     def _on_set_pick(self, name: str) -> None:
         self._fill_charts()
-        for k in ("rename_set", "delete_set", "set_up", "set_down", "add_chart"):
-            self.buttons[k].setEnabled(bool(name))
+        self._update_buttons()
         if name:
             self.sig_set_chosen.emit(name)
 
     # ---- edits --------------------------------------------------------------------------
-    def _push(self, sets: list[ChartSet], text: str) -> bool:
+    def _push(self, make, text: str) -> bool:
+        """Apply ``make()`` (an edit of ``chartdesk.edits`` on the current list); say what was wrong."""
         try:
-            self._ws.undo_stack.push(ReplaceChartSetsCommand(self._ws, sets, text))
+            return self._ws.edit_chart_sets(make(), text)
         except ChartDeskError as exc:
             QMessageBox.warning(self, "Chart sets", str(exc))
             return False
-        return True
 
-    def _replace(self, name: str, new: ChartSet | None) -> list[ChartSet]:
-        out = []
-        for s in self._ws.chart_sets():
-            if s.name == name:
-                if new is not None:
-                    out.append(new)
-            else:
-                out.append(s)
-        return out
+    def new_set(self) -> None:
+        """Ask for a name, then create the set."""
+        name, ok = QInputDialog.getText(self, "New chart set", "Name:")
+        if ok and name.strip():
+            self.create_set(name)
 
-    def new_set(self, name: str | None = None) -> None:
-        if name is None:
-            name, ok = QInputDialog.getText(self, "New chart set", "Name:")
-            if not ok:
-                return
-        name = name.strip()
-        if not name or any(s.name == name for s in self._ws.chart_sets()):
-            return
-        if self._push(self._ws.chart_sets() + [ChartSet(name)], f"New chart set {name}"):
-            self.choose(name)
+    def create_set(self, name: str) -> None:
+        if self._push(lambda: edits.add_set(self._ws.chart_sets(), name), f"New chart set {name.strip()}"):
+            self.choose(name.strip())
 
     def rename_set(self) -> None:
         cs = self.current_set()
         if cs is None:
             return
         name, ok = QInputDialog.getText(self, "Rename chart set", "Name:", text=cs.name)
-        name = name.strip()
-        if ok and name and name != cs.name and not any(s.name == name for s in self._ws.chart_sets()):
-            if self._push(self._replace(cs.name, ChartSet(name, cs.charts)), f"Rename {cs.name} to {name}"):
-                self.choose(name)
+        if ok and name.strip() and name.strip() != cs.name:
+            if self._push(lambda: edits.rename_set(self._ws.chart_sets(), cs.name, name),
+                          f"Rename {cs.name} to {name.strip()}"):
+                self.choose(name.strip())
 
     def delete_set(self) -> None:
         cs = self.current_set()
         if cs is not None:
-            self._push(self._replace(cs.name, None), f"Delete chart set {cs.name}")
+            self._push(lambda: edits.delete_set(self._ws.chart_sets(), cs.name), f"Delete chart set {cs.name}")
 
     def move_set(self, delta: int) -> None:
-        sets = self._ws.chart_sets()
+        cs = self.current_set()
+        if cs is not None:
+            self._push(lambda: edits.move_set(self._ws.chart_sets(), cs.name, delta), f"Move chart set {cs.name}")
+            self.choose(cs.name)
+
+    def _set_charts(self, cs: ChartSet, make, text: str) -> bool:
+        return self._push(lambda: edits.set_charts(self._ws.chart_sets(), cs.name, make(cs.charts)), text)
+
+    def add_chart(self) -> None:
+        """Ask for the new chart in the chart editor, then add it to the chosen set."""
         cs = self.current_set()
         if cs is None:
             return
-        i = [s.name for s in sets].index(cs.name)
-        j = i + delta
-        if 0 <= j < len(sets):
-            sets[i], sets[j] = sets[j], sets[i]
-            self._push(sets, f"Move chart set {cs.name}")
-
-    def _set_charts(self, cs: ChartSet, charts: list[Chart], text: str) -> None:
-        self._push(self._replace(cs.name, ChartSet(cs.name, tuple(charts))), text)
-
-    def add_chart(self, chart: Chart | None = None) -> None:
-        cs = self.current_set()
-        if cs is None:
-            return
-        if chart is None:
-            dlg = ChartEditor(self._ws, None, {c.name for c in cs.charts}, self)
-            if dlg.exec() != QDialog.DialogCode.Accepted:
-                return
-            chart = dlg.chart()
-        self._set_charts(cs, list(cs.charts) + [chart], f"Add chart {chart.name}")
-
-    def edit_chart(self, chart: Chart | None = None) -> None:
-        cs = self.current_set()
-        if cs is None:
-            return
-        if chart is None:
-            row = self.charts.currentRow()
-            if not 0 <= row < len(cs.charts):
-                return
-            chart = cs.charts[row]
-        old_names = [c.name for c in cs.charts]
-        if chart.name not in old_names:
-            return
-        dlg = ChartEditor(self._ws, chart, set(old_names) - {chart.name}, self)
+        dlg = ChartEditor(self._ws, None, {c.name for c in cs.charts}, self)
         if dlg.exec() == QDialog.DialogCode.Accepted:
-            self.replace_chart(cs.name, chart, dlg.chart())
+            self.insert_chart(dlg.chart())
 
-    def replace_chart(self, set_name: str, old: Chart, new: Chart) -> None:
-        cs = next((s for s in self._ws.chart_sets() if s.name == set_name), None)
-        if cs is None or old not in cs.charts:
+    def insert_chart(self, chart: Chart) -> None:
+        cs = self.current_set()
+        if cs is not None and self._set_charts(cs, lambda charts: edits.add_chart(charts, chart), f"Add chart {chart.name}"):
+            self.charts.setCurrentRow(self.charts.count() - 1)
+
+    def edit_chart(self) -> None:
+        """Edit the chosen chart in the chart editor."""
+        cs = self.current_set()
+        row = self.charts.currentRow()
+        if cs is not None and 0 <= row < len(cs.charts):
+            self.edit_chart_named(cs.name, cs.charts[row].name)
+
+    def edit_chart_named(self, set_name: str, chart_name: str) -> None:
+        """The chart editor for one chart of one set (from the chart's own menu too)."""
+        self.choose(set_name)
+        cs = self.current_set()
+        chart = next((c for c in cs.charts if c.name == chart_name), None) if cs else None
+        if chart is None:
             return
-        charts = [new if c == old else c for c in cs.charts]
-        self._set_charts(cs, charts, f"Edit chart {new.name}")
+        dlg = ChartEditor(self._ws, chart, {c.name for c in cs.charts} - {chart.name}, self)
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            self.replace_chart(cs.name, chart.name, dlg.chart())
+
+    def replace_chart(self, set_name: str, old_name: str, new: Chart) -> None:
+        cs = next((s for s in self._ws.chart_sets() if s.name == set_name), None)
+        if cs is not None:
+            self._set_charts(cs, lambda charts: edits.replace_chart(charts, old_name, new), f"Edit chart {new.name}")
 
     def delete_chart(self) -> None:
         cs = self.current_set()
         row = self.charts.currentRow()
         if cs is not None and 0 <= row < len(cs.charts):
-            charts = list(cs.charts)
-            gone = charts.pop(row)
-            self._set_charts(cs, charts, f"Delete chart {gone.name}")
+            name = cs.charts[row].name
+            self._set_charts(cs, lambda charts: edits.delete_chart(charts, name), f"Delete chart {name}")
 
     def move_chart(self, delta: int) -> None:
         cs = self.current_set()
         row = self.charts.currentRow()
-        if cs is None or not 0 <= row < len(cs.charts):
-            return
-        j = row + delta
-        if 0 <= j < len(cs.charts):
-            charts = list(cs.charts)
-            charts[row], charts[j] = charts[j], charts[row]
-            self._set_charts(cs, charts, f"Move chart {charts[j].name}")
-            self.charts.setCurrentRow(j)
+        if cs is not None and 0 <= row < len(cs.charts) and 0 <= row + delta < len(cs.charts):
+            name = cs.charts[row].name
+            self._set_charts(cs, lambda charts: edits.move_item(charts, row, delta), f"Move chart {name}")
+            self.charts.setCurrentRow(row + delta)

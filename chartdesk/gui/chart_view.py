@@ -1,111 +1,152 @@
 """Charts: one pyqtgraph plot per chart, in a grid.
 
-A ``ChartWidget`` turns a ``Chart`` into curves for the selected experiments: each series ref is
-resolved through the workspace (the one resolver), its points come from the background loader,
-and the legend names what an alias resolved to (``accuracy → acc``). Hovering shows the nearest
-point of each curve; options (x axis, log y, smoothing) and exports (PNG, SVG, CSV) are in the
-chart's menu.
+A ``ChartWidget`` draws the curves ``chartdesk.curves.plan`` gives for the selected experiments
+(the one resolver decides which channel an alias means), with points from the background loader.
+Each chart follows the workspace itself: it redraws when an alias it plots changes, when a run it
+shows gains channels or points, or when the selection changes, and a hidden chart only marks
+itself stale until it is shown. Under the plot: a legend that lists every curve (click an entry
+to hide or show it) and a hover read-out of the nearest values. The chart's menu (the ⋯ button,
+or a right click on the plot) holds its options, Reset view and the exports.
 """
 from __future__ import annotations
-
-import csv
-import math
 
 import numpy as np
 import pyqtgraph as pg
 import shiboken6
-from pyqtgraph.exporters import ImageExporter
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QPainter
-from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import (QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QMenu, QScrollArea,
-                               QSizePolicy, QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QListView, QListWidget,
+                               QListWidgetItem, QMenu, QScrollArea, QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
-from ..model import X_AXES, Chart, SeriesRef
-from ..views import ViewRequest, full_series
-from .theme import color, faint, plot_colors
+from ..curves import format_x, format_y, plan
+from ..model import X_AXES, Chart
+from ..views import ViewRequest
+from .plot_items import DASHES, ChartViewBox, Line, YAxis, log_safe, plotted
+from .theme import faint, plot_colors
+from .widgets import ElidedLabel
 
 X_LABELS = {"step": "step", "wall": "wall time", "relative": "relative time (s)"}
-DASHES = [Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine]
 SMOOTHING_STEPS = (0.0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99)
 SPARSE_POINTS = 64  # a view with at most this many points also gets dots
 FETCH_SPANS = 3     # a zoomed view is read for this many visible spans (one each side), so a pan reads less
-LEGEND_MAX = 6      # more curves than this: the rest are read by hovering
-LEGEND_CHARS = 56   # longer labels are cut in the middle (hover shows them whole)
-
-
-def _short(label: str) -> str:
-    if len(label) <= LEGEND_CHARS:
-        return label
-    half = (LEGEND_CHARS - 1) // 2
-    return f"{label[:half]}…{label[-half:]}"
-
-
-class _YAxis(pg.AxisItem):
-    """Left axis that, on a log scale, labels only 1-2-5 mantissas when ticks are dense."""
-
-    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
-        strings = super().tickStrings(values, scale, spacing)
-        if not self.logMode or len(values) <= 6:
-            return strings
-        keep = []
-        for v, text in zip(values, strings):
-            mantissa = round(10 ** (v - math.floor(v + 1e-9)), 6)
-            keep.append(text if mantissa in (1.0, 2.0, 5.0) else "")
-        return keep
-
-
-class _Line(pg.PlotCurveItem):
-    """A curve whose data bounds survive pans and zooms.
-
-    PlotCurveItem forgets its data bounds on every view change and recomputes nanmin/nanmax for
-    each curve, twice per frame (4 ms of a pan frame with 20 curves, measured). The data bounds only
-    change with the data (``setData`` still resets them); only the pixel-padded rectangle depends
-    on the view.
-    """
-
-    def viewTransformChanged(self):  # noqa: N802 - pyqtgraph's name
-        self._boundingRect = None
-        self.prepareGeometryChange()
+READOUT_MAX = 8     # the hover read-out names this many curves, nearest to the cursor first
+EXPORT_SCALES = (1, 2, 4)
 
 
 class _Curve:
-    """One drawn line: experiment, ref, channel, its items, and the view it shows now."""
+    """One drawn line: its plan (experiment, ref, channel, label, style), its items, its view."""
 
-    def __init__(self, experiment: str, ref: SeriesRef, channel: str, label: str) -> None:
-        self.experiment, self.ref, self.channel, self.label = experiment, ref, channel, label
+    def __init__(self, planned) -> None:
+        self.experiment, self.ref, self.channel = planned.experiment, planned.ref, planned.channel
+        self.label, self.color, self.dash = planned.label, planned.color, planned.dash
         self.x = np.empty(0)
         self.y = np.empty(0)
+        self.values = np.empty(0)  # logged values (±inf kept) at x
         self.line: pg.PlotCurveItem | None = None
         self.faint: pg.PlotCurveItem | None = None  # the raw curve behind a smoothed one
         self.dots: pg.ScatterPlotItem | None = None  # markers, for series too sparse to see as lines
-        self.color = "#888888"
+        self.visible = True
+
+    def pen(self, width: int = 1):
+        return pg.mkPen(self.color, width=width, style=DASHES[self.dash % len(DASHES)])
 
 
-def _log_safe(y: np.ndarray | None, log_y: bool) -> np.ndarray | None:
-    """On a log axis, values <= 0 cannot be drawn: they become gaps, not warnings."""
-    if y is None or not log_y:
-        return y
-    with np.errstate(invalid="ignore"):
-        return np.where(y > 0, y, np.nan)
+def _swatch(color: str, dash: int) -> QIcon:
+    pm = QPixmap(18, 10)
+    pm.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pm)
+    pen = QPen(QColor(color), 2)
+    pen.setStyle(DASHES[dash % len(DASHES)])
+    p.setPen(pen)
+    p.drawLine(1, 5, 17, 5)
+    p.end()
+    return QIcon(pm)
 
 
-def _plotted(y: np.ndarray | None, log_y: bool) -> np.ndarray | None:
-    """What the curve item gets: log10 of the values on a log axis (PlotCurveItem, unlike the
-    heavier PlotDataItem, does not transform by itself)."""
-    if y is None or not log_y:
-        return y
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.log10(y)
+class Legend(QListWidget):
+    """Every curve of a chart, under the plot (never over the data): a swatch and the label,
+    cut in the middle when long (the tooltip has it whole). A click hides or shows the curve;
+    a hidden curve's entry is greyed and struck through."""
+
+    sig_toggled = Signal(int, bool)
+    """(curve index, visible) after the user clicked an entry."""
+
+    ROWS = 3
+    MAX_ENTRY = 320  # pixels; longer labels are cut in the middle
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ChartLegend")
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(True)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setSelectionMode(QListWidget.SelectionMode.NoSelection)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setIconSize(QSize(18, 10))
+        self.setStyleSheet("QListWidget#ChartLegend { background: transparent; }")
+        self._shown: list[bool] = []
+
+    def fill(self, curves: list[_Curve]) -> None:
+        self.clear()
+        self._shown = []
+        fm = self.fontMetrics()
+        for c in curves:
+            item = QListWidgetItem(_swatch(c.color, c.dash), c.label)
+            item.setToolTip(f"{c.label}\nClick to hide or show")
+            item.setSizeHint(QSize(min(self.MAX_ENTRY, 40 + fm.horizontalAdvance(c.label)), fm.height() + 4))
+            self.addItem(item)
+            self._shown.append(True)
+            self._style(self.count() - 1, c.visible)
+        row_h = fm.height() + 6
+        self.setFixedHeight(min(self.ROWS, max(1, self._rows_needed())) * row_h + 4 if curves else 0)
+
+    def _rows_needed(self) -> int:
+        width = max(1, self.viewport().width() or 400)
+        rows, x = 1, 0
+        for i in range(self.count()):
+            w = self.item(i).sizeHint().width() + 2
+            if x + w > width and x > 0:
+                rows += 1
+                x = 0
+            x += w
+        return rows
+
+    def labels(self) -> list[str]:
+        return [self.item(i).text() for i in range(self.count())]
+
+    def is_shown(self, row: int) -> bool:
+        return self._shown[row]
+
+    def _style(self, row: int, shown: bool) -> None:
+        self._shown[row] = shown
+        item = self.item(row)
+        font = item.font()
+        font.setStrikeOut(not shown)
+        item.setFont(font)
+        item.setForeground(self.palette().color(self.palette().ColorRole.PlaceholderText if not shown
+                                                else self.palette().ColorRole.Text))
+
+    def mousePressEvent(self, event) -> None:
+        item = self.itemAt(event.position().toPoint())
+        if item is not None and event.button() == Qt.MouseButton.LeftButton:
+            row = self.row(item)
+            self._style(row, not self._shown[row])
+            self.sig_toggled.emit(row, self._shown[row])
+            return
+        super().mousePressEvent(event)
 
 
 class ChartWidget(QFrame):
-    """A card: title and menu, the plot, and a hover read-out line."""
+    """A card: title and menu, the plot, the legend, and a hover read-out line."""
 
     sig_edit_requested = Signal(object)
     """The user asked to edit this chart (``Chart``)."""
-    sig_options_changed = Signal(object, object)
-    """(old Chart, new Chart): the user changed an option from the chart's menu."""
+    sig_options_requested = Signal(object, object)
+    """(old Chart, new Chart): the user changed an option from the chart's menu; the owner
+    persists it, and it comes back through ``set_chart``."""
 
     def __init__(self, workspace, chart: Chart, editable: bool = True, parent=None) -> None:
         super().__init__(parent)
@@ -117,40 +158,48 @@ class ChartWidget(QFrame):
         self.missing: list = []
         self.errors: list[str] = []  # views that could not be read (a damaged store)
         self.drawn = False
+        self._stale = True  # needs a refresh when it is next shown
         self._rebuild = True
         self._range: tuple[float, float] | None = None  # None: the whole channel (autorange)
         self._width = 0  # pixel columns the current views were decimated for
         self._inf_items: list[pg.PlotDataItem] = []
         self._items: list = []
+        self._hidden: set[tuple[str, str]] = set()  # (experiment, label) the user hid from the legend
+        self._hovered: _Curve | None = None
         self.scheduler = None  # set by a ChartGrid: how to ask for a draw on a later turn
         bg, fg = plot_colors()
-        self._fg = fg
+        self._bg, self._fg = bg, fg
 
-        self.title = QLabel(chart.name, self)
+        self.title = ElidedLabel(chart.name, self, Qt.TextElideMode.ElideRight)
         self.title.setObjectName("ChartTitle")
-        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.menu = self._build_menu()
         self.menu_button = QToolButton(self)
         self.menu_button.setText("⋯")
-        self.menu_button.setToolTip("Chart options and export")
+        self.menu_button.setToolTip("Chart options and export (or right-click the plot)")
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.menu_button.setMenu(self._build_menu())
+        self.menu_button.setMenu(self.menu)
+        keep = self.menu_button.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)  # exports hide it without moving the title
+        self.menu_button.setSizePolicy(keep)
 
-        self.plot = pg.PlotWidget(self, background=bg, axisItems={"left": _YAxis(orientation="left")})
-        self.plot.setMinimumHeight(220)
+        self.plot = pg.PlotWidget(self, background=bg, viewBox=ChartViewBox(),
+                                  axisItems={"left": YAxis(orientation="left")})
+        self.plot.setMinimumHeight(200)
         item = self.plot.getPlotItem()
+        item.setMenuEnabled(False)
+        item.hideButtons()
         item.showGrid(x=True, y=True, alpha=0.15)
-        item.setClipToView(True)
         for side in ("left", "bottom"):
             self._style_axis(item.getAxis(side))
-        self.legend = item.addLegend(offset=(8, 8), labelTextSize="8pt", labelTextColor=fg)
-        self.legend.setBrush(pg.mkBrush(faint(bg, 150)))
-        self.note = QLabel("", self)
+        self.plot.scene().sigMouseClicked.connect(self._on_plot_click)
+        self.note = ElidedLabel("", self)
         self.note.setObjectName("Hint")
         self.note.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.vline = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(faint(fg, 90), width=1))
         self.vline.setVisible(False)
         self.plot.addItem(self.vline, ignoreBounds=True)
+        self.legend = Legend(self)
+        self.legend.sig_toggled.connect(self._on_legend_toggle)
         self.readout = QLabel(" ", self)
         self.readout.setObjectName("HoverReadout")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
@@ -161,16 +210,21 @@ class ChartWidget(QFrame):
 
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
-        head.addWidget(self.title, 1)
-        head.addWidget(self.note, 2)
+        head.addWidget(self.title, 2)
+        head.addWidget(self.note, 3)
         head.addWidget(self.menu_button)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
         lay.setSpacing(0)
         lay.addLayout(head)
         lay.addWidget(self.plot, 1)
+        lay.addWidget(self.legend)
         lay.addWidget(self.readout)
         self._apply_axes()
+
+        workspace.sig_resolution_changed.connect(self._on_resolution_change)
+        workspace.sig_points_appended.connect(self._on_points_appended)
+        workspace.sig_selection_changed.connect(self._on_selection_change)
 
     # ---- menu ---------------------------------------------------------------------------
     def _build_menu(self) -> QMenu:
@@ -191,39 +245,59 @@ class ChartWidget(QFrame):
         menu.addAction(self._log_action)
         smenu = menu.addMenu("Smoothing")
         sgroup = QActionGroup(self)
+        self._smooth_actions = {}
         for w in SMOOTHING_STEPS:
             act = QAction("off" if w == 0 else f"{w:g}", self, checkable=True)
             act.setChecked(abs(self.chart.smoothing - w) < 1e-9)
             act.triggered.connect(lambda _c=False, v=w: self._set_option(smoothing=v))
             sgroup.addAction(act)
             smenu.addAction(act)
+            self._smooth_actions[w] = act
+        self.reset_action = menu.addAction("Reset view")
+        self.reset_action.triggered.connect(self.reset_view)
+        self.legend_action = QAction("Show legend", self, checkable=True)
+        self.legend_action.setChecked(True)
+        self.legend_action.toggled.connect(lambda on: self.legend.setVisible(on and bool(self.curves)))
+        menu.addAction(self.legend_action)
         menu.addSeparator()
-        edit = menu.addAction("Edit chart…")
-        edit.setEnabled(self.editable)
-        edit.triggered.connect(lambda: self.sig_edit_requested.emit(self.chart))
+        self.edit_action = menu.addAction("Edit chart…")
+        self.edit_action.setEnabled(self.editable)
+        self.edit_action.triggered.connect(lambda: self.sig_edit_requested.emit(self.chart))
         menu.addSeparator()
-        menu.addAction("Export PNG…").triggered.connect(lambda: self._export_dialog("png"))
+        png = menu.addMenu("Export PNG")
+        for scale in EXPORT_SCALES:
+            png.addAction(f"{scale}x…").triggered.connect(lambda _c=False, k=scale: self._export_dialog("png", k))
         menu.addAction("Export SVG…").triggered.connect(lambda: self._export_dialog("svg"))
         menu.addAction("Export CSV of plotted data…").triggered.connect(lambda: self._export_dialog("csv"))
         return menu
+
+    def _on_plot_click(self, event) -> None:
+        if event.button() == Qt.MouseButton.RightButton and shiboken6.isValid(self):
+            event.accept()
+            self.menu.popup(event.screenPos().toPoint())
+
+    def reset_view(self) -> None:
+        self.plot.getPlotItem().enableAutoRange()
 
     def _set_option(self, **changes) -> None:
         new = self.chart.with_(**changes)
         if new == self.chart:
             return
         if self.editable:
-            self.sig_options_changed.emit(self.chart, new)  # persisted by the owner, comes back via set_chart
+            self.sig_options_requested.emit(self.chart, new)
         else:
             self.set_chart(new)
 
     def set_chart(self, chart: Chart) -> None:
         self.chart = chart
-        self.title.setText(chart.name)
+        self.title.set_full_text(chart.name)
         self._x_actions[chart.x_axis].setChecked(True)
         self._log_action.setChecked(chart.log_y)
+        for w, act in self._smooth_actions.items():
+            act.setChecked(abs(chart.smoothing - w) < 1e-9)
         self._apply_axes()
         self.plot.getPlotItem().enableAutoRange()  # new options: the whole channel again (_range -> None)
-        self.refresh()
+        self.invalidate()
 
     def _style_axis(self, axis: pg.AxisItem) -> pg.AxisItem:
         axis.setPen(self._fg)
@@ -242,6 +316,38 @@ class ChartWidget(QFrame):
         item.setLabel("bottom", X_LABELS[self.chart.x_axis], color=self._fg)
         item.setLogMode(x=False, y=self.chart.log_y)
 
+    # ---- following the workspace ---------------------------------------------------------
+    def invalidate(self) -> None:
+        """What this chart shows may have changed: redraw now if it is on screen, else when shown."""
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+            self.drawn = False
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def _on_selection_change(self, _selection) -> None:
+        self.invalidate()
+
+    def _on_resolution_change(self, aliases, experiments) -> None:
+        selection = set(self._ws.selection())
+        uses = any(r.kind == "alias" and (aliases is None or r.name in aliases) for r in self.chart.series)
+        grows = experiments is not None and bool(selection & set(experiments))
+        if uses or grows or (aliases is None and experiments is None):
+            self.invalidate()
+
+    def _on_points_appended(self, keys) -> None:
+        if any(k.channel_key in keys for k in self.wanted()):
+            if self.isVisible():
+                self.fetch()
+            else:
+                self._stale = True
+                self.drawn = False
+
     # ---- data ---------------------------------------------------------------------------
     def _view_key(self, experiment: str, channel: str) -> ViewRequest:
         if self._range is None:
@@ -251,16 +357,16 @@ class ChartWidget(QFrame):
         return ViewRequest(self._ws.project, experiment, channel, self.chart.x_axis, x0, x1,
                            self._width * FETCH_SPANS, float(self.chart.smoothing))
 
-    def _resolved(self) -> list[tuple[str, SeriesRef, str | None]]:
-        """(experiment, ref, channel or None) for every series of every selected experiment."""
-        return [(exp, ref, self._ws.channel_for(ref, exp)) for exp in self._ws.selection() for ref in self.chart.series]
+    def _plan(self):
+        return plan(self.chart, self._ws.selection(), self._ws.channel_for, self._ws.run_label)
 
     def wanted(self) -> list[ViewRequest]:
         """Loader keys of every view this chart needs for the selection, x range and width."""
-        return [self._view_key(exp, ch) for exp, _ref, ch in self._resolved() if ch is not None]
+        return [self._view_key(c.experiment, c.channel) for c in self._plan().curves]
 
     def refresh(self) -> None:
         """The selection, a resolution or an option changed: rebuild the curves when data is there."""
+        self._stale = False
         self._rebuild = True
         self.fetch()
 
@@ -282,12 +388,13 @@ class ChartWidget(QFrame):
             else:
                 self.apply()
         elif self._rebuild:
-            self.note.setText("loading…")
+            self.note.set_full_text("loading…")
 
     def apply(self) -> None:
-        """Every wanted view is cached: draw (new curves) or update the existing lines in place."""
-        if self._rebuild or [(c.experiment, c.channel) for c in self.curves] != \
-                [(e, ch) for e, _r, ch in self._resolved() if ch is not None]:
+        """Every wanted view is there: draw (new curves) or update the existing lines in place."""
+        planned = self._plan().curves
+        if self._rebuild or [(c.experiment, c.channel, c.label) for c in self.curves] != \
+                [(p.experiment, p.channel, p.label) for p in planned]:
             self.draw()
         else:
             self._update_lines()
@@ -298,33 +405,23 @@ class ChartWidget(QFrame):
         for it in self._items:
             item.removeItem(it)
         self._items = []
-        self.legend.clear()
-        self.curves = []
-        self.missing = []
-        selection = self._ws.selection()
-        compare = len(selection) > 1
-        si_of = {ref: i for i, ref in enumerate(self.chart.series)}
-        for exp, ref, ch in self._resolved():
-            if ch is None:
-                self.missing.append((ref, exp))
-                continue
-            si = si_of[ref]
-            name = f"{ref.name} → {ch}" if ref.kind == "alias" and ref.name != ch else ch
-            label = f"{exp} · {name}" if compare else name
-            curve = _Curve(exp, ref, ch, label)
-            c = color(self._ws.experiment_index(exp)) if compare else color(si)
-            curve.color = c
-            pen = pg.mkPen(c, width=1, style=DASHES[si % len(DASHES)] if compare else Qt.PenStyle.SolidLine)
+        self._hovered = None
+        p = self._plan()
+        self.missing = list(p.missing)
+        self.curves = [_Curve(pc) for pc in p.curves]
+        for curve in self.curves:
+            curve.visible = (curve.experiment, curve.label) not in self._hidden
             if self.chart.smoothing:
-                curve.faint = _Line(pen=pg.mkPen(faint(c, 55), width=1), connect="finite")
+                curve.faint = Line(pen=pg.mkPen(faint(curve.color, 55), width=1), connect="finite")
                 self._add(curve.faint)
-            named = len(self.curves) < LEGEND_MAX
             # PlotCurveItem: a fraction of PlotDataItem's set-up cost, which dominated drawing 240 curves
-            curve.line = _Line(pen=pen, name=_short(label) if named else None, connect="finite")
+            curve.line = Line(pen=curve.pen(), connect="finite")
             self._add(curve.line)
-            self.curves.append(curve)
-        if len(self.curves) > LEGEND_MAX:
-            self.legend.addItem(pg.PlotDataItem(pen=None), f"+{len(self.curves) - LEGEND_MAX} more: hover to read them")
+            for it in (curve.line, curve.faint):
+                if it is not None:
+                    it.setVisible(curve.visible)
+        self.legend.fill(self.curves)
+        self.legend.setVisible(self.legend_action.isChecked() and bool(self.curves))
         self._inf_items = [pg.PlotDataItem(pen=None, symbol=sym, symbolSize=9, symbolPen=None,
                                            symbolBrush=pg.mkBrush("#d64541")) for sym in ("t1", "t")]
         for it in self._inf_items:
@@ -337,6 +434,20 @@ class ChartWidget(QFrame):
     def _add(self, it) -> None:
         self.plot.getPlotItem().addItem(it)
         self._items.append(it)
+
+    def _on_legend_toggle(self, row: int, visible: bool) -> None:
+        if not 0 <= row < len(self.curves):
+            return
+        c = self.curves[row]
+        c.visible = visible
+        key = (c.experiment, c.label)
+        if visible:
+            self._hidden.discard(key)
+        else:
+            self._hidden.add(key)
+        for it in (c.line, c.faint, c.dots):
+            if it is not None:
+                it.setVisible(visible)
 
     def _update_lines(self) -> None:
         """Give each line the points of its current view (a few per pixel column)."""
@@ -351,18 +462,20 @@ class ChartWidget(QFrame):
                     self.errors.append(error)
                 continue
             curve.x = view.x
-            curve.y = _log_safe(view.y, self.chart.log_y)
-            shown = _plotted(curve.y, self.chart.log_y)
+            curve.values = view.values
+            curve.y = log_safe(view.y, self.chart.log_y)
+            shown = plotted(curve.y, self.chart.log_y)
             curve.line.setData(curve.x, shown, connect="finite")
             if len(curve.x) <= SPARSE_POINTS:  # an eval metric logged a few times: dots, or it is invisible
                 if curve.dots is None:
                     curve.dots = pg.ScatterPlotItem(size=6, pen=None, brush=pg.mkBrush(curve.color))
+                    curve.dots.setVisible(curve.visible)
                     self._add(curve.dots)
                 curve.dots.setData(curve.x, shown)
             elif curve.dots is not None:
                 curve.dots.setData([], [])
             if curve.faint is not None:
-                curve.faint.setData(curve.x, _plotted(_log_safe(view.raw, self.chart.log_y), self.chart.log_y),
+                curve.faint.setData(curve.x, plotted(log_safe(view.raw, self.chart.log_y), self.chart.log_y),
                                     connect="finite")
             if len(view.pos_inf):
                 pos_inf.append(view.pos_inf)
@@ -383,7 +496,8 @@ class ChartWidget(QFrame):
         edges = [(np.nanmax if top else np.nanmin)(c.y) for c in self.curves if np.isfinite(c.y).any()]
         if not edges:
             return 1.0
-        return float(max(edges) if top else min(edges))
+        edge = float(max(edges) if top else min(edges))
+        return float(np.log10(edge)) if self.chart.log_y and edge > 0 else edge
 
     def _set_notes(self, infinite: int) -> None:
         compare = len(self._ws.selection()) > 1
@@ -401,9 +515,8 @@ class ChartWidget(QFrame):
         elif not self.curves and not self.missing:
             notes.append("no data")
         text = " · ".join(notes)
-        if text != self.note.text():  # a label that changes re-lays out its card: not on every pan
-            self.note.setText(text)
-            self.note.setToolTip("\n".join(notes))
+        if text != self.note.full_text():  # a label that changes re-lays out its card: not on every pan
+            self.note.set_full_text(text, "\n".join(notes))
 
     def _columns_wanted(self, current: int) -> int:
         """How many pixel columns to decimate for: the plot's width, but views made for a width up
@@ -452,73 +565,82 @@ class ChartWidget(QFrame):
             return
         pos = event[0]
         vb = self.plot.getPlotItem().getViewBox()
-        if not self.plot.sceneBoundingRect().contains(pos) or not self.curves:
-            self.vline.setVisible(False)
-            self.readout.setText(" ")
+        if not vb.sceneBoundingRect().contains(pos) or not self.curves:
+            self.clear_hover()
             return
         p = vb.mapSceneToView(pos)
-        self.show_values_at(p.x())
+        self.show_values_at(p.x(), p.y())
 
-    def show_values_at(self, x: float) -> list[tuple[str, float, float]]:
-        """Show, for each curve, the point nearest to ``x``; returns them (label, x, y)."""
+    def clear_hover(self) -> None:
+        self.vline.setVisible(False)
+        self.readout.setText(" ")
+        self._highlight(None)
+
+    def _highlight(self, curve: _Curve | None) -> None:
+        if curve is self._hovered:
+            return
+        if self._hovered is not None and self._hovered.line is not None:
+            self._hovered.line.setPen(self._hovered.pen())
+        self._hovered = curve
+        if curve is not None and curve.line is not None:
+            curve.line.setPen(curve.pen(width=3))
+
+    def show_values_at(self, x: float, y: float | None = None) -> list[tuple[str, float, float]]:
+        """For each visible curve, the drawn point nearest to ``x``, nearest to the cursor's ``y``
+        first (the nearest curve is highlighted); returns them as (label, x, value)."""
         found = []
         for c in self.curves:
-            if len(c.x) == 0:
+            if len(c.x) == 0 or not c.visible:
                 continue
             with np.errstate(invalid="ignore"):
                 i = int(np.nanargmin(np.abs(c.x - x))) if np.isfinite(c.x).any() else -1
             if i >= 0:
-                found.append((c.label, float(c.x[i]), float(c.y[i])))
+                value = float(c.values[i]) if len(c.values) == len(c.x) else float(c.y[i])
+                drawn = plotted(np.array([c.y[i]]), self.chart.log_y)[0]
+                dist = abs(drawn - y) if y is not None and np.isfinite(drawn) else np.inf
+                found.append((dist, c, float(c.x[i]), value))
         if not found:
-            self.readout.setText(" ")
-            return found
-        self.vline.setPos(found[0][1] if len(found) == 1 else x)
+            self.clear_hover()
+            return []
+        if y is not None:
+            found.sort(key=lambda f: f[0])
+        self._highlight(found[0][1] if y is not None else None)
+        self.vline.setPos(found[0][2] if len(found) == 1 else x)
         self.vline.setVisible(True)
-        xs = "time" if self.chart.x_axis != "step" else "step"
-        parts = [f"{xs} {found[0][1]:.6g}"] + [f"{label}: <b>{y:.6g}</b>" for label, _x, y in found[:6]]
-        if len(found) > 6:
-            parts.append(f"+{len(found) - 6} more")
+        parts = [format_x(found[0][2], self.chart.x_axis)]
+        for _d, c, _x, v in found[:READOUT_MAX]:
+            parts.append(f"<span style='color:{c.color}'>■</span> {_html(c.label)}: <b>{format_y(v)}</b>")
+        if len(found) > READOUT_MAX:
+            parts.append(f"+{len(found) - READOUT_MAX} more")
         self.readout.setText(" &nbsp; ".join(parts))
-        return found
+        self.readout.setToolTip("\n".join(f"{c.label}: {format_y(v)}" for _d, c, _x, v in found))
+        return [(c.label, cx, v) for _d, c, cx, v in found]
 
     # ---- export -------------------------------------------------------------------------
-    def _export_dialog(self, kind: str) -> None:
+    def _export_dialog(self, kind: str, scale: int = 1) -> None:
         filters = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "csv": "CSV (*.csv)"}
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {self.chart.name}", f"{self.chart.name}.{kind}", filters[kind])
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {self.chart.name}", f"{self.chart.name}.{kind}",
+                                              filters[kind])
         if path:
-            self.export(path)
+            from .export import export_chart
 
-    def export(self, path: str) -> None:
-        """Write the chart to ``path``: PNG or SVG by pyqtgraph's exporters, CSV of the plotted data."""
-        lower = path.lower()
-        if lower.endswith(".csv"):  # every point of the plotted series, not the decimated view
-            smooth = bool(self.chart.smoothing)
-            with open(path, "w", newline="", encoding="utf-8") as fh:
-                w = csv.writer(fh)
-                w.writerow(["experiment", "series", "channel", "x", "y"] + (["y_smoothed"] if smooth else []))
-                for c in self.curves:
-                    x, y, ys = full_series(self._ws.store, self._ws.project, c.experiment, c.channel,
-                                           self.chart.x_axis, self.chart.smoothing)
-                    cols = [x.tolist(), y.tolist()] + ([ys.tolist()] if smooth else [])
-                    for values in zip(*cols):
-                        w.writerow([c.experiment, str(c.ref), c.channel, *map(repr, values)])
-        elif lower.endswith(".svg"):
-            # pyqtgraph 0.14's SVGExporter cannot parse the paths Qt 6.11 writes (ValueError in
-            # correctCoordinates), so render the plot through Qt's own SVG generator instead.
-            gen = QSvgGenerator()
-            gen.setFileName(path)
-            gen.setSize(self.plot.size())
-            gen.setViewBox(self.plot.rect())
-            gen.setTitle(self.chart.name)
-            painter = QPainter(gen)
-            self.plot.render(painter)
-            painter.end()
-        else:
-            ImageExporter(self.plot.getPlotItem()).export(path)
+            try:
+                export_chart(self, path, scale)
+            except OSError as exc:
+                self._ws.sig_error.emit(f"cannot write {path}: {exc.strerror or exc}")
+
+    def export(self, path: str, scale: int = 1) -> None:
+        from .export import export_chart
+
+        export_chart(self, path, scale)
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class ChartGrid(QScrollArea):
-    """The charts of one chart set (or of one experiment) in a two-column grid."""
+    """The charts of one chart set (or of one experiment) in a grid of one or two columns."""
 
     sig_edit_chart = Signal(object)
     sig_chart_options = Signal(object, object)
@@ -536,18 +658,20 @@ class ChartGrid(QScrollArea):
         self.editable = editable
         self.empty_text = empty_text
         self.charts: list[ChartWidget] = []
+        self._empty_label: QLabel | None = None
         self._columns = 2
         self._draw_scheduled = False
+        workspace.loader.sig_ready.connect(self._on_data_ready)
         self.set_charts(charts)
 
     def set_charts(self, charts: list[Chart]) -> None:
         old = {w.chart.name: w for w in self.charts}
         for w in self.charts:
             self._grid.removeWidget(w)
-        while self._grid.count():
-            it = self._grid.takeAt(0)
-            if it.widget():
-                it.widget().deleteLater()
+        if self._empty_label is not None:
+            self._grid.removeWidget(self._empty_label)
+            self._empty_label.deleteLater()
+            self._empty_label = None
         self.charts = []
         for chart in charts:
             w = old.pop(chart.name, None)
@@ -555,8 +679,7 @@ class ChartGrid(QScrollArea):
                 w = ChartWidget(self._ws, chart, self.editable, self._inner)
                 w.scheduler = self.draw_ready
                 w.sig_edit_requested.connect(self.sig_edit_chart)
-                w.sig_options_changed.connect(self.sig_chart_options)
-                w.set_chart(chart)
+                w.sig_options_requested.connect(self.sig_chart_options)
             elif w.chart != chart:
                 w.set_chart(chart)
             self.charts.append(w)
@@ -564,12 +687,17 @@ class ChartGrid(QScrollArea):
             w.setParent(None)
             w.deleteLater()
         if not charts:
-            label = QLabel(self.empty_text or "No charts", self._inner)
-            label.setObjectName("EmptyState")
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            label.setWordWrap(True)
-            self._grid.addWidget(label, 0, 0)
+            self._empty_label = QLabel(self.empty_text or "No charts", self._inner)
+            self._empty_label.setObjectName("EmptyState")
+            self._empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self._empty_label.setWordWrap(True)
+            self._grid.addWidget(self._empty_label, 0, 0)
         self._layout()
+
+    def set_empty_text(self, text: str) -> None:
+        self.empty_text = text
+        if self._empty_label is not None:
+            self._empty_label.setText(text)
 
     def _layout(self) -> None:
         cols = 1 if self.viewport().width() < 760 or len(self.charts) < 2 else 2
@@ -577,7 +705,7 @@ class ChartGrid(QScrollArea):
         for i, w in enumerate(self.charts):
             self._grid.addWidget(w, i // cols, i % cols)
 
-    def resizeEvent(self, event) -> None:  # noqa: N802
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         cols = 1 if self.viewport().width() < 760 or len(self.charts) < 2 else 2
         if cols != self._columns:
@@ -589,8 +717,12 @@ class ChartGrid(QScrollArea):
         for w in self.charts:
             w.refresh()
 
+    def _on_data_ready(self) -> None:
+        if self.isVisible():
+            self.draw_ready()
+
     def draw_ready(self) -> None:
-        """Data arrived: draw the charts whose views are all cached, one chart per turn of the
+        """Data arrived: draw the charts whose views are all there, one chart per turn of the
         event loop, so that input and painting are never held up by a whole grid at once."""
         if self._draw_scheduled:
             return
@@ -602,7 +734,7 @@ class ChartGrid(QScrollArea):
         if not shiboken6.isValid(self):
             return
         for w in self.charts:
-            if not w.drawn and all(self._ws.loader.done(k) for k in w.wanted()):
+            if not w.drawn and not w._stale and all(self._ws.loader.done(k) for k in w.wanted()):
                 w.apply()
                 self.draw_ready()  # the next one on the next turn
                 return

@@ -1,70 +1,52 @@
-"""Undoable edits: small QUndoCommands that know their inverse and write through the workspace.
+"""Undo: one thin QUndoCommand for every edit.
 
-Consecutive reorders of one alias merge into one undo step (``mergeWith``).
+An edit is a pair of plain values, before and after, and the one function that writes a value
+(``apply``); undo writes ``before``, redo writes ``after``. The values come from the pure
+functions of ``chartdesk.edits``; what writing means (store, resolver, notifications) is the
+workspace's business. Commands of one gesture (a drag, a click) may merge; two gestures never do.
 """
 from __future__ import annotations
 
+import itertools
+from typing import Any, Callable
+
 from PySide6.QtGui import QUndoCommand
 
-from ..model import Chart, ChartSet
-
-ALIAS_ID = 1001
+_gestures = itertools.count(1)
 
 
-class SetAliasCommand(QUndoCommand):
-    """Create, replace, reorder or delete (``new is None``) an alias."""
+def new_gesture() -> int:
+    """A fresh gesture id: edits pushed under different ids stay separate undo steps."""
+    return next(_gestures)
 
-    def __init__(self, workspace, name: str, new: list[str] | None, text: str | None = None) -> None:
-        old = workspace.alias(name)
-        super().__init__(text or (f"Delete alias {name}" if new is None else f"Edit alias {name}"))
-        self._ws = workspace
-        self.name = name
-        self.old = None if old is None else list(old)
-        self.new = None if new is None else list(new)
-        self.reorder = old is not None and new is not None and sorted(old) == sorted(new)
+
+class SnapshotCommand(QUndoCommand):
+    """Write ``after`` on redo and ``before`` on undo, through ``apply``."""
+
+    def __init__(self, text: str, apply: Callable[[Any], None], before: Any, after: Any,
+                 key: tuple | None = None, gesture: int | None = None, applied: bool = False) -> None:
+        super().__init__(text)
+        self._skip_first_redo = applied  # the edit was written already (so a failed write is never pushed)
+        self._apply = apply
+        self.before = before
+        self.after = after
+        self.key = key  # what the value is (e.g. ("alias", project, name)); merging needs the same key
+        self.gesture = gesture
 
     def id(self) -> int:  # noqa: A003 - Qt's name
-        return ALIAS_ID
+        return 1 if self.gesture is not None else -1
 
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
-        if not (isinstance(other, SetAliasCommand) and other.name == self.name and self.reorder and other.reorder):
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, SnapshotCommand) or other.key != self.key or other.gesture != self.gesture:
             return False
-        self.new = other.new
+        self.after = other.after
         return True
 
     def redo(self) -> None:
-        self._ws.write_alias(self.name, self.new)
+        if self._skip_first_redo:
+            self._skip_first_redo = False
+            return
+        self._apply(self.after)
 
     def undo(self) -> None:
-        self._ws.write_alias(self.name, self.old)
-
-
-class ReplaceChartSetsCommand(QUndoCommand):
-    """Any change to the project's chart sets: the whole ordered list before and after."""
-
-    def __init__(self, workspace, new: list[ChartSet], text: str) -> None:
-        super().__init__(text)
-        self._ws = workspace
-        self.old = workspace.chart_sets()
-        self.new = list(new)
-
-    def redo(self) -> None:
-        self._ws.write_chart_sets(self.new)
-
-    def undo(self) -> None:
-        self._ws.write_chart_sets(self.old)
-
-
-class SetExperimentChartsCommand(QUndoCommand):
-    def __init__(self, workspace, experiment: str, new: list[Chart], text: str) -> None:
-        super().__init__(text)
-        self._ws = workspace
-        self.experiment = experiment
-        self.old = workspace.experiment_charts(experiment)
-        self.new = list(new)
-
-    def redo(self) -> None:
-        self._ws.write_experiment_charts(self.experiment, self.new)
-
-    def undo(self) -> None:
-        self._ws.write_experiment_charts(self.experiment, self.old)
+        self._apply(self.before)

@@ -1,22 +1,22 @@
-"""The main window: project tree (left), chart-set tabs (centre), alias editor and chart-set
-panel (right), menus with Undo/Redo, and persisted geometry and dock layout (QSettings)."""
+"""The main window, a shell: the project tree (left), the chart tabs (centre), the alias editor
+and chart-set panel (right), menus, the status bar, persisted layout and session (QSettings), the
+import glue, and the timer that watches the store for live runs. Every panel wires itself to the
+workspace; the window only places them and connects the few requests that cross panels."""
 from __future__ import annotations
 
 import gc
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDialog, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar,
-                               QTabWidget)
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QProgressBar, QPushButton
 
 from ..errors import ChartDeskError
-from ..model import Chart, SeriesRef
 from .alias_editor import AliasEditor
-from .chart_sets import ChartEditor, ChartSetPanel
-from .chart_view import ChartGrid
-from .commands import SetExperimentChartsCommand
+from .chart_sets import ChartSetPanel
+from .chart_tabs import ChartTabs
 from .importing import Importer, local_paths
 from .project_tree import ProjectTree
+from .widgets import plural
 
 LIVE_POLL_MS = 100  # one aggregate query; the catalog is re-read only on change
 
@@ -29,65 +29,56 @@ class MainWindow(QMainWindow):
     def __init__(self, workspace, parent=None) -> None:
         super().__init__(parent)
         self.ws = workspace
-        workspace.setParent(self)  # the workspace, its undo stack and loader live and die with the window
+        workspace.setParent(self)  # the workspace, its undo stacks and loader live and die with the window
         self.setWindowTitle("ChartDesk")
         self.resize(1366, 768)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+        self._build_actions()
 
-        self.tree = ProjectTree(self)
+        self.tree = ProjectTree(workspace, self)
         self.alias_editor = AliasEditor(workspace, self)
         self.chart_set_panel = ChartSetPanel(workspace, self)
-        self.tabs = QTabWidget(self)
-        self.tabs.setDocumentMode(True)
-        self.tabs.setElideMode(Qt.TextElideMode.ElideMiddle)
-        self.tabs.setUsesScrollButtons(True)
-        self.tabs.setMinimumWidth(420)  # on a narrow screen the docks give way, not the charts
-        self.tabs.currentChanged.connect(self._on_tab_change)
+        self.tabs = ChartTabs(workspace, [self.import_files_action, self.import_folder_action, self.demo_action], self)
         self.setCentralWidget(self.tabs)
-        self.grids: dict[str, ChartGrid] = {}
-        self.experiment_grid: ChartGrid | None = None
-        self._empty = QLabel(self)
-        self._empty.setObjectName("EmptyState")
-        self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._empty.setWordWrap(True)
-
         self.tree_dock = self._dock("Projects", "ProjectsDock", self.tree, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.alias_dock = self._dock("Aliases", "AliasesDock", self.alias_editor, Qt.DockWidgetArea.RightDockWidgetArea)
         self.sets_dock = self._dock("Chart sets", "ChartSetsDock", self.chart_set_panel,
                                     Qt.DockWidgetArea.RightDockWidgetArea)
         self.resizeDocks([self.tree_dock, self.alias_dock], [290, 330], Qt.Orientation.Horizontal)
+        self._build_menus()
 
         self.busy = QProgressBar(self)
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(120)
         self.busy.setVisible(False)
         self.statusBar().addPermanentWidget(self.busy)
+        self.new_runs_button = QPushButton(self)
+        self.new_runs_button.setVisible(False)
+        self.new_runs_button.setFlat(True)
+        self.new_runs_button.clicked.connect(lambda _c=False: self._compare_new_runs())
+        self.statusBar().addPermanentWidget(self.new_runs_button)
+        self._new_runs: list[str] = []
         self.importer = Importer(workspace, self)
         self.importer.sig_finished.connect(self._on_import_finished)
         self.setAcceptDrops(True)
-        self._build_menus()
 
-        self.tree.sig_selection_changed.connect(self._on_tree_selection)
-        self.chart_set_panel.sig_set_chosen.connect(self.show_chart_set)
-        workspace.sig_project_changed.connect(lambda _p: self._rebuild_tabs())
-        workspace.sig_chart_sets_changed.connect(self._rebuild_tabs)
-        workspace.sig_catalog_changed.connect(self._on_catalog_change)
-        workspace.sig_points_appended.connect(self._on_points_appended)
-        workspace.sig_experiments_updated.connect(self._reload_tree)
+        self.tabs.sig_set_shown.connect(self.chart_set_panel.choose)
+        self.tabs.sig_edit_set_chart_requested.connect(self.chart_set_panel.edit_chart_named)
+        self.chart_set_panel.sig_set_chosen.connect(self.tabs.show_tab)
         workspace.sig_selection_changed.connect(self._on_selection_change)
-        workspace.sig_resolution_changed.connect(self._on_resolution_change)
-        workspace.loader.sig_ready.connect(self._on_data_ready)
+        workspace.sig_project_changed.connect(lambda _p: self._update_title())
+        workspace.sig_runs_appeared.connect(self._on_runs_appeared)
+        workspace.sig_error.connect(lambda m: self.statusBar().showMessage(m, 10000))
         workspace.loader.sig_busy.connect(self.busy.setVisible)
-        workspace.loader.sig_error.connect(lambda m: self.statusBar().showMessage(m, 8000))
-        workspace.undo_stack.indexChanged.connect(self._update_title)
+        workspace.loader.sig_error.connect(lambda m: self.statusBar().showMessage(m, 10000))
+        workspace.undo_group.indexChanged.connect(self._update_title)
 
         self._live = QTimer(self)
         self._live.setInterval(LIVE_POLL_MS)
         self._live.timeout.connect(self._poll_store)
         self._live.start()
         self._restore_settings()
-        self._reload_tree()
-        self._rebuild_tabs()
+        self._update_title()
 
     def _dock(self, title: str, name: str, widget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -97,49 +88,83 @@ class MainWindow(QMainWindow):
         return dock
 
     # ---- menus --------------------------------------------------------------------------
+    def _action(self, text: str, slot, shortcut=None, name: str = "") -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcuts(shortcut if isinstance(shortcut, list) else [shortcut])
+        act.setObjectName(name or text)
+        act.triggered.connect(lambda _c=False: slot())
+        return act
+
+    def _build_actions(self) -> None:
+        self.import_files_action = self._action("&Import files…", self._import_files_dialog,
+                                                QKeySequence("Ctrl+I"), "import_files")
+        self.import_folder_action = self._action("Import &folder…", self._import_folder_dialog, None, "import_folder")
+        self.demo_action = self._action("Load &demo projects", self.load_demo, None, "load_demo")
+        self.refresh_action = self._action("&Refresh", self._poll_store, QKeySequence(QKeySequence.StandardKey.Refresh))
+        self.quit_action = self._action("&Quit", self.close, QKeySequence(QKeySequence.StandardKey.Quit))
+        self.undo_action = self.ws.undo_group.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts([QKeySequence("Ctrl+Z")])
+        # One list, no duplicates: a sequence registered twice is "ambiguous" and does nothing.
+        self.redo_action = self.ws.undo_group.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+
     def _build_menus(self) -> None:
         file = self.menuBar().addMenu("&File")
-        act = QAction("&Import files…", self, shortcut=QKeySequence("Ctrl+I"))
-        act.triggered.connect(self._import_files_dialog)
-        file.addAction(act)
-        act = QAction("Import &folder…", self)
-        act.triggered.connect(self._import_folder_dialog)
-        file.addAction(act)
+        for act in (self.import_files_action, self.import_folder_action):
+            file.addAction(act)
         file.addSeparator()
-        act = QAction("&Refresh", self, shortcut=QKeySequence.StandardKey.Refresh)
-        act.triggered.connect(self._poll_store)
-        file.addAction(act)
+        file.addAction(self.refresh_action)
         file.addSeparator()
-        act = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
-        act.triggered.connect(self.close)
-        file.addAction(act)
+        file.addAction(self.quit_action)
 
         edit = self.menuBar().addMenu("&Edit")
-        self.undo_action = self.ws.undo_stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_action = self.ws.undo_stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence.StandardKey.Redo])
         edit.addAction(self.undo_action)
         edit.addAction(self.redo_action)
         edit.addSeparator()
-        act = QAction("New &alias…", self)
-        act.triggered.connect(self.alias_editor.new_alias)
-        edit.addAction(act)
+        self.new_alias_action = edit.addAction("New &alias…")
+        self.new_alias_action.triggered.connect(lambda _c=False: self.alias_editor.new_alias())
+        edit.addSeparator()
+        edit.addAction(self.tree.rename_action)
+        edit.addAction(self.tree.delete_action)
 
         charts = self.menuBar().addMenu("&Charts")
-        act = QAction("New chart &set…", self)
-        act.triggered.connect(lambda: self.chart_set_panel.new_set())
-        charts.addAction(act)
-        act = QAction("Add chart to the current set…", self)
-        act.triggered.connect(lambda: self.chart_set_panel.add_chart())
-        charts.addAction(act)
-        act = QAction("New chart for this &experiment only…", self)
-        act.triggered.connect(self.new_experiment_chart)
-        charts.addAction(act)
+        self.new_set_action = charts.addAction("New chart &set…")
+        self.new_set_action.triggered.connect(lambda _c=False: self.chart_set_panel.new_set())
+        self.add_chart_action = charts.addAction("Add chart to the current set…")
+        self.add_chart_action.triggered.connect(lambda _c=False: self.chart_set_panel.add_chart())
+        self.new_exp_chart_action = charts.addAction("New chart for this &experiment only…")
+        self.new_exp_chart_action.triggered.connect(lambda _c=False: self.tabs.new_experiment_chart())
+        charts.aboutToShow.connect(self._update_chart_actions)
 
         view = self.menuBar().addMenu("&View")
         for dock in (self.tree_dock, self.alias_dock, self.sets_dock):
             view.addAction(dock.toggleViewAction())
+
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.demo_action)
+
+    def _update_chart_actions(self) -> None:
+        has_project = bool(self.ws.project)
+        self.new_set_action.setEnabled(has_project)
+        self.add_chart_action.setEnabled(self.chart_set_panel.current_set() is not None)
+        self.new_exp_chart_action.setEnabled(len(self.ws.selection()) == 1)
+
+    def load_demo(self) -> None:
+        from ..demo import seed
+
+        try:
+            created = seed(self.ws.store)
+        except ChartDeskError as exc:
+            QMessageBox.warning(self, "Demo", str(exc))
+            return
+        if not self.ws.project:
+            projects = self.ws.projects()
+            self.ws.set_project(projects[0] if projects else None)
+        else:
+            self.tree.reload()
+        self.statusBar().showMessage(f"Demo: {plural(len(created), 'experiment')} added" if created
+                                     else "The demo projects are in this store already", 8000)
 
     # ---- importing ----------------------------------------------------------------------
     def _import_files_dialog(self) -> None:
@@ -154,13 +179,13 @@ class MainWindow(QMainWindow):
         if path:
             self.importer.start([path])
 
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
+    def dragEnterEvent(self, event) -> None:
         if local_paths(event.mimeData()):
             event.acceptProposedAction()
         else:
             super().dragEnterEvent(event)
 
-    def dropEvent(self, event) -> None:  # noqa: N802
+    def dropEvent(self, event) -> None:
         paths = local_paths(event.mimeData())
         if paths:
             event.acceptProposedAction()
@@ -176,11 +201,11 @@ class MainWindow(QMainWindow):
             self.ws.refresh_catalog()
         elif report.imported:
             self.ws.set_project(project)
-        self._reload_tree()
-        done = f"Imported {len(report.imported)} experiments into {project}"
+        self.tree.reload()
+        done = f"Imported {plural(len(report.imported), 'experiment')} into {project}"
         self.statusBar().showMessage(done + (" (cancelled)" if report.cancelled else ""), 10000)
 
-    # ---- settings -----------------------------------------------------------------------
+    # ---- settings and session -----------------------------------------------------------
     def _restore_settings(self) -> None:
         s = make_settings()
         geom = s.value("window/geometry")
@@ -190,14 +215,31 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
 
+    def restore_session(self) -> None:
+        """The selection and tab the project had when the window was last closed."""
+        if not self.ws.project:
+            return
+        s = make_settings()
+        key = f"session/{_key(self.ws.project)}"
+        sel = s.value(f"{key}/selection", [], type=list)
+        if sel:
+            self.ws.select_experiments([str(n) for n in sel])
+        tab = s.value(f"{key}/tab", "", type=str)
+        if tab:
+            self.tabs.show_tab(tab)
+
     def save_settings(self) -> None:
         s = make_settings()
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
         s.setValue("session/project", self.ws.project or "")
+        if self.ws.project:
+            key = f"session/{_key(self.ws.project)}"
+            s.setValue(f"{key}/selection", self.ws.selection())
+            s.setValue(f"{key}/tab", self.tabs.current_name())
         s.sync()
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         self._live.stop()
         self.importer.cancel()
         self.importer.wait(10000)
@@ -206,206 +248,51 @@ class MainWindow(QMainWindow):
         self.ws.shutdown()
         super().closeEvent(event)
 
-    # ---- tree ---------------------------------------------------------------------------
-    def _reload_tree(self) -> None:
-        catalogs = {}
-        for p in self.ws.projects():
-            catalogs[p] = [(e, self.ws.channels(e.name)) for e in self.ws.experiments()] if p == self.ws.project \
-                else self.ws.store.catalog(p)
-        self.tree.set_catalogs(catalogs, self.ws.project, self.ws.selection())
-
-    def _on_tree_selection(self, project: str, experiments: list) -> None:
-        if project and project != self.ws.project:
-            self.ws.set_project(project)
-        if experiments:
-            self.ws.select_experiments(experiments)
-
-    def _on_catalog_change(self) -> None:
-        self._reload_tree()
-        for grid in self._all_grids():
-            grid.refresh()
-
-    def _on_points_appended(self, keys) -> None:
-        """A live run grew: update counts in the tree and the lines of the charts that show it."""
-        self.tree.model.update_counts(self.ws.project, {e: self.ws.channels(e) for _p, e, _c in keys})
-        visible = self._visible_grid()
-        for grid in self._all_grids():
-            for w in grid.charts:
-                if any(k.channel_key in keys for k in w.wanted()):
-                    if grid is visible:
-                        w.fetch()
-                    else:
-                        w.drawn = False
-
+    # ---- live runs and status -----------------------------------------------------------
     def _poll_store(self) -> None:
         try:
             if self.ws.poll() and self.ws.projects() != self.tree.model.projects():
-                self._reload_tree()
+                self.tree.reload()
         except ChartDeskError as exc:
             self.statusBar().showMessage(str(exc), 8000)
 
-    # ---- tabs ---------------------------------------------------------------------------
-    def _all_grids(self) -> list[ChartGrid]:
-        return list(self.grids.values()) + ([self.experiment_grid] if self.experiment_grid else [])
+    def _on_runs_appeared(self, names) -> None:
+        self._new_runs = [n for n in dict.fromkeys(self._new_runs + list(names))]
+        self.tree.model.new_runs.update(names)
+        self.tree.reload()
+        self.new_runs_button.setText(f"New: {', '.join(self._new_runs[:2])}"
+                                     + (f" +{len(self._new_runs) - 2}" if len(self._new_runs) > 2 else "")
+                                     + " — add to comparison")
+        self.new_runs_button.setToolTip("\n".join(self._new_runs))
+        self.new_runs_button.setVisible(True)
+        self.statusBar().showMessage(f"{plural(len(names), 'new run')} in {self.ws.project}: {', '.join(names)}", 15000)
 
-    def _rebuild_tabs(self) -> None:
-        current = self.tabs.tabText(self.tabs.currentIndex()) if self.tabs.count() else None
-        self.tabs.blockSignals(True)
-        while self.tabs.count():
-            self.tabs.removeTab(0)
-        sets = self.ws.chart_sets()
-        for cs in sets:
-            grid = self.grids.get(cs.name)
-            if grid is None:
-                grid = ChartGrid(self.ws, list(cs.charts), True,
-                                 f"The chart set “{cs.name}” has no charts yet.\nCharts > Add chart to the current set…",
-                                 self)
-                grid.sig_edit_chart.connect(lambda chart, n=cs.name: self._edit_set_chart(n, chart))
-                grid.sig_chart_options.connect(lambda old, new, n=cs.name: self.chart_set_panel.replace_chart(n, old, new))
-                self.grids[cs.name] = grid
-            else:
-                grid.set_charts(list(cs.charts))
-            self.tabs.addTab(grid, cs.name)
-        for name in [n for n in self.grids if n not in {s.name for s in sets}]:
-            self.grids.pop(name).deleteLater()
-        self._build_experiment_tab()
-        if not self.ws.project:
-            self._empty.setText("No project yet.\nLog one with chartdesk.init(...) or run: chartdesk demo")
-            self.tabs.addTab(self._empty, "Welcome")
-        names = [self.tabs.tabText(i) for i in range(self.tabs.count())]
-        self.tabs.setCurrentIndex(names.index(current) if current in names else 0)
-        self.tabs.blockSignals(False)
-        self._update_title()
-        self._on_tab_change(self.tabs.currentIndex())
+    def _compare_new_runs(self) -> None:
+        self.ws.select_experiments(self.ws.selection() + self._new_runs)
+        self.tree.model.new_runs.difference_update(self._new_runs)
+        self._new_runs = []
+        self.new_runs_button.setVisible(False)
+        self.tree.reload()
 
-    def _experiment_tab_charts(self) -> tuple[list[Chart], bool, str]:
-        sel = self.ws.selection()
-        if not sel:
-            return [], False, "Select an experiment in the project tree."
-        own = self.ws.experiment_charts(sel[0])
-        if own:
-            return own, True, ""
-        auto = [Chart(c.name, (SeriesRef("channel", c.name),)) for c in self.ws.channels(sel[0])]
-        return auto, False, f"{sel[0]} has no channels yet."
-
-    def _build_experiment_tab(self) -> None:
-        if not self.ws.project:
-            return
-        charts, own, empty = self._experiment_tab_charts()
-        if self.experiment_grid is None or self.experiment_grid.editable != own:
-            if self.experiment_grid is not None:
-                self.experiment_grid.deleteLater()
-            self.experiment_grid = ChartGrid(self.ws, charts, own, empty, self)
-            self.experiment_grid.sig_edit_chart.connect(self._edit_experiment_chart)
-            self.experiment_grid.sig_chart_options.connect(self._experiment_chart_options)
-        else:
-            self.experiment_grid.empty_text = empty
-            self.experiment_grid.set_charts(charts)
-        sel = self.ws.selection()
-        name = sel[0] if sel and len(sel[0]) <= 32 else (f"{sel[0][:14]}…{sel[0][-14:]}" if sel else "")
-        label = f"{name}: {'own charts' if own else 'all channels'}" if sel else "Experiment"
-        self.tabs.addTab(self.experiment_grid, label)
-        self.tabs.setTabToolTip(self.tabs.count() - 1, f"Charts of {sel[0]} only" if sel else "")
-
-    def _update_experiment_tab(self) -> None:
-        """The selection changed: the chart-set tabs stay (no relayout of every chart); only the
-        experiment tab follows, rebuilt when it changes between own charts and all channels."""
-        index = self.tabs.indexOf(self.experiment_grid) if self.experiment_grid is not None else -1
-        _charts, own, _empty = self._experiment_tab_charts()
-        if index < 0 or self.experiment_grid.editable != own:
-            self._rebuild_tabs()
-            return
-        current = self.tabs.currentIndex()
-        self.tabs.blockSignals(True)
-        self.tabs.removeTab(index)
-        self._build_experiment_tab()  # adds it back, last
-        self.tabs.setCurrentIndex(current)
-        self.tabs.blockSignals(False)
-        self._on_tab_change(current)
-
-    def show_chart_set(self, name: str) -> None:
-        for i in range(self.tabs.count()):
-            if self.tabs.widget(i) is self.grids.get(name):
-                self.tabs.setCurrentIndex(i)
-
-    def _on_tab_change(self, index: int) -> None:
-        w = self.tabs.widget(index)
-        for name, grid in self.grids.items():
-            if grid is w:
-                self.chart_set_panel.choose(name)
-        if isinstance(w, ChartGrid):
-            w.refresh()
-
-    def _visible_grid(self) -> ChartGrid | None:
-        w = self.tabs.currentWidget()
-        return w if isinstance(w, ChartGrid) else None
-
-    # ---- reacting -----------------------------------------------------------------------
     def _on_selection_change(self, selection) -> None:
-        self.tree.select(self.ws.project, selection)
-        self._update_experiment_tab()
         n = len(selection)
-        self.statusBar().showMessage(f"{self.ws.project}: {n} experiment{'s' if n != 1 else ''} selected"
+        self.tree.model.new_runs.difference_update(selection)
+        self.statusBar().showMessage(f"{self.ws.project}: {plural(n, 'experiment')} selected"
                                      + (" (compare mode: each experiment has its colour)" if n > 1 else ""))
-
-    def _on_resolution_change(self, aliases, experiments) -> None:
-        """Redraw the charts whose curves may have changed: every chart on a new channel, those
-        that plot a changed alias otherwise (hidden grids redraw when their tab is shown)."""
-        visible = self._visible_grid()
-        for grid in self._all_grids():
-            for w in grid.charts:
-                uses = any(r.kind == "alias" and (aliases is None or r.name in aliases) for r in w.chart.series)
-                if uses or experiments is not None:
-                    if grid is visible:
-                        w.refresh()
-                    else:
-                        w.drawn = False
-
-    def _on_data_ready(self) -> None:
-        grid = self._visible_grid()
-        if grid is not None:
-            grid.draw_ready()
 
     def _update_title(self, *_) -> None:
         store = self.ws.store.describe()
         self.setWindowTitle(f"{self.ws.project or 'ChartDesk'} — {store} — ChartDesk")
 
-    # ---- chart edits --------------------------------------------------------------------
-    def _edit_set_chart(self, set_name: str, chart: Chart) -> None:
-        self.chart_set_panel.choose(set_name)
-        self.chart_set_panel.edit_chart(chart)
-
-    def new_experiment_chart(self) -> None:
-        sel = self.ws.selection()
-        if not sel:
-            return
-        own = self.ws.experiment_charts(sel[0])
-        dlg = ChartEditor(self.ws, None, {c.name for c in own}, self)
-        if dlg.exec() == QDialog.DialogCode.Accepted:
-            self._push_experiment_charts(sel[0], own + [dlg.chart()], "New experiment chart")
-
-    def _edit_experiment_chart(self, chart: Chart) -> None:
-        sel = self.ws.selection()
-        if not sel:
-            return
-        own = self.ws.experiment_charts(sel[0])
-        dlg = ChartEditor(self.ws, chart, {c.name for c in own} - {chart.name}, self)
-        if dlg.exec() == QDialog.DialogCode.Accepted:
-            self._push_experiment_charts(sel[0], [dlg.chart() if c == chart else c for c in own], "Edit experiment chart")
-
-    def _experiment_chart_options(self, old: Chart, new: Chart) -> None:
-        sel = self.ws.selection()
-        if sel:
-            own = self.ws.experiment_charts(sel[0])
-            self._push_experiment_charts(sel[0], [new if c == old else c for c in own], f"Edit chart {new.name}")
-
-    def _push_experiment_charts(self, experiment: str, charts: list[Chart], text: str) -> None:
-        try:
-            self.ws.undo_stack.push(SetExperimentChartsCommand(self.ws, experiment, charts, text))
-        except ChartDeskError as exc:
-            QMessageBox.warning(self, "Chart", str(exc))
-
     # ---- for --screenshot and tests -----------------------------------------------------
+    @property
+    def grids(self):
+        return self.tabs.grids
+
     def settled(self) -> bool:
-        grid = self._visible_grid()
-        return self.ws.loader.is_idle() and (grid is None or grid.settled())
+        return self.tabs.settled()
+
+
+def _key(name: str) -> str:
+    """A settings key for a project name (QSettings treats '/' as a group separator)."""
+    return name.replace("/", "%2F").replace("\\", "%5C")

@@ -10,11 +10,14 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import (QAbstractItemModel, QItemSelectionModel, QMimeData, QModelIndex,
                             QSortFilterProxyModel, Qt, Signal)
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QStyledItemDelegate, QTreeView, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QInputDialog, QLineEdit, QMenu, QMessageBox, QTreeView, QVBoxLayout,
+                               QWidget)
 
+from ..errors import ChartDeskError
 from ..model import ChannelInfo, Experiment
 from .theme import state_color, state_icon
+from .widgets import plural
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 PROJECT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -56,6 +59,8 @@ class ProjectTreeModel(QAbstractItemModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._root = _Node("root", "")
+        #: Experiments that appeared while the window was open (shown bold until selected).
+        self.new_runs: set[str] = set()
 
     # ---- feeding ------------------------------------------------------------------------
     def set_data(self, catalogs: dict[str, list[tuple[Experiment, list[ChannelInfo]]]]) -> None:
@@ -122,9 +127,9 @@ class ProjectTreeModel(QAbstractItemModel):
                 tags = f" · {', '.join(node.experiment.tags)}" if node.experiment.tags else ""
                 return f"{node.experiment.state}{tags}"
             if node.kind == "channel":
-                return f"{node.channel.count:,} pts"
+                return plural(node.channel.count, "point")
             if node.kind == "project":
-                return f"{len(node.children)} experiments"
+                return plural(len(node.children), "experiment")
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
             if node.kind == "experiment":
@@ -137,9 +142,13 @@ class ProjectTreeModel(QAbstractItemModel):
                     lines.append(f"tags: {', '.join(e.tags)}")
                 if params:
                     lines.append(f"params: {params}")
-                lines.append(f"{len(node.children)} channels")
+                lines.append(plural(len(node.children), "channel"))
                 return "\n".join(lines)
             return node.name
+        if role == Qt.ItemDataRole.FontRole and node.kind == "experiment" and node.name in self.new_runs:
+            bold = QFont()
+            bold.setBold(True)
+            return bold
         if role == Qt.ItemDataRole.DecorationRole and col == 0 and node.kind == "experiment":
             return state_icon(node.experiment.state)
         if role == Qt.ItemDataRole.ForegroundRole and col == 1 and node.kind == "experiment":
@@ -203,14 +212,6 @@ class ProjectTreeModel(QAbstractItemModel):
         return QModelIndex()
 
 
-class _ElideRight(QStyledItemDelegate):
-    """Cut at the end: names and info read left to right (run index and state first)."""
-
-    def initStyleOption(self, option, index) -> None:  # noqa: N802
-        super().initStyleOption(option, index)
-        option.textElideMode = Qt.TextElideMode.ElideRight
-
-
 class _Filter(QSortFilterProxyModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -221,13 +222,13 @@ class _Filter(QSortFilterProxyModel):
 
 
 class ProjectTree(QWidget):
-    """Filter box + tree. Emits the experiments the user selected (and their project)."""
+    """Filter box + tree over the workspace's store. It follows the workspace (project, catalog,
+    states, live point counts) and hands the user's selection back to it; its context menu and
+    the Delete and F2 keys rename and delete experiments and projects."""
 
-    sig_selection_changed = Signal(str, object)
-    """(project, [experiment names]) the user selected; project alone when only a project was picked."""
-
-    def __init__(self, parent=None) -> None:
+    def __init__(self, workspace, parent=None) -> None:
         super().__init__(parent)
+        self.ws = workspace
         self.model = ProjectTreeModel(self)
         self.proxy = _Filter(self)
         self.proxy.setSourceModel(self.model)
@@ -244,14 +245,44 @@ class ProjectTree(QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.header().setStretchLastSection(True)
         self.view.setColumnWidth(0, 175)
-        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.view.setItemDelegateForColumn(1, _ElideRight(self.view))
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # run names differ at both ends
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._on_context_menu)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_change)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.filter_edit)
         lay.addWidget(self.view)
         self._quiet = False
+        self.rename_action = QAction("Rename…", self)
+        self.rename_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
+        self.rename_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.rename_action.triggered.connect(self.rename_current)
+        self.delete_action = QAction("Delete…", self)
+        self.delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.delete_action.triggered.connect(self.delete_selected)
+        self.addAction(self.rename_action)
+        self.addAction(self.delete_action)
+        workspace.sig_project_changed.connect(lambda _p: self.reload())
+        workspace.sig_catalog_changed.connect(self.reload)
+        workspace.sig_experiments_updated.connect(self.reload)
+        workspace.sig_points_appended.connect(self._on_points_appended)
+        workspace.sig_selection_changed.connect(lambda sel: self.select(self.ws.project, sel))
+        self.reload()
+
+    # ---- following the workspace ---------------------------------------------------------
+    def reload(self) -> None:
+        """Re-read every project's catalog (the current one from the workspace), keeping what was
+        expanded and showing the workspace's selection."""
+        catalogs = {}
+        for p in self.ws.projects():
+            catalogs[p] = [(e, self.ws.channels(e.name)) for e in self.ws.experiments()] if p == self.ws.project \
+                else self.ws.store.catalog(p)
+        self.set_catalogs(catalogs, self.ws.project, self.ws.selection())
+
+    def _on_points_appended(self, keys) -> None:
+        self.model.update_counts(self.ws.project, {e: self.ws.channels(e) for _p, e, _c in keys})
 
     def set_catalogs(self, catalogs, project: str | None, selected: list[str]) -> None:
         """Reload, keeping what was expanded and selecting ``selected`` of ``project``."""
@@ -260,6 +291,8 @@ class ProjectTree(QWidget):
             idx = self.proxy.index(r, 0)
             if self.view.isExpanded(idx):
                 expanded.add(idx.data())
+        cur = self.view.currentIndex()
+        on_project = cur.data(PROJECT_ROLE) if cur.isValid() and cur.data(KIND_ROLE) == "project" else None
         self._quiet = True
         try:
             self.model.set_data(catalogs)
@@ -267,6 +300,10 @@ class ProjectTree(QWidget):
                 idx = self.proxy.index(r, 0)
                 if idx.data() in expanded or idx.data() == project:
                     self.view.expand(idx)
+            if on_project is not None:  # keep the project row the user is on
+                idx = self.proxy.mapFromSource(self.model.project_index(on_project))
+                if idx.isValid():
+                    self.view.selectionModel().setCurrentIndex(idx, QItemSelectionModel.SelectionFlag.NoUpdate)
             self.select(project, selected)
         finally:
             self._quiet = False
@@ -282,7 +319,10 @@ class ProjectTree(QWidget):
                 if idx.isValid():
                     sm.select(idx, QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
                     first = first or idx
-            if first is not None:
+            current = self.view.currentIndex()
+            on_project = current.isValid() and current.data(KIND_ROLE) == "project" \
+                and current.data(PROJECT_ROLE) == project  # the user is on the project row: stay
+            if first is not None and not on_project:
                 sm.setCurrentIndex(first, QItemSelectionModel.SelectionFlag.NoUpdate)
                 self.view.scrollTo(first)
         finally:
@@ -308,4 +348,78 @@ class ProjectTree(QWidget):
             exp = idx.data(EXPERIMENT_ROLE)
             if exp and exp not in exps:
                 exps.append(exp)
-        self.sig_selection_changed.emit(project, exps)
+        if project and project != self.ws.project:
+            self.ws.set_project(project)
+        if exps:
+            self.ws.select_experiments(exps)
+
+    # ---- rename and delete ------------------------------------------------------------------
+    def _target(self) -> tuple[str, str | None, list[str]]:
+        """(kind, project, experiments) of what the user points at: 'experiments' or 'project'."""
+        rows = self.view.selectionModel().selectedRows(0)
+        current = self.view.currentIndex()
+        if current.isValid() and current.data(KIND_ROLE) == "project":
+            return "project", current.data(PROJECT_ROLE), []
+        exps = [i.data(EXPERIMENT_ROLE) for i in rows if i.data(KIND_ROLE) == "experiment"
+                and i.data(PROJECT_ROLE) == self.ws.project]
+        if exps:
+            return "experiments", self.ws.project, exps
+        return "none", None, []
+
+    def _on_context_menu(self, pos) -> None:
+        idx = self.view.indexAt(pos)
+        if not idx.isValid():
+            return
+        menu = QMenu(self)
+        kind = idx.data(KIND_ROLE)
+        if kind in ("experiment", "project"):
+            menu.addAction(self.rename_action)
+            menu.addAction(self.delete_action)
+        if kind == "experiment":
+            compare = menu.addAction("Add to comparison")
+            exp = idx.data(EXPERIMENT_ROLE)
+            compare.triggered.connect(lambda: self.ws.select_experiments(self.ws.selection() + [exp]))
+        if not menu.isEmpty():
+            menu.exec(self.view.viewport().mapToGlobal(pos))
+
+    def rename_current(self) -> None:
+        kind, project, exps = self._target()
+        try:
+            if kind == "project":
+                name, ok = QInputDialog.getText(self, "Rename project", "New name:", text=project)
+                if ok and name.strip() and name.strip() != project:
+                    self.ws.rename_project(project, name.strip())
+            elif kind == "experiments" and len(exps) == 1:
+                name, ok = QInputDialog.getText(self, "Rename experiment", "New name:", text=exps[0])
+                if ok and name.strip() and name.strip() != exps[0]:
+                    self.ws.rename_experiment(exps[0], name.strip())
+        except ChartDeskError as exc:
+            QMessageBox.warning(self, "Rename", str(exc))
+
+    def delete_selected(self) -> None:
+        kind, project, exps = self._target()
+        if kind == "project":
+            n = len(self.ws.store.experiments(project))
+            text = (f"Delete the project “{project}” with its {plural(n, 'experiment')}, their points, aliases "
+                    "and chart sets?\n\nThis cannot be undone.")
+        elif kind == "experiments":
+            what = f"“{exps[0]}”" if len(exps) == 1 else plural(len(exps), "experiment")
+            text = f"Delete {what} of {project} with all its points and own charts?\n\nThis cannot be undone."
+        else:
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, "Delete", text,
+                          QMessageBox.StandardButton.Cancel, self)
+        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        confirmed = box.clickedButton() is delete
+        box.deleteLater()
+        if not confirmed:
+            return
+        try:
+            if kind == "project":
+                self.ws.delete_project(project)
+            else:
+                self.ws.delete_experiments(exps)
+        except ChartDeskError as exc:
+            QMessageBox.warning(self, "Delete", str(exc))

@@ -1,19 +1,12 @@
-"""Colours: a stable palette for experiments and series, state colours, dark-theme awareness."""
+"""Colours of the window: state colours and icons, plot colours that follow the palette (light or
+dark). The curve palette is ``chartdesk.curves.color``."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
-# Colour-blind-friendly, readable on light and dark backgrounds (Tableau 10, slightly adjusted).
-PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7",
-           "#9c755f", "#8cd17d", "#499894", "#d37295", "#a0cbe8", "#ffbe7d", "#86bcb6", "#f1ce63"]
-
 STATE_COLORS = {"running": "#2e9bd6", "succeeded": "#3a9a4a", "failed": "#d64541", "aborted": "#a0a0a0"}
-
-
-def color(i: int) -> str:
-    return PALETTE[i % len(PALETTE)] if i >= 0 else "#888888"
 
 
 def state_color(state: str) -> str:

@@ -7,12 +7,16 @@ panel and the charts all agree. Signals carry ``object`` (Qt 6 would convert lis
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoStack
+from typing import Any, Callable
 
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoGroup, QUndoStack
+
+from ..errors import ChartDeskError
 from ..model import Chart, ChartSet, ChannelInfo, Experiment, SeriesRef
 from ..resolver import Resolver
 from ..store import Store
+from .commands import SnapshotCommand
 from .workers import ViewLoader
 
 
@@ -27,20 +31,25 @@ class Workspace(QObject):
     """Only point counts changed (a live run): the set of (project, experiment, channel)."""
     sig_selection_changed = Signal(object)
     """The selected experiments (list[str], in project order)."""
-    sig_aliases_changed = Signal(object)
-    """Aliases changed: a set of alias names, or None for all."""
     sig_resolution_changed = Signal(object, object)
-    """(alias names or None, experiment names or None) whose resolution may differ now."""
+    """(alias names or None, experiment names or None): aliases were edited (their entries, and so
+    what they resolve to) or experiments gained channels. The one notification of either edit."""
     sig_chart_sets_changed = Signal()
     """The project's chart sets (or an experiment's own charts) changed."""
-    sig_status = Signal(str)
+    sig_runs_appeared = Signal(object)
+    """New experiments appeared in the project while it was shown (list of names)."""
+    sig_error = Signal(str)
+    """An edit could not be written (undo/redo of a step whose write failed)."""
 
     def __init__(self, store: Store, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.resolver = Resolver()
         self.resolver.subscribe(self._on_resolver_change)
-        self.undo_stack = QUndoStack(self)
+        self._loading = False
+        # One undo history per project: switching project keeps each one's steps.
+        self.undo_group = QUndoGroup(self)
+        self._stacks: dict[str, QUndoStack] = {}
         self.loader = ViewLoader(store, self)
         self.project: str | None = None
         self._experiments: list[Experiment] = []
@@ -88,6 +97,10 @@ class Workspace(QObject):
             return self.resolve(ref.name, experiment)
         return ref.name if ref.name in self.resolver.channels(self.project, experiment) else None
 
+    def run_label(self, experiment: str) -> str:
+        """How a run is named in legends of compare mode."""
+        return experiment
+
     def chart_sets(self) -> list[ChartSet]:
         return list(self._chart_sets)
 
@@ -97,9 +110,18 @@ class Workspace(QObject):
         return list(self._experiment_charts.get(experiment, []))
 
     # ---- project and selection ------------------------------------------------------------
+    @property
+    def undo_stack(self) -> QUndoStack:
+        """The current project's undo history."""
+        key = self.project or ""
+        stack = self._stacks.get(key)
+        if stack is None:
+            stack = self._stacks[key] = QUndoStack(self.undo_group)
+        return stack
+
     def set_project(self, project: str | None) -> None:
         self.project = project
-        self.undo_stack.clear()
+        self.undo_group.setActiveStack(self.undo_stack)
         self.loader.cancel()
         self.loader.invalidate()
         self._experiment_charts.clear()
@@ -118,8 +140,12 @@ class Workspace(QObject):
         self._experiments = [e for e, _ in catalog]
         self._channels = {e.name: chans for e, chans in catalog}
         self._chart_sets = self.store.chart_set_list(self.project)
-        self.resolver.load_project(self.project, self.store.aliases(self.project),
-                                   {e: [c.name for c in chans] for e, chans in self._channels.items()})
+        self._loading = True  # a new project is announced once, by sig_project_changed
+        try:
+            self.resolver.load_project(self.project, self.store.aliases(self.project),
+                                       {e: [c.name for c in chans] for e, chans in self._channels.items()})
+        finally:
+            self._loading = False
 
     def poll(self) -> bool:
         """Called often by a timer: re-read the catalog only when the store changed."""
@@ -146,10 +172,13 @@ class Workspace(QObject):
                 self.resolver.add_channels(self.project, e.name, new)  # event 2: may switch an alias
             grown.update((self.project, e.name, c) for c in new if new[c] != old.get(c))
         self.loader.invalidate(grown)
+        appeared = [e.name for e, _ in catalog if e.name not in {x.name for x in self._experiments}]
         self._experiments = [e for e, _ in catalog]
         self._channels = {e.name: chans for e, chans in catalog}
         if structure:
             self.sig_catalog_changed.emit()
+            if appeared:
+                self.sig_runs_appeared.emit(appeared)
             return
         if restated:
             self.sig_experiments_updated.emit()
@@ -165,29 +194,126 @@ class Workspace(QObject):
         self._selection = names
         self.sig_selection_changed.emit(list(names))
 
-    # ---- edits (used by undo commands; each persists at once) ------------------------------------
-    def write_alias(self, name: str, entries: list[str] | None) -> None:
-        """Create/replace (``entries`` a list) or delete (``None``) an alias, then tell everyone."""
+    # ---- edits: written at once, undoable ---------------------------------------------------
+    def edit(self, text: str, apply: Callable[[Any], None], before: Any, after: Any,
+             key: tuple | None = None, gesture: int | None = None) -> bool:
+        """Write ``after`` now (a ChartDeskError propagates and nothing is pushed), then push the
+        undo step that knows ``before``. False when nothing would change."""
+        if before == after:
+            return False
+        apply(after)
+        self.undo_stack.push(SnapshotCommand(text, self._reporting(apply), before, after, key, gesture, applied=True))
+        return True
+
+    def _reporting(self, apply: Callable[[Any], None]) -> Callable[[Any], None]:
+        def run(value: Any) -> None:
+            try:
+                apply(value)
+            except ChartDeskError as exc:
+                self.sig_error.emit(str(exc))
+        return run
+
+    def edit_alias(self, name: str, entries: list[str] | tuple[str, ...] | None, text: str,
+                   gesture: int | None = None) -> bool:
+        """Create, replace or (``None``) delete an alias of the current project, undoably."""
+        project = self.project
+        before = self.alias(name)
+        after = None if entries is None else tuple(entries)
+        return self.edit(text, lambda v: self.write_alias(name, v, project), before, after,
+                         ("alias", project, name), gesture)
+
+    def write_alias(self, name: str, entries, project: str | None = None) -> None:
+        """Create/replace (``entries`` a sequence) or delete (``None``) an alias; the resolver
+        then tells everyone, once."""
+        project = project or self.project
         if entries is None:
-            self.store.delete_alias(self.project, name)
-            self.resolver.remove_alias(self.project, name)
+            self.store.delete_alias(project, name)
+            self.resolver.remove_alias(project, name)
         else:
-            self.store.set_alias(self.project, name, entries)
-            self.resolver.set_alias(self.project, name, entries)
-        self.sig_aliases_changed.emit({name})
+            self.store.set_alias(project, name, list(entries))
+            self.resolver.set_alias(project, name, list(entries))
 
-    def write_chart_sets(self, sets: list[ChartSet]) -> None:
-        self.store.replace_chart_sets(self.project, sets)
-        self._chart_sets = list(sets)
-        self.sig_chart_sets_changed.emit()
+    def edit_chart_sets(self, sets, text: str) -> bool:
+        project = self.project
+        return self.edit(text, lambda v: self.write_chart_sets(list(v), project), tuple(self._chart_sets),
+                         tuple(sets), ("chart sets", project))
 
-    def write_experiment_charts(self, experiment: str, charts: list[Chart]) -> None:
-        self.store.set_experiment_charts(self.project, experiment, charts)
-        self._experiment_charts[experiment] = list(charts)
-        self.sig_chart_sets_changed.emit()
+    def write_chart_sets(self, sets: list[ChartSet], project: str | None = None) -> None:
+        project = project or self.project
+        self.store.replace_chart_sets(project, sets)
+        if project == self.project:
+            self._chart_sets = list(sets)
+            self.sig_chart_sets_changed.emit()
+
+    def edit_experiment_charts(self, experiment: str, charts, text: str) -> bool:
+        project = self.project
+        return self.edit(text, lambda v: self.write_experiment_charts(experiment, list(v), project),
+                         tuple(self.experiment_charts(experiment)), tuple(charts), ("charts", project, experiment))
+
+    def write_experiment_charts(self, experiment: str, charts: list[Chart], project: str | None = None) -> None:
+        project = project or self.project
+        self.store.set_experiment_charts(project, experiment, charts)
+        if project == self.project:
+            self._experiment_charts[experiment] = list(charts)
+            self.sig_chart_sets_changed.emit()
+
+    # ---- deleting and renaming experiments and projects ----------------------------------------
+    def rename_experiment(self, old: str, new: str) -> bool:
+        """Undoable: a rename is written back on undo."""
+        project = self.project
+
+        def apply(pair):
+            src, dst = pair
+            self.store.rename_experiment(project, src, dst)
+            if project == self.project:
+                self._selection = [dst if n == src else n for n in self._selection]
+                self._experiment_charts.pop(src, None)
+                self._reload()
+        return self.edit(f"Rename {old} to {new}", apply, (new, old), (old, new))
+
+    def delete_experiments(self, names: list[str]) -> None:
+        """Not undoable (the points are gone); the window asks first."""
+        for name in names:
+            self.store.delete_experiment(self.project, name)
+            self._experiment_charts.pop(name, None)
+        self._selection = [n for n in self._selection if n not in names]
+        self.undo_stack.clear()  # earlier steps may name what is gone
+        self._reload()
+        self.sig_selection_changed.emit(list(self._selection))
+
+    def rename_project(self, old: str, new: str) -> bool:
+        def apply(pair):
+            src, dst = pair
+            self.store.rename_project(src, dst)
+            if self._stacks.get(src) is not None:
+                self._stacks[dst] = self._stacks.pop(src)
+            if self.project == src:
+                self.project = dst
+                self.loader.invalidate()
+                self._reload()
+            self.sig_project_changed.emit(self.project or "")
+        return self.edit(f"Rename project {old} to {new}", apply, (new, old), (old, new))
+
+    def delete_project(self, name: str) -> None:
+        self.store.delete_project(name)
+        stack = self._stacks.pop(name, None)
+        if stack is not None:
+            stack.deleteLater()
+        if self.project == name:
+            rest = self.store.projects()
+            self.set_project(rest[0] if rest else None)
+        else:
+            self.sig_project_changed.emit(self.project or "")
+
+    def _reload(self) -> None:
+        """Re-read the whole project after a structural edit (rename, delete)."""
+        self.loader.cancel()
+        self.loader.invalidate()
+        self._load_project()
+        self.sig_catalog_changed.emit()
 
     def _on_resolver_change(self, project: str, aliases, experiments) -> None:
-        if project == self.project:
+        if project == self.project and not self._loading:
             self.sig_resolution_changed.emit(aliases, experiments)
 
     def shutdown(self) -> None:

@@ -1,0 +1,240 @@
+"""The centre of the window: one tab per chart set of the project, plus a tab of the selected
+experiments' own charts (or one chart per channel of the union of their channels), and a welcome
+page when the store has no project yet. Owns the grids; each chart follows the workspace itself.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QPushButton, QTabWidget,
+                               QVBoxLayout, QWidget)
+
+from .. import edits
+from ..errors import ChartDeskError
+from ..model import Chart, SeriesRef
+from .chart_sets import ChartEditor
+from .chart_view import ChartGrid
+
+SNIPPET = """import chartdesk
+
+with chartdesk.init(project="mnist", experiment="exp-1", params={"lr": 0.1}) as run:
+    for step in range(100):
+        run.log("loss", 1.0 / (step + 1), step=step)
+"""
+
+
+class Welcome(QWidget):
+    """What an empty store shows: how to get runs in."""
+
+    def __init__(self, actions, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Welcome")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(40, 30, 40, 30)
+        title = QLabel("<h2>This store has no experiments yet</h2>"
+                       "<p>Import the logs other tools left on disk (TensorBoard, MLflow, Lightning, Keras, "
+                       "HF Trainer, CSV, JSON lines), load the demo projects, or log from a training script.</p>",
+                       self)
+        title.setWordWrap(True)
+        lay.addWidget(title)
+        row = QHBoxLayout()
+        self.buttons = {}
+        for act in actions:
+            b = QPushButton(act.text().replace("&", ""), self)
+            b.clicked.connect(lambda _c=False, a=act: a.trigger())
+            row.addWidget(b)
+            self.buttons[act.objectName() or act.text()] = b
+        row.addStretch(1)
+        lay.addLayout(row)
+        lay.addWidget(QLabel("Logging from a training script (the window shows the run as it grows):", self))
+        code = QPlainTextEdit(SNIPPET, self)
+        code.setReadOnly(True)
+        code.setObjectName("Snippet")
+        code.setMaximumHeight(130)
+        lay.addWidget(code)
+        lay.addStretch(1)
+
+
+class ChartTabs(QTabWidget):
+    """Tabs of chart grids for the workspace's project and selection."""
+
+    sig_edit_set_chart_requested = Signal(str, str)
+    """(chart set, chart name): the user asked to edit a chart of a set (the chart-set panel does)."""
+    sig_set_shown = Signal(str)
+    """The tab of this chart set came to the front."""
+
+    def __init__(self, workspace, welcome_actions=(), parent=None) -> None:
+        super().__init__(parent)
+        self.ws = workspace
+        self.setDocumentMode(True)
+        self.setElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setUsesScrollButtons(True)
+        self.setMinimumWidth(420)  # on a narrow screen the docks give way, not the charts
+        self.grids: dict[str, ChartGrid] = {}
+        self.experiment_grid: ChartGrid | None = None
+        self.welcome = Welcome(welcome_actions, self)
+        self.currentChanged.connect(self._on_current_change)
+        workspace.sig_project_changed.connect(lambda _p: self.rebuild())
+        workspace.sig_chart_sets_changed.connect(self.rebuild)
+        workspace.sig_catalog_changed.connect(self._update_experiment_tab)
+        workspace.sig_selection_changed.connect(lambda _s: self._update_experiment_tab())
+        self.rebuild()
+
+    # ---- tabs ---------------------------------------------------------------------------
+    def current_name(self) -> str:
+        return self.tabText(self.currentIndex()) if self.count() else ""
+
+    def show_tab(self, name: str) -> bool:
+        for i in range(self.count()):
+            if self.tabText(i) == name or (name in self.grids and self.widget(i) is self.grids[name]):
+                self.setCurrentIndex(i)
+                return True
+        return False
+
+    def visible_grid(self) -> ChartGrid | None:
+        w = self.currentWidget()
+        return w if isinstance(w, ChartGrid) else None
+
+    def all_grids(self) -> list[ChartGrid]:
+        return list(self.grids.values()) + ([self.experiment_grid] if self.experiment_grid else [])
+
+    def rebuild(self) -> None:
+        current = self.current_name()
+        self.blockSignals(True)
+        while self.count():
+            self.removeTab(0)
+        sets = self.ws.chart_sets() if self.ws.project else []
+        for cs in sets:
+            grid = self.grids.get(cs.name)
+            empty = f"The chart set “{cs.name}” has no charts yet.\nCharts > Add chart to the current set…"
+            if grid is None:
+                grid = ChartGrid(self.ws, list(cs.charts), True, empty, self)
+                grid.sig_edit_chart.connect(lambda chart, g=grid: self._edit_set_chart(g, chart))
+                grid.sig_chart_options.connect(lambda old, new, g=grid: self._set_chart_options(g, old, new))
+                self.grids[cs.name] = grid
+            else:
+                grid.set_charts(list(cs.charts))
+            self.addTab(grid, cs.name)
+            self.setTabToolTip(self.count() - 1, f"Chart set {cs.name}: shown for every experiment")
+        for name in [n for n in self.grids if n not in {s.name for s in sets}]:
+            self.grids.pop(name).deleteLater()
+        if self.ws.project:
+            self._add_experiment_tab()
+        else:
+            self.addTab(self.welcome, "Welcome")
+        names = [self.tabText(i) for i in range(self.count())]
+        self.setCurrentIndex(names.index(current) if current in names else 0)
+        self.blockSignals(False)
+        self._on_current_change(self.currentIndex())
+
+    def _set_name(self, grid: ChartGrid) -> str | None:
+        return next((n for n, g in self.grids.items() if g is grid), None)
+
+    # ---- the experiments' own tab ----------------------------------------------------------
+    def _experiment_tab(self) -> tuple[list[Chart], bool, str, str, str]:
+        """(charts, own charts?, empty text, tab label, tooltip) for the selection."""
+        sel = self.ws.selection()
+        if not sel:
+            return [], False, "Select an experiment in the project tree.", "Experiment", ""
+        if len(sel) == 1:
+            own = self.ws.experiment_charts(sel[0])
+            label = sel[0] if len(sel[0]) <= 32 else f"{sel[0][:14]}…{sel[0][-14:]}"
+            if own:
+                return own, True, "", f"{label}: own charts", f"Charts of {sel[0]} only"
+            names = [c.name for c in self.ws.channels(sel[0])]
+            return ([Chart(n, (SeriesRef("channel", n),)) for n in names], False, f"{sel[0]} has no channels yet.",
+                    f"{label}: all channels", f"Every channel of {sel[0]}")
+        names = sorted({c.name for e in sel for c in self.ws.channels(e)})
+        return ([Chart(n, (SeriesRef("channel", n),)) for n in names], False, "The selected runs have no channels yet.",
+                f"{len(sel)} runs: all channels", "Every channel of the selected runs:\n" + "\n".join(sel))
+
+    def _add_experiment_tab(self) -> None:
+        charts, own, empty, label, tip = self._experiment_tab()
+        if self.experiment_grid is None or self.experiment_grid.editable != own:
+            if self.experiment_grid is not None:
+                self.experiment_grid.deleteLater()
+            self.experiment_grid = ChartGrid(self.ws, charts, own, empty, self)
+            self.experiment_grid.sig_edit_chart.connect(self.edit_experiment_chart)
+            self.experiment_grid.sig_chart_options.connect(self._experiment_chart_options)
+        else:
+            self.experiment_grid.set_empty_text(empty)
+            if [w.chart for w in self.experiment_grid.charts] != charts:
+                self.experiment_grid.set_charts(charts)
+        self.addTab(self.experiment_grid, label)
+        self.setTabToolTip(self.count() - 1, tip)
+
+    def _update_experiment_tab(self) -> None:
+        """The selection or the catalog changed: the chart-set tabs stay (their charts follow by
+        themselves); only the experiment tab is brought up to date."""
+        if not self.ws.project:
+            return
+        index = self.indexOf(self.experiment_grid) if self.experiment_grid is not None else -1
+        _charts, own, _empty, _label, _tip = self._experiment_tab()
+        if index < 0 or self.experiment_grid.editable != own:
+            self.rebuild()
+            return
+        current = self.currentIndex()
+        self.blockSignals(True)
+        self.removeTab(index)
+        self._add_experiment_tab()
+        self.setCurrentIndex(current)
+        self.blockSignals(False)
+
+    def _on_current_change(self, index: int) -> None:
+        w = self.widget(index)
+        name = self._set_name(w) if isinstance(w, ChartGrid) else None
+        if name:
+            self.sig_set_shown.emit(name)
+
+    # ---- chart edits ----------------------------------------------------------------------
+    def _edit_set_chart(self, grid: ChartGrid, chart: Chart) -> None:
+        name = self._set_name(grid)
+        if name:
+            self.sig_edit_set_chart_requested.emit(name, chart.name)
+
+    def _set_chart_options(self, grid: ChartGrid, old: Chart, new: Chart) -> None:
+        name = self._set_name(grid)
+        cs = next((s for s in self.ws.chart_sets() if s.name == name), None)
+        if cs is None:
+            return
+        try:
+            self.ws.edit_chart_sets(edits.set_charts(self.ws.chart_sets(), name,
+                                                     edits.replace_chart(cs.charts, old.name, new)),
+                                    f"Edit chart {new.name}")
+        except ChartDeskError as exc:
+            QMessageBox.warning(self, "Chart", str(exc))
+
+    def new_experiment_chart(self) -> None:
+        sel = self.ws.selection()
+        if len(sel) != 1:
+            return
+        own = self.ws.experiment_charts(sel[0])
+        dlg = ChartEditor(self.ws, None, {c.name for c in own}, self)
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            self._push_experiment_charts(sel[0], edits.add_chart(own, dlg.chart()), "New experiment chart")
+
+    def edit_experiment_chart(self, chart: Chart) -> None:
+        sel = self.ws.selection()
+        if len(sel) != 1:
+            return
+        own = self.ws.experiment_charts(sel[0])
+        dlg = ChartEditor(self.ws, chart, {c.name for c in own} - {chart.name}, self)
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            self._push_experiment_charts(sel[0], edits.replace_chart(own, chart.name, dlg.chart()),
+                                         "Edit experiment chart")
+
+    def _experiment_chart_options(self, old: Chart, new: Chart) -> None:
+        sel = self.ws.selection()
+        if len(sel) == 1:
+            own = self.ws.experiment_charts(sel[0])
+            self._push_experiment_charts(sel[0], edits.replace_chart(own, old.name, new), f"Edit chart {new.name}")
+
+    def _push_experiment_charts(self, experiment: str, charts, text: str) -> None:
+        try:
+            self.ws.edit_experiment_charts(experiment, charts, text)
+        except ChartDeskError as exc:
+            QMessageBox.warning(self, "Chart", str(exc))
+
+    # ---- for --screenshot and tests --------------------------------------------------------
+    def settled(self) -> bool:
+        grid = self.visible_grid()
+        return self.ws.loader.is_idle() and (grid is None or grid.settled())

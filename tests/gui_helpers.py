@@ -1,0 +1,69 @@
+"""What a person does to the window, for tests: click, type, pick from menus, answer dialogs."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtWidgets import (QApplication, QDialogButtonBox, QInputDialog, QLineEdit, QMessageBox, QPushButton,
+                               QWidget)
+
+
+def click(qtbot, button: QPushButton) -> None:
+    assert button.isVisible() and button.isEnabled(), f"{button.text()!r} cannot be clicked"
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def answer_next_dialog(qtbot, respond, timeout_ms: int = 5000) -> list:
+    """Call ``respond(dialog)`` when the next modal dialog opens (what a person would do there).
+    Returns a list that holds the dialog once it was answered."""
+    seen = []
+    waited = [0]
+
+    def go():
+        dlg = QApplication.activeModalWidget()
+        if dlg is None or dlg in seen:
+            waited[0] += 20
+            if waited[0] < timeout_ms:
+                QTimer.singleShot(20, go)
+            return
+        seen.append(dlg)
+        respond(dlg)
+
+    QTimer.singleShot(0, go)
+    return seen
+
+
+def type_and_ok(qtbot, text: str):
+    """For an input dialog: clear the field, type ``text``, press OK."""
+    def respond(dlg: QWidget):
+        edit = dlg.findChild(QLineEdit)
+        edit.selectAll()
+        qtbot.keyClicks(edit, text)
+        ok = dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    return respond
+
+
+def press_button(qtbot, label: str):
+    """For a message box: press the button with this label."""
+    def respond(dlg: QMessageBox):
+        for b in dlg.buttons():
+            if b.text().replace("&", "") == label:
+                qtbot.mouseClick(b, Qt.MouseButton.LeftButton)
+                return
+        raise AssertionError(f"no button {label!r} in {[b.text() for b in dlg.buttons()]}")
+    return respond
+
+
+def key(qtbot, widget, sequence: str) -> None:
+    """Type a shortcut such as 'Ctrl+Shift+Z' on a widget."""
+    from PySide6.QtGui import QKeySequence
+
+    combo = QKeySequence(sequence)[0]
+    qtbot.keyClick(widget, combo.key(), combo.keyboardModifiers())
+
+
+def index_point(view, index) -> QPoint:
+    return view.visualRect(index).center()
+
+
+def is_input_dialog(dlg) -> bool:
+    return isinstance(dlg, QInputDialog)
