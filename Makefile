@@ -1,13 +1,13 @@
 # Two commands do all the set-up on a fresh machine that has python3 with venv:
 #   make run    create .venv if missing, install, launch the GUI on the default store
-#   make test   install what the tests need, run the whole suite headless
+#   make test   install what the tests need, lint, check the layer contracts, run the whole suite headless
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: run test bench clean
+.PHONY: run test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,17 @@ $(TSTAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP) $@
 
 run: $(STAMP)
+	@# Once: say how to add ChartDesk to the desktop's application menu.
+	@if [ ! -f $(VENV)/.desktop-offered ] && ! $(BIN)/python -c "import chartdesk.desktop as d, sys; sys.exit(not d.installed())"; then \
+	  echo "Tip: add ChartDesk to your application menu with: $(BIN)/chartdesk desktop install"; \
+	  touch $(VENV)/.desktop-offered; fi
 	$(BIN)/chartdesk $(ARGS)
 
-test: $(TSTAMP)
+lint: $(TSTAMP)
+	$(BIN)/ruff check chartdesk tests benchmarks
+	$(BIN)/lint-imports
+
+test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -36,7 +36,8 @@ def main() -> None:
         d = Path(d)
         t0 = time.perf_counter()
         f = write_events(d / "run", args.scalars)
-        print(f"wrote {args.scalars:,} scalars with tensorboardX in {time.perf_counter() - t0:.1f} s ({f.stat().st_size / 1e6:.0f} MB)")
+        took = time.perf_counter() - t0
+        print(f"wrote {args.scalars:,} scalars with tensorboardX in {took:.1f} s ({f.stat().st_size / 1e6:.0f} MB)")
         ours, theirs = [], []
         for r in range(args.repeat):
             with chartdesk.open_store(d / f"s{r}.db") as store:

@@ -61,7 +61,7 @@ def log_rate(folder: Path, n: int) -> float:
     run = chartdesk.init("bench", "log", db=folder / f"log-{time.monotonic_ns()}.db", flush_interval=0.5)
     log = run.log
     t0 = time.perf_counter()
-    for i in range(n):
+    for _ in range(n):
         log("loss", 0.5)
     dt = time.perf_counter() - t0
     run.close()
@@ -156,13 +156,15 @@ def main() -> None:
     print(f"store benchmark: {n:,} points, median of {args.repeat}")
     print(f"{'measure':<34}{'chartdesk':>14}{'baseline':>14}{'ratio':>8}")
     print(f"{'ingest (points/s)':<34}{med['cd_w']:>14,.0f}{med['row_w']:>14,.0f}{med['cd_w'] / med['row_w']:>7.1f}x")
-    print(f"{'read whole channel (points/s)':<34}{med['cd_r']:>14,.0f}{med['row_r']:>14,.0f}{med['cd_r'] / med['row_r']:>7.1f}x")
-    print(f"{'log_many + flush (points/s)':<34}{med['many']:>14,.0f}{med['row_w']:>14,.0f}{med['many'] / med['row_w']:>7.1f}x")
+    row = "{:<34}{:>14,.0f}{:>14,.0f}{:>7.1f}x"
+    print(row.format("read whole channel (points/s)", med["cd_r"], med["row_r"], med["cd_r"] / med["row_r"]))
+    print(row.format("log_many + flush (points/s)", med["many"], med["row_w"], med["many"] / med["row_w"]))
     print(f"{'Run.log calls (points/s)':<34}{med['log']:>14,.0f}{'':>14}{'':>8}")
     print("baseline: sqlite3 executemany, one row per point (WAL); read = SELECT ... ORDER BY i into numpy")
     ml = mlflow_baseline(100_000, 100_000)
     if ml:
-        print(f"{'vs MLflow log_batch (points/s)':<34}{med['many']:>14,.0f}{ml['log']:>14,.0f}{med['many'] / ml['log']:>7.0f}x")
+        print("{:<34}{:>14,.0f}{:>14,.0f}{:>7.0f}x".format("vs MLflow log_batch (points/s)", med["many"], ml["log"],
+                                                        med["many"] / ml["log"]))
         print(f"{'100k-point read vs get_metric_history':<34}{r100k * 1000:>12.2f}ms{ml['read_s'] * 1000:>12.0f}ms"
               f"{ml['read_s'] / r100k:>7.0f}x")
         print("MLflow: its SQLite store, 100k points; MLFLOW_PYTHON names an interpreter that has mlflow")

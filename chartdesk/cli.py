@@ -8,10 +8,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from .errors import ChartDeskError, InvalidInput
-from .model import SeriesRef, X_AXES
+from .model import X_AXES, SeriesRef
 
 
 def _db_parent() -> argparse.ArgumentParser:
@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("mv", parents=[db], help="rename a project (chartdesk mv P NEW) or an experiment "
                        "(chartdesk mv P E NEW); aliases and chart sets follow")
     p.add_argument("names", nargs="+", metavar="NAME", help="PROJECT [EXPERIMENT] NEW")
+
+    p = sub.add_parser("desktop", help="add ChartDesk to (or remove it from) the desktop's application menu")
+    p.add_argument("desktop_action", choices=("install", "uninstall"))
 
     p = sub.add_parser("check", parents=[db], help="check a store file for damage; --repair copies everything "
                        "readable into a new store beside it (the damaged file is never written)")
@@ -218,7 +221,8 @@ def cmd_chartset(args) -> int:
                 for name, charts in sets.items():
                     print(name)
                     for c in charts:
-                        opts = [k for k in ("log_y",) if c.get(k)] + [f"{k}={c[k]}" for k in ("x_axis", "smoothing") if k in c]
+                        opts = [k for k in ("log_y",) if c.get(k)]
+                        opts += [f"{k}={c[k]}" for k in ("x_axis", "smoothing") if k in c]
                         print(f"  {c['name']}: {', '.join(c['series'])}" + (f"  ({', '.join(opts)})" if opts else ""))
     return 0
 
@@ -244,6 +248,18 @@ def cmd_mv(args) -> int:
         else:
             store.rename_experiment(*args.names)
     print(f"{' / '.join(args.names[:-1])} -> {args.names[-1]}")
+    return 0
+
+
+def cmd_desktop(args) -> int:
+    from . import desktop
+
+    if args.desktop_action == "install":
+        for path in desktop.install():
+            print(f"wrote {path}")
+    else:
+        gone = desktop.uninstall()
+        print("\n".join(f"removed {p}" for p in gone) if gone else "nothing to remove")
     return 0
 
 
@@ -320,7 +336,7 @@ def cmd_gui(args) -> int:
 
 COMMANDS = {"demo": cmd_demo, "ls": cmd_ls, "alias": cmd_alias, "resolve": cmd_resolve, "chartset": cmd_chartset,
             "export": cmd_export, "render": cmd_render, "rm": cmd_rm, "mv": cmd_mv, "check": cmd_check,
-            "import": cmd_import}
+            "desktop": cmd_desktop, "import": cmd_import}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import colorsys
 import datetime as _dt
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from .model import Chart, SeriesRef
 

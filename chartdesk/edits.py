@@ -4,7 +4,7 @@ return through one undoable snapshot command, and tests check them with hypothes
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from .errors import InvalidInput
 from .model import Chart, ChartSet

@@ -5,8 +5,9 @@ crosses threads in the GUI.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -48,7 +49,7 @@ class Series:
         return len(self.x)
 
     @classmethod
-    def empty(cls) -> "Series":
+    def empty(cls) -> Series:
         e = np.empty(0, dtype=np.float64)
         return cls(e, e.copy(), e.copy())
 
@@ -75,7 +76,7 @@ class SeriesRef:
             raise InvalidInput("series ref needs a name after the colon")
 
     @classmethod
-    def parse(cls, text: str) -> "SeriesRef":
+    def parse(cls, text: str) -> SeriesRef:
         kind, sep, name = str(text).partition(":")
         if not sep:
             raise InvalidInput(f"series ref {text!r} must be alias:NAME or channel:NAME")
@@ -114,7 +115,7 @@ class Chart:
         return d
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Chart":
+    def from_dict(cls, d: Mapping[str, Any]) -> Chart:
         if not isinstance(d, Mapping):
             raise InvalidInput(f"a chart must be a dict with 'name' and 'series', not {d!r}")
         unknown = set(d) - {"name", "series", "x_axis", "log_y", "smoothing"}
@@ -131,7 +132,7 @@ class Chart:
             smoothing=float(d.get("smoothing", 0.0)),
         )
 
-    def with_(self, **changes: Any) -> "Chart":
+    def with_(self, **changes: Any) -> Chart:
         return replace(self, **changes)
 
 
@@ -146,7 +147,7 @@ class ChartSet:
         return [c.to_dict() for c in self.charts]
 
     @classmethod
-    def from_list(cls, name: str, charts: Iterable[Mapping[str, Any] | Chart]) -> "ChartSet":
+    def from_list(cls, name: str, charts: Iterable[Mapping[str, Any] | Chart]) -> ChartSet:
         if not name:
             raise InvalidInput("a chart set needs a name")
         parsed = tuple(c if isinstance(c, Chart) else Chart.from_dict(c) for c in charts)

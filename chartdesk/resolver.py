@@ -7,7 +7,7 @@ two events: an alias changed (``set_alias`` / ``remove_alias``) or an experiment
 """
 from __future__ import annotations
 
-from typing import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 
 def first_present(candidates: Sequence[str], channels: Collection[str]) -> str | None:

@@ -13,7 +13,8 @@ import sys
 import threading
 import time
 import weakref
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from .model import check_name, check_params, check_tags, short_repr
 from .store import Store
 from .store import points as P
 
-_live_runs: "weakref.WeakSet[Run]" = weakref.WeakSet()
+_live_runs: weakref.WeakSet[Run] = weakref.WeakSet()
 _uncaught = False
 
 
@@ -222,7 +223,7 @@ class Run:
     def closed(self) -> bool:
         return self._closed
 
-    def __enter__(self) -> "Run":
+    def __enter__(self) -> Run:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtWidgets import (QApplication, QDialogButtonBox, QInputDialog, QLineEdit, QMessageBox, QPushButton,
-                               QWidget)
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QInputDialog, QLineEdit, QMessageBox, QPushButton, QWidget
 
 
 def click(qtbot, button: QPushButton) -> None:

@@ -7,14 +7,14 @@ import sys
 
 import numpy as np
 import pytest
+from gui_helpers import answer_next_dialog, click, index_point, key, press_button, type_and_ok
 from PySide6.QtCore import QModelIndex, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 import chartdesk
-from chartdesk.gui.app import make_app, open_window
 from chartdesk.gui.alias_editor import ENTRY_MIME
+from chartdesk.gui.app import make_app, open_window
 from chartdesk.model import Chart, SeriesRef
-from gui_helpers import answer_next_dialog, click, index_point, key, press_button, type_and_ok
 
 
 @pytest.fixture
@@ -698,7 +698,7 @@ def test_zooming_a_huge_channel_reads_views_and_keeps_the_spike(store, open_win,
     for x0, x1 in [(1_200_000, 1_300_000), (1_234_000, 1_235_000)]:
         vb.setXRange(x0, x1, padding=0)
         c._on_x_range()
-        qtbot.waitUntil(lambda: c.drawn and c._range is not None and c._range[0] <= x0 and c._range[1] >= x1,
+        qtbot.waitUntil(lambda x0=x0, x1=x1: c.drawn and c._range is not None and c._range[0] <= x0 and c._range[1] >= x1,
                         timeout=10000)  # views cover the visible range (and a span each side)
         assert 500.0 in c.curves[0].y
         visible = (c.curves[0].x >= x0) & (c.curves[0].x <= x1)

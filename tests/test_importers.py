@@ -8,15 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fixtures import writers as W
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chartdesk.importers import ImportFailed, discover, import_paths
 from chartdesk.importers import mlflow as mlf
-from chartdesk.importers.tensorboard import read_event_file
 from chartdesk.importers.base import ParsedExperiment
-
-from fixtures import writers as W
+from chartdesk.importers.tensorboard import read_event_file
 
 
 def one(store, project, exp, ch):

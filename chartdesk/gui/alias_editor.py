@@ -13,9 +13,22 @@ import json
 
 from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QStringListModel, Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QHBoxLayout, QInputDialog, QLabel, QLineEdit,
-                               QListView, QMessageBox, QPushButton, QSplitter, QTreeWidget, QTreeWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCompleter,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..edits import insert_entries, move_entries, remove_entry
 from ..errors import ChartDeskError

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 from ..errors import ChartDeskError, NotFound
 from ..store import open_store
 from ..store.location import is_default
+from .platform import preflight
 from .resources import read_text, resource_path
 
 SCREENSHOT_TIMEOUT_S = 60
@@ -79,6 +80,10 @@ def open_window(store, project: str | None = None, experiment: str | None = None
 
 
 def run_gui(db=None, project=None, experiment=None, screenshot=None, theme="auto") -> int:
+    problem = preflight(headless_ok=bool(screenshot))
+    if problem:
+        print(f"chartdesk: error: {problem}", file=sys.stderr)
+        return 1
     try:
         store = open_store(db)
         if store.created and is_default(db):

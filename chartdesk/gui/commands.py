@@ -8,7 +8,8 @@ workspace's business. Commands of one gesture (a drag, a click) may merge; two g
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 

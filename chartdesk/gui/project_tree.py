@@ -8,11 +8,25 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import (QAbstractItemModel, QItemSelectionModel, QMimeData, QModelIndex,
-                            QSortFilterProxyModel, Qt, Signal)
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QItemSelectionModel,
+    QMimeData,
+    QModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QInputDialog, QLineEdit, QMenu, QMessageBox, QTreeView, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QInputDialog,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..errors import ChartDeskError
 from ..model import ChannelInfo, Experiment
@@ -30,8 +44,8 @@ CHANNEL_MIME = "application/x-chartdesk-channel"
 class _Node:
     kind: str  # "root", "project", "experiment", "channel"
     name: str
-    parent: "_Node | None" = None
-    children: list["_Node"] = field(default_factory=list)
+    parent: _Node | None = None
+    children: list[_Node] = field(default_factory=list)
     experiment: Experiment | None = None
     channel: ChannelInfo | None = None
 
@@ -94,15 +108,15 @@ class ProjectTreeModel(QAbstractItemModel):
             return QModelIndex()
         return self.createIndex(node.row(), 0, node)
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
         if parent.isValid() and parent.column() != 0:
             return 0
         return len(self._node(parent).children)
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
         return 2
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < 2:
             return self.HEADERS[section]
         return None
@@ -169,10 +183,10 @@ class ProjectTreeModel(QAbstractItemModel):
             return node.name
         return None
 
-    def mimeTypes(self) -> list[str]:  # noqa: N802
+    def mimeTypes(self) -> list[str]:
         return [CHANNEL_MIME, "text/plain"]
 
-    def mimeData(self, indexes) -> QMimeData:  # noqa: N802
+    def mimeData(self, indexes) -> QMimeData:
         names = list(dict.fromkeys(self._node(i).name for i in indexes if self._node(i).kind == "channel"))
         mime = QMimeData()
         mime.setData(CHANNEL_MIME, "\n".join(names).encode())
@@ -308,8 +322,14 @@ class ProjectTree(QWidget):
         finally:
             self._quiet = False
 
+    def _selected_experiments(self) -> tuple[str | None, set[str]]:
+        rows = self.view.selectionModel().selectedRows(0)
+        return (rows[0].data(PROJECT_ROLE) if rows else None), {r.data(EXPERIMENT_ROLE) for r in rows} - {None}
+
     def select(self, project: str | None, experiments: list[str]) -> None:
         sm = self.view.selectionModel()
+        if self._selected_experiments() == (project, set(experiments)) and experiments:
+            return  # already shown (e.g. the user picked a channel row of the experiment, to drag it)
         self._quiet, was = True, self._quiet
         try:
             sm.clearSelection()

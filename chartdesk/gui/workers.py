@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Iterable
+from collections.abc import Iterable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 

@@ -7,13 +7,14 @@ panel and the charts all agree. Signals carry ``object`` (Qt 6 would convert lis
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoGroup, QUndoStack
 
 from ..errors import ChartDeskError
-from ..model import Chart, ChartSet, ChannelInfo, Experiment, SeriesRef
+from ..model import ChannelInfo, Chart, ChartSet, Experiment, SeriesRef
 from ..resolver import Resolver
 from ..store import Store
 from .commands import SnapshotCommand

@@ -7,9 +7,9 @@ Formats: TensorBoard event files, MLflow file store and SQLite store, Lightning 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from . import mlflow, tables, tensorboard
 from .base import ImportFailed, ParsedExperiment

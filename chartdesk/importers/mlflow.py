@@ -52,7 +52,8 @@ def parse_run_folder(run: Path) -> ParsedExperiment:
     exp.tags = [f"{k}={v}" for k, v in tags.items() if not k.startswith("mlflow.")]
     exp.state = STATES.get(meta.get("status", "").upper().replace("RUNSTATUS.", ""), "succeeded")
     if meta.get("status", "").isdigit():
-        exp.state = {1: "running", 2: "running", 3: "succeeded", 4: "failed", 5: "aborted"}.get(int(meta["status"]), "succeeded")
+        codes = {1: "running", 2: "running", 3: "succeeded", 4: "failed", 5: "aborted"}
+        exp.state = codes.get(int(meta["status"]), "succeeded")
     for key, attr in (("start_time", "created"), ("end_time", "finished")):
         if meta.get(key, "").replace(".", "").isdigit():
             setattr(exp, attr, float(meta[key]) / 1000.0)
@@ -80,7 +81,8 @@ def parse_sqlite_store(path: Path) -> list[ParsedExperiment]:
     try:
         cols = {r[1] for r in con.execute("PRAGMA table_info(metrics)")}
         has_nan = "is_nan" in cols
-        runs = con.execute("SELECT run_uuid, name, status, start_time, end_time FROM runs WHERE lifecycle_stage IS NULL OR lifecycle_stage != 'deleted' ORDER BY start_time").fetchall()
+        runs = con.execute("SELECT run_uuid, name, status, start_time, end_time FROM runs WHERE lifecycle_stage IS NULL "
+                           "OR lifecycle_stage != 'deleted' ORDER BY start_time").fetchall()
         out = []
         for run_uuid, name, status, start, end in runs:
             exp = ParsedExperiment(name=name or run_uuid, source=f"mlflow-sqlite:{run_uuid}", fmt="mlflow")

@@ -5,9 +5,10 @@ is either wholly migrated or untouched.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy.engine import Connection
+
 
 def _v1_to_v2(conn: Connection) -> None:
     """Add the chunk_summaries table, computed from every chunk's points."""

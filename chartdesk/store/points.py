@@ -7,7 +7,7 @@ visible), in logged order. A zoomed-out view decimates those instead of every po
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 

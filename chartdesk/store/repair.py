@@ -8,9 +8,9 @@ of what was logged), recomputes counts and summaries, and writes a new store bes
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import StoreError
 from . import identity

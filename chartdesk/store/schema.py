@@ -6,8 +6,19 @@ need no blob decoding.
 """
 from __future__ import annotations
 
-from sqlalchemy import (Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
-                        Table, Text, UniqueConstraint)
+from sqlalchemy import (
+                        Column,
+                        Float,
+                        ForeignKey,
+                        Index,
+                        Integer,
+                        LargeBinary,
+                        MetaData,
+                        String,
+                        Table,
+                        Text,
+                        UniqueConstraint,
+)
 
 #: SQLite ``PRAGMA application_id``: ASCII "CHDK".
 APPLICATION_ID = 0x4348444B

@@ -11,11 +11,12 @@ import json
 import os
 import sqlite3
 import threading
-import weakref
 import time
+import weakref
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from sqlalchemy import bindparam, create_engine, delete, event, func, insert, inspect, select, text, update
@@ -23,15 +24,39 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from ..errors import InvalidInput, NotFound, StoreError
-from ..model import (STATES, Chart, ChannelInfo, ChartSet, Experiment, Series, check_name, check_params, check_tags,
-                     short_repr)
+from ..model import (
+    STATES,
+    ChannelInfo,
+    Chart,
+    ChartSet,
+    Experiment,
+    Series,
+    check_name,
+    check_params,
+    check_tags,
+    short_repr,
+)
 from ..resolver import first_present
-from . import points as P
 from . import identity
+from . import points as P
 from .location import is_default, to_url
 from .migrations import migrate
-from .schema import (APPLICATION_ID, SCHEMA_VERSION, alias_entries, aliases, channels, chart_series,
-                     chart_sets, charts, chunk_summaries, chunks, experiments, meta, metadata, projects)
+from .schema import (
+    APPLICATION_ID,
+    SCHEMA_VERSION,
+    alias_entries,
+    aliases,
+    channels,
+    chart_series,
+    chart_sets,
+    charts,
+    chunk_summaries,
+    chunks,
+    experiments,
+    meta,
+    metadata,
+    projects,
+)
 
 BUSY_TIMEOUT_MS = 60_000
 #: Reads of the first 256 MiB of the file go through mmap (no copy into SQLite's page cache;
@@ -229,7 +254,7 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -736,7 +761,7 @@ class Store:
             self._write_charts(conn, new.charts, experiment_id=eid)
 
 
-_open_stores: "weakref.WeakSet[Store]" = weakref.WeakSet()
+_open_stores: weakref.WeakSet[Store] = weakref.WeakSet()
 
 
 def _after_fork_in_child() -> None:

@@ -1,0 +1,117 @@
+"""Run by test_real_input.py on an X server (Xvfb) with Qt's xcb platform: the window is driven by
+xdotool, so Qt receives the OS's own mouse and key events (a real drop in a QListView takes
+another path than a test calling dropMimeData). Prints one JSON line of what it saw.
+
+    python real_input_app.py DB SCENARIO
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+from PySide6.QtCore import QPoint, QTimer
+
+import chartdesk
+from chartdesk.gui.app import make_app, open_window
+
+
+def xdo(*args) -> None:
+    subprocess.run(["xdotool", *map(str, args)], check=True, timeout=10)
+
+
+def drag(points, hold=0.35) -> None:
+    """A person's drag: press, move in small steps (past the drag distance), pause, release."""
+    (x0, y0), (x1, y1) = points
+    xdo("mousemove", "--sync", x0, y0)
+    time.sleep(hold)
+    xdo("mousedown", 1)
+    time.sleep(hold)
+    steps = 12
+    for i in range(1, steps + 1):
+        xdo("mousemove", "--sync", round(x0 + (x1 - x0) * i / steps), round(y0 + (y1 - y0) * i / steps))
+        time.sleep(0.06)
+    time.sleep(hold)
+    xdo("mouseup", 1)
+    time.sleep(hold)
+
+
+def global_center(view, index, dy=0) -> tuple[int, int]:
+    r = view.visualRect(index)
+    p = view.viewport().mapToGlobal(QPoint(r.center().x(), r.center().y() + dy))
+    return p.x(), p.y()
+
+
+def main() -> int:
+    db, scenario = sys.argv[1], sys.argv[2]
+    app = make_app()
+    store = chartdesk.open_store(db)
+    window = open_window(store, "mnist", "adam-both-names")
+    window.move(0, 0)
+    window.resize(1366, 768)
+    window.show()
+    ed = window.alias_editor
+    ed.choose("accuracy")
+    result: dict = {"scenario": scenario}
+    steps: list = []
+
+    def positions():
+        view = ed.entries_view
+        m = ed.entries_model
+        if scenario == "reorder":
+            # pred_acc (row 2) dropped on the upper half of acc (row 1): before it
+            h = view.visualRect(m.index(1)).height()
+            return [global_center(view, m.index(2)), global_center(view, m.index(1), -h // 4)]
+        tree = window.tree
+        tm = tree.model
+        exp = tm.experiment_index("mnist", "baseline-sgd")
+        tree.view.expand(tree.proxy.mapFromSource(exp))
+        val = next(tm.index(r, 0, exp) for r in range(tm.rowCount(exp)) if tm.index(r, 0, exp).data() == "val_acc")
+        pidx = tree.proxy.mapFromSource(val)
+        tree.view.scrollTo(pidx)
+        h = view.visualRect(m.index(0)).height()
+        return [global_center(tree.view, pidx), global_center(view, m.index(0), -h // 4)]
+
+    def run_driver(points):
+        try:
+            drag(points)
+            steps.append("dragged")
+        except Exception as exc:  # reported in the JSON, the test fails on it
+            steps.append(f"driver failed: {exc}")
+
+    def start():
+        app.processEvents()
+        pts = positions()
+        result["points"] = pts
+        threading.Thread(target=run_driver, args=(pts,), daemon=True).start()
+        QTimer.singleShot(200, check)
+
+    started = time.monotonic()
+
+    def check():
+        if not steps and time.monotonic() - started < 30:
+            QTimer.singleShot(100, check)
+            return
+        QTimer.singleShot(800, finish)  # let the redraw that follows the edit happen
+
+    def finish():
+        acc = next(c for c in window.grids["Training"].charts if c.chart.name == "Accuracy")
+        result.update(steps=steps, entries=ed.entries_model.entries(), stored=store.alias("mnist", "accuracy"),
+                      rows=ed.entries_model.rowCount(), plotted=[c.channel for c in acc.curves],
+                      undo=window.ws.undo_stack.count())
+        print(json.dumps(result), flush=True)
+        window.close()
+        app.quit()
+
+    QTimer.singleShot(1500, start)
+    app.exec()
+    store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Real gestures: the window on an X server (Xvfb, Qt's xcb platform), driven by xdotool, so the
+OS delivers the mouse events. Skipped with the reason when no X server can be started here;
+.ci/run installs Xvfb and xdotool, so in CI they run."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+
+
+def _free_display() -> int:
+    for n in range(90, 140):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return n
+    raise RuntimeError("no free X display number")
+
+
+@pytest.fixture(scope="module")
+def xserver():
+    missing = [t for t in ("Xvfb", "xdotool") if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"real-input tests need {' and '.join(missing)} (apt-get install xvfb xdotool; .ci/run does)")
+    n = _free_display()
+    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not Path(f"/tmp/.X11-unix/X{n}").exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.skip(f"Xvfb :{n} did not start")
+        time.sleep(0.05)
+    yield f":{n}"
+    proc.terminate()
+    proc.wait(10)
+
+
+def run_scenario(xserver, tmp_path, scenario):
+    import chartdesk
+    from chartdesk.demo import seed
+
+    db = tmp_path / "real.db"
+    with chartdesk.open_store(db) as s:
+        seed(s)
+    env = {**os.environ, "DISPLAY": xserver, "QT_QPA_PLATFORM": "xcb", "CHARTDESK_DB": str(db),
+           "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    r = subprocess.run([sys.executable, str(HERE / "real_input_app.py"), str(db), scenario], capture_output=True,
+                       text=True, env=env, timeout=90)
+    assert r.returncode == 0, r.stderr[-2000:]
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
+    assert lines, f"no result; stderr: {r.stderr[-2000:]}"
+    out = json.loads(lines[-1])
+    assert out["steps"] == ["dragged"], out
+    return out
+
+
+def test_a_real_drag_reorders_the_alias_and_switches_the_plotted_channel(xserver, tmp_path):
+    out = run_scenario(xserver, tmp_path, "reorder")
+    assert out["entries"] == ["accuracy", "pred_acc", "acc"], out
+    assert out["stored"] == out["entries"] and out["rows"] == 3  # persisted; no row deleted by the move
+    assert "pred_acc" in out["plotted"] and "acc" not in out["plotted"]
+    assert out["undo"] == 1
+
+
+def test_a_real_drag_from_the_tree_inserts_the_channel_where_dropped(xserver, tmp_path):
+    out = run_scenario(xserver, tmp_path, "tree")
+    assert out["entries"] == ["val_acc", "accuracy", "acc", "pred_acc"], out
+    assert out["stored"] == out["entries"] and out["rows"] == 4
