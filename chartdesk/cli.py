@@ -108,12 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--project", dest="import_project", required=True)
 
-    p = sub.add_parser("render", parents=[db], help="headless PNG of an experiment's chart set")
+    p = sub.add_parser("render", parents=[db], help="headless picture of an experiment's chart set: PNG, or SVG "
+                       "when --out ends in .svg")
     p.add_argument("--project", dest="render_project", required=True)
     p.add_argument("--experiment", dest="render_experiment", required=True)
     p.add_argument("--chart-set", help="default: the project's first chart set, or one chart per channel")
-    p.add_argument("--out", required=True, metavar="PNG")
-    p.add_argument("--width", type=int, default=1200)
+    p.add_argument("--out", required=True, metavar="FILE", help="a .png or .svg file")
+    p.add_argument("--width", type=int, default=1200, help="pixels (200 to 20000)")
+    p.add_argument("--scale", type=int, default=1, choices=(1, 2, 3, 4), help="PNG pixel scale (sharper text and lines)")
     return parser
 
 
@@ -322,7 +324,8 @@ def cmd_render(args) -> int:
     if not 200 <= args.width <= 20000:
         raise InvalidInput(f"--width must be from 200 to 20000 pixels, not {args.width}")
     with _open(args) as store:
-        n = render(store, args.render_project, args.render_experiment, args.out, args.chart_set, args.width)
+        n = render(store, args.render_project, args.render_experiment, args.out, args.chart_set, args.width,
+                   scale=args.scale)
     print(f"render: {n} chart{'s' if n != 1 else ''} -> {args.out}")
     return 0
 

@@ -32,7 +32,8 @@ def _runs():
          {"loss": ("loss", 4), "acc": ("acc", 4), "pred_acc": ("acc_alt", 4), "val_acc": ("acc", 5)}),
         ("mnist", "adam-lr1e-1-diverged", "failed", {"lr": 0.1, "optimizer": "adam"}, ["adam", "diverged"],
          {"loss": ("diverge", 6), "accuracy": ("acc_diverge", 6)}),
-        ("mnist", "wide-net-live", "running", {"lr": 1e-3, "width": 1024}, ["wide"],
+        # stopped early (no process writes it, so it is not shown as running)
+        ("mnist", "wide-net-stopped", "aborted", {"lr": 1e-3, "width": 1024}, ["wide"],
          {"loss": ("loss_short", 7), "accuracy": ("acc_short", 7)}),
         ("cifar10", "resnet18", "succeeded", {"arch": "resnet18", "lr": 0.1}, ["resnet"],
          {"train/loss": ("loss", 10), "top1": ("acc", 10), "val/top1": ("acc", 11), "lr": ("lr", 10)}),

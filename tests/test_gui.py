@@ -613,15 +613,15 @@ def test_render_cli_writes_a_png_of_the_chart_set(tmp_path, demo_store, db_path)
 
 
 def test_live_run_shows_new_channels_and_switches_alias_mid_run(demo_store, db_path, open_win, qtbot):
-    w = open_win(demo_store, "mnist", "wide-net-live")
+    w = open_win(demo_store, "mnist", "wide-net-stopped")
     acc = chart(w, "Training", "Accuracy")
-    assert ("wide-net-live", "accuracy") in plotted(acc)
+    assert ("wide-net-stopped", "accuracy") in plotted(acc)
     w.ws.edit_alias("accuracy", ["f1_best", "accuracy"], "prefer f1_best")
-    with chartdesk.init(project="mnist", experiment="wide-net-live", db=db_path) as run:
+    with chartdesk.init(project="mnist", experiment="wide-net-stopped", db=db_path) as run:
         run.log_many("f1_best", [0, 1, 2], [0.5, 0.6, 0.7])
-    qtbot.waitUntil(lambda: ("wide-net-live", "f1_best") in plotted(acc), timeout=10000)
+    qtbot.waitUntil(lambda: ("wide-net-stopped", "f1_best") in plotted(acc), timeout=10000)
     tm = w.tree.model
-    exp = tm.experiment_index("mnist", "wide-net-live")
+    exp = tm.experiment_index("mnist", "wide-net-stopped")
     assert "f1_best" in [tm.index(r, 0, exp).data() for r in range(tm.rowCount(exp))]
 
 
@@ -724,19 +724,19 @@ def test_infinities_are_marked_not_drawn(demo_store, open_win):
 
 
 def test_live_appends_update_lines_in_place(demo_store, db_path, open_win, qtbot):
-    w = open_win(demo_store, "mnist", "wide-net-live")
+    w = open_win(demo_store, "mnist", "wide-net-stopped")
     loss = chart(w, "Training", "Loss")
     line = loss.curves[0].line
     last = loss.curves[0].x.max()
     writer = subprocess.Popen([sys.executable, "-c", (
         "import chartdesk, sys\n"
-        f"with chartdesk.init(project='mnist', experiment='wide-net-live', db={str(db_path)!r}) as run:\n"
+        f"with chartdesk.init(project='mnist', experiment='wide-net-stopped', db={str(db_path)!r}) as run:\n"
         f"    run.log_many('loss', [{last} + 10, {last} + 20], [0.5, 0.4])\n")])
     assert writer.wait(timeout=60) == 0
     qtbot.waitUntil(lambda: loss.curves and loss.curves[0].x.max() == last + 20, timeout=10000)
     assert loss.curves[0].line is line  # updated in place, not rebuilt
     tm = w.tree.model
-    exp = tm.experiment_index("mnist", "wide-net-live")
+    exp = tm.experiment_index("mnist", "wide-net-stopped")
     counts = {tm.index(r, 0, exp).data(): tm.index(r, 1, exp).data() for r in range(tm.rowCount(exp))}
     assert counts["loss"] == "1,002 points"
 
@@ -749,3 +749,49 @@ def test_a_metric_logged_once_is_a_visible_dot(store, open_win):
     c = chart(w, "S", "Eval")
     xs, ys = c.curves[0].dots.getData()
     assert list(xs) == [100.0] and list(ys) == [0.8]
+
+
+def _count_color(img, color, tol=60):
+    from PySide6.QtGui import QColor
+
+    c = QColor(color)
+    n = 0
+    for y in range(0, img.height(), 2):
+        for x in range(0, img.width(), 2):
+            p = img.pixelColor(x, y)
+            n += abs(p.red() - c.red()) + abs(p.green() - c.green()) + abs(p.blue() - c.blue()) < tol
+    return n
+
+
+def test_render_writes_svg_that_any_renderer_draws_like_the_png_and_scales_png(qapp, tmp_path, demo_store, db_path):
+    import shutil
+
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    demo_store.close()
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    base = [sys.executable, "-m", "chartdesk", "render", "--project", "cifar10", "--experiment", "resnet50",
+            "--db", str(db_path), "--width", "900"]
+    for out, extra in (("r.png", []), ("r2.png", ["--scale", "2"]), ("r.svg", [])):
+        r = subprocess.run(base + ["--out", str(tmp_path / out)] + extra, capture_output=True, text=True, env=env,
+                           timeout=120)
+        assert r.returncode == 0, r.stderr
+    png, png2 = QImage(str(tmp_path / "r.png")), QImage(str(tmp_path / "r2.png"))
+    assert (png2.width(), png2.height()) == (png.width() * 2, png.height() * 2)
+    svg = QImage(png.size(), QImage.Format.Format_ARGB32)
+    svg.fill(Qt.GlobalColor.white)
+    p = QPainter(svg)
+    QSvgRenderer(str(tmp_path / "r.svg")).render(p)
+    p.end()
+    blue = "#4e79a7"
+    ink_png, ink_svg = _count_color(png, blue), _count_color(svg, blue)
+    assert 0.5 < ink_svg / ink_png < 2.0, (ink_svg, ink_png)  # lines, not bands or blocks
+    text = (tmp_path / "r.svg").read_text()
+    import re
+
+    assert not re.search(r'<(path|polyline)[^>]*non-scaling-stroke', text)  # curves are pixel geometry
+    if shutil.which("rsvg-convert"):
+        subprocess.run(["rsvg-convert", str(tmp_path / "r.svg"), "-o", str(tmp_path / "rsvg.png")], check=True)
+        ink_rsvg = _count_color(QImage(str(tmp_path / "rsvg.png")), blue)
+        assert 0.5 < ink_rsvg / ink_png < 2.0, (ink_rsvg, ink_png)

@@ -510,8 +510,8 @@ class ChartWidget(QFrame):
         edges = [(np.nanmax if top else np.nanmin)(c.y) for c in self.curves if np.isfinite(c.y).any()]
         if not edges:
             return 1.0
-        edge = float(max(edges) if top else min(edges))
-        return float(np.log10(edge)) if self.chart.log_y and edge > 0 else edge
+        # linear values: these markers are PlotDataItems, which follow the axis' log mode themselves
+        return float(max(edges) if top else min(edges))
 
     def _set_notes(self, infinite: int) -> None:
         compare = len(self._ws.selection()) > 1

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QWidget
 
 from ..errors import InvalidInput
 from ..views import full_series
+from .svg_fix import bake
 
 
 @contextmanager
@@ -65,6 +66,15 @@ def export_svg(chart, path: str) -> None:
         painter = QPainter(gen)
         _render(chart, painter)
         painter.end()
+    bake_file(path)
+
+
+def bake_file(path: str) -> None:
+    """Curves as pixel geometry, for renderers without non-scaling strokes (svg_fix)."""
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(bake(text))
 
 
 def export_csv(chart, path: str) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QMessageBox,
+    QStyledItemDelegate,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -226,6 +227,14 @@ class ProjectTreeModel(QAbstractItemModel):
         return QModelIndex()
 
 
+class _ElideRight(QStyledItemDelegate):
+    """The Info column reads left to right (the state first): cut at the end."""
+
+    def initStyleOption(self, option, index) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideRight
+
+
 class _Filter(QSortFilterProxyModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -260,6 +269,7 @@ class ProjectTree(QWidget):
         self.view.header().setStretchLastSection(True)
         self.view.setColumnWidth(0, 175)
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # run names differ at both ends
+        self.view.setItemDelegateForColumn(1, _ElideRight(self.view))
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._on_context_menu)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_change)

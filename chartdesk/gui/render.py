@@ -13,8 +13,9 @@ RENDER_TIMEOUT_S = 120
 
 
 def render(store, project: str, experiment: str, out: str, chart_set: str | None = None,
-           width: int = 1200, row_height: int = 320) -> int:
-    """Write the picture; returns how many charts it holds."""
+           width: int = 1200, row_height: int = 320, scale: int = 1) -> int:
+    """Write the picture (PNG at ``scale`` times the size, or SVG when ``out`` ends in .svg);
+    returns how many charts it holds."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from .app import make_app
     from .chart_view import ChartGrid
@@ -55,7 +56,9 @@ def render(store, project: str, experiment: str, out: str, chart_set: str | None
         grid.close()
         ws.shutdown()
         raise StoreError(errors[0] if errors else f"could not draw every chart: {ws.loader.last_error or 'timed out'}")
-    ok = grid.widget().grab().save(out)
+    for w in grid.charts:
+        w.menu_button.setVisible(False)  # keeps its place; nothing to click in a picture
+    ok = _save(grid.widget(), out, scale)
     grid.close()
     ws.shutdown()
     grid.deleteLater()
@@ -64,3 +67,34 @@ def render(store, project: str, experiment: str, out: str, chart_set: str | None
     if not ok:
         raise InvalidInput(f"cannot write {out}")
     return len(charts)
+
+
+def _save(widget, out: str, scale: int) -> bool:
+    from PySide6.QtCore import QPoint, QRect
+    from PySide6.QtGui import QImage, QPainter, QRegion
+    from PySide6.QtSvg import QSvgGenerator
+    from PySide6.QtWidgets import QWidget
+
+    flags = QWidget.RenderFlag.DrawChildren | QWidget.RenderFlag.DrawWindowBackground
+    if out.lower().endswith(".svg"):
+        gen = QSvgGenerator()
+        gen.setFileName(out)
+        gen.setSize(widget.size())
+        gen.setViewBox(QRect(QPoint(0, 0), widget.size()))
+        gen.setResolution(widget.logicalDpiX())  # as the window's exports: axes and curves agree
+        painter = QPainter(gen)
+        ok = painter.isActive()
+        widget.render(painter, QPoint(0, 0), QRegion(), flags)
+        painter.end()
+        from .export import bake_file
+
+        bake_file(out)
+        return ok
+    img = QImage(widget.size() * scale, QImage.Format.Format_ARGB32_Premultiplied)
+    img.setDevicePixelRatio(scale)
+    img.fill(widget.palette().color(widget.backgroundRole()))
+    painter = QPainter(img)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    widget.render(painter, QPoint(0, 0), QRegion(), flags)
+    painter.end()
+    return img.save(out, "PNG")

@@ -35,7 +35,7 @@ class ElidedLabel(QLabel):
         self._elide()
 
     def _elide(self) -> None:
-        width = max(0, self.width() - 2)
+        width = max(0, self.contentsRect().width() - 2 * self.margin() - 2)  # inside padding and margins
         shown = self.fontMetrics().elidedText(self._full, self._mode, width) if width > 20 else self._full
         if shown != self.text():
             super().setText(shown)
