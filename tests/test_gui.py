@@ -36,7 +36,9 @@ def open_win(qtbot):
 
 
 def chart(window, set_name, chart_name):
+    """The chart as the window has built it (charts are built when their place is in view)."""
     grid = window.grids[set_name]
+    QApplication.processEvents()
     return next(c for c in grid.charts if c.chart.name == chart_name)
 
 
@@ -286,7 +288,7 @@ def test_compare_mode_lists_every_curve_in_distinct_styles_and_the_union_tab(dem
     tab = w.tabs.tabText(w.tabs.indexOf(w.tabs.experiment_grid))
     assert tab == f"{len(exps)} runs: all channels"
     union = sorted({c for e in exps for c in demo_store.channels("mnist", e)})
-    assert [c.chart.name for c in w.tabs.experiment_grid.charts] == union
+    assert [s.chart.name for s in w.tabs.experiment_grid.slots] == union
 
 
 def test_clicking_a_legend_entry_hides_and_shows_its_curve(demo_store, open_win, qtbot):
@@ -536,6 +538,32 @@ def test_a_new_run_is_announced_and_added_to_the_comparison_in_one_click(demo_st
     assert idx.data(Qt.ItemDataRole.FontRole).bold()
     click(qtbot, w.new_runs_button)
     assert w.ws.selection() == ["baseline-sgd", "fresh-run"]
+
+
+def test_a_run_with_many_metrics_builds_charts_as_they_scroll_into_view_in_folding_groups(store, open_win, qtbot):
+    store.create_experiment("p", "wide")
+    names = [f"{g}/m{i:02d}" for g in ("train", "val") for i in range(20)]
+    store.append_many("p", "wide", {n: ([0, 1, 2], [1.0, 0.5, 0.25], None) for n in names})
+    w = open_win(store, "p", "wide")
+    w.resize(1366, 768)
+    grid = w.tabs.experiment_grid
+    w.tabs.setCurrentWidget(grid)
+    qtbot.waitUntil(w.settled, timeout=10000)
+    assert len(grid.slots) == 40
+    built = len(grid.charts)
+    assert 0 < built < 40  # only what is in view (and a screen ahead)
+    assert grid._columns >= 1
+    headers = [h for h, _b, _g, _s in grid._sections]
+    assert [h.text() for h in headers] == ["train  (20)", "val  (20)"]
+    grid.verticalScrollBar().setValue(grid.verticalScrollBar().maximum())
+    qtbot.waitUntil(lambda: len(grid.charts) > built and w.settled(), timeout=10000)
+    qtbot.mouseClick(headers[0], Qt.MouseButton.LeftButton)  # fold "train"
+    assert not grid._sections[0][1].isVisible()
+    w.height_actions["small"].trigger()
+    assert all(s.height() == 200 for s in grid.slots)
+    from chartdesk.gui.main_window import make_settings
+
+    assert make_settings().value("view/chart_height") == "small"
 
 
 def test_long_names_are_cut_in_the_middle_with_the_whole_name_in_a_tooltip(store, open_win):

@@ -110,7 +110,7 @@ def run_gui(db=None, project=None, experiment=None, screenshot=None, theme="auto
 
         def try_shot() -> None:
             quiet[0] = quiet[0] + 1 if window.settled() else 0
-            if quiet[0] >= 3 or time.monotonic() - started > SCREENSHOT_TIMEOUT_S:
+            if quiet[0] >= 2 or time.monotonic() - started > SCREENSHOT_TIMEOUT_S:
                 app.processEvents()
                 ok = window.grab().save(screenshot)
                 if not ok:
@@ -118,9 +118,9 @@ def run_gui(db=None, project=None, experiment=None, screenshot=None, theme="auto
                 window.close()
                 app.exit(0 if ok else 1)
             else:
-                QTimer.singleShot(100, try_shot)
+                QTimer.singleShot(50, try_shot)
 
-        QTimer.singleShot(300, try_shot)
+        QTimer.singleShot(50, try_shot)
     code = app.exec()
     store.close()
     return code

@@ -21,7 +21,7 @@ from .. import edits
 from ..errors import ChartDeskError
 from ..model import Chart, SeriesRef
 from .chart_sets import ChartEditor
-from .chart_view import ChartGrid
+from .chart_view import CHART_HEIGHTS, ChartGrid
 
 SNIPPET = """import chartdesk
 
@@ -80,6 +80,7 @@ class ChartTabs(QTabWidget):
         self.setMinimumWidth(420)  # on a narrow screen the docks give way, not the charts
         self.grids: dict[str, ChartGrid] = {}
         self.experiment_grid: ChartGrid | None = None
+        self.chart_height = CHART_HEIGHTS["medium"]
         self.welcome = Welcome(welcome_actions, self)
         self.currentChanged.connect(self._on_current_change)
         workspace.sig_project_changed.connect(lambda _p: self.rebuild())
@@ -116,7 +117,7 @@ class ChartTabs(QTabWidget):
             grid = self.grids.get(cs.name)
             empty = f"The chart set “{cs.name}” has no charts yet.\nCharts > Add chart to the current set…"
             if grid is None:
-                grid = ChartGrid(self.ws, list(cs.charts), True, empty, self)
+                grid = ChartGrid(self.ws, list(cs.charts), True, empty, self, self.chart_height)
                 grid.sig_edit_chart.connect(lambda chart, g=grid: self._edit_set_chart(g, chart))
                 grid.sig_chart_options.connect(lambda old, new, g=grid: self._set_chart_options(g, old, new))
                 self.grids[cs.name] = grid
@@ -137,6 +138,12 @@ class ChartTabs(QTabWidget):
 
     def _set_name(self, grid: ChartGrid) -> str | None:
         return next((n for n, g in self.grids.items() if g is grid), None)
+
+    def set_chart_height(self, height: int) -> None:
+        """Every grid's cards take this height (View > Chart height)."""
+        self.chart_height = height
+        for grid in self.all_grids():
+            grid.set_chart_height(height)
 
     # ---- the experiments' own tab ----------------------------------------------------------
     def _experiment_tab(self) -> tuple[list[Chart], bool, str, str, str]:
@@ -161,12 +168,12 @@ class ChartTabs(QTabWidget):
         if self.experiment_grid is None or self.experiment_grid.editable != own:
             if self.experiment_grid is not None:
                 self.experiment_grid.deleteLater()
-            self.experiment_grid = ChartGrid(self.ws, charts, own, empty, self)
+            self.experiment_grid = ChartGrid(self.ws, charts, own, empty, self, self.chart_height)
             self.experiment_grid.sig_edit_chart.connect(self.edit_experiment_chart)
             self.experiment_grid.sig_chart_options.connect(self._experiment_chart_options)
         else:
             self.experiment_grid.set_empty_text(empty)
-            if [w.chart for w in self.experiment_grid.charts] != charts:
+            if [s.chart for s in self.experiment_grid.slots] != charts:
                 self.experiment_grid.set_charts(charts)
         self.addTab(self.experiment_grid, label)
         self.setTabToolTip(self.count() - 1, tip)

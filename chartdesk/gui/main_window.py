@@ -7,13 +7,14 @@ from __future__ import annotations
 import gc
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QProgressBar, QPushButton
 
 from ..errors import ChartDeskError
 from .alias_editor import AliasEditor
 from .chart_sets import ChartSetPanel
 from .chart_tabs import ChartTabs
+from .chart_view import CHART_HEIGHTS
 from .importing import Importer, local_paths
 from .project_tree import ProjectTree
 from .widgets import plural
@@ -140,9 +141,26 @@ class MainWindow(QMainWindow):
         view = self.menuBar().addMenu("&View")
         for dock in (self.tree_dock, self.alias_dock, self.sets_dock):
             view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        heights = view.addMenu("Chart &height")
+        group = QActionGroup(self)
+        self.height_actions = {}
+        for name, px in CHART_HEIGHTS.items():
+            act = QAction(name.capitalize(), self, checkable=True)
+            act.triggered.connect(lambda _c=False, n=name: self.set_chart_height(n))
+            group.addAction(act)
+            heights.addAction(act)
+            self.height_actions[name] = act
 
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.demo_action)
+
+    def set_chart_height(self, name: str) -> None:
+        if name not in CHART_HEIGHTS:
+            name = "medium"
+        self.height_actions[name].setChecked(True)
+        self.tabs.set_chart_height(CHART_HEIGHTS[name])
+        make_settings().setValue("view/chart_height", name)
 
     def _update_chart_actions(self) -> None:
         has_project = bool(self.ws.project)
@@ -214,6 +232,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geom)
         if state is not None:
             self.restoreState(state)
+        self.set_chart_height(s.value("view/chart_height", "medium", type=str))
 
     def restore_session(self) -> None:
         """The selection and tab the project had when the window was last closed."""

@@ -16,8 +16,8 @@ class ChartViewBox(pg.ViewBox):
     Ctrl+wheel, or the wheel over the y axis, zooms y."""
 
     def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("enableMenu", False)  # ChartDesk's own menu replaces pyqtgraph's (and is not built)
         super().__init__(*args, **kwargs)
-        self.setMenuEnabled(False)  # ChartDesk's own menu replaces pyqtgraph's
         self.setAutoVisible(y=True)
 
     def wheelEvent(self, ev, axis=None):  # pyqtgraph's name

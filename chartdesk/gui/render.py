@@ -2,7 +2,6 @@
 with the same ChartGrid, resolver and loader the window uses."""
 from __future__ import annotations
 
-import math
 import os
 import time
 
@@ -17,6 +16,8 @@ def render(store, project: str, experiment: str, out: str, chart_set: str | None
     """Write the picture (PNG at ``scale`` times the size, or SVG when ``out`` ends in .svg);
     returns how many charts it holds."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import Qt
+
     from .app import make_app
     from .chart_view import ChartGrid
     from .workspace import Workspace
@@ -38,12 +39,16 @@ def render(store, project: str, experiment: str, out: str, chart_set: str | None
     ws = Workspace(store)
     ws.set_project(project)
     ws.select_experiments([experiment])
-    grid = ChartGrid(ws, charts, editable=False, empty_text=f"{experiment} has nothing to chart")
-    ws.loader.sig_ready.connect(grid.draw_ready)
-    rows = max(1, math.ceil(len(charts) / 2)) if len(charts) > 1 else 1
-    grid.resize(width, rows * row_height + 20)
-    grid.widget().setFixedSize(width, rows * row_height)
+    grid = ChartGrid(ws, charts, editable=False, empty_text=f"{experiment} has nothing to chart",
+                     chart_height=row_height)
+    grid.all_at_once = True  # a picture holds every chart, not only those a window would show
+    grid.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    grid.resize(width, row_height)
     grid.show()
+    app.processEvents()
+    grid.resize(width, grid.widget().sizeHint().height())  # tall enough for every row
+    app.processEvents()
+    grid.materialize()
     grid.refresh()
     deadline = time.monotonic() + RENDER_TIMEOUT_S
     quiet = 0  # settled for this many checks in a row: layout and autorange have had their say
@@ -58,7 +63,7 @@ def render(store, project: str, experiment: str, out: str, chart_set: str | None
         raise StoreError(errors[0] if errors else f"could not draw every chart: {ws.loader.last_error or 'timed out'}")
     for w in grid.charts:
         w.menu_button.setVisible(False)  # keeps its place; nothing to click in a picture
-    ok = _save(grid.widget(), out, scale)
+    ok = _save(grid, out, scale)
     grid.close()
     ws.shutdown()
     grid.deleteLater()
