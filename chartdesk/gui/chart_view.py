@@ -833,7 +833,7 @@ class ChartGrid(QScrollArea):
         if not shiboken6.isValid(self) or not self.isVisible():
             return 0
         self._outer.activate()  # geometry of slots added since the last layout pass
-        for _h, body, grid, _s in self._sections:
+        for _h, _body, grid, _s in self._sections:
             grid.activate()
         view = self.viewport().rect()
         if ahead:

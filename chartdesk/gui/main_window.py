@@ -145,7 +145,7 @@ class MainWindow(QMainWindow):
         heights = view.addMenu("Chart &height")
         group = QActionGroup(self)
         self.height_actions = {}
-        for name, px in CHART_HEIGHTS.items():
+        for name in CHART_HEIGHTS:
             act = QAction(name.capitalize(), self, checkable=True)
             act.triggered.connect(lambda _c=False, n=name: self.set_chart_height(n))
             group.addAction(act)
