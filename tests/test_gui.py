@@ -26,13 +26,23 @@ def open_win(qtbot):
         w = open_window(store, project, experiment)
         qtbot.addWidget(w)
         w.show()
-        qtbot.waitUntil(w.settled, timeout=15000)
+        settle(qtbot, w)
         windows.append(w)
         return w
 
     yield _open
     for w in windows:
         w.close()
+
+
+def settle(qtbot, window, timeout=15000):
+    """Wait until every chart in view is drawn and stays so (a relayout may ask for new views)."""
+    def steady():
+        if not window.settled():
+            return False
+        qtbot.wait(60)
+        return window.settled()
+    qtbot.waitUntil(steady, timeout=timeout)
 
 
 def chart(window, set_name, chart_name):
@@ -260,7 +270,7 @@ def test_a_chart_added_to_a_set_shows_for_every_experiment(demo_store, open_win,
         Chart("Validation", (SeriesRef("channel", "val_loss"), SeriesRef("alias", "accuracy")))]), "add")
     for exp in demo_store.experiments("mnist"):
         click_row(qtbot, w, "mnist", exp)
-        qtbot.waitUntil(w.settled, timeout=10000)
+        settle(qtbot, w)
         c = chart(w, "Training", "Validation")
         assert c.drawn
         expected = {demo_store.resolve("mnist", exp, "accuracy")} | (
@@ -277,7 +287,7 @@ def test_compare_mode_lists_every_curve_in_distinct_styles_and_the_union_tab(dem
     for e in exps[1:]:
         click_row(qtbot, w, "mnist", e, Qt.KeyboardModifier.ControlModifier)
     assert w.ws.selection() == exps
-    qtbot.waitUntil(w.settled, timeout=15000)
+    settle(qtbot, w)
     acc = chart(w, "Training", "Accuracy")
     assert {e for e, _ in plotted(acc)} == set(exps)
     styles = {(c.color, c.dash) for c in acc.curves}
@@ -548,7 +558,7 @@ def test_a_run_with_many_metrics_builds_charts_as_they_scroll_into_view_in_foldi
     w.resize(1366, 768)
     grid = w.tabs.experiment_grid
     w.tabs.setCurrentWidget(grid)
-    qtbot.waitUntil(w.settled, timeout=10000)
+    settle(qtbot, w)
     assert len(grid.slots) == 40
     built = len(grid.charts)
     assert 0 < built < 40  # only what is in view (and a screen ahead)
