@@ -163,3 +163,29 @@ def test_demo_is_idempotent_and_shows_why_aliases_matter(demo_store):
     assert {"acc", "pred_acc", "accuracy"} <= resolved
     diverged = demo_store.read("mnist", "adam-lr1e-1-diverged", "loss")
     assert np.isnan(diverged.y).any() and len(diverged) >= 1000
+
+
+def test_arithmetic_columns_are_stored_compactly_and_read_back_bit_for_bit(store, db_path):
+    import sqlite3
+
+    from chartdesk.store import points as P
+
+    n = 200_000
+    steps = np.arange(n, dtype=np.float64) * 2 + 10
+    odd = steps.copy()
+    odd[5] = -0.0  # any irregularity: stored raw
+    store.create_experiment("p", "e")
+    store.append("p", "e", "reg", steps, np.sin(steps), np.full(n, 1.7e9))
+    store.append("p", "e", "odd", odd, np.sin(steps), np.full(n, 1.7e9))
+    for name, want in (("reg", steps), ("odd", odd)):
+        s = store.read("p", "e", name)
+        assert s.x.view(np.int64).tolist() == want.view(np.int64).tolist()
+        assert (s.t == 1.7e9).all()
+    assert store.read("p", "e", "reg", start=70_000).x[0] == steps[70_000]
+    con = sqlite3.connect(db_path)
+    sizes = con.execute("SELECT length(x), length(t) FROM chunks JOIN channels ON channels.id = chunks.channel_id "
+                        "WHERE channels.name = 'reg'").fetchall()
+    con.close()
+    assert all(a == 25 and b == 25 for a, b in sizes)
+    for arr in (np.array([0.0, 0.1, 0.2, 0.30000000000000004]), np.array([1.0, np.nan, 3, 4]), np.arange(3.0)):
+        assert P.decode(P.encode(arr)).view(np.int64).tolist() == arr.view(np.int64).tolist()

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import chartdesk
+from chartdesk.store.schema import SCHEMA_VERSION
 from chartdesk.decimate import ema
 from chartdesk.store import points as P
 from chartdesk.views import ViewRequest, read_view
@@ -77,5 +78,5 @@ def test_version_1_store_is_migrated_with_summaries(tmp_path):
         summ = s.read_chunks("p", "e", "c", summary=True)
         assert 0 < len(summ) < 1000 and summ.y.max() == np.sin(np.arange(1000.0)).max()
     con = sqlite3.connect(db)
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION  # migrated through every version
     con.close()

@@ -25,7 +25,13 @@ def _v1_to_v2(conn: Connection) -> None:
         conn.execute(chunk_summaries.insert().values(channel_id=cid, **summ))
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+def _v2_to_v3(conn: Connection) -> None:
+    """Schema 3 may store arithmetic sequences encoded (points.encode). Raw blobs stay valid, so
+    nothing is rewritten; the version alone keeps older ChartDesks from misreading new chunks.
+    The unread range columns of ``chunks`` stay in old files (dropping them rewrites the table)."""
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(conn: Connection, from_version: int, to_version: int) -> None:

@@ -45,7 +45,17 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 def _chunk_ok(row) -> bool:
     n, xb, yb, tb = row
-    return all(isinstance(b, bytes) and len(b) == 8 * n for b in (xb, yb, tb)) and n > 0
+    if not n or n < 1:
+        return False
+    for b in (xb, yb, tb):
+        if not isinstance(b, bytes):
+            return False
+        try:
+            if len(P.decode(b)) != n:
+                return False
+        except ValueError:
+            return False
+    return True
 
 
 def check(path: Path) -> CheckReport:

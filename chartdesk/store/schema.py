@@ -1,8 +1,10 @@
 """The SQLAlchemy Core schema of a ChartDesk store, its identity and its version.
 
 Points live in ``chunks``: each row holds up to ``CHUNK_POINTS`` consecutive points of one
-channel as three float64 blobs, with the chunk's x range and finite y range so that coarse views
-need no blob decoding.
+channel as three float64 blobs (an exact arithmetic sequence stored as first value, step and
+count: ``points.encode``). What views need to choose and summarise chunks is in
+``chunk_summaries``. Schema 3 (encoded sequences) reads every schema-2 file as it is; stores made
+before it keep four unread range columns in ``chunks``.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from sqlalchemy import (
 #: SQLite ``PRAGMA application_id``: ASCII "CHDK".
 APPLICATION_ID = 0x4348444B
 #: Bumped on every schema change; ``migrations.MIGRATIONS`` lifts older stores to it.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -71,8 +73,6 @@ chunks = Table(
     Column("x", LargeBinary, nullable=False),
     Column("y", LargeBinary, nullable=False),
     Column("t", LargeBinary, nullable=False),
-    Column("x_min", Float), Column("x_max", Float),
-    Column("y_min", Float), Column("y_max", Float),
 )
 
 # Schema 2: what a view needs to know of each chunk: its size, x and wall-time ranges, and its
