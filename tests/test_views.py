@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import chartdesk
-from chartdesk.store.schema import SCHEMA_VERSION
 from chartdesk.decimate import ema
 from chartdesk.store import points as P
+from chartdesk.store.schema import SCHEMA_VERSION
 from chartdesk.views import ViewRequest, read_view
 
 
