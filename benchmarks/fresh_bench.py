@@ -120,7 +120,8 @@ def main() -> int:
     print(f"fresh process, {n:,}-point channel, medians of {args.repeat} (store {size:,.0f} MB; raw {n * 24 / 1e6:,.0f} MB)")
     print(f"  read   open_store(path).read(...)      {r * 1000:8.1f} ms   numpy.load x3 {b * 1000:8.1f} ms   "
           f"ratio {r / b:5.2f}x (target <= 2x)")
-    print(f"  ingest init + log_many + close         {args.ingest / wi / 1e6:8.2f} M/s  row-per-point {args.ingest / wr / 1e6:8.2f} M/s"
+    cd_rate, row_rate = args.ingest / wi / 1e6, args.ingest / wr / 1e6
+    print(f"  ingest init + log_many + close         {cd_rate:8.2f} M/s  row-per-point {row_rate:8.2f} M/s"
           f"   {wr / wi:5.1f}x (target >= 8x)")
     print("  runs: read " + ", ".join(f"{v * 1000:.0f}" for v in cd_read) + " ms; numpy " +
           ", ".join(f"{v * 1000:.0f}" for v in np_read) + " ms; ingest " + ", ".join(f"{v:.2f}" for v in ing) +
