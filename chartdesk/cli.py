@@ -59,11 +59,34 @@ def build_parser() -> argparse.ArgumentParser:
     a = asub.add_parser("rm", parents=[db], help="delete an alias")
     a.add_argument("project")
     a.add_argument("name")
+    a = asub.add_parser("pin", parents=[db], help="make an alias mean this channel in one run (while it has it)")
+    a.add_argument("project")
+    a.add_argument("experiment")
+    a.add_argument("name", metavar="ALIAS")
+    a.add_argument("channel")
+    a = asub.add_parser("unpin", parents=[db], help="remove a run's pin of an alias")
+    a.add_argument("project")
+    a.add_argument("experiment")
+    a.add_argument("name", metavar="ALIAS")
 
     p = sub.add_parser("resolve", parents=[db], help="which channel an alias means in each experiment")
     p.add_argument("project")
     p.add_argument("alias")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("runs", parents=[db], help="the runs table: fields, params and summary columns, filtered "
+                       "and sorted", description="Filter grammar: lr < 0.01 and optimizer == \"adam\"; "
+                       "state == \"failed\"; \"baseline\" in tags; accuracy:max > 0.9; name ~ \"seed\"")
+    p.add_argument("project")
+    p.add_argument("--where", metavar="EXPR", help="filter expression")
+    p.add_argument("--sort", metavar="COLUMN", help="a field, a param (a.b for nested) or REF:REDUCER")
+    p.add_argument("--desc", action="store_true", help="sort descending (missing values stay last)")
+    p.add_argument("--column", action="append", default=[], metavar="REF:REDUCER",
+                   help="add a summary column, e.g. alias:accuracy:max or channel:loss:last (repeatable); reducers: "
+                        "first last min max mean argmin argmax count")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--csv", action="store_true")
 
     p = sub.add_parser("chartset", parents=[db], help="project-level chart sets")
     csub = p.add_subparsers(dest="chartset_command", metavar="ACTION", required=True)
@@ -120,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Commands that only read: on a missing store they say so and create nothing.
-READ_ONLY = {"ls", "resolve", "export", "render", ("alias", "ls"), ("chartset", "ls")}
+READ_ONLY = {"ls", "resolve", "export", "render", "runs", ("alias", "ls"), ("chartset", "ls")}
 
 
 def _open(args):
@@ -179,6 +202,11 @@ def cmd_alias(args) -> int:
             print(f"{args.name} -> {', '.join(args.channels)}")
         elif args.alias_command == "rm":
             store.delete_alias(args.project, args.name)
+        elif args.alias_command == "pin":
+            store.set_pin(args.project, args.experiment, args.name, args.channel)
+            print(f"{args.experiment}: {args.name} -> {args.channel} (pinned)")
+        elif args.alias_command == "unpin":
+            store.set_pin(args.project, args.experiment, args.name, None)
         else:
             table = store.aliases(args.project)
             if args.json:
@@ -199,6 +227,39 @@ def cmd_resolve(args) -> int:
         for exp, ch in table.items():
             print(f"{exp.ljust(width)}  -> {ch if ch is not None else '(none)'}")
     return 0
+
+
+def cmd_runs(args) -> int:
+    import csv as _csv
+
+    from .query import flatten
+
+    with _open(args) as store:
+        rows = store.runs(args.project, where=args.where, sort=args.sort, descending=args.desc, columns=args.column)
+    if args.json:
+        _print_json(rows)
+        return 0
+    params = sorted({k for r in rows for k in flatten(r["params"])})
+    head = ["experiment", "state", "tags", *params, *args.column]
+    table = [[r["experiment"], r["state"], " ".join(r["tags"]), *(_cell(flatten(r["params"]).get(k)) for k in params),
+              *(_cell(r["columns"].get(c)) for c in args.column)] for r in rows]
+    if args.csv:
+        w = _csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(head)
+        w.writerows(table)
+        return 0
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *table)]
+    for line in [head, *table]:
+        print("  ".join(str(v).ljust(w) for v, w in zip(line, widths)).rstrip())
+    return 0
+
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
 
 
 def cmd_chartset(args) -> int:
@@ -339,7 +400,7 @@ def cmd_gui(args) -> int:
 
 COMMANDS = {"demo": cmd_demo, "ls": cmd_ls, "alias": cmd_alias, "resolve": cmd_resolve, "chartset": cmd_chartset,
             "export": cmd_export, "render": cmd_render, "rm": cmd_rm, "mv": cmd_mv, "check": cmd_check,
-            "desktop": cmd_desktop, "import": cmd_import}
+            "desktop": cmd_desktop, "import": cmd_import, "runs": cmd_runs}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

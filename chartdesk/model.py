@@ -54,14 +54,6 @@ class Series:
         return cls(e, e.copy(), e.copy())
 
 
-@dataclass(frozen=True)
-class Alias:
-    """A name and an ordered list of channel names; the first one present wins."""
-
-    name: str
-    channels: tuple[str, ...]
-
-
 @dataclass(frozen=True, order=True)
 class SeriesRef:
     """What a chart plots: a channel by name, or an alias by name (``channel:acc``, ``alias:accuracy``)."""

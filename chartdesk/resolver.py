@@ -1,9 +1,11 @@
 """Alias resolution: the one rule, and the one cache every panel asks.
 
-The rule (``first_present``) is a pure function of the alias's ordered list and an experiment's
-channel names. ``Resolver`` caches it per (project, alias, experiment) and invalidates on exactly
-two events: an alias changed (``set_alias`` / ``remove_alias``) or an experiment gained channels
-(``add_channels``). It holds plain data only; the GUI's workspace feeds it and relays its changes.
+The rule (``resolve``) is a pure function of the alias's ordered list, an experiment's channel
+names and the run's pin for that alias (a per-run override, kept while the run has that channel).
+``Resolver`` caches it per (project, alias, experiment) and invalidates on exactly these events:
+an alias changed (``set_alias`` / ``remove_alias``), a run's pin changed (``set_pin``), or an
+experiment gained channels (``add_channels``). It holds plain data only; the GUI's workspace
+feeds it and relays its changes.
 """
 from __future__ import annotations
 
@@ -18,6 +20,22 @@ def first_present(candidates: Sequence[str], channels: Collection[str]) -> str |
     return None
 
 
+def resolve(candidates: Sequence[str], channels: Collection[str], pin: str | None = None) -> str | None:
+    """The rule: a run's pin for the alias while the run has that channel, else the first
+    present of the alias's list."""
+    if pin is not None and pin in channels:
+        return pin
+    return first_present(candidates, channels)
+
+
+def rank(candidates: Sequence[str], channel: str | None) -> int | None:
+    """1 for the alias's first choice, 2 for its second, ...; None for a channel not in the list."""
+    try:
+        return list(candidates).index(channel) + 1
+    except ValueError:
+        return None
+
+
 Listener = Callable[[str, "set[str] | None", "set[str] | None"], None]
 
 
@@ -28,15 +46,17 @@ class Resolver:
         self._aliases: dict[str, dict[str, tuple[str, ...]]] = {}
         self._channels: dict[tuple[str, str], frozenset[str]] = {}
         self._cache: dict[tuple[str, str, str], str | None] = {}
+        self._pins: dict[str, dict[str, dict[str, str]]] = {}  # project -> experiment -> alias -> channel
         self._listeners: list[Listener] = []
         self.hits = 0
         self.misses = 0
 
     # ---- feeding ---------------------------------------------------------------------------
     def load_project(self, project: str, aliases: dict[str, Sequence[str]],
-                     channels: dict[str, Iterable[str]]) -> None:
-        """Replace what is known of a project (aliases, every experiment's channels)."""
+                     channels: dict[str, Iterable[str]], pins: dict[str, dict[str, str]] | None = None) -> None:
+        """Replace what is known of a project (aliases, every experiment's channels, pins)."""
         self._aliases[project] = {k: tuple(v) for k, v in aliases.items()}
+        self._pins[project] = {e: dict(p) for e, p in (pins or {}).items()}
         for key in [k for k in self._channels if k[0] == project]:
             del self._channels[key]
         for exp, names in channels.items():
@@ -60,6 +80,25 @@ class Resolver:
         self._drop(lambda k: k[0] == project and k[1] == name)
         self._notify(project, {name}, None)
 
+    def set_pin(self, project: str, experiment: str, alias: str, channel: str | None) -> None:
+        """A run's pin for an alias was set (or removed: ``None``)."""
+        runs = self._pins.setdefault(project, {})
+        old = runs.get(experiment, {}).get(alias)
+        if old == channel:
+            return
+        if channel is None:
+            runs.get(experiment, {}).pop(alias, None)
+        else:
+            runs.setdefault(experiment, {})[alias] = channel
+        self._cache.pop((project, alias, experiment), None)
+        self._notify(project, {alias}, {experiment})
+
+    def pin(self, project: str, experiment: str, alias: str) -> str | None:
+        return self._pins.get(project, {}).get(experiment, {}).get(alias)
+
+    def pins(self, project: str) -> dict[str, dict[str, str]]:
+        return {e: dict(p) for e, p in self._pins.get(project, {}).items() if p}
+
     def add_channels(self, project: str, experiment: str, names: Iterable[str]) -> None:
         """Event 2: an experiment gained channels (a live run, an import)."""
         old = self._channels.get((project, experiment), frozenset())
@@ -81,7 +120,8 @@ class Resolver:
             pass
         self.misses += 1
         entries = self._aliases.get(project, {}).get(alias, ())
-        value = first_present(entries, self._channels.get((project, experiment), frozenset()))
+        value = resolve(entries, self._channels.get((project, experiment), frozenset()),
+                        self.pin(project, experiment, alias))
         self._cache[key] = value
         return value
 
@@ -106,9 +146,6 @@ class Resolver:
     def subscribe(self, listener: Listener) -> None:
         """``listener(project, changed_aliases or None, changed_experiments or None)``; None = all."""
         self._listeners.append(listener)
-
-    def unsubscribe(self, listener: Listener) -> None:
-        self._listeners.remove(listener)
 
     def _drop(self, pred: Callable[[tuple[str, str, str]], bool]) -> None:
         for key in [k for k in self._cache if pred(k)]:

@@ -26,9 +26,13 @@ def _v1_to_v2(conn: Connection) -> None:
 
 
 def _v2_to_v3(conn: Connection) -> None:
-    """Schema 3 may store arithmetic sequences encoded (points.encode). Raw blobs stay valid, so
-    nothing is rewritten; the version alone keeps older ChartDesks from misreading new chunks.
-    The unread range columns of ``chunks`` stay in old files (dropping them rewrites the table)."""
+    """Schema 3 may store arithmetic sequences encoded (points.encode) and adds per-run alias pins.
+    Raw blobs stay valid, so no chunk is rewritten; the version keeps older ChartDesks from
+    misreading new chunks. The unread range columns of ``chunks`` stay in old files (dropping
+    them would rewrite the whole table)."""
+    from .schema import pins
+
+    pins.create(conn, checkfirst=True)
 
 
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}

@@ -105,6 +105,14 @@ alias_entries = Table(
     Column("channel", String(512), nullable=False),
 )
 
+# Schema 3: a run's override of an alias ("pin"): kept while the run has that channel.
+pins = Table(
+    "pins", metadata,
+    Column("experiment_id", ForeignKey("experiments.id", ondelete="CASCADE"), primary_key=True),
+    Column("alias", String(512), primary_key=True),
+    Column("channel", String(512), nullable=False),
+)
+
 chart_sets = Table(
     "chart_sets", metadata,
     Column("id", Integer, primary_key=True),

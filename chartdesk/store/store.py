@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, create_engine, delete, event, func, insert, in
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from .. import query
 from ..errors import InvalidInput, NotFound, StoreError
 from ..model import (
     STATES,
@@ -36,7 +37,7 @@ from ..model import (
     check_tags,
     short_repr,
 )
-from ..resolver import first_present
+from ..resolver import resolve as resolve_rule
 from . import blobread, identity
 from . import points as P
 from .location import is_default, to_url
@@ -55,6 +56,7 @@ from .schema import (
     experiments,
     meta,
     metadata,
+    pins,
     projects,
 )
 
@@ -92,6 +94,38 @@ def _sqlite_engine(url, file: bool) -> Engine:
     return engine
 
 
+def query_reduce(reducer: str, x: np.ndarray, y: np.ndarray, count: int, exact: bool = False
+                 ) -> tuple[float | None, bool]:
+    """(value, needs every point). NaN is skipped; ±inf are values. ``x``/``y`` are the bucket
+    summary unless ``exact``: min, max and their steps are exact on it (every bucket's lowest and
+    highest point is in it, first ones first); first and last are the channel's own ends."""
+    if reducer == "count":
+        return float(count), False
+    if reducer == "mean":
+        if not exact:
+            return None, True
+        ok = ~np.isnan(y)
+        return (float(np.mean(y[ok])) if ok.any() else None), False
+    ok = ~np.isnan(y)
+    if not ok.any():
+        return None, False
+    if reducer in ("first", "last"):
+        end = y[0] if reducer == "first" else y[-1]
+        if np.isnan(end) and not exact:
+            return None, True  # the end itself is NaN: find the nearest number in the points
+        idx = np.flatnonzero(ok)
+        return float(y[idx[0] if reducer == "first" else idx[-1]]), False
+    if reducer == "min":
+        return float(np.min(y[ok])), False
+    if reducer == "max":
+        return float(np.max(y[ok])), False
+    if reducer in ("argmin", "argmax"):
+        masked = np.where(ok, y, np.inf if reducer == "argmin" else -np.inf)
+        i = int(np.argmin(masked) if reducer == "argmin" else np.argmax(masked))
+        return float(x[i]), False
+    raise InvalidInput(f"unknown reducer {reducer!r}; one of {', '.join(query.REDUCERS)}")
+
+
 def _json(value: Any, what: str) -> str:
     try:
         return json.dumps(value, sort_keys=True, allow_nan=True, default=str)
@@ -117,6 +151,7 @@ class Store:
         self.engine = self._make_engine(self.url)
         self._ids: dict[tuple, int] = {}
         self._ids_lock = threading.Lock()
+        self._reduced: dict[tuple[int, int], dict[str, float | None]] = {}  # (channel id, version) -> values
         try:
             self._prepare()
         except BaseException:
@@ -651,6 +686,8 @@ class Store:
             n = conn.execute(delete(aliases).where(aliases.c.project_id == pid, aliases.c.name == name)).rowcount
             if not n:
                 raise NotFound(f"unknown alias {name!r} in project {project!r}")
+            exp_ids = select(experiments.c.id).where(experiments.c.project_id == pid)
+            conn.execute(delete(pins).where(pins.c.alias == name, pins.c.experiment_id.in_(exp_ids)))
 
     def aliases(self, project: str) -> dict[str, list[str]]:
         with self._tx() as conn:
@@ -673,13 +710,110 @@ class Store:
         return found[name]
 
     def resolve(self, project: str, experiment: str, alias: str) -> str | None:
-        """The channel ``alias`` means in ``experiment``: the first of its list the experiment has."""
+        """The channel ``alias`` means in ``experiment``: the run's pin while it has that channel,
+        else the first of the alias's list the experiment has."""
         entries = self.alias(project, alias)
-        return first_present(entries, set(self.channels(project, experiment)))
+        pin = self.pins(project).get(experiment, {}).get(alias)
+        return resolve_rule(entries, set(self.channels(project, experiment)), pin)
 
     def resolve_all(self, project: str, alias: str) -> dict[str, str | None]:
         entries = self.alias(project, alias)
-        return {e.name: first_present(entries, {c.name for c in chans}) for e, chans in self.catalog(project)}
+        pinned = self.pins(project)
+        return {e.name: resolve_rule(entries, {c.name for c in chans}, pinned.get(e.name, {}).get(alias))
+                for e, chans in self.catalog(project)}
+
+    # ---- pins: per-run alias overrides ----------------------------------------------------------
+    def set_pin(self, project: str, experiment: str, alias: str, channel: str | None) -> None:
+        """Make ``alias`` mean ``channel`` in this run (while the run has it); None removes the pin."""
+        check_name("alias", alias)
+        if channel is not None:
+            check_name("channel", channel)
+        self.alias(project, alias)  # NotFound for an unknown alias
+        with self._tx(write=True) as conn:
+            eid = self._experiment_id(conn, project, experiment)
+            conn.execute(delete(pins).where(pins.c.experiment_id == eid, pins.c.alias == alias))
+            if channel is not None:
+                conn.execute(insert(pins).values(experiment_id=eid, alias=alias, channel=channel))
+
+    def pins(self, project: str) -> dict[str, dict[str, str]]:
+        """``{experiment: {alias: channel}}`` of the project's pins."""
+        with self._tx() as conn:
+            pid = self._project_id(conn, project)
+            q = (select(experiments.c.name, pins.c.alias, pins.c.channel)
+                 .join(experiments, experiments.c.id == pins.c.experiment_id)
+                 .where(experiments.c.project_id == pid).order_by(experiments.c.id, pins.c.alias))
+            out: dict[str, dict[str, str]] = {}
+            for exp, alias, channel in conn.execute(q):
+                out.setdefault(exp, {})[alias] = channel
+            return out
+
+    # ---- runs table and aggregates ------------------------------------------------------------
+    def runs(self, project: str, where: str | None = None, sort: str | None = None, descending: bool = False,
+             columns: Sequence[str] = ()) -> list[dict]:
+        """One dict per experiment (see ``chartdesk.runs.table``): filtered by ``where``, sorted by
+        ``sort`` (missing and NaN last), with the REF:REDUCER ``columns`` computed."""
+        from ..runs import table
+
+        return table(self, project, where=where, sort=sort, descending=descending, columns=columns)
+
+    def aggregate(self, project: str, experiments_: Sequence[str], ref: str, band: str = "std"):
+        """Mean and band of one series over runs, matched by step (see ``chartdesk.aggregate``)."""
+        from ..aggregate import aggregate
+
+        return aggregate(self, project, experiments_, ref, band)
+
+    def reduce_channels(self, project: str, wanted: Iterable[tuple[str, str]], reducers: Iterable[str]
+                        ) -> dict[tuple[str, str], dict[str, float | None]]:
+        """``{(experiment, channel): {reducer: value}}`` for these channels. min, max, argmin,
+        argmax, first, last and count come from the chunk summaries (every chunk's first, last,
+        lowest and highest point), so no point is read; mean (and a first or last value that is
+        NaN) reads the channel. Cached per channel version: a growing run is recomputed."""
+        reducers = list(dict.fromkeys(reducers))
+        wanted = list(dict.fromkeys(wanted))
+        out: dict[tuple[str, str], dict[str, float | None]] = {}
+        if not wanted:
+            return out
+        with self._tx() as conn:
+            pid = self._project_id(conn, project)
+            q = (select(experiments.c.name, channels.c.name, channels.c.id, channels.c.version, channels.c.count)
+                 .join(experiments, experiments.c.id == channels.c.experiment_id)
+                 .where(experiments.c.project_id == pid))
+            ids = {(e, c): (cid, ver, cnt) for e, c, cid, ver, cnt in conn.execute(q)}
+            todo = []
+            for key in wanted:
+                got = ids.get(key)
+                if got is None:
+                    continue
+                cached = self._reduced.get((got[0], got[1]), {})
+                if all(r in cached for r in reducers):
+                    out[key] = {r: cached[r] for r in reducers}
+                else:
+                    todo.append((key, got))
+            if todo:
+                summaries: dict[int, list] = {}
+                cids = [g[0] for _k, g in todo]
+                for i in range(0, len(cids), 500):
+                    q = text("SELECT channel_id, sx, sy FROM chunk_summaries WHERE channel_id IN :ids "
+                             "ORDER BY channel_id, seq").bindparams(bindparam("ids", expanding=True))
+                    for cid, sx, sy in conn.execute(q, {"ids": cids[i:i + 500]}):
+                        summaries.setdefault(cid, []).append((P.decode(sx), P.decode(sy)))
+        for key, (cid, ver, count) in todo:
+            parts = summaries.get(cid, [])
+            sx = np.concatenate([p[0] for p in parts]) if parts else np.empty(0)
+            sy = np.concatenate([p[1] for p in parts]) if parts else np.empty(0)
+            values = self._reduced.setdefault((cid, ver), {})
+            full = None
+            for r in reducers:
+                if r in values:
+                    continue
+                v, needs_full = query_reduce(r, sx, sy, count)
+                if needs_full:
+                    if full is None:
+                        full = self.read(project, key[0], key[1])
+                    v, _ = query_reduce(r, full.x, full.y, count, exact=True)
+                values[r] = v
+            out[key] = {r: values[r] for r in reducers}
+        return out
 
     # ---- chart sets and experiment charts ------------------------------------------------------
     def _write_charts(self, conn: Connection, items: Sequence[Chart], *, chart_set_id=None, experiment_id=None) -> None:
