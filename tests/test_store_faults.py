@@ -162,16 +162,18 @@ def test_a_store_in_a_read_only_folder_opens_for_reading(tmp_path, monkeypatch):
 
 
 def _corrupt(path, harsh=False):
-    """Overwrite a stretch of pages in the middle (the overflow pages of the big channel's blobs,
-    not the schema or the b-tree roots) with garbage; ``harsh``: the second half, b-tree pages too."""
+    """Overwrite the overflow pages of the chunk blobs (the big channel's points) with garbage;
+    ``harsh``: the second half of the file, b-tree pages too."""
     con = sqlite3.connect(path)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     page = con.execute("PRAGMA page_size").fetchone()[0]
     n = con.execute("PRAGMA page_count").fetchone()[0]
+    overflow = [p for (p,) in con.execute("SELECT pageno FROM dbstat WHERE name = 'chunks' AND pagetype = 'overflow'")]
     con.close()
+    assert overflow, "the big channel's blobs span overflow pages"
     with open(path, "r+b") as fh:
-        for p in (range(n // 2, n) if harsh else range(n // 3, n // 2)):
-            fh.seek(p * page)
+        for p in (range(n // 2, n) if harsh else overflow):
+            fh.seek((p - 1 if not harsh else p) * page)
             fh.write(b"\xde\xad\xbe\xef" * (page // 4))
 
 
