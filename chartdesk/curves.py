@@ -53,9 +53,11 @@ class Plan:
 
 
 def plan(chart: Chart, selection: Sequence[str], channel_for: Callable[[SeriesRef, str], str | None],
-         run_label: Callable[[str], str] | None = None) -> Plan:
+         run_label: Callable[[str], str] | None = None,
+         pinned: Callable[[SeriesRef, str], bool] | None = None) -> Plan:
     """The curves of ``chart`` for the selected experiments. ``channel_for(ref, experiment)`` is
-    the resolver's answer; ``run_label`` names a run in compare mode (default: its name)."""
+    the resolver's answer; ``run_label`` names a run in compare mode (default: its name);
+    ``pinned(ref, experiment)`` says where a run's pin decided an alias (the label says so)."""
     compare = len(selection) > 1
     curves, missing = [], []
     for ei, exp in enumerate(selection):
@@ -65,6 +67,8 @@ def plan(chart: Chart, selection: Sequence[str], channel_for: Callable[[SeriesRe
                 missing.append((ref, exp))
                 continue
             name = f"{ref.name} → {ch}" if ref.kind == "alias" and ref.name != ch else ch
+            if pinned is not None and pinned(ref, exp):
+                name += " (pinned)"
             if compare:
                 label = f"{run_label(exp) if run_label else exp} · {name}"
                 curves.append(PlannedCurve(exp, ref, ch, label, color(ei), si % DASH_COUNT))

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 from gui_helpers import answer_next_dialog, click, index_point, key, press_button, type_and_ok
-from PySide6.QtCore import QModelIndex, QPointF, Qt
+from PySide6.QtCore import QModelIndex, QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 import chartdesk
@@ -833,3 +833,74 @@ def test_render_writes_svg_that_any_renderer_draws_like_the_png_and_scales_png(q
         subprocess.run(["rsvg-convert", str(tmp_path / "r.svg"), "-o", str(tmp_path / "rsvg.png")], check=True)
         ink_rsvg = _count_color(QImage(str(tmp_path / "rsvg.png")), blue)
         assert 0.5 < ink_rsvg / ink_png < 2.0, (ink_rsvg, ink_png)
+
+
+def test_runs_table_columns_filter_sort_and_one_selection(demo_store, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    rt = w.runs_table
+    w.runs_dock.raise_()
+    rt.model.wait()
+    qtbot.waitUntil(lambda: rt.model.rowCount() == 5 and not rt.model.loading, timeout=10000)
+    qtbot.keyClicks(rt.column_edit, "accuracy:max")
+    qtbot.keyClick(rt.column_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "alias:accuracy:max" in rt.model.headers() and not rt.model.loading, timeout=10000)
+    col = rt.model.headers().index("alias:accuracy:max")
+    header = rt.view.horizontalHeader()
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(header.sectionViewportPosition(col) + 5, 5))
+    first = [rt.model.value(rt.model._shown[i], "alias:accuracy:max") for i in range(rt.model.rowCount())]
+    assert first == sorted(first) or first == sorted(first, reverse=True)
+    # a bad expression is shown and filters nothing; a good one filters
+    qtbot.keyClicks(rt.filter_edit, "lr < ")
+    assert rt.error.isVisible() and "column 6" in rt.error.text() and rt.model.rowCount() == 5
+    qtbot.keyClicks(rt.filter_edit, '0.01 and optimizer == "adam"')
+    assert not rt.error.isVisible()
+    assert sorted(rt.model.names()) == ["adam-both-names", "adam-lr1e-3"]
+    # selecting rows selects the runs everywhere, and the tree's selection shows in the table
+    view = rt.view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(rt.model.index(0, 0)).center())
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier,
+                     view.visualRect(rt.model.index(1, 0)).center())
+    assert sorted(w.ws.selection()) == ["adam-both-names", "adam-lr1e-3"]
+    w.ws.select_experiments(["adam-lr1e-3"])
+    assert [rt.model.names()[i.row()] for i in view.selectionModel().selectedRows()] == ["adam-lr1e-3"]
+    from chartdesk.gui.main_window import make_settings
+
+    assert make_settings().value("runs/columns/mnist") == ["alias:accuracy:max"]  # saved per project
+
+
+def test_coverage_matrix_names_ranks_warns_and_pins_with_undo(demo_store, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "adam-both-names")
+    acc = chart(w, "Training", "Accuracy")
+    assert acc.legend.labels()[0] == "accuracy → acc"
+    click(qtbot, w.alias_editor.coverage_btn)
+    dlg = w.alias_editor.coverage
+    runs = [dlg.table.verticalHeaderItem(r).text() for r in range(dlg.table.rowCount())]
+    cols = [dlg.table.horizontalHeaderItem(c).text() for c in range(dlg.table.columnCount())]
+    r, c = runs.index("adam-both-names"), cols.index("accuracy")
+    assert dlg.table.item(r, c).text() == "⚠ acc (2nd)"  # acc and pred_acc differ (0.05 apart)
+    assert dlg.table.item(runs.index("adam-lr1e-3"), c).text() == "pred_acc (3rd)"
+    dlg.table.cellClicked.emit(r, c)
+    pick = next(a for a in dlg.menu.actions() if a.text().startswith("Pin pred_acc"))
+    pick.trigger()
+    assert demo_store.pins("mnist") == {"adam-both-names": {"accuracy": "pred_acc"}}
+    assert dlg.table.item(r, c).text() == "⚠ pred_acc (pinned)"
+    qtbot.waitUntil(lambda: acc.drawn and acc.legend.labels()[0] == "accuracy → pred_acc (pinned)", timeout=10000)
+    w.undo_action.trigger()
+    assert demo_store.pins("mnist") == {}
+    qtbot.waitUntil(lambda: acc.drawn and acc.legend.labels()[0] == "accuracy → acc", timeout=10000)
+    dlg.close()
+
+
+def test_the_tree_filter_takes_expressions_and_says_what_is_wrong(demo_store, open_win, qtbot):
+    w = open_win(demo_store)
+    tree = w.tree
+    qtbot.keyClicks(tree.filter_edit, 'lr < 0.01 and optimizer == "adam"')
+    proxy = tree.proxy
+    mnist = next(proxy.index(r, 0) for r in range(proxy.rowCount()) if proxy.index(r, 0).data() == "mnist")
+    assert sorted(proxy.index(r, 0, mnist).data() for r in range(proxy.rowCount(mnist))) == \
+        ["adam-both-names", "adam-lr1e-3"]
+    tree.filter_edit.clear()
+    qtbot.keyClicks(tree.filter_edit, "lr < ")
+    assert "column 6" in tree.filter_edit.toolTip() and "d64541" in tree.filter_edit.styleSheet()
+    mnist = next(proxy.index(r, 0) for r in range(proxy.rowCount()) if proxy.index(r, 0).data() == "mnist")
+    assert proxy.rowCount(mnist) == 5  # filters nothing

@@ -259,6 +259,10 @@ class AliasEditor(QWidget):
         self.new_btn.clicked.connect(lambda _checked=False: self.new_alias())
         self.delete_btn = QPushButton("Delete", self)
         self.delete_btn.clicked.connect(lambda _checked=False: self.delete_alias())
+        self.coverage_btn = QPushButton("Coverage…", self)
+        self.coverage_btn.setToolTip("Which channel each alias means in each run; pin another one per run")
+        self.coverage_btn.clicked.connect(lambda _checked=False: self.show_coverage())
+        self.coverage: QWidget | None = None
 
         self.title = QLabel("Pick an alias to edit its priority", self)
         self.title.setObjectName("Hint")
@@ -307,6 +311,7 @@ class AliasEditor(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.new_btn)
         row.addWidget(self.delete_btn)
+        row.addWidget(self.coverage_btn)
         tl.addLayout(row)
         mid = QWidget(self)
         ml = QVBoxLayout(mid)
@@ -359,6 +364,19 @@ class AliasEditor(QWidget):
                 return
         self.choose(name)
 
+    def show_coverage(self):
+        """The runs x aliases coverage matrix (a window of its own; it follows every edit)."""
+        from .coverage import CoverageDialog
+
+        if not self._ws.project:
+            return None
+        if self.coverage is not None:
+            self.coverage.close()
+            self.coverage.deleteLater()
+        self.coverage = CoverageDialog(self._ws, self)
+        self.coverage.show()
+        return self.coverage
+
     def delete_alias(self) -> None:
         name = self.entries_model.alias
         if name:
@@ -399,6 +417,7 @@ class AliasEditor(QWidget):
         row = self.entries_view.currentIndex().row() if self.entries_view.currentIndex().isValid() else -1
         n = self.entries_model.rowCount()
         self.new_btn.setEnabled(bool(self._ws.project))
+        self.coverage_btn.setEnabled(bool(self._ws.project) and bool(self._ws.aliases()))
         self.delete_btn.setEnabled(bool(name))
         self.add_edit.setEnabled(bool(name))
         self.remove_btn.setEnabled(bool(name) and row >= 0)

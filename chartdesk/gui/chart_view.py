@@ -372,7 +372,7 @@ class ChartWidget(QFrame):
                            self._width * FETCH_SPANS, float(self.chart.smoothing))
 
     def _plan(self):
-        return plan(self.chart, self._ws.selection(), self._ws.channel_for, self._ws.run_label)
+        return plan(self.chart, self._ws.selection(), self._ws.channel_for, self._ws.run_label, self._ws.pinned)
 
     def wanted(self) -> list[ViewRequest]:
         """Loader keys of every view this chart needs for the selection, x range and width."""

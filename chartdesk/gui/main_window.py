@@ -17,6 +17,7 @@ from .chart_tabs import ChartTabs
 from .chart_view import CHART_HEIGHTS
 from .importing import Importer, local_paths
 from .project_tree import ProjectTree
+from .runs_table import RunsTable
 from .widgets import plural
 
 LIVE_POLL_MS = 100  # one aggregate query; the catalog is re-read only on change
@@ -45,6 +46,10 @@ class MainWindow(QMainWindow):
         self.alias_dock = self._dock("Aliases", "AliasesDock", self.alias_editor, Qt.DockWidgetArea.RightDockWidgetArea)
         self.sets_dock = self._dock("Chart sets", "ChartSetsDock", self.chart_set_panel,
                                     Qt.DockWidgetArea.RightDockWidgetArea)
+        self.runs_table = RunsTable(workspace, self)
+        self.runs_dock = self._dock("Runs", "RunsDock", self.runs_table, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.tabifyDockWidget(self.tree_dock, self.runs_dock)
+        self.tree_dock.raise_()
         self.resizeDocks([self.tree_dock, self.alias_dock], [290, 330], Qt.Orientation.Horizontal)
         self._build_menus()
 
@@ -139,7 +144,7 @@ class MainWindow(QMainWindow):
         charts.aboutToShow.connect(self._update_chart_actions)
 
         view = self.menuBar().addMenu("&View")
-        for dock in (self.tree_dock, self.alias_dock, self.sets_dock):
+        for dock in (self.tree_dock, self.runs_dock, self.alias_dock, self.sets_dock):
             view.addAction(dock.toggleViewAction())
         view.addSeparator()
         heights = view.addMenu("Chart &height")
@@ -260,6 +265,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self._live.stop()
+        self.runs_table.model.wait(10000)
         self.importer.cancel()
         self.importer.wait(10000)
         gc.unfreeze()  # what open_window froze may be collected again

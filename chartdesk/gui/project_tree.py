@@ -227,6 +227,13 @@ class ProjectTreeModel(QAbstractItemModel):
         return QModelIndex()
 
 
+_OPERATORS = ("==", "!=", "<", ">", "~", " in ", " and ", " or ")
+
+
+def _looks_like_expression(text: str) -> bool:
+    return any(op in text for op in _OPERATORS)
+
+
 class _ElideRight(QStyledItemDelegate):
     """The Info column reads left to right (the state first): cut at the end."""
 
@@ -236,12 +243,33 @@ class _ElideRight(QStyledItemDelegate):
 
 
 class _Filter(QSortFilterProxyModel):
+    """Plain text matches names, states, tags and channels; an expression of the runs grammar
+    (``lr < 0.01``) keeps the runs of the project it matched (``matched``) with their channels."""
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setRecursiveFilteringEnabled(True)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterRole(SEARCH_ROLE)
         self.setFilterKeyColumn(0)
+        self.matched: tuple[str, set[str]] | None = None  # (project, runs) of an expression
+
+    def set_matched(self, matched) -> None:
+        if matched == self.matched:
+            return
+        self.beginFilterChange()  # Qt 6.10's way to say the filter changed
+        self.matched = matched
+        self.endFilterChange()
+
+    def filterAcceptsRow(self, row: int, parent) -> bool:
+        if self.matched is None:
+            return super().filterAcceptsRow(row, parent)
+        idx = self.sourceModel().index(row, 0, parent)
+        kind = idx.data(KIND_ROLE)
+        project, names = self.matched
+        if kind == "project":
+            return idx.data(PROJECT_ROLE) == project
+        return idx.data(PROJECT_ROLE) == project and idx.data(EXPERIMENT_ROLE) in names
 
 
 class ProjectTree(QWidget):
@@ -359,7 +387,23 @@ class ProjectTree(QWidget):
             self._quiet = was
 
     def _on_filter_change(self, text: str) -> None:
-        self.proxy.setFilterFixedString(text)
+        """Text, or an expression of the runs grammar when it has an operator in it."""
+        self.filter_edit.setStyleSheet("")
+        self.filter_edit.setToolTip("Filter by text, or by an expression: lr < 0.01 and optimizer == \"adam\"")
+        if _looks_like_expression(text) and self.ws.project:
+            try:
+                names = {r["experiment"] for r in self.ws.store.runs(self.ws.project, where=text)}
+            except ChartDeskError as exc:  # a bad expression: said, and nothing is filtered
+                self.filter_edit.setStyleSheet("QLineEdit { border: 1px solid #d64541; }")
+                self.filter_edit.setToolTip(str(exc))
+                self.proxy.set_matched(None)
+                self.proxy.setFilterFixedString("")
+                return
+            self.proxy.setFilterFixedString("")
+            self.proxy.set_matched((self.ws.project, names))
+        else:
+            self.proxy.set_matched(None)
+            self.proxy.setFilterFixedString(text)
         if text:
             self.view.expandToDepth(0)
 

@@ -92,6 +92,13 @@ class Workspace(QObject):
     def resolve(self, alias: str, experiment: str) -> str | None:
         return self.resolver.resolve(self.project, alias, experiment) if self.project else None
 
+    def pinned(self, ref: SeriesRef, experiment: str) -> bool:
+        """Whether the run's pin decides what this alias means in it (legends say so)."""
+        if ref.kind != "alias" or not self.project:
+            return False
+        pin = self.resolver.pin(self.project, experiment, ref.name)
+        return pin is not None and pin == self.resolve(ref.name, experiment)
+
     def channel_for(self, ref: SeriesRef, experiment: str) -> str | None:
         """The channel a series ref plots in an experiment, or None when it has none."""
         if ref.kind == "alias":
@@ -144,7 +151,8 @@ class Workspace(QObject):
         self._loading = True  # a new project is announced once, by sig_project_changed
         try:
             self.resolver.load_project(self.project, self.store.aliases(self.project),
-                                       {e: [c.name for c in chans] for e, chans in self._channels.items()})
+                                       {e: [c.name for c in chans] for e, chans in self._channels.items()},
+                                       self.store.pins(self.project))
         finally:
             self._loading = False
 
@@ -233,6 +241,17 @@ class Workspace(QObject):
         else:
             self.store.set_alias(project, name, list(entries))
             self.resolver.set_alias(project, name, list(entries))
+
+    def edit_pin(self, experiment: str, alias: str, channel: str | None) -> bool:
+        """Pin (or with None unpin) what an alias means in one run, undoably."""
+        project = self.project
+        before = self.resolver.pin(project, experiment, alias)
+
+        def apply(value):
+            self.store.set_pin(project, experiment, alias, value)
+            self.resolver.set_pin(project, experiment, alias, value)
+        text = f"Pin {alias} to {channel} in {experiment}" if channel else f"Unpin {alias} in {experiment}"
+        return self.edit(text, apply, before, channel, ("pin", project, experiment, alias))
 
     def edit_chart_sets(self, sets, text: str) -> bool:
         project = self.project

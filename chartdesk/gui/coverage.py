@@ -1,0 +1,149 @@
+"""Alias coverage: runs x aliases. Each cell names the channel the alias resolves to in the run
+and its rank in the alias's list (1st, 2nd, ...), is empty where nothing matched, says "pinned"
+where the run's pin decided, and warns (⚠) where the run has two or more of the alias's channels
+whose values disagree over their common steps. Clicking a cell offers the run's candidates: picking
+one pins it (undoable, saved in the project); "Follow the list" removes the pin.
+
+What the cells show comes from the one resolver; the disagreement check reads the candidates'
+points (``candidates_disagree``, plain numpy) when the dialog opens.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMenu, QTableWidget, QTableWidgetItem, QVBoxLayout
+
+from ..aggregate import last_per_step
+from ..errors import ChartDeskError
+from ..resolver import rank
+
+TOLERANCE = 0.05  # relative to the spread of the values
+
+
+def candidates_disagree(series: list[tuple[np.ndarray, np.ndarray]], tolerance: float = TOLERANCE) -> bool:
+    """Whether two of these (x, y) series differ by more than ``tolerance`` times their spread at
+    some common step (each series' last point per step; non-finite values are skipped)."""
+    prepared = [last_per_step(np.asarray(x, float), np.asarray(y, float)) for x, y in series]
+    for i in range(len(prepared)):
+        for j in range(i + 1, len(prepared)):
+            (xa, ya), (xb, yb) = prepared[i], prepared[j]
+            common, ia, ib = np.intersect1d(xa, xb, assume_unique=True, return_indices=True)
+            if not len(common):
+                continue
+            a, b = ya[ia], yb[ib]
+            ok = np.isfinite(a) & np.isfinite(b)
+            if not ok.any():
+                continue
+            a, b = a[ok], b[ok]
+            spread = max(float(np.ptp(np.concatenate([a, b]))), 1e-12)
+            if float(np.max(np.abs(a - b))) > tolerance * spread:
+                return True
+    return False
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 11 <= n % 100 <= 13 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+class CoverageDialog(QDialog):
+    def __init__(self, workspace, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Alias coverage — {workspace.project}")
+        self.ws = workspace
+        self.table = QTableWidget(self)
+        self.table.cellClicked.connect(self._on_cell)
+        hint = QLabel("Which channel each alias means in each run, and its place in the alias's list. "
+                      "Click a cell to pin another candidate for that run. ⚠: the run has several candidates "
+                      "whose values disagree.", self)
+        hint.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(hint)
+        lay.addWidget(self.table, 1)
+        lay.addWidget(buttons)
+        self.resize(900, 520)
+        self._disagree: dict[tuple[str, str], bool] = {}
+        self._check_disagreements()
+        self.fill()
+        workspace.sig_resolution_changed.connect(self._on_change)
+
+    def _on_change(self, _aliases, _experiments) -> None:
+        if self.isVisible():
+            self.fill()
+
+    def _check_disagreements(self) -> None:
+        ws = self.ws
+        for exp in [e.name for e in ws.experiments()]:
+            have = ws.resolver.channels(ws.project, exp)
+            for alias, entries in ws.aliases().items():
+                present = [c for c in entries if c in have]
+                if len(present) < 2:
+                    continue
+                try:
+                    series = [(s.x, s.y) for s in (ws.store.read(ws.project, exp, c) for c in present)]
+                except ChartDeskError:
+                    continue
+                self._disagree[(exp, alias)] = candidates_disagree(series)
+
+    def fill(self) -> None:
+        ws = self.ws
+        runs = [e.name for e in ws.experiments()]
+        aliases = sorted(ws.aliases())
+        self.table.clear()
+        self.table.setRowCount(len(runs))
+        self.table.setColumnCount(len(aliases))
+        self.table.setHorizontalHeaderLabels(aliases)
+        self.table.setVerticalHeaderLabels(runs)
+        for r, exp in enumerate(runs):
+            for c, alias in enumerate(aliases):
+                entries = ws.alias(alias) or ()
+                ch = ws.resolve(alias, exp)
+                pinned = ws.resolver.pin(ws.project, exp, alias) == ch and ch is not None
+                if ch is None:
+                    text = ""
+                else:
+                    place = rank(entries, ch)
+                    text = f"{ch} ({'pinned' if pinned else _ordinal(place) if place else 'not in the list'})"
+                if self._disagree.get((exp, alias)):
+                    text = "⚠ " + text
+                item = QTableWidgetItem(text)
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+                tip = [f"{exp} · {alias}: {ch or 'nothing matched'}"]
+                if self._disagree.get((exp, alias)):
+                    tip.append("this run has several candidates whose values disagree")
+                item.setToolTip("\n".join(tip))
+                if ch is None:
+                    item.setBackground(QBrush(QColor(128, 128, 128, 40)))
+                elif self._disagree.get((exp, alias)):
+                    item.setForeground(QBrush(QColor("#d64541")))
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+
+    def candidates(self, experiment: str, alias: str) -> list[str]:
+        have = self.ws.resolver.channels(self.ws.project, experiment)
+        return [c for c in (self.ws.alias(alias) or ()) if c in have]
+
+    def pin(self, experiment: str, alias: str, channel: str | None) -> None:
+        try:
+            self.ws.edit_pin(experiment, alias, channel)
+        except ChartDeskError as exc:
+            self.ws.sig_error.emit(str(exc))
+
+    def _on_cell(self, row: int, column: int) -> None:
+        exp = self.table.verticalHeaderItem(row).text()
+        alias = self.table.horizontalHeaderItem(column).text()
+        menu = QMenu(self)
+        current = self.ws.resolve(alias, exp)
+        for ch in self.candidates(exp, alias):
+            act = menu.addAction(f"Pin {ch}" + ("  ✓" if ch == current else ""))
+            act.triggered.connect(lambda _c=False, c=ch: self.pin(exp, alias, c))
+        if self.ws.resolver.pin(self.ws.project, exp, alias) is not None:
+            menu.addSeparator()
+            menu.addAction("Follow the list (unpin)").triggered.connect(lambda: self.pin(exp, alias, None))
+        if menu.isEmpty():
+            menu.addAction("No channel of this alias in the run").setEnabled(False)
+        rect = self.table.visualItemRect(self.table.item(row, column))
+        menu.popup(self.table.viewport().mapToGlobal(rect.bottomLeft()))
+        self.menu = menu

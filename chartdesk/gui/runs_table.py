@@ -1,0 +1,390 @@
+"""The runs table (a dock): one row per experiment with its state, tags, times, every param
+(nested ones flattened: ``optimizer.lr``) and the summary columns the user adds
+(``alias:accuracy:max``). A filter box takes the grammar of ``chartdesk.query``; a bad
+expression is shown in red with its one-line reason and filters nothing. Clicking a header sorts
+(missing and NaN last either way). The table's selection is the workspace's selection: selecting
+rows here selects the runs in the tree and the charts, and the other way round. The chosen
+columns are saved per project.
+
+The model reads rows computed by ``chartdesk.runs.table`` (via the store, off the GUI thread) and
+follows the workspace: a catalog change or a run that grew re-reads them.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QRunnable,
+    QStringListModel,
+    Qt,
+    QThreadPool,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCompleter,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import query
+from ..errors import ChartDeskError
+from ..runs import sort_key
+from .theme import state_color
+
+FIXED = ("name", "state", "tags", "created", "duration")
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        return f"{v:.6g}"
+    if isinstance(v, (list, tuple)):
+        return ", ".join(map(str, v))
+    return str(v)
+
+
+class _Signals(QObject):
+    sig_done = Signal(int, object, str)
+
+
+class _Task(QRunnable):
+    def __init__(self, store, project, columns, generation, signals) -> None:
+        super().__init__()
+        self.args = store, project, columns, generation, signals
+
+    def run(self) -> None:
+        store, project, columns, gen, signals = self.args
+        try:
+            rows = store.runs(project, columns=columns)
+        except ChartDeskError as exc:
+            signals.sig_done.emit(gen, None, str(exc))
+            return
+        signals.sig_done.emit(gen, rows, "")
+
+
+class RunsModel(QAbstractTableModel):
+    """Rows of ``store.runs`` for the current project; sorted and filtered here."""
+
+    def __init__(self, workspace, parent=None) -> None:
+        super().__init__(parent)
+        self._ws = workspace
+        self._rows: list[dict] = []       # every run, as the store computed them
+        self._shown: list[dict] = []      # after the filter, in sort order
+        self._params: list[str] = []
+        self.columns: list[str] = []      # REF:REDUCER the user added
+        self._tree = None
+        self._sort: tuple[str, bool] | None = None
+        self._gen = 0
+        self._signals = _Signals(self)
+        self._signals.sig_done.connect(self._on_rows)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self.error = ""
+        self.loading = False
+
+    # ---- feeding ------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Recompute the rows off the GUI thread (results come back as a signal)."""
+        self._gen += 1
+        if not self._ws.project:
+            self._on_rows(self._gen, [], "")
+            return
+        self.loading = True
+        self._pool.start(_Task(self._ws.store, self._ws.project, list(self.columns), self._gen, self._signals))
+
+    def wait(self, ms: int = 30000) -> None:
+        self._pool.waitForDone(ms)
+
+    def _on_rows(self, gen: int, rows, error: str) -> None:
+        if gen != self._gen:
+            return
+        self.loading = False
+        self.beginResetModel()
+        self._rows = rows or []
+        self._params = sorted({k for r in self._rows for k in query.flatten(r["params"])})
+        for r in self._rows:
+            r["_flat"] = query.flatten(r["params"])
+        self.error = error
+        self._apply()
+        self.endResetModel()
+
+    def set_filter(self, tree) -> None:
+        self.beginResetModel()
+        self._tree = tree
+        self._apply()
+        self.endResetModel()
+
+    def headers(self) -> list[str]:
+        return [*FIXED, *self._params, *self.columns]
+
+    def value(self, row: dict, column: str):
+        if column == "name":
+            return row["experiment"]
+        if column in ("state", "tags", "created"):
+            return row[column]
+        if column == "duration":
+            return (row["finished"] - row["created"]) if row["finished"] and row["created"] else None
+        if column in self.columns:
+            return row["columns"].get(column)
+        return row["_flat"].get(column)
+
+    def _lookup(self, row):
+        def get(name):
+            if name in ("name", "experiment"):
+                return row["experiment"]
+            if name in ("state", "tags", "created", "finished"):
+                return row[name]
+            if name == "duration":
+                return self.value(row, "duration")
+            if name in row["columns"]:
+                return row["columns"][name]
+            return row["_flat"].get(name)
+        return get
+
+    def _apply(self) -> None:
+        shown = [r for r in self._rows if self._tree is None or query.evaluate(self._tree, self._lookup(r))]
+        if self._sort is not None:
+            col, desc = self._sort
+            shown.sort(key=lambda r: sort_key(self.value(r, col), desc))
+        self._shown = shown
+
+    def names(self) -> list[str]:
+        return [r["experiment"] for r in self._shown]
+
+    def row_of(self, experiment: str) -> int:
+        for i, r in enumerate(self._shown):
+            if r["experiment"] == experiment:
+                return i
+        return -1
+
+    def needs(self) -> list[str]:
+        """REF:REDUCER names the filter uses that are not columns yet (computed with them)."""
+        return [n for n in (query.names(self._tree) if self._tree else []) if ":" in n and n not in self.columns]
+
+    # ---- QAbstractTableModel -------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._shown)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.headers())
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.headers()):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self.headers()[section]
+            if role == Qt.ItemDataRole.ToolTipRole:
+                h = self.headers()[section]
+                return f"{h}: click to sort" + (" (a summary column)" if h in self.columns else "")
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._shown):
+            return None
+        row = self._shown[index.row()]
+        col = self.headers()[index.column()]
+        v = self.value(row, col)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == "created" and v:
+                return _dt.datetime.fromtimestamp(v).strftime("%Y-%m-%d %H:%M")
+            if col == "duration" and v is not None:
+                return str(_dt.timedelta(seconds=round(v)))
+            return _fmt(v)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{row['experiment']}\n{col}: {_fmt(v)}"
+        if role == Qt.ItemDataRole.ForegroundRole and col == "state":
+            return QBrush(QColor(state_color(str(v))))
+        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(v, (int, float)) and not isinstance(v, bool):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(self.headers()):
+            return
+        self.layoutAboutToBeChanged.emit()
+        self._sort = (self.headers()[column], order == Qt.SortOrder.DescendingOrder)
+        self._apply()
+        self.layoutChanged.emit()
+
+
+class RunsTable(QWidget):
+    """The dock's widget: filter box (with its error line), add-column box, the table."""
+
+    def __init__(self, workspace, parent=None) -> None:
+        super().__init__(parent)
+        self.ws = workspace
+        self.model = RunsModel(workspace, self)
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setPlaceholderText('Filter: lr < 0.01 and optimizer == "adam"   accuracy:max > 0.9   '
+                                            'name ~ "seed"')
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self._on_filter_text)
+        self.error = QLabel("", self)
+        self.error.setObjectName("FilterError")
+        self.error.setStyleSheet("color: #d64541;")
+        self.error.setVisible(False)
+        self.column_edit = QLineEdit(self)
+        self.column_edit.setPlaceholderText("Add a column: accuracy:max, channel:loss:last …")
+        self.completion = QStringListModel(self)
+        completer = QCompleter(self.completion, self)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.column_edit.setCompleter(completer)
+        self.column_edit.returnPressed.connect(self._on_add_column)
+        completer.activated.connect(lambda text: (self.column_edit.setText(text), self._on_add_column()))
+        self.remove_button = QPushButton("Remove column", self)
+        self.remove_button.clicked.connect(lambda _c=False: self.remove_current_column())
+        self.view = QTableView(self)
+        self.view.setModel(self.model)
+        self.view.setSortingEnabled(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view.verticalHeader().setVisible(False)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.view.selectionModel().selectionChanged.connect(self._on_view_selection)
+        self.model.modelReset.connect(self._after_reset)
+        self.model.layoutChanged.connect(self._show_selection)
+        row = QHBoxLayout()
+        row.addWidget(self.column_edit, 1)
+        row.addWidget(self.remove_button)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.filter_edit)
+        lay.addWidget(self.error)
+        lay.addLayout(row)
+        lay.addWidget(self.view, 1)
+        self._quiet = False
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(300)
+        self._reload_timer.timeout.connect(self.model.reload)
+        workspace.sig_project_changed.connect(self._on_project_change)
+        workspace.sig_catalog_changed.connect(self._reload_timer.start)
+        workspace.sig_experiments_updated.connect(self._reload_timer.start)
+        workspace.sig_points_appended.connect(lambda _k: self._reload_timer.start())
+        workspace.sig_resolution_changed.connect(lambda _a, _e: self._reload_timer.start())
+        workspace.sig_selection_changed.connect(lambda _s: self._show_selection())
+        self._on_project_change()
+
+    # ---- columns ------------------------------------------------------------------------
+    def _settings_key(self) -> str:
+        return "runs/columns/" + (self.ws.project or "").replace("/", "%2F")
+
+    def _on_project_change(self, _p: str = "") -> None:
+        from .main_window import make_settings
+
+        cols = make_settings().value(self._settings_key(), [], type=list) if self.ws.project else []
+        self.model.columns = [str(c) for c in cols]
+        refs = [f"{a}:{r}" for a in self.ws.aliases() for r in query.REDUCERS]
+        refs += [f"channel:{c}:{r}" for c in self.ws.project_channels() for r in ("last", "min", "max")]
+        self.completion.setStringList(refs)
+        self._on_filter_text(self.filter_edit.text())
+        self.model.reload()
+
+    def add_column(self, text: str) -> bool:
+        text = text.strip()
+        try:
+            kind, name, reducer = query.parse_column(text, self.ws.aliases())
+        except ChartDeskError as exc:
+            self._show_error(str(exc))
+            return False
+        col = f"{kind}:{name}:{reducer}"
+        if col not in self.model.columns:
+            self.model.columns.append(col)
+            self._save_columns()
+            self.model.reload()
+        self._show_error("")
+        return True
+
+    def remove_current_column(self) -> None:
+        idx = self.view.currentIndex()
+        if idx.isValid():
+            col = self.model.headers()[idx.column()]
+            if col in self.model.columns:
+                self.model.columns.remove(col)
+                self._save_columns()
+                self.model.reload()
+
+    def _save_columns(self) -> None:
+        from .main_window import make_settings
+
+        if self.ws.project:
+            make_settings().setValue(self._settings_key(), list(self.model.columns))
+
+    def _on_add_column(self) -> None:
+        if self.add_column(self.column_edit.text()):
+            self.column_edit.clear()
+
+    # ---- filter -------------------------------------------------------------------------
+    def _show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.setVisible(bool(text))
+        self.filter_edit.setStyleSheet("QLineEdit { border: 1px solid #d64541; }" if text else "")
+
+    def _on_filter_text(self, text: str) -> None:
+        if not text.strip():
+            self._show_error("")
+            self.model.set_filter(None)
+            return
+        try:
+            tree = query.parse(text)
+            for n in query.names(tree):
+                if ":" in n:
+                    query.parse_column(n, self.ws.aliases())
+        except ChartDeskError as exc:
+            self._show_error(str(exc))  # a bad expression filters nothing
+            self.model.set_filter(None)
+            return
+        self._show_error("")
+        self.model.set_filter(tree)
+        missing = self.model.needs()
+        if missing:  # a summary the filter reads: computed (and shown) as a column
+            self.model.columns.extend(missing)
+            self.model.reload()
+
+    # ---- one selection ----------------------------------------------------------------------
+    def _after_reset(self) -> None:
+        self.view.resizeColumnsToContents()
+        for c in range(self.model.columnCount()):
+            self.view.setColumnWidth(c, min(self.view.columnWidth(c), 220))
+        self._show_selection()
+
+    def _show_selection(self) -> None:
+        sm = self.view.selectionModel()
+        sel = QItemSelection()
+        last = self.model.columnCount() - 1
+        for name in self.ws.selection():
+            r = self.model.row_of(name)
+            if r >= 0 and last >= 0:
+                sel.select(self.model.index(r, 0), self.model.index(r, last))
+        self._quiet = True
+        try:
+            sm.select(sel, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        finally:
+            self._quiet = False
+
+    def _on_view_selection(self, *_):
+        if self._quiet:
+            return
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows(0)})
+        names = [self.model.names()[r] for r in rows if r < len(self.model.names())]
+        if names:
+            self.ws.select_experiments(names)
+
