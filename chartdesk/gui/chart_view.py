@@ -846,6 +846,9 @@ class ChartGrid(QScrollArea):
             if self.all_at_once or (top_left.y() <= view.bottom() and top_left.y() + s.height() >= view.top()):
                 s.put(self._make(s.chart))
                 built += 1
+                if ahead:  # charts not yet on screen: one per turn of the event loop, never a stall
+                    QTimer.singleShot(0, self._build_ahead)
+                    break
         return built
 
     def _make(self, chart: Chart) -> ChartWidget:
