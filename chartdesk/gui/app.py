@@ -32,6 +32,8 @@ def dark_palette() -> QPalette:
     }
     for role, c in roles.items():
         p.setColor(role, QColor(c))
+    for role in (QPalette.ColorRole.ButtonText, QPalette.ColorRole.Text, QPalette.ColorRole.WindowText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6b6e74"))  # disabled must look disabled
     return p
 
 

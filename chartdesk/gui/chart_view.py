@@ -785,9 +785,21 @@ class ChartGrid(QScrollArea):
 
     def set_chart_height(self, height: int) -> None:
         self.chart_height = height
-        for s in self.slots:
-            s.setFixedHeight(height)
+        self._fit_heights()
         self._schedule_materialize()
+
+    def _fit_heights(self) -> None:
+        """Cards take the chosen height; a set of few charts fills the screen instead (up to twice it)."""
+        cols = max(1, self._columns or 1)
+        rows = max(1, -(-len(self.slots) // cols))
+        headers = sum(1 for h, *_rest in self._sections if h is not None)
+        room = self.viewport().height() - 12 - 8 * (rows - 1) - 28 * headers
+        height = self.chart_height
+        if rows * self.chart_height < room:
+            height = min(2 * self.chart_height, room // rows)
+        for s in self.slots:
+            if s.height() != height:
+                s.setFixedHeight(height)
 
     def set_empty_text(self, text: str) -> None:
         self.empty_text = text
@@ -810,11 +822,13 @@ class ChartGrid(QScrollArea):
                 grid.addWidget(s, i // cols, i % cols)
             for c in range(MAX_COLUMNS):
                 grid.setColumnStretch(c, 1 if c < cols else 0)
+        self._fit_heights()
         self._schedule_materialize()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._layout()
+        self._fit_heights()
         self._schedule_materialize()
 
     def showEvent(self, event) -> None:
