@@ -127,7 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("channel")
     p.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
     p = sub.add_parser("import", parents=[db], help="import TensorBoard, MLflow, Lightning/Keras CSV, CSV, "
-                       "JSON lines and HF trainer_state.json files (folders are searched)")
+                       "JSON lines and HF trainer_state.json files (folders are searched)",
+                       description="Every readable file is imported; each file that is not is listed with why. "
+                       "Exit status: 0 all imported, 3 some files refused, 1 nothing imported.")
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--project", dest="import_project", required=True)
 
@@ -376,7 +378,12 @@ def cmd_import(args) -> int:
         print(f"imported {name} ({fmt}): {n_ch} channels, {n_pts:,} points")
     for w in report.warnings:
         print(f"chartdesk: warning: {w}", file=sys.stderr)
-    return 0
+    for line in report.refused:
+        print(f"chartdesk: not imported: {line}", file=sys.stderr)
+    if report.refused:
+        print(f"chartdesk: {len(report.imported)} experiments imported, {len(report.refused)} files refused",
+              file=sys.stderr)
+    return report.exit_code
 
 
 def cmd_render(args) -> int:

@@ -695,16 +695,19 @@ def test_import_by_drag_and_drop_shows_new_experiments(demo_store, open_win, qtb
     assert tm.experiment_index("imported", "sql-run").isValid()
 
 
-def test_import_failure_writes_nothing_and_cancel_leaves_whole_experiments(demo_store, open_win, qtbot, tmp_path):
+def test_a_broken_file_is_reported_the_good_ones_imported_and_cancel_leaves_whole_experiments(demo_store, open_win,
+                                                                                              qtbot, tmp_path):
     w = open_win(demo_store)
     w.importer.quiet = True
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "ok.csv").write_text("step,loss\n0,1\n")
     (bad / "broken.csv").write_text("step,loss\n0,zz\n")
-    with qtbot.waitSignal(w.importer.sig_finished, timeout=30000):
+    with qtbot.waitSignal(w.importer.sig_finished, timeout=30000) as blocker:
         w.importer.start([str(bad)], project="x")
-    assert "broken.csv (line 2)" in w.importer.last_error and "x" not in demo_store.projects()
+    report = blocker.args[1]
+    assert [r[0] for r in report.imported] == ["ok"] and demo_store.experiments("x") == ["ok"]
+    assert len(report.refused) == 1 and "broken.csv (line 2): 'zz' is not a number" in report.refused[0]
 
     many = tmp_path / "many"
     many.mkdir()

@@ -1,6 +1,7 @@
 """Importing other tools' files: every format, re-import, safety, clear errors, fuzzing."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tempfile
@@ -63,9 +64,10 @@ def test_corrupt_event_file_imports_nothing_and_names_the_offset(tmp_path, store
     data = bytearray(f.read_bytes())
     data[200] ^= 0xFF
     f.write_bytes(bytes(data))
-    with pytest.raises(ImportFailed, match=r"bad/.*tfevents.*\(byte \d+\): corrupt record"):
-        import_paths(store, [tmp_path], "tb")
-    assert store.projects() == []  # the good run was not written either
+    report = import_paths(store, [tmp_path], "tb")  # one bad file never stops the others
+    assert [r[0] for r in report.imported] == ["good"] and report.exit_code == 3
+    assert len(report.refused) == 1 and re.search(r"bad/.*tfevents.*\(byte \d+\): corrupt record", report.refused[0])
+    assert "bad" not in store.experiments("tb")
 
 
 def test_event_record_that_is_not_an_event(tmp_path):
@@ -112,7 +114,7 @@ def test_lightning_sparse_rows_keras_hf_csv_jsonl(tmp_path, store):
     lt = "lt/lightning_logs/version_0"
     assert store.channels("p", lt) == ["epoch", "train_loss", "val_acc"]
     assert one(store, "p", lt, "val_acc").x.tolist() == [49.0, 99.0]  # sparse rows: only real values
-    assert store.experiment("p", lt).params == {"lr": "0.001"}
+    assert store.experiment("p", lt).params == {"lr": 0.001}  # YAML: typed values
     assert one(store, "p", "keras_log", "val_accuracy").x.tolist() == [0.0, 1.0]
     assert one(store, "p", "wide", "acc").y.tolist() == [0.3]
     assert one(store, "p", "long", "loss").t.tolist() == [100.5, 101.0]
@@ -142,22 +144,70 @@ def test_reimport_updates_instead_of_duplicating(tmp_path, store):
     ("trainer_state.json", '{"log_history": 5}', r"no 'log_history' list"),
     ("d.csv", "", r"d\.csv \(line 1\): empty file"),
 ])
-def test_malformed_files_name_file_and_line_and_write_nothing(tmp_path, store, name, text, message):
+def test_malformed_files_are_listed_with_file_and_line_and_the_good_ones_imported(tmp_path, store, name, text,
+                                                                                 message):
     (tmp_path / "good.csv").write_text("step,loss\n0,1\n")
     (tmp_path / name).write_text(text)
-    with pytest.raises(ImportFailed, match=message):
-        import_paths(store, [tmp_path], "p")
-    assert store.projects() == []
+    report = import_paths(store, [tmp_path], "p")
+    assert len(report.refused) == 1 and re.search(message, report.refused[0]), report.refused
+    assert store.experiments("p") == ["good"] and report.exit_code == 3
 
 
 def test_unknown_or_missing_paths_are_clear(tmp_path, store):
     (tmp_path / "notes.txt").write_text("hello")
-    with pytest.raises(ImportFailed, match="unknown format"):
-        discover([tmp_path / "notes.txt"])
-    with pytest.raises(ImportFailed, match="no such file or folder"):
-        discover([tmp_path / "nope"])
+    report = import_paths(store, [tmp_path / "notes.txt", tmp_path / "nope"], "p")
+    assert report.exit_code == 1 and len(report.refused) == 2
+    assert "unknown format" in report.refused[0] and "no such file or folder" in report.refused[1]
     with pytest.raises(ImportFailed, match="nothing importable"):
         discover([tmp_path])
+
+
+def test_real_world_tables_text_columns_clock_duplicates_and_content_detection(tmp_path, store):
+    d = tmp_path / "logs"
+    d.mkdir()
+    # Ray Tune progress.csv: text columns next to numbers
+    (d / "progress.csv").write_text("training_iteration,loss,done,date,hostname\n1,0.5,False,2024-01-01,node1\n"
+                                    "2,0.4,True,2024-01-01,node1\n")
+    # Ultralytics: time is seconds since the start, a metric; Keras CSVLogger under another name
+    (d / "results.csv").write_text("epoch,time,train/loss\n0,10.5,1.0\n1,20.9,0.8\n")
+    (d / "training.log").write_text("epoch,loss,val_loss\n0,1.0,1.1\n1,0.7,0.9\n")
+    # a wall clock in epoch milliseconds
+    (d / "clock.csv").write_text("step,timestamp,acc\n0,1700000000000,0.1\n1,1700000001000,0.2\n")
+    # detectron2: JSON lines saved as metrics.json
+    (d / "det").mkdir()
+    (d / "det" / "metrics.json").write_text('{"iteration": 19, "total_loss": 1.5, "time": 0.3}\n'
+                                            '{"iteration": 39, "total_loss": 1.2, "time": 0.31}\n')
+    (d / "dup.csv").write_text("step,loss,loss\n0,1,2\n")
+    (d / "huge.jsonl").write_text('{"step": 1, "loss": ' + "9" * 400 + "}\n")
+    (d / "yolo_results.txt").write_text("0/299 1.2 0.5 0.3 12 640\n1/299 1.1 0.4 0.3 11 640\n")
+    report = import_paths(store, [d], "real")
+    assert report.exit_code == 3
+    refused = "\n".join(report.refused)
+    assert "dup.csv (line 1): column 'loss' appears twice" in refused
+    assert "huge.jsonl (line 1" in refused and "too large for a float64" in refused
+    assert "yolo_results.txt: rows of numbers without a header row" in refused
+    exps = store.experiments("real")
+    assert set(exps) == {"progress", "results", "training", "clock", "det"}
+    assert store.channels("real", "progress") == ["loss"]
+    assert any("text columns skipped: date, done, hostname" in w for w in report.warnings)
+    assert sorted(store.channels("real", "results")) == ["time", "train/loss"]  # time is a metric here
+    clock = store.read("real", "clock", "acc")
+    assert clock.t.tolist() == [1700000000.0, 1700000001.0]
+    assert any("'timestamp' is the wall clock" in w for w in report.warnings)
+    assert sorted(store.channels("real", "det")) == ["time", "total_loss"]
+    assert store.read("real", "det", "total_loss").x.tolist() == [19.0, 39.0]
+    assert store.channels("real", "training") == ["loss", "val_loss"]
+
+
+def test_yaml_params_nested_and_python_tags(tmp_path, store):
+    v = tmp_path / "lightning_logs" / "version_0"
+    v.mkdir(parents=True)
+    (v / "metrics.csv").write_text("step,loss\n0,1\n")
+    (v / "hparams.yaml").write_text("lr: 0.01\noptimizer:\n  name: adam\n  betas: [0.9, 0.99]\n"
+                                   "device: !!python/object/apply:torch.device [cuda]\nflag: no\n")
+    import_paths(store, [tmp_path], "y")
+    p = store.experiment("y", "lightning_logs/version_0").params
+    assert p["lr"] == 0.01 and p["optimizer"] == {"name": "adam", "betas": [0.9, 0.99]} and p["device"] == ["cuda"]
 
 
 def test_one_alias_compares_every_imported_tool(tmp_path, store):
@@ -183,6 +233,9 @@ def test_cli_import_and_error_line(tmp_path):
     r = subprocess.run([sys.executable, "-m", "chartdesk", "import", str(tmp_path / "bad.csv"), "--project", "tb",
                         "--db", str(db)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 1 and "bad.csv (line 2): 'x' is not a number" in r.stderr and "Traceback" not in r.stderr
+    r = subprocess.run([sys.executable, "-m", "chartdesk", "import", str(tmp_path / "bad.csv"), str(tmp_path / "logs"),
+                        "--project", "tb", "--db", str(db)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 3 and "imported r1" in r.stdout and "1 files refused" in r.stderr
 
 
 # ---- fuzzing: random and truncated bytes give a result or ImportFailed, never a crash -------------

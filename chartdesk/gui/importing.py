@@ -117,9 +117,12 @@ class Importer(QObject):
         lines = [f"{name} ({fmt}): {ch} channels, {pts:,} points" for name, fmt, ch, pts in report.imported]
         head = "Import cancelled." if report.cancelled else f"Imported {len(lines)} experiments into {self._project}."
         text = head + ("\n\n" + "\n".join(lines[:30]) if lines else "")
+        if report.refused:
+            text += f"\n\nNot imported ({len(report.refused)}):\n" + "\n".join(report.refused[:15])
         if report.warnings:
             text += "\n\nWarnings:\n" + "\n".join(report.warnings[:10])
-        QMessageBox.information(self._parent, "Import", text)
+        box = QMessageBox.warning if report.refused else QMessageBox.information
+        box(self._parent, "Import", text)
 
     def _on_failed(self, message: str) -> None:
         self._close_dialog()

@@ -25,8 +25,11 @@ class Source:
     path: Path
     name: str
     files: list[Path] = field(default_factory=list)
+    reason: str = ""  # fmt "refused": why this file cannot be read safely
 
     def parse(self) -> list[ParsedExperiment]:
+        if self.fmt == "refused":
+            raise ImportFailed(self.path, None, self.reason)
         if self.fmt == "tensorboard":
             return [tensorboard.parse_run_folder(self.path, self.files, self.name)]
         if self.fmt == "mlflow-file":
@@ -49,15 +52,79 @@ def _rel_name(path: Path, root: Path) -> str:
     return text if text not in ("", ".") else root.resolve().name
 
 
+def _head_lines(f: Path, n: int = 3) -> list[str]:
+    try:
+        with open(f, encoding="utf-8-sig", errors="replace") as fh:
+            out = []
+            for line in fh:
+                if line.strip():
+                    out.append(line.strip())
+                if len(out) >= n:
+                    break
+            return out
+    except OSError:
+        return []
+
+
+def _is_json_lines(f: Path) -> bool:
+    """JSON objects one per line, whatever the file is called (detectron2 metrics.json, mmengine
+    scalars.json, Ray result.json)."""
+    import json
+
+    lines = _head_lines(f, 2)
+    if not lines or not lines[0].startswith("{"):
+        return False
+    try:
+        return all(isinstance(json.loads(line), dict) for line in lines)
+    except ValueError:
+        return False
+
+
+def _looks_like_csv(f: Path) -> bool:
+    """A header of names, then rows of numbers (Keras' CSVLogger('training.log'), ...)."""
+    lines = _head_lines(f, 2)
+    if len(lines) < 2 or "," not in lines[0]:
+        return False
+    header, row = lines[0].split(","), lines[1].split(",")
+    if len(header) != len(row) or len(header) < 2:
+        return False
+    numeric = sum(_is_number(c) for c in row)
+    return numeric >= 1 and not any(_is_number(h) for h in header)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _headerless_table(f: Path) -> bool:
+    """Rows of numbers with no header (YOLOv5 results.txt): a table we cannot name columns of."""
+    lines = _head_lines(f, 2)
+    return bool(lines) and all(len(ln.split()) >= 3 and all(_is_number(c) or c.endswith("/") for c in ln.split()[1:])
+                               for ln in lines)
+
+
 def _classify_file(f: Path, root: Path) -> Source | None:
     """The source a file is, named by its path below the import root (a folder-per-run format
-    by its folder, a table by its file), or None when it is none of ours."""
+    by its folder, a table by its file), or None when it is none of ours. Decided by content
+    where the extension does not say: JSON lines named .json, CSV named .log or .txt."""
     name = f.name.lower()
     folder_name = f.parent.resolve().name if root.is_file() else _rel_name(f.parent, root)
+    table_name = _rel_name(f.with_suffix(""), root) if root.is_dir() else f.stem
     if name == "trainer_state.json":
         return Source("hf", f, folder_name)
     if name.endswith((".jsonl", ".ndjson")):
-        return Source("jsonl", f, _rel_name(f.with_suffix(""), root) if root.is_dir() else f.stem)
+        return Source("jsonl", f, table_name)
+    if name.endswith(".json") and _is_json_lines(f):
+        return Source("jsonl", f, folder_name if name in ("metrics.json", "result.json", "scalars.json") else table_name)
+    if name.endswith((".log", ".txt", ".tsv")) and _looks_like_csv(f):
+        return Source("csv", f, table_name)
+    if name.endswith((".txt", ".log")) and _headerless_table(f):
+        return Source("refused", f, table_name, reason="rows of numbers without a header row: which column is "
+                                                       "which cannot be told, so it was skipped")
     if name.endswith(".csv"):
         if name == "metrics.csv" and (f.parent.name.startswith("version_") or (f.parent / "hparams.yaml").exists()):
             return Source("lightning", f, folder_name)
@@ -80,15 +147,16 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Source]:
     for raw in paths:
         root = Path(raw).expanduser()
         if not root.exists():
-            raise ImportFailed(root, None, "no such file or folder")
+            sources.append(Source("refused", root, root.name, reason="no such file or folder"))
+            continue
         if root.is_file():
             if tensorboard.is_event_file(root):
                 sources.append(Source("tensorboard", root.parent, root.parent.resolve().name, [root]))
                 continue
             src = _classify_file(root, root)
             if src is None:
-                raise ImportFailed(root, None, "unknown format (expected TensorBoard events, MLflow, CSV, JSON lines "
-                                               "or trainer_state.json)")
+                src = Source("refused", root, root.name, reason="unknown format (expected TensorBoard events, MLflow, "
+                                                                "CSV, JSON lines or trainer_state.json)")
             sources.append(src)
             continue
         tb: dict[Path, list[Path]] = {}
@@ -115,29 +183,45 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Source]:
 
 
 def parse_all(sources: list[Source], progress: Callable[[int, int, str], None] | None = None,
-              cancelled: Callable[[], bool] | None = None) -> list[ParsedExperiment]:
-    out = []
+              cancelled: Callable[[], bool] | None = None) -> tuple[list[ParsedExperiment], list[str]]:
+    """Every source parsed: (experiments, refused) where ``refused`` has one line per file that
+    could not be read (file, line or byte offset, reason). One bad file never stops the others."""
+    out, refused = [], []
     for i, src in enumerate(sources):
         if cancelled and cancelled():
-            return []
+            return [], refused
         if progress:
             progress(i, len(sources), f"reading {src.path}")
-        out.extend(src.parse())
-    return out
+        try:
+            out.extend(src.parse())
+        except ImportFailed as exc:
+            refused.append(str(exc))
+        except (OSError, ValueError, OverflowError, UnicodeError, RecursionError) as exc:
+            refused.append(f"{src.path}: cannot be read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})")
+    return out, refused
 
 
 @dataclass
 class ImportReport:
     imported: list[tuple[str, str, int, int]] = field(default_factory=list)  # name, fmt, channels, points
     warnings: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # one line per file that was not imported
     cancelled: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        """0: everything imported; 3: some files refused; 1: nothing imported."""
+        if not self.imported:
+            return 1
+        return 3 if self.refused else 0
 
 
 def import_paths(store, paths, project: str, progress: Callable[[int, int, str], None] | None = None,
                  cancelled: Callable[[], bool] | None = None) -> ImportReport:
-    """Parse everything first (a failure writes nothing), then one transaction per experiment."""
+    """Parse everything first, then write one transaction per experiment. Files that cannot be
+    read are listed in ``report.refused``; everything readable is imported."""
     report = ImportReport()
-    parsed = parse_all(discover(paths), progress, cancelled)
+    parsed, report.refused = parse_all(discover(paths), progress, cancelled)
     if cancelled and cancelled():
         report.cancelled = True
         return report

@@ -2,6 +2,7 @@
 the offset or line and the reason, and warnings that do not stop an import."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,9 +66,12 @@ def to_float(text: str, path, where: str) -> float:
     if s == "":
         return float("nan")
     try:
-        return float(s)
+        v = float(s)
     except ValueError:
         raise ImportFailed(path, where, f"{s[:40]!r} is not a number") from None
+    if math.isinf(v) and "inf" not in s.lower():  # "1" * 400: no float holds it
+        raise ImportFailed(path, where, f"{s[:20]}… ({len(s)} characters) is too large for a float64")
+    return v
 
 
 def flat_yaml(path) -> dict[str, str]:

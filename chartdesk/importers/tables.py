@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .base import ImportFailed, ParsedExperiment, flat_yaml, to_float
 
-STEP_COLUMNS = ("step", "global_step", "iteration", "iter", "epoch", "x", "_step")
+STEP_COLUMNS = ("step", "global_step", "training_iteration", "iteration", "iter", "epoch", "x", "_step")
 TIME_COLUMNS = ("time", "wall_time", "timestamp", "_timestamp", "t")
 NAME_COLUMNS = ("name", "metric", "key", "tag")
 VALUE_COLUMNS = ("value", "y", "val")
@@ -32,9 +32,30 @@ def _read_text(path: Path) -> str:
         raise ImportFailed(path, f"byte {exc.start}", "not UTF-8 text") from None
 
 
+def _number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def wall_clock(values: list[float]) -> bool:
+    """Whether a column named time/t/timestamp is the wall clock: epoch seconds (or milliseconds)
+    in a plausible range (2001-2100), never going back. Seconds since the start (Ultralytics) or
+    seconds per iteration (detectron2) are metrics."""
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return False
+    lo, hi = min(finite), max(finite)
+    plausible = (1e9 <= lo and hi <= 4.2e9) or (1e12 <= lo and hi <= 4.2e12)
+    return plausible and all(b >= a for a, b in zip(finite, finite[1:]))
+
+
 def parse_csv(path: Path, name: str, fmt: str = "csv") -> ParsedExperiment:
     text = _read_text(path)
-    reader = csv.reader(io.StringIO(text))
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
@@ -44,14 +65,19 @@ def parse_csv(path: Path, name: str, fmt: str = "csv") -> ParsedExperiment:
     header = [h.strip() for h in header]
     if len(header) < 2 or any(not h for h in header):
         raise ImportFailed(path, "line 1", f"header needs two or more named columns, got {header!r}")
+    seen = set()
+    for h in header:
+        if h in seen:
+            raise ImportFailed(path, "line 1", f"column {h!r} appears twice; rename one")
+        seen.add(h)
     exp = ParsedExperiment(name=name, source=f"{fmt}:{path.resolve()}", fmt=fmt)
     name_col, value_col = _pick(header, NAME_COLUMNS), _pick(header, VALUE_COLUMNS)
     step_col, time_col = _pick(header, STEP_COLUMNS), _pick(header, TIME_COLUMNS)
     idx = {h: i for i, h in enumerate(header)}
     long_form = name_col is not None and value_col is not None
-    metrics = [h for h in header if h not in (step_col, time_col)]
     if fmt == "lightning":
-        exp.params.update(flat_yaml(path.parent / "hparams.yaml"))
+        exp.params.update(read_params(path.parent / "hparams.yaml"))
+    rows: list[tuple[int, list[str]]] = []
     row_no = 1
     try:
         for row_no, row in enumerate(reader, 2):
@@ -59,29 +85,81 @@ def parse_csv(path: Path, name: str, fmt: str = "csv") -> ParsedExperiment:
                 continue
             if len(row) != len(header):
                 raise ImportFailed(path, f"line {row_no}", f"{len(row)} fields, the header has {len(header)}")
-            where = f"line {row_no}"
-            step = to_float(row[idx[step_col]], path, where) if step_col else float(row_no - 2)
-            wall = to_float(row[idx[time_col]], path, where) if time_col else math.nan
-            if long_form:
-                metric = row[idx[name_col]].strip()
-                if not metric:
-                    raise ImportFailed(path, where, "empty metric name")
-                exp.channel(metric).add(step, to_float(row[idx[value_col]], path, where), wall)
-                continue
-            for m in metrics:
-                cell = row[idx[m]]
-                if cell.strip() == "":  # Lightning's sparse rows: a missing value is no point
-                    continue
-                exp.channel(m).add(step, to_float(cell, path, where), wall)
+            rows.append((row_no, row))
     except csv.Error as exc:
         raise ImportFailed(path, f"line {row_no}", str(exc)) from None
+    # Text columns (a date, a host name, ids, "[]", True/False): their first value is no number.
+    text_cols = set()
+    if not long_form:
+        for h in header:
+            if h == step_col:
+                continue  # the x of every point: a value that is no number is an error, not a text column
+            first = next((r[idx[h]].strip() for _n, r in rows if r[idx[h]].strip()), "")
+            if first and not _number(first):
+                text_cols.add(h)
+    if text_cols:
+        exp.warnings.append(f"{path}: text columns skipped: {', '.join(sorted(text_cols))}")
+    if time_col is not None and not long_form:  # long form names its time column: name,step,value,time
+        values = [to_float(r[idx[time_col]], path, f"line {n}") for n, r in rows] if time_col not in text_cols else []
+        if time_col in text_cols or not wall_clock(values):
+            time_col = None  # a metric (seconds since the start, seconds per iteration, ...)
+        else:
+            exp.warnings.append(f"{path}: column {time_col!r} is the wall clock")
+    metrics = [h for h in header if h not in (step_col, time_col) and h not in text_cols]
+    ms = time_col is not None and max((to_float(r[idx[time_col]], path, "") for _n, r in rows), default=0) > 1e11
+    for row_no, row in rows:
+        where = f"line {row_no}"
+        step = to_float(row[idx[step_col]], path, where) if step_col else float(row_no - 2)
+        wall = to_float(row[idx[time_col]], path, where) if time_col else math.nan
+        if ms:
+            wall /= 1000.0
+        if long_form:
+            metric = row[idx[name_col]].strip()
+            if not metric:
+                raise ImportFailed(path, where, "empty metric name")
+            exp.channel(metric).add(step, to_float(row[idx[value_col]], path, where), wall)
+            continue
+        for m in metrics:
+            cell = row[idx[m]]
+            if cell.strip() == "":  # Lightning's sparse rows: a missing value is no point
+                continue
+            exp.channel(m).add(step, to_float(cell, path, where), wall)
     return exp
+
+
+def read_params(path: Path) -> dict:
+    """Params from a YAML file (Lightning hparams.yaml, YOLO args.yaml): PyYAML's safe loader,
+    ``!!python/...`` tags read as plain values; nested mappings kept."""
+    if not path.is_file():
+        return {}
+    try:
+        import yaml
+    except ImportError:  # PyYAML missing: the flat key: value lines
+        return flat_yaml(path)
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    def _any(loader, suffix, node):
+        if isinstance(node, yaml.MappingNode):
+            return loader.construct_mapping(node, deep=True)
+        if isinstance(node, yaml.SequenceNode):
+            return loader.construct_sequence(node, deep=True)
+        return loader.construct_scalar(node)
+
+    _Loader.add_multi_constructor("tag:yaml.org,2002:python/", _any)
+    _Loader.add_multi_constructor("!", _any)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8", errors="replace"), Loader=_Loader)
+    except yaml.YAMLError:
+        return flat_yaml(path)
+    return data if isinstance(data, dict) else {}
 
 
 def parse_jsonl(path: Path, name: str) -> ParsedExperiment:
     text = _read_text(path)
     exp = ParsedExperiment(name=name, source=f"jsonl:{path.resolve()}", fmt="jsonl")
-    counter = 0
+    objs: list[tuple[int, dict]] = []
     for i, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -89,20 +167,38 @@ def parse_jsonl(path: Path, name: str) -> ParsedExperiment:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ImportFailed(path, f"line {i}, column {exc.colno}", exc.msg) from None
+        except RecursionError:
+            raise ImportFailed(path, f"line {i}", "nested too deeply") from None
         if not isinstance(obj, dict):
             raise ImportFailed(path, f"line {i}", "each line must be a JSON object")
+        objs.append((i, obj))
+    # a "time" key is the wall clock only when it looks like one (else a metric: detectron2's
+    # seconds per iteration)
+    clocks = {}
+    for key in {k for _i, o in objs for k in o if k.lower() in TIME_COLUMNS}:
+        values = [float(o[key]) for _i, o in objs if isinstance(o.get(key), (int, float))
+                  and not isinstance(o.get(key), bool) and abs(o[key]) < 1e300]
+        clocks[key] = wall_clock(values)
+    counter = 0
+    for i, obj in objs:
         keys = list(obj)
-        step_key, time_key = _pick(keys, STEP_COLUMNS), _pick(keys, TIME_COLUMNS)
+        step_key = _pick(keys, STEP_COLUMNS)
+        time_key = next((k for k in keys if clocks.get(k)), None)
         name_key, value_key = _pick(keys, NAME_COLUMNS), _pick(keys, VALUE_COLUMNS)
+        long_form = bool(name_key and value_key)
+        if long_form and time_key is None:
+            time_key = _pick(keys, TIME_COLUMNS)  # the long form names its time column
         where = f"line {i}"
         step = _num(obj[step_key], path, where) if step_key else float(counter)
         wall = _num(obj[time_key], path, where) if time_key else math.nan
+        if time_key and wall > 1e11:
+            wall /= 1000.0  # epoch milliseconds
         counter += 1
-        if name_key and value_key:
+        if long_form:
             exp.channel(str(obj[name_key])).add(step, _num(obj[value_key], path, where), wall)
             continue
         for k, v in obj.items():
-            if k in (step_key, time_key) or isinstance(v, (str, dict, list)) or v is None:
+            if k in (step_key, time_key) or isinstance(v, (str, dict, list, bool)) or v is None:
                 continue
             exp.channel(k).add(step, _num(v, path, where), wall)
     return exp
@@ -110,10 +206,13 @@ def parse_jsonl(path: Path, name: str) -> ParsedExperiment:
 
 def _num(v, path, where) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float, str)):
-        raise ImportFailed(path, where, f"{v!r} is not a number")
+        raise ImportFailed(path, where, f"{str(v)[:40]!r} is not a number")
     if isinstance(v, str):
         return to_float(v, path, where)
-    return float(v)
+    try:
+        return float(v)
+    except OverflowError:
+        raise ImportFailed(path, where, f"{str(v)[:20]}… ({len(str(v))} digits) is too large for a float64") from None
 
 
 def parse_hf_trainer_state(path: Path, name: str) -> ParsedExperiment:
