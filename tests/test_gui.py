@@ -702,12 +702,12 @@ def test_a_broken_file_is_reported_the_good_ones_imported_and_cancel_leaves_whol
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "ok.csv").write_text("step,loss\n0,1\n")
-    (bad / "broken.csv").write_text("step,loss\n0,zz\n")
+    (bad / "broken.csv").write_text("step,loss\n0,1\n1,zz\n")
     with qtbot.waitSignal(w.importer.sig_finished, timeout=30000) as blocker:
         w.importer.start([str(bad)], project="x")
     report = blocker.args[1]
     assert [r[0] for r in report.imported] == ["ok"] and demo_store.experiments("x") == ["ok"]
-    assert len(report.refused) == 1 and "broken.csv (line 2): 'zz' is not a number" in report.refused[0]
+    assert len(report.refused) == 1 and "broken.csv (line 3): 'zz' is not a number" in report.refused[0]
 
     many = tmp_path / "many"
     many.mkdir()
