@@ -299,3 +299,28 @@ def test_fuzz_mlflow_sqlite_and_run_folder(raw):
             mlf.parse_run_folder(run)
         except ImportFailed:
             pass
+
+
+def test_mlflow3_file_store_models_five_field_lines_empty_and_deleted_runs(tmp_path, store):
+    mlruns = tmp_path / "mlruns"
+    run = W.mlflow_file_run(mlruns, "1", "a" * 32, "with-dataset")
+    (run / "metrics" / "accuracy").write_text("1730000000000 0.5 0 " + "a" * 32 + "\n"
+                                              "1730000001000 0.6 1 " + "a" * 32 + " ds 1f2e train\n")
+    (run / "metrics" / "legacy").write_text("1730000000000 0.1\n")
+    empty = W.mlflow_file_run(mlruns, "1", "b" * 32, "no-metrics")
+    import shutil
+
+    shutil.rmtree(empty / "metrics")  # git drops empty folders
+    gone = W.mlflow_file_run(mlruns, "1", "c" * 32, "deleted-run")
+    (gone / "meta.yaml").write_text((gone / "meta.yaml").read_text().replace("lifecycle_stage: active",
+                                                                             "lifecycle_stage: deleted"))
+    model = mlruns / "1" / "models" / "m-0123"
+    model.mkdir(parents=True)
+    (model / "meta.yaml").write_text("model_id: m-0123\nname: model\nexperiment_id: '1'\n")
+    report = import_paths(store, [mlruns], "ml")
+    assert report.exit_code == 0, report.refused
+    assert sorted(store.experiments("ml")) == ["no-metrics", "with-dataset"]
+    acc = store.read("ml", "with-dataset", "accuracy")
+    assert acc.x.tolist() == [0.0, 1.0] and acc.y.tolist() == [0.5, 0.6]
+    assert store.read("ml", "with-dataset", "legacy").x.tolist() == [0.0]  # a 2-field line is step 0
+    assert store.experiment("ml", "no-metrics").params == {"lr": "0.01"}

@@ -163,8 +163,13 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Source]:
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
             here = Path(dirpath)
+            if here.name == "models" and mlflow.is_run_folder(here.parent) is False and \
+                    any(d.startswith("m-") for d in dirnames):
+                dirnames[:] = []  # MLflow 3's logged models: not runs
+                continue
             if mlflow.is_run_folder(here):
-                sources.append(Source("mlflow-file", here, here.name))
+                if not mlflow.is_deleted(here):  # MLflow hides deleted runs; so do we
+                    sources.append(Source("mlflow-file", here, here.name))
                 dirnames[:] = []
                 continue
             for fn in sorted(filenames):

@@ -13,7 +13,19 @@ STATES = {"FINISHED": "succeeded", "FAILED": "failed", "KILLED": "aborted", "RUN
 
 
 def is_run_folder(path: Path) -> bool:
-    return path.is_dir() and (path / "meta.yaml").is_file() and (path / "metrics").is_dir()
+    """An MLflow file-store run: ``<experiment id>/<run id>/meta.yaml`` with a run id in it. A run
+    with no metrics has no ``metrics/`` folder (git drops empty folders); MLflow 3's logged models
+    (``<experiment id>/models/m-*``) have a meta.yaml too but are not runs."""
+    if not path.is_dir() or not (path / "meta.yaml").is_file():
+        return False
+    if path.parent.name == "models" or path.name.startswith("m-"):
+        return False
+    meta = flat_yaml(path / "meta.yaml")
+    return "run_id" in meta or "run_uuid" in meta or (path / "metrics").is_dir()
+
+
+def is_deleted(path: Path) -> bool:
+    return flat_yaml(path / "meta.yaml").get("lifecycle_stage", "").lower() == "deleted"
 
 
 def is_sqlite_store(path: Path) -> bool:
@@ -58,17 +70,20 @@ def parse_run_folder(run: Path) -> ParsedExperiment:
         if meta.get(key, "").replace(".", "").isdigit():
             setattr(exp, attr, float(meta[key]) / 1000.0)
     metrics = run / "metrics"
-    for f in sorted(p for p in metrics.rglob("*") if p.is_file()):
+    files = sorted(p for p in metrics.rglob("*") if p.is_file()) if metrics.is_dir() else []
+    for f in files:
         ch = exp.channel(str(f.relative_to(metrics)))
         for i, line in enumerate(f.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
             parts = line.split()
             if not parts:
                 continue
-            if len(parts) not in (2, 3):
+            # "timestamp value [step [run_id [dataset fields...]]]": MLflow 3 adds the run id and, with
+            # log_metric(..., dataset=...), dataset fields; a legacy two-field line is step 0, as MLflow reads it
+            if len(parts) < 2:
                 raise ImportFailed(f, f"line {i}", f"expected 'timestamp value [step]', got {line[:60]!r}")
             ts = to_float(parts[0], f, f"line {i}")
             value = to_float(parts[1], f, f"line {i}")
-            step = to_float(parts[2], f, f"line {i}") if len(parts) == 3 else float(len(ch.x))
+            step = to_float(parts[2], f, f"line {i}") if len(parts) >= 3 else 0.0
             ch.add(step, value, ts / 1000.0)
     return exp
 
