@@ -293,7 +293,12 @@ def test_compare_mode_lists_every_curve_in_distinct_styles_and_the_union_tab(dem
     styles = {(c.color, c.dash) for c in acc.curves}
     assert len(styles) == len(acc.curves)  # no two curves look the same
     labels = acc.legend.labels()
-    assert len(labels) == len(acc.curves) and "adam-lr1e-3 · accuracy → pred_acc" in labels
+    # runs are named by the params that differ among them (an option, on by default)
+    assert len(labels) == len(acc.curves) and "lr=0.001, optimizer=adam · accuracy → pred_acc" in labels
+    w.label_params_action.trigger()
+    settle(qtbot, w)
+    assert "adam-lr1e-3 · accuracy → pred_acc" in acc.legend.labels()
+    w.label_params_action.trigger()
     # the experiment tab shows the union of the runs' channels, named for the selection
     tab = w.tabs.tabText(w.tabs.indexOf(w.tabs.experiment_grid))
     assert tab == f"{len(exps)} runs: all channels"

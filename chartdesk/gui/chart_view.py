@@ -109,7 +109,7 @@ class Legend(QListWidget):
         fm = self.fontMetrics()
         for c in curves:
             item = QListWidgetItem(_swatch(c.color, c.dash), c.label)
-            item.setToolTip(f"{c.label}\nClick to hide or show")
+            item.setToolTip(f"{c.label}\nrun: {c.experiment}\nClick to hide or show")
             item.setSizeHint(QSize(min(self.MAX_ENTRY, 40 + fm.horizontalAdvance(c.label)), fm.height() + 4))
             self.addItem(item)
             self._shown.append(True)

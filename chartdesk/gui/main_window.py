@@ -147,6 +147,10 @@ class MainWindow(QMainWindow):
         for dock in (self.tree_dock, self.runs_dock, self.alias_dock, self.sets_dock):
             view.addAction(dock.toggleViewAction())
         view.addSeparator()
+        self.label_params_action = QAction("Name runs by the params that differ", self, checkable=True)
+        self.label_params_action.setToolTip("In compare mode, legends say lr=0.1, bs=64 instead of run names")
+        self.label_params_action.toggled.connect(self._set_label_by_params)
+        view.addAction(self.label_params_action)
         heights = view.addMenu("Chart &height")
         group = QActionGroup(self)
         self.height_actions = {}
@@ -159,6 +163,10 @@ class MainWindow(QMainWindow):
 
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.demo_action)
+
+    def _set_label_by_params(self, on: bool) -> None:
+        self.ws.set_label_by_params(on)
+        make_settings().setValue("view/label_by_params", on)
 
     def set_chart_height(self, name: str) -> None:
         if name not in CHART_HEIGHTS:
@@ -238,6 +246,7 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         self.set_chart_height(s.value("view/chart_height", "medium", type=str))
+        self.label_params_action.setChecked(s.value("view/label_by_params", True, type=bool))
 
     def restore_session(self) -> None:
         """The selection and tab the project had when the window was last closed."""

@@ -59,6 +59,9 @@ class Workspace(QObject):
         self._chart_sets: list[ChartSet] = []
         self._experiment_charts: dict[str, list[Chart]] = {}
         self._token: tuple | None = None
+        #: Compare mode names runs by the params that differ among them (View menu).
+        self.label_by_params = True
+        self._label_cache: tuple = (None, {})
 
     # ---- reading ------------------------------------------------------------------------
     def projects(self) -> list[str]:
@@ -106,8 +109,29 @@ class Workspace(QObject):
         return ref.name if ref.name in self.resolver.channels(self.project, experiment) else None
 
     def run_label(self, experiment: str) -> str:
-        """How a run is named in legends of compare mode."""
-        return experiment
+        """How a run is named in legends of compare mode: by the params that differ among the
+        selected runs (``lr=0.1, bs=64``), or by its name when they do not tell runs apart (or
+        when ``label_by_params`` is off)."""
+        labels = self._labels()
+        return labels.get(experiment, experiment)
+
+    def _labels(self) -> dict[str, str]:
+        key = (tuple(self._selection), self.label_by_params)
+        if self._label_cache[0] == key:
+            return self._label_cache[1]
+        labels: dict[str, str] = {}
+        if self.label_by_params and len(self._selection) > 1:
+            from ..query import flatten
+
+            by_name = {e.name: flatten(dict(e.params)) for e in self._experiments if e.name in self._selection}
+            keys = sorted({k for p in by_name.values() for k in p})
+            differ = [k for k in keys if len({repr(p.get(k)) for p in by_name.values()}) > 1][:3]
+            if differ:
+                labels = {n: ", ".join(f"{k}={p[k]!s}" for k in differ if k in p) or n for n, p in by_name.items()}
+                if len(set(labels.values())) != len(labels):  # the params do not tell two runs apart
+                    labels = {}
+        self._label_cache = (key, labels)
+        return labels
 
     def chart_sets(self) -> list[ChartSet]:
         return list(self._chart_sets)
@@ -126,6 +150,11 @@ class Workspace(QObject):
         if stack is None:
             stack = self._stacks[key] = QUndoStack(self.undo_group)
         return stack
+
+    def set_label_by_params(self, on: bool) -> None:
+        if on != self.label_by_params:
+            self.label_by_params = on
+            self.sig_resolution_changed.emit(None, None)  # every legend says it again
 
     def set_project(self, project: str | None) -> None:
         self.project = project
