@@ -912,3 +912,19 @@ def test_the_tree_filter_takes_expressions_and_says_what_is_wrong(demo_store, op
     assert "column 6" in tree.filter_edit.toolTip() and "d64541" in tree.filter_edit.styleSheet()
     mnist = next(proxy.index(r, 0) for r in range(proxy.rowCount()) if proxy.index(r, 0).data() == "mnist")
     assert proxy.rowCount(mnist) == 5  # filters nothing
+
+
+def test_alias_suggestions_are_shown_and_added_with_one_click(store, open_win, qtbot):
+    for exp, name in (("r1", "val/acc"), ("r2", "val_acc"), ("r3", "eval_accuracy")):
+        store.create_experiment("p", exp)
+        store.append("p", exp, name, [0, 1, 2], [0.2, 0.5, 0.8])
+    w = open_win(store, "p", "r1")
+    ed = w.alias_editor
+    assert ed.suggestions.count() == 1 and ed.suggestions.item(0).text().startswith("val_acc  ←")
+    assert not ed.add_suggestion_btn.isEnabled()
+    ed.suggestions.setCurrentRow(0)
+    click(qtbot, ed.add_suggestion_btn)
+    assert store.aliases("p") == {"val_acc": ["eval_accuracy", "val/acc", "val_acc"]}
+    assert ed.suggestions.count() == 0  # covered now
+    w.undo_action.trigger()
+    assert store.aliases("p") == {}

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
+    QListWidget,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -298,6 +299,15 @@ class AliasEditor(QWidget):
         self.remove_btn.clicked.connect(lambda _checked=False: self._on_remove())
         self.entries_view.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
 
+        self.suggestions = QListWidget(self)
+        self.suggestions.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.suggestions.setToolTip("Channel names that look like one metric logged under different names "
+                                    "(never in the same run, same words, values that overlap)")
+        self.suggestions.currentRowChanged.connect(lambda _r: self._update_buttons())
+        self.add_suggestion_btn = QPushButton("Add as alias", self)
+        self.add_suggestion_btn.clicked.connect(lambda _checked=False: self.add_suggestion())
+        self._suggested: list = []
+
         self.preview = QTreeWidget(self)
         self.preview.setHeaderLabels(["Selected experiment", "Resolves to"])
         self.preview.setRootIsDecorated(False)
@@ -324,11 +334,18 @@ class AliasEditor(QWidget):
         row.addWidget(self.down_btn)
         row.addWidget(self.remove_btn)
         ml.addLayout(row)
+        sug = QWidget(self)
+        sl = QVBoxLayout(sug)
+        sl.setContentsMargins(0, 0, 0, 0)
+        sl.addWidget(QLabel("Suggested aliases", sug))
+        sl.addWidget(self.suggestions)
+        sl.addWidget(self.add_suggestion_btn)
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(top)
         split.addWidget(mid)
         split.addWidget(self.preview)
-        split.setSizes([160, 200, 140])
+        split.addWidget(sug)
+        split.setSizes([150, 200, 120, 90])
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(split)
@@ -336,6 +353,7 @@ class AliasEditor(QWidget):
         workspace.sig_resolution_changed.connect(lambda _a, _e: self._refresh())
         workspace.sig_selection_changed.connect(lambda _s: self._refresh_preview())
         workspace.sig_catalog_changed.connect(self._refresh_completion)
+        workspace.sig_catalog_changed.connect(self.refresh_suggestions)
         workspace.sig_project_changed.connect(self._on_project_change)
         self._on_project_change()
 
@@ -396,6 +414,46 @@ class AliasEditor(QWidget):
         self.entries_model.set_alias(None)
         self.choose(name)
         self._refresh_completion()
+        self.refresh_suggestions()
+
+    def refresh_suggestions(self) -> None:
+        """Suggest aliases for names that mean the same (``chartdesk.suggest``); never applied by itself."""
+        from ..suggest import suggest
+
+        self.suggestions.clear()
+        self._suggested = []
+        if not self._ws.project:
+            self._update_buttons()
+            return
+        runs = {e.name: [c.name for c in self._ws.channels(e.name)] for e in self._ws.experiments()}
+        ranges: dict[str, tuple[float, float]] = {}
+        try:
+            values = self._ws.store.reduce_channels(self._ws.project, [(e, c) for e, cs in runs.items() for c in cs],
+                                                    ["min", "max"])
+        except ChartDeskError:
+            values = {}
+        for (_e, c), v in values.items():
+            lo, hi = v.get("min"), v.get("max")
+            if lo is None or hi is None:
+                continue
+            old = ranges.get(c)
+            ranges[c] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
+        self._suggested = suggest(runs, ranges, self._ws.aliases())
+        for sgn in self._suggested:
+            self.suggestions.addItem(f"{sgn.alias}  ←  {', '.join(sgn.channels)}")
+            self.suggestions.item(self.suggestions.count() - 1).setToolTip(", ".join(sgn.channels))
+        self._update_buttons()
+
+    def add_suggestion(self) -> None:
+        row = self.suggestions.currentRow()
+        if not 0 <= row < len(self._suggested):
+            return
+        sgn = self._suggested[row]
+        name, k = sgn.alias, 2
+        while self._ws.alias(name) is not None:
+            name, k = f"{sgn.alias}_{k}", k + 1
+        self.create_alias(name, list(sgn.channels))
+        self.refresh_suggestions()
 
     def _on_add(self) -> None:
         if self.entries_model.add(self.add_edit.text()):
@@ -418,6 +476,8 @@ class AliasEditor(QWidget):
         n = self.entries_model.rowCount()
         self.new_btn.setEnabled(bool(self._ws.project))
         self.coverage_btn.setEnabled(bool(self._ws.project) and bool(self._ws.aliases()))
+        if hasattr(self, "add_suggestion_btn"):
+            self.add_suggestion_btn.setEnabled(self.suggestions.currentRow() >= 0)
         self.delete_btn.setEnabled(bool(name))
         self.add_edit.setEnabled(bool(name))
         self.remove_btn.setEnabled(bool(name) and row >= 0)
