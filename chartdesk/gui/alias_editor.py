@@ -426,10 +426,11 @@ class AliasEditor(QWidget):
             self._update_buttons()
             return
         runs = {e.name: [c.name for c in self._ws.channels(e.name)] for e in self._ws.experiments()}
+        candidates = {c for sgn in suggest(runs, None, self._ws.aliases()) for c in sgn.channels}
         ranges: dict[str, tuple[float, float]] = {}
-        try:
-            values = self._ws.store.reduce_channels(self._ws.project, [(e, c) for e, cs in runs.items() for c in cs],
-                                                    ["min", "max"])
+        try:  # value ranges of the candidates only (from chunk summaries: no point is read)
+            values = self._ws.store.reduce_channels(
+                self._ws.project, [(e, c) for e, cs in runs.items() for c in cs if c in candidates], ["min", "max"])
         except ChartDeskError:
             values = {}
         for (_e, c), v in values.items():
