@@ -3,6 +3,9 @@
     python benchmarks/faults.py               # small counts (about a minute)
     python benchmarks/faults.py --count 1000  # a full run
 
+--soak SECONDS adds 4 writer processes, a reader and CLI calls on one store, with the counts of
+errors ("database is locked" among them) and missing points.
+
 Modes (each kill at a random moment of the writer's life):
   fresh    a new store: kills land in creation, the first flushes, later flushes
   resumed  an existing store with a channel that grows through ``log`` and ``flush``
@@ -109,11 +112,86 @@ def one_kill(mode: str, folder: Path, rng: random.Random) -> dict:
     return {"opened": opened, "lost": lost, "problem": problem}
 
 
+SOAK_WRITER = r"""
+import sys, time, chartdesk
+db, name, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+n = 0
+with chartdesk.init(project="soak", experiment=name, db=db, flush_interval=0.05) as run:
+    end = time.time() + seconds
+    while time.time() < end:
+        run.log_many("v", range(n, n + 500), range(n, n + 500))
+        n += 500
+        time.sleep(0.01)
+print(n)
+"""
+
+SOAK_READER = r"""
+import sys, time, chartdesk
+db, seconds = sys.argv[1], float(sys.argv[2])
+reads = errors = 0
+end = time.time() + seconds
+while time.time() < end:
+    try:
+        with chartdesk.open_store(db) as s:
+            for e in s.experiments("soak") if "soak" in s.projects() else []:
+                if "v" in s.channels("soak", e):
+                    y = s.read("soak", e, "v").y
+                    assert (y == range(len(y))).all() if len(y) < 10 else y[-1] == len(y) - 1
+                    reads += 1
+    except Exception as exc:
+        errors += 1
+        print("reader:", exc, file=sys.stderr)
+print(reads, errors)
+"""
+
+
+def soak(seconds: float, folder: Path) -> int:
+    """4 writers + a reader + CLI calls on one store for ``seconds``: errors and missing points."""
+    db = folder / "soak.db"
+    chartdesk.open_store(db).close()
+    writers = [subprocess.Popen([sys.executable, "-c", SOAK_WRITER, str(db), f"w{i}", str(seconds)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(4)]
+    reader = subprocess.Popen([sys.executable, "-c", SOAK_READER, str(db), str(seconds)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    cli_calls = cli_errors = 0
+    end = time.time() + seconds
+    while time.time() < end:
+        for args in (["ls", "soak"], ["runs", "soak", "--column", "channel:v:max", "--json"]):
+            r = subprocess.run([sys.executable, "-m", "chartdesk", *args, "--db", str(db)], capture_output=True,
+                               text=True, timeout=120)
+            cli_calls += 1
+            if r.returncode != 0 and "unknown project" not in r.stderr:
+                cli_errors += 1
+                print("cli:", r.stderr.strip()[:200])
+    logged, writer_errors = {}, 0
+    for i, w in enumerate(writers):
+        out, err = w.communicate(timeout=120)
+        if w.returncode != 0 or "database is locked" in err:
+            writer_errors += 1
+            print("writer:", err.strip()[-300:])
+        logged[f"w{i}"] = int(out.strip() or 0)
+    out, err = reader.communicate(timeout=120)
+    reads, reader_errors = (int(v) for v in out.split())
+    with chartdesk.open_store(db) as s:
+        missing = sum(max(0, n - len(s.read("soak", e, "v").x)) for e, n in logged.items())
+    print(f"soak {seconds:.0f} s: 4 writers logged {sum(logged.values()):,} points; reader {reads:,} reads; "
+          f"{cli_calls} CLI calls; errors: writers {writer_errors}, reader {reader_errors}, CLI {cli_errors}; "
+          f"missing points {missing}")
+    return writer_errors + reader_errors + cli_errors + missing
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--count", type=int, default=8, help="kills per mode")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--soak", type=float, default=0, metavar="SECONDS",
+                    help="also run 4 writers + a reader + CLI calls for this long")
     args = ap.parse_args()
+    if args.soak:
+        with tempfile.TemporaryDirectory() as tmp:
+            bad = soak(args.soak, Path(tmp))
+        if args.count == 0:
+            return 1 if bad else 0
     rng = random.Random(args.seed)
     total_bad = 0
     print(f"{'mode':8} {'kills':>6} {'unopenable':>11} {'lost points':>12} {'other problems':>15}")
@@ -127,7 +205,7 @@ def main() -> int:
             print(f"{mode:8} {len(res):6d} {bad_open:11d} {lost:12d} {len(problems):15d}")
             for pr in sorted(set(problems))[:3]:
                 print(f"    {pr}")
-    return 1 if total_bad else 0
+    return 1 if total_bad or (args.soak and bad) else 0
 
 
 if __name__ == "__main__":

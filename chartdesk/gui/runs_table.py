@@ -277,7 +277,8 @@ class RunsTable(QWidget):
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(300)
-        self._reload_timer.timeout.connect(self.model.reload)
+        self._reload_timer.timeout.connect(self.reload)
+        self._stale = True  # rows are computed when the table is on screen
         workspace.sig_project_changed.connect(self._on_project_change)
         workspace.sig_catalog_changed.connect(self._reload_timer.start)
         workspace.sig_experiments_updated.connect(self._reload_timer.start)
@@ -299,7 +300,21 @@ class RunsTable(QWidget):
         refs += [f"channel:{c}:{r}" for c in self.ws.project_channels() for r in ("last", "min", "max")]
         self.completion.setStringList(refs)
         self._on_filter_text(self.filter_edit.text())
-        self.model.reload()
+        self.reload()
+
+    def reload(self) -> None:
+        """Recompute the rows now if the table is on screen, else when it is shown (a hidden
+        table costs nothing: the rows of 1,000 runs are not worth computing for nobody)."""
+        if self.isVisible():
+            self._stale = False
+            self.model.reload()
+        else:
+            self._stale = True
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
 
     def add_column(self, text: str) -> bool:
         text = text.strip()
@@ -312,7 +327,7 @@ class RunsTable(QWidget):
         if col not in self.model.columns:
             self.model.columns.append(col)
             self._save_columns()
-            self.model.reload()
+            self.reload()
         self._show_error("")
         return True
 
@@ -323,7 +338,7 @@ class RunsTable(QWidget):
             if col in self.model.columns:
                 self.model.columns.remove(col)
                 self._save_columns()
-                self.model.reload()
+                self.reload()
 
     def _save_columns(self) -> None:
         from .main_window import make_settings
@@ -360,7 +375,7 @@ class RunsTable(QWidget):
         missing = self.model.needs()
         if missing:  # a summary the filter reads: computed (and shown) as a column
             self.model.columns.extend(missing)
-            self.model.reload()
+            self.reload()
 
     # ---- one selection ----------------------------------------------------------------------
     def _after_reset(self) -> None:
