@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import mlflow, tables, tensorboard
 from .base import ImportFailed, ParsedExperiment
+from .tables import is_number
 
 __all__ = ["ImportFailed", "ParsedExperiment", "Source", "discover", "parse_all", "import_paths", "ImportReport"]
 
@@ -88,22 +89,14 @@ def _looks_like_csv(f: Path) -> bool:
     header, row = lines[0].split(","), lines[1].split(",")
     if len(header) != len(row) or len(header) < 2:
         return False
-    numeric = sum(_is_number(c) for c in row)
-    return numeric >= 1 and not any(_is_number(h) for h in header)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
+    numeric = sum(is_number(c) for c in row)
+    return numeric >= 1 and not any(is_number(h) for h in header)
 
 
 def _headerless_table(f: Path) -> bool:
     """Rows of numbers with no header (YOLOv5 results.txt): a table we cannot name columns of."""
     lines = _head_lines(f, 2)
-    return bool(lines) and all(len(ln.split()) >= 3 and all(_is_number(c) or c.endswith("/") for c in ln.split()[1:])
+    return bool(lines) and all(len(ln.split()) >= 3 and all(is_number(c) or c.endswith("/") for c in ln.split()[1:])
                                for ln in lines)
 
 

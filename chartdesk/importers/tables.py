@@ -32,7 +32,7 @@ def _read_text(path: Path) -> str:
         raise ImportFailed(path, f"byte {exc.start}", "not UTF-8 text") from None
 
 
-def _number(text: str) -> bool:
+def is_number(text: str) -> bool:
     try:
         float(text)
         return True
@@ -95,7 +95,7 @@ def parse_csv(path: Path, name: str, fmt: str = "csv") -> ParsedExperiment:
             if h == step_col:
                 continue  # the x of every point: a value that is no number is an error, not a text column
             first = next((r[idx[h]].strip() for _n, r in rows if r[idx[h]].strip()), "")
-            if first and not _number(first):
+            if first and not is_number(first):
                 text_cols.add(h)
     if text_cols:
         exp.warnings.append(f"{path}: text columns skipped: {', '.join(sorted(text_cols))}")
