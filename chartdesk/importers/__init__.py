@@ -1,5 +1,6 @@
-"""Importing other tools' files: find what a path holds, parse every source, then write each
-experiment in one transaction. Nothing is written when any source fails to parse.
+"""Importing other tools' files: find what a path holds (by extension, and by content where the
+name does not say), parse every source, then write each experiment in one transaction. A source
+that cannot be read is listed in the report with its file, place and reason; the others import.
 
 Formats: TensorBoard event files, MLflow file store and SQLite store, Lightning and Keras
 ``CSVLogger`` files, generic CSV (wide or long), JSON lines, HF Trainer ``trainer_state.json``.
