@@ -65,7 +65,18 @@ class _Curve:
         return pg.mkPen(self.color, width=width, style=DASHES[self.dash % len(DASHES)])
 
 
+_swatches: dict[tuple[str, int], QIcon] = {}
+
+
 def _swatch(color: str, dash: int) -> QIcon:
+    """The legend's line sample of a curve's colour and dash (made once per style)."""
+    icon = _swatches.get((color, dash))
+    if icon is None:
+        icon = _swatches[(color, dash)] = _make_swatch(color, dash)
+    return icon
+
+
+def _make_swatch(color: str, dash: int) -> QIcon:
     pm = QPixmap(18, 10)
     pm.fill(Qt.GlobalColor.transparent)
     p = QPainter(pm)
