@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .decimate import last_per_step
 from .errors import InvalidInput
 from .model import SeriesRef
 from .resolver import resolve
@@ -29,15 +30,6 @@ class Aggregate:
     n: np.ndarray       # runs counted at each x
     runs: tuple[str, ...]       # the runs that had the series
     channels: tuple[str | None, ...]  # what the ref meant in each run (None: nothing)
-
-
-def last_per_step(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted unique steps and, for each, the value of the last point logged at that step."""
-    order = np.argsort(x, kind="stable")
-    xs, ys = x[order], y[order]
-    last = np.ones(len(xs), dtype=bool)
-    last[:-1] = xs[1:] != xs[:-1]
-    return xs[last], ys[last]
 
 
 def combine(series: Sequence[tuple[np.ndarray, np.ndarray]], band: str = "std") -> tuple[np.ndarray, ...]:

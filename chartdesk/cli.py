@@ -96,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("chart")
     c.add_argument("refs", nargs="+", metavar="REF", help="alias:NAME or channel:NAME")
     c.add_argument("--log-y", action="store_true", help="logarithmic y axis")
-    c.add_argument("--x-axis", choices=X_AXES, default="step")
+    c.add_argument("--x-axis", default="step", metavar="X",
+                   help=f"{', '.join(X_AXES)}, or channel:NAME / alias:NAME for x from data (matched by step)")
+    c.add_argument("--log-x", action="store_true", help="logarithmic x axis")
     c.add_argument("--smoothing", type=float, default=0.0, help="EMA weight in [0, 1)")
     c = csub.add_parser("ls", parents=[db], help="list chart sets")
     c.add_argument("project")
@@ -268,7 +270,7 @@ def cmd_chartset(args) -> int:
     with _open(args) as store:
         if args.chartset_command == "add":
             chart = {"name": args.chart, "series": [str(SeriesRef.parse(r)) for r in args.refs],
-                     "x_axis": args.x_axis, "log_y": args.log_y, "smoothing": args.smoothing}
+                     "x_axis": args.x_axis, "log_y": args.log_y, "smoothing": args.smoothing, "log_x": args.log_x}
             existing = store.chart_sets(args.project).get(args.set, [])
             names = [c["name"] for c in existing]
             if args.chart in names:

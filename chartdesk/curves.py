@@ -44,6 +44,7 @@ class PlannedCurve:
     label: str
     color: str
     dash: int  # index into the dash styles
+    x_channel: str | None = None  # the channel x is taken from (a chart whose x axis is a series)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,12 @@ def plan(chart: Chart, selection: Sequence[str], channel_for: Callable[[SeriesRe
     ``pinned(ref, experiment)`` says where a run's pin decided an alias (the label says so)."""
     compare = len(selection) > 1
     curves, missing = [], []
+    x_ref = chart.x_ref
     for ei, exp in enumerate(selection):
+        x_channel = channel_for(x_ref, exp) if x_ref is not None else None
+        if x_ref is not None and x_channel is None:
+            missing.append((x_ref, exp))  # nothing to put on x: no curve of this run
+            continue
         for si, ref in enumerate(chart.series):
             ch = channel_for(ref, exp)
             if ch is None:
@@ -71,9 +77,9 @@ def plan(chart: Chart, selection: Sequence[str], channel_for: Callable[[SeriesRe
                 name += " (pinned)"
             if compare:
                 label = f"{run_label(exp) if run_label else exp} · {name}"
-                curves.append(PlannedCurve(exp, ref, ch, label, color(ei), si % DASH_COUNT))
+                curves.append(PlannedCurve(exp, ref, ch, label, color(ei), si % DASH_COUNT, x_channel))
             else:
-                curves.append(PlannedCurve(exp, ref, ch, name, color(si), 0))
+                curves.append(PlannedCurve(exp, ref, ch, name, color(si), 0, x_channel))
     return Plan(tuple(curves), tuple(missing))
 
 
@@ -83,6 +89,8 @@ def format_x(x: float, x_axis: str) -> str:
         return str(x)
     if x_axis == "wall":
         return _dt.datetime.fromtimestamp(x).strftime("%Y-%m-%d %H:%M:%S")
+    if x_axis not in ("step", "wall", "relative"):
+        return f"{x_axis.partition(':')[2]} {x:.6g}"
     if x_axis == "relative":
         sign = "-" if x < 0 else ""
         s = abs(x)

@@ -1,4 +1,5 @@
-"""Display-side numerics: TensorBoard-style debiased EMA smoothing and per-pixel min/max (M4).
+"""Numerics on series: TensorBoard-style debiased EMA smoothing, per-pixel min/max (M4), and
+the last point per step (matching series by step).
 
 Pure numpy; no Qt.
 """
@@ -104,3 +105,12 @@ def _first_match(mask: np.ndarray, run_id: np.ndarray, runs: int) -> np.ndarray:
     # the first True per run: reverse assignment keeps the smallest index
     out[run_id[pos[::-1]]] = pos[::-1]
     return out
+
+
+def last_per_step(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique steps and, for each, the value of the last point logged at that step."""
+    order = np.argsort(x, kind="stable")
+    xs, ys = x[order], y[order]
+    last = np.ones(len(xs), dtype=bool)
+    last[:-1] = xs[1:] != xs[:-1]
+    return xs[last], ys[last]

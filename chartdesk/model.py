@@ -84,15 +84,20 @@ class Chart:
 
     name: str
     series: tuple[SeriesRef, ...] = ()
-    x_axis: str = "step"
+    x_axis: str = "step"  # step, wall, relative, or a series ref (channel:epoch, alias:tokens): x from data
     log_y: bool = False
     smoothing: float = 0.0
+    log_x: bool = False
 
     def __post_init__(self) -> None:
         if not self.name:
             raise InvalidInput("a chart needs a name")
         if self.x_axis not in X_AXES:
-            raise InvalidInput(f"chart {self.name!r}: x_axis must be one of {', '.join(X_AXES)}, not {self.x_axis!r}")
+            try:
+                SeriesRef.parse(self.x_axis)
+            except InvalidInput:
+                raise InvalidInput(f"chart {self.name!r}: x_axis must be one of {', '.join(X_AXES)} or a series ref "
+                                   f"(channel:NAME, alias:NAME), not {self.x_axis!r}") from None
         if not 0.0 <= float(self.smoothing) < 1.0:
             raise InvalidInput(f"chart {self.name!r}: smoothing must be in [0, 1), not {self.smoothing!r}")
 
@@ -102,6 +107,8 @@ class Chart:
             d["x_axis"] = self.x_axis
         if self.log_y:
             d["log_y"] = True
+        if self.log_x:
+            d["log_x"] = True
         if self.smoothing:
             d["smoothing"] = float(self.smoothing)
         return d
@@ -110,7 +117,7 @@ class Chart:
     def from_dict(cls, d: Mapping[str, Any]) -> Chart:
         if not isinstance(d, Mapping):
             raise InvalidInput(f"a chart must be a dict with 'name' and 'series', not {d!r}")
-        unknown = set(d) - {"name", "series", "x_axis", "log_y", "smoothing"}
+        unknown = set(d) - {"name", "series", "x_axis", "log_y", "log_x", "smoothing"}
         if unknown:
             raise InvalidInput(f"chart {d.get('name')!r}: unknown keys {sorted(unknown)}")
         series = d.get("series", [])
@@ -121,8 +128,14 @@ class Chart:
             series=tuple(s if isinstance(s, SeriesRef) else SeriesRef.parse(s) for s in series),
             x_axis=str(d.get("x_axis", "step")),
             log_y=bool(d.get("log_y", False)),
+            log_x=bool(d.get("log_x", False)),
             smoothing=float(d.get("smoothing", 0.0)),
         )
+
+    @property
+    def x_ref(self) -> SeriesRef | None:
+        """The series the x axis is taken from (matched by step), when it is not step or time."""
+        return None if self.x_axis in X_AXES else SeriesRef.parse(self.x_axis)
 
     def with_(self, **changes: Any) -> Chart:
         return replace(self, **changes)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .decimate import ema, m4_indices
+from .decimate import ema, last_per_step, m4_indices
 
 #: Above this many points per pixel column a view is built from bucket summaries.
 SUMMARY_ABOVE = 64
@@ -28,6 +28,7 @@ class ViewRequest:
     x1: float | None = None
     width: int = 1000
     smoothing: float = 0.0
+    x_channel: str | None = None  # x from this channel's values, matched by step (x_axis a series ref)
 
     @property
     def channel_key(self) -> tuple[str, str, str]:
@@ -79,7 +80,39 @@ def _points_in_range(index, seqs, lo_col, hi_col, shift, x0, x1) -> float:
     return total
 
 
+def x_from_channel(x_steps: np.ndarray, x_values: np.ndarray, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For points at ``steps``, the x channel's value at the same step (its last point there):
+    (x, mask of the points that have one)."""
+    ks, kv = last_per_step(np.asarray(x_steps, float), np.asarray(x_values, float))
+    if not len(ks):
+        return np.empty(0), np.zeros(len(steps), dtype=bool)
+    idx = np.clip(np.searchsorted(ks, steps), 0, len(ks) - 1)
+    ok = ks[idx] == steps
+    return kv[idx[ok]], ok
+
+
+def _read_view_by_channel(store, req: ViewRequest) -> View:
+    """A view whose x is another channel's values at the same steps (epoch, tokens seen, ...)."""
+    s = store.read(req.project, req.experiment, req.channel)
+    xs_src = store.read(req.project, req.experiment, req.x_channel)
+    xs, ok = x_from_channel(xs_src.x, xs_src.y, s.x)
+    raw = s.y[ok]
+    inf = np.isinf(raw)
+    clean = np.where(inf, np.nan, raw) if inf.any() else raw
+    drawn = ema(clean, req.smoothing) if req.smoothing else clean
+    finite_x = xs[np.isfinite(xs)]
+    x0 = req.x0 if req.x0 is not None else (float(finite_x.min()) if finite_x.size else 0.0)
+    x1 = req.x1 if req.x1 is not None else (float(finite_x.max()) if finite_x.size else 1.0)
+    keep = m4_indices(xs, clean, x0, x1, max(1, int(req.width)))
+    in_range = (xs >= x0) & (xs <= x1)
+    return View(x=xs[keep], y=drawn[keep], raw=clean[keep] if req.smoothing else None, values=raw[keep],
+                total=len(s.x), level="full", pos_inf=xs[np.isposinf(raw) & in_range][:1000],
+                neg_inf=xs[np.isneginf(raw) & in_range][:1000])
+
+
 def read_view(store, req: ViewRequest) -> View:
+    if req.x_channel is not None:
+        return _read_view_by_channel(store, req)
     index = store.chunk_index(req.project, req.experiment, req.channel)
     total = sum(r[1] for r in index)
     t_mins = [r[4] for r in index if r[4] is not None]

@@ -928,3 +928,30 @@ def test_alias_suggestions_are_shown_and_added_with_one_click(store, open_win, q
     assert ed.suggestions.count() == 0  # covered now
     w.undo_action.trigger()
     assert store.aliases("p") == {}
+
+
+def test_x_axis_from_another_channel_and_log_x_through_the_chart_menu(store, open_win, qtbot):
+    store.create_experiment("p", "e")
+    store.append("p", "e", "loss", np.arange(100.0), np.exp(-np.arange(100.0) / 30))
+    store.append("p", "e", "tokens", np.arange(0, 100, 5.0), np.arange(1, 21) * 1000.0)
+    store.set_chart_set("p", "S", [{"name": "Loss", "series": ["channel:loss"]}])
+    w = open_win(store, "p", "e")
+    c = chart(w, "S", "Loss")
+    answer_next_dialog(qtbot, lambda dlg: (dlg.setTextValue("channel:tokens"), dlg.accept()))
+    c._x_data_action.trigger()
+    qtbot.waitUntil(lambda: store.chart_sets("p")["S"][0].get("x_axis") == "channel:tokens", timeout=5000)
+    c = chart(w, "S", "Loss")
+    qtbot.waitUntil(lambda: c.drawn and bool(c.curves) and len(c.curves[0].x) == 20, timeout=10000)
+    assert c.curves[0].x.tolist() == (np.arange(1, 21) * 1000.0).tolist()
+    assert c.plot.getPlotItem().getAxis("bottom").labelText == "tokens"
+    c._log_x_action.trigger()
+    qtbot.waitUntil(lambda: store.chart_sets("p")["S"][0].get("log_x") is True, timeout=5000)
+    c = chart(w, "S", "Loss")
+    qtbot.waitUntil(lambda: c.drawn and bool(c.curves), timeout=10000)
+    xs = c.curves[0].line.getData()[0]
+    assert np.allclose(xs, np.log10(np.arange(1, 21) * 1000.0))  # drawn in the log axis' units
+    c.show_values_at(5000.0)
+    assert "tokens 5000" in c.readout.text()
+    w.undo_action.trigger()
+    w.undo_action.trigger()
+    assert "x_axis" not in store.chart_sets("p")["S"][0]

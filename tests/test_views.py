@@ -80,3 +80,19 @@ def test_version_1_store_is_migrated_with_summaries(tmp_path):
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION  # migrated through every version
     con.close()
+
+
+def test_x_from_another_channel_matched_by_step(store):
+    from chartdesk.decimate import last_per_step
+    from chartdesk.views import x_from_channel
+
+    store.create_experiment("p", "e")
+    steps = np.arange(0, 1000, 1.0)
+    store.append("p", "e", "acc", steps, steps / 1000)
+    store.append("p", "e", "epoch", np.arange(0, 1000, 10.0), np.arange(100) // 10)  # logged every 10 steps
+    v = read_view(store, ViewRequest("p", "e", "acc", "channel:epoch", None, None, 1000, 0.0, "epoch"))
+    assert len(v.x) == 100  # only the steps the epoch channel has
+    assert v.x.tolist() == (np.arange(100) // 10).tolist() and v.y.tolist() == (np.arange(0, 1000, 10) / 1000).tolist()
+    x, ok = x_from_channel(np.array([1.0, 1.0, 2.0]), np.array([5.0, 6.0, 7.0]), np.array([1.0, 3.0, 2.0]))
+    assert x.tolist() == [6.0, 7.0] and ok.tolist() == [True, False, True]  # the last point at a step counts
+    assert last_per_step(np.array([2.0, 1.0, 2.0]), np.array([1.0, 2.0, 3.0]))[1].tolist() == [2.0, 3.0]

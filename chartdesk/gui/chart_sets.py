@@ -75,8 +75,12 @@ class ChartEditor(QDialog):
         rm = self.remove_button = QPushButton("← Remove", self)
         rm.clicked.connect(lambda _c=False: [self.chosen.takeItem(self.chosen.row(i)) for i in self.chosen.selectedItems()])
         self.x_axis = QComboBox(self)
-        self.x_axis.addItems(X_AXES)
+        self.x_axis.setEditable(True)  # or any channel or alias: x from data, matched by step
+        self.x_axis.addItems(list(X_AXES) + [str(r) for r in refs])
         self.x_axis.setCurrentText(chart.x_axis)
+        self.x_axis.setToolTip("step, wall, relative, or a channel or alias whose values are x (matched by step)")
+        self.log_x = QCheckBox("logarithmic x axis", self)
+        self.log_x.setChecked(chart.log_x)
         self.log_y = QCheckBox("logarithmic y axis", self)
         self.log_y.setChecked(chart.log_y)
         self.smoothing = QDoubleSpinBox(self)
@@ -104,6 +108,7 @@ class ChartEditor(QDialog):
         form = QFormLayout()
         form.addRow("Name", self.name_edit)
         form.addRow("X axis", self.x_axis)
+        form.addRow("", self.log_x)
         form.addRow("", self.log_y)
         form.addRow("Smoothing (EMA)", self.smoothing)
         ok_cancel = QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -130,10 +135,15 @@ class ChartEditor(QDialog):
 
     def chart(self) -> Chart:
         refs = tuple(SeriesRef.parse(self.chosen.item(i).data(REF_ROLE)) for i in range(self.chosen.count()))
-        return Chart(self.name_edit.text().strip(), refs, self.x_axis.currentText(), self.log_y.isChecked(),
-                     round(self.smoothing.value(), 3))
+        return Chart(self.name_edit.text().strip(), refs, self.x_axis.currentText().strip(), self.log_y.isChecked(),
+                     round(self.smoothing.value(), 3), self.log_x.isChecked())
 
     def accept(self) -> None:
+        try:
+            self.chart()
+        except ChartDeskError as exc:
+            QMessageBox.warning(self, "Chart", str(exc))
+            return
         name = self.name_edit.text().strip()
         if not name:
             QMessageBox.warning(self, "Chart", "A chart needs a name.")

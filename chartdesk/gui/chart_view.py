@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..curves import format_x, format_y, plan
+from ..errors import ChartDeskError
 from ..model import X_AXES, Chart
 from ..views import ViewRequest
 from .plot_items import DASHES, ChartViewBox, Line, YAxis, log_safe, plotted
@@ -52,6 +53,7 @@ class _Curve:
 
     def __init__(self, planned) -> None:
         self.experiment, self.ref, self.channel = planned.experiment, planned.ref, planned.channel
+        self.x_channel = planned.x_channel
         self.label, self.color, self.dash = planned.label, planned.color, planned.dash
         self.x = np.empty(0)
         self.y = np.empty(0)
@@ -264,6 +266,17 @@ class ChartWidget(QFrame):
             group.addAction(act)
             xmenu.addAction(act)
             self._x_actions[mode] = act
+        self._x_data_action = QAction("A channel or alias…", self, checkable=True)
+        self._x_data_action.setChecked(self.chart.x_ref is not None)
+        self._x_data_action.setToolTip("x from another series at the same steps (epoch, tokens seen, ...)")
+        self._x_data_action.triggered.connect(lambda _c=False: self.choose_x_series())
+        group.addAction(self._x_data_action)
+        xmenu.addAction(self._x_data_action)
+        xmenu.addSeparator()
+        self._log_x_action = QAction("Log x", self, checkable=True)
+        self._log_x_action.setChecked(self.chart.log_x)
+        self._log_x_action.triggered.connect(lambda checked: self._set_option(log_x=bool(checked)))
+        xmenu.addAction(self._log_x_action)
         self._log_action = QAction("Log y", self, checkable=True)
         self._log_action.setChecked(self.chart.log_y)
         self._log_action.triggered.connect(lambda checked: self._set_option(log_y=bool(checked)))
@@ -296,6 +309,30 @@ class ChartWidget(QFrame):
         menu.addAction("Export CSV of plotted data…").triggered.connect(lambda: self._export_dialog("csv"))
         return menu
 
+    def choose_x_series(self) -> None:
+        """Ask which channel or alias gives x (matched by step), then set it."""
+        from PySide6.QtWidgets import QInputDialog
+
+        refs = [f"alias:{a}" for a in sorted(self._ws.aliases())]
+        refs += [f"channel:{c}" for c in self._ws.project_channels()]
+        current = self.chart.x_axis if self.chart.x_ref is not None else (refs[0] if refs else "")
+        text, ok = QInputDialog.getItem(self, "X axis from data", "Channel or alias whose values are x "
+                                        "(points matched by step):", refs, refs.index(current) if current in refs
+                                        else 0, True)
+        if ok and text.strip():
+            try:
+                self._set_option(x_axis=text.strip())
+            except ChartDeskError as exc:
+                self._ws.sig_error.emit(str(exc))
+        self._x_actions_sync()
+
+    def _x_actions_sync(self) -> None:
+        if self.chart.x_ref is None:
+            self._x_actions[self.chart.x_axis].setChecked(True)
+        else:
+            self._x_data_action.setChecked(True)
+        self._log_x_action.setChecked(self.chart.log_x)
+
     def _on_plot_click(self, event) -> None:
         if event.button() == Qt.MouseButton.RightButton and shiboken6.isValid(self):
             event.accept()
@@ -316,7 +353,7 @@ class ChartWidget(QFrame):
     def set_chart(self, chart: Chart) -> None:
         self.chart = chart
         self.title.set_full_text(chart.name)
-        self._x_actions[chart.x_axis].setChecked(True)
+        self._x_actions_sync()
         self._log_action.setChecked(chart.log_y)
         for w, act in self._smooth_actions.items():
             act.setChecked(abs(chart.smoothing - w) < 1e-9)
@@ -338,8 +375,9 @@ class ChartWidget(QFrame):
                 item.setAxisItems({"bottom": self._style_axis(pg.DateAxisItem(orientation="bottom"))})
         elif isinstance(item.getAxis("bottom"), pg.DateAxisItem):
             item.setAxisItems({"bottom": self._style_axis(pg.AxisItem(orientation="bottom"))})
-        item.setLabel("bottom", X_LABELS[self.chart.x_axis], color=self._fg)
-        item.setLogMode(x=False, y=self.chart.log_y)
+        label = X_LABELS.get(self.chart.x_axis) or self.chart.x_ref.name
+        item.setLabel("bottom", label, color=self._fg)
+        item.setLogMode(x=self.chart.log_x, y=self.chart.log_y)
 
     # ---- following the workspace ---------------------------------------------------------
     def invalidate(self) -> None:
@@ -374,10 +412,14 @@ class ChartWidget(QFrame):
                 self.drawn = False
 
     # ---- data ---------------------------------------------------------------------------
-    def _view_key(self, experiment: str, channel: str) -> ViewRequest:
-        if self._range is None:
+    def _ranged(self) -> bool:
+        """Whether views are read per visible x range (not with x from data or a log x axis)."""
+        return self.chart.x_ref is None and not self.chart.log_x
+
+    def _view_key(self, experiment: str, channel: str, x_channel: str | None = None) -> ViewRequest:
+        if self._range is None or not self._ranged():
             return ViewRequest(self._ws.project, experiment, channel, self.chart.x_axis, None, None, self._width,
-                               float(self.chart.smoothing))
+                               float(self.chart.smoothing), x_channel)
         x0, x1 = self._range  # the fetched range: FETCH_SPANS times the visible one, as many columns
         return ViewRequest(self._ws.project, experiment, channel, self.chart.x_axis, x0, x1,
                            self._width * FETCH_SPANS, float(self.chart.smoothing))
@@ -387,7 +429,7 @@ class ChartWidget(QFrame):
 
     def wanted(self) -> list[ViewRequest]:
         """Loader keys of every view this chart needs for the selection, x range and width."""
-        return [self._view_key(c.experiment, c.channel) for c in self._plan().curves]
+        return [self._view_key(c.experiment, c.channel, c.x_channel) for c in self._plan().curves]
 
     def refresh(self) -> None:
         """The selection, a resolution or an option changed: rebuild the curves when data is there."""
@@ -418,8 +460,8 @@ class ChartWidget(QFrame):
     def apply(self) -> None:
         """Every wanted view is there: draw (new curves) or update the existing lines in place."""
         planned = self._plan().curves
-        if self._rebuild or [(c.experiment, c.channel, c.label) for c in self.curves] != \
-                [(p.experiment, p.channel, p.label) for p in planned]:
+        if self._rebuild or [(c.experiment, c.channel, c.label, c.x_channel) for c in self.curves] != \
+                [(p.experiment, p.channel, p.label, p.x_channel) for p in planned]:
             self.draw()
         else:
             self._update_lines()
@@ -479,7 +521,7 @@ class ChartWidget(QFrame):
         pos_inf, neg_inf = [], []
         self.errors = []
         for curve in self.curves:
-            key = self._view_key(curve.experiment, curve.channel)
+            key = self._view_key(curve.experiment, curve.channel, curve.x_channel)
             view = self._ws.loader.get(key)
             if view is None:
                 error = self._ws.loader.error(key)
@@ -490,17 +532,18 @@ class ChartWidget(QFrame):
             curve.values = view.values
             curve.y = log_safe(view.y, self.chart.log_y)
             shown = plotted(curve.y, self.chart.log_y)
-            curve.line.setData(curve.x, shown, connect="finite")
+            px = plotted(log_safe(curve.x, self.chart.log_x), self.chart.log_x)  # the axis' own units
+            curve.line.setData(px, shown, connect="finite")
             if len(curve.x) <= SPARSE_POINTS:  # an eval metric logged a few times: dots, or it is invisible
                 if curve.dots is None:
                     curve.dots = pg.ScatterPlotItem(size=6, pen=None, brush=pg.mkBrush(curve.color))
                     curve.dots.setVisible(curve.visible)
                     self._add(curve.dots)
-                curve.dots.setData(curve.x, shown)
+                curve.dots.setData(px, shown)
             elif curve.dots is not None:
                 curve.dots.setData([], [])
             if curve.faint is not None:
-                curve.faint.setData(curve.x, plotted(log_safe(view.raw, self.chart.log_y), self.chart.log_y),
+                curve.faint.setData(px, plotted(log_safe(view.raw, self.chart.log_y), self.chart.log_y),
                                     connect="finite")
             if len(view.pos_inf):
                 pos_inf.append(view.pos_inf)
@@ -557,7 +600,7 @@ class ChartWidget(QFrame):
     # ---- zoom, pan, resize ---------------------------------------------------------------
     def _on_x_range(self, *_):
         """Throttled (SignalProxy): ask for views of the new x range once it moved enough."""
-        if not shiboken6.isValid(self.plot) or not self.curves:
+        if not shiboken6.isValid(self.plot) or not self.curves or not self._ranged():
             return
         vb = self.plot.getPlotItem().getViewBox()
         width = self._columns_wanted(self._width)
@@ -594,7 +637,7 @@ class ChartWidget(QFrame):
             self.clear_hover()
             return
         p = vb.mapSceneToView(pos)
-        self.show_values_at(p.x(), p.y())
+        self.show_values_at(10 ** p.x() if self.chart.log_x else p.x(), p.y())
 
     def clear_hover(self) -> None:
         self.vline.setVisible(False)
@@ -630,7 +673,8 @@ class ChartWidget(QFrame):
         if y is not None:
             found.sort(key=lambda f: f[0])
         self._highlight(found[0][1] if y is not None else None)
-        self.vline.setPos(found[0][2] if len(found) == 1 else x)
+        at = found[0][2] if len(found) == 1 else x
+        self.vline.setPos(float(np.log10(at)) if self.chart.log_x and at > 0 else at)
         self.vline.setVisible(True)
         parts = [format_x(found[0][2], self.chart.x_axis)]
         for _d, c, _x, v in found[:READOUT_MAX]:

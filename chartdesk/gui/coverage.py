@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMenu, QTableWidget, QTableWidgetItem, QVBoxLayout
 
-from ..aggregate import last_per_step
+from ..decimate import last_per_step
 from ..errors import ChartDeskError
 from ..resolver import rank
 
