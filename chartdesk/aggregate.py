@@ -32,6 +32,9 @@ class Aggregate:
     channels: tuple[str | None, ...]  # what the ref meant in each run (None: nothing)
 
 
+BLOCK = 1 << 18  # steps per block: runs x block values at a time
+
+
 def combine(series: Sequence[tuple[np.ndarray, np.ndarray]], band: str = "std") -> tuple[np.ndarray, ...]:
     """(x, mean, lo, hi, n) of several (x, y) series matched by step."""
     if band not in BANDS:
@@ -41,35 +44,43 @@ def combine(series: Sequence[tuple[np.ndarray, np.ndarray]], band: str = "std") 
     if not prepared:
         e = np.empty(0)
         return e, e.copy(), e.copy(), e.copy(), np.empty(0, dtype=np.int64)
-    xs = np.unique(np.concatenate([x for x, _y in prepared]))
-    total = np.zeros(len(xs))
-    total_sq = np.zeros(len(xs))
+    # Seeds usually log the same steps (some stopping early): then the longest run's steps are the
+    # union, and each run's are a prefix of them. Otherwise: the sorted union of all.
+    base = max((x for x, _y in prepared), key=len)
+    prefix = all(np.array_equal(base[:len(x)], x) for x, _y in prepared)
+    xs = base if prefix else np.unique(np.concatenate([x for x, _y in prepared]))
+    positions = [np.arange(len(x)) if prefix else np.searchsorted(xs, x) for x, _y in prepared]
+    mean = np.full(len(xs), np.nan)
+    lo = np.full(len(xs), np.nan)
+    hi = np.full(len(xs), np.nan)
     n = np.zeros(len(xs), dtype=np.int64)
-    lo = np.full(len(xs), np.inf)
-    hi = np.full(len(xs), -np.inf)
-    values = []
-    for x, y in prepared:
-        idx = np.searchsorted(xs, x)
-        ok = np.isfinite(y)
-        idx, v = idx[ok], y[ok]
-        total[idx] += v
-        n[idx] += 1
-        np.minimum.at(lo, idx, v)
-        np.maximum.at(hi, idx, v)
-        values.append((idx, v))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(n > 0, total / np.maximum(n, 1), np.nan)
-        for idx, v in values:  # a second pass: the deviations, not sum of squares (no cancellation)
-            total_sq[idx] += (v - mean[idx]) ** 2
-        std = np.where(n > 0, np.sqrt(total_sq / np.maximum(n, 1)), np.nan)
-        if band == "std":
-            lo, hi = mean - std, mean + std
-        elif band == "sem":
-            sem = std / np.sqrt(np.maximum(n, 1))
-            lo, hi = mean - sem, mean + sem
-        else:
-            lo = np.where(n > 0, lo, np.nan)
-            hi = np.where(n > 0, hi, np.nan)
+    # A runs x steps matrix, a block of steps at a time: every statistic is a column reduction.
+    for start in range(0, len(xs), BLOCK):
+        stop = min(len(xs), start + BLOCK)
+        m = np.full((len(prepared), stop - start), np.nan)
+        for r, ((_x, y), pos) in enumerate(zip(prepared, positions)):
+            a, b = np.searchsorted(pos, [start, stop])
+            m[r, pos[a:b] - start] = y[a:b]
+        m[~np.isfinite(m)] = np.nan
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cnt = np.sum(~np.isnan(m), axis=0)
+            mu = np.nansum(m, axis=0) / np.maximum(cnt, 1)
+            mu[cnt == 0] = np.nan
+            std = np.sqrt(np.nansum((m - mu) ** 2, axis=0) / np.maximum(cnt, 1))  # population (ddof=0)
+            if band == "std":
+                l, h = mu - std, mu + std
+            elif band == "sem":
+                sem = std / np.sqrt(np.maximum(cnt, 1))
+                l, h = mu - sem, mu + sem
+            else:
+                filled_lo = np.where(np.isnan(m), np.inf, m).min(axis=0)
+                filled_hi = np.where(np.isnan(m), -np.inf, m).max(axis=0)
+                l = np.where(cnt > 0, filled_lo, np.nan)
+                h = np.where(cnt > 0, filled_hi, np.nan)
+        n[start:stop] = cnt
+        mean[start:stop] = mu
+        lo[start:stop] = np.where(cnt > 0, l, np.nan)
+        hi[start:stop] = np.where(cnt > 0, h, np.nan)
     return xs, mean, lo, hi, n
 
 

@@ -109,8 +109,11 @@ def _first_match(mask: np.ndarray, run_id: np.ndarray, runs: int) -> np.ndarray:
 
 def last_per_step(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique steps and, for each, the value of the last point logged at that step."""
-    order = np.argsort(x, kind="stable")
-    xs, ys = x[order], y[order]
+    if len(x) < 2 or bool(np.all(x[1:] >= x[:-1])):  # logged in step order (the usual case): no sort
+        xs, ys = x, y
+    else:
+        order = np.argsort(x, kind="stable")
+        xs, ys = x[order], y[order]
     last = np.ones(len(xs), dtype=bool)
     last[:-1] = xs[1:] != xs[:-1]
     return xs[last], ys[last]

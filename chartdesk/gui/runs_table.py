@@ -77,6 +77,8 @@ class _Task(QRunnable):
         except ChartDeskError as exc:
             signals.sig_done.emit(gen, None, str(exc))
             return
+        for r in rows:  # the flattened params too, here and not on the GUI thread
+            r["_flat"] = query.flatten(r["params"])
         signals.sig_done.emit(gen, rows, "")
 
 
@@ -90,6 +92,8 @@ class RunsModel(QAbstractTableModel):
         self._shown: list[dict] = []      # after the filter, in sort order
         self._params: list[str] = []
         self.columns: list[str] = []      # REF:REDUCER the user added
+        self._headers: list[str] = []
+        self._headers_key: tuple | None = None
         self._tree = None
         self._sort: tuple[str, bool] | None = None
         self._gen = 0
@@ -119,9 +123,8 @@ class RunsModel(QAbstractTableModel):
         self.loading = False
         self.beginResetModel()
         self._rows = rows or []
-        self._params = sorted({k for r in self._rows for k in query.flatten(r["params"])})
-        for r in self._rows:
-            r["_flat"] = query.flatten(r["params"])
+        self._params = sorted({k for r in self._rows for k in r.get("_flat", {})})
+        self._headers_key = None
         self.error = error
         self._apply()
         self.endResetModel()
@@ -133,7 +136,11 @@ class RunsModel(QAbstractTableModel):
         self.endResetModel()
 
     def headers(self) -> list[str]:
-        return [*FIXED, *self._params, *self.columns]
+        key = (len(self._params), tuple(self.columns))
+        if self._headers_key != key:  # data() asks for every cell: build the list once
+            self._headers_key = key
+            self._headers = [*FIXED, *self._params, *self.columns]
+        return self._headers
 
     def value(self, row: dict, column: str):
         if column == "name":
