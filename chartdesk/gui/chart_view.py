@@ -127,8 +127,19 @@ class Legend(QListWidget):
             self.addItem(item)
             self._shown.append(True)
             self._style(self.count() - 1, c.visible)
-        row_h = fm.height() + 6
-        self.setFixedHeight(min(self.ROWS, max(1, self._rows_needed())) * row_h + 4 if curves else 0)
+        self._fit()
+
+    def _fit(self) -> None:
+        """As tall as its entries need at this width, up to ROWS rows (then it scrolls)."""
+        row_h = self.fontMetrics().height() + 6
+        height = min(self.ROWS, max(1, self._rows_needed())) * row_h + 4 if self.count() else 0
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit()
 
     def _rows_needed(self) -> int:
         width = max(1, self.viewport().width() or 400)
