@@ -604,7 +604,7 @@ class ChartWidget(QFrame):
         width = int(self.plot.getPlotItem().getViewBox().width())
         if not self.plot.isVisible() or width < 50:
             return current or 1200
-        if current and width <= current <= 2 * width:
+        if current and 0.9 * width <= current <= 2 * width:  # within a few pixels looks the same
             return current
         return width
 
@@ -746,6 +746,7 @@ class _Slot(QWidget):
     def put(self, widget: ChartWidget) -> None:
         self.widget = widget
         self._lay.addWidget(widget)
+        widget.resize(self.size())  # near its final width before the first views are asked for
         widget.show()
 
 
