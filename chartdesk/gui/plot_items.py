@@ -53,6 +53,23 @@ class Line(pg.PlotCurveItem):
         self._boundingRect = None
         self.prepareGeometryChange()
 
+    # The y axis fits the visible data (autoVisible), so every frame of a pan asks each curve for
+    # its y bounds within the new x range several times over (about 7 calls per curve per frame,
+    # measured); the answer only changes with the data or the range.
+    def setData(self, *args, **kwargs):
+        self._bounds_cache = {}
+        super().setData(*args, **kwargs)
+
+    def dataBounds(self, ax, frac=1.0, orthoRange=None):  # pyqtgraph's name
+        cache = self.__dict__.setdefault("_bounds_cache", {})
+        key = (ax, frac, None if orthoRange is None else (float(orthoRange[0]), float(orthoRange[1])))
+        got = cache.get(key)
+        if got is None:
+            if len(cache) > 64:
+                cache.clear()
+            got = cache[key] = super().dataBounds(ax, frac, orthoRange)
+        return got
+
 
 def log_safe(y: np.ndarray | None, log_y: bool) -> np.ndarray | None:
     """On a log axis, values <= 0 cannot be drawn: they become gaps, not warnings."""
