@@ -96,7 +96,12 @@ def _read_view_by_channel(store, req: ViewRequest) -> View:
     s = store.read(req.project, req.experiment, req.channel)
     xs_src = store.read(req.project, req.experiment, req.x_channel)
     xs, ok = x_from_channel(xs_src.x, xs_src.y, s.x)
-    raw = s.y[ok]
+    return _decimated(req, xs, s.y[ok], len(s.x), "full")
+
+
+def _decimated(req: ViewRequest, xs: np.ndarray, raw: np.ndarray, total: int, level: str) -> View:
+    """The view of points (x in chart units, logged values): ±inf kept aside, smoothed when asked,
+    M4 per pixel column of the requested (or the whole) x range."""
     inf = np.isinf(raw)
     clean = np.where(inf, np.nan, raw) if inf.any() else raw
     drawn = ema(clean, req.smoothing) if req.smoothing else clean
@@ -106,7 +111,7 @@ def _read_view_by_channel(store, req: ViewRequest) -> View:
     keep = m4_indices(xs, clean, x0, x1, max(1, int(req.width)))
     in_range = (xs >= x0) & (xs <= x1)
     return View(x=xs[keep], y=drawn[keep], raw=clean[keep] if req.smoothing else None, values=raw[keep],
-                total=len(s.x), level="full", pos_inf=xs[np.isposinf(raw) & in_range][:1000],
+                total=total, level=level, pos_inf=xs[np.isposinf(raw) & in_range][:1000],
                 neg_inf=xs[np.isneginf(raw) & in_range][:1000])
 
 
@@ -137,15 +142,4 @@ def read_view(store, req: ViewRequest) -> View:
     else:
         s = store.read_chunks(req.project, req.experiment, req.channel, seqs, summary=summary)
     xs = _xs(req.x_axis, s.x, s.t, t0)
-    raw = s.y
-    inf = np.isinf(raw)
-    clean = np.where(inf, np.nan, raw) if inf.any() else raw
-    drawn = ema(clean, req.smoothing) if req.smoothing else clean
-    finite_x = xs[np.isfinite(xs)]
-    x0 = req.x0 if req.x0 is not None else (float(finite_x.min()) if finite_x.size else 0.0)
-    x1 = req.x1 if req.x1 is not None else (float(finite_x.max()) if finite_x.size else 1.0)
-    keep = m4_indices(xs, clean, x0, x1, width)
-    in_range = (xs >= x0) & (xs <= x1)
-    return View(x=xs[keep], y=drawn[keep], raw=clean[keep] if req.smoothing else None, values=raw[keep], total=total,
-                level="summary" if summary else "full",
-                pos_inf=xs[np.isposinf(raw) & in_range][:1000], neg_inf=xs[np.isneginf(raw) & in_range][:1000])
+    return _decimated(req, xs, s.y, total, "summary" if summary else "full")
