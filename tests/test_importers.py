@@ -324,3 +324,29 @@ def test_mlflow3_file_store_models_five_field_lines_empty_and_deleted_runs(tmp_p
     assert acc.x.tolist() == [0.0, 1.0] and acc.y.tolist() == [0.5, 0.6]
     assert store.read("ml", "with-dataset", "legacy").x.tolist() == [0.0]  # a 2-field line is step 0
     assert store.experiment("ml", "no-metrics").params == {"lr": "0.01"}
+
+
+def test_sb3_monitor_ultralytics_and_ray_folders_with_their_params(tmp_path, store):
+    sb3 = tmp_path / "ppo_1"
+    sb3.mkdir()
+    (sb3 / "monitor.csv").write_text('#{"t_start": 1700000000.0, "env_id": "CartPole-v1"}\nr,l,t\n'
+                                     "12.0,12,0.5\n30.0,30,1.25\n")
+    yolo = tmp_path / "runs" / "detect" / "train"
+    yolo.mkdir(parents=True)
+    (yolo / "results.csv").write_text("epoch,time,train/box_loss,metrics/mAP50(B)\n1,20.5,1.2,0.1\n2,41.0,1.0,0.3\n")
+    (yolo / "args.yaml").write_text("task: detect\nepochs: 2\nlr0: 0.01\n")
+    ray = tmp_path / "ray" / "trial_1"
+    ray.mkdir(parents=True)
+    (ray / "progress.csv").write_text("training_iteration,episode_reward_mean,done,hostname\n1,10.5,False,n1\n"
+                                      "2,20.5,True,n1\n")
+    (ray / "params.json").write_text('{"lr": 0.001, "model": {"fcnet_hiddens": [64, 64]}}')
+    report = import_paths(store, [tmp_path], "rl")
+    assert report.exit_code == 0, report.refused
+    assert set(store.experiments("rl")) == {"ppo_1", "runs/detect/train", "ray/trial_1"}
+    r = store.read("rl", "ppo_1", "episode_reward")
+    assert r.x.tolist() == [0.0, 1.0] and r.y.tolist() == [12.0, 30.0] and r.t.tolist() == [1700000000.5, 1700000001.25]
+    assert store.experiment("rl", "ppo_1").params == {"env_id": "CartPole-v1"}
+    assert store.experiment("rl", "runs/detect/train").params == {"task": "detect", "epochs": 2, "lr0": 0.01}
+    assert "time" in store.channels("rl", "runs/detect/train")  # seconds since the start: a metric
+    assert store.experiment("rl", "ray/trial_1").params == {"lr": 0.001, "model": {"fcnet_hiddens": [64, 64]}}
+    assert store.read("rl", "ray/trial_1", "episode_reward_mean").x.tolist() == [1.0, 2.0]

@@ -42,6 +42,8 @@ class Source:
             return [tables.parse_hf_trainer_state(self.path, self.name)]
         if self.fmt == "jsonl":
             return [tables.parse_jsonl(self.path, self.name)]
+        if self.fmt == "sb3-monitor":
+            return [tables.parse_sb3_monitor(self.path, self.name)]
         return [tables.parse_csv(self.path, self.name, self.fmt)]
 
 
@@ -74,7 +76,7 @@ def _is_json_lines(f: Path) -> bool:
     import json
 
     lines = _head_lines(f, 2)
-    if not lines or not lines[0].startswith("{"):
+    if len(lines) < 2 or not lines[0].startswith("{"):  # one object is a config (params.json), not a log
         return False
     try:
         return all(isinstance(json.loads(line), dict) for line in lines)
@@ -122,6 +124,11 @@ def _classify_file(f: Path, root: Path) -> Source | None:
     if name.endswith(".csv"):
         if name == "metrics.csv" and (f.parent.name.startswith("version_") or (f.parent / "hparams.yaml").exists()):
             return Source("lightning", f, folder_name)
+        if name.endswith("monitor.csv") and (_head_lines(f, 1) or [""])[0].startswith("#{"):
+            return Source("sb3-monitor", f, folder_name if name == "monitor.csv" else table_name)
+        if name in ("results.csv", "progress.csv") and ((f.parent / "args.yaml").is_file()
+                                                       or (f.parent / "params.json").is_file()):
+            return Source("run-folder-csv", f, folder_name)  # Ultralytics / Ray Tune: the folder is the run
         fmt = "csv"
         try:
             with open(f, encoding="utf-8-sig", errors="replace") as fh:

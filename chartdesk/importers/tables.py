@@ -77,6 +77,9 @@ def parse_csv(path: Path, name: str, fmt: str = "csv") -> ParsedExperiment:
     long_form = name_col is not None and value_col is not None
     if fmt == "lightning":
         exp.params.update(read_params(path.parent / "hparams.yaml"))
+    if fmt == "run-folder-csv":  # Ultralytics args.yaml, Ray Tune params.json beside the table
+        exp.params.update(read_params(path.parent / "args.yaml"))
+        exp.params.update(read_json_params(path.parent / "params.json"))
     rows: list[tuple[int, list[str]]] = []
     row_no = 1
     try:
@@ -124,6 +127,47 @@ def parse_csv(path: Path, name: str, fmt: str = "csv") -> ParsedExperiment:
             if cell.strip() == "":  # Lightning's sparse rows: a missing value is no point
                 continue
             exp.channel(m).add(step, to_float(cell, path, where), wall)
+    return exp
+
+
+def read_json_params(path: Path) -> dict:
+    """Params from a JSON object file (Ray Tune's params.json); nested objects kept."""
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(_read_text(path))
+    except (json.JSONDecodeError, ImportFailed):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def parse_sb3_monitor(path: Path, name: str) -> ParsedExperiment:
+    """Stable-Baselines3 / baselines ``monitor.csv``: a ``#{json}`` line (``t_start``), then
+    ``r,l,t`` per episode: x is the episode index, wall time ``t_start + t``."""
+    lines = _read_text(path).splitlines()
+    try:
+        header = json.loads(lines[0][1:]) if lines and lines[0].startswith("#") else {}
+    except json.JSONDecodeError as exc:
+        raise ImportFailed(path, f"line 1, column {exc.colno + 1}", exc.msg) from None
+    t_start = float(header.get("t_start", 0.0)) if isinstance(header, dict) else 0.0
+    reader = csv.reader(io.StringIO("\n".join(lines[1:])))
+    try:
+        cols = [c.strip() for c in next(reader)]
+    except StopIteration:
+        raise ImportFailed(path, "line 2", "no r,l,t header") from None
+    if not {"r", "l", "t"} <= set(cols):
+        raise ImportFailed(path, "line 2", f"expected the columns r,l,t, got {cols!r}")
+    idx = {c: i for i, c in enumerate(cols)}
+    exp = ParsedExperiment(name=name, source=f"sb3-monitor:{path.resolve()}", fmt="sb3-monitor")
+    if isinstance(header, dict):
+        exp.params.update({k: v for k, v in header.items() if k != "t_start"})
+    for episode, row in enumerate(reader):
+        where = f"line {episode + 3}"
+        if len(row) != len(cols):
+            raise ImportFailed(path, where, f"{len(row)} fields, the header has {len(cols)}")
+        wall = t_start + to_float(row[idx["t"]], path, where)
+        exp.channel("episode_reward").add(float(episode), to_float(row[idx["r"]], path, where), wall)
+        exp.channel("episode_length").add(float(episode), to_float(row[idx["l"]], path, where), wall)
     return exp
 
 
