@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QInputDialog, QLineEdit, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit, QMessageBox, QPushButton, QWidget
 
 
 def click(qtbot, button: QPushButton) -> None:
@@ -63,6 +63,3 @@ def key(qtbot, widget, sequence: str) -> None:
 def index_point(view, index) -> QPoint:
     return view.visualRect(index).center()
 
-
-def is_input_dialog(dlg) -> bool:
-    return isinstance(dlg, QInputDialog)
