@@ -117,16 +117,19 @@ class Legend(QListWidget):
         self._shown: list[bool] = []
 
     def fill(self, curves: list[_Curve]) -> None:
+        self.setUpdatesEnabled(False)  # one relayout for all entries, not one per entry
         self.clear()
-        self._shown = []
+        self._shown = [True] * len(curves)
         fm = self.fontMetrics()
-        for c in curves:
+        height = fm.height() + 4
+        for i, c in enumerate(curves):
             item = QListWidgetItem(_swatch(c.color, c.dash), c.label)
             item.setToolTip(f"{c.label}\nrun: {c.experiment}\nClick to hide or show")
-            item.setSizeHint(QSize(min(self.MAX_ENTRY, 40 + fm.horizontalAdvance(c.label)), fm.height() + 4))
+            item.setSizeHint(QSize(min(self.MAX_ENTRY, 40 + fm.horizontalAdvance(c.label)), height))
             self.addItem(item)
-            self._shown.append(True)
-            self._style(self.count() - 1, c.visible)
+            if not c.visible:  # the plain look is the default: only hidden entries are restyled
+                self._style(i, False)
+        self.setUpdatesEnabled(True)
         self._fit()
 
     def _fit(self) -> None:
