@@ -151,7 +151,8 @@ class Store:
         self.engine = self._make_engine(self.url)
         self._ids: dict[tuple, int] = {}
         self._ids_lock = threading.Lock()
-        self._reduced: dict[tuple[int, int], dict[str, float | None]] = {}  # (channel id, version) -> values
+        # channel id -> (its version when computed, {reducer: value}); a grown channel replaces its entry
+        self._reduced: dict[int, tuple[int, dict[str, float | None]]] = {}
         try:
             self._prepare()
         except BaseException:
@@ -784,8 +785,8 @@ class Store:
                 got = ids.get(key)
                 if got is None:
                     continue
-                cached = self._reduced.get((got[0], got[1]), {})
-                if all(r in cached for r in reducers):
+                ver_cached, cached = self._reduced.get(got[0], (None, {}))
+                if ver_cached == got[1] and all(r in cached for r in reducers):
                     out[key] = {r: cached[r] for r in reducers}
                 else:
                     todo.append((key, got))
@@ -801,7 +802,10 @@ class Store:
             parts = summaries.get(cid, [])
             sx = np.concatenate([p[0] for p in parts]) if parts else np.empty(0)
             sy = np.concatenate([p[1] for p in parts]) if parts else np.empty(0)
-            values = self._reduced.setdefault((cid, ver), {})
+            old_ver, values = self._reduced.get(cid, (None, {}))
+            if old_ver != ver:
+                values = {}
+            self._reduced[cid] = (ver, values)
             full = None
             for r in reducers:
                 if r in values:
