@@ -24,16 +24,75 @@ def _isolated_env(tmp_path, monkeypatch):
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
 
 
+def pytest_generate_tests(metafunc):
+    """Modules marked ``both_backends`` run each test that uses a store target on SQLite and on
+    PostgreSQL (module-scoped, so module fixtures such as a demo store are made once per backend)."""
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_backends"):
+        metafunc.parametrize("backend", ["sqlite", "postgresql"], scope="module")
+
+
+@pytest.fixture(scope="module")
+def backend():
+    return "sqlite"
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    from backends import Server, find_server
+
+    url, why = find_server()
+    server = Server(url) if url else None
+    yield server, why
+    if server is not None and server.made:
+        server.drop(list(server.made))
+
+
+def _targets(backend, folder, request):
+    from backends import REQUIRED, Targets
+
+    if backend != "postgresql":
+        return Targets(backend, folder, None)
+    server, why = request.getfixturevalue("pg_server")
+    if server is None:
+        if os.environ.get(REQUIRED):
+            pytest.fail(f"PostgreSQL tests are required here but {why}")
+        pytest.skip(f"PostgreSQL: {why}")
+    return Targets(backend, folder, server)
+
+
+@pytest.fixture
+def targets(backend, tmp_path, request):
+    """A factory of new, empty store targets of this test's backend."""
+    t = _targets(backend, tmp_path, request)
+    yield t
+    t.cleanup()
+
+
+@pytest.fixture(scope="module")
+def module_targets(backend, tmp_path_factory, request):
+    t = _targets(backend, tmp_path_factory.mktemp("stores"), request)
+    yield t
+    t.cleanup()
+
+
+@pytest.fixture
+def target(targets, db_path):
+    """The test's store: the file ``db_path`` on SQLite, a new database on PostgreSQL
+    (``both_backends`` modules)."""
+    return str(db_path) if targets.backend == "sqlite" else targets.new()
+
+
 @pytest.fixture
 def db_path(tmp_path):
+    """An SQLite file, for tests about the file itself."""
     return tmp_path / "runs.db"
 
 
 @pytest.fixture
-def store(db_path):
+def store(target):
     from chartdesk import open_store
 
-    s = open_store(db_path)
+    s = open_store(target)
     yield s
     s.close()
 

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 import chartdesk
 from chartdesk import ChartDeskError, InvalidInput
 
+pytestmark = pytest.mark.both_backends
+
 junk = st.one_of(
     st.none(), st.booleans(), st.integers(), st.integers(min_value=10**300, max_value=10**400),
     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=30), st.binary(max_size=10),
@@ -30,8 +32,8 @@ def one_line_or_ok(call):
 
 
 @pytest.fixture
-def shared(tmp_path_factory):
-    s = chartdesk.open_store(tmp_path_factory.mktemp("api") / "api.db")
+def shared(module_targets):
+    s = chartdesk.open_store(module_targets.new("api"))
     s.create_experiment("p", "e")
     s.append("p", "e", "loss", [0, 1, 2], [1.0, 0.5, 0.25])
     yield s
@@ -56,15 +58,15 @@ def test_store_calls_with_junk_arguments(shared, a, b):
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(value=junk, step=junk)
-def test_run_log_with_junk(tmp_path, value, step):
-    with chartdesk.init(project="p", experiment="e", db=tmp_path / "r.db") as run:
+def test_run_log_with_junk(targets, value, step):
+    with chartdesk.init(project="p", experiment="e", db=targets.new()) as run:
         one_line_or_ok(lambda: run.log("m", value, step))
         one_line_or_ok(lambda: run.log_many("m", value, step))
         one_line_or_ok(lambda: run.log(value, 1.0))
 
 
-def test_specific_mistakes_found_by_the_probe(tmp_path):
-    db = tmp_path / "r.db"
+def test_specific_mistakes_found_by_the_probe(target):
+    db = target
     with chartdesk.init(project="p", experiment="e", db=db, tags="baseline") as run:
         with pytest.raises(InvalidInput):
             run.log_many("m", None, None)  # was: one NaN point stored

@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.both_backends
+
 
 def cd(*args, db=None, check=True):
     argv = [sys.executable, "-m", "chartdesk", *args]
@@ -21,8 +23,8 @@ def cd(*args, db=None, check=True):
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("cli") / "demo.db"
+def demo_db(module_targets):
+    db = module_targets.new("demo")
     cd("demo", db=db)
     return db
 
@@ -35,9 +37,9 @@ def test_demo_then_ls(demo_db):
     assert "already" in cd("demo", db=demo_db).stdout
 
 
-def test_alias_set_resolve_json(tmp_path, demo_db):
-    db = tmp_path / "copy.db"
-    db.write_bytes(demo_db.read_bytes())
+def test_alias_set_resolve_json(target):
+    db = target
+    cd("demo", db=db)
     cd("alias", "set", "mnist", "accuracy", "accuracy", "pred_acc", "acc", db=db)
     assert "accuracy -> accuracy, pred_acc, acc" in cd("alias", "ls", "mnist", db=db).stdout
     table = json.loads(cd("resolve", "mnist", "accuracy", "--json", db=db).stdout)
@@ -47,8 +49,8 @@ def test_alias_set_resolve_json(tmp_path, demo_db):
     assert set(json.loads(cd("resolve", "mnist", "nothing", "--json", db=db).stdout).values()) == {None}
 
 
-def test_chartset_add_and_ls_json(tmp_path):
-    db = tmp_path / "c.db"
+def test_chartset_add_and_ls_json(target):
+    db = target
     cd("demo", db=db)
     cd("chartset", "add", "mnist", "Mine", "Acc", "alias:accuracy", "channel:val_acc", db=db)
     cd("chartset", "add", "mnist", "Mine", "Loss", "channel:loss", "--log-y", db=db)

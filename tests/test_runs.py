@@ -16,6 +16,8 @@ from chartdesk import InvalidInput
 from chartdesk.aggregate import combine
 from chartdesk.query import evaluate, parse
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 def sweep(store):
@@ -157,11 +159,11 @@ def test_pins_override_an_alias_per_run_and_follow_the_channel(sweep):
         sweep.set_pin("sweep", "lr0.1-seed0", "nope", "acc")
 
 
-def test_runs_and_pin_commands(sweep, db_path):
+def test_runs_and_pin_commands(sweep, target):
     sweep.close()
 
     def cd(*args):
-        r = subprocess.run([sys.executable, "-m", "chartdesk", *args, "--db", str(db_path)], capture_output=True,
+        r = subprocess.run([sys.executable, "-m", "chartdesk", *args, "--db", str(target)], capture_output=True,
                            text=True, timeout=60)
         assert r.returncode == 0, r.stderr
         return r.stdout

@@ -8,6 +8,8 @@ import chartdesk
 from chartdesk import InvalidInput, NotFound
 from chartdesk.store import points as P
 
+pytestmark = pytest.mark.both_backends
+
 
 def test_missing_file_becomes_empty_store(db_path):
     with chartdesk.open_store(db_path) as s:
@@ -165,8 +167,8 @@ def test_demo_is_idempotent_and_shows_why_aliases_matter(demo_store):
     assert np.isnan(diverged.y).any() and len(diverged) >= 1000
 
 
-def test_arithmetic_columns_are_stored_compactly_and_read_back_bit_for_bit(store, db_path):
-    import sqlite3
+def test_arithmetic_columns_are_stored_compactly_and_read_back_bit_for_bit(store):
+    from sqlalchemy import text
 
     from chartdesk.store import points as P
 
@@ -182,10 +184,9 @@ def test_arithmetic_columns_are_stored_compactly_and_read_back_bit_for_bit(store
         assert s.x.view(np.int64).tolist() == want.view(np.int64).tolist()
         assert (s.t == 1.7e9).all()
     assert store.read("p", "e", "reg", start=70_000).x[0] == steps[70_000]
-    con = sqlite3.connect(db_path)
-    sizes = con.execute("SELECT length(x), length(t) FROM chunks JOIN channels ON channels.id = chunks.channel_id "
-                        "WHERE channels.name = 'reg'").fetchall()
-    con.close()
+    with store.engine.connect() as con:
+        sizes = con.execute(text("SELECT length(x), length(t) FROM chunks JOIN channels ON channels.id = "
+                                 "chunks.channel_id WHERE channels.name = 'reg'")).all()
     assert all(a == 25 and b == 25 for a, b in sizes)
     for arr in (np.array([0.0, 0.1, 0.2, 0.30000000000000004]), np.array([1.0, np.nan, 3, 4]), np.arange(3.0)):
         assert P.decode(P.encode(arr)).view(np.int64).tolist() == arr.view(np.int64).tolist()

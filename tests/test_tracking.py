@@ -14,62 +14,64 @@ import pytest
 import chartdesk
 from chartdesk import InvalidInput
 
+pytestmark = pytest.mark.both_backends
+
 
 def _run_py(code: str, timeout: float = 60, **kw) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
                           timeout=timeout, **kw)
 
 
-def test_context_manager_marks_success_and_keeps_points(db_path):
-    with chartdesk.init(project="mnist", experiment="exp-1", db=db_path, params={"lr": 0.1}, tags=["t"]) as run:
+def test_context_manager_marks_success_and_keeps_points(target):
+    with chartdesk.init(project="mnist", experiment="exp-1", db=target, params={"lr": 0.1}, tags=["t"]) as run:
         run.log("loss", 0.31, step=10)
         run.log_many("acc", [1, 2, 3], [0.1, 0.2, 0.3])
-    with chartdesk.open_store(db_path) as s:
+    with chartdesk.open_store(target) as s:
         e = s.experiment("mnist", "exp-1")
         assert e.state == "succeeded" and e.params == {"lr": 0.1} and e.tags == ("t",)
         assert s.read("mnist", "exp-1", "loss").x.tolist() == [10.0]
         assert s.read("mnist", "exp-1", "acc").y.tolist() == [0.1, 0.2, 0.3]
 
 
-def test_exception_marks_failed_and_keeps_points_logged_before(db_path):
+def test_exception_marks_failed_and_keeps_points_logged_before(target):
     with pytest.raises(RuntimeError):
-        with chartdesk.init(project="p", experiment="e", db=db_path) as run:
+        with chartdesk.init(project="p", experiment="e", db=target) as run:
             run.log("loss", 1.0)
             run.log("loss", 2.0)
             raise RuntimeError("boom")
-    with chartdesk.open_store(db_path) as s:
+    with chartdesk.open_store(target) as s:
         assert s.experiment("p", "e").state == "failed"
         assert s.read("p", "e", "loss").y.tolist() == [1.0, 2.0]
 
 
-def test_default_step_is_next_index_and_resumes(db_path):
-    with chartdesk.init(project="p", experiment="e", db=db_path) as run:
+def test_default_step_is_next_index_and_resumes(target):
+    with chartdesk.init(project="p", experiment="e", db=target) as run:
         for v in (5.0, 6.0, 7.0):
             run.log("loss", v)
         run.log_many("loss", [100, 101], [8.0, 9.0])
         run.log("loss", 10.0)
-    with chartdesk.init(project="p", experiment="e", db=db_path) as run:
+    with chartdesk.init(project="p", experiment="e", db=target) as run:
         run.log("loss", 11.0)
-    with chartdesk.open_store(db_path) as s:
+    with chartdesk.open_store(target) as s:
         assert s.read("p", "e", "loss").x.tolist() == [0, 1, 2, 100, 101, 5, 6]
 
 
-def test_bad_values_are_refused_at_the_call(db_path):
-    with chartdesk.init(project="p", experiment="e", db=db_path) as run:
+def test_bad_values_are_refused_at_the_call(target):
+    with chartdesk.init(project="p", experiment="e", db=target) as run:
         with pytest.raises(InvalidInput, match="'abc'"):
             run.log("loss", "abc")
         with pytest.raises(InvalidInput, match="2 steps but 1 values"):
             run.log_many("loss", [1, 2], [1.0])
         run.log("loss", float("nan"))
-    with chartdesk.open_store(db_path) as s:
+    with chartdesk.open_store(target) as s:
         assert np.isnan(s.read("p", "e", "loss").y).all()
 
 
-def test_points_appear_without_close_within_the_flush_interval(db_path):
-    run = chartdesk.init(project="p", experiment="e", db=db_path)
+def test_points_appear_without_close_within_the_flush_interval(target):
+    run = chartdesk.init(project="p", experiment="e", db=target)
     try:
         run.log("loss", 1.0)
-        with chartdesk.open_store(db_path) as s:
+        with chartdesk.open_store(target) as s:
             deadline = time.monotonic() + 10
             while time.monotonic() < deadline and not s.channels("p", "e"):
                 time.sleep(0.05)
@@ -79,23 +81,23 @@ def test_points_appear_without_close_within_the_flush_interval(db_path):
         run.close()
 
 
-def test_interpreter_exit_flushes_and_finishes(db_path):
+def test_interpreter_exit_flushes_and_finishes(target):
     r = _run_py(f"""
         import chartdesk
-        run = chartdesk.init(project="p", experiment="e", db={str(db_path)!r}, flush_interval=60)
+        run = chartdesk.init(project="p", experiment="e", db={str(target)!r}, flush_interval=60)
         for i in range(1000):
             run.log("loss", i * 0.5)
     """)
     assert r.returncode == 0, r.stderr
-    with chartdesk.open_store(db_path) as s:
+    with chartdesk.open_store(target) as s:
         assert len(s.read("p", "e", "loss")) == 1000
         assert s.experiment("p", "e").state == "succeeded"
 
 
-def test_logging_api_loads_neither_qt_nor_pyqtgraph(db_path):
+def test_logging_api_loads_neither_qt_nor_pyqtgraph(target):
     r = _run_py(f"""
         import sys, chartdesk
-        with chartdesk.init(project="p", experiment="e", db={str(db_path)!r}) as run:
+        with chartdesk.init(project="p", experiment="e", db={str(target)!r}) as run:
             run.log("x", 1.0)
         bad = [m for m in sys.modules if m.split(".")[0] in ("PySide6", "pyqtgraph", "PyQt6")]
         print(bad)
@@ -116,14 +118,14 @@ print("done")
 """
 
 
-def test_writer_process_and_reader_never_meet_a_lock(db_path):
-    chartdesk.open_store(db_path).close()
+def test_writer_process_and_reader_never_meet_a_lock(target):
+    chartdesk.open_store(target).close()
     n = 40_000
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(db_path), str(n)], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(target), str(n)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     seen = []
     try:
-        with chartdesk.open_store(db_path) as s:
+        with chartdesk.open_store(target) as s:
             while proc.poll() is None:
                 try:
                     series = s.read("live", "writer", "y")
@@ -139,16 +141,16 @@ def test_writer_process_and_reader_never_meet_a_lock(db_path):
             proc.kill()
     assert proc.returncode == 0, err
     assert "locked" not in err
-    with chartdesk.open_store(db_path) as s:
+    with chartdesk.open_store(target) as s:
         assert len(s.read("live", "writer", "y")) == n
     assert seen == sorted(seen)
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
-def test_killed_writer_leaves_flushed_points_and_an_openable_store(db_path):
+def test_killed_writer_leaves_flushed_points_and_an_openable_store(target):
     code = f"""
         import sys, chartdesk
-        run = chartdesk.init(project="p", experiment="e", db={str(db_path)!r}, flush_interval=0.01)
+        run = chartdesk.init(project="p", experiment="e", db={str(target)!r}, flush_interval=0.01)
         i = 0
         while True:
             run.log_many("y", range(i, i + 500), [2.0 * k for k in range(i, i + 500)])
@@ -167,7 +169,7 @@ def test_killed_writer_leaves_flushed_points_and_an_openable_store(db_path):
         if proc.poll() is None:
             proc.kill()
         proc.stdout.close()
-    with chartdesk.open_store(db_path) as s:
+    with chartdesk.open_store(target) as s:
         series = s.read("p", "e", "y")
         assert len(series) >= 5000
         assert np.array_equal(series.x, np.arange(len(series)))

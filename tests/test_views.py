@@ -12,6 +12,8 @@ from chartdesk.store import points as P
 from chartdesk.store.schema import SCHEMA_VERSION
 from chartdesk.views import ViewRequest, read_view
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 def big(store):
