@@ -135,6 +135,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--project", dest="import_project", required=True)
 
+    p = sub.add_parser("copy", help="copy projects between stores (SQLite <-> PostgreSQL): experiments, points, "
+                       "aliases, chart sets, pins",
+                       description="Copies every project of SRC (or the --project ones) into DST, created if missing. "
+                       "A second copy changes nothing; a run that grew sends only its new points. Nothing only DST "
+                       "has is deleted; an experiment of the same name that is another run is refused and left as it "
+                       "is. Exit status: 0 all copied, 3 some experiments refused, 1 all refused.")
+    p.add_argument("src", metavar="SRC", help="store to read: SQLite path or SQLAlchemy URL")
+    p.add_argument("dst", metavar="DST", help="store to write: SQLite path or SQLAlchemy URL")
+    p.add_argument("--project", dest="copy_projects", action="append", metavar="P", help="copy only this project "
+                   "(repeatable)")
+
     p = sub.add_parser("render", parents=[db], help="headless picture of an experiment's chart set: PNG, or SVG "
                        "when --out ends in .svg")
     p.add_argument("--project", dest="render_project", required=True)
@@ -388,6 +399,21 @@ def cmd_import(args) -> int:
     return report.exit_code
 
 
+def cmd_copy(args) -> int:
+    from .store import Store
+    from .store.copy import copy
+
+    with Store(args.src, create=False) as src, Store(args.dst) as dst:
+        if src.describe() == dst.describe():
+            raise InvalidInput(f"SRC and DST are the same store ({src.describe()})")
+        report = copy(src, dst, args.copy_projects)
+        where = dst.describe()
+    for line in report.refused:
+        print(f"chartdesk: not copied: {line}", file=sys.stderr)
+    print(f"copy -> {where}: {report.summary()}")
+    return report.exit_code
+
+
 def cmd_render(args) -> int:
     from .gui.render import render
 
@@ -409,7 +435,7 @@ def cmd_gui(args) -> int:
 
 COMMANDS = {"demo": cmd_demo, "ls": cmd_ls, "alias": cmd_alias, "resolve": cmd_resolve, "chartset": cmd_chartset,
             "export": cmd_export, "render": cmd_render, "rm": cmd_rm, "mv": cmd_mv, "check": cmd_check,
-            "desktop": cmd_desktop, "import": cmd_import, "runs": cmd_runs}
+            "desktop": cmd_desktop, "import": cmd_import, "runs": cmd_runs, "copy": cmd_copy}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -250,12 +250,17 @@ def test_cli_mistakes_are_one_line(tmp_path, args, expect):
 
 
 def test_cli_postgres_without_driver_names_what_to_install(tmp_path):
-    import importlib.util
-
-    if importlib.util.find_spec("psycopg") is not None:
-        pytest.skip("psycopg is installed here")
-    r = cd("ls", "--db", "postgresql://me:secret@localhost/db")
-    assert r.returncode == 1 and "psycopg" in r.stderr and "secret" not in r.stderr
+    # A Python without psycopg: a module on the path that hides it, as an uninstalled package would be.
+    (tmp_path / "sitecustomize.py").write_text(
+        "import sys\nclass _Hide:\n    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'psycopg':\n            raise ModuleNotFoundError(name)\n"
+        "sys.meta_path.insert(0, _Hide())\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    r = subprocess.run([sys.executable, "-m", "chartdesk", "ls", "--db", "postgresql://me:secret@localhost/db"],
+                       capture_output=True, text=True, timeout=60, env=env)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "pip install 'chartdesk[postgres]'" in r.stderr and "secret" not in r.stderr
+    assert r.stderr.count("\n") == 1
 
 
 def test_cli_name_with_invalid_utf8_is_one_line(tmp_path):

@@ -1,14 +1,14 @@
 """The main window, a shell: the project tree (left), the chart tabs (centre), the alias editor
 and chart-set panel (right), menus, the status bar, persisted layout and session (QSettings), the
-import glue, and the timer that watches the store for live runs. Every panel wires itself to the
+import glue, and the live updates (gui/live.py) that follow running experiments. Every panel wires itself to the
 workspace; the window only places them and connects the few requests that cross panels."""
 from __future__ import annotations
 
 import gc
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMessageBox, QProgressBar, QPushButton
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QProgressBar, QPushButton
 
 from ..errors import ChartDeskError
 from .alias_editor import AliasEditor
@@ -16,11 +16,10 @@ from .chart_sets import ChartSetPanel
 from .chart_tabs import ChartTabs
 from .chart_view import CHART_HEIGHTS
 from .importing import Importer, local_paths
+from .live import LiveUpdates
 from .project_tree import ProjectTree
 from .runs_table import RunsTable
 from .widgets import plural
-
-LIVE_POLL_MS = 100  # one aggregate query; the catalog is re-read only on change
 
 
 def make_settings() -> QSettings:
@@ -79,10 +78,13 @@ class MainWindow(QMainWindow):
         workspace.loader.sig_error.connect(lambda m: self.statusBar().showMessage(m, 10000))
         workspace.undo_group.indexChanged.connect(self._update_title)
 
-        self._live = QTimer(self)
-        self._live.setInterval(LIVE_POLL_MS)
-        self._live.timeout.connect(self._poll_store)
-        self._live.start()
+        self.live_label = QLabel(self)  # says when a team store's live feed is down
+        self.live_label.setVisible(False)
+        self.statusBar().addPermanentWidget(self.live_label)
+        self.live = LiveUpdates(workspace.store, self)
+        self.live.sig_check.connect(self._poll_store)
+        self.live.sig_status.connect(self._on_live_status)
+        self.live.start()
         self._restore_settings()
         self._update_title()
 
@@ -273,7 +275,7 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event) -> None:
-        self._live.stop()
+        self.live.stop()
         self.runs_table.model.wait(10000)
         self.importer.cancel()
         self.importer.wait(10000)
@@ -289,6 +291,10 @@ class MainWindow(QMainWindow):
                 self.tree.reload()
         except ChartDeskError as exc:
             self.statusBar().showMessage(str(exc), 8000)
+
+    def _on_live_status(self, text: str) -> None:
+        self.live_label.setText(text)
+        self.live_label.setVisible(bool(text))
 
     def _on_runs_appeared(self, names) -> None:
         self._new_runs = [n for n in dict.fromkeys(self._new_runs + list(names))]

@@ -70,13 +70,18 @@ def to_url(target) -> tuple[URL, Path | None]:
                              "use a file path, sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
         if backend == "postgresql" and url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
+        if backend == "postgresql" and url.drivername != "postgresql+psycopg":
+            raise StoreError(f"ChartDesk speaks to PostgreSQL through psycopg 3: write postgresql+psycopg://… "
+                             f"or postgresql://…, not {url.drivername}:// ({_masked(text)})")
         module, hint = DRIVERS.get(url.drivername, (None, ""))
         if module:
-            import importlib.util
+            import importlib
 
-            if importlib.util.find_spec(module) is None:
+            try:
+                importlib.import_module(module)
+            except ImportError:
                 raise StoreError(f"the store {url.render_as_string(hide_password=True)} needs the {module} "
-                                 f"module: {hint}")
+                                 f"module: {hint}") from None
         if backend == "sqlite":
             db = url.database
             if not db or db == ":memory:":

@@ -152,6 +152,7 @@ class Store:
         if path is not None:
             self._blob_uri = path.expanduser().resolve().as_uri()  # for blobread
             self._open_file(path, create, is_default(target))
+        self._create_missing = create
         self.engine = self._make_engine(self.url)
         self._ids: dict[tuple, int] = {}
         self._ids_lock = threading.Lock()
@@ -271,6 +272,9 @@ class Store:
                     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPLICATION_ID})
                 names = set(inspect(conn).get_table_names())
                 if not names:
+                    if not self._create_missing:
+                        raise StoreError(f"no store at {self.describe()}: the database has no ChartDesk tables yet "
+                                         "(any write, e.g. `chartdesk demo`, creates them)")
                     self._create(conn)
                     return
                 if meta.name not in names:
@@ -299,6 +303,16 @@ class Store:
         conn.execute(delete(meta).where(meta.c.key.in_(["application", "schema_version"])))
         conn.execute(insert(meta), [{"key": "application", "value": "chartdesk"},
                                     {"key": "schema_version", "value": str(SCHEMA_VERSION)}])
+
+    def feed(self):
+        """A ``feed.ChangeFeed`` that hears every committed write (PostgreSQL), or None (SQLite:
+        poll ``change_token``)."""
+        if not self._pg:
+            return None
+        from .feed import ChangeFeed
+
+        args, kwargs = self.engine.dialect.create_connect_args(self.url)
+        return ChangeFeed(tuple(args), dict(kwargs), NOTIFY_CHANNEL, self.describe())
 
     def close(self) -> None:
         self.engine.dispose()
