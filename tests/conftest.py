@@ -103,3 +103,25 @@ def demo_store(store):
 
     seed(store)
     return store
+
+
+@pytest.fixture
+def open_win(qtbot):
+    windows = []
+
+    def _open(store, project="mnist", experiment=None):
+        from gui_helpers import settle
+
+        from chartdesk.gui.app import make_app, open_window
+
+        make_app()
+        w = open_window(store, project, experiment)
+        qtbot.addWidget(w)
+        w.show()
+        settle(qtbot, w)
+        windows.append(w)
+        return w
+
+    yield _open
+    for w in windows:
+        w.close()

@@ -63,3 +63,19 @@ def key(qtbot, widget, sequence: str) -> None:
 def index_point(view, index) -> QPoint:
     return view.visualRect(index).center()
 
+
+def settle(qtbot, window, timeout=15000):
+    """Wait until every chart in view is drawn and stays so (a relayout may ask for new views)."""
+    def steady():
+        if not window.settled():
+            return False
+        qtbot.wait(60)
+        return window.settled()
+    qtbot.waitUntil(steady, timeout=timeout)
+
+
+def chart(window, set_name, chart_name):
+    """The chart as the window has built it (charts are built when their place is in view)."""
+    grid = window.grids[set_name]
+    QApplication.processEvents()
+    return next(c for c in grid.charts if c.chart.name == chart_name)

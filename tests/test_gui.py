@@ -7,49 +7,13 @@ import sys
 
 import numpy as np
 import pytest
-from gui_helpers import answer_next_dialog, click, index_point, key, press_button, type_and_ok
+from gui_helpers import answer_next_dialog, chart, click, index_point, key, press_button, settle, type_and_ok
 from PySide6.QtCore import QModelIndex, QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 import chartdesk
 from chartdesk.gui.alias_editor import ENTRY_MIME
-from chartdesk.gui.app import make_app, open_window
 from chartdesk.model import Chart, SeriesRef
-
-
-@pytest.fixture
-def open_win(qtbot):
-    windows = []
-
-    def _open(store, project="mnist", experiment=None):
-        make_app()
-        w = open_window(store, project, experiment)
-        qtbot.addWidget(w)
-        w.show()
-        settle(qtbot, w)
-        windows.append(w)
-        return w
-
-    yield _open
-    for w in windows:
-        w.close()
-
-
-def settle(qtbot, window, timeout=15000):
-    """Wait until every chart in view is drawn and stays so (a relayout may ask for new views)."""
-    def steady():
-        if not window.settled():
-            return False
-        qtbot.wait(60)
-        return window.settled()
-    qtbot.waitUntil(steady, timeout=timeout)
-
-
-def chart(window, set_name, chart_name):
-    """The chart as the window has built it (charts are built when their place is in view)."""
-    grid = window.grids[set_name]
-    QApplication.processEvents()
-    return next(c for c in grid.charts if c.chart.name == chart_name)
 
 
 def plotted(chart_widget):

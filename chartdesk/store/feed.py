@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from ..errors import StoreError
 
+#: What the server's pg_stat_activity shows for a window's feed connection.
+APPLICATION_NAME = "chartdesk-feed"
+
 
 class FeedLost(StoreError):
     """The feed's connection is gone (server restarted, network down): reconnect, poll meanwhile."""
@@ -32,7 +35,8 @@ class ChangeFeed:
 
         self.close()
         try:
-            conn = psycopg.connect(*self._args, autocommit=True, connect_timeout=5, **self._kwargs)
+            kwargs = {"connect_timeout": 5, **self._kwargs, "application_name": APPLICATION_NAME}
+            conn = psycopg.connect(*self._args, autocommit=True, **kwargs)
             conn.execute(f'LISTEN "{self._channel}"')
         except psycopg.Error as exc:
             raise FeedLost(f"live updates from {self._describe}: {_first_line(exc)}") from None

@@ -208,7 +208,9 @@ class Store:
 
     def _make_engine(self, url) -> Engine:
         if not self._sqlite:
-            return create_engine(url, pool_pre_ping=True)
+            # connect_timeout: a server that does not answer is an error in seconds, not minutes
+            return create_engine(url, pool_pre_ping=True,
+                                 connect_args={"application_name": "chartdesk", "connect_timeout": 10})
         return _sqlite_engine(url, file=self.path is not None and not self.read_only)
 
     @contextmanager

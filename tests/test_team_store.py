@@ -1,0 +1,116 @@
+"""A team store on PostgreSQL, as its users meet it: the window follows other machines' writers
+through LISTEN/NOTIFY (not the 100 ms poll), says when that feed is lost, polls slowly meanwhile,
+and reconnects; a password never shows; many writers at once lose nothing."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from gui_helpers import chart
+from sqlalchemy.engine import make_url
+
+import chartdesk
+from chartdesk.gui import live
+from chartdesk.store.feed import APPLICATION_NAME
+
+
+@pytest.fixture(scope="module")
+def backend():
+    return "postgresql"
+
+
+def _write(db: str, code: str) -> None:
+    r = subprocess.run([sys.executable, "-c", f"import chartdesk\nDB = {db!r}\n" + textwrap.dedent(code)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+
+
+def _terminate_listeners(store) -> int:
+    """What a server restart or a dropped network does to the window's feed connection."""
+    from sqlalchemy import text
+
+    with store.engine.connect() as conn:
+        n = conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                              "WHERE datname = current_database() AND application_name = :app"),
+                         {"app": APPLICATION_NAME}).scalar()
+        conn.commit()
+    return n
+
+
+def test_the_window_follows_a_writer_through_the_feed_and_survives_losing_it(demo_store, target, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "wide-net-stopped")
+    password = make_url(target).password
+    assert "***@" in w.windowTitle() and f":{password}@" not in w.windowTitle()
+    qtbot.waitUntil(lambda: w.live.feed_up, timeout=10000)
+    assert w.live.interval() == live.SAFETY_POLL_MS  # no fast polling of the server
+    loss = chart(w, "Training", "Loss")
+    last = loss.curves[0].x.max()
+    _write(target, f"""
+        with chartdesk.init(project="mnist", experiment="wide-net-stopped", db=DB) as run:
+            run.log_many("loss", [{last} + 10, {last} + 20], [0.5, 0.4])
+    """)
+    # well inside the 5 s safety poll: only the notification can have brought it
+    qtbot.waitUntil(lambda: loss.curves and loss.curves[0].x.max() == last + 20, timeout=2500)
+
+    assert _terminate_listeners(demo_store) == 1
+    qtbot.waitUntil(lambda: w.live_label.isVisible(), timeout=5000)
+    assert "live updates" in w.live_label.text() and f":{password}@" not in w.live_label.text()
+    qtbot.waitUntil(lambda: w.live.feed_up and not w.live_label.isVisible(), timeout=10000)  # reconnected
+    _write(target, f"""
+        with chartdesk.init(project="mnist", experiment="wide-net-stopped", db=DB) as run:
+            run.log("loss", 0.3, step={last} + 30)
+    """)
+    qtbot.waitUntil(lambda: loss.curves[0].x.max() == last + 30, timeout=2500)
+
+
+def test_a_new_experiment_from_another_machine_is_announced(demo_store, target, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    qtbot.waitUntil(lambda: w.live.feed_up, timeout=10000)
+    _write(target, """
+        with chartdesk.init(project="mnist", experiment="gpu-box-7", db=DB, params={"lr": 0.01}) as run:
+            run.log_many("loss", range(50), [1.0 / (k + 1) for k in range(50)])
+    """)
+    qtbot.waitUntil(lambda: w.new_runs_button.isVisible(), timeout=2500)
+    assert "gpu-box-7" in w.new_runs_button.text()
+
+
+WRITER = """
+import sys, chartdesk
+db, who, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with chartdesk.init(project="team", experiment=f"run-{who}", db=db, flush_interval=0.02) as run:
+    for i in range(n):
+        run.log("loss", 1.0 / (i + 1), step=i)
+        run.log("acc", i / n, step=i)
+print("ok")
+"""
+
+
+def test_eight_writers_and_two_readers_at_once_lose_nothing(target):
+    chartdesk.open_store(target).close()
+    n = 3000
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, target, str(k), str(n)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for k in range(8)]
+    readers = [chartdesk.open_store(target) for _ in range(2)]
+    try:
+        while any(p.poll() is None for p in procs):
+            for r in readers:
+                for e in (r.experiments("team") if "team" in r.projects() else []):
+                    if "loss" in r.channels("team", e):
+                        s = r.read("team", e, "loss")
+                        assert np.array_equal(s.x, np.arange(len(s)))  # always a whole prefix
+        outs = [p.communicate(timeout=120) for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+        for r in readers:
+            r.close()
+    assert all(p.returncode == 0 for p in procs), [o[1][-300:] for o in outs]
+    with chartdesk.open_store(target) as s:
+        assert sorted(s.experiments("team")) == [f"run-{k}" for k in range(8)]
+        for e in s.experiments("team"):
+            assert len(s.read("team", e, "loss")) == n and len(s.read("team", e, "acc")) == n
+            assert s.experiment("team", e).state == "succeeded"
