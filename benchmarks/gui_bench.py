@@ -221,12 +221,15 @@ with chartdesk.init(project="live", experiment="run", db=db) as run:
 """
 
 
-def bench_live(folder: Path, results: dict, seconds: float = 8.0) -> None:
+def bench_live(folder: Path | None, results: dict, seconds: float = 8.0, db: str | None = None,
+               label: str = "live: newest point on screen, 95th percentile") -> None:
+    """``db``: a store to use instead of a new file in ``folder`` (a PostgreSQL URL: pg_bench.py)."""
     from chartdesk.gui.app import make_app, open_window
 
-    db = folder / "live.db"
-    for stale in folder.glob("live.db*"):
-        stale.unlink()
+    if db is None:
+        db = folder / "live.db"
+        for stale in folder.glob("live.db*"):
+            stale.unlink()
     with chartdesk.open_store(db) as s:
         s.create_experiment("live", "run")
         s.append_many("live", "run", {"stamp": ([0.0], [time.time()], None), "bulk": ([0.0], [0.0], None)})
@@ -256,7 +259,7 @@ def bench_live(folder: Path, results: dict, seconds: float = 8.0) -> None:
     lat.sort()
     p95 = lat[int(0.95 * len(lat))] if lat else float("nan")
     locked = "locked" in err
-    results["live: newest point on screen, 95th percentile"] = (p95, f"{len(lat)} updates; writer at ~10k points/s; "
+    results[label] = (p95, f"{len(lat)} updates; writer at ~10k points/s; "
                                                               f"'database is locked': {'YES' if locked else 'never'}")
 
 

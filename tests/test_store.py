@@ -190,3 +190,18 @@ def test_arithmetic_columns_are_stored_compactly_and_read_back_bit_for_bit(store
     assert all(a == 25 and b == 25 for a, b in sizes)
     for arr in (np.array([0.0, 0.1, 0.2, 0.30000000000000004]), np.array([1.0, np.nan, 3, 4]), np.arange(3.0)):
         assert P.decode(P.encode(arr)).view(np.int64).tolist() == arr.view(np.int64).tolist()
+
+
+def test_a_long_channel_reads_back_exactly_from_any_start(store):
+    # long enough for PostgreSQL's two-connection read (store.PARALLEL_READ_CHUNKS chunks)
+    from chartdesk.store.store import PARALLEL_READ_CHUNKS
+
+    n = PARALLEL_READ_CHUNKS * P.CHUNK_POINTS + 12_345
+    rng = np.random.default_rng(7)
+    y, t = rng.random(n), 1.7e9 + np.cumsum(rng.random(n))
+    store.create_experiment("p", "e")
+    store.append("p", "e", "y", np.arange(n), y, t)
+    for start in (0, 1, P.CHUNK_POINTS * 17 + 3, n - 1, n):
+        s = store.read("p", "e", "y", start=start)
+        assert np.array_equal(s.y, y[start:]) and np.array_equal(s.t, t[start:])
+        assert np.array_equal(s.x, np.arange(start, n))

@@ -63,6 +63,8 @@ from .schema import (
 BUSY_TIMEOUT_MS = 60_000
 #: PostgreSQL: every write transaction notifies this channel with the project's name (store.feed).
 NOTIFY_CHANNEL = "chartdesk"
+#: PostgreSQL: channels of at least this many chunks (2M points) are read by two connections at once.
+PARALLEL_READ_CHUNKS = 32
 _TOUCHED = "chartdesk_touched_projects"  # conn.info key: the projects a transaction wrote
 #: Reads of the first 256 MiB of the file go through mmap (no copy into SQLite's page cache;
 #: a 10M-point read 1.8x -> 1.3x numpy.load, measured). Bounded, so resident memory stays bounded.
@@ -646,25 +648,104 @@ class Store:
             if got is not None:
                 return Series(*got)
         with self._tx() as conn:
-            return self._read_chunks(conn, self._channel_id(conn, project, experiment, channel), start)
+            cid = self._channel_id(conn, project, experiment, channel)
+            if not self._pg:
+                return self._read_chunks(conn, cid, start)
+        got = self._read_pg_parallel(cid, int(start))
+        if got is not None:
+            return got
+        with self._tx() as conn:
+            return self._read_chunks(conn, cid, start)
+
+    def _read_pg_parallel(self, cid: int, start: int) -> Series | None:
+        """A long channel read on PostgreSQL by two connections at once, each half of the chunks,
+        both in one snapshot (``pg_export_snapshot``), so the result is exactly what one read would
+        give, while the server's two backends unpack the TOASTed blobs in parallel. None for a
+        short channel (one query is as quick) or when the chunks moved under us."""
+        import psycopg
+
+        a, b = self.engine.raw_connection(), self.engine.raw_connection()
+        try:
+            ca, cb = a.driver_connection, b.driver_connection
+            try:
+                ca.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                snapshot = ca.execute("SELECT pg_export_snapshot()").fetchone()[0]
+                n_chunks = ca.execute("SELECT count(*) FROM chunk_summaries WHERE channel_id = %s", (cid,)).fetchone()[0]
+                if n_chunks < PARALLEL_READ_CHUNKS:
+                    return None
+                cb.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                cb.execute(psycopg.sql.SQL("SET TRANSACTION SNAPSHOT {}").format(psycopg.sql.Literal(snapshot)))
+                sql = "SELECT seq, n, x, y, t FROM chunks WHERE channel_id = %s AND seq >= %s AND seq < %s ORDER BY seq"
+                half = n_chunks // 2
+                other: list = []
+                failed: list = []
+
+                def fetch_second_half():
+                    try:
+                        with cb.cursor(binary=True) as cur:
+                            other.extend(cur.execute(sql, (cid, half, 1 << 62)).fetchall())
+                    except psycopg.Error as exc:
+                        failed.append(exc)
+
+                worker = threading.Thread(target=fetch_second_half, daemon=True)
+                worker.start()
+                with ca.cursor(binary=True) as cur:
+                    rows = cur.execute(sql, (cid, 0, half)).fetchall()
+                worker.join()
+                if failed:
+                    raise failed[0]
+                rows += other
+            finally:
+                ca.rollback()
+                cb.rollback()
+        except psycopg.Error as exc:
+            raise StoreError(f"store {self.describe()}: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+        finally:
+            a.close()
+            b.close()
+        if [r[0] for r in rows] != list(range(len(rows))):
+            return None
+        return self._assemble([r[1:] for r in rows], start)
 
     @staticmethod
-    def _read_chunks(conn: Connection, cid: int, start: int) -> Series:
-        # Untyped SQL: the rows are a few hundred blobs, and SQLAlchemy's per-row processing
-        # of LargeBinary cost 10x the copy itself (measured on a 10M-point channel).
-        rows = conn.execute(text("SELECT n, x, y, t FROM chunks WHERE channel_id = :cid ORDER BY seq"),
-                            {"cid": cid}).all()
-        total = sum(r.n for r in rows)
+    def _blob_rows(conn: Connection, sql: str, params: dict) -> list:
+        """Rows of a query that returns blobs, without SQLAlchemy's per-row processing of
+        LargeBinary (10x the copy itself, measured on a 10M-point channel). On PostgreSQL through a
+        binary cursor: bytea arrives as bytes, not as hex text to parse (a 10M-point read 1.1 s ->
+        0.3 s). ``sql`` uses ``%(name)s`` parameters; a list parameter is matched with ``= ANY``."""
+        if conn.dialect.name == "postgresql":
+            cur = conn.connection.driver_connection.cursor(binary=True)
+            try:
+                cur.execute(sql.replace("IN %(seqs)s", "= ANY(%(seqs)s)"), params)
+                return cur.fetchall()
+            finally:
+                cur.close()
+        q = text(sql.replace("%(", ":").replace(")s", ""))
+        if "seqs" in params:
+            q = q.bindparams(bindparam("seqs", expanding=True))
+        return conn.execute(q, params).all()
+
+    @classmethod
+    def _read_chunks(cls, conn: Connection, cid: int, start: int) -> Series:
+        rows = cls._blob_rows(conn, "SELECT n, x, y, t FROM chunks WHERE channel_id = %(cid)s ORDER BY seq",
+                              {"cid": cid})
+        return cls._assemble(rows, start)
+
+    @staticmethod
+    def _assemble(rows, start: int) -> Series:
+        """One Series from (n, x, y, t) chunk rows in order, from point ``start`` on."""
+        total = sum(r[0] for r in rows)
         start = max(0, min(int(start), total))
         out = [np.empty(total - start) for _ in range(3)]
         pos = 0
         at = 0
         for r in rows:
+            n = r[0]
             lo = max(0, start - at)
-            at += r.n
-            if lo >= r.n:
+            at += n
+            if lo >= n:
                 continue
-            k = r.n - lo
+            k = n - lo
             for arr, blob in zip(out, (r[1], r[2], r[3])):
                 arr[pos:pos + k] = P.decode(blob)[lo:]
             pos += k
@@ -685,19 +766,16 @@ class Store:
         chunks asked for are read."""
         table = "chunk_summaries" if summary else "chunks"
         cols = "sx, sy, st" if summary else "x, y, t"
-        where = "channel_id = :cid"
+        where = "channel_id = %(cid)s"
         params: dict[str, Any] = {}
         if seqs is not None:
             if not seqs:
                 return Series.empty()
-            where += " AND seq IN :seqs"
+            where += " AND seq IN %(seqs)s"
             params["seqs"] = [int(q) for q in seqs]
-        q = text(f"SELECT {cols} FROM {table} WHERE {where} ORDER BY seq")
-        if seqs is not None:
-            q = q.bindparams(bindparam("seqs", expanding=True))
         with self._tx() as conn:
             params["cid"] = self._channel_id(conn, project, experiment, channel)
-            rows = conn.execute(q, params).all()
+            rows = self._blob_rows(conn, f"SELECT {cols} FROM {table} WHERE {where} ORDER BY seq", params)
         if not rows:
             return Series.empty()
         return Series(*(np.concatenate([P.decode(r[i]) for r in rows]) for i in range(3)))
