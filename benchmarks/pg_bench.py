@@ -31,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -177,19 +178,16 @@ def bench_kill(server: Server, count: int, out: dict) -> None:
     for k in range(count):
         exp = f"w{k}"
         proc = subprocess.Popen([sys.executable, "-c", KILL_WRITER, db, exp], stdout=subprocess.PIPE, text=True)
-        committed = 0
-        deadline = time.time() + 1.0 + rng.random() * 3.0
-        os.set_blocking(proc.stdout.fileno(), False)
-        while time.time() < deadline:
-            line = proc.stdout.readline()
-            if line:
-                committed = int(line)
-            time.sleep(0.005)
+        reported: list[int] = []  # what the writer said was committed (flush returned)
+        reader = threading.Thread(target=lambda out=proc.stdout, got=reported: got.extend(int(v) for v in out),
+                                  daemon=True)
+        reader.start()
+        time.sleep(1.0 + rng.random() * 3.0)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        for line in proc.stdout.read().split():
-            committed = max(committed, int(line))
+        reader.join(timeout=10)
         proc.stdout.close()
+        committed = max(reported, default=0)
         try:
             with chartdesk.open_store(db) as s:
                 have = 0

@@ -349,7 +349,8 @@ def cmd_check(args) -> int:
 
     _url, path = to_url(getattr(args, "db", None))
     if path is None:
-        raise InvalidInput("check works on SQLite store files")
+        raise InvalidInput("check works on SQLite store files; a PostgreSQL server keeps its own integrity "
+                           "(chartdesk copy STORE FILE.db makes a file to check)")
     report = repair.check(path)
     if report.ok:
         print(f"{path}: ok ({report.chunks} chunks)")

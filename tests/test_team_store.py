@@ -114,3 +114,59 @@ def test_eight_writers_and_two_readers_at_once_lose_nothing(target):
         for e in s.experiments("team"):
             assert len(s.read("team", e, "loss")) == n and len(s.read("team", e, "acc")) == n
             assert s.experiment("team", e).state == "succeeded"
+
+
+def test_writers_of_different_experiments_never_wait_on_each_other(target):
+    """One writer's transaction is held open; another machine creates its experiment, channels and
+    points in the same project meanwhile, without waiting for it."""
+    import threading
+
+    with chartdesk.open_store(target) as a, chartdesk.open_store(target) as b:
+        a.create_experiment("team", "a-run")
+        a.append("team", "a-run", "loss", [0], [1.0])
+        with a._tx(write=True) as conn:
+            eid = a._experiment_id(conn, "team", "a-run")
+            a._append(conn, eid, "loss", np.arange(1.0, 100_000.0), np.ones(99_999), np.ones(99_999))
+            a._append(conn, eid, "new-channel", np.arange(10.0), np.ones(10), np.ones(10))
+            done = threading.Event()
+
+            def other_machine():
+                b.create_experiment("team", "b-run", params={"lr": 0.1})
+                b.append_many("team", "b-run", {"loss": ([0, 1], [1.0, 0.9], None), "acc": ([0], [0.1], None)})
+                b.set_state("team", "b-run", "succeeded")
+                done.set()
+
+            t = threading.Thread(target=other_machine, daemon=True)
+            t.start()
+            finished = done.wait(5)  # would wait for a's commit if they shared a lock
+        t.join(10)
+        assert finished, "a writer of another experiment waited for an open transaction"
+        assert len(b.read("team", "a-run", "loss")) == 100_000 and b.channels("team", "b-run") == ["acc", "loss"]
+
+
+def test_empty_foreign_and_newer_databases(target, targets):
+    from sqlalchemy import create_engine, text
+
+    r = subprocess.run([sys.executable, "-m", "chartdesk", "ls", "--db", target], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 1 and "no store at" in r.stderr and r.stderr.count("\n") == 1
+    engine = create_engine(target)
+    with engine.connect() as conn:  # a reading command made nothing
+        assert conn.execute(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).scalar() == 0
+        conn.execute(text("CREATE TABLE invoices (id int)"))
+        conn.commit()
+    with pytest.raises(chartdesk.ChartDeskError, match="another application"):
+        chartdesk.open_store(target)
+    newer = targets.new()
+    with chartdesk.open_store(newer) as s:
+        s.create_experiment("p", "e")
+    e2 = create_engine(newer)
+    with e2.begin() as conn:
+        conn.execute(text("UPDATE chartdesk_meta SET value = '99' WHERE key = 'schema_version'"))
+    with pytest.raises(chartdesk.ChartDeskError, match="newer ChartDesk .schema 99"):
+        chartdesk.open_store(newer)
+    with e2.connect() as conn:
+        assert conn.execute(text("SELECT value FROM chartdesk_meta WHERE key = 'schema_version'")).scalar() == "99"
+        assert conn.execute(text("SELECT count(*) FROM experiments")).scalar() == 1
+    engine.dispose()
+    e2.dispose()
