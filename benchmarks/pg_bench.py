@@ -33,51 +33,26 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import backends  # noqa: E402  (the tests' throwaway databases: one piece for both)
+from backends import Server  # noqa: E402
 
 import chartdesk  # noqa: E402
 
 
-class Server:
-    def __init__(self, admin_url: str) -> None:
-        from sqlalchemy.engine import make_url
-
-        self.url = make_url(admin_url).set(drivername="postgresql+psycopg")
-        self.made: list[str] = []
-
-    def _admin(self):
-        import psycopg
-
-        u = self.url
-        return psycopg.connect(host=u.host, port=u.port, user=u.username, password=u.password,
-                               dbname=u.database or "postgres", autocommit=True)
-
-    def new(self) -> str:
-        name = f"chartdesk_bench_{uuid.uuid4().hex[:10]}"
-        with self._admin() as c:
-            c.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
-        self.made.append(name)
-        return self.url.set(database=name).render_as_string(hide_password=False)
-
-    def drop_all(self) -> None:
-        with self._admin() as c:
-            for name in self.made:
-                c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def find_server(arg: str | None) -> str:
-    if arg or os.environ.get("CHARTDESK_TEST_PG"):
-        return arg or os.environ["CHARTDESK_TEST_PG"]
-    r = subprocess.run([str(ROOT / ".ci" / "pg-start")], capture_output=True, text=True, timeout=120)
-    if r.returncode != 0:
-        sys.exit(f"pg_bench: no server ({r.stderr.strip()}); pass --server URL")
-    return r.stdout.strip().splitlines()[-1]
+def find_server(arg: str | None) -> Server:
+    """The server of ``--server``, else the tests' (``$CHARTDESK_TEST_PG`` or ``.ci/pg-start``)."""
+    url, why = (arg, "") if arg else backends.find_server()
+    if not url:
+        sys.exit(f"pg_bench: {why}; pass --server URL")
+    return Server(url)
 
 
 def py(code: str, *args: str, timeout: float = 600) -> tuple[float, str]:
@@ -128,7 +103,7 @@ def median(xs):
 def bench_ingest(server: Server, repeat: int, out: dict) -> None:
     for backend in ("postgresql", "sqlite"):
         with tempfile.TemporaryDirectory() as d:
-            db = server.new() if backend == "postgresql" else str(Path(d) / "ingest.db")
+            db = server.new_database() if backend == "postgresql" else str(Path(d) / "ingest.db")
             chartdesk.open_store(db).close()
             calls, procs = [], []
             for k in range(repeat):
@@ -141,7 +116,7 @@ def bench_ingest(server: Server, repeat: int, out: dict) -> None:
 def bench_read(server: Server, repeat: int, out: dict) -> None:
     for backend in ("postgresql", "sqlite"):
         with tempfile.TemporaryDirectory() as d:
-            db = server.new() if backend == "postgresql" else str(Path(d) / "read.db")
+            db = server.new_database() if backend == "postgresql" else str(Path(d) / "read.db")
             py(WRITE_10M, db)
             calls, procs = [], []
             for _ in range(repeat):
@@ -171,7 +146,7 @@ def bench_kill(server: Server, count: int, out: dict) -> None:
 
     from chartdesk.store import points as P
 
-    db = server.new()
+    db = server.new_database()
     chartdesk.open_store(db).close()
     rng = random.Random(3)
     lost = partial = unopenable = 0
@@ -248,7 +223,7 @@ print(reads, errors)
 
 
 def bench_soak(server: Server, seconds: float, out: dict) -> None:
-    db = server.new()
+    db = server.new_database()
     with chartdesk.open_store(db) as s:
         s.create_project("soak")
     writers = [subprocess.Popen([sys.executable, "-c", SOAK_WRITER, db, f"w{k}", str(seconds)],
@@ -278,7 +253,7 @@ def bench_live_pg(server: Server, out: dict) -> None:
     os.environ.setdefault("XDG_CONFIG_HOME", tempfile.mkdtemp())
     from gui_bench import bench_live
 
-    bench_live(None, out, db=server.new(), label="live on PostgreSQL: newest point on screen, p95")
+    bench_live(None, out, db=server.new_database(), label="live on PostgreSQL: newest point on screen, p95")
 
 
 def main() -> int:
@@ -289,7 +264,7 @@ def main() -> int:
     ap.add_argument("--soak", type=float, default=60, metavar="SECONDS")
     ap.add_argument("--only", nargs="*", choices=("ingest", "read", "kill", "soak", "live"))
     args = ap.parse_args()
-    server = Server(find_server(args.server))
+    server = find_server(args.server)
     out: dict[str, tuple[float, str]] = {}
     only = set(args.only or ("ingest", "read", "kill", "soak", "live"))
     try:
@@ -304,11 +279,11 @@ def main() -> int:
         if "live" in only:
             bench_live_pg(server, out)
     finally:
-        server.drop_all()
-    print(f"\nteam store benchmark (localhost PostgreSQL; medians of {args.repeat} where repeated; 2-core machine)")
-    for name, (value, note) in out.items():
-        shown = f"{value:.3f} s" if "ingest" in name or "read" in name or "live" in name else f"{value:.0f}"
-        print(f"{name:<52}{shown:>10}  {note}")
+        print(f"\nteam store benchmark (localhost PostgreSQL; medians of {args.repeat} where repeated; 2-core machine)")
+        for name, (value, note) in out.items():
+            shown = f"{value:.3f} s" if name.startswith(("ingest", "read", "live")) else f"{value:.0f}"
+            print(f"{name:<52}{shown:>10}  {note}")
+        server.drop(list(server.made))
     return 0
 
 

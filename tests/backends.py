@@ -36,6 +36,23 @@ def find_server() -> tuple[str | None, str]:
                   "(a role with CREATEDB); .ci/run starts one")
 
 
+def _drop(conn, name: str) -> None:
+    """DROP DATABASE, waiting out an autovacuum worker (a superuser's process that our role may not
+    terminate) instead of failing."""
+    import time
+
+    import psycopg
+
+    for attempt in range(40):
+        try:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectInUse):
+            if attempt == 39:
+                raise
+            time.sleep(0.25)
+
+
 class Server:
     """Makes and drops throwaway databases on one PostgreSQL server."""
 
@@ -62,7 +79,7 @@ class Server:
     def drop(self, names: list[str]) -> None:
         with self._admin() as conn:
             for name in names:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                _drop(conn, name)
                 if name in self.made:
                     self.made.remove(name)
 

@@ -170,3 +170,54 @@ def test_empty_foreign_and_newer_databases(target, targets):
         assert conn.execute(text("SELECT count(*) FROM experiments")).scalar() == 1
     engine.dispose()
     e2.dispose()
+
+
+def test_import_render_and_runs_commands_on_a_team_store(target, tmp_path):
+    from fixtures.writers import lightning_version, tensorboard_run
+
+    tensorboard_run(tmp_path / "logs" / "tb-run", steps=50)
+    lightning_version(tmp_path / "logs" / "lightning", 0)
+    (tmp_path / "logs" / "broken.csv").write_text("step,loss\n1,0.5\n2,oops\n")
+
+    def cd(*args):
+        return subprocess.run([sys.executable, "-m", "chartdesk", *args, "--db", target], capture_output=True,
+                              text=True, timeout=120)
+
+    r = cd("import", str(tmp_path / "logs"), "--project", "imp")
+    assert r.returncode == 3, r.stderr  # the good runs went in, the bad file is named
+    assert "broken.csv" in r.stderr and r.stdout.count("imported ") == 2
+    with chartdesk.open_store(target) as s:
+        exps = s.experiments("imp")
+        assert len(exps) == 2
+        assert all(len(s.channels("imp", e)) >= 1 for e in exps)
+    r = cd("runs", "imp", "--json")
+    assert r.returncode == 0 and len(__import__("json").loads(r.stdout)) == 2
+    out = tmp_path / "charts.png"
+    r = cd("render", "--project", "imp", "--experiment", exps[0], "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert out.stat().st_size > 5000
+
+
+def test_credentials_from_pgpass_or_environment_and_never_printed(target, tmp_path):
+    import os
+
+    url = make_url(target)
+    bare = url.set(password=None).render_as_string(hide_password=False)
+    base = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(f"{url.host}:{url.port or 5432}:{url.database}:{url.username}:{url.password}\n")
+    pgpass.chmod(0o600)
+    for extra in ({"PGPASSWORD": url.password}, {"PGPASSFILE": str(pgpass)}):
+        env = {**base, **extra, "CHARTDESK_DB": bare}
+        r = subprocess.run([sys.executable, "-m", "chartdesk", "demo"], capture_output=True, text=True, env=env,
+                           timeout=120)
+        assert r.returncode == 0, r.stderr
+    # a wrong password: one line, and the password is not in it (nor in --help with it in CHARTDESK_DB)
+    wrong = url.set(password="Sekr1t-Wrong").render_as_string(hide_password=False)
+    env = {**base, "CHARTDESK_DB": wrong}
+    for argv in (["ls"], ["--help"], ["ls", "--help"]):
+        r = subprocess.run([sys.executable, "-m", "chartdesk", *argv], capture_output=True, text=True, env=env,
+                           timeout=60)
+        assert "Sekr1t-Wrong" not in r.stdout + r.stderr
+    r = subprocess.run([sys.executable, "-m", "chartdesk", "ls"], capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 1 and "password authentication failed" in r.stderr and r.stderr.count("\n") == 1
