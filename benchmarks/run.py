@@ -19,12 +19,14 @@ FULL = [
     ["scale_bench.py", "--points", "10000000", "--repeat", "3"],
     ["import_bench.py", "--scalars", "1000000", "--repeat", "3"],
     ["gui_bench.py", "--experiments", "20", "--charts", "12", "--points", "1000000"],
+    ["pg_bench.py", "--soak", "300"],  # needs a PostgreSQL server: --server, $CHARTDESK_TEST_PG or root
 ]
 QUICK = [
     ["store_bench.py", "--points", "200000", "--repeat", "3"],
     ["scale_bench.py", "--points", "1000000", "--repeat", "3"],
     ["import_bench.py", "--scalars", "100000", "--repeat", "3"],
     ["gui_bench.py", "--experiments", "4", "--charts", "4", "--points", "200000"],
+    ["pg_bench.py", "--soak", "20", "--kills", "5", "--repeat", "3"],
 ]
 
 

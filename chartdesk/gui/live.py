@@ -102,4 +102,4 @@ class LiveUpdates(QObject):
         self._soon.stop()
         if self.thread is not None:
             self.thread.requestInterruption()
-            self.thread.wait(5000)
+            self.thread.wait(8000)  # a feed connecting to a lost server gives up after 3 s

@@ -35,7 +35,7 @@ class ChangeFeed:
 
         self.close()
         try:
-            kwargs = {"connect_timeout": 5, **self._kwargs, "application_name": APPLICATION_NAME}
+            kwargs = {**self._kwargs, "connect_timeout": 3, "application_name": APPLICATION_NAME}
             conn = psycopg.connect(*self._args, autocommit=True, **kwargs)
             conn.execute(f'LISTEN "{self._channel}"')
         except psycopg.Error as exc:
