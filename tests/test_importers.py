@@ -350,3 +350,36 @@ def test_sb3_monitor_ultralytics_and_ray_folders_with_their_params(tmp_path, sto
     assert "time" in store.channels("rl", "runs/detect/train")  # seconds since the start: a metric
     assert store.experiment("rl", "ray/trial_1").params == {"lr": 0.001, "model": {"fcnet_hiddens": [64, 64]}}
     assert store.read("rl", "ray/trial_1", "episode_reward_mean").x.tolist() == [1.0, 2.0]
+
+
+def test_dvclive_folders_of_versions_1_and_3_with_yaml_1_2_params_and_a_bad_file(tmp_path, store):
+    # DVCLive 3 (documented layout): plots/metrics/<name>.tsv, value column named by the last part,
+    # timestamp in epoch milliseconds; params.yaml written as YAML 1.2
+    v3 = tmp_path / "exp-a" / "dvclive"
+    (v3 / "plots" / "metrics" / "train").mkdir(parents=True)
+    (v3 / "plots" / "metrics" / "train" / "loss.tsv").write_text(
+        "timestamp\tstep\tloss\n1700000000000\t0\t0.9\n1700000001500\t1\t0.7\n")
+    (v3 / "plots" / "metrics" / "acc.tsv").write_text("step\tacc\n0\t0.5\n1\t0.75\n")
+    (v3 / "plots" / "metrics" / "eval").mkdir()
+    (v3 / "plots" / "metrics" / "eval" / "f1.tsv").write_text("step\tf1\n0\t0.4\n1\tbroken\n")
+    (v3 / "params.yaml").write_text("lr: 1e-3\nshuffle: no\naugment: true\nmodel:\n  depth: 4\n  act: on\n")
+    (v3 / "metrics.json").write_text('{"acc": 0.75}')  # the latest values: not a channel of its own
+    # DVCLive 1.x: the value column carries the whole metric name; a custom folder name
+    v1 = tmp_path / "old-run"
+    (v1 / "plots" / "metrics" / "train").mkdir(parents=True)
+    (v1 / "plots" / "metrics" / "train" / "loss.tsv").write_text("timestamp\tstep\ttrain/loss\n"
+                                                                 "1600000000000\t10\t2.0\n1600000000100\t20\t1.5\n")
+    report = import_paths(store, [tmp_path], "dvc")
+    assert report.exit_code == 0, report.refused
+    assert sorted(store.experiments("dvc")) == ["exp-a", "old-run"]
+    assert store.channels("dvc", "exp-a") == ["acc", "train/loss"]  # eval/f1 skipped, and said so
+    assert any("f1.tsv (line 3)" in w and "'broken' is not a number" in w for w in report.warnings)
+    loss = store.read("dvc", "exp-a", "train/loss")
+    assert loss.x.tolist() == [0.0, 1.0] and loss.y.tolist() == [0.9, 0.7]
+    assert loss.t.tolist() == [1700000000.0, 1700000001.5]
+    assert np.isnan(store.read("dvc", "exp-a", "acc").t).all()
+    assert store.experiment("dvc", "exp-a").params == {"lr": 0.001, "shuffle": "no", "augment": True,
+                                                       "model": {"depth": 4, "act": "on"}}
+    old = store.read("dvc", "old-run", "train/loss")
+    assert old.x.tolist() == [10.0, 20.0] and old.y.tolist() == [2.0, 1.5] and old.t[0] == 1600000000.0
+    assert store.experiment("dvc", "exp-a").created == 1700000000.0

@@ -3,7 +3,8 @@ name does not say), parse every source, then write each experiment in one transa
 that cannot be read is listed in the report with its file, place and reason; the others import.
 
 Formats: TensorBoard event files, MLflow file store and SQLite store, Lightning and Keras
-``CSVLogger`` files, generic CSV (wide or long), JSON lines, HF Trainer ``trainer_state.json``.
+``CSVLogger`` files, generic CSV (wide or long), JSON lines, HF Trainer ``trainer_state.json``,
+DVCLive run folders.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import mlflow, tables, tensorboard
+from . import dvclive, mlflow, tables, tensorboard
 from .base import ImportFailed, ParsedExperiment
 from .tables import is_number
 
@@ -42,6 +43,8 @@ class Source:
             return [tables.parse_hf_trainer_state(self.path, self.name)]
         if self.fmt == "jsonl":
             return [tables.parse_jsonl(self.path, self.name)]
+        if self.fmt == "dvclive":
+            return [dvclive.parse_run_folder(self.path, self.name)]
         if self.fmt == "sb3-monitor":
             return [tables.parse_sb3_monitor(self.path, self.name)]
         return [tables.parse_csv(self.path, self.name, self.fmt)]
@@ -87,9 +90,10 @@ def _is_json_lines(f: Path) -> bool:
 def _looks_like_csv(f: Path) -> bool:
     """A header of names, then rows of numbers (Keras' CSVLogger('training.log'), ...)."""
     lines = _head_lines(f, 2)
-    if len(lines) < 2 or "," not in lines[0]:
+    sep = "\t" if f.suffix.lower() == ".tsv" else ","
+    if len(lines) < 2 or sep not in lines[0]:
         return False
-    header, row = lines[0].split(","), lines[1].split(",")
+    header, row = lines[0].split(sep), lines[1].split(sep)
     if len(header) != len(row) or len(header) < 2:
         return False
     numeric = sum(is_number(c) for c in row)
@@ -167,6 +171,10 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Source]:
             if here.name == "models" and mlflow.is_run_folder(here.parent) is False and \
                     any(d.startswith("m-") for d in dirnames):
                 dirnames[:] = []  # MLflow 3's logged models: not runs
+                continue
+            if dvclive.is_run_folder(here):
+                sources.append(Source("dvclive", here, dvclive.run_name(here, _rel_name(here, root))))
+                dirnames[:] = []
                 continue
             if mlflow.is_run_folder(here):
                 if not mlflow.is_deleted(here):  # MLflow hides deleted runs; so do we
