@@ -383,3 +383,21 @@ def test_dvclive_folders_of_versions_1_and_3_with_yaml_1_2_params_and_a_bad_file
     old = store.read("dvc", "old-run", "train/loss")
     assert old.x.tolist() == [10.0, 20.0] and old.y.tolist() == [2.0, 1.5] and old.t[0] == 1600000000.0
     assert store.experiment("dvc", "exp-a").created == 1700000000.0
+
+
+def test_tensorboard_add_hparams_become_params_of_their_run(tmp_path, store):
+    from tensorboardX import SummaryWriter
+
+    w = SummaryWriter(str(tmp_path / "logs" / "run1"))
+    for i in range(3):
+        w.add_scalar("loss", 1.0 / (i + 1), i)
+    w.add_hparams({"lr": 0.01, "bs": 64, "opt": "adam", "aug": True}, {"hparam/acc": 0.9}, name="final")
+    w.close()
+    report = import_paths(store, [tmp_path / "logs"], "hp")
+    assert report.exit_code == 0, report.refused
+    assert sorted(store.experiments("hp")) == ["run1", "run1/final"]  # the session TensorBoard shows
+    session = store.experiment("hp", "run1/final")
+    assert dict(session.params) == {"lr": 0.01, "bs": 64, "opt": "adam", "aug": True}
+    assert store.channels("hp", "run1/final") == ["hparam/acc"]  # no _hparams_/... channels
+    assert store.read("hp", "run1/final", "hparam/acc").y.tolist() == [pytest.approx(0.9)]
+    assert store.channels("hp", "run1") == ["loss"] and store.experiment("hp", "run1").params == {}

@@ -1,5 +1,6 @@
 """TensorBoard event files: legacy ``simple_value`` scalars (tensorboardX, PyTorch) and TF2/Keras
-tensor scalars (plugin "scalars"). One experiment per folder holding event files.
+tensor scalars (plugin "scalars"), and ``add_hparams``' session records (plugin "hparams": the
+params and the end state). One experiment per folder holding event files.
 
 Reading needs neither TensorFlow nor tensorboard: TFRecord framing with CRC32C checked by the
 ``google-crc32c`` C library, and the few Event messages we need declared here as a descriptor
@@ -48,7 +49,29 @@ def _messages():
         ("double_val", 6, F.TYPE_DOUBLE, REP, None),
         ("int_val", 7, F.TYPE_INT32, REP, None),
         ("int64_val", 10, F.TYPE_INT64, REP, None))
-    msg("PluginData", ("plugin_name", 1, F.TYPE_STRING, OPT, None))
+    msg("PluginData", ("plugin_name", 1, F.TYPE_STRING, OPT, None), ("content", 2, F.TYPE_BYTES, OPT, None))
+    # The hparams plugin's content (tensorboard/plugins/hparams/plugin_data.proto), what
+    # add_hparams writes: google.protobuf.Value mirrored field for field, the map as its entries.
+    msg("ListValue", ("values", 1, F.TYPE_MESSAGE, REP, ".chartdesk.tb.PValue"))
+    msg("PValue",
+        ("number_value", 2, F.TYPE_DOUBLE, OPT, None),
+        ("string_value", 3, F.TYPE_STRING, OPT, None),
+        ("bool_value", 4, F.TYPE_BOOL, OPT, None),
+        ("list_value", 6, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.ListValue"))
+    pvalue = fdp.message_type[-1]
+    pvalue.oneof_decl.add(name="kind")
+    for f in pvalue.field:
+        f.oneof_index = 0
+    msg("HParamEntry", ("key", 1, F.TYPE_STRING, OPT, None), ("value", 2, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.PValue"))
+    msg("SessionStartInfo",
+        ("hparams", 1, F.TYPE_MESSAGE, REP, ".chartdesk.tb.HParamEntry"),
+        ("group_name", 4, F.TYPE_STRING, OPT, None),
+        ("start_time_secs", 5, F.TYPE_DOUBLE, OPT, None))
+    msg("SessionEndInfo", ("status", 1, F.TYPE_INT32, OPT, None), ("end_time_secs", 2, F.TYPE_DOUBLE, OPT, None))
+    msg("HParamsPluginData",
+        ("version", 1, F.TYPE_INT32, OPT, None),
+        ("session_start_info", 3, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.SessionStartInfo"),
+        ("session_end_info", 4, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.SessionEndInfo"))
     msg("SummaryMetadata", ("plugin_data", 1, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.PluginData"))
     msg("Value",
         ("tag", 1, F.TYPE_STRING, OPT, None),
@@ -68,17 +91,55 @@ def _messages():
         ("summary", 5, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.Summary"))
     pool = descriptor_pool.DescriptorPool()
     pool.Add(fdp)
-    return message_factory.GetMessageClass(pool.FindMessageTypeByName("chartdesk.tb.Event"))
+    return (message_factory.GetMessageClass(pool.FindMessageTypeByName("chartdesk.tb.Event")),
+            message_factory.GetMessageClass(pool.FindMessageTypeByName("chartdesk.tb.HParamsPluginData")))
 
 
-_Event = None
+_classes = None
 
 
 def _event_class():
-    global _Event
-    if _Event is None:
-        _Event = _messages()
-    return _Event
+    return _message_classes()[0]
+
+
+def _message_classes():
+    global _classes
+    if _classes is None:
+        _classes = _messages()
+    return _classes
+
+
+#: SessionEndInfo.status (api.proto's Status): success, failure, running.
+_END_STATES = {1: "succeeded", 2: "failed", 3: "running"}
+
+
+def _pvalue(v):
+    kind = v.WhichOneof("kind")
+    if kind == "number_value":
+        n = v.number_value
+        return int(n) if n.is_integer() and abs(n) < 2 ** 53 else n
+    if kind == "string_value":
+        return v.string_value
+    if kind == "bool_value":
+        return v.bool_value
+    if kind == "list_value":
+        return [_pvalue(x) for x in v.list_value.values]
+    return None
+
+
+def _read_hparams(content: bytes, exp: ParsedExperiment, path: Path, where: str) -> None:
+    """``add_hparams``' session start (params) and end (state) records of the hparams plugin."""
+    data = _message_classes()[1]()
+    try:
+        data.ParseFromString(content)
+    except Exception as exc:  # protobuf's DecodeError
+        exp.warnings.append(f"{path} ({where}): hparams record not read ({exc})")
+        return
+    if data.HasField("session_start_info"):
+        for entry in data.session_start_info.hparams:
+            exp.params[entry.key] = _pvalue(entry.value)
+    if data.HasField("session_end_info") and data.session_end_info.status in _END_STATES:
+        exp.state = _END_STATES[data.session_end_info.status]
 
 
 def _masked(crc: int) -> int:
@@ -146,6 +207,9 @@ def read_event_file(path: Path, exp: ParsedExperiment, check_crc: bool = True) -
         wall = ev.wall_time
         for v in ev.summary.value:
             tag = v.tag
+            if tag.startswith("_hparams_/") and v.metadata.plugin_data.plugin_name == "hparams":
+                _read_hparams(v.metadata.plugin_data.content, exp, path, f"byte {pos}")
+                continue
             which = v.WhichOneof("value")
             if which == "simple_value":
                 exp.channel(tag).add(step, v.simple_value, wall)
