@@ -75,9 +75,33 @@ def _values(kind: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+#: The seed sweep: 4 learning rates x 5 seeds. Seeds 0-2 ran before a rename of the eval metric
+#: (``val_acc``), seeds 3-4 after it (``eval/accuracy``); lr 0.3 seed 4 diverged and stopped early.
+SWEEP_LRS = (0.3, 0.1, 0.03, 0.01)
+SWEEP_SEEDS = 5
+SWEEP_STEPS = 1000
+
+
+def _sweep_runs():
+    for i, lr in enumerate(SWEEP_LRS):
+        for seed_ in range(SWEEP_SEEDS):
+            rng = np.random.default_rng(1000 + 10 * i + seed_)
+            n = SWEEP_STEPS // 2 if (lr == 0.3 and seed_ == 4) else SWEEP_STEPS
+            x = np.arange(n, dtype=np.float64) * 10.0
+            speed = 2.0 + 6.0 * (lr / 0.3) ** 0.5  # a higher lr learns faster here...
+            final = 0.93 - 0.25 * (lr - 0.03) ** 2 / 0.07 - 0.02 * abs(np.log10(lr / 0.03))  # ...up to a point
+            acc = np.clip(_curve(rng, n, 0.1, final, speed, 0.02 + 0.04 * lr), 0.0, 1.0)
+            loss = np.abs(_curve(rng, n, 2.3, 0.1 + (1 - final), speed, 0.05 + 0.2 * lr)) + 1e-3
+            state = "failed" if n < SWEEP_STEPS else "succeeded"
+            eval_name = "val_acc" if seed_ < 3 else "eval/accuracy"
+            yield (f"lr{lr:g}-seed{seed_}", state, {"lr": lr, "seed": seed_, "optimizer": "sgd"},
+                   ["sweep"], {"loss": (x, loss), eval_name: (x, acc)})
+
+
 ALIASES = {
     "mnist": {"accuracy": ["accuracy", "acc", "pred_acc"], "loss": ["loss", "train_loss"]},
     "cifar10": {"accuracy": ["accuracy", "top1", "acc1"], "loss": ["loss", "train/loss", "train_loss"]},
+    "sweep": {"accuracy": ["eval/accuracy", "val_acc"]},
 }
 
 CHART_SETS = {
@@ -92,6 +116,12 @@ CHART_SETS = {
             {"name": "Top-1 accuracy", "series": ["alias:accuracy", "channel:val/top1"]},
             {"name": "Training loss", "series": ["alias:loss"], "log_y": True, "smoothing": 0.6},
             {"name": "Learning rate", "series": ["channel:lr"]},
+        ],
+    },
+    "sweep": {
+        "Sweep": [
+            {"name": "Eval accuracy", "series": ["alias:accuracy"]},
+            {"name": "Loss", "series": ["channel:loss"], "log_y": True},
         ],
     },
 }
@@ -117,6 +147,17 @@ def seed(store: Store) -> list[str]:
         if state != "running":
             store.set_state(project, exp, state, finished=start + STEPS * 5.0)
         created.append(f"{project}/{exp}")
+    for i, (exp, state, params, tags, chans) in enumerate(_sweep_runs()):
+        try:
+            if store.channels("sweep", exp):
+                continue
+        except NotFound:
+            pass
+        start = base + 86400 + i * 1800
+        store.create_experiment("sweep", exp, params=params, tags=tags, state="running", created=start)
+        store.append_many("sweep", exp, {name: (x, y, start + x * 0.9) for name, (x, y) in chans.items()})
+        store.set_state("sweep", exp, state, finished=start + len(next(iter(chans.values()))[0]) * 9.0)
+        created.append(f"sweep/{exp}")
     for project, table in ALIASES.items():
         have = store.aliases(project)
         for name, entries in table.items():

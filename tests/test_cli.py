@@ -30,7 +30,7 @@ def demo_db(module_targets):
 
 
 def test_demo_then_ls(demo_db):
-    assert cd("ls", db=demo_db).stdout.split() == ["cifar10", "mnist"]
+    assert cd("ls", db=demo_db).stdout.split() == ["cifar10", "mnist", "sweep"]
     exps = cd("ls", "mnist", db=demo_db).stdout.splitlines()
     assert exps[0].startswith("baseline-sgd\tsucceeded")
     assert "acc\t3000 points" in cd("--db", str(demo_db), "ls", "mnist", "baseline-sgd").stdout

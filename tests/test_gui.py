@@ -69,7 +69,7 @@ def test_tree_and_alias_models_pass_qtmodeltester(qtmodeltester, demo_store, ope
 def test_tree_shows_projects_experiments_states_tags_and_filters(demo_store, open_win, qtbot):
     w = open_win(demo_store)
     m = w.tree.model
-    assert m.projects() == ["cifar10", "mnist"]
+    assert m.projects() == ["cifar10", "mnist", "sweep"]
     idx = m.experiment_index("mnist", "adam-lr1e-1-diverged")
     info = m.index(idx.row(), 1, idx.parent()).data()
     assert "failed" in info and "diverged" in info
@@ -476,7 +476,7 @@ def test_delete_and_rename_experiments_and_projects_from_the_tree(demo_store, op
     refocus(w, view)
     answer_next_dialog(qtbot, press_button(qtbot, "Delete"))
     qtbot.keyClick(view, Qt.Key.Key_Delete)
-    qtbot.waitUntil(lambda: demo_store.projects() == ["mnist"], timeout=5000)
+    qtbot.waitUntil(lambda: demo_store.projects() == ["mnist", "sweep"], timeout=5000)
 
 
 def test_window_layout_selection_and_tab_persist(demo_store, open_win, tmp_path, qtbot):
@@ -503,7 +503,7 @@ def test_an_empty_store_welcomes_and_the_welcome_buttons_work(store, open_win, q
     assert not w.chart_set_panel.buttons["new_set"].isEnabled()
     assert not w.alias_editor.new_btn.isEnabled()
     click(qtbot, welcome.buttons["load_demo"])
-    assert store.projects() == ["cifar10", "mnist"]
+    assert store.projects() == ["cifar10", "mnist", "sweep"]
     assert w.ws.project == "cifar10" and w.tabs.tabText(0) == "Overview"
 
 
@@ -587,7 +587,7 @@ def test_first_launch_on_a_fresh_machine_creates_the_default_store_with_the_demo
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     default = home / ".local/share/chartdesk/chartdesk.db"
     with chartdesk.open_store(default) as s:
-        assert s.projects() == ["cifar10", "mnist"]
+        assert s.projects() == ["cifar10", "mnist", "sweep"]
 
 
 def test_a_named_new_store_is_not_filled_with_the_demo(tmp_path):

@@ -165,6 +165,14 @@ def test_demo_is_idempotent_and_shows_why_aliases_matter(demo_store):
     assert {"acc", "pred_acc", "accuracy"} <= resolved
     diverged = demo_store.read("mnist", "adam-lr1e-1-diverged", "loss")
     assert np.isnan(diverged.y).any() and len(diverged) >= 1000
+    # the seed sweep: 4 learning rates x 5 seeds; the eval metric was renamed after seed 2
+    sweep = demo_store.runs("sweep")
+    assert len(sweep) == 20 and {(r["params"]["lr"], r["params"]["seed"]) for r in sweep} == {
+        (lr, s) for lr in (0.3, 0.1, 0.03, 0.01) for s in range(5)}
+    assert set(demo_store.resolve_all("sweep", "accuracy").values()) == {"val_acc", "eval/accuracy"}
+    assert [r["experiment"] for r in demo_store.runs("sweep", where='state == "failed"')] == ["lr0.3-seed4"]
+    g = demo_store.aggregate("sweep", [f"lr0.3-seed{k}" for k in range(5)], "alias:accuracy")
+    assert g.n[0] == 5 and g.n[-1] == 4  # the failed seed stopped halfway
 
 
 def test_arithmetic_columns_are_stored_compactly_and_read_back_bit_for_bit(store):
