@@ -55,9 +55,30 @@ def test_the_window_follows_a_writer_through_the_feed_and_survives_losing_it(dem
     # well inside the 5 s safety poll: only the notification can have brought it
     qtbot.waitUntil(lambda: loss.curves and loss.curves[0].x.max() == last + 20, timeout=2500)
 
+    # the feed is lost and cannot come back for a while (a proxy dropping LISTEN connections, say)
+    from chartdesk.store.feed import FeedLost
+
+    feed = w.live.thread.feed
+    real_connect = feed.connect
+    blocked = [True]
+
+    def flaky_connect():
+        if blocked[0]:
+            raise FeedLost("live updates from the test server: refused")
+        real_connect()
+
+    feed.connect = flaky_connect
     assert _terminate_listeners(demo_store) == 1
     qtbot.waitUntil(lambda: w.live_label.isVisible(), timeout=5000)
     assert "live updates" in w.live_label.text() and f":{password}@" not in w.live_label.text()
+    assert w.live.interval() == 0  # the feed's thread polls meanwhile, never the GUI thread
+    _write(target, f"""
+        with chartdesk.init(project="mnist", experiment="wide-net-stopped", db=DB) as run:
+            run.log("loss", 0.35, step={last} + 25)
+    """)
+    qtbot.waitUntil(lambda: loss.curves[0].x.max() == last + 25, timeout=4000)  # the 1 s fallback poll
+    assert not w.live.feed_up
+    blocked[0] = False
     qtbot.waitUntil(lambda: w.live.feed_up and not w.live_label.isVisible(), timeout=10000)  # reconnected
     _write(target, f"""
         with chartdesk.init(project="mnist", experiment="wide-net-stopped", db=DB) as run:

@@ -1,9 +1,10 @@
 """How the window hears that the store changed: the store's change feed (PostgreSQL LISTEN/NOTIFY)
-on a thread of its own, or, for SQLite and while a feed is down, a poll of the change token.
+on a thread of its own, or, for SQLite, a poll of the change token.
 
-``LiveUpdates`` owns both. It emits ``sig_check`` when the window should re-read the store's change
-token (cheap; the catalog is re-read only when it moved) and ``sig_status`` with a line for the
-status bar when the feed is lost or back.
+``LiveUpdates`` owns both. It emits ``sig_check`` when the window should re-read the store's
+change token (cheap; the catalog is re-read only when it moved) and ``sig_status`` with a line for
+the status bar when the feed is lost or back. While a feed is down its thread polls the change
+token itself, so a server that stops answering never blocks the GUI thread.
 """
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal
 POLL_MS = 100
 #: PostgreSQL with a working feed: a rare safety poll only.
 SAFETY_POLL_MS = 5000
-#: PostgreSQL while the feed is down: the fallback poll, and how often to try to reconnect.
+#: PostgreSQL while the feed is down: the fallback poll (on the feed's thread), and how often to
+#: try to reconnect.
 FALLBACK_POLL_MS = 1000
 RECONNECT_S = 2.0
 #: Notifications that arrive together are answered by one check.
@@ -21,17 +23,23 @@ COALESCE_MS = 30
 
 
 class _FeedThread(QThread):
-    sig_changed = Signal(list)  # project names
+    """Listens on the feed; while it is down, polls the store's change token itself every second
+    (``probe``), so the GUI thread never waits on a server that does not answer."""
+
+    sig_changed = Signal(list)  # project names ([] from the fallback poll)
     sig_connected = Signal(bool, str)  # up?, why not
 
-    def __init__(self, feed, parent=None) -> None:
+    def __init__(self, feed, probe, parent=None) -> None:
         super().__init__(parent)
         self.feed = feed
+        self.probe = probe
 
     def run(self) -> None:
+        from ..errors import ChartDeskError
         from ..store.feed import FeedLost
 
         up = None
+        token = None
         while not self.isInterruptionRequested():
             try:
                 if not self.feed.connected:
@@ -46,9 +54,18 @@ class _FeedThread(QThread):
                 if up is not False:
                     up = False
                     self.sig_connected.emit(False, str(exc))
-                for _ in range(int(RECONNECT_S / 0.05)):
+                steps = int(RECONNECT_S * 1000 / 50)
+                for i in range(steps):
                     if self.isInterruptionRequested():
                         break
+                    if i % (FALLBACK_POLL_MS // 50) == 0:  # the fallback poll
+                        try:
+                            now = self.probe()
+                        except ChartDeskError:
+                            now = token  # the server does not answer either: nothing to re-read
+                        if token is not None and now != token:
+                            self.sig_changed.emit([])
+                        token = now
                     self.msleep(50)
         self.feed.close()
 
@@ -57,7 +74,8 @@ class LiveUpdates(QObject):
     sig_check = Signal()
     sig_status = Signal(str)
 
-    def __init__(self, store, parent=None) -> None:
+    def __init__(self, store, project=lambda: None, parent=None) -> None:
+        """``project``: the project the window shows now (read by the feed thread's fallback poll)."""
         super().__init__(parent)
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.sig_check)
@@ -72,7 +90,7 @@ class LiveUpdates(QObject):
             self._timer.setInterval(POLL_MS)
         else:
             self._timer.setInterval(FALLBACK_POLL_MS)  # until the feed says it is listening
-            self.thread = _FeedThread(feed, self)
+            self.thread = _FeedThread(feed, lambda: store.change_token(project()), self)
             self.thread.sig_changed.connect(self._on_changed)
             self.thread.sig_connected.connect(self._on_connected)
 
@@ -82,7 +100,8 @@ class LiveUpdates(QObject):
             self.thread.start()
 
     def interval(self) -> int:
-        return self._timer.interval()
+        """The GUI thread's poll interval in ms; 0 while the feed thread does the polling."""
+        return self._timer.interval() if self._timer.isActive() else 0
 
     def _on_changed(self, _projects) -> None:
         if not self._soon.isActive():
@@ -90,7 +109,10 @@ class LiveUpdates(QObject):
 
     def _on_connected(self, up: bool, why: str) -> None:
         self.feed_up = up
-        self._timer.setInterval(SAFETY_POLL_MS if up else FALLBACK_POLL_MS)
+        if up:
+            self._timer.start(SAFETY_POLL_MS)
+        else:
+            self._timer.stop()  # the feed thread polls meanwhile, off the GUI thread
         if up:
             self.sig_check.emit()  # whatever was written while the feed was down
             self.sig_status.emit("")

@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
         self.live_label = QLabel(self)  # says when a team store's live feed is down
         self.live_label.setVisible(False)
         self.statusBar().addPermanentWidget(self.live_label)
-        self.live = LiveUpdates(workspace.store, self)
+        self.live = LiveUpdates(workspace.store, lambda: workspace.project, self)
         self.live.sig_check.connect(self._poll_store)
         self.live.sig_status.connect(self._on_live_status)
         self.live.start()
