@@ -111,12 +111,10 @@ class LiveUpdates(QObject):
         self.feed_up = up
         if up:
             self._timer.start(SAFETY_POLL_MS)
-        else:
-            self._timer.stop()  # the feed thread polls meanwhile, off the GUI thread
-        if up:
             self.sig_check.emit()  # whatever was written while the feed was down
             self.sig_status.emit("")
         else:
+            self._timer.stop()  # the feed thread polls meanwhile, off the GUI thread
             self.sig_status.emit(f"{why}; checking every {FALLBACK_POLL_MS // 1000} s and reconnecting")
 
     def stop(self) -> None:

@@ -224,8 +224,8 @@ class Store:
             raise StoreError(f"store {self.describe()} is read-only (no permission to write it or its folder)")
         try:
             with self.engine.connect() as conn:
+                conn.info.pop(_TOUCHED, None)  # conn.info outlives the checkout: start each transaction empty
                 if not self._sqlite:
-                    conn.info.pop(_TOUCHED, None)
                     with conn.begin():
                         yield conn
                         if write and self._pg:
