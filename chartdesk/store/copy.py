@@ -23,9 +23,12 @@ from sqlalchemy import delete, insert, select, text, update
 from ..errors import NotFound
 from . import points as P
 from .schema import channels, chunk_summaries, chunks, experiments
+from .store import Store
 
 #: Chunks moved per round trip: 64 x 3 x 512 KiB at most in memory at once.
 BATCH = 64
+CHUNK_COLUMNS = ("seq", "n", "x", "y", "t")
+SUMMARY_COLUMNS = ("seq", "n", "x_min", "x_max", "t_min", "t_max", "sx", "sy", "st")
 
 
 @dataclass
@@ -55,21 +58,18 @@ class _Refused(Exception):
     pass
 
 
-def _md5(x: bytes, y: bytes, t: bytes) -> str:
-    return hashlib.md5(bytes(x) + bytes(y) + bytes(t)).hexdigest()
-
-
 def _digests(conn, cid: int) -> list[tuple[int, int, str]]:
     """(seq, n, md5 of x||y||t) of every chunk of a channel, computed where the blobs are."""
     if conn.dialect.name == "postgresql":
         q = text("SELECT seq, n, md5(x || y || t) FROM chunks WHERE channel_id = :c ORDER BY seq")
         return [tuple(r) for r in conn.execute(q, {"c": cid})]
-    q = text("SELECT seq, n, x, y, t FROM chunks WHERE channel_id = :c ORDER BY seq")
-    return [(seq, n, _md5(x, y, t)) for seq, n, x, y, t in conn.execute(q, {"c": cid})]
+    rows = Store._blob_rows(conn, "SELECT seq, n, x, y, t FROM chunks WHERE channel_id = %(c)s ORDER BY seq", {"c": cid})
+    return [(seq, n, hashlib.md5(x + y + t).hexdigest()) for seq, n, x, y, t in rows]
 
 
 def _chunk(conn, cid: int, seq: int) -> tuple[np.ndarray, ...]:
-    row = conn.execute(text("SELECT x, y, t FROM chunks WHERE channel_id = :c AND seq = :s"), {"c": cid, "s": seq}).one()
+    (row,) = Store._blob_rows(conn, "SELECT x, y, t FROM chunks WHERE channel_id = %(c)s AND seq = %(s)s",
+                              {"c": cid, "s": seq})
     return tuple(P.decode(b) for b in row)
 
 
@@ -101,16 +101,13 @@ def _copy_chunks(src_conn, scid: int, dst_conn, dcid: int, first_seq: int, repor
     seqs = [r[0] for r in src_conn.execute(text("SELECT seq FROM chunks WHERE channel_id = :c AND seq >= :s "
                                                 "ORDER BY seq"), {"c": scid, "s": first_seq})]
     for i in range(0, len(seqs), BATCH):
-        lo, hi = seqs[i], seqs[min(i + BATCH, len(seqs)) - 1]
-        rows = [{"channel_id": dcid, "seq": seq, "n": n, "x": bytes(x), "y": bytes(y), "t": bytes(t)}
-                for seq, n, x, y, t in src_conn.execute(text(
-                    "SELECT seq, n, x, y, t FROM chunks WHERE channel_id = :c AND seq BETWEEN :lo AND :hi ORDER BY seq"),
-                    {"c": scid, "lo": lo, "hi": hi})]
-        summ = [{"channel_id": dcid, **{k: (bytes(v) if isinstance(v, (bytes, memoryview)) else v)
-                                        for k, v in r._mapping.items()}}
-                for r in src_conn.execute(text(
-                    "SELECT seq, n, x_min, x_max, t_min, t_max, sx, sy, st FROM chunk_summaries "
-                    "WHERE channel_id = :c AND seq BETWEEN :lo AND :hi ORDER BY seq"), {"c": scid, "lo": lo, "hi": hi})]
+        span = {"c": scid, "lo": seqs[i], "hi": seqs[min(i + BATCH, len(seqs)) - 1]}
+        rows = [{"channel_id": dcid, **dict(zip(CHUNK_COLUMNS, r))} for r in Store._blob_rows(
+            src_conn, f"SELECT {', '.join(CHUNK_COLUMNS)} FROM chunks WHERE channel_id = %(c)s "
+                      "AND seq BETWEEN %(lo)s AND %(hi)s ORDER BY seq", span)]
+        summ = [{"channel_id": dcid, **dict(zip(SUMMARY_COLUMNS, r))} for r in Store._blob_rows(
+            src_conn, f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM chunk_summaries WHERE channel_id = %(c)s "
+                      "AND seq BETWEEN %(lo)s AND %(hi)s ORDER BY seq", span)]
         dst_conn.execute(insert(chunks), rows)
         dst_conn.execute(insert(chunk_summaries), summ)
         report.chunks_written += len(rows)
@@ -126,7 +123,8 @@ def _copy_experiment(src, dst, project: str, name: str, report: CopyReport) -> N
         drow = dconn.execute(select(experiments).where(experiments.c.project_id == dpid, experiments.c.name == name)
                              .with_for_update()).first()
         if drow is None:
-            deid = dconn.execute(insert(experiments).values(project_id=dpid, name=name, **meta)).inserted_primary_key[0]
+            deid, _ = Store._insert_missing(dconn, experiments, dict(project_id=dpid, name=name, **meta),
+                                            (experiments.c.project_id == dpid) & (experiments.c.name == name))
             changed, new = True, True
         else:
             if drow.created != srow.created:
@@ -143,8 +141,8 @@ def _copy_experiment(src, dst, project: str, name: str, report: CopyReport) -> N
             drow_c = dconn.execute(select(channels.c.id, channels.c.count).where(
                 channels.c.experiment_id == deid, channels.c.name == ch).with_for_update()).first()
             if drow_c is None:
-                dcid = dconn.execute(insert(channels).values(experiment_id=deid, name=ch, count=0, version=0)
-                                     ).inserted_primary_key[0]
+                dcid, _ = Store._insert_missing(dconn, channels, dict(experiment_id=deid, name=ch, count=0, version=0),
+                                                (channels.c.experiment_id == deid) & (channels.c.name == ch))
                 first = 0
             else:
                 dcid = drow_c.id
