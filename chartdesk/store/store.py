@@ -467,11 +467,9 @@ class Store:
                     params=_json(params, "params"), tags=_json(tags, "tags"), source=source), where)
                 row = None if inserted else conn.execute(select(experiments).where(experiments.c.id == eid)
                                                          .with_for_update()).one()
-            if row is None:
-                pass
-            elif not resume:
-                raise InvalidInput(f"experiment {experiment!r} already exists in project {project!r}")
-            else:
+            if row is not None:  # it existed (or another writer made it a moment ago)
+                if not resume:
+                    raise InvalidInput(f"experiment {experiment!r} already exists in project {project!r}")
                 merged = {**json.loads(row.params or "{}"), **params}
                 old_tags = json.loads(row.tags or "[]")
                 conn.execute(update(experiments).where(experiments.c.id == row.id).values(
@@ -649,7 +647,9 @@ class Store:
                 return Series(*got)
         with self._tx() as conn:
             cid = self._channel_id(conn, project, experiment, channel)
-            if not self._pg:
+            long = self._pg and conn.execute(text("SELECT count(*) FROM chunk_summaries WHERE channel_id = :c"),
+                                             {"c": cid}).scalar() >= PARALLEL_READ_CHUNKS
+            if not long:
                 return self._read_chunks(conn, cid, start)
         got = self._read_pg_parallel(cid, int(start))
         if got is not None:
@@ -660,8 +660,8 @@ class Store:
     def _read_pg_parallel(self, cid: int, start: int) -> Series | None:
         """A long channel read on PostgreSQL by two connections at once, each half of the chunks,
         both in one snapshot (``pg_export_snapshot``), so the result is exactly what one read would
-        give, while the server's two backends unpack the TOASTed blobs in parallel. None for a
-        short channel (one query is as quick) or when the chunks moved under us."""
+        give, while the server's two backends unpack the TOASTed blobs in parallel. None when the
+        chunks moved under us (a re-import): then one ordinary read."""
         import psycopg
 
         a, b = self.engine.raw_connection(), self.engine.raw_connection()
@@ -671,8 +671,6 @@ class Store:
                 ca.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 snapshot = ca.execute("SELECT pg_export_snapshot()").fetchone()[0]
                 n_chunks = ca.execute("SELECT count(*) FROM chunk_summaries WHERE channel_id = %s", (cid,)).fetchone()[0]
-                if n_chunks < PARALLEL_READ_CHUNKS:
-                    return None
                 cb.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 cb.execute(psycopg.sql.SQL("SET TRANSACTION SNAPSHOT {}").format(psycopg.sql.Literal(snapshot)))
                 sql = "SELECT seq, n, x, y, t FROM chunks WHERE channel_id = %s AND seq >= %s AND seq < %s ORDER BY seq"
