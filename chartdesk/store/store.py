@@ -246,8 +246,10 @@ class Store:
         except DBAPIError as exc:
             raise self._store_error(exc) from None
 
-    def _store_error(self, exc: DBAPIError) -> StoreError:
-        text = str(exc.orig).splitlines()[0] if exc.orig is not None else str(exc).splitlines()[0]
+    def _store_error(self, exc: Exception) -> StoreError:
+        """A one-line error from SQLAlchemy's DBAPIError or the driver's own exception."""
+        orig = getattr(exc, "orig", None) or exc
+        text = (str(orig).splitlines() or [type(orig).__name__])[0]
         low = text.lower()
         if "malformed" in low or "not a database" in low or "corrupt" in low:
             return StoreError(f"the store is damaged: {self.describe()} ({text}); run `chartdesk check "
@@ -697,7 +699,7 @@ class Store:
                 ca.rollback()
                 cb.rollback()
         except psycopg.Error as exc:
-            raise StoreError(f"store {self.describe()}: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+            raise self._store_error(exc) from None
         finally:
             a.close()
             b.close()
