@@ -846,6 +846,7 @@ def test_coverage_matrix_names_ranks_warns_and_pins_with_undo(demo_store, open_w
     assert acc.legend.labels()[0] == "accuracy → acc"
     click(qtbot, w.alias_editor.coverage_btn)
     dlg = w.alias_editor.coverage
+    qtbot.waitUntil(lambda: dlg.checked, timeout=10000)  # the values are compared off the GUI thread
     runs = [dlg.table.verticalHeaderItem(r).text() for r in range(dlg.table.rowCount())]
     cols = [dlg.table.horizontalHeaderItem(c).text() for c in range(dlg.table.columnCount())]
     r, c = runs.index("adam-both-names"), cols.index("accuracy")

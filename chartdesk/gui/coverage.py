@@ -4,13 +4,14 @@ where the run's pin decided, and warns (⚠) where the run has two or more of th
 whose values disagree over their common steps. Clicking a cell offers the run's candidates: picking
 one pins it (undoable, saved in the project); "Follow the list" removes the pin.
 
-What the cells show comes from the one resolver; the disagreement check reads the candidates'
-points (``candidates_disagree``, plain numpy) when the dialog opens.
+What the cells show comes from the one resolver. The disagreement check reads the candidates'
+points (``candidates_disagree``, plain numpy) on a worker thread when the dialog opens; the ⚠
+marks appear when it is done (``checked``).
 """
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMenu, QTableWidget, QTableWidgetItem, QVBoxLayout
 
@@ -46,7 +47,30 @@ def _ordinal(n: int) -> str:
     return f"{n}{'th' if 11 <= n % 100 <= 13 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
+class _DisagreementCheck(QRunnable):
+    """Reads each (run, alias)'s candidates and says whether their values disagree."""
+
+    def __init__(self, store, project: str, work: list[tuple[str, str, list[str]]], done) -> None:
+        super().__init__()
+        self.store, self.project, self.work, self.done = store, project, work, done
+
+    def run(self) -> None:
+        out: dict[tuple[str, str], bool] = {}
+        for exp, alias, present in self.work:
+            try:
+                series = [(s.x, s.y) for s in (self.store.read(self.project, exp, c) for c in present)]
+            except ChartDeskError:
+                continue
+            out[(exp, alias)] = candidates_disagree(series)
+        try:
+            self.done.emit(out)
+        except RuntimeError:  # the dialog is gone
+            pass
+
+
 class CoverageDialog(QDialog):
+    sig_checked = Signal(object)  # {(run, alias): disagree}, from the worker
+
     def __init__(self, workspace, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Alias coverage — {workspace.project}")
@@ -65,8 +89,13 @@ class CoverageDialog(QDialog):
         lay.addWidget(buttons)
         self.resize(900, 520)
         self._disagree: dict[tuple[str, str], bool] = {}
-        self._check_disagreements()
+        #: True once the disagreement check has reported (its ⚠ marks are in the table).
+        self.checked = False
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self.sig_checked.connect(self._on_checked)
         self.fill()
+        self._check_disagreements()
         workspace.sig_resolution_changed.connect(self._on_change)
 
     def _on_change(self, _aliases, _experiments) -> None:
@@ -74,18 +103,21 @@ class CoverageDialog(QDialog):
             self.fill()
 
     def _check_disagreements(self) -> None:
+        """The runs with two or more of an alias's channels, checked on a worker thread."""
         ws = self.ws
+        work = []
         for exp in [e.name for e in ws.experiments()]:
             have = ws.resolver.channels(ws.project, exp)
             for alias, entries in ws.aliases().items():
                 present = [c for c in entries if c in have]
-                if len(present) < 2:
-                    continue
-                try:
-                    series = [(s.x, s.y) for s in (ws.store.read(ws.project, exp, c) for c in present)]
-                except ChartDeskError:
-                    continue
-                self._disagree[(exp, alias)] = candidates_disagree(series)
+                if len(present) >= 2:
+                    work.append((exp, alias, present))
+        self._pool.start(_DisagreementCheck(ws.store, ws.project, work, self.sig_checked))
+
+    def _on_checked(self, disagree: dict) -> None:
+        self._disagree = disagree
+        self.checked = True
+        self.fill()
 
     def fill(self) -> None:
         ws = self.ws
