@@ -920,3 +920,9 @@ def test_x_axis_from_another_channel_and_log_x_through_the_chart_menu(store, ope
     w.undo_action.trigger()
     w.undo_action.trigger()
     assert "x_axis" not in store.chart_sets("p")["S"][0]
+
+
+def test_the_window_fits_a_1366x768_screen(demo_store, open_win):
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    hint = w.minimumSizeHint()  # the panels scroll rather than push the window off the screen
+    assert hint.width() <= 1366 and hint.height() <= 700, hint
