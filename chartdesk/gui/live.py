@@ -2,9 +2,10 @@
 on a thread of its own, or, for SQLite, a poll of the change token.
 
 ``LiveUpdates`` owns both. It emits ``sig_check`` when the window should re-read the store's
-change token (cheap; the catalog is re-read only when it moved) and ``sig_status`` with a line for
-the status bar when the feed is lost or back. While a feed is down its thread polls the change
-token itself, so a server that stops answering never blocks the GUI thread.
+change token (cheap; the catalog is re-read only when it moved) and ``sig_status`` with a short
+line for the status bar and the whole reason for its tooltip when the feed is lost ("" when
+back). While a feed is down its thread polls the change token itself, so a server that stops
+answering never blocks the GUI thread.
 """
 from __future__ import annotations
 
@@ -72,7 +73,7 @@ class _FeedThread(QThread):
 
 class LiveUpdates(QObject):
     sig_check = Signal()
-    sig_status = Signal(str)
+    sig_status = Signal(str, str)  # status-bar line, its tooltip
 
     def __init__(self, store, project=lambda: None, parent=None) -> None:
         """``project``: the project the window shows now (read by the feed thread's fallback poll)."""
@@ -112,10 +113,11 @@ class LiveUpdates(QObject):
         if up:
             self._timer.start(SAFETY_POLL_MS)
             self.sig_check.emit()  # whatever was written while the feed was down
-            self.sig_status.emit("")
+            self.sig_status.emit("", "")
         else:
             self._timer.stop()  # the feed thread polls meanwhile, off the GUI thread
-            self.sig_status.emit(f"{why}; checking every {FALLBACK_POLL_MS // 1000} s and reconnecting")
+            self.sig_status.emit(f"⚠ live updates lost: checking every {FALLBACK_POLL_MS // 1000} s, reconnecting",
+                                 why)
 
     def stop(self) -> None:
         self._timer.stop()

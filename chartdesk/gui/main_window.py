@@ -310,8 +310,9 @@ class MainWindow(QMainWindow):
         except ChartDeskError as exc:
             self.statusBar().showMessage(str(exc), 8000)
 
-    def _on_live_status(self, text: str) -> None:
+    def _on_live_status(self, text: str, why: str) -> None:
         self.live_label.setText(text)
+        self.live_label.setToolTip(why)
         self.live_label.setVisible(bool(text))
 
     def _on_runs_appeared(self, names) -> None:
