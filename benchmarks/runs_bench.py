@@ -4,7 +4,10 @@
   new process (the store opened for the call, cold: no cached summaries); then, in the window's
   runs table (offscreen Qt), sorting and filtering times and the GUI thread's longest stall while
   the table fills;
-- 20 runs x 1M points: ``store.aggregate`` of one alias (mean and std band, exact on every point).
+- 20 runs x 1M points: ``store.aggregate`` of one alias (mean and std band, exact on every point);
+  then in the window (offscreen Qt): the 20 runs grouped into one group, time until the chart
+  draws the group (read and aggregated on loader threads) and the GUI thread's longest stall
+  meanwhile, and a zoom (the exact statistic is cached: only decimated again).
 
     python benchmarks/runs_bench.py [--runs 1000] [--points 10000] [--keep DIR]
 """
@@ -60,6 +63,7 @@ def build(db: Path, runs: int, points: int) -> None:
 def build_seeds(db: Path, n: int) -> None:
     with chartdesk.open_store(db) as s:
         if "seeds" in s.projects():
+            s.set_chart_set("seeds", "G", [{"name": "Accuracy", "series": ["alias:accuracy"]}])
             return
         rng = np.random.default_rng(1)
         x = np.arange(n, dtype=np.float64)
@@ -68,6 +72,65 @@ def build_seeds(db: Path, n: int) -> None:
             name = "acc" if r % 2 else "pred_acc"
             s.append("seeds", f"seed-{r}", name, x[: n - r * 1000], np.cumsum(rng.normal(size=n - r * 1000)))
         s.set_alias("seeds", "accuracy", ["acc", "pred_acc"])
+        s.set_chart_set("seeds", "G", [{"name": "Accuracy", "series": ["alias:accuracy"]}])
+
+
+def gui_group(db: Path, repeat: int = 3, probe_stalls: bool = True) -> dict:
+    from PySide6.QtCore import QTimer
+
+    from chartdesk.gui.app import make_app, open_window
+
+    app = make_app()
+    store = chartdesk.open_store(db)
+    w = open_window(store, "seeds")
+    w.resize(1600, 1000)
+    w.show()
+    w.ws.select_experiments(store.experiments("seeds"))
+    deadline = time.perf_counter() + 120
+    while not w.settled() and time.perf_counter() < deadline:
+        app.processEvents()
+    chart = w.tabs.visible_grid().charts[0]
+    rt = w.runs_table
+    gaps, last = [], [time.perf_counter()]
+
+    def tick():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    probe = QTimer()
+    probe.setInterval(1)
+    probe.timeout.connect(tick)
+    drawn, stalls, zooms = [], [], []
+    for _ in range(repeat):
+        rt.group_edit.setText("")
+        rt.apply_grouping(save=False)
+        while not w.settled():
+            app.processEvents()
+        w.ws.loader.invalidate()  # cold: nothing cached
+        gaps.clear()
+        last[0] = time.perf_counter()
+        if probe_stalls:
+            probe.start()
+        t0 = time.perf_counter()
+        rt.group_edit.setText('name ~ "seed"')
+        rt.apply_grouping(save=False)
+        while not (chart.grouped and chart.drawn and chart.curves and len(chart.curves[0].x)):
+            app.processEvents()
+        drawn.append(time.perf_counter() - t0)
+        probe.stop()
+        stalls.append(max(gaps) if gaps else float("nan"))
+        vb = chart.plot.getPlotItem().getViewBox()
+        t0 = time.perf_counter()
+        vb.setXRange(400_000, 410_000, padding=0)
+        app.processEvents()
+        while not chart.drawn or chart.curves[0].x.min() > 400_000:
+            app.processEvents()
+        zooms.append(time.perf_counter() - t0)
+        chart.reset_view()
+    runs = chart.curves[0].label
+    w.close()
+    return {"drawn": drawn, "stall": stalls, "zoom": zooms, "label": runs}
 
 
 def gui_table(db: Path) -> dict:
@@ -131,9 +194,12 @@ def main() -> int:
     ap.add_argument("--points", type=int, default=10_000)
     ap.add_argument("--seed-points", type=int, default=1_000_000)
     ap.add_argument("--keep", help="keep the stores in this folder")
+    ap.add_argument("--groups-only", action="store_true", help="only the 20-run group (aggregate and window)")
     args = ap.parse_args()
     folder = Path(args.keep or tempfile.mkdtemp())
     folder.mkdir(parents=True, exist_ok=True)
+    if args.groups_only:
+        return groups(folder, args.seed_points)
     db = folder / f"sweep-{args.runs}x{args.points}.db"
     t = time.perf_counter()
     build(db, args.runs, args.points)
@@ -142,15 +208,6 @@ def main() -> int:
     cold = [json.loads(subprocess.run([sys.executable, "-c", COLD, str(db), json.dumps(COLUMNS)], capture_output=True,
                                       text=True, check=True).stdout)["s"] for _ in range(3)]
     g = gui_table(db)
-    sdb = folder / f"seeds-{args.seed_points}.db"
-    build_seeds(sdb, args.seed_points)
-    with chartdesk.open_store(sdb) as s:
-        exps = s.experiments("seeds")
-        agg = []
-        for _ in range(3):
-            t = time.perf_counter()
-            res = s.aggregate("seeds", exps, "alias:accuracy", band="std")
-            agg.append(time.perf_counter() - t)
     print(f"{'runs table, 10 summary columns, new process (cold)':<56}{statistics.median(cold):8.2f} s   "
           f"(runs {', '.join(f'{v:.2f}' for v in cold)}; target 1 s)")
     print(f"{'window: table filled (off the GUI thread)':<56}{g['filled']:8.2f} s   longest GUI stall "
@@ -159,8 +216,31 @@ def main() -> int:
           "(target 50 ms)")
     print(f"{'window: filter expression, median / worst':<56}{g['filter'] * 1000:8.1f} ms / "
           f"{g['filter_max'] * 1000:.1f} ms (target 50 ms)")
+    return groups(folder, args.seed_points)
+
+
+def groups(folder: Path, points: int) -> int:
+    sdb = folder / f"seeds-{points}.db"
+    build_seeds(sdb, points)
+    with chartdesk.open_store(sdb) as s:
+        exps = s.experiments("seeds")
+        agg = []
+        for _ in range(3):
+            t = time.perf_counter()
+            res = s.aggregate("seeds", exps, "alias:accuracy", band="std")
+            agg.append(time.perf_counter() - t)
+    gg = gui_group(sdb)
+    quiet = gui_group(sdb, probe_stalls=False)  # the 1 ms probe timer competes for the GIL itself
     print(f"{'aggregate 20 runs x 1M points (alias, std band)':<56}{statistics.median(agg):8.2f} s   "
           f"({len(res.x):,} steps; target 1 s)")
+    print(f"{'window: 20 x 1M grouped, drawn (cold), median':<56}{statistics.median(gg['drawn']):8.2f} s   "
+          f"(runs {', '.join(f'{v:.2f}' for v in gg['drawn'])}; {gg['label']}; target 1 s)")
+    print(f"{'  the same without the 1 ms stall probe, median':<56}{statistics.median(quiet['drawn']):8.2f} s   "
+          f"(runs {', '.join(f'{v:.2f}' for v in quiet['drawn'])})")
+    print(f"{'window: longest GUI stall while it loads, median':<56}{statistics.median(gg['stall']) * 1000:8.0f} ms "
+          f"(runs {', '.join(f'{v * 1000:.0f}' for v in gg['stall'])}; target 50 ms)")
+    print(f"{'window: zoom into a grouped chart, median':<56}{statistics.median(gg['zoom']) * 1000:8.0f} ms "
+          f"(runs {', '.join(f'{v * 1000:.0f}' for v in gg['zoom'])})")
     return 0
 
 

@@ -15,10 +15,8 @@ import numpy as np
 
 from .decimate import last_per_step
 from .errors import InvalidInput
-from .model import SeriesRef
+from .model import BANDS, SeriesRef
 from .resolver import resolve
-
-BANDS = ("std", "sem", "minmax")
 
 
 @dataclass(frozen=True)
@@ -32,9 +30,6 @@ class Aggregate:
     channels: tuple[str | None, ...]  # what the ref meant in each run (None: nothing)
 
 
-BLOCK = 1 << 18  # steps per block: runs x block values at a time
-
-
 def combine(series: Sequence[tuple[np.ndarray, np.ndarray]], band: str = "std") -> tuple[np.ndarray, ...]:
     """(x, mean, lo, hi, n) of several (x, y) series matched by step."""
     if band not in BANDS:
@@ -45,42 +40,38 @@ def combine(series: Sequence[tuple[np.ndarray, np.ndarray]], band: str = "std") 
         e = np.empty(0)
         return e, e.copy(), e.copy(), e.copy(), np.empty(0, dtype=np.int64)
     # Seeds usually log the same steps (some stopping early): then the longest run's steps are the
-    # union, and each run's are a prefix of them. Otherwise: the sorted union of all.
+    # union, and each run's are a prefix of them (slices, no index arrays). Otherwise: the sorted union.
     base = max((x for x, _y in prepared), key=len)
     prefix = all(np.array_equal(base[:len(x)], x) for x, _y in prepared)
     xs = base if prefix else np.unique(np.concatenate([x for x, _y in prepared]))
-    positions = [np.arange(len(x)) if prefix else np.searchsorted(xs, x) for x, _y in prepared]
-    mean = np.full(len(xs), np.nan)
-    lo = np.full(len(xs), np.nan)
-    hi = np.full(len(xs), np.nan)
-    n = np.zeros(len(xs), dtype=np.int64)
-    # A runs x steps matrix, a block of steps at a time: every statistic is a column reduction.
-    for start in range(0, len(xs), BLOCK):
-        stop = min(len(xs), start + BLOCK)
-        m = np.full((len(prepared), stop - start), np.nan)
-        for r, ((_x, y), pos) in enumerate(zip(prepared, positions)):
-            a, b = np.searchsorted(pos, [start, stop])
-            m[r, pos[a:b] - start] = y[a:b]
-        m[~np.isfinite(m)] = np.nan
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cnt = np.sum(~np.isnan(m), axis=0)
-            mu = np.nansum(m, axis=0) / np.maximum(cnt, 1)
-            mu[cnt == 0] = np.nan
-            std = np.sqrt(np.nansum((m - mu) ** 2, axis=0) / np.maximum(cnt, 1))  # population (ddof=0)
-            if band == "std":
-                l, h = mu - std, mu + std
-            elif band == "sem":
-                sem = std / np.sqrt(np.maximum(cnt, 1))
-                l, h = mu - sem, mu + sem
-            else:
-                filled_lo = np.where(np.isnan(m), np.inf, m).min(axis=0)
-                filled_hi = np.where(np.isnan(m), -np.inf, m).max(axis=0)
-                l = np.where(cnt > 0, filled_lo, np.nan)
-                h = np.where(cnt > 0, filled_hi, np.nan)
-        n[start:stop] = cnt
-        mean[start:stop] = mu
-        lo[start:stop] = np.where(cnt > 0, l, np.nan)
-        hi[start:stop] = np.where(cnt > 0, h, np.nan)
+    size = len(xs)
+    n = np.zeros(size, dtype=np.int64)
+    mean = np.zeros(size)
+    m2 = np.zeros(size)  # sum of squared deviations from the mean (Welford, one run at a time)
+    if band == "minmax":
+        lo, hi = np.full(size, np.inf), np.full(size, -np.inf)
+    for x, y in prepared:
+        finite = np.isfinite(y)
+        where = slice(0, len(y)) if prefix and finite.all() else (
+            np.flatnonzero(finite) if prefix else np.searchsorted(xs, x[finite]))
+        v = y if isinstance(where, slice) else y[finite]
+        n[where] += 1
+        delta = v - mean[where]
+        mean[where] += delta / n[where]
+        m2[where] += delta * (v - mean[where])
+        if band == "minmax":
+            lo[where] = np.minimum(lo[where], v)
+            hi[where] = np.maximum(hi[where], v)
+    empty = n == 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if band != "minmax":
+            spread = np.sqrt(np.maximum(m2, 0.0) / np.maximum(n, 1))  # population std (ddof=0)
+            if band == "sem":
+                spread /= np.sqrt(np.maximum(n, 1))
+            lo, hi = mean - spread, mean + spread
+    mean[empty] = np.nan
+    lo[empty] = np.nan
+    hi[empty] = np.nan
     return xs, mean, lo, hi, n
 
 

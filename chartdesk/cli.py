@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from .errors import ChartDeskError, InvalidInput
-from .model import X_AXES, SeriesRef
+from .model import BANDS, X_AXES, SeriesRef
 
 
 def _db_parent() -> argparse.ArgumentParser:
@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--x-axis", default="step", metavar="X",
                    help=f"{', '.join(X_AXES)}, or channel:NAME / alias:NAME for x from data (matched by step)")
     c.add_argument("--log-x", action="store_true", help="logarithmic x axis")
+    c.add_argument("--band", choices=BANDS, default="std",
+                   help="how a group of runs spreads around its mean in the window: std, sem (standard error) "
+                        "or minmax (default std)")
     c.add_argument("--smoothing", type=float, default=0.0, help="EMA weight in [0, 1)")
     c = csub.add_parser("ls", parents=[db], help="list chart sets")
     c.add_argument("project")
@@ -281,7 +284,8 @@ def cmd_chartset(args) -> int:
     with _open(args) as store:
         if args.chartset_command == "add":
             chart = {"name": args.chart, "series": [str(SeriesRef.parse(r)) for r in args.refs],
-                     "x_axis": args.x_axis, "log_y": args.log_y, "smoothing": args.smoothing, "log_x": args.log_x}
+                     "x_axis": args.x_axis, "log_y": args.log_y, "smoothing": args.smoothing, "log_x": args.log_x,
+                     "band": args.band}
             existing = store.chart_sets(args.project).get(args.set, [])
             names = [c["name"] for c in existing]
             if args.chart in names:

@@ -83,6 +83,49 @@ def plan(chart: Chart, selection: Sequence[str], channel_for: Callable[[SeriesRe
     return Plan(tuple(curves), tuple(missing))
 
 
+@dataclass(frozen=True)
+class PlannedGroup:
+    """One series of one group of runs: drawn as the members' mean and a band."""
+
+    ref: SeriesRef
+    label: str
+    color: str
+    dash: int
+    members: tuple[tuple[str, str], ...]  # (experiment, channel) of each run that has the series
+    x_channels: tuple[str, ...] | None = None
+
+    @property
+    def experiment(self) -> str:  # legends and hidden-curve memory key curves by (experiment, label)
+        return ""
+
+
+def plan_groups(chart: Chart, groups: Sequence, channel_for: Callable[[SeriesRef, str], str | None]
+                ) -> tuple[tuple[PlannedGroup, ...], tuple[tuple[SeriesRef, str], ...]]:
+    """The group lines of ``chart``: one per group (``chartdesk.groups.Group``) and series ref, a
+    colour per group and a dash per series; an alias is resolved run by run, so a group whose
+    runs logged ``acc`` and ``pred_acc`` aggregates both. Runs without the series are missing."""
+    out, missing = [], []
+    x_ref = chart.x_ref
+    for gi, group in enumerate(groups):
+        for si, ref in enumerate(chart.series):
+            members, xs = [], []
+            for exp in group.runs:
+                ch = channel_for(ref, exp)
+                xc = channel_for(x_ref, exp) if x_ref is not None else None
+                if ch is None or (x_ref is not None and xc is None):
+                    missing.append((ref if ch is None else x_ref, exp))
+                    continue
+                members.append((exp, ch))
+                xs.append(xc)
+            if not members:
+                continue
+            runs = f"{len(members)} run{'s' if len(members) != 1 else ''}"
+            label = f"{group.label} ({runs})" + (f" · {ref.name}" if len(chart.series) > 1 else "")
+            out.append(PlannedGroup(ref, label, color(gi), si % DASH_COUNT, tuple(members),
+                                    tuple(xs) if x_ref is not None else None))
+    return tuple(out), tuple(dict.fromkeys(missing))
+
+
 def format_x(x: float, x_axis: str) -> str:
     """An x value as a person reads it: a step, a local date and time, or h:mm:ss since the start."""
     if not math.isfinite(x):

@@ -15,6 +15,7 @@ from .errors import InvalidInput
 
 STATES = ("running", "succeeded", "failed", "aborted")
 X_AXES = ("step", "wall", "relative")
+BANDS = ("std", "sem", "minmax")  # a group's band: mean -/+ population std, -/+ standard error, min to max
 
 
 @dataclass(frozen=True)
@@ -88,10 +89,13 @@ class Chart:
     log_y: bool = False
     smoothing: float = 0.0
     log_x: bool = False
+    band: str = "std"  # how a group of runs spreads around its mean: std, sem or minmax
 
     def __post_init__(self) -> None:
         if not self.name:
             raise InvalidInput("a chart needs a name")
+        if self.band not in BANDS:
+            raise InvalidInput(f"chart {self.name!r}: band must be one of {', '.join(BANDS)}, not {self.band!r}")
         if self.x_axis not in X_AXES:
             try:
                 SeriesRef.parse(self.x_axis)
@@ -111,13 +115,15 @@ class Chart:
             d["log_x"] = True
         if self.smoothing:
             d["smoothing"] = float(self.smoothing)
+        if self.band != "std":
+            d["band"] = self.band
         return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Chart:
         if not isinstance(d, Mapping):
             raise InvalidInput(f"a chart must be a dict with 'name' and 'series', not {d!r}")
-        unknown = set(d) - {"name", "series", "x_axis", "log_y", "log_x", "smoothing"}
+        unknown = set(d) - {"name", "series", "x_axis", "log_y", "log_x", "smoothing", "band"}
         if unknown:
             raise InvalidInput(f"chart {d.get('name')!r}: unknown keys {sorted(unknown)}")
         series = d.get("series", [])
@@ -130,6 +136,7 @@ class Chart:
             log_y=bool(d.get("log_y", False)),
             log_x=bool(d.get("log_x", False)),
             smoothing=float(d.get("smoothing", 0.0)),
+            band=str(d.get("band", "std")),
         )
 
     @property

@@ -34,6 +34,17 @@ class ViewRequest:
     def channel_key(self) -> tuple[str, str, str]:
         return self.project, self.experiment, self.channel
 
+    @property
+    def channel_keys(self) -> frozenset[tuple[str, str, str]]:
+        """Every (project, experiment, channel) the view reads: new points there make it stale."""
+        keys = {self.channel_key}
+        if self.x_channel is not None:
+            keys.add((self.project, self.experiment, self.x_channel))
+        return frozenset(keys)
+
+    def describe(self) -> str:
+        return f"{self.experiment}/{self.channel}"
+
 
 @dataclass(frozen=True)
 class View:

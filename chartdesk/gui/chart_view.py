@@ -7,6 +7,9 @@ shows gains channels or points, or when the selection changes, and a hidden char
 itself stale until it is shown. Under the plot: a legend that lists every curve (click an entry
 to hide or show it) and a hover read-out of the nearest values. The chart's menu (the ⋯ button,
 or a right click on the plot) holds its options, Reset view and the exports.
+
+When the workspace groups the selected runs (``Workspace.group_by``), each group is drawn as its
+mean and band (``group_items``), with the run-count strip under the plot.
 """
 from __future__ import annotations
 
@@ -32,10 +35,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..curves import format_x, format_y, plan
+from ..curves import PlannedGroup, format_x, format_y, plan, plan_groups
 from ..errors import ChartDeskError
-from ..model import X_AXES, Chart
+from ..groups import GroupRequest
+from ..model import BANDS, X_AXES, Chart
 from ..views import ViewRequest
+from .group_items import BAND_NAMES, CountStrip, GroupCurve
 from .plot_items import DASHES, ChartViewBox, Line, YAxis, log_safe, plotted
 from .theme import faint, plot_colors
 from .widgets import ElidedLabel
@@ -65,6 +70,15 @@ class _Curve:
 
     def pen(self, width: int = 1):
         return pg.mkPen(self.color, width=width, style=DASHES[self.dash % len(DASHES)])
+
+    def items(self) -> tuple:
+        return tuple(it for it in (self.line, self.faint, self.dots) if it is not None)
+
+    def tooltip(self) -> str:
+        return f"{self.label}\nrun: {self.experiment}\nClick to hide or show"
+
+    def detail(self, _i: int) -> str:
+        return ""
 
 
 _swatches: dict[tuple[str, int], QIcon] = {}
@@ -124,7 +138,7 @@ class Legend(QListWidget):
         height = fm.height() + 4
         for i, c in enumerate(curves):
             item = QListWidgetItem(_swatch(c.color, c.dash), c.label)
-            item.setToolTip(f"{c.label}\nrun: {c.experiment}\nClick to hide or show")
+            item.setToolTip(c.tooltip())
             item.setSizeHint(QSize(min(self.MAX_ENTRY, 40 + fm.horizontalAdvance(c.label)), height))
             self.addItem(item)
             if not c.visible:  # the plain look is the default: only hidden entries are restyled
@@ -195,7 +209,8 @@ class ChartWidget(QFrame):
         self._ws = workspace
         self.chart = chart
         self.editable = editable
-        self.curves: list[_Curve] = []
+        self.curves: list[_Curve | GroupCurve] = []
+        self.grouped = False  # drawing groups of runs (mean and band), not runs
         self.missing: list = []
         self.errors: list[str] = []  # views that could not be read (a damaged store)
         self.drawn = False
@@ -239,6 +254,8 @@ class ChartWidget(QFrame):
         self.vline = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(faint(fg, 90), width=1))
         self.vline.setVisible(False)
         self.plot.addItem(self.vline, ignoreBounds=True)
+        self.strip = CountStrip(self, self.plot, bg, fg)
+        self.strip.setVisible(False)
         self.legend = Legend(self)
         self.legend.sig_toggled.connect(self._on_legend_toggle)
         self.readout = QLabel(" ", self)
@@ -259,6 +276,7 @@ class ChartWidget(QFrame):
         lay.setSpacing(0)
         lay.addLayout(head)
         lay.addWidget(self.plot, 1)
+        lay.addWidget(self.strip)
         lay.addWidget(self.legend)
         lay.addWidget(self.readout)
         self._apply_axes()
@@ -266,6 +284,7 @@ class ChartWidget(QFrame):
         workspace.sig_resolution_changed.connect(self._on_resolution_change)
         workspace.sig_points_appended.connect(self._on_points_appended)
         workspace.sig_selection_changed.connect(self._on_selection_change)
+        workspace.sig_grouping_changed.connect(self.invalidate)
 
     # ---- menu ---------------------------------------------------------------------------
     def _build_menu(self) -> QMenu:
@@ -305,6 +324,17 @@ class ChartWidget(QFrame):
             sgroup.addAction(act)
             smenu.addAction(act)
             self._smooth_actions[w] = act
+        bmenu = menu.addMenu("Group band")
+        bmenu.setToolTip("How a group of runs spreads around its mean (View > Group runs by…)")
+        bgroup = QActionGroup(self)
+        self._band_actions = {}
+        for band in BANDS:
+            act = QAction(BAND_NAMES[band], self, checkable=True)
+            act.setChecked(self.chart.band == band)
+            act.triggered.connect(lambda _c=False, b=band: self._set_option(band=b))
+            bgroup.addAction(act)
+            bmenu.addAction(act)
+            self._band_actions[band] = act
         self.reset_action = menu.addAction("Reset view")
         self.reset_action.triggered.connect(self.reset_view)
         self.legend_action = QAction("Show legend", self, checkable=True)
@@ -371,6 +401,7 @@ class ChartWidget(QFrame):
         self._log_action.setChecked(chart.log_y)
         for w, act in self._smooth_actions.items():
             act.setChecked(abs(chart.smoothing - w) < 1e-9)
+        self._band_actions[chart.band].setChecked(True)
         self._apply_axes()
         self.plot.getPlotItem().enableAutoRange()  # new options: the whole channel again (_range -> None)
         self.invalidate()
@@ -382,16 +413,25 @@ class ChartWidget(QFrame):
         axis.setStyle(maxTickLevel=1)
         return axis
 
+    def x_mode(self) -> str:
+        """The x axis drawn: the chart's, except that groups are matched by step, so a time axis
+        becomes the step while runs are grouped."""
+        if self.chart.x_axis in ("wall", "relative") and self._ws.groups() is not None:
+            return "step"
+        return self.chart.x_axis
+
     def _apply_axes(self) -> None:
         item = self.plot.getPlotItem()
-        if self.chart.x_axis == "wall":
+        mode = self.x_mode()
+        if mode == "wall":
             if not isinstance(item.getAxis("bottom"), pg.DateAxisItem):
                 item.setAxisItems({"bottom": self._style_axis(pg.DateAxisItem(orientation="bottom"))})
         elif isinstance(item.getAxis("bottom"), pg.DateAxisItem):
             item.setAxisItems({"bottom": self._style_axis(pg.AxisItem(orientation="bottom"))})
-        label = X_LABELS.get(self.chart.x_axis) or self.chart.x_ref.name
+        label = X_LABELS.get(mode) or self.chart.x_ref.name
         item.setLabel("bottom", label, color=self._fg)
         item.setLogMode(x=self.chart.log_x, y=self.chart.log_y)
+        self.strip.setLogMode(x=self.chart.log_x)
 
     # ---- following the workspace ---------------------------------------------------------
     def invalidate(self) -> None:
@@ -418,7 +458,7 @@ class ChartWidget(QFrame):
             self.invalidate()
 
     def _on_points_appended(self, keys) -> None:
-        if any(k.channel_key in keys for k in self.wanted()):
+        if any(not k.channel_keys.isdisjoint(keys) for k in self.wanted()):
             if self.isVisible():
                 self.fetch()
             else:
@@ -438,12 +478,31 @@ class ChartWidget(QFrame):
         return ViewRequest(self._ws.project, experiment, channel, self.chart.x_axis, x0, x1,
                            self._width * FETCH_SPANS, float(self.chart.smoothing))
 
-    def _plan(self):
-        return plan(self.chart, self._ws.selection(), self._ws.channel_for, self._ws.run_label, self._ws.pinned)
+    def _group_key(self, g: PlannedGroup) -> GroupRequest:
+        x0 = x1 = None
+        width = self._width
+        if self._range is not None and self._ranged():
+            (x0, x1), width = self._range, self._width * FETCH_SPANS
+        return GroupRequest(self._ws.project, g.members, self.chart.band, x0, x1, width, float(self.chart.smoothing),
+                            g.x_channels)
 
-    def wanted(self) -> list[ViewRequest]:
+    def _plan(self):
+        """(planned curves or groups, missing (ref, experiment), whether they are groups)."""
+        groups = self._ws.groups()
+        if groups is not None:
+            planned, missing = plan_groups(self.chart, groups, self._ws.channel_for)
+            return planned, missing, True
+        p = plan(self.chart, self._ws.selection(), self._ws.channel_for, self._ws.run_label, self._ws.pinned)
+        return p.curves, p.missing, False
+
+    def _key(self, planned) -> ViewRequest | GroupRequest:
+        if isinstance(planned, (PlannedGroup, GroupCurve)):
+            return self._group_key(planned if isinstance(planned, PlannedGroup) else planned.planned)
+        return self._view_key(planned.experiment, planned.channel, planned.x_channel)
+
+    def wanted(self) -> list[ViewRequest | GroupRequest]:
         """Loader keys of every view this chart needs for the selection, x range and width."""
-        return [self._view_key(c.experiment, c.channel, c.x_channel) for c in self._plan().curves]
+        return [self._key(c) for c in self._plan()[0]]
 
     def refresh(self) -> None:
         """The selection, a resolution or an option changed: rebuild the curves when data is there."""
@@ -473,9 +532,12 @@ class ChartWidget(QFrame):
 
     def apply(self) -> None:
         """Every wanted view is there: draw (new curves) or update the existing lines in place."""
-        planned = self._plan().curves
-        if self._rebuild or [(c.experiment, c.channel, c.label, c.x_channel) for c in self.curves] != \
-                [(p.experiment, p.channel, p.label, p.x_channel) for p in planned]:
+        planned, _missing, grouped = self._plan()
+
+        def shape(c):
+            return (c.label, c.members) if isinstance(c, (GroupCurve, PlannedGroup)) else \
+                (c.experiment, c.channel, c.label, c.x_channel)
+        if self._rebuild or grouped != self.grouped or [shape(c) for c in self.curves] != [shape(p) for p in planned]:
             self.draw()
         else:
             self._update_lines()
@@ -487,20 +549,32 @@ class ChartWidget(QFrame):
             item.removeItem(it)
         self._items = []
         self._hovered = None
-        p = self._plan()
-        self.missing = list(p.missing)
-        self.curves = [_Curve(pc) for pc in p.curves]
-        for curve in self.curves:
-            curve.visible = (curve.experiment, curve.label) not in self._hidden
-            if self.chart.smoothing:
-                curve.faint = Line(pen=pg.mkPen(faint(curve.color, 55), width=1), connect="finite")
-                self._add(curve.faint)
-            # PlotCurveItem: a fraction of PlotDataItem's set-up cost, which dominated drawing 240 curves
-            curve.line = Line(pen=curve.pen(), connect="finite")
-            self._add(curve.line)
-            for it in (curve.line, curve.faint):
-                if it is not None:
+        planned, missing, grouped = self._plan()
+        self.missing = list(missing)
+        self.grouped = grouped
+        self._apply_axes()
+        if grouped:
+            self.curves = [GroupCurve(g) for g in planned]
+            for curve in self.curves:
+                curve.visible = (curve.experiment, curve.label) not in self._hidden
+                for it in curve.plot_items():
+                    self._add(it)
                     it.setVisible(curve.visible)
+            self.strip.attach(self.curves)
+        else:
+            self.curves = [_Curve(pc) for pc in planned]
+            self.strip.attach([])
+            for curve in self.curves:
+                curve.visible = (curve.experiment, curve.label) not in self._hidden
+                if self.chart.smoothing:
+                    curve.faint = Line(pen=pg.mkPen(faint(curve.color, 55), width=1), connect="finite")
+                    self._add(curve.faint)
+                # PlotCurveItem: a fraction of PlotDataItem's set-up cost, which dominated drawing 240 curves
+                curve.line = Line(pen=curve.pen(), connect="finite")
+                self._add(curve.line)
+                for it in curve.items():
+                    it.setVisible(curve.visible)
+        self.strip.setVisible(grouped)
         self.legend.fill(self.curves)
         self.legend.setVisible(self.legend_action.isChecked() and bool(self.curves))
         self._inf_items = [pg.PlotDataItem(pen=None, symbol=sym, symbolSize=9, symbolPen=None,
@@ -526,21 +600,23 @@ class ChartWidget(QFrame):
             self._hidden.discard(key)
         else:
             self._hidden.add(key)
-        for it in (c.line, c.faint, c.dots):
-            if it is not None:
-                it.setVisible(visible)
+        for it in c.items():
+            it.setVisible(visible)
 
     def _update_lines(self) -> None:
         """Give each line the points of its current view (a few per pixel column)."""
         pos_inf, neg_inf = [], []
         self.errors = []
         for curve in self.curves:
-            key = self._view_key(curve.experiment, curve.channel, curve.x_channel)
+            key = self._key(curve)
             view = self._ws.loader.get(key)
             if view is None:
                 error = self._ws.loader.error(key)
                 if error:
                     self.errors.append(error)
+                continue
+            if isinstance(curve, GroupCurve):
+                curve.set_view(view, self.chart.log_x, self.chart.log_y)
                 continue
             curve.x = view.x
             curve.values = view.values
@@ -572,6 +648,9 @@ class ChartWidget(QFrame):
                 it.setData(xs, np.full(len(xs), self._data_edge(top)))
             elif it.xData is not None and len(it.xData):
                 it.setData([], [])
+        if self.grouped:
+            self.strip.rescale(self.curves)
+            self.strip.align()
         self._set_notes(total)
 
     def _data_edge(self, top: bool) -> float:
@@ -590,6 +669,9 @@ class ChartWidget(QFrame):
             notes.append(f"{ref.name} ({kind}) not in " + (", ".join(where) if compare else "this experiment"))
         if infinite:
             notes.append(f"{infinite} ±inf value{'s' if infinite > 1 else ''} marked ▲▼")
+        if self.grouped:
+            notes.append(BAND_NAMES[self.chart.band] + (" · matched by step" if self.x_mode() != self.chart.x_axis
+                                                        else ""))
         if not self.chart.series:
             notes.append("no series yet: Edit chart… to add channels or aliases")
         elif not self._ws.selection():
@@ -680,7 +762,7 @@ class ChartWidget(QFrame):
                 value = float(c.values[i]) if len(c.values) == len(c.x) else float(c.y[i])
                 drawn = plotted(np.array([c.y[i]]), self.chart.log_y)[0]
                 dist = abs(drawn - y) if y is not None and np.isfinite(drawn) else np.inf
-                found.append((dist, c, float(c.x[i]), value))
+                found.append((dist, c, float(c.x[i]), value, c.detail(i)))
         if not found:
             self.clear_hover()
             return []
@@ -690,14 +772,14 @@ class ChartWidget(QFrame):
         at = found[0][2] if len(found) == 1 else x
         self.vline.setPos(float(np.log10(at)) if self.chart.log_x and at > 0 else at)
         self.vline.setVisible(True)
-        parts = [format_x(found[0][2], self.chart.x_axis)]
-        for _d, c, _x, v in found[:READOUT_MAX]:
-            parts.append(f"<span style='color:{c.color}'>■</span> {_html(c.label)}: <b>{format_y(v)}</b>")
+        parts = [format_x(found[0][2], self.x_mode())]
+        for _d, c, _x, v, more in found[:READOUT_MAX]:
+            parts.append(f"<span style='color:{c.color}'>■</span> {_html(c.label)}: <b>{format_y(v)}</b>{_html(more)}")
         if len(found) > READOUT_MAX:
             parts.append(f"+{len(found) - READOUT_MAX} more")
         self.readout.setText(" &nbsp; ".join(parts))
-        self.readout.setToolTip("\n".join(f"{c.label}: {format_y(v)}" for _d, c, _x, v in found))
-        return [(c.label, cx, v) for _d, c, cx, v in found]
+        self.readout.setToolTip("\n".join(f"{c.label}: {format_y(v)}{more}" for _d, c, _x, v, more in found))
+        return [(c.label, cx, v) for _d, c, cx, v, _more in found]
 
     # ---- export -------------------------------------------------------------------------
     def _export_dialog(self, kind: str, scale: int = 1) -> None:

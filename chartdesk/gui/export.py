@@ -12,6 +12,7 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
 from ..errors import InvalidInput
+from ..groups import GroupRequest, exact_group
 from ..views import full_series
 from .svg_fix import bake
 
@@ -78,7 +79,11 @@ def bake_file(path: str) -> None:
 
 
 def export_csv(chart, path: str) -> None:
-    """Every point of the plotted series, not the decimated view."""
+    """Every point of the plotted series, not the decimated view (groups: their exact mean and band
+    at every step)."""
+    if chart.grouped:
+        export_group_csv(chart, path)
+        return
     smooth = bool(chart.chart.smoothing)
     ws = chart._ws
     with open(path, "w", newline="", encoding="utf-8") as fh:
@@ -90,6 +95,19 @@ def export_csv(chart, path: str) -> None:
             cols = [x.tolist(), y.tolist()] + ([ys.tolist()] if smooth else [])
             for values in zip(*cols):
                 w.writerow([c.experiment, str(c.ref), c.channel, *map(repr, values)])
+
+
+def export_group_csv(chart, path: str) -> None:
+    ws = chart._ws
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["group", "series", "runs", "band", "x", "mean", "lo", "hi", "n"])
+        for c in chart.curves:
+            req = GroupRequest(ws.project, c.members, chart.chart.band, x_channels=c.planned.x_channels)
+            x, mean, lo, hi, n = exact_group(ws.store, req)
+            runs = " ".join(e for e, _c in c.members)
+            for row in zip(x.tolist(), mean.tolist(), lo.tolist(), hi.tolist(), n.tolist()):
+                w.writerow([c.label, str(c.ref), runs, chart.chart.band, *map(repr, row[:4]), row[4]])
 
 
 def export_chart(chart, path: str, scale: int = 1) -> None:

@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.tabs.sig_edit_set_chart_requested.connect(self.chart_set_panel.edit_chart_named)
         self.chart_set_panel.sig_set_chosen.connect(self.tabs.show_tab)
         workspace.sig_selection_changed.connect(self._on_selection_change)
+        workspace.sig_grouping_changed.connect(self._say_selection)
         workspace.sig_project_changed.connect(lambda _p: self._update_title())
         workspace.sig_runs_appeared.connect(self._on_runs_appeared)
         workspace.sig_error.connect(lambda m: self.statusBar().showMessage(m, 10000))
@@ -171,6 +172,10 @@ class MainWindow(QMainWindow):
         self.label_params_action.setToolTip("In compare mode, legends say lr=0.1, bs=64 instead of run names")
         self.label_params_action.toggled.connect(self._set_label_by_params)
         view.addAction(self.label_params_action)
+        self.group_runs_action = self._action("&Group runs by…", self.edit_grouping, QKeySequence("Ctrl+G"),
+                                              "group_runs")
+        self.group_runs_action.setToolTip("Draw the selected runs as groups (mean and band) by params, tags or name")
+        view.addAction(self.group_runs_action)
         heights = view.addMenu("Chart &height")
         group = QActionGroup(self)
         self.height_actions = {}
@@ -183,6 +188,13 @@ class MainWindow(QMainWindow):
 
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.demo_action)
+
+    def edit_grouping(self) -> None:
+        """Show the runs panel with its Group by box focused."""
+        self.runs_dock.show()
+        self.runs_dock.raise_()
+        self.runs_table.group_edit.setFocus()
+        self.runs_table.group_edit.selectAll()
 
     def _set_label_by_params(self, on: bool) -> None:
         self.ws.set_label_by_params(on)
@@ -334,10 +346,17 @@ class MainWindow(QMainWindow):
         self.tree.reload()
 
     def _on_selection_change(self, selection) -> None:
-        n = len(selection)
         self.tree.model.new_runs.difference_update(selection)
-        self.statusBar().showMessage(f"{self.ws.project}: {plural(n, 'experiment')} selected"
-                                     + (" (compare mode: each experiment has its colour)" if n > 1 else ""))
+        self._say_selection()
+
+    def _say_selection(self) -> None:
+        n = len(self.ws.selection())
+        groups = self.ws.groups()
+        if groups is not None:
+            how = f" in {plural(len(groups), 'group')} by {self.ws.group_by} (each drawn as its mean and band)"
+        else:
+            how = " (compare mode: each experiment has its colour)" if n > 1 else ""
+        self.statusBar().showMessage(f"{self.ws.project}: {plural(n, 'experiment')} selected" + how)
 
     def _update_title(self, *_) -> None:
         store = self.ws.store.describe()

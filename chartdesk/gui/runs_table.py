@@ -4,7 +4,8 @@
 expression is shown in red with its one-line reason and filters nothing. Clicking a header sorts
 (missing and NaN last either way). The table's selection is the workspace's selection: selecting
 rows here selects the runs in the tree and the charts, and the other way round. The chosen
-columns are saved per project.
+columns are saved per project. The "Group by" box groups the selected runs (params, tags, a
+name pattern): the charts then draw each group as its mean and band; saved per project too.
 
 The model reads rows computed by ``chartdesk.runs.table`` (via the store, off the GUI thread) and
 follows the workspace: a catalog change or a run that grew re-reads them.
@@ -43,6 +44,7 @@ from PySide6.QtWidgets import (
 
 from .. import query
 from ..errors import ChartDeskError
+from ..groups import GroupBy
 from ..runs import sort_key
 from .theme import state_color
 
@@ -255,6 +257,22 @@ class RunsTable(QWidget):
         self.column_edit.setCompleter(completer)
         self.column_edit.returnPressed.connect(self._on_add_column)
         completer.activated.connect(lambda text: (self.column_edit.setText(text), self._on_add_column()))
+        self.group_edit = QLineEdit(self)
+        self.group_edit.setPlaceholderText('Group by: lr, optimizer.name, tags, name ~ "(.*)-seed\\d+"')
+        self.group_edit.setToolTip("Group the selected runs: the charts draw each group as its mean and a band.\n"
+                                   "Params by name (nested ones as optimizer.lr), tags, and one name ~ \"REGEX\"\n"
+                                   "(runs whose captured text is equal are one group). Empty: no groups.")
+        self.group_edit.setClearButtonEnabled(True)
+        self.group_error = QLabel("", self)
+        self.group_error.setObjectName("GroupError")
+        self.group_error.setStyleSheet("color: #d64541;")
+        self.group_error.setVisible(False)
+        self._group_timer = QTimer(self)
+        self._group_timer.setSingleShot(True)
+        self._group_timer.setInterval(500)  # typing "lr, opt..." regroups once, not per key
+        self._group_timer.timeout.connect(self.apply_grouping)
+        self.group_edit.textEdited.connect(lambda _t: self._group_timer.start())
+        self.group_edit.returnPressed.connect(self.apply_grouping)
         self.remove_button = QPushButton("Remove column", self)
         self.remove_button.clicked.connect(lambda _c=False: self.remove_current_column())
         self.view = QTableView(self)
@@ -276,6 +294,8 @@ class RunsTable(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.filter_edit)
         lay.addWidget(self.error)
+        lay.addWidget(self.group_edit)
+        lay.addWidget(self.group_error)
         lay.addLayout(row)
         lay.addWidget(self.view, 1)
         self._quiet = False
@@ -299,13 +319,41 @@ class RunsTable(QWidget):
     def _on_project_change(self, _p: str = "") -> None:
         from .main_window import make_settings
 
-        cols = make_settings().value(self._settings_key(), [], type=list) if self.ws.project else []
+        settings = make_settings()
+        cols = settings.value(self._settings_key(), [], type=list) if self.ws.project else []
+        grouping = str(settings.value(self._group_key(), "", type=str)) if self.ws.project else ""
+        self.group_edit.setText(grouping)
+        self.apply_grouping(save=False)
         self.model.columns = [str(c) for c in cols]
         refs = [f"{a}:{r}" for a in self.ws.aliases() for r in query.REDUCERS]
         refs += [f"channel:{c}:{r}" for c in self.ws.project_channels() for r in ("last", "min", "max")]
         self.completion.setStringList(refs)
         self._on_filter_text(self.filter_edit.text())
         self.reload()
+
+    # ---- groups -------------------------------------------------------------------------
+    def _group_key(self) -> str:
+        return "runs/group_by/" + (self.ws.project or "").replace("/", "%2F")
+
+    def apply_grouping(self, save: bool = True) -> bool:
+        """Group the selected runs by what the box says (a bad text groups nothing and says why)."""
+        from .main_window import make_settings
+
+        self._group_timer.stop()
+        try:
+            by = GroupBy.parse(self.group_edit.text())
+        except ChartDeskError as exc:
+            self.group_error.setText(str(exc))
+            self.group_error.setVisible(True)
+            self.group_edit.setStyleSheet("QLineEdit { border: 1px solid #d64541; }")
+            self.ws.set_group_by(None)
+            return False
+        self.group_error.setVisible(False)
+        self.group_edit.setStyleSheet("")
+        self.ws.set_group_by(by)
+        if save and self.ws.project:
+            make_settings().setValue(self._group_key(), str(by) if by else "")
+        return True
 
     def reload(self) -> None:
         """Recompute the rows now if the table is on screen, else when it is shown (a hidden

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoGroup, QUndoStack
 
 from ..errors import ChartDeskError
+from ..groups import Group, GroupBy, group_runs
 from ..model import ChannelInfo, Chart, ChartSet, Experiment, SeriesRef
 from ..resolver import Resolver
 from ..store import Store
@@ -39,6 +40,8 @@ class Workspace(QObject):
     """The project's chart sets (or an experiment's own charts) changed."""
     sig_runs_appeared = Signal(object)
     """New experiments appeared in the project while it was shown (list of names)."""
+    sig_grouping_changed = Signal()
+    """How the selected runs are grouped changed (another GroupBy, or runs moved between groups)."""
     sig_error = Signal(str)
     """An edit could not be written (undo/redo of a step whose write failed)."""
 
@@ -62,6 +65,9 @@ class Workspace(QObject):
         #: Compare mode names runs by the params that differ among them (View menu).
         self.label_by_params = True
         self._label_cache: tuple = (None, {})
+        #: Group the selected runs (drawn as mean and band) by these params / tags / name pattern.
+        self.group_by: GroupBy | None = None
+        self._group_cache: tuple = (None, None)
 
     # ---- reading ------------------------------------------------------------------------
     def projects(self) -> list[str]:
@@ -132,6 +138,21 @@ class Workspace(QObject):
                     labels = {}
         self._label_cache = (key, labels)
         return labels
+
+    def groups(self) -> list[Group] | None:
+        """The groups the charts draw: None unless grouping is on and two or more runs are selected."""
+        if self.group_by is None or len(self._selection) < 2:
+            return None
+        key = (tuple(self._selection), self.group_by, id(self._experiments))
+        if self._group_cache[0] != key:
+            chosen = set(self._selection)
+            self._group_cache = (key, group_runs([e for e in self._experiments if e.name in chosen], self.group_by))
+        return self._group_cache[1]
+
+    def set_group_by(self, by: GroupBy | None) -> None:
+        if by != self.group_by:
+            self.group_by = by
+            self.sig_grouping_changed.emit()
 
     def chart_sets(self) -> list[ChartSet]:
         return list(self._chart_sets)
@@ -211,6 +232,7 @@ class Workspace(QObject):
             grown.update((self.project, e.name, c) for c in new if new[c] != old.get(c))
         self.loader.invalidate(grown)
         appeared = [e.name for e, _ in catalog if e.name not in {x.name for x in self._experiments}]
+        groups_before = self.groups() if restated else None
         self._experiments = [e for e, _ in catalog]
         self._channels = {e.name: chans for e, chans in catalog}
         if structure:
@@ -220,6 +242,8 @@ class Workspace(QObject):
             return
         if restated:
             self.sig_experiments_updated.emit()
+            if groups_before != self.groups():  # a run's params or tags changed its group
+                self.sig_grouping_changed.emit()
         if grown:
             self.sig_points_appended.emit(grown)
 
