@@ -85,7 +85,7 @@ def stairs(x: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class CountStrip(pg.PlotWidget):
     """A thin plot under the chart: how many runs of each group have a point at each x."""
 
-    HEIGHT = 46
+    HEIGHT = 50
 
     def __init__(self, parent, main: pg.PlotWidget, bg: str, fg: str) -> None:
         super().__init__(parent, background=bg)
@@ -116,7 +116,7 @@ class CountStrip(pg.PlotWidget):
         """From 0 to the largest group, after the counts changed."""
         item = self.getPlotItem()
         top = max([1] + [int(c.n.max()) for c in curves if len(c.n)])
-        item.setYRange(0, top, padding=0.08)
+        item.setYRange(-0.2 * top, 1.3 * top, padding=0)  # room for the 0 and top labels inside the strip
         item.getAxis("left").setTicks([[(0, "0"), (top, str(top))]])
         self.align()
 
