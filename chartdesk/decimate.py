@@ -109,7 +109,12 @@ def _first_match(mask: np.ndarray, run_id: np.ndarray, runs: int) -> np.ndarray:
 
 def last_per_step(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique steps and, for each, the value of the last point logged at that step."""
-    if len(x) < 2 or bool(np.all(x[1:] >= x[:-1])):  # logged in step order (the usual case): no sort
+    if len(x) < 2:
+        return x, y
+    step = np.diff(x)
+    if bool(np.all(step > 0)):  # one point per step, in order (the usual case): nothing to copy
+        return x, y
+    if bool(np.all(step >= 0)):  # in step order: no sort
         xs, ys = x, y
     else:
         order = np.argsort(x, kind="stable")
