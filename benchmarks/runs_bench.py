@@ -86,9 +86,7 @@ def gui_group(db: Path, repeat: int = 3, probe_stalls: bool = True) -> dict:
     w.resize(1600, 1000)
     w.show()
     w.ws.select_experiments(store.experiments("seeds"))
-    deadline = time.perf_counter() + 120
-    while not w.settled() and time.perf_counter() < deadline:
-        app.processEvents()
+    quiet(app, w, 120)
     chart = w.tabs.visible_grid().charts[0]
     rt = w.runs_table
     gaps, last = [], [time.perf_counter()]
@@ -133,6 +131,21 @@ def gui_group(db: Path, repeat: int = 3, probe_stalls: bool = True) -> dict:
     return {"drawn": drawn, "stall": stalls, "zoom": zooms, "label": runs}
 
 
+def quiet(app, w, seconds: float = 60) -> None:
+    """Until the window has drawn what is in view and built the charts below it (one per turn of
+    the event loop, after the visible ones): nothing left that is not the measured step's."""
+    deadline = time.perf_counter() + seconds
+    grid = w.tabs.visible_grid()
+    while time.perf_counter() < deadline:
+        app.processEvents()
+        if w.settled() and (grid is None or all(s.widget is not None for s in grid.slots
+                                                 if not s.parentWidget().isHidden())):
+            break
+    end = time.perf_counter() + 0.5
+    while time.perf_counter() < end:
+        app.processEvents()
+
+
 def gui_table(db: Path) -> dict:
     from PySide6.QtCore import Qt, QTimer
 
@@ -143,9 +156,7 @@ def gui_table(db: Path) -> dict:
     w = open_window(store, "sweep")
     w.resize(1600, 1000)
     w.show()
-    deadline = time.perf_counter() + 60
-    while not w.settled() and time.perf_counter() < deadline:  # the charts first: their drawing is not the table's
-        app.processEvents()
+    quiet(app, w)  # the charts first (those in view, then the ones built ahead): their drawing is not the table's
     w.runs_dock.raise_()
     rt = w.runs_table
     while rt.model.loading:

@@ -254,8 +254,7 @@ class ChartWidget(QFrame):
         self.vline = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(faint(fg, 90), width=1))
         self.vline.setVisible(False)
         self.plot.addItem(self.vline, ignoreBounds=True)
-        self.strip = CountStrip(self, self.plot, bg, fg)
-        self.strip.setVisible(False)
+        self.strip: CountStrip | None = None  # made when groups are first drawn (a plot costs ~10 ms)
         self.legend = Legend(self)
         self.legend.sig_toggled.connect(self._on_legend_toggle)
         self.readout = QLabel(" ", self)
@@ -276,7 +275,6 @@ class ChartWidget(QFrame):
         lay.setSpacing(0)
         lay.addLayout(head)
         lay.addWidget(self.plot, 1)
-        lay.addWidget(self.strip)
         lay.addWidget(self.legend)
         lay.addWidget(self.readout)
         self._apply_axes()
@@ -431,7 +429,8 @@ class ChartWidget(QFrame):
         label = X_LABELS.get(mode) or self.chart.x_ref.name
         item.setLabel("bottom", label, color=self._fg)
         item.setLogMode(x=self.chart.log_x, y=self.chart.log_y)
-        self.strip.setLogMode(x=self.chart.log_x)
+        if self.strip is not None:
+            self.strip.setLogMode(x=self.chart.log_x)
 
     # ---- following the workspace ---------------------------------------------------------
     def invalidate(self) -> None:
@@ -560,10 +559,11 @@ class ChartWidget(QFrame):
                 for it in curve.plot_items():
                     self._add(it)
                     it.setVisible(curve.visible)
-            self.strip.attach(self.curves)
+            self._count_strip().attach(self.curves)
         else:
             self.curves = [_Curve(pc) for pc in planned]
-            self.strip.attach([])
+            if self.strip is not None:
+                self.strip.attach([])
             for curve in self.curves:
                 curve.visible = (curve.experiment, curve.label) not in self._hidden
                 if self.chart.smoothing:
@@ -574,7 +574,8 @@ class ChartWidget(QFrame):
                 self._add(curve.line)
                 for it in curve.items():
                     it.setVisible(curve.visible)
-        self.strip.setVisible(grouped)
+        if self.strip is not None:
+            self.strip.setVisible(grouped)
         self.legend.fill(self.curves)
         self.legend.setVisible(self.legend_action.isChecked() and bool(self.curves))
         self._inf_items = [pg.PlotDataItem(pen=None, symbol=sym, symbolSize=9, symbolPen=None,
@@ -585,6 +586,15 @@ class ChartWidget(QFrame):
         self._update_lines()
         if self._range is None:
             item.enableAutoRange()
+
+    def _count_strip(self) -> CountStrip:
+        """The run-count strip under the plot, made on first use."""
+        if self.strip is None:
+            self.strip = CountStrip(self, self.plot, self._bg, self._fg)
+            self.strip.setLogMode(x=self.chart.log_x)
+            lay = self.layout()
+            lay.insertWidget(lay.indexOf(self.plot) + 1, self.strip)
+        return self.strip
 
     def _add(self, it) -> None:
         self.plot.getPlotItem().addItem(it)
@@ -648,7 +658,7 @@ class ChartWidget(QFrame):
                 it.setData(xs, np.full(len(xs), self._data_edge(top)))
             elif it.xData is not None and len(it.xData):
                 it.setData([], [])
-        if self.grouped:
+        if self.grouped and self.strip is not None:
             self.strip.rescale(self.curves)
             self.strip.align()
         self._set_notes(total)

@@ -88,7 +88,7 @@ class CountStrip(pg.PlotWidget):
     HEIGHT = 50
 
     def __init__(self, parent, main: pg.PlotWidget, bg: str, fg: str) -> None:
-        super().__init__(parent, background=bg)
+        super().__init__(parent, background=bg, viewBox=pg.ViewBox(enableMenu=False))  # no menu to build
         self.setFixedHeight(self.HEIGHT)
         item = self.getPlotItem()
         item.setMenuEnabled(False)
