@@ -138,6 +138,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--project", dest="import_project", required=True)
 
+    p = sub.add_parser("follow", parents=[db], help="follow log folders while their runs train: import what is "
+                       "there, then append points as the files grow (TensorBoard, CSV, JSON lines, MLflow, DVCLive)",
+                       description="Runs until Ctrl-C (or --seconds). Followed runs are 'running'; when following "
+                       "stops they get the state their files say (or succeeded), and everything imported stays. "
+                       "Exit status: 0, or 3 when some files could not be read (each is named once).")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--project", dest="follow_project", required=True)
+    p.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
+
     p = sub.add_parser("copy", help="copy projects between stores (SQLite <-> PostgreSQL): experiments, points, "
                        "aliases, chart sets, pins",
                        description="Copies every project of SRC (or the --project ones) into DST, created if missing. "
@@ -404,6 +413,34 @@ def cmd_import(args) -> int:
     return report.exit_code
 
 
+def cmd_follow(args) -> int:
+    import signal
+    import threading
+
+    from .follow import Follower
+
+    stop = threading.Event()
+    if args.seconds is not None:
+        threading.Timer(max(0.0, args.seconds), stop.set).start()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    refused = []
+
+    def say(step) -> None:
+        for name in step.new_runs:
+            print(f"following {name}", flush=True)
+        for line in step.refused:
+            refused.append(line)
+            print(f"chartdesk: not followed: {line}", file=sys.stderr, flush=True)
+
+    with _open(args) as store:
+        follower = Follower(store, args.follow_project, args.paths)
+        print(f"following {', '.join(map(str, follower.roots))} into {args.follow_project}; Ctrl-C stops", flush=True)
+        follower.watch(stop, say)
+    print(f"stopped: {len(follower.runs)} runs, {follower.points:,} points imported")
+    return 3 if refused else 0
+
+
 def cmd_copy(args) -> int:
     from .store import Store
     from .store.copy import copy
@@ -440,7 +477,8 @@ def cmd_gui(args) -> int:
 
 COMMANDS = {"demo": cmd_demo, "ls": cmd_ls, "alias": cmd_alias, "resolve": cmd_resolve, "chartset": cmd_chartset,
             "export": cmd_export, "render": cmd_render, "rm": cmd_rm, "mv": cmd_mv, "check": cmd_check,
-            "desktop": cmd_desktop, "import": cmd_import, "runs": cmd_runs, "copy": cmd_copy}
+            "desktop": cmd_desktop, "import": cmd_import, "runs": cmd_runs, "copy": cmd_copy,
+            "follow": cmd_follow}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,8 +2,12 @@
 the offset or line and the reason, and warnings that do not stop an import."""
 from __future__ import annotations
 
+import contextvars
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -58,6 +62,29 @@ class ParsedExperiment:
 
     def points(self) -> int:
         return sum(len(c.x) for c in self.channels.values())
+
+
+_growing: contextvars.ContextVar[bool] = contextvars.ContextVar("chartdesk_growing", default=False)
+
+
+@contextmanager
+def growing_files() -> Iterator[None]:
+    """While following a run that is still writing: text files are read up to their last full
+    line (a line being written is left for the next read), on this thread only."""
+    token = _growing.set(True)
+    try:
+        yield
+    finally:
+        _growing.reset(token)
+
+
+def read_lines_bytes(path: Path | str) -> bytes:
+    """A text file's bytes; while following, only up to its last full line."""
+    raw = Path(path).read_bytes()
+    if _growing.get():
+        cut = raw.rfind(b"\n")
+        raw = raw[:cut + 1] if cut >= 0 else b""
+    return raw
 
 
 def to_float(text: str, path, where: str) -> float:

@@ -16,7 +16,7 @@ import math
 import re
 from pathlib import Path
 
-from .base import ImportFailed, ParsedExperiment, to_float
+from .base import ImportFailed, ParsedExperiment, read_lines_bytes, to_float
 
 METRICS = Path("plots") / "metrics"
 
@@ -66,7 +66,7 @@ def read_params(path: Path, warnings: list[str]) -> dict:
 
 def _read_tsv(path: Path, exp: ParsedExperiment, channel: str) -> None:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_lines_bytes(path).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFailed(path, f"byte {exc.start}", "not UTF-8 text") from None
     rows = list(csv.reader(io.StringIO(text), delimiter="\t"))

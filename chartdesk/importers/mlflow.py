@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from .base import ImportFailed, ParsedExperiment, flat_yaml, to_float
+from .base import ImportFailed, ParsedExperiment, flat_yaml, read_lines_bytes, to_float
 
 STATES = {"FINISHED": "succeeded", "FAILED": "failed", "KILLED": "aborted", "RUNNING": "running",
           "SCHEDULED": "running"}
@@ -73,7 +73,7 @@ def parse_run_folder(run: Path) -> ParsedExperiment:
     files = sorted(p for p in metrics.rglob("*") if p.is_file()) if metrics.is_dir() else []
     for f in files:
         ch = exp.channel(str(f.relative_to(metrics)))
-        for i, line in enumerate(f.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        for i, line in enumerate(read_lines_bytes(f).decode("utf-8", errors="replace").splitlines(), 1):
             parts = line.split()
             if not parts:
                 continue

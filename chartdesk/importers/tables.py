@@ -9,7 +9,7 @@ import json
 import math
 from pathlib import Path
 
-from .base import ImportFailed, ParsedExperiment, flat_yaml, to_float
+from .base import ImportFailed, ParsedExperiment, flat_yaml, read_lines_bytes, to_float
 
 STEP_COLUMNS = ("step", "global_step", "training_iteration", "iteration", "iter", "epoch", "x", "_step")
 TIME_COLUMNS = ("time", "wall_time", "timestamp", "_timestamp", "t")
@@ -23,7 +23,7 @@ def _pick(columns, choices):
 
 
 def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
+    raw = read_lines_bytes(path)
     if b"\x00" in raw[:4096]:
         raise ImportFailed(path, None, "binary data, not a text table")
     try:

@@ -168,13 +168,21 @@ def _tensor_scalar(t) -> float | None:
 
 def read_event_file(path: Path, exp: ParsedExperiment, check_crc: bool = True) -> int:
     """Add the scalars of one event file to ``exp``; returns how many records it read."""
+    records, _end = read_events(path.read_bytes(), 0, exp, path, check_crc)
+    return records
+
+
+def read_events(data: bytes, start: int, exp: ParsedExperiment, path: Path, check_crc: bool = True,
+                growing: bool = False) -> tuple[int, int]:
+    """Add the scalars of the records in ``data`` from byte ``start``: (records read, offset after
+    the last complete one). A record cut short at the end is a warning, or, for a file that is
+    ``growing`` (followed while its run writes), the place to read on from next time."""
     import google_crc32c
 
     crc = google_crc32c.value
     Event = _event_class()
-    data = path.read_bytes()
     n = len(data)
-    pos = 0
+    pos = start
     records = 0
     kinds: dict[str, bool] = {}  # tag -> is a scalar (from the first metadata seen)
     ev = Event()
@@ -182,15 +190,17 @@ def read_event_file(path: Path, exp: ParsedExperiment, check_crc: bool = True) -
     unpack_crc = struct.Struct("<I").unpack_from
     while pos < n:
         if n - pos < 12:
-            exp.warnings.append(f"{path}: truncated record header at byte {pos}; kept {records} complete records")
+            if not growing:
+                exp.warnings.append(f"{path}: truncated record header at byte {pos}; kept {records} complete records")
             break
         length, len_crc = unpack_header(data, pos)
         if check_crc and _masked(crc(data[pos:pos + 8])) != len_crc:
             raise ImportFailed(path, f"byte {pos}", "corrupt record length (CRC mismatch); not a TensorBoard event file?")
         end = pos + 12 + length + 4
         if end > n:
-            exp.warnings.append(f"{path}: truncated record at byte {pos} (a run still writing, or a crash); "
-                                f"kept {records} complete records")
+            if not growing:
+                exp.warnings.append(f"{path}: truncated record at byte {pos} (a run still writing, or a crash); "
+                                    f"kept {records} complete records")
             break
         body = data[pos + 12:pos + 12 + length]
         if check_crc and _masked(crc(body)) != unpack_crc(data, pos + 12 + length)[0]:
@@ -222,7 +232,7 @@ def read_event_file(path: Path, exp: ParsedExperiment, check_crc: bool = True) -
                 value = _tensor_scalar(v.tensor)
                 if value is not None:
                     exp.channel(tag).add(step, value, wall)
-    return records
+    return records, pos
 
 
 def parse_run_folder(folder: Path, files: list[Path], name: str) -> ParsedExperiment:
