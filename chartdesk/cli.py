@@ -421,7 +421,9 @@ def cmd_follow(args) -> int:
 
     stop = threading.Event()
     if args.seconds is not None:
-        threading.Timer(max(0.0, args.seconds), stop.set).start()
+        timer = threading.Timer(max(0.0, args.seconds), stop.set)
+        timer.daemon = True  # Ctrl-C before it fires must not leave the process waiting for it
+        timer.start()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     refused = []

@@ -201,6 +201,27 @@ def test_the_follow_command_imports_as_the_run_writes_and_stops(tmp_path):
         assert len(s.read("p", "r", "loss")) == 20 and s.experiment("p", "r").state == "succeeded"
 
 
+def test_ctrl_c_stops_the_follow_command_and_keeps_what_it_imported(tmp_path):
+    import signal
+
+    db = tmp_path / "s.db"
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "a.csv").write_text("step,loss\n0,1\n1,0.5\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen([sys.executable, "-m", "chartdesk", "--db", str(db), "follow", str(tmp_path / "logs"),
+                             "--project", "p"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert "following" in proc.stdout.readline()
+    assert proc.stdout.readline().strip() == "following a"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0, err
+    assert "stopped: 1 runs, 2 points imported" in out
+    import chartdesk
+
+    with chartdesk.open_store(db) as s:
+        assert s.experiment("p", "a").state == "succeeded" and len(s.read("p", "a", "loss")) == 2
+
+
 def test_file_follow_folder_in_the_window_grows_the_run_and_stop_keeps_it(store, open_win, qtbot, tmp_path):
     store.create_experiment("p", "other")
     store.append("p", "other", "loss", [0, 1], [1.0, 0.5])
