@@ -20,6 +20,8 @@ FULL = [
     ["import_bench.py", "--scalars", "1000000", "--repeat", "3"],
     ["gui_bench.py", "--experiments", "20", "--charts", "12", "--points", "1000000"],
     ["pg_bench.py", "--soak", "300"],  # needs a PostgreSQL server: --server, $CHARTDESK_TEST_PG or root
+    ["runs_bench.py"],
+    ["follow_bench.py", "--seconds", "20", "--idle-seconds", "20"],
 ]
 QUICK = [
     ["store_bench.py", "--points", "200000", "--repeat", "3"],
@@ -27,6 +29,8 @@ QUICK = [
     ["import_bench.py", "--scalars", "100000", "--repeat", "3"],
     ["gui_bench.py", "--experiments", "4", "--charts", "4", "--points", "200000"],
     ["pg_bench.py", "--soak", "20", "--kills", "5", "--repeat", "3"],
+    ["runs_bench.py", "--runs", "100", "--points", "2000", "--seed-points", "100000"],
+    ["follow_bench.py", "--seconds", "5", "--idle-seconds", "5", "--idle-runs", "20"],
 ]
 
 
