@@ -4,7 +4,7 @@ that cannot be read is listed in the report with its file, place and reason; the
 
 Formats: TensorBoard event files, MLflow file store and SQLite store, Lightning and Keras
 ``CSVLogger`` files, generic CSV (wide or long), JSON lines, HF Trainer ``trainer_state.json``,
-DVCLive run folders.
+DVCLive run folders, W&B run folders.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import dvclive, mlflow, tables, tensorboard
+from . import dvclive, mlflow, tables, tensorboard, wandb
 from .base import ImportFailed, ParsedExperiment
 from .tables import is_number
 
@@ -43,6 +43,8 @@ class Source:
             return [tables.parse_hf_trainer_state(self.path, self.name)]
         if self.fmt == "jsonl":
             return [tables.parse_jsonl(self.path, self.name)]
+        if self.fmt == "wandb":
+            return [wandb.parse_run_folder(self.path, self.name)]
         if self.fmt == "dvclive":
             return [dvclive.parse_run_folder(self.path, self.name)]
         if self.fmt == "sb3-monitor":
@@ -155,6 +157,10 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Source]:
             sources.append(Source("refused", root, root.name, reason="no such file or folder"))
             continue
         if root.is_file():
+            if wandb.is_run_file(root):
+                if root.stat().st_size:  # a 0-byte .wandb is no run
+                    sources.append(Source("wandb", root.parent, root.parent.resolve().name))
+                continue
             if tensorboard.is_event_file(root):
                 sources.append(Source("tensorboard", root.parent, root.parent.resolve().name, [root]))
                 continue
@@ -171,6 +177,11 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Source]:
             if here.name == "models" and mlflow.is_run_folder(here.parent) is False and \
                     any(d.startswith("m-") for d in dirnames):
                 dirnames[:] = []  # MLflow 3's logged models: not runs
+                continue
+            if any(wandb.is_run_file(here / fn) for fn in filenames):
+                if wandb.run_file(here) is not None:  # a 0-byte .wandb is no run
+                    sources.append(Source("wandb", here, _rel_name(here, root)))
+                dirnames[:] = []  # its files/ and logs/ are W&B's own (output.log, wandb-summary.json)
                 continue
             if dvclive.is_run_folder(here):
                 sources.append(Source("dvclive", here, dvclive.run_name(here, _rel_name(here, root))))

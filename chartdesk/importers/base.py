@@ -78,6 +78,11 @@ def growing_files() -> Iterator[None]:
         _growing.reset(token)
 
 
+def is_growing() -> bool:
+    """Whether this thread reads files of a run that may still be writing them (see growing_files)."""
+    return _growing.get()
+
+
 def read_lines_bytes(path: Path | str) -> bytes:
     """A text file's bytes; while following, only up to its last full line."""
     raw = Path(path).read_bytes()
