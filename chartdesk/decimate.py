@@ -1,5 +1,5 @@
-"""Numerics on series: TensorBoard-style debiased EMA smoothing, per-pixel min/max (M4), and
-the last point per step (matching series by step).
+"""Numerics on series: TensorBoard-style debiased EMA smoothing, per-pixel min/max (M4), the
+last point per step (matching series by step), and where a resumed run's steps go back.
 
 Pure numpy; no Qt.
 """
@@ -122,3 +122,26 @@ def last_per_step(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     last = np.ones(len(xs), dtype=bool)
     last[:-1] = xs[1:] != xs[:-1]
     return xs[last], ys[last]
+
+
+def restarts(x: np.ndarray) -> np.ndarray:
+    """Indices of the points where the steps go back (a run resumed from an earlier checkpoint)."""
+    x = np.asarray(x, dtype=np.float64)
+    if len(x) < 2:
+        return np.empty(0, dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        return np.flatnonzero(x[1:] < x[:-1]) + 1
+
+
+def latest_writes(x: np.ndarray) -> np.ndarray:
+    """Mask of the points a resumed run's *latest write per step* keeps, as TensorBoard's dashboard
+    shows it: a point stays only if every point logged after it has a larger step, so when the
+    steps go back to s, what was logged before at s and after is replaced by the new points."""
+    x = np.asarray(x, dtype=np.float64)
+    keep = np.ones(len(x), dtype=bool)
+    if len(x) < 2:
+        return keep
+    later_min = np.minimum.accumulate(x[::-1])[::-1]  # the smallest step at or after each point
+    with np.errstate(invalid="ignore"):
+        keep[:-1] = x[:-1] < later_min[1:]
+    return keep

@@ -8,11 +8,11 @@ full resolution. Runs in loader threads; plain numpy in, plain numpy out.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .decimate import ema, last_per_step, m4_indices
+from .decimate import ema, last_per_step, latest_writes, m4_indices, restarts
 
 #: Above this many points per pixel column a view is built from bucket summaries.
 SUMMARY_ABOVE = 64
@@ -29,6 +29,7 @@ class ViewRequest:
     width: int = 1000
     smoothing: float = 0.0
     x_channel: str | None = None  # x from this channel's values, matched by step (x_axis a series ref)
+    latest: bool = False  # a resumed run's latest write per step only (decimate.latest_writes)
 
     @property
     def channel_key(self) -> tuple[str, str, str]:
@@ -56,6 +57,7 @@ class View:
     level: str             # "full" or "summary"
     pos_inf: np.ndarray    # x of +inf points in the view
     neg_inf: np.ndarray    # x of -inf points in the view
+    restarts: np.ndarray = field(default_factory=lambda: np.empty(0))  # x where the steps went back (resumed)
 
 
 def _xs(x_axis: str, x: np.ndarray, t: np.ndarray, t0: float) -> np.ndarray:
@@ -110,7 +112,8 @@ def _read_view_by_channel(store, req: ViewRequest) -> View:
     return _decimated(req, xs, s.y[ok], len(s.x), "full")
 
 
-def _decimated(req: ViewRequest, xs: np.ndarray, raw: np.ndarray, total: int, level: str) -> View:
+def _decimated(req: ViewRequest, xs: np.ndarray, raw: np.ndarray, total: int, level: str,
+               restart_x: np.ndarray | None = None) -> View:
     """The view of points (x in chart units, logged values): ±inf kept aside, smoothed when asked,
     M4 per pixel column of the requested (or the whole) x range."""
     inf = np.isinf(raw)
@@ -123,7 +126,8 @@ def _decimated(req: ViewRequest, xs: np.ndarray, raw: np.ndarray, total: int, le
     in_range = (xs >= x0) & (xs <= x1)
     return View(x=xs[keep], y=drawn[keep], raw=clean[keep] if req.smoothing else None, values=raw[keep],
                 total=total, level=level, pos_inf=xs[np.isposinf(raw) & in_range][:1000],
-                neg_inf=xs[np.isneginf(raw) & in_range][:1000])
+                neg_inf=xs[np.isneginf(raw) & in_range][:1000],
+                restarts=np.empty(0) if restart_x is None else restart_x[:100])
 
 
 def read_view(store, req: ViewRequest) -> View:
@@ -147,10 +151,16 @@ def read_view(store, req: ViewRequest) -> View:
             seqs = []
     width = max(1, int(req.width))
     in_view = _points_in_range(index, set(seqs), lo_col, hi_col, shift, req.x0, req.x1)
-    summary = not req.smoothing and in_view > SUMMARY_ABOVE * width
-    if req.smoothing:
-        s = store.read_chunks(req.project, req.experiment, req.channel)  # the EMA needs every point
+    summary = not req.smoothing and not req.latest and in_view > SUMMARY_ABOVE * width
+    if req.smoothing or req.latest:  # the EMA, and which writes are the latest, need every point
+        s = store.read_chunks(req.project, req.experiment, req.channel)
     else:
         s = store.read_chunks(req.project, req.experiment, req.channel, seqs, summary=summary)
     xs = _xs(req.x_axis, s.x, s.t, t0)
-    return _decimated(req, xs, s.y, total, "summary" if summary else "full")
+    back = restarts(s.x)
+    restart_x = xs[back]
+    y = s.y
+    if req.latest and len(back):
+        keep = latest_writes(s.x)
+        xs, y = xs[keep], y[keep]
+    return _decimated(req, xs, y, total, "summary" if summary else "full", restart_x)

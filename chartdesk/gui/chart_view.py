@@ -219,6 +219,8 @@ class ChartWidget(QFrame):
         self._range: tuple[float, float] | None = None  # None: the whole channel (autorange)
         self._width = 0  # pixel columns the current views were decimated for
         self._inf_items: list[pg.PlotDataItem] = []
+        self._restart_items: list[pg.InfiniteLine] = []
+        self.restarts = 0  # restarts (steps going back) marked in the curves shown
         self._items: list = []
         self._hidden: set[tuple[str, str]] = set()  # (experiment, label) the user hid from the legend
         self._hovered: _Curve | None = None
@@ -472,10 +474,10 @@ class ChartWidget(QFrame):
     def _view_key(self, experiment: str, channel: str, x_channel: str | None = None) -> ViewRequest:
         if self._range is None or not self._ranged():
             return ViewRequest(self._ws.project, experiment, channel, self.chart.x_axis, None, None, self._width,
-                               float(self.chart.smoothing), x_channel)
+                               float(self.chart.smoothing), x_channel, self._ws.latest(experiment))
         x0, x1 = self._range  # the fetched range: FETCH_SPANS times the visible one, as many columns
         return ViewRequest(self._ws.project, experiment, channel, self.chart.x_axis, x0, x1,
-                           self._width * FETCH_SPANS, float(self.chart.smoothing))
+                           self._width * FETCH_SPANS, float(self.chart.smoothing), latest=self._ws.latest(experiment))
 
     def _group_key(self, g: PlannedGroup) -> GroupRequest:
         x0 = x1 = None
@@ -616,6 +618,7 @@ class ChartWidget(QFrame):
     def _update_lines(self) -> None:
         """Give each line the points of its current view (a few per pixel column)."""
         pos_inf, neg_inf = [], []
+        restarts: list[tuple[_Curve, float]] = []
         self.errors = []
         for curve in self.curves:
             key = self._key(curve)
@@ -645,6 +648,7 @@ class ChartWidget(QFrame):
             if curve.faint is not None:
                 curve.faint.setData(px, plotted(log_safe(view.raw, self.chart.log_y), self.chart.log_y),
                                     connect="finite")
+            restarts.extend((curve, float(x)) for x in view.restarts[:20])
             if len(view.pos_inf):
                 pos_inf.append(view.pos_inf)
             if len(view.neg_inf):
@@ -661,7 +665,24 @@ class ChartWidget(QFrame):
         if self.grouped and self.strip is not None:
             self.strip.rescale(self.curves)
             self.strip.align()
+        self._mark_restarts(restarts)
         self._set_notes(total)
+
+    def _mark_restarts(self, restarts: list) -> None:
+        """A dashed line where a run's steps go back (it was resumed from an earlier checkpoint)."""
+        item = self.plot.getPlotItem()
+        for it in self._restart_items:
+            item.removeItem(it)
+        self._restart_items = []
+        for curve, x in restarts:
+            pos = float(np.log10(x)) if self.chart.log_x and x > 0 else x
+            line = pg.InfiniteLine(pos=pos, angle=90, movable=False, label="↺",
+                                   pen=pg.mkPen(faint(curve.color, 160), width=1, style=Qt.PenStyle.DashLine),
+                                   labelOpts={"position": 0.95, "color": curve.color})
+            line.setToolTip(f"{curve.experiment}: the steps go back here (the run was resumed)")
+            item.addItem(line, ignoreBounds=True)
+            self._restart_items.append(line)
+        self.restarts = len(restarts)
 
     def _data_edge(self, top: bool) -> float:
         edges = [(np.nanmax if top else np.nanmin)(c.y) for c in self.curves if np.isfinite(c.y).any()]
@@ -679,6 +700,8 @@ class ChartWidget(QFrame):
             notes.append(f"{ref.name} ({kind}) not in " + (", ".join(where) if compare else "this experiment"))
         if infinite:
             notes.append(f"{infinite} ±inf value{'s' if infinite > 1 else ''} marked ▲▼")
+        if self.restarts:
+            notes.append(f"↺ {self.restarts} restart{'s' if self.restarts > 1 else ''} (steps go back: resumed)")
         if self.grouped:
             notes.append(BAND_NAMES[self.chart.band] + (" · matched by step" if self.x_mode() != self.chart.x_axis
                                                         else ""))

@@ -316,11 +316,18 @@ class ProjectTree(QWidget):
         self.delete_action.triggered.connect(self.delete_selected)
         self.addAction(self.rename_action)
         self.addAction(self.delete_action)
+        self.latest_action = QAction("Latest write per step", self, checkable=True)
+        self.latest_action.setToolTip("For a resumed run whose steps go back: draw only the latest write at each "
+                                      "step, as TensorBoard does (the store keeps every point)")
+        self.latest_action.triggered.connect(self.set_latest_for_selected)
+        workspace.sig_project_changed.connect(self._load_latest)
         workspace.sig_project_changed.connect(lambda _p: self.reload())
         workspace.sig_catalog_changed.connect(self.reload)
         workspace.sig_experiments_updated.connect(self.reload)
         workspace.sig_points_appended.connect(self._on_points_appended)
         workspace.sig_selection_changed.connect(lambda sel: self.select(self.ws.project, sel))
+        workspace.sig_selection_changed.connect(
+            lambda sel: self.latest_action.setChecked(bool(sel) and all(self.ws.latest(e) for e in sel)))
         self.reload()
 
     # ---- following the workspace ---------------------------------------------------------
@@ -450,11 +457,34 @@ class ProjectTree(QWidget):
             menu.addAction(self.rename_action)
             menu.addAction(self.delete_action)
         if kind == "experiment":
+            self.latest_action.setChecked(self.ws.latest(idx.data(EXPERIMENT_ROLE)))
+            menu.addAction(self.latest_action)
             compare = menu.addAction("Add to comparison")
             exp = idx.data(EXPERIMENT_ROLE)
             compare.triggered.connect(lambda: self.ws.select_experiments(self.ws.selection() + [exp]))
         if not menu.isEmpty():
             menu.exec(self.view.viewport().mapToGlobal(pos))
+
+    # ---- latest write per step (resumed runs) ---------------------------------------------
+    def _latest_key(self) -> str:
+        return "runs/latest_per_step/" + (self.ws.project or "").replace("/", "%2F")
+
+    def _load_latest(self, _project: str = "") -> None:
+        from .main_window import make_settings
+
+        saved = make_settings().value(self._latest_key(), [], type=list) if self.ws.project else []
+        self.ws.latest_runs = set()
+        self.ws.set_latest([str(e) for e in saved], True)
+
+    def set_latest_for_selected(self, on: bool) -> None:
+        """Draw the selected runs with only their latest write per step (saved per project)."""
+        from .main_window import make_settings
+
+        kind, _project, exps = self._target()
+        if kind != "experiments":
+            return
+        self.ws.set_latest(exps, bool(on))
+        make_settings().setValue(self._latest_key(), sorted(self.ws.latest_runs))
 
     def rename_current(self) -> None:
         kind, project, exps = self._target()

@@ -67,6 +67,8 @@ class Workspace(QObject):
         self._label_cache: tuple = (None, {})
         #: Group the selected runs (drawn as mean and band) by these params / tags / name pattern.
         self.group_by: GroupBy | None = None
+        #: Runs drawn with their latest write per step only (a resumed run, as TensorBoard shows it).
+        self.latest_runs: set[str] = set()
         self._group_cache: tuple = (None, None)
 
     # ---- reading ------------------------------------------------------------------------
@@ -148,6 +150,17 @@ class Workspace(QObject):
             chosen = set(self._selection)
             self._group_cache = (key, group_runs([e for e in self._experiments if e.name in chosen], self.group_by))
         return self._group_cache[1]
+
+    def latest(self, experiment: str) -> bool:
+        return experiment in self.latest_runs
+
+    def set_latest(self, experiments, on: bool) -> None:
+        """Draw these runs with their latest write per step (on) or every point (off)."""
+        changed = [e for e in experiments if (e in self.latest_runs) != on]
+        if not changed:
+            return
+        (self.latest_runs.update if on else self.latest_runs.difference_update)(changed)
+        self.sig_resolution_changed.emit(None, changed)  # the charts showing them draw again
 
     def set_group_by(self, by: GroupBy | None) -> None:
         if by != self.group_by:
