@@ -240,13 +240,14 @@ def test_file_follow_folder_in_the_window_grows_the_run_and_stop_keeps_it(store,
         qtbot.keyClick(edit, Qt.Key.Key_Return)
 
     def pick_project(dlg):
-        dlg.findChild(QLineEdit).setText("p")
+        dlg.findChild(QLineEdit).setText("followed")
         qtbot.mouseClick(dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok),
                          Qt.MouseButton.LeftButton)
 
     answer_next_dialog(qtbot, lambda dlg: (pick_folder(dlg), answer_next_dialog(qtbot, pick_project)))
     win.follow_action.trigger()
-    qtbot.waitUntil(lambda: "trained" in win.ws.store.experiments("p"), timeout=10000)
+    # its first run shows at once: the window turns to the project it is followed into
+    qtbot.waitUntil(lambda: win.ws.project == "followed" and win.ws.selection() == ["trained"], timeout=10000)
     qtbot.waitUntil(lambda: win.follow_label.isVisible() and "1 folder" in win.follow_label.text(), timeout=5000)
     assert win.stop_follow_action.isEnabled()
     # the run grows in the window like a run logging through the API
@@ -254,11 +255,11 @@ def test_file_follow_folder_in_the_window_grows_the_run_and_stop_keeps_it(store,
     for i in range(30, 40):
         w.add_scalar("loss", np.exp(-i / 10), i)
     w.flush()
-    qtbot.waitUntil(lambda: len(store.read("p", "trained", "loss")) == 40, timeout=10000)
+    qtbot.waitUntil(lambda: len(store.read("followed", "trained", "loss")) == 40, timeout=10000)
     qtbot.waitUntil(lambda: any(e.name == "trained" and e.state == "running" for e in win.ws.experiments()),
                     timeout=5000)
     win.stop_follow_action.trigger()
     assert not win.stop_follow_action.isEnabled() and not win.follow_label.isVisible()
-    assert store.experiment("p", "trained").state == "succeeded"
-    assert len(store.read("p", "trained", "loss")) == 40
+    assert store.experiment("followed", "trained").state == "succeeded"
+    assert len(store.read("followed", "trained", "loss")) == 40
     w.close()

@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self.following.sig_step.connect(self._on_follow_step)
         self.following.sig_failed.connect(self._on_follow_failed)
         self.following.sig_changed.connect(self._on_following_changed)
+        self._follow_shown: set[str] = set()
         self.follow_label = QLabel(self)
         self.follow_label.setVisible(False)
         self.statusBar().addPermanentWidget(self.follow_label)
@@ -293,10 +294,11 @@ class MainWindow(QMainWindow):
         if not project:
             return False
         try:
-            self.following.start(path, project)
+            follower = self.following.start(path, project)
         except ChartDeskError as exc:
             QMessageBox.warning(self, "Follow", str(exc))
             return False
+        self._follow_shown.add(str(follower.roots[0]))  # the window turns to its project when runs come
         self.statusBar().showMessage(f"Following {path} into {project}", 8000)
         return True
 
@@ -310,10 +312,13 @@ class MainWindow(QMainWindow):
         follower = self.following.follower(folder)
         project = follower.project if follower else ""
         if step.new_runs:
-            if project != self.ws.project and not self.ws.project:
-                self.ws.set_project(project)
             self._poll_store()
+            if project != self.ws.project and folder in self._follow_shown:  # its first runs: show them
+                self.ws.set_project(project)
+            self._follow_shown.discard(folder)
             self.tree.reload()
+            if project == self.ws.project and not self.ws.selection():
+                self.ws.select_experiments(step.new_runs)
             self.statusBar().showMessage(f"Following {folder}: {plural(len(step.new_runs), 'run')} in {project}: "
                                          + ", ".join(step.new_runs[:5]), 10000)
         for line in step.refused:
