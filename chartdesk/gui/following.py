@@ -1,4 +1,5 @@
-"""Following log folders from the window (File > Follow folder…): each folder is followed by a
+"""Following log folders from the window (File > Follow folder…, Stop following, and a status-bar
+label: ``FollowControl``): each folder is followed by a
 ``chartdesk.follow.Follower`` on a thread of its own, which waits for the files to change and
 writes what is new to the store; the window sees it as it sees any run that grows (its poll or
 live feed). What each pass did comes back as a signal. Stopping (File > Stop following, or
@@ -10,9 +11,12 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox
 
 from ..errors import ChartDeskError
 from ..follow import Follower
+from .widgets import plural
 
 
 class Following(QObject):
@@ -67,3 +71,84 @@ class Following(QObject):
             thread.join(wait)
         if keys:
             self.sig_changed.emit()
+
+
+class FollowControl(QObject):
+    """The window's side of following: its two File menu actions, the status-bar label, and what
+    a pass that found new runs does (the window turns to their project and selects them)."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.following = Following(window.ws.store, self)
+        self.following.sig_step.connect(self._on_step)
+        self.following.sig_failed.connect(self._on_failed)
+        self.following.sig_changed.connect(self._update)
+        self._first: set[str] = set()  # folders whose first runs have not come yet
+        self.follow_action = QAction("F&ollow folder…", window)
+        self.follow_action.setObjectName("follow_folder")
+        self.follow_action.setToolTip("Import a training run's log folder (TensorBoard, CSV, MLflow, W&B, ...) and "
+                                      "keep importing as it grows")
+        self.follow_action.triggered.connect(lambda _c=False: self.ask())
+        self.stop_action = QAction("&Stop following", window)
+        self.stop_action.setObjectName("stop_following")
+        self.stop_action.setEnabled(False)
+        self.stop_action.triggered.connect(lambda _c=False: self.stop())
+        self.label = QLabel(window)
+        self.label.setVisible(False)
+
+    def ask(self) -> None:
+        path = QFileDialog.getExistingDirectory(self.window, "Follow a log folder (TensorBoard, CSV, JSON lines, "
+                                                "MLflow, W&B, DVCLive): imported now and as it grows")
+        if path:
+            self.follow(path)
+
+    def follow(self, path: str, project: str | None = None) -> bool:
+        w = self.window
+        project = project or w.importer.ask_project()
+        if not project:
+            return False
+        try:
+            follower = self.following.start(path, project)
+        except ChartDeskError as exc:
+            QMessageBox.warning(w, "Follow", str(exc))
+            return False
+        self._first.add(str(follower.roots[0]))
+        w.statusBar().showMessage(f"Following {path} into {project}", 8000)
+        return True
+
+    def stop(self) -> None:
+        n = len(self.following.folders())
+        self.following.stop()
+        self.window.statusBar().showMessage(f"Stopped following {plural(n, 'folder')}; what was imported stays", 8000)
+        self.window._poll_store()
+
+    def _on_step(self, folder: str, step) -> None:
+        w, ws = self.window, self.window.ws
+        follower = self.following.follower(folder)
+        project = follower.project if follower else ""
+        if step.new_runs:
+            w._poll_store()
+            if project != ws.project and folder in self._first:  # its first runs: show them
+                ws.set_project(project)
+            self._first.discard(folder)
+            w.tree.reload()
+            if project == ws.project and not ws.selection():
+                ws.select_experiments(step.new_runs)
+            w.statusBar().showMessage(f"Following {folder}: {plural(len(step.new_runs), 'run')} in {project}: "
+                                      + ", ".join(step.new_runs[:5]), 10000)
+        for line in step.refused:
+            w.statusBar().showMessage(f"Not followed: {line}", 15000)
+        self._update()
+
+    def _on_failed(self, folder: str, message: str) -> None:
+        self.following.stop(folder, wait=0)
+        QMessageBox.warning(self.window, "Follow", f"Stopped following {folder}:\n\n{message}")
+
+    def _update(self) -> None:
+        folders = self.following.folders()
+        self.stop_action.setEnabled(bool(folders))
+        runs = sum(len(f.runs) for f in (self.following.follower(p) for p in folders) if f)
+        self.label.setText(f"⟳ following {plural(len(folders), 'folder')}, {plural(runs, 'run')}" if folders else "")
+        self.label.setToolTip("\n".join(map(str, folders)))
+        self.label.setVisible(bool(folders))

@@ -25,7 +25,7 @@ from .alias_editor import AliasEditor
 from .chart_sets import ChartSetPanel
 from .chart_tabs import ChartTabs
 from .chart_view import CHART_HEIGHTS
-from .following import Following
+from .following import FollowControl
 from .importing import Importer, local_paths
 from .live import LiveUpdates
 from .project_tree import ProjectTree
@@ -75,14 +75,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.new_runs_button)
         self._new_runs: list[str] = []
         self.importer = Importer(workspace, self)
-        self.following = Following(workspace.store, self)
-        self.following.sig_step.connect(self._on_follow_step)
-        self.following.sig_failed.connect(self._on_follow_failed)
-        self.following.sig_changed.connect(self._on_following_changed)
-        self._follow_shown: set[str] = set()
-        self.follow_label = QLabel(self)
-        self.follow_label.setVisible(False)
-        self.statusBar().addPermanentWidget(self.follow_label)
+        self.statusBar().addPermanentWidget(self.follow_control.label)
+        self.follow_label = self.follow_control.label
         self.importer.sig_finished.connect(self._on_import_finished)
         self.setAcceptDrops(True)
 
@@ -136,11 +130,9 @@ class MainWindow(QMainWindow):
         self.import_files_action = self._action("&Import files…", self._import_files_dialog,
                                                 QKeySequence("Ctrl+I"), "import_files")
         self.import_folder_action = self._action("Import &folder…", self._import_folder_dialog, None, "import_folder")
-        self.follow_action = self._action("F&ollow folder…", self._follow_dialog, None, "follow_folder")
-        self.follow_action.setToolTip("Import a training run's log folder (TensorBoard, CSV, MLflow, ...) and keep "
-                                      "importing as it grows")
-        self.stop_follow_action = self._action("&Stop following", self.stop_following, None, "stop_following")
-        self.stop_follow_action.setEnabled(False)
+        self.follow_control = FollowControl(self)
+        self.follow_action = self.follow_control.follow_action
+        self.stop_follow_action = self.follow_control.stop_action
         self.demo_action = self._action("Load &demo projects", self.load_demo, None, "load_demo")
         self.refresh_action = self._action("&Refresh", self._poll_store, QKeySequence(QKeySequence.StandardKey.Refresh))
         self.quit_action = self._action("&Quit", self.close, QKeySequence(QKeySequence.StandardKey.Quit))
@@ -282,62 +274,6 @@ class MainWindow(QMainWindow):
         done = f"Imported {plural(len(report.imported), 'experiment')} into {project}"
         self.statusBar().showMessage(done + (" (cancelled)" if report.cancelled else ""), 10000)
 
-    # ---- following log folders ------------------------------------------------------------
-    def _follow_dialog(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Follow a log folder (TensorBoard, CSV, JSON lines, MLflow, "
-                                                "DVCLive): imported now and as it grows")
-        if path:
-            self.follow(path)
-
-    def follow(self, path: str, project: str | None = None) -> bool:
-        project = project or self.importer.ask_project()
-        if not project:
-            return False
-        try:
-            follower = self.following.start(path, project)
-        except ChartDeskError as exc:
-            QMessageBox.warning(self, "Follow", str(exc))
-            return False
-        self._follow_shown.add(str(follower.roots[0]))  # the window turns to its project when runs come
-        self.statusBar().showMessage(f"Following {path} into {project}", 8000)
-        return True
-
-    def stop_following(self) -> None:
-        n = len(self.following.folders())
-        self.following.stop()
-        self.statusBar().showMessage(f"Stopped following {plural(n, 'folder')}; what was imported stays", 8000)
-        self._poll_store()
-
-    def _on_follow_step(self, folder: str, step) -> None:
-        follower = self.following.follower(folder)
-        project = follower.project if follower else ""
-        if step.new_runs:
-            self._poll_store()
-            if project != self.ws.project and folder in self._follow_shown:  # its first runs: show them
-                self.ws.set_project(project)
-            self._follow_shown.discard(folder)
-            self.tree.reload()
-            if project == self.ws.project and not self.ws.selection():
-                self.ws.select_experiments(step.new_runs)
-            self.statusBar().showMessage(f"Following {folder}: {plural(len(step.new_runs), 'run')} in {project}: "
-                                         + ", ".join(step.new_runs[:5]), 10000)
-        for line in step.refused:
-            self.statusBar().showMessage(f"Not followed: {line}", 15000)
-        self._on_following_changed()
-
-    def _on_follow_failed(self, folder: str, message: str) -> None:
-        self.following.stop(folder, wait=0)
-        QMessageBox.warning(self, "Follow", f"Stopped following {folder}:\n\n{message}")
-
-    def _on_following_changed(self) -> None:
-        folders = self.following.folders()
-        self.stop_follow_action.setEnabled(bool(folders))
-        runs = sum(len(f.runs) for f in (self.following.follower(p) for p in folders) if f)
-        self.follow_label.setText(f"⟳ following {plural(len(folders), 'folder')}, {plural(runs, 'run')}"
-                                  if folders else "")
-        self.follow_label.setToolTip("\n".join(map(str, folders)))
-        self.follow_label.setVisible(bool(folders))
-
     # ---- settings and session -----------------------------------------------------------
     def _restore_settings(self) -> None:
         s = make_settings()
@@ -375,7 +311,7 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event) -> None:
-        self.following.stop()
+        self.follow_control.following.stop()
         self.live.stop()
         self.runs_table.model.wait(10000)
         self.importer.cancel()
