@@ -64,8 +64,7 @@ def table(store, project: str, where: str | None = None, sort: str | None = None
             refs.setdefault((exp.name, f"{kind}:{name}"), {})[reducer] = ch
             if ch is not None:
                 wanted.setdefault((exp.name, ch), set()).add(reducer)
-    reducers = {r for rs in wanted.values() for r in rs}
-    values = store.reduce_channels(project, list(wanted), reducers)
+    values = store.reduce_channels(project, wanted)  # each channel's own reducers, not every one for all
     rows = []
     for exp, _chans in catalog:
         flat = query.flatten(dict(exp.params))

@@ -313,7 +313,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.follow_control.following.stop()
         self.live.stop()
-        self.runs_table.model.wait(10000)
+        self.runs_table.model.shutdown()
         self.importer.cancel()
         self.importer.wait(10000)
         gc.unfreeze()  # what open_window froze may be collected again

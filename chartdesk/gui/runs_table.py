@@ -7,13 +7,17 @@ rows here selects the runs in the tree and the charts, and the other way round. 
 columns are saved per project. The "Group by" box groups the selected runs (params, tags, a
 name pattern): the charts then draw each group as its mean and band; saved per project too.
 
-The model reads rows computed by ``chartdesk.runs.table`` (via the store, off the GUI thread) and
-follows the workspace: a catalog change or a run that grew re-reads them.
+The model reads rows computed by ``chartdesk.runs.table`` (in a worker process of its own, see
+``chartdesk.table_process``, so the GUI thread never waits for the GIL) and follows the
+workspace: a catalog change or a run that grew re-reads them.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import math
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -42,7 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import query
+from .. import query, table_process
 from ..errors import ChartDeskError
 from ..groups import GroupBy
 from ..runs import sort_key
@@ -67,20 +71,56 @@ class _Signals(QObject):
     sig_done = Signal(int, object, str)
 
 
+class RowsProcess:
+    """A worker process that computes the rows (``chartdesk.table_process``), started on first
+    use. Should the process not start or die, the rows are computed on the calling thread."""
+
+    def __init__(self, store) -> None:
+        self._store = store
+        self._pool = None
+        self._lock = threading.Lock()
+        self.failed = ""
+
+    def rows(self, project: str, columns: list[str]) -> list[dict]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        with self._lock:
+            if self._pool is None and not self.failed:
+                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=table_process.open_in_worker,
+                                                 initargs=(table_process.location(self._store),))
+            pool = self._pool
+        if pool is not None:
+            try:
+                return pool.submit(table_process.rows_in_worker, project, columns).result()
+            except (BrokenProcessPool, OSError, RuntimeError) as exc:  # no process: the rows here then
+                with self._lock:
+                    self.failed = f"{type(exc).__name__}: {exc}"
+                    self._pool = None
+        rows = self._store.runs(project, columns=columns)
+        for r in rows:
+            r["_flat"] = query.flatten(r["params"])
+        return rows
+
+    def shutdown(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
 class _Task(QRunnable):
-    def __init__(self, store, project, columns, generation, signals) -> None:
+    def __init__(self, process: RowsProcess, project, columns, generation, signals) -> None:
         super().__init__()
-        self.args = store, project, columns, generation, signals
+        self.args = process, project, columns, generation, signals
 
     def run(self) -> None:
-        store, project, columns, gen, signals = self.args
+        process, project, columns, gen, signals = self.args
         try:
-            rows = store.runs(project, columns=columns)
+            rows = process.rows(project, columns)
         except ChartDeskError as exc:
             signals.sig_done.emit(gen, None, str(exc))
             return
-        for r in rows:  # the flattened params too, here and not on the GUI thread
-            r["_flat"] = query.flatten(r["params"])
         signals.sig_done.emit(gen, rows, "")
 
 
@@ -103,6 +143,7 @@ class RunsModel(QAbstractTableModel):
         self._signals.sig_done.connect(self._on_rows)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
+        self.process = RowsProcess(workspace.store)
         self.error = ""
         self.loading = False
 
@@ -114,10 +155,15 @@ class RunsModel(QAbstractTableModel):
             self._on_rows(self._gen, [], "")
             return
         self.loading = True
-        self._pool.start(_Task(self._ws.store, self._ws.project, list(self.columns), self._gen, self._signals))
+        self._pool.start(_Task(self.process, self._ws.project, list(self.columns), self._gen, self._signals))
 
     def wait(self, ms: int = 30000) -> None:
         self._pool.waitForDone(ms)
+
+    def shutdown(self) -> None:
+        """Wait for the rows under way, then end the worker process."""
+        self.wait(10000)
+        self.process.shutdown()
 
     def _on_rows(self, gen: int, rows, error: str) -> None:
         if gen != self._gen:

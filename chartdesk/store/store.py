@@ -553,7 +553,7 @@ class Store:
             q = (select(channels.c.experiment_id, channels.c.name, channels.c.count)
                  .join(experiments, experiments.c.id == channels.c.experiment_id)
                  .where(experiments.c.project_id == pid).order_by(channels.c.name))
-            for eid, name, count in conn.execute(q):
+            for eid, name, count in conn.execute(q).all():  # one fetch, not a Python call per row
                 chans[eid].append(ChannelInfo(name, count))
             return [(self._experiment_from_row(r), chans[r.id]) for r in rows]
 
@@ -893,14 +893,20 @@ class Store:
 
         return aggregate(self, project, experiments_, ref, band)
 
-    def reduce_channels(self, project: str, wanted: Iterable[tuple[str, str]], reducers: Iterable[str]
-                        ) -> dict[tuple[str, str], dict[str, float | None]]:
-        """``{(experiment, channel): {reducer: value}}`` for these channels. min, max, argmin,
-        argmax, first, last and count come from the chunk summaries (every chunk's first, last,
-        lowest and highest point), so no point is read; mean (and a first or last value that is
-        NaN) reads the channel. Cached per channel version: a growing run is recomputed."""
-        reducers = list(dict.fromkeys(reducers))
-        wanted = list(dict.fromkeys(wanted))
+    def reduce_channels(self, project: str, wanted: Iterable[tuple[str, str]] | Mapping[tuple[str, str], Iterable[str]],
+                        reducers: Iterable[str] = ()) -> dict[tuple[str, str], dict[str, float | None]]:
+        """``{(experiment, channel): {reducer: value}}`` for these channels: every one of
+        ``reducers`` for each, or, when ``wanted`` maps each channel to its reducers, just those.
+        min, max, argmin, argmax, first, last and count come from the chunk summaries (every
+        chunk's first, last, lowest and highest point), so no point is read; mean (and a first or
+        last value that is NaN) reads the channel. Cached per channel version: a growing run is
+        recomputed."""
+        if isinstance(wanted, Mapping):
+            per = {key: list(dict.fromkeys(rs)) for key, rs in wanted.items()}
+        else:
+            common = list(dict.fromkeys(reducers))
+            per = {key: common for key in dict.fromkeys(wanted)}
+        wanted = list(per)
         out: dict[tuple[str, str], dict[str, float | None]] = {}
         if not wanted:
             return out
@@ -909,15 +915,15 @@ class Store:
             q = (select(experiments.c.name, channels.c.name, channels.c.id, channels.c.version, channels.c.count)
                  .join(experiments, experiments.c.id == channels.c.experiment_id)
                  .where(experiments.c.project_id == pid))
-            ids = {(e, c): (cid, ver, cnt) for e, c, cid, ver, cnt in conn.execute(q)}
+            ids = {(e, c): (cid, ver, cnt) for e, c, cid, ver, cnt in conn.execute(q).all()}
             todo = []
             for key in wanted:
                 got = ids.get(key)
                 if got is None:
                     continue
                 ver_cached, cached = self._reduced.get(got[0], (None, {}))
-                if ver_cached == got[1] and all(r in cached for r in reducers):
-                    out[key] = {r: cached[r] for r in reducers}
+                if ver_cached == got[1] and all(r in cached for r in per[key]):
+                    out[key] = {r: cached[r] for r in per[key]}
                 else:
                     todo.append((key, got))
             if todo:
@@ -926,7 +932,7 @@ class Store:
                 for i in range(0, len(cids), 500):
                     q = text("SELECT channel_id, sx, sy FROM chunk_summaries WHERE channel_id IN :ids "
                              "ORDER BY channel_id, seq").bindparams(bindparam("ids", expanding=True))
-                    for cid, sx, sy in conn.execute(q, {"ids": cids[i:i + 500]}):
+                    for cid, sx, sy in conn.execute(q, {"ids": cids[i:i + 500]}).all():
                         summaries.setdefault(cid, []).append((P.decode(sx), P.decode(sy)))
         for key, (cid, ver, count) in todo:
             parts = summaries.get(cid, [])
@@ -937,7 +943,7 @@ class Store:
                 values = {}
             self._reduced[cid] = (ver, values)
             full = None
-            for r in reducers:
+            for r in per[key]:
                 if r in values:
                     continue
                 v, needs_full = query_reduce(r, sx, sy, count)
@@ -946,7 +952,7 @@ class Store:
                         full = self.read(project, key[0], key[1])
                     v, _ = query_reduce(r, full.x, full.y, count, exact=True)
                 values[r] = v
-            out[key] = {r: values[r] for r in reducers}
+            out[key] = {r: values[r] for r in per[key]}
         return out
 
     # ---- chart sets and experiment charts ------------------------------------------------------

@@ -1,0 +1,70 @@
+"""The window's runs table is computed in a worker process (so the GUI thread never waits for the
+GIL): the rows are the same as ``store.runs``, closing the window ends the process, and a window
+that is killed does not leave it behind."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+KILLED = r"""
+import os, sys
+sys.path.insert(0, sys.argv[2])
+import chartdesk
+from chartdesk.gui.runs_table import RowsProcess
+if __name__ == "__main__":
+    p = RowsProcess(chartdesk.open_store(sys.argv[1]))
+    p.rows("mnist", ["alias:accuracy:max"])
+    import multiprocessing
+    print(multiprocessing.active_children()[0].pid, flush=True)
+    os.kill(os.getpid(), 9)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
+
+
+def test_the_rows_come_from_a_worker_process_that_ends_with_the_window(demo_store, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    rt = w.runs_table
+    w.runs_dock.raise_()
+    qtbot.keyClicks(rt.column_edit, "accuracy:max")
+    qtbot.keyClick(rt.column_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "alias:accuracy:max" in rt.model.headers() and not rt.model.loading
+                    and rt.model.rowCount() == 5, timeout=20000)
+    children = multiprocessing.active_children()
+    assert len(children) == 1 and rt.model.process.failed == ""
+    want = {r["experiment"]: r["columns"]["alias:accuracy:max"]
+            for r in demo_store.runs("mnist", columns=["alias:accuracy:max"])}
+    assert {n: rt.model.value(rt.model._shown[i], "alias:accuracy:max")
+            for i, n in enumerate(rt.model.names())} == want
+    pid = children[0].pid
+    w.close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.05)
+    assert not _alive(pid)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_a_killed_window_leaves_no_worker_process(demo_store, tmp_path):
+    db = demo_store.path
+    out = subprocess.run([sys.executable, "-c", KILLED, str(db), str(Path(__file__).resolve().parents[1])],
+                         capture_output=True, text=True, timeout=60)
+    pid = int(out.stdout.strip())
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.1)
+    assert not _alive(pid)
