@@ -64,6 +64,34 @@ class ParsedExperiment:
         return sum(len(c.x) for c in self.channels.values())
 
 
+class ProtoFile:
+    """A few of another tool's protobuf messages, declared in code (so reading needs neither that
+    tool nor its generated modules) and parsed by protobuf's C parser. ``msg`` adds a message of
+    fields ``(name, number, type, label, type name or None)``; ``classes`` builds them."""
+
+    def __init__(self, name: str, package: str) -> None:
+        from google.protobuf import descriptor_pb2
+
+        self.F = descriptor_pb2.FieldDescriptorProto
+        self.package = package
+        self.fdp = descriptor_pb2.FileDescriptorProto(name=name, package=package, syntax="proto3")
+
+    def msg(self, name: str, *fields):
+        m = self.fdp.message_type.add(name=name)
+        for fname, num, ftype, label, tname in fields:
+            f = m.field.add(name=fname, number=num, type=ftype, label=label)
+            if tname:
+                f.type_name = tname
+        return m
+
+    def classes(self, *names: str) -> tuple:
+        from google.protobuf import descriptor_pool, message_factory
+
+        pool = descriptor_pool.DescriptorPool()
+        pool.Add(self.fdp)
+        return tuple(message_factory.GetMessageClass(pool.FindMessageTypeByName(f"{self.package}.{n}")) for n in names)
+
+
 _growing: contextvars.ContextVar[bool] = contextvars.ContextVar("chartdesk_growing", default=False)
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import ImportFailed, ParsedExperiment
+from .base import ImportFailed, ParsedExperiment, ProtoFile
 
 FORMAT = "tensorboard"
 _MASK_DELTA = 0xA282EAD8
@@ -24,18 +24,8 @@ def is_event_file(path: Path) -> bool:
 
 
 def _messages():
-    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
-
-    F = descriptor_pb2.FieldDescriptorProto
-    fdp = descriptor_pb2.FileDescriptorProto(name="chartdesk_tb_event.proto", package="chartdesk.tb", syntax="proto3")
-
-    def msg(name, *fields):
-        m = fdp.message_type.add(name=name)
-        for fname, num, ftype, label, tname in fields:
-            f = m.field.add(name=fname, number=num, type=ftype, label=label)
-            if tname:
-                f.type_name = tname
-        return m
+    proto = ProtoFile("chartdesk_tb_event.proto", "chartdesk.tb")
+    F, msg = proto.F, proto.msg
 
     OPT, REP = F.LABEL_OPTIONAL, F.LABEL_REPEATED
     msg("TensorShapeDim", ("size", 1, F.TYPE_INT64, OPT, None))
@@ -58,7 +48,7 @@ def _messages():
         ("string_value", 3, F.TYPE_STRING, OPT, None),
         ("bool_value", 4, F.TYPE_BOOL, OPT, None),
         ("list_value", 6, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.ListValue"))
-    pvalue = fdp.message_type[-1]
+    pvalue = proto.fdp.message_type[-1]
     pvalue.oneof_decl.add(name="kind")
     for f in pvalue.field:
         f.oneof_index = 0
@@ -78,7 +68,7 @@ def _messages():
         ("simple_value", 2, F.TYPE_FLOAT, OPT, None),
         ("metadata", 9, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.SummaryMetadata"),
         ("tensor", 8, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.Tensor"))
-    value = fdp.message_type[-1]
+    value = proto.fdp.message_type[-1]
     value.oneof_decl.add(name="value")
     for f in value.field:
         if f.name in ("simple_value", "tensor"):
@@ -89,10 +79,7 @@ def _messages():
         ("step", 2, F.TYPE_INT64, OPT, None),
         ("file_version", 3, F.TYPE_STRING, OPT, None),
         ("summary", 5, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.Summary"))
-    pool = descriptor_pool.DescriptorPool()
-    pool.Add(fdp)
-    return (message_factory.GetMessageClass(pool.FindMessageTypeByName("chartdesk.tb.Event")),
-            message_factory.GetMessageClass(pool.FindMessageTypeByName("chartdesk.tb.HParamsPluginData")))
+    return proto.classes("Event", "HParamsPluginData")
 
 
 _classes = None

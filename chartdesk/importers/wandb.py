@@ -25,7 +25,7 @@ import struct
 import zlib
 from pathlib import Path
 
-from .base import ImportFailed, ParsedExperiment, is_growing
+from .base import ImportFailed, ParsedExperiment, ProtoFile, is_growing
 
 FORMAT = "wandb"
 HEADER = struct.Struct("<4sHB")
@@ -47,18 +47,8 @@ def run_file(folder: Path) -> Path | None:
 
 
 def _messages():
-    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
-
-    F = descriptor_pb2.FieldDescriptorProto
-    fdp = descriptor_pb2.FileDescriptorProto(name="chartdesk_wandb.proto", package="chartdesk.wandb", syntax="proto3")
-
-    def msg(name, *fields):
-        m = fdp.message_type.add(name=name)
-        for fname, num, ftype, label, tname in fields:
-            f = m.field.add(name=fname, number=num, type=ftype, label=label)
-            if tname:
-                f.type_name = tname
-        return m
+    proto = ProtoFile("chartdesk_wandb.proto", "chartdesk.wandb")
+    F, msg = proto.F, proto.msg
 
     OPT, REP = F.LABEL_OPTIONAL, F.LABEL_REPEATED
     msg("Timestamp", ("seconds", 1, F.TYPE_INT64, OPT, None), ("nanos", 2, F.TYPE_INT32, OPT, None))
@@ -94,9 +84,7 @@ def _messages():
     for f in rec.field:
         if f.name != "num":
             f.oneof_index = 0
-    pool = descriptor_pool.DescriptorPool()
-    pool.Add(fdp)
-    return message_factory.GetMessageClass(pool.FindMessageTypeByName("chartdesk.wandb.Record"))
+    return proto.classes("Record")[0]
 
 
 _record_class = None
