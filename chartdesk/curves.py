@@ -94,10 +94,6 @@ class PlannedGroup:
     members: tuple[tuple[str, str], ...]  # (experiment, channel) of each run that has the series
     x_channels: tuple[str, ...] | None = None
 
-    @property
-    def experiment(self) -> str:  # legends and hidden-curve memory key curves by (experiment, label)
-        return ""
-
 
 def plan_groups(chart: Chart, groups: Sequence, channel_for: Callable[[SeriesRef, str], str | None]
                 ) -> tuple[tuple[PlannedGroup, ...], tuple[tuple[SeriesRef, str], ...]]:

@@ -45,7 +45,6 @@ class Step:
     new_runs: list[str] = field(default_factory=list)
     points: int = 0
     refused: list[str] = field(default_factory=list)  # newly refused files (each reported once)
-    grown: list[str] = field(default_factory=list)    # runs that got points
 
 
 class Follower:
@@ -108,33 +107,31 @@ class Follower:
         if run is not None and sizes == run.sizes:
             return  # nothing changed
         parsed = src.parse()
-        for exp in parsed:
-            self._write_tables(exp, key if len(parsed) == 1 else f"{key}#{exp.source}", step)
-        for exp in parsed:
-            r = self.runs.get(key if len(parsed) == 1 else f"{key}#{exp.source}")
-            if r is not None:
-                r.sizes = sizes
+        for exp in parsed:  # an MLflow SQLite store gives several runs: one key each
+            run_key = key if len(parsed) == 1 else f"{key}#{exp.source}"
+            self._write_tables(exp, run_key, step)
+            if run_key in self.runs:
+                self.runs[run_key].sizes = sizes
 
     def _write_tables(self, exp: ParsedExperiment, key: str, step: Step) -> None:
         """A whole parse of a text source: the first time an import, then the rows past the store's."""
         run = self.runs.get(key)
-        final = exp.state
-        walls = [t for ch in exp.channels.values() for t in ch.t[-1:] if np.isfinite(t)]
         if run is None:
-            self._import(exp, key, final, step)
+            self._import(exp, key, exp.state, step)
             return
-        run.state = final
+        run.state = exp.state
         have = {c.name: c.count for c in self.store.channel_infos(self.project, run.name)}
         batch = {}
         for name, ch in exp.channels.items():
             x, y, t = ch.arrays()
             n = have.get(name, 0)
             if len(x) < n:  # the file was rewritten shorter: import it again as it is now
-                self._import(exp, key, final, step, again=True)
+                self._import(exp, key, exp.state, step, again=True)
                 return
             if len(x) > n:
                 batch[name] = (x[n:], y[n:], t[n:])
         self._append(run, batch, step)
+        walls = [t for ch in exp.channels.values() for t in ch.t[-1:] if np.isfinite(t)]
         if walls:
             run.last_wall = max(walls)
 
@@ -179,8 +176,6 @@ class Follower:
         if not again:
             step.new_runs.append(name)
         step.points += exp.points()
-        if exp.points():
-            step.grown.append(name)
 
     def _append(self, run: _Run, batch: dict, step: Step) -> None:
         if not batch:
@@ -190,7 +185,6 @@ class Follower:
         except NotFound:  # renamed or deleted in the window meanwhile: stop following it
             raise ImportFailed(run.name, None, "the run was renamed or deleted while followed; no longer followed") from None
         step.points += sum(len(v[0]) for v in batch.values())
-        step.grown.append(run.name)
 
     # ---- the loop -----------------------------------------------------------------------------
     def watch(self, stop: threading.Event, on_step: Callable[[Step], None] | None = None,

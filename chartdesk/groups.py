@@ -162,7 +162,6 @@ class GroupView:
     lo: np.ndarray
     hi: np.ndarray
     n: np.ndarray     # runs counted at each x
-    runs: int         # members
     total: int        # distinct x of the whole group
 
 
@@ -236,4 +235,4 @@ def read_group(store, req: GroupRequest, cache: AggregateCache | None = None) ->
         changes = np.union1d(changes, changes + 1)
         inside = (x[changes] >= x0) & (x[changes] <= x1)
         keep = np.union1d(keep, changes[inside])
-    return GroupView(x[keep], mean[keep], lo[keep], hi[keep], n[keep], len(req.members), len(x))
+    return GroupView(x[keep], mean[keep], lo[keep], hi[keep], n[keep], len(x))

@@ -35,12 +35,16 @@ def open_in_worker(location: str) -> None:
     _store = Store(location, create=False)
 
 
-def rows_in_worker(project: str, columns: list[str]) -> list[dict]:
+def rows(store, project: str, columns: list[str]) -> list[dict]:
     """``store.runs`` with each row's params flattened (``_flat``), as the runs table shows them."""
-    rows = _store.runs(project, columns=columns)
-    for r in rows:
+    out = store.runs(project, columns=columns)
+    for r in out:
         r["_flat"] = query.flatten(r["params"])
-    return rows
+    return out
+
+
+def rows_in_worker(project: str, columns: list[str]) -> list[dict]:
+    return rows(_store, project, columns)
 
 
 def location(store) -> str:

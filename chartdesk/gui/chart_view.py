@@ -220,6 +220,7 @@ class ChartWidget(QFrame):
         self._width = 0  # pixel columns the current views were decimated for
         self._inf_items: list[pg.PlotDataItem] = []
         self._restart_items: list[pg.InfiniteLine] = []
+        self._restart_key: list = []  # what the restart marks were made for
         self.restarts = 0  # restarts (steps going back) marked in the curves shown
         self._items: list = []
         self._hidden: set[tuple[str, str]] = set()  # (experiment, label) the user hid from the legend
@@ -670,6 +671,10 @@ class ChartWidget(QFrame):
 
     def _mark_restarts(self, restarts: list) -> None:
         """A dashed line where a run's steps go back (it was resumed from an earlier checkpoint)."""
+        key = [(id(curve), x, self.chart.log_x) for curve, x in restarts]
+        if key == self._restart_key and all(it.scene() is not None for it in self._restart_items):
+            return  # the same marks: a pan or a new point does not rebuild them
+        self._restart_key = key
         item = self.plot.getPlotItem()
         for it in self._restart_items:
             item.removeItem(it)

@@ -21,7 +21,7 @@ class GroupCurve:
 
     def __init__(self, planned: PlannedGroup) -> None:
         self.planned = planned
-        self.experiment, self.ref, self.channel, self.x_channel = "", planned.ref, "", None
+        self.experiment, self.ref = "", planned.ref  # no one run: legends key hidden curves by ("", label)
         self.label, self.color, self.dash = planned.label, planned.color, planned.dash
         self.members = planned.members
         self.x = np.empty(0)
@@ -32,8 +32,6 @@ class GroupCurve:
         self.n = np.empty(0, dtype=np.int64)
         self.visible = True
         self.line = Line(pen=self.pen(2), connect="finite")
-        self.faint = None
-        self.dots = None
         self._lo = pg.PlotCurveItem(pen=None, connect="finite")
         self._hi = pg.PlotCurveItem(pen=None, connect="finite")
         self.fill = pg.FillBetweenItem(self._lo, self._hi, brush=pg.mkBrush(faint(self.color, 85)))

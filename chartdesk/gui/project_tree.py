@@ -473,7 +473,6 @@ class ProjectTree(QWidget):
         from .main_window import make_settings
 
         saved = make_settings().value(self._latest_key(), [], type=list) if self.ws.project else []
-        self.ws.latest_runs = set()
         self.ws.set_latest([str(e) for e in saved], True)
 
     def set_latest_for_selected(self, on: bool) -> None:

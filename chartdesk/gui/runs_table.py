@@ -97,10 +97,7 @@ class RowsProcess:
                 with self._lock:
                     self.failed = f"{type(exc).__name__}: {exc}"
                     self._pool = None
-        rows = self._store.runs(project, columns=columns)
-        for r in rows:
-            r["_flat"] = query.flatten(r["params"])
-        return rows
+        return table_process.rows(self._store, project, columns)
 
     def shutdown(self) -> None:
         with self._lock:

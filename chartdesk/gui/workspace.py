@@ -197,6 +197,7 @@ class Workspace(QObject):
         self.loader.invalidate()
         self._experiment_charts.clear()
         self._selection = []
+        self.latest_runs = set()  # per project (the tree loads the saved ones)
         self._load_project()
         self.sig_project_changed.emit(project or "")
         self.sig_catalog_changed.emit()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +83,15 @@ class ProtoFile:
             if tname:
                 f.type_name = tname
         return m
+
+    def oneof(self, message, name: str, fields: Iterable[str] | None = None) -> None:
+        """Make these fields of ``message`` (default: all) one oneof called ``name``."""
+        index = len(message.oneof_decl)
+        message.oneof_decl.add(name=name)
+        chosen = None if fields is None else set(fields)
+        for f in message.field:
+            if chosen is None or f.name in chosen:
+                f.oneof_index = index
 
     def classes(self, *names: str) -> tuple:
         from google.protobuf import descriptor_pool, message_factory

@@ -43,15 +43,12 @@ def _messages():
     # The hparams plugin's content (tensorboard/plugins/hparams/plugin_data.proto), what
     # add_hparams writes: google.protobuf.Value mirrored field for field, the map as its entries.
     msg("ListValue", ("values", 1, F.TYPE_MESSAGE, REP, ".chartdesk.tb.PValue"))
-    msg("PValue",
+    pvalue = msg("PValue",
         ("number_value", 2, F.TYPE_DOUBLE, OPT, None),
         ("string_value", 3, F.TYPE_STRING, OPT, None),
         ("bool_value", 4, F.TYPE_BOOL, OPT, None),
         ("list_value", 6, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.ListValue"))
-    pvalue = proto.fdp.message_type[-1]
-    pvalue.oneof_decl.add(name="kind")
-    for f in pvalue.field:
-        f.oneof_index = 0
+    proto.oneof(pvalue, "kind")
     msg("HParamEntry", ("key", 1, F.TYPE_STRING, OPT, None), ("value", 2, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.PValue"))
     msg("SessionStartInfo",
         ("hparams", 1, F.TYPE_MESSAGE, REP, ".chartdesk.tb.HParamEntry"),
@@ -63,16 +60,12 @@ def _messages():
         ("session_start_info", 3, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.SessionStartInfo"),
         ("session_end_info", 4, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.SessionEndInfo"))
     msg("SummaryMetadata", ("plugin_data", 1, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.PluginData"))
-    msg("Value",
+    value = msg("Value",
         ("tag", 1, F.TYPE_STRING, OPT, None),
         ("simple_value", 2, F.TYPE_FLOAT, OPT, None),
         ("metadata", 9, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.SummaryMetadata"),
         ("tensor", 8, F.TYPE_MESSAGE, OPT, ".chartdesk.tb.Tensor"))
-    value = proto.fdp.message_type[-1]
-    value.oneof_decl.add(name="value")
-    for f in value.field:
-        if f.name in ("simple_value", "tensor"):
-            f.oneof_index = 0
+    proto.oneof(value, "value", ("simple_value", "tensor"))
     msg("Summary", ("value", 1, F.TYPE_MESSAGE, REP, ".chartdesk.tb.Value"))
     msg("Event",
         ("wall_time", 1, F.TYPE_DOUBLE, OPT, None),

@@ -80,10 +80,7 @@ def _messages():
               ("config", 5, F.TYPE_MESSAGE, OPT, ".chartdesk.wandb.ConfigRecord"),
               ("run", 17, F.TYPE_MESSAGE, OPT, ".chartdesk.wandb.RunRecord"),
               ("exit", 18, F.TYPE_MESSAGE, OPT, ".chartdesk.wandb.RunExitRecord"))
-    rec.oneof_decl.add(name="record_type")
-    for f in rec.field:
-        if f.name != "num":
-            f.oneof_index = 0
+    proto.oneof(rec, "record_type", ("history", "config", "run", "exit"))
     return proto.classes("Record")[0]
 
 
@@ -210,7 +207,7 @@ def parse_run_folder(folder: Path, name: str) -> ParsedExperiment:
     walls = [t for ch in exp.channels.values() for t in ch.t[-1:] if math.isfinite(t)]
     if exp.created is None:
         exp.created = first_wall
-    if walls and exp.state != "running":
+    if walls:
         exp.finished = max(walls)
     return exp
 
@@ -229,7 +226,7 @@ def _leaves(row: dict):
 
 def _config(record, config: dict) -> None:
     for item in record.update:
-        key = tuple(item.nested_key) if len(item.nested_key) else (item.key,)
+        key = _key(item)
         try:
             value = json.loads(item.value_json) if item.value_json else None
         except ValueError:
@@ -241,7 +238,7 @@ def _config(record, config: dict) -> None:
             target = target.setdefault(k, {}) if isinstance(target.get(k, {}), dict) else {}
         target[key[-1]] = value
     for item in record.remove:
-        key = tuple(item.nested_key) if len(item.nested_key) else (item.key,)
+        key = _key(item)
         target = config
         for k in key[:-1]:
             target = target.get(k, {}) if isinstance(target.get(k), dict) else {}
