@@ -19,6 +19,9 @@ def _isolated_env(tmp_path, monkeypatch):
     monkeypatch.setenv("CHARTDESK_DB", str(tmp_path / "default.db"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    # Views are read on the window's threads unless a test asks for the loader processes
+    # (tests/test_loader_processes.py): a process per window would cost every GUI test its start-up.
+    monkeypatch.setenv("CHARTDESK_LOADER_PROCESSES", "0")
     from PySide6.QtCore import QSettings
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))

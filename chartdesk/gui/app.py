@@ -53,8 +53,9 @@ def make_app(argv: list[str] | None = None, theme: str = "auto") -> QApplication
     return app
 
 
-def open_window(store, project: str | None = None, experiment: str | None = None):
-    """Build workspace and window on ``store``, preselecting project and experiment."""
+def open_window(store, project: str | None = None, experiment: str | None = None, processes: int | None = None):
+    """Build workspace and window on ``store``, preselecting project and experiment; ``processes``:
+    how many loader processes (``workers.process_count()`` unless given; 0 for a one-shot picture)."""
     from .main_window import MainWindow, make_settings
     from .workspace import Workspace
 
@@ -66,7 +67,7 @@ def open_window(store, project: str | None = None, experiment: str | None = None
         project = last if last in projects else (projects[0] if projects else None)
     if experiment is not None and experiment not in store.experiments(project):
         raise NotFound(f"unknown experiment {experiment!r} in project {project!r}")
-    ws = Workspace(store)
+    ws = Workspace(store, processes=processes)
     window = MainWindow(ws)
     ws.set_project(project)
     if experiment is not None:
@@ -99,7 +100,7 @@ def run_gui(db=None, project=None, experiment=None, screenshot=None, theme="auto
         return 1
     app = make_app(theme=theme)
     try:
-        window = open_window(store, project, experiment)
+        window = open_window(store, project, experiment, processes=0 if screenshot else None)
     except ChartDeskError as exc:
         print(f"chartdesk: error: {exc}", file=sys.stderr)
         store.close()

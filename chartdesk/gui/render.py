@@ -36,7 +36,7 @@ def render(store, project: str, experiment: str, out: str, chart_set: str | None
     else:
         charts = [Chart(c, (SeriesRef("channel", c),)) for c in store.channels(project, experiment)]
     app = make_app()
-    ws = Workspace(store)
+    ws = Workspace(store, processes=0)  # one picture: no worker processes to start
     ws.set_project(project)
     ws.select_experiments([experiment])
     grid = ChartGrid(ws, charts, editable=False, empty_text=f"{experiment} has nothing to chart",

@@ -8,7 +8,7 @@ columns are saved per project. The "Group by" box groups the selected runs (para
 name pattern): the charts then draw each group as its mean and band; saved per project too.
 
 The model reads rows computed by ``chartdesk.runs.table`` (in a worker process of its own, see
-``chartdesk.table_process``, so the GUI thread never waits for the GIL) and follows the
+``chartdesk.offload``, so the GUI thread never waits for the GIL) and follows the
 workspace: a catalog change or a run that grew re-reads them.
 """
 from __future__ import annotations
@@ -46,7 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import query, table_process
+from .. import offload, query
 from ..errors import ChartDeskError
 from ..groups import GroupBy
 from ..runs import sort_key
@@ -72,7 +72,7 @@ class _Signals(QObject):
 
 
 class RowsProcess:
-    """A worker process that computes the rows (``chartdesk.table_process``), started on first
+    """A worker process that computes the rows (``chartdesk.offload``), started on first
     use. Should the process not start or die, the rows are computed on the calling thread."""
 
     def __init__(self, store) -> None:
@@ -87,17 +87,17 @@ class RowsProcess:
         with self._lock:
             if self._pool is None and not self.failed:
                 self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=table_process.open_in_worker,
-                                                 initargs=(table_process.location(self._store),))
+                                                 initializer=offload.open_in_worker,
+                                                 initargs=(offload.location(self._store),))
             pool = self._pool
         if pool is not None:
             try:
-                return pool.submit(table_process.rows_in_worker, project, columns).result()
+                return pool.submit(offload.rows_in_worker, project, columns).result()
             except (BrokenProcessPool, OSError, RuntimeError) as exc:  # no process: the rows here then
                 with self._lock:
                     self.failed = f"{type(exc).__name__}: {exc}"
                     self._pool = None
-        return table_process.rows(self._store, project, columns)
+        return offload.rows(self._store, project, columns)
 
     def shutdown(self) -> None:
         with self._lock:

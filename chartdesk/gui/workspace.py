@@ -45,7 +45,7 @@ class Workspace(QObject):
     sig_error = Signal(str)
     """An edit could not be written (undo/redo of a step whose write failed)."""
 
-    def __init__(self, store: Store, parent: QObject | None = None) -> None:
+    def __init__(self, store: Store, parent: QObject | None = None, processes: int | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.resolver = Resolver()
@@ -54,7 +54,7 @@ class Workspace(QObject):
         # One undo history per project: switching project keeps each one's steps.
         self.undo_group = QUndoGroup(self)
         self._stacks: dict[str, QUndoStack] = {}
-        self.loader = ViewLoader(store, self)
+        self.loader = ViewLoader(store, self, processes)
         self.project: str | None = None
         self._experiments: list[Experiment] = []
         self._channels: dict[str, list[ChannelInfo]] = {}

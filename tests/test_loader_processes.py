@@ -1,0 +1,109 @@
+"""Chart views are read in worker processes once the window has had a quiet moment (so that
+painting never waits for a reader's Python): what they draw is what the threads draw, a run
+that grows is followed through them, a dead process leaves the views to the threads, and the
+processes end with the window."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from gui_helpers import chart, settle
+
+from chartdesk.views import read_view
+
+
+@pytest.fixture
+def with_processes(monkeypatch):
+    monkeypatch.setenv("CHARTDESK_LOADER_PROCESSES", "1")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _ready(qtbot, w):
+    procs = w.ws.loader.processes
+    qtbot.waitUntil(lambda: procs.ready, timeout=30000)
+    assert procs.failed == "" and procs.pids and os.getpid() not in procs.pids
+    return procs
+
+
+def _other_run(w, qtbot, name):
+    w.ws.select_experiments([name])
+    settle(qtbot, w)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_views_come_from_a_worker_process_and_match_the_store(demo_store, open_win, qtbot, with_processes):
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    procs = _ready(qtbot, w)
+    sent = []
+    real_submit = procs.submit
+    procs.submit = lambda keys: sent.extend(keys) or real_submit(keys)
+    _other_run(w, qtbot, "wide-net-stopped")
+    loss = chart(w, "Training", "Loss")
+    assert loss.curves and loss.curves[0].experiment == "wide-net-stopped"
+    key = loss._key(loss.curves[0])
+    assert key in sent  # read by the process, not by a thread
+    want = read_view(demo_store, key)
+    np.testing.assert_array_equal(loss.curves[0].x, want.x)
+    np.testing.assert_array_equal(loss.curves[0].values, want.values)
+    pid = procs.pids[0]
+    assert _alive(pid)
+    w.close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.05)
+    assert not _alive(pid)
+
+
+def test_a_growing_run_is_followed_through_the_worker_process(demo_store, db_path, open_win, qtbot, with_processes):
+    w = open_win(demo_store, "mnist", "wide-net-stopped")
+    _ready(qtbot, w)
+    loss = chart(w, "Training", "Loss")
+    last = loss.curves[0].x.max()
+    writer = subprocess.Popen([sys.executable, "-c", (
+        "import chartdesk\n"
+        f"with chartdesk.init(project='mnist', experiment='wide-net-stopped', db={str(db_path)!r}) as run:\n"
+        f"    run.log_many('loss', [{last} + 10, {last} + 20], [0.5, 0.4])\n")])
+    assert writer.wait(timeout=60) == 0
+    qtbot.waitUntil(lambda: loss.curves and loss.curves[0].x.max() == last + 20, timeout=10000)
+    assert w.ws.loader.processes.ready
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="signals a process")
+def test_a_killed_worker_process_leaves_the_views_to_the_threads(demo_store, open_win, qtbot, with_processes):
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    procs = _ready(qtbot, w)
+    for pid in procs.pids:
+        os.kill(pid, signal.SIGKILL)
+    _other_run(w, qtbot, "wide-net-stopped")  # asked of the dead process first, then of the threads
+    loss = chart(w, "Training", "Loss")
+    assert loss.curves and loss.curves[0].experiment == "wide-net-stopped" and len(loss.curves[0].x)
+    assert not loss.errors
+    assert procs.failed and not procs.ready
+    _other_run(w, qtbot, "adam-lr1e-3")  # and from then on on the threads
+    assert chart(w, "Training", "Loss").curves[0].experiment == "adam-lr1e-3"
+
+
+def test_no_processes_when_asked_for_none(demo_store, open_win, qtbot, monkeypatch):
+    monkeypatch.setenv("CHARTDESK_LOADER_PROCESSES", "0")
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    qtbot.wait(1500)  # longer than the quiet moment after which processes would start
+    procs = w.ws.loader.processes
+    assert procs.count == 0 and not procs.started and not procs.pids
+    _other_run(w, qtbot, "wide-net-stopped")
+    assert chart(w, "Training", "Loss").curves[0].experiment == "wide-net-stopped"
