@@ -17,7 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -543,7 +543,30 @@ class ChartWidget(QFrame):
             self.draw()
         else:
             self._update_lines()
+        self._settle()
         self.drawn = True
+
+    def _settle(self) -> None:
+        """Fit the range and size the axes now, so the chart is painted once. pyqtgraph fits the
+        range when it paints, and an axis learns how wide its labels are while painting; each
+        change asks for another paint: four paints of every newly drawn chart, measured."""
+        item = self.plot.getPlotItem()
+        vb = item.getViewBox()
+        if vb._autoRangeNeedsUpdate:
+            vb.updateAutoRange()
+        vb.updateMatrix()
+        image = QImage(1, 1, QImage.Format.Format_ARGB32_Premultiplied)
+        painter = QPainter(image)
+        try:
+            for name in ("left", "bottom"):
+                axis = item.getAxis(name)
+                if axis.isVisible() and axis.picture is None:
+                    if axis.style["tickFont"]:
+                        painter.setFont(axis.style["tickFont"])
+                    axis.generateDrawSpecs(painter)  # resizes the axis to its labels
+        finally:
+            painter.end()
+        item.layout.activate()
 
     def draw(self) -> None:
         item = self.plot.getPlotItem()
@@ -1076,7 +1099,10 @@ class ChartGrid(QScrollArea):
         if self._draw_scheduled:
             return
         self._draw_scheduled = True
-        QTimer.singleShot(0, self._draw_next)
+        # A timer, not a zero-delay call: those run one after another within one pass of the event
+        # loop when the views are all there (several charts applied and painted in one 160-250 ms
+        # turn, measured); a timer fires once per pass, with the last chart's paint in between.
+        QTimer.singleShot(1, self._draw_next)
 
     def _draw_next(self) -> None:
         self._draw_scheduled = False
