@@ -68,12 +68,16 @@ def rows_in_worker(project: str, columns: list[str]) -> list[dict]:
 
 # ---- views ----------------------------------------------------------------------------
 def load(store, keys: Sequence[Request], aggregates: AggregateCache | None = None,
-         cancelled: threading.Event | None = None) -> tuple[dict[Request, View | GroupView], dict[Request, str]]:
+         cancelled: threading.Event | None = None,
+         gate: threading.Event | None = None) -> tuple[dict[Request, View | GroupView], dict[Request, str]]:
     """Read these views: ({request: view}, {request: why it could not be read}). Stops early when
-    ``cancelled`` is set; one bad view never stops the others."""
+    ``cancelled`` is set; waits (up to 0.2 s) for ``gate`` before each view when given; one bad
+    view never stops the others."""
     out: dict[Request, View | GroupView] = {}
     failed: dict[Request, str] = {}
     for key in keys:
+        if gate is not None:
+            gate.wait(0.2)
         if cancelled is not None and cancelled.is_set():
             break
         try:

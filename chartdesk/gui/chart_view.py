@@ -539,11 +539,12 @@ class ChartWidget(QFrame):
         def shape(c):
             return (c.label, c.members) if isinstance(c, (GroupCurve, PlannedGroup)) else \
                 (c.experiment, c.channel, c.label, c.x_channel)
-        if self._rebuild or grouped != self.grouped or [shape(c) for c in self.curves] != [shape(p) for p in planned]:
-            self.draw()
-        else:
-            self._update_lines()
-        self._settle()
+        with self._ws.loader.drawing():
+            if self._rebuild or grouped != self.grouped or [shape(c) for c in self.curves] != [shape(p) for p in planned]:
+                self.draw()
+            else:
+                self._update_lines()
+            self._settle()
         self.drawn = True
 
     def _settle(self) -> None:
