@@ -1,6 +1,9 @@
 """What a person does to the window, for tests: click, type, pick from menus, answer dialogs."""
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit, QMessageBox, QPushButton, QWidget
 
@@ -79,3 +82,12 @@ def chart(window, set_name, chart_name):
     grid = window.grids[set_name]
     QApplication.processEvents()
     return next(c for c in grid.charts if c.chart.name == chart_name)
+
+
+def log_from_another_process(db_path, project: str, experiment: str, channel: str, xs, ys) -> None:
+    """A training script elsewhere logs these points (as a live run does while the window is open)."""
+    writer = subprocess.Popen([sys.executable, "-c", (
+        "import chartdesk\n"
+        f"with chartdesk.init(project={project!r}, experiment={experiment!r}, db={str(db_path)!r}) as run:\n"
+        f"    run.log_many({channel!r}, {[float(x) for x in xs]!r}, {[float(y) for y in ys]!r})\n")])
+    assert writer.wait(timeout=60) == 0

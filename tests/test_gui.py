@@ -7,7 +7,17 @@ import sys
 
 import numpy as np
 import pytest
-from gui_helpers import answer_next_dialog, chart, click, index_point, key, press_button, settle, type_and_ok
+from gui_helpers import (
+    answer_next_dialog,
+    chart,
+    click,
+    index_point,
+    key,
+    log_from_another_process,
+    press_button,
+    settle,
+    type_and_ok,
+)
 from PySide6.QtCore import QModelIndex, QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
@@ -738,11 +748,7 @@ def test_live_appends_update_lines_in_place(demo_store, db_path, open_win, qtbot
     loss = chart(w, "Training", "Loss")
     line = loss.curves[0].line
     last = loss.curves[0].x.max()
-    writer = subprocess.Popen([sys.executable, "-c", (
-        "import chartdesk, sys\n"
-        f"with chartdesk.init(project='mnist', experiment='wide-net-stopped', db={str(db_path)!r}) as run:\n"
-        f"    run.log_many('loss', [{last} + 10, {last} + 20], [0.5, 0.4])\n")])
-    assert writer.wait(timeout=60) == 0
+    log_from_another_process(db_path, "mnist", "wide-net-stopped", "loss", [last + 10, last + 20], [0.5, 0.4])
     qtbot.waitUntil(lambda: loss.curves and loss.curves[0].x.max() == last + 20, timeout=10000)
     assert loss.curves[0].line is line  # updated in place, not rebuilt
     tm = w.tree.model

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import time
 
 import numpy as np
 import pytest
-from gui_helpers import chart, settle
+from gui_helpers import chart, log_from_another_process, settle
 
 from chartdesk.views import read_view
 
@@ -75,11 +74,7 @@ def test_a_growing_run_is_followed_through_the_worker_process(demo_store, db_pat
     _ready(qtbot, w)
     loss = chart(w, "Training", "Loss")
     last = loss.curves[0].x.max()
-    writer = subprocess.Popen([sys.executable, "-c", (
-        "import chartdesk\n"
-        f"with chartdesk.init(project='mnist', experiment='wide-net-stopped', db={str(db_path)!r}) as run:\n"
-        f"    run.log_many('loss', [{last} + 10, {last} + 20], [0.5, 0.4])\n")])
-    assert writer.wait(timeout=60) == 0
+    log_from_another_process(db_path, "mnist", "wide-net-stopped", "loss", [last + 10, last + 20], [0.5, 0.4])
     qtbot.waitUntil(lambda: loss.curves and loss.curves[0].x.max() == last + 20, timeout=10000)
     assert w.ws.loader.processes.ready
 
