@@ -48,6 +48,7 @@ from .widgets import ElidedLabel
 X_LABELS = {"step": "step", "wall": "wall time", "relative": "relative time (s)"}
 SMOOTHING_STEPS = (0.0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99)
 SPARSE_POINTS = 64  # a view with at most this many points also gets dots
+SPLIT_ABOVE = 4     # a chart of more curves than this is drawn over two turns of the event loop
 FETCH_SPANS = 3     # a zoomed view is read for this many visible spans (one each side), so a pan reads less
 READOUT_MAX = 8     # the hover read-out names this many curves, nearest to the cursor first
 EXPORT_SCALES = (1, 2, 4)
@@ -542,9 +543,10 @@ class ChartWidget(QFrame):
         with self._ws.loader.drawing():
             if self._rebuild or grouped != self.grouped or [shape(c) for c in self.curves] != [shape(p) for p in planned]:
                 self.draw()
-                if self.scheduler is not None:
+                if self.scheduler is not None and len(self.curves) > SPLIT_ABOVE:
                     # The lines are filled on the grid's next turn: making 20 curve items and
-                    # filling them in one turn took 25-30 ms. Nothing is painted in between.
+                    # filling them in one turn took 25-30 ms. Nothing is painted in between. (A
+                    # chart of a few curves is drawn in one turn: a turn more would only delay it.)
                     self.plot.setUpdatesEnabled(False)
                     self.scheduler()
                     return
