@@ -19,6 +19,7 @@ sys.path.insert(0, sys.argv[2])
 import chartdesk
 from chartdesk.gui.runs_table import RowsProcess
 if __name__ == "__main__":
+    RowsProcess.PROCESS_FROM = 0
     p = RowsProcess(chartdesk.open_store(sys.argv[1]))
     p.rows("mnist", ["alias:accuracy:max"])
     import multiprocessing
@@ -36,7 +37,10 @@ def _alive(pid: int) -> bool:
     return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
 
 
-def test_the_rows_come_from_a_worker_process_that_ends_with_the_window(demo_store, open_win, qtbot):
+def test_the_rows_come_from_a_worker_process_that_ends_with_the_window(demo_store, open_win, qtbot, monkeypatch):
+    from chartdesk.gui.runs_table import RowsProcess
+
+    monkeypatch.setattr(RowsProcess, "PROCESS_FROM", 0)  # the demo's 5 runs would be computed in the window
     w = open_win(demo_store, "mnist", "baseline-sgd")
     rt = w.runs_table
     w.runs_dock.raise_()
@@ -68,3 +72,14 @@ def test_a_killed_window_leaves_no_worker_process(demo_store, tmp_path):
     while time.monotonic() < deadline and _alive(pid):
         time.sleep(0.1)
     assert not _alive(pid)
+
+
+def test_a_project_of_a_few_runs_gets_its_rows_without_starting_a_process(demo_store, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    rt = w.runs_table
+    w.runs_dock.raise_()
+    qtbot.keyClicks(rt.column_edit, "accuracy:max")
+    qtbot.keyClick(rt.column_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "alias:accuracy:max" in rt.model.headers() and not rt.model.loading
+                    and rt.model.rowCount() == 5, timeout=20000)
+    assert rt.model.process._pool is None and multiprocessing.active_children() == []

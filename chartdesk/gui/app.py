@@ -17,6 +17,7 @@ from .platform import preflight
 from .resources import read_text, resource_path
 
 SCREENSHOT_TIMEOUT_S = 60
+SCREENSHOT_CHECK_MS = 25  # drawn at two checks in a row (a relayout may ask for new views): the picture
 
 
 def dark_palette() -> QPalette:
@@ -121,9 +122,9 @@ def run_gui(db=None, project=None, experiment=None, screenshot=None, theme="auto
                 window.close()
                 app.exit(0 if ok else 1)
             else:
-                QTimer.singleShot(50, try_shot)
+                QTimer.singleShot(SCREENSHOT_CHECK_MS, try_shot)
 
-        QTimer.singleShot(50, try_shot)
+        QTimer.singleShot(SCREENSHOT_CHECK_MS, try_shot)
     code = app.exec()
     store.close()
     return code

@@ -73,17 +73,24 @@ class _Signals(QObject):
 
 class RowsProcess:
     """A worker process that computes the rows (``chartdesk.offload``), started on first
-    use. Should the process not start or die, the rows are computed on the calling thread."""
+    use. Should the process not start or die, or ``spawn`` be False (a window that draws one
+    picture and exits), the rows are computed on the calling thread."""
 
-    def __init__(self, store) -> None:
+    def __init__(self, store, spawn: bool = True) -> None:
         self._store = store
         self._pool = None
         self._lock = threading.Lock()
-        self.failed = ""
+        self.failed = "" if spawn else "no worker processes for this window"
+
+    #: Projects of fewer runs are computed on the calling thread: their rows take milliseconds,
+    #: and starting a process (about a second of a core) would compete with the window's start.
+    PROCESS_FROM = 100
 
     def rows(self, project: str, columns: list[str]) -> list[dict]:
         from concurrent.futures.process import BrokenProcessPool
 
+        if self._pool is None and len(self._store.experiments(project)) < self.PROCESS_FROM:
+            return offload.rows(self._store, project, columns)
         with self._lock:
             if self._pool is None and not self.failed:
                 self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
@@ -140,7 +147,7 @@ class RunsModel(QAbstractTableModel):
         self._signals.sig_done.connect(self._on_rows)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
-        self.process = RowsProcess(workspace.store)
+        self.process = RowsProcess(workspace.store, spawn=workspace.processes != 0)
         self.error = ""
         self.loading = False
 

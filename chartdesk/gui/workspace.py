@@ -54,6 +54,7 @@ class Workspace(QObject):
         # One undo history per project: switching project keeps each one's steps.
         self.undo_group = QUndoGroup(self)
         self._stacks: dict[str, QUndoStack] = {}
+        self.processes = processes  # worker processes: None the default, 0 none (a one-shot picture)
         self.loader = ViewLoader(store, self, processes)
         self.project: str | None = None
         self._experiments: list[Experiment] = []
