@@ -45,6 +45,7 @@ def _other_run(w, qtbot, name):
     settle(qtbot, w)
 
 
+@pytest.mark.both_backends  # the process opens the team store itself, with the window's credentials
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 def test_views_come_from_a_worker_process_and_match_the_store(demo_store, open_win, qtbot, with_processes):
     w = open_win(demo_store, "mnist", "baseline-sgd")
