@@ -41,7 +41,7 @@ from ..groups import GroupRequest
 from ..model import BANDS, X_AXES, Chart
 from ..views import ViewRequest
 from .group_items import BAND_NAMES, CountStrip, GroupCurve
-from .plot_items import DASHES, ChartViewBox, Line, YAxis, log_safe, plotted
+from .plot_items import DASHES, ChartPlot, ChartViewBox, Line, YAxis, log_safe, plotted
 from .theme import faint, plot_colors
 from .widgets import ElidedLabel
 
@@ -242,7 +242,7 @@ class ChartWidget(QFrame):
         keep.setRetainSizeWhenHidden(True)  # exports hide it without moving the title
         self.menu_button.setSizePolicy(keep)
 
-        self.plot = pg.PlotWidget(self, background=bg, viewBox=ChartViewBox(),
+        self.plot = ChartPlot(self, background=bg, viewBox=ChartViewBox(),
                                   axisItems={"left": YAxis(orientation="left")})
         self.plot.setMinimumHeight(110)
         item = self.plot.getPlotItem()
@@ -553,6 +553,7 @@ class ChartWidget(QFrame):
             self._update_lines()
             self._settle()
         self.plot.setUpdatesEnabled(True)
+        self.plot.stop_waiting()
         self.drawn = True
 
     def _settle(self) -> None:
