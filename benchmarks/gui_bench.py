@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import resource
 import statistics
@@ -142,8 +143,6 @@ def bench_big(db: Path, results: dict) -> None:
     w.close()
     w.deleteLater()  # gone before the next window is measured (tearing 240 curves down takes a while)
     pump_until(app, lambda: False, timeout=0.5)
-    import gc
-
     gc.collect()
     w, seconds, stall, note = draw_selection(app, store, processes=None)
     results["first paint"] = (seconds, note)

@@ -7,11 +7,11 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import time
 
 import numpy as np
 import pytest
 from gui_helpers import chart, log_from_another_process, settle
+from processes import alive, gone_within
 
 from chartdesk.views import read_view
 
@@ -19,18 +19,6 @@ from chartdesk.views import read_view
 @pytest.fixture
 def with_processes(monkeypatch):
     monkeypatch.setenv("CHARTDESK_LOADER_PROCESSES", "1")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def _ready(qtbot, w):
@@ -62,12 +50,9 @@ def test_views_come_from_a_worker_process_and_match_the_store(demo_store, open_w
     np.testing.assert_array_equal(loss.curves[0].x, want.x)
     np.testing.assert_array_equal(loss.curves[0].values, want.values)
     pid = procs.pids[0]
-    assert _alive(pid)
+    assert alive(pid)
     w.close()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.05)
-    assert not _alive(pid)
+    assert gone_within(pid)
 
 
 def test_a_growing_run_is_followed_through_the_worker_process(demo_store, db_path, open_win, qtbot, with_processes):

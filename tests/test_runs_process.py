@@ -4,13 +4,12 @@ that is killed does not leave it behind."""
 from __future__ import annotations
 
 import multiprocessing
-import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from processes import gone_within
 from PySide6.QtCore import Qt
 
 KILLED = r"""
@@ -28,13 +27,15 @@ if __name__ == "__main__":
 """
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] == "Z")
+def _add_summary_column(qtbot, w):
+    """Type a summary column into the runs table, as a person does, and wait for the 5 rows."""
+    rt = w.runs_table
+    w.runs_dock.raise_()
+    qtbot.keyClicks(rt.column_edit, "accuracy:max")
+    qtbot.keyClick(rt.column_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "alias:accuracy:max" in rt.model.headers() and not rt.model.loading
+                    and rt.model.rowCount() == 5, timeout=20000)
+    return rt
 
 
 def test_the_rows_come_from_a_worker_process_that_ends_with_the_window(demo_store, open_win, qtbot, monkeypatch):
@@ -42,12 +43,7 @@ def test_the_rows_come_from_a_worker_process_that_ends_with_the_window(demo_stor
 
     monkeypatch.setattr(RowsProcess, "PROCESS_FROM", 0)  # the demo's 5 runs would be computed in the window
     w = open_win(demo_store, "mnist", "baseline-sgd")
-    rt = w.runs_table
-    w.runs_dock.raise_()
-    qtbot.keyClicks(rt.column_edit, "accuracy:max")
-    qtbot.keyClick(rt.column_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "alias:accuracy:max" in rt.model.headers() and not rt.model.loading
-                    and rt.model.rowCount() == 5, timeout=20000)
+    rt = _add_summary_column(qtbot, w)
     children = multiprocessing.active_children()
     assert len(children) == 1 and rt.model.process.failed == ""
     want = {r["experiment"]: r["columns"]["alias:accuracy:max"]
@@ -56,10 +52,7 @@ def test_the_rows_come_from_a_worker_process_that_ends_with_the_window(demo_stor
             for i, n in enumerate(rt.model.names())} == want
     pid = children[0].pid
     w.close()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.05)
-    assert not _alive(pid)
+    assert gone_within(pid)
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
@@ -68,18 +61,10 @@ def test_a_killed_window_leaves_no_worker_process(demo_store, tmp_path):
     out = subprocess.run([sys.executable, "-c", KILLED, str(db), str(Path(__file__).resolve().parents[1])],
                          capture_output=True, text=True, timeout=60)
     pid = int(out.stdout.strip())
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.1)
-    assert not _alive(pid)
+    assert gone_within(pid)
 
 
 def test_a_project_of_a_few_runs_gets_its_rows_without_starting_a_process(demo_store, open_win, qtbot):
     w = open_win(demo_store, "mnist", "baseline-sgd")
-    rt = w.runs_table
-    w.runs_dock.raise_()
-    qtbot.keyClicks(rt.column_edit, "accuracy:max")
-    qtbot.keyClick(rt.column_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "alias:accuracy:max" in rt.model.headers() and not rt.model.loading
-                    and rt.model.rowCount() == 5, timeout=20000)
+    rt = _add_summary_column(qtbot, w)
     assert rt.model.process._pool is None and multiprocessing.active_children() == []

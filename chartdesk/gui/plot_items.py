@@ -57,7 +57,7 @@ class ChartViewBox(pg.ViewBox):
                 and item.pos().isNull()
             (lines if plain else others).append(item)
         rng = super().childrenBounds(frac, orthoRange, others) if others else [None, None]
-        padded: list[tuple[tuple, float]] = []
+        padded: list[tuple[int, tuple, float]] = []  # (axis, bounds, pixels of pen around them)
         for item in lines:
             if not item.isVisible() or item.scene() is not self.scene():
                 continue
@@ -69,11 +69,11 @@ class ChartViewBox(pg.ViewBox):
                     continue
                 rng[ax] = [b[0], b[1]] if rng[ax] is None else [min(b[0], rng[ax][0]), max(b[1], rng[ax][1])]
                 if pad:
-                    padded.append(((ax, b), pad))
+                    padded.append((ax, b, pad))
         for ax, size in ((0, self.width()), (1, self.height())):  # pixel margins, once the range is known
             if size > 0 and rng[ax] is not None:
                 px = (rng[ax][1] - rng[ax][0]) / size
-                for (a, b), pad in padded:
+                for a, b, pad in padded:
                     if a == ax:
                         rng[ax] = [min(rng[ax][0], b[0] - pad * px), max(rng[ax][1], b[1] + pad * px)]
         return rng

@@ -166,7 +166,7 @@ class ViewLoader(QObject):
         # As many threads as processes: on two cores one reader, since a second one competes for
         # the GIL more than it reads (first paint of 12 x 20 curves 1.22 s instead of 1.48 s, and
         # the longest stall 61-72 ms instead of 73-87 ms, measured).
-        self._pool.setMaxThreadCount(max(1, default_count()))
+        self._pool.setMaxThreadCount(default_count())
         self._signals = _Signals(self)
         self._signals.sig_loaded.connect(self._on_loaded)
         self._signals.sig_failed.connect(self._on_failed)
@@ -243,6 +243,9 @@ class ViewLoader(QObject):
         future = self.processes.submit(keys)
         if future is None:
             return False
+        # only this (the GUI) thread touches the set: done ones are dropped here, not from the
+        # executor's thread while ``cancel`` walks it
+        self._futures = {f for f in self._futures if not f.done()}
         self._futures.add(future)
         gen, signals = self._generation, self._signals
 
@@ -255,7 +258,6 @@ class ViewLoader(QObject):
             else:
                 _announce(signals, gen, keys, *f.result())
         future.add_done_callback(done)
-        future.add_done_callback(self._futures.discard)
         return True
 
     def _on_broken(self, generation: int, keys, why: str) -> None:
