@@ -57,14 +57,17 @@ def make_app(argv: list[str] | None = None, theme: str = "auto") -> QApplication
 def open_window(store, project: str | None = None, experiment: str | None = None, processes: int | None = None):
     """Build workspace and window on ``store``, preselecting project and experiment; ``processes``:
     how many loader processes (``workers.process_count()`` unless given; 0 for a one-shot picture)."""
-    from .main_window import MainWindow, make_settings
+    from ..app import preferences as prefs
+    from .main_window import MainWindow
+    from .settings import Settings, migrate_legacy
     from .workspace import Workspace
 
     projects = store.projects()
     if project is not None and project not in projects:
         raise NotFound(f"unknown project {project!r}" + (f"; known: {', '.join(projects)}" if projects else ""))
+    migrate_legacy(store)  # once: an older version's global session becomes the default store's
     if project is None:
-        last = make_settings().value("session/project", "", type=str)
+        last = Settings(store).get(prefs.LAST_PROJECT)  # this store's, never another store's
         project = last if last in projects else (projects[0] if projects else None)
     if experiment is not None and experiment not in store.experiments(project):
         raise NotFound(f"unknown experiment {experiment!r} in project {project!r}")

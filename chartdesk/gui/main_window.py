@@ -1,12 +1,12 @@
 """The main window, a shell: the project tree (left), the chart tabs (centre), the alias editor
-and chart-set panel (right), menus, the status bar, persisted layout and session (QSettings), the
+and chart-set panel (right), menus, the status bar, persisted layout and session (gui/settings.py), the
 import glue, and the live updates (gui/live.py) that follow running experiments. Every panel wires itself to the
 workspace; the window only places them and connects the few requests that cross panels."""
 from __future__ import annotations
 
 import gc
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
 )
 
+from ..app import preferences as prefs
 from ..errors import ChartDeskError
 from .alias_editor import AliasEditor
 from .chart_sets import ChartSetPanel
@@ -30,17 +31,16 @@ from .importing import Importer, local_paths
 from .live import LiveUpdates
 from .project_tree import ProjectTree
 from .runs_table import RunsTable
+from .settings import Settings
+from .settings import make_settings as make_settings  # where older callers find it
 from .widgets import plural
-
-
-def make_settings() -> QSettings:
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "ChartDesk", "ChartDesk")
 
 
 class MainWindow(QMainWindow):
     def __init__(self, workspace, parent=None) -> None:
         super().__init__(parent)
         self.ws = workspace
+        self.settings = Settings(workspace.store)  # this machine's preferences, this store's session
         workspace.setParent(self)  # the workspace, its undo stacks and loader live and die with the window
         self.setWindowTitle("ChartDesk")
         self.resize(1366, 768)
@@ -204,14 +204,14 @@ class MainWindow(QMainWindow):
 
     def _set_label_by_params(self, on: bool) -> None:
         self.ws.set_label_by_params(on)
-        make_settings().setValue("view/label_by_params", on)
+        self.settings.set(prefs.LABEL_BY_PARAMS, on)
 
     def set_chart_height(self, name: str) -> None:
         if name not in CHART_HEIGHTS:
             name = "medium"
         self.height_actions[name].setChecked(True)
         self.tabs.set_chart_height(CHART_HEIGHTS[name])
-        make_settings().setValue("view/chart_height", name)
+        self.settings.set(prefs.CHART_HEIGHT, name)
 
     def _update_chart_actions(self) -> None:
         has_project = bool(self.ws.project)
@@ -276,38 +276,35 @@ class MainWindow(QMainWindow):
 
     # ---- settings and session -----------------------------------------------------------
     def _restore_settings(self) -> None:
-        s = make_settings()
-        geom = s.value("window/geometry")
-        state = s.value("window/state")
-        if geom is not None:
+        s = self.settings
+        geom, state = s.get(prefs.WINDOW_GEOMETRY), s.get(prefs.WINDOW_STATE)
+        if geom:
             self.restoreGeometry(geom)
-        if state is not None:
+        if state:
             self.restoreState(state)
-        self.set_chart_height(s.value("view/chart_height", "medium", type=str))
-        self.label_params_action.setChecked(s.value("view/label_by_params", True, type=bool))
+        self.set_chart_height(s.get(prefs.CHART_HEIGHT))
+        self.label_params_action.setChecked(s.get(prefs.LABEL_BY_PARAMS))
 
     def restore_session(self) -> None:
-        """The selection and tab the project had when the window was last closed."""
+        """The selection and tab the project had when a window on this store last closed."""
         if not self.ws.project:
             return
-        s = make_settings()
-        key = f"session/{_key(self.ws.project)}"
-        sel = s.value(f"{key}/selection", [], type=list)
+        sel = self.settings.get(prefs.SELECTION, self.ws.project)
         if sel:
-            self.ws.select_experiments([str(n) for n in sel])
-        tab = s.value(f"{key}/tab", "", type=str)
+            self.ws.select_experiments(sel)
+        tab = self.settings.get(prefs.TAB, self.ws.project)
         if tab:
             self.tabs.show_tab(tab)
 
     def save_settings(self) -> None:
-        s = make_settings()
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
-        s.setValue("session/project", self.ws.project or "")
+        """The machine's layout, and this store's last project with its selection and tab."""
+        s = self.settings
+        s.set(prefs.WINDOW_GEOMETRY, self.saveGeometry())
+        s.set(prefs.WINDOW_STATE, self.saveState())
+        s.set(prefs.LAST_PROJECT, self.ws.project or "")
         if self.ws.project:
-            key = f"session/{_key(self.ws.project)}"
-            s.setValue(f"{key}/selection", self.ws.selection())
-            s.setValue(f"{key}/tab", self.tabs.current_name())
+            s.set(prefs.SELECTION, self.ws.selection(), self.ws.project)
+            s.set(prefs.TAB, self.tabs.current_name(), self.ws.project)
         s.sync()
 
     def closeEvent(self, event) -> None:
@@ -376,8 +373,3 @@ class MainWindow(QMainWindow):
 
     def settled(self) -> bool:
         return self.tabs.settled()
-
-
-def _key(name: str) -> str:
-    """A settings key for a project name (QSettings treats '/' as a group separator)."""
-    return name.replace("/", "%2F").replace("\\", "%5C")

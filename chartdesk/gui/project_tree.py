@@ -29,8 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..app import preferences as prefs
 from ..errors import ChartDeskError
 from ..model import ChannelInfo, Experiment
+from .settings import Settings
 from .theme import state_color, state_icon
 from .widgets import plural
 
@@ -466,24 +468,18 @@ class ProjectTree(QWidget):
             menu.exec(self.view.viewport().mapToGlobal(pos))
 
     # ---- latest write per step (resumed runs) ---------------------------------------------
-    def _latest_key(self) -> str:
-        return "runs/latest_per_step/" + (self.ws.project or "").replace("/", "%2F")
-
     def _load_latest(self, _project: str = "") -> None:
-        from .main_window import make_settings
-
-        saved = make_settings().value(self._latest_key(), [], type=list) if self.ws.project else []
-        self.ws.set_latest([str(e) for e in saved], True)
+        saved = Settings(self.ws.store).get(prefs.LATEST_PER_STEP, self.ws.project) if self.ws.project else []
+        self.ws.set_latest(saved, True)
 
     def set_latest_for_selected(self, on: bool) -> None:
-        """Draw the selected runs with only their latest write per step (saved per project)."""
-        from .main_window import make_settings
-
+        """Draw the selected runs with only their latest write per step (saved per project of
+        this store)."""
         kind, _project, exps = self._target()
         if kind != "experiments":
             return
         self.ws.set_latest(exps, bool(on))
-        make_settings().setValue(self._latest_key(), sorted(self.ws.latest_runs))
+        Settings(self.ws.store).set(prefs.LATEST_PER_STEP, sorted(self.ws.latest_runs), self.ws.project)
 
     def rename_current(self) -> None:
         kind, project, exps = self._target()

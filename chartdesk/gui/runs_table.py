@@ -47,9 +47,11 @@ from PySide6.QtWidgets import (
 )
 
 from .. import offload, query
+from ..app import preferences as prefs
 from ..errors import ChartDeskError
 from ..groups import GroupBy
 from ..runs import sort_key
+from .settings import Settings
 from .theme import state_color
 
 FIXED = ("name", "state", "tags", "created", "duration")
@@ -363,15 +365,14 @@ class RunsTable(QWidget):
         self._on_project_change()
 
     # ---- columns ------------------------------------------------------------------------
-    def _settings_key(self) -> str:
-        return "runs/columns/" + (self.ws.project or "").replace("/", "%2F")
+    def _settings(self) -> Settings:
+        """This store's session: each project's columns and Group by (never another store's)."""
+        return Settings(self.ws.store)
 
     def _on_project_change(self, _p: str = "") -> None:
-        from .main_window import make_settings
-
-        settings = make_settings()
-        cols = settings.value(self._settings_key(), [], type=list) if self.ws.project else []
-        grouping = str(settings.value(self._group_key(), "", type=str)) if self.ws.project else ""
+        settings, project = self._settings(), self.ws.project
+        cols = settings.get(prefs.RUNS_COLUMNS, project) if project else []
+        grouping = settings.get(prefs.GROUP_BY, project) if project else ""
         self.group_edit.setText(grouping)
         self.apply_grouping(save=False)
         self.model.columns = [str(c) for c in cols]
@@ -382,13 +383,8 @@ class RunsTable(QWidget):
         self.reload()
 
     # ---- groups -------------------------------------------------------------------------
-    def _group_key(self) -> str:
-        return "runs/group_by/" + (self.ws.project or "").replace("/", "%2F")
-
     def apply_grouping(self, save: bool = True) -> bool:
         """Group the selected runs by what the box says (a bad text groups nothing and says why)."""
-        from .main_window import make_settings
-
         self._group_timer.stop()
         try:
             by = GroupBy.parse(self.group_edit.text())
@@ -402,7 +398,7 @@ class RunsTable(QWidget):
         self.group_edit.setStyleSheet("")
         self.ws.set_group_by(by)
         if save and self.ws.project:
-            make_settings().setValue(self._group_key(), str(by) if by else "")
+            self._settings().set(prefs.GROUP_BY, str(by) if by else "", self.ws.project)
         return True
 
     def reload(self) -> None:
@@ -444,10 +440,8 @@ class RunsTable(QWidget):
                 self.reload()
 
     def _save_columns(self) -> None:
-        from .main_window import make_settings
-
         if self.ws.project:
-            make_settings().setValue(self._settings_key(), list(self.model.columns))
+            self._settings().set(prefs.RUNS_COLUMNS, list(self.model.columns), self.ws.project)
 
     def _on_add_column(self) -> None:
         if self.add_column(self.column_edit.text()):
