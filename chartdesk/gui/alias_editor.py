@@ -352,6 +352,9 @@ class AliasEditor(QWidget):
 
         workspace.sig_resolution_changed.connect(lambda _a, _e: self._refresh())
         workspace.sig_selection_changed.connect(lambda _s: self._refresh_preview())
+        # The preview names the selected runs: a rename (or its undo) changes their names without
+        # a new selection, and is announced as a change of the catalog.
+        workspace.sig_catalog_changed.connect(self._refresh_preview)
         workspace.sig_catalog_changed.connect(self._refresh_completion)
         workspace.sig_catalog_changed.connect(self.refresh_suggestions)
         workspace.sig_project_changed.connect(self._on_project_change)
