@@ -33,6 +33,8 @@ lint: $(TSTAMP)
 	$(BIN)/lint-imports
 
 test: lint
+	@# The application layer needs no Qt: its tests run first with PySide6 and pyqtgraph not importable.
+	PYTHONPATH=tests/app/without_qt $(BIN)/python -m pytest tests/app -q -p no:pytest-qt -W ignore::pytest.PytestConfigWarning
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

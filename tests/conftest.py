@@ -22,8 +22,10 @@ def _isolated_env(tmp_path, monkeypatch):
     # Views are read on the window's threads unless a test asks for the loader processes
     # (tests/test_loader_processes.py): a process per window would cost every GUI test its start-up.
     monkeypatch.setenv("CHARTDESK_LOADER_PROCESSES", "0")
-    from PySide6.QtCore import QSettings
-
+    try:
+        from PySide6.QtCore import QSettings
+    except ImportError:  # tests/app runs once with Qt not importable (make test)
+        return
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
 
 

@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..app.history import new_gesture
 from ..edits import insert_entries, move_entries, remove_entry
 from ..errors import ChartDeskError
-from .commands import new_gesture
 from .project_tree import CHANNEL_MIME
 
 ENTRY_MIME = "application/x-chartdesk-alias-rows"

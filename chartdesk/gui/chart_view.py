@@ -287,6 +287,8 @@ class ChartWidget(QFrame):
         workspace.sig_points_appended.connect(self._on_points_appended)
         workspace.sig_selection_changed.connect(self._on_selection_change)
         workspace.sig_grouping_changed.connect(self.invalidate)
+        workspace.sig_labels_changed.connect(self.invalidate)
+        workspace.sig_latest_changed.connect(lambda runs: self._on_resolution_change(set(), runs))
 
     # ---- menu ---------------------------------------------------------------------------
     def _build_menu(self) -> QMenu:

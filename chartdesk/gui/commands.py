@@ -1,53 +1,46 @@
-"""Undo: one thin QUndoCommand for every edit.
+"""Undo: one thin QUndoCommand around an edit record (``chartdesk.app.history.Edit``).
 
-An edit is a pair of plain values, before and after, and the one function that writes a value
-(``apply``); undo writes ``before``, redo writes ``after``. The values come from the pure
-functions of ``chartdesk.edits``; what writing means (store, resolver, notifications) is the
-workspace's business. Commands of one gesture (a drag, a click) may merge; two gestures never do.
+Redo writes the edit's ``after`` and undo its ``before``, both through ``Session.apply``. A write
+that fails (the store is read-only now, a name was taken by another process) makes the step
+obsolete, so Qt drops it instead of leaving the Undo menu and the store disagreeing; the session
+has said why on its error event. Steps of one gesture on one key merge (``Edit.merge``).
 """
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable
-from typing import Any
-
 from PySide6.QtGui import QUndoCommand
 
-_gestures = itertools.count(1)
+from ..app.history import Edit
+from ..errors import ChartDeskError
 
 
-def new_gesture() -> int:
-    """A fresh gesture id: edits pushed under different ids stay separate undo steps."""
-    return next(_gestures)
-
-
-class SnapshotCommand(QUndoCommand):
-    """Write ``after`` on redo and ``before`` on undo, through ``apply``."""
-
-    def __init__(self, text: str, apply: Callable[[Any], None], before: Any, after: Any,
-                 key: tuple | None = None, gesture: int | None = None, applied: bool = False) -> None:
-        super().__init__(text)
-        self._skip_first_redo = applied  # the edit was written already (so a failed write is never pushed)
-        self._apply = apply
-        self.before = before
-        self.after = after
-        self.key = key  # what the value is (e.g. ("alias", project, name)); merging needs the same key
-        self.gesture = gesture
+class EditCommand(QUndoCommand):
+    def __init__(self, session, edit: Edit) -> None:
+        super().__init__(edit.text)
+        self._session = session
+        self.edit = edit
+        self._written = True  # pushed after the session wrote it: the first redo is Qt's, not ours
 
     def id(self) -> int:  # noqa: A003 - Qt's name
-        return 1 if self.gesture is not None else -1
+        return 1 if self.edit.gesture is not None else -1
 
     def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, SnapshotCommand) or other.key != self.key or other.gesture != self.gesture:
+        merged = self.edit.merge(other.edit) if isinstance(other, EditCommand) else None
+        if merged is None:
             return False
-        self.after = other.after
+        self.edit = merged
         return True
 
+    def _write(self, value) -> None:
+        try:
+            self._session.apply(self.edit, value)
+        except ChartDeskError:
+            self.setObsolete(True)
+
     def redo(self) -> None:
-        if self._skip_first_redo:
-            self._skip_first_redo = False
+        if self._written:
+            self._written = False
             return
-        self._apply(self.after)
+        self._write(self.edit.after)
 
     def undo(self) -> None:
-        self._apply(self.before)
+        self._write(self.edit.before)

@@ -85,6 +85,8 @@ class MainWindow(QMainWindow):
         self.chart_set_panel.sig_set_chosen.connect(self.tabs.show_tab)
         workspace.sig_selection_changed.connect(self._on_selection_change)
         workspace.sig_grouping_changed.connect(self._say_selection)
+        workspace.sig_filter_changed.connect(lambda _t, _e: self._say_selection())
+        workspace.sig_projects_changed.connect(self.tree.reload)
         workspace.sig_project_changed.connect(lambda _p: self._update_title())
         workspace.sig_runs_appeared.connect(self._on_runs_appeared)
         workspace.sig_error.connect(lambda m: self.statusBar().showMessage(m, 10000))
@@ -321,8 +323,7 @@ class MainWindow(QMainWindow):
     # ---- live runs and status -----------------------------------------------------------
     def _poll_store(self) -> None:
         try:
-            if self.ws.poll() and self.ws.projects() != self.tree.model.projects():
-                self.tree.reload()
+            self.ws.poll()
         except ChartDeskError as exc:
             self.statusBar().showMessage(str(exc), 8000)
 
@@ -354,13 +355,16 @@ class MainWindow(QMainWindow):
         self._say_selection()
 
     def _say_selection(self) -> None:
-        n = len(self.ws.selection())
+        shown, selected = self.ws.counts()
         groups = self.ws.groups()
         if groups is not None:
             how = f" in {plural(len(groups), 'group')} by {self.ws.group_by} (each drawn as its mean and band)"
         else:
-            how = " (compare mode: each experiment has its colour)" if n > 1 else ""
-        self.statusBar().showMessage(f"{self.ws.project}: {plural(n, 'experiment')} selected" + how)
+            how = " (compare mode: each experiment has its colour)" if shown > 1 else ""
+        what = f"{plural(selected, 'experiment')} selected"
+        if shown != selected:
+            what = f"{shown} of {what}, shown by the filter {self.ws.run_filter().text!r}"
+        self.statusBar().showMessage(f"{self.ws.project}: {what}" + how)
 
     def _update_title(self, *_) -> None:
         store = self.ws.store.describe()

@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
 
 from .. import offload, query
 from ..app import preferences as prefs
+from ..app.runfilter import row_value
 from ..errors import ChartDeskError
 from ..groups import GroupBy
 from ..runs import sort_key
@@ -55,6 +56,14 @@ from .settings import Settings
 from .theme import state_color
 
 FIXED = ("name", "state", "tags", "created", "duration")
+
+
+def _parse(column: str, aliases) -> tuple[str, str, str] | None:
+    """``query.parse_column``, None for a column that does not parse (it shows as missing)."""
+    try:
+        return query.parse_column(column, aliases)
+    except ChartDeskError:
+        return None
 
 
 def _fmt(v) -> str:
@@ -142,7 +151,6 @@ class RunsModel(QAbstractTableModel):
         self.columns: list[str] = []      # REF:REDUCER the user added
         self._headers: list[str] = []
         self._headers_key: tuple | None = None
-        self._tree = None
         self._sort: tuple[str, bool] | None = None
         self._gen = 0
         self._signals = _Signals(self)
@@ -175,6 +183,7 @@ class RunsModel(QAbstractTableModel):
         if gen != self._gen:
             return
         self.loading = False
+        self._ws.set_run_rows(rows or [])  # the filter is evaluated on them (one truth for every panel)
         self.beginResetModel()
         self._rows = rows or []
         self._params = sorted({k for r in self._rows for k in r.get("_flat", {})})
@@ -183,9 +192,9 @@ class RunsModel(QAbstractTableModel):
         self._apply()
         self.endResetModel()
 
-    def set_filter(self, tree) -> None:
+    def refilter(self) -> None:
+        """The run filter changed: show the rows it passes."""
         self.beginResetModel()
-        self._tree = tree
         self._apply()
         self.endResetModel()
 
@@ -196,49 +205,30 @@ class RunsModel(QAbstractTableModel):
             self._headers = [*FIXED, *self._params, *self.columns]
         return self._headers
 
-    def value(self, row: dict, column: str):
-        if column == "name":
-            return row["experiment"]
-        if column in ("state", "tags", "created"):
-            return row[column]
-        if column == "duration":
-            return (row["finished"] - row["created"]) if row["finished"] and row["created"] else None
-        if column in self.columns:
-            return row["columns"].get(column)
-        return row["_flat"].get(column)
-
-    def _lookup(self, row):
-        def get(name):
-            if name in ("name", "experiment"):
-                return row["experiment"]
-            if name in ("state", "tags", "created", "finished"):
-                return row[name]
-            if name == "duration":
-                return self.value(row, "duration")
-            if name in row["columns"]:
-                return row["columns"][name]
-            return row["_flat"].get(name)
-        return get
+    @staticmethod
+    def value(row: dict, column: str):
+        return row_value(row, column)
 
     def _apply(self) -> None:
-        shown = [r for r in self._rows if self._tree is None or query.evaluate(self._tree, self._lookup(r))]
+        shown = self._ws.run_filter().shown
+        rows = [r for r in self._rows if shown is None or r["experiment"] in shown]
         if self._sort is not None:
             col, desc = self._sort
-            shown.sort(key=lambda r: sort_key(self.value(r, col), desc))
-        self._shown = shown
+            rows.sort(key=lambda r: sort_key(self.value(r, col), desc))
+        self._shown = rows
 
     def names(self) -> list[str]:
         return [r["experiment"] for r in self._shown]
+
+    def total(self) -> int:
+        """How many runs the project has (shown or filtered out)."""
+        return len(self._rows)
 
     def row_of(self, experiment: str) -> int:
         for i, r in enumerate(self._shown):
             if r["experiment"] == experiment:
                 return i
         return -1
-
-    def needs(self) -> list[str]:
-        """REF:REDUCER names the filter uses that are not columns yet (computed with them)."""
-        return [n for n in (query.names(self._tree) if self._tree else []) if ":" in n and n not in self.columns]
 
     # ---- QAbstractTableModel -------------------------------------------------------------
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
@@ -297,6 +287,8 @@ class RunsTable(QWidget):
                                             'name ~ "seed"')
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self._on_filter_text)
+        self.count_label = QLabel("", self)  # "10 of 20 runs shown" while the filter hides some
+        self.count_label.setObjectName("FilterCount")
         self.error = QLabel("", self)
         self.error.setObjectName("FilterError")
         self.error.setStyleSheet("color: #d64541;")
@@ -338,13 +330,17 @@ class RunsTable(QWidget):
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.view.selectionModel().selectionChanged.connect(self._on_view_selection)
         self.model.modelReset.connect(self._after_reset)
+        self.model.modelReset.connect(self._say_count)
         self.model.layoutChanged.connect(self._show_selection)
         row = QHBoxLayout()
         row.addWidget(self.column_edit, 1)
         row.addWidget(self.remove_button)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
-        lay.addWidget(self.filter_edit)
+        frow = QHBoxLayout()
+        frow.addWidget(self.filter_edit, 1)
+        frow.addWidget(self.count_label)
+        lay.addLayout(frow)
         lay.addWidget(self.error)
         lay.addWidget(self.group_edit)
         lay.addWidget(self.group_error)
@@ -360,8 +356,9 @@ class RunsTable(QWidget):
         workspace.sig_catalog_changed.connect(self._reload_timer.start)
         workspace.sig_experiments_updated.connect(self._reload_timer.start)
         workspace.sig_points_appended.connect(lambda _k: self._reload_timer.start())
-        workspace.sig_resolution_changed.connect(lambda _a, _e: self._reload_timer.start())
+        workspace.sig_resolution_changed.connect(self._on_resolution_change)
         workspace.sig_selection_changed.connect(lambda _s: self._show_selection())
+        workspace.sig_filter_changed.connect(self._on_filter_changed)
         self._on_project_change()
 
     # ---- columns ------------------------------------------------------------------------
@@ -379,7 +376,11 @@ class RunsTable(QWidget):
         refs = [f"{a}:{r}" for a in self.ws.aliases() for r in query.REDUCERS]
         refs += [f"channel:{c}:{r}" for c in self.ws.project_channels() for r in ("last", "min", "max")]
         self.completion.setStringList(refs)
-        self._on_filter_text(self.filter_edit.text())
+        text = self.ws.run_filter().text  # each project has its own filter
+        if self.filter_edit.text() != text:
+            self.filter_edit.setText(text)
+        else:
+            self._on_filter_changed(text, self.ws.run_filter().error)
         self.reload()
 
     # ---- groups -------------------------------------------------------------------------
@@ -401,10 +402,20 @@ class RunsTable(QWidget):
             self._settings().set(prefs.GROUP_BY, str(by) if by else "", self.ws.project)
         return True
 
+    def _on_resolution_change(self, aliases, _experiments) -> None:
+        """Recompute the rows only when a column (the filter's too) reads an alias whose meaning
+        moved (``aliases`` None: any alias may have)."""
+        known = self.ws.aliases()
+        read = {parsed[1] for parsed in map(lambda c: _parse(c, known), self.model.columns)
+                if parsed is not None and parsed[0] == "alias"}
+        if read and (aliases is None or read & set(aliases)):
+            self._reload_timer.start()
+
     def reload(self) -> None:
-        """Recompute the rows now if the table is on screen, else when it is shown (a hidden
-        table costs nothing: the rows of 1,000 runs are not worth computing for nobody)."""
-        if self.isVisible():
+        """Recompute the rows now if the table is on screen or its filter needs them (what it
+        filters out is not drawn either), else when it is shown (the rows of 1,000 runs are not
+        worth computing for nobody)."""
+        if self.isVisible() or self.ws.run_filter().tree is not None:
             self._stale = False
             self.model.reload()
         else:
@@ -454,25 +465,22 @@ class RunsTable(QWidget):
         self.filter_edit.setStyleSheet("QLineEdit { border: 1px solid #d64541; }" if text else "")
 
     def _on_filter_text(self, text: str) -> None:
-        if not text.strip():
-            self._show_error("")
-            self.model.set_filter(None)
-            return
-        try:
-            tree = query.parse(text)
-            for n in query.names(tree):
-                if ":" in n:
-                    query.parse_column(n, self.ws.aliases())
-        except ChartDeskError as exc:
-            self._show_error(str(exc))  # a bad expression filters nothing
-            self.model.set_filter(None)
-            return
-        self._show_error("")
-        self.model.set_filter(tree)
-        missing = self.model.needs()
+        self.ws.set_filter(text)
+        missing = self.ws.run_filter().needs(self.model.columns)
         if missing:  # a summary the filter reads: computed (and shown) as a column
             self.model.columns.extend(missing)
             self.reload()
+
+    def _on_filter_changed(self, text: str, error: str) -> None:
+        if self.filter_edit.text() != text:
+            self.filter_edit.setText(text)
+        self._show_error(error)  # a bad expression filters nothing and says why
+        self.model.refilter()
+
+    def _say_count(self) -> None:
+        shown, total = self.model.rowCount(), self.model.total()
+        self.count_label.setText(f"{shown} of {total} shown" if shown != total else "")
+        self.count_label.setVisible(shown != total)
 
     # ---- one selection ----------------------------------------------------------------------
     def _after_reset(self) -> None:

@@ -35,7 +35,20 @@ def _v2_to_v3(conn: Connection) -> None:
     pins.create(conn, checkfirst=True)
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(conn: Connection) -> None:
+    """Schema 4 adds the projects' edit counters (``schema.EDIT_COUNTERS``), zero for every project."""
+    from sqlalchemy import inspect, text
+
+    from .schema import EDIT_COUNTERS
+
+    have = {c["name"] for c in inspect(conn).get_columns("projects")}
+    for name in EDIT_COUNTERS:
+        if name in have:  # a file that was stamped older by hand (tests) keeps what it has
+            continue
+        conn.execute(text(f"ALTER TABLE projects ADD COLUMN {name} INTEGER NOT NULL DEFAULT 0"))
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def migrate(conn: Connection, from_version: int, to_version: int) -> None:

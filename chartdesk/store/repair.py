@@ -17,8 +17,8 @@ from . import identity
 from . import points as P
 
 #: Tables copied as they are, parents first (chunks and summaries are rebuilt).
-PLAIN_TABLES = ("chartdesk_meta", "projects", "experiments", "aliases", "alias_entries", "chart_sets", "charts",
-                "chart_series")
+PLAIN_TABLES = ("chartdesk_meta", "projects", "experiments", "pins", "aliases", "alias_entries", "chart_sets",
+                "charts", "chart_series")
 
 
 @dataclass
@@ -87,6 +87,14 @@ def check(path: Path) -> CheckReport:
     finally:
         con.close()
     return report
+
+
+def _columns(con: sqlite3.Connection, table: str) -> set[str]:
+    """The columns ``table`` has in the file (none when it has no such table or its schema is unreadable)."""
+    try:
+        return {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
+    except sqlite3.DatabaseError:
+        return set()
 
 
 def _rows(con: sqlite3.Connection, table: str, cols: str, report: CheckReport | None = None) -> Iterator[tuple]:
@@ -161,11 +169,17 @@ def repair(path: Path, out: Path | None = None) -> tuple[Path, dict[str, int]]:
             conn.execute(text("DELETE FROM chartdesk_meta"))
             for table in PLAIN_TABLES:
                 t = metadata.tables[table]
-                names = [c.name for c in t.columns]
+                have = _columns(con, table)  # an older schema lacks some (its columns get their defaults)
+                names = [c.name for c in t.columns if c.name in have]
+                if not names:
+                    continue
                 batch = [dict(zip(names, row)) for _rid, row in _rows(con, table, ", ".join(names))]
                 if table == "experiments":
                     live = {r[0] for _i, r in _rows(con, "projects", "id")}
                     batch = [b for b in batch if b["project_id"] in live]
+                elif table == "pins":
+                    live = {r[0] for r in conn.execute(text("SELECT id FROM experiments"))}
+                    batch = [b for b in batch if b["experiment_id"] in live]
                 if batch:
                     conn.execute(insert(t), batch)
                 figures["rows"] += len(batch)

@@ -4,7 +4,9 @@ Points live in ``chunks``: each row holds up to ``CHUNK_POINTS`` consecutive poi
 channel as three float64 blobs (an exact arithmetic sequence stored as first value, step and
 count: ``points.encode``). What views need to choose and summarise chunks is in
 ``chunk_summaries``. Schema 3 (encoded sequences) reads every schema-2 file as it is; stores made
-before it keep four unread range columns in ``chunks``.
+before it keep four unread range columns in ``chunks``. Schema 4 gives each project three edit
+counters (``EDIT_COUNTERS``): every write of its aliases, pins or charts bumps one in the same
+transaction, so another window sees the edit at its next poll and re-reads only what moved.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from sqlalchemy import (
 #: SQLite ``PRAGMA application_id``: ASCII "CHDK".
 APPLICATION_ID = 0x4348444B
 #: Bumped on every schema change; ``migrations.MIGRATIONS`` lifts older stores to it.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -37,10 +39,15 @@ meta = Table(
     Column("value", Text, nullable=False),
 )
 
+#: Schema 4: a project's edit counters, by what they count: aliases (entries, order, deletes),
+#: pins (per-run alias overrides) and charts (chart sets and experiments' own charts).
+EDIT_COUNTERS = ("aliases_v", "pins_v", "charts_v")
+
 projects = Table(
     "projects", metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(512), nullable=False, unique=True),
+    *(Column(name, Integer, nullable=False, default=0, server_default="0") for name in EDIT_COUNTERS),
 )
 
 experiments = Table(

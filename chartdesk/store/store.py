@@ -44,6 +44,7 @@ from .location import is_default, to_url
 from .migrations import migrate
 from .schema import (
     APPLICATION_ID,
+    EDIT_COUNTERS,
     SCHEMA_VERSION,
     alias_entries,
     aliases,
@@ -382,6 +383,22 @@ class Store:
         inserted = conn.execute(dialect_insert(table).values(**values).on_conflict_do_nothing()).rowcount == 1
         return conn.execute(select(table.c.id).where(where)).scalar_one(), inserted
 
+    @staticmethod
+    def _bump(conn: Connection, pid: int, counter: str) -> None:
+        """Count an edit of the project's aliases, pins or charts (``EDIT_COUNTERS``) in the
+        transaction that makes it. Done first: on PostgreSQL the row lock it takes makes two
+        replaces of one project's aliases or charts take turns instead of interleaving."""
+        col = projects.c[counter]
+        conn.execute(update(projects).where(projects.c.id == pid).values({col: col + 1}))
+
+    def edit_versions(self, project: str) -> dict[str, int]:
+        """The project's edit counters, ``{"aliases_v": n, "pins_v": n, "charts_v": n}``: each
+        grows with every write of what it counts, by any process."""
+        with self._tx() as conn:
+            pid = self._project_id(conn, project)
+            row = conn.execute(select(*(projects.c[c] for c in EDIT_COUNTERS)).where(projects.c.id == pid)).one()
+            return dict(zip(EDIT_COUNTERS, row))
+
     # ---- projects and experiments -------------------------------------------------------------
     def projects(self) -> list[str]:
         with self._tx() as conn:
@@ -528,12 +545,20 @@ class Store:
             conn.execute(update(experiments).where(experiments.c.id == eid).values(state=state, finished=fin))
 
     def change_token(self, project: str | None = None) -> tuple:
-        """A cheap fingerprint that changes whenever experiments, states or points change (one
-        aggregate query), so a window can poll often and re-read the catalog only on change."""
+        """A cheap fingerprint of what a window shows, in three parts that move independently, so
+        a window can poll often and re-read only what moved:
+
+        - ``[0]`` the store's catalog: its projects and experiments (count, newest id, names' length),
+          so a run that appears in a project not on screen reaches the tree;
+        - ``[1]`` the project's experiments, states and points (``()`` without a project);
+        - ``[2]`` the project's edit counters (aliases, pins, charts: ``EDIT_COUNTERS``).
+        """
         with self._tx() as conn:
-            n_proj = conn.execute(select(func.count()).select_from(projects)).scalar()
+            store_part = tuple(conn.execute(
+                select(func.count(), func.coalesce(func.max(t.c.id), 0), func.coalesce(func.sum(func.length(t.c.name)), 0))
+                .select_from(t)).one() for t in (projects, experiments))
             if project is None:
-                return (n_proj,)
+                return (store_part, (), ())
             pid = self._project_id(conn, project)
             exp_row = conn.execute(select(func.count(), func.coalesce(func.sum(func.length(experiments.c.state)), 0),
                                           func.coalesce(func.sum(experiments.c.finished), 0))
@@ -541,7 +566,8 @@ class Store:
             ch_row = conn.execute(select(func.count(), func.coalesce(func.sum(channels.c.version), 0))
                                   .join(experiments, experiments.c.id == channels.c.experiment_id)
                                   .where(experiments.c.project_id == pid)).one()
-            return (n_proj, *exp_row, *ch_row)
+            edits = conn.execute(select(*(projects.c[c] for c in EDIT_COUNTERS)).where(projects.c.id == pid)).one()
+            return (store_part, (*exp_row, *ch_row), tuple(edits))
 
     def catalog(self, project: str) -> list[tuple[Experiment, list[ChannelInfo]]]:
         """Every experiment of the project with its channels, in two queries (for trees and resolvers)."""
@@ -802,6 +828,7 @@ class Store:
             raise InvalidInput(f"alias {name!r} lists {', '.join(dup)} more than once")
         with self._tx(write=True) as conn:
             pid = self._project_id(conn, project)
+            self._bump(conn, pid, "aliases_v")
             aid = conn.execute(select(aliases.c.id).where(aliases.c.project_id == pid, aliases.c.name == name)).scalar()
             if aid is None:
                 aid = conn.execute(insert(aliases).values(project_id=pid, name=name)).inserted_primary_key[0]
@@ -814,6 +841,8 @@ class Store:
     def delete_alias(self, project: str, name: str) -> None:
         with self._tx(write=True) as conn:
             pid = self._project_id(conn, project)
+            self._bump(conn, pid, "aliases_v")
+            self._bump(conn, pid, "pins_v")  # its pins go with it
             n = conn.execute(delete(aliases).where(aliases.c.project_id == pid, aliases.c.name == name)).rowcount
             if not n:
                 raise NotFound(f"unknown alias {name!r} in project {project!r}")
@@ -862,6 +891,7 @@ class Store:
         self.alias(project, alias)  # NotFound for an unknown alias
         with self._tx(write=True) as conn:
             eid = self._experiment_id(conn, project, experiment)
+            self._bump(conn, self._project_id(conn, project), "pins_v")
             conn.execute(delete(pins).where(pins.c.experiment_id == eid, pins.c.alias == alias))
             if channel is not None:
                 conn.execute(insert(pins).values(experiment_id=eid, alias=alias, channel=channel))
@@ -1001,6 +1031,7 @@ class Store:
         new = ChartSet.from_list(name, chart_list)
         with self._tx(write=True) as conn:
             pid = self._project_id(conn, project)
+            self._bump(conn, pid, "charts_v")
             row = conn.execute(select(chart_sets.c.id, chart_sets.c.pos)
                                .where(chart_sets.c.project_id == pid, chart_sets.c.name == name)).first()
             if row is None:
@@ -1021,6 +1052,7 @@ class Store:
             check_name("chart set", n)
         with self._tx(write=True) as conn:
             pid = self._project_id(conn, project)
+            self._bump(conn, pid, "charts_v")
             conn.execute(delete(chart_sets).where(chart_sets.c.project_id == pid))
             for pos, cs in enumerate(sets):
                 sid = conn.execute(insert(chart_sets).values(project_id=pid, name=cs.name, pos=pos)).inserted_primary_key[0]
@@ -1029,6 +1061,7 @@ class Store:
     def delete_chart_set(self, project: str, name: str) -> None:
         with self._tx(write=True) as conn:
             pid = self._project_id(conn, project)
+            self._bump(conn, pid, "charts_v")
             if not conn.execute(delete(chart_sets).where(chart_sets.c.project_id == pid,
                                                          chart_sets.c.name == name)).rowcount:
                 raise NotFound(f"unknown chart set {name!r} in project {project!r}")
@@ -1042,6 +1075,7 @@ class Store:
         new = ChartSet.from_list(experiment, chart_list)
         with self._tx(write=True) as conn:
             eid = self._experiment_id(conn, project, experiment)
+            self._bump(conn, self._project_id(conn, project), "charts_v")
             conn.execute(delete(charts).where(charts.c.experiment_id == eid))
             self._write_charts(conn, new.charts, experiment_id=eid)
 

@@ -1,0 +1,56 @@
+"""Edits as plain records: what an undo step knows.
+
+An ``Edit`` names what it changes (``key``), the value before and after, and the text the Undo
+menu shows. ``Session.apply(edit, value)`` writes either value (store first, then the session's
+state and its events), so the GUI's undo command is a thin wrapper that calls it with ``after``
+on redo and ``before`` on undo. Edits of one gesture (one drag) on the same key merge into one
+step; two gestures never do.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, replace
+from typing import Any
+
+_gestures = itertools.count(1)
+
+
+def new_gesture() -> int:
+    """A fresh gesture id: edits made under one id on one key are one undo step."""
+    return next(_gestures)
+
+
+#: What an edit's key starts with, and what follows it in the key.
+KINDS = {
+    "alias": ("project", "alias"),
+    "pin": ("project", "experiment", "alias"),
+    "chart sets": ("project",),
+    "charts": ("project", "experiment"),
+    "rename experiment": ("project",),
+    "rename project": (),
+}
+
+
+@dataclass(frozen=True)
+class Edit:
+    text: str
+    key: tuple
+    before: Any
+    after: Any
+    gesture: int | None = None
+
+    def __post_init__(self) -> None:
+        kind = self.key[0] if self.key else None
+        if kind not in KINDS or len(self.key) != 1 + len(KINDS[kind]):
+            raise ValueError(f"not an edit key: {self.key!r}")
+
+    @property
+    def kind(self) -> str:
+        return self.key[0]
+
+    def merge(self, later: Edit) -> Edit | None:
+        """One step for both (this one's before, the later one's after), when they are one
+        gesture on one key; else None."""
+        if self.gesture is None or later.gesture != self.gesture or later.key != self.key:
+            return None
+        return replace(self, after=later.after)

@@ -1,0 +1,531 @@
+"""The session: what one window shows and how it changes, without Qt.
+
+A ``Session`` owns the store, the one ``Resolver``, the shown project and its catalog, the
+selection, the run filter (per project), grouping, latest-per-step runs and legend labels. It is
+the only emitter of ``SessionEvents``; panels read from it and ask it for edits. Every edit is an
+``Edit`` record written to the store at once (``edit``), and undo/redo write its values again
+through ``apply``.
+
+``poll`` follows the store: ``Store.change_token`` has three parts (the store's catalog, the
+project's runs and points, the project's edit counters), and only what moved is re-read: an
+alias, pin or chart set written by another window, the CLI or a teammate reaches this one at its
+next poll, announced by the same events as an edit made here.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from ..errors import ChartDeskError
+from ..groups import Group, GroupBy, group_runs
+from ..model import ChannelInfo, Chart, ChartSet, Experiment, SeriesRef
+from ..resolver import Resolver
+from ..store import Store
+from .events import SessionEvents
+from .history import Edit
+from .runfilter import RunFilter
+
+log = logging.getLogger(__name__)
+
+
+def _merge_sets(a: tuple, b: tuple) -> tuple:
+    """psygnal reducer for events whose arguments are sets or None (None: everything)."""
+    return tuple(None if x is None or y is None else set(x) | set(y) for x, y in zip(a, b))
+
+
+class Session:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.events = SessionEvents()
+        self.resolver = Resolver()
+        self.resolver.subscribe(self._on_resolver_change)
+        self._loading = False
+        self.project: str | None = None
+        self._experiments: list[Experiment] = []
+        self._channels: dict[str, list[ChannelInfo]] = {}
+        self._selection: list[str] = []
+        self._chart_sets: list[ChartSet] = []
+        self._experiment_charts: dict[str, list[Chart]] = {}
+        self._token: tuple | None = None
+        self._filters: dict[str, RunFilter] = {}
+        #: Compare mode names runs by the params that differ among them (View menu).
+        self.label_by_params = True
+        self._label_cache: tuple = (None, {})
+        #: Group the shown runs (drawn as mean and band) by these params / tags / name pattern.
+        self.group_by: GroupBy | None = None
+        #: Runs drawn with their latest write per step only (a resumed run, as TensorBoard shows it).
+        self.latest_runs: set[str] = set()
+        self._group_cache: tuple = (None, None)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Hold the events of a burst: each fires once at the end, its arguments merged."""
+        ev = self.events
+        held = [ev.resolution, ev.aliases, ev.pins, ev.grown, ev.points]
+        paused = []
+        try:
+            for sig in held:
+                sig.pause()
+                paused.append(sig)
+            yield
+        finally:
+            for sig in paused:
+                sig.resume(reducer=_merge_sets)
+
+    # ---- reading ------------------------------------------------------------------------
+    def projects(self) -> list[str]:
+        return self.store.projects()
+
+    def experiments(self) -> list[Experiment]:
+        return list(self._experiments)
+
+    def experiment_names(self) -> list[str]:
+        return [e.name for e in self._experiments]
+
+    def experiment_index(self, name: str) -> int:
+        """Position of an experiment in the project: the key of its stable colour."""
+        for i, e in enumerate(self._experiments):
+            if e.name == name:
+                return i
+        return -1
+
+    def channels(self, experiment: str) -> list[ChannelInfo]:
+        return list(self._channels.get(experiment, []))
+
+    def project_channels(self) -> list[str]:
+        return self.resolver.project_channels(self.project) if self.project else []
+
+    def selection(self) -> list[str]:
+        """The selected runs the filter shows, in project order: what charts draw, group and export."""
+        shown = self.run_filter().shown
+        return [n for n in self._selection if shown is None or n in shown]
+
+    def selected(self) -> list[str]:
+        """Every selected run, also those the filter hides now (they come back when it is cleared)."""
+        return list(self._selection)
+
+    def aliases(self) -> dict[str, tuple[str, ...]]:
+        return self.resolver.aliases(self.project) if self.project else {}
+
+    def alias(self, name: str) -> tuple[str, ...] | None:
+        return self.resolver.alias(self.project, name) if self.project else None
+
+    def resolve(self, alias: str, experiment: str) -> str | None:
+        return self.resolver.resolve(self.project, alias, experiment) if self.project else None
+
+    def pin(self, experiment: str, alias: str) -> str | None:
+        return self.resolver.pin(self.project, experiment, alias) if self.project else None
+
+    def pinned(self, ref: SeriesRef, experiment: str) -> bool:
+        """Whether the run's pin decides what this alias means in it (legends say so)."""
+        if ref.kind != "alias" or not self.project:
+            return False
+        pin = self.resolver.pin(self.project, experiment, ref.name)
+        return pin is not None and pin == self.resolve(ref.name, experiment)
+
+    def channel_for(self, ref: SeriesRef, experiment: str) -> str | None:
+        """The channel a series ref plots in an experiment, or None when it has none."""
+        if ref.kind == "alias":
+            return self.resolve(ref.name, experiment)
+        return ref.name if ref.name in self.resolver.channels(self.project, experiment) else None
+
+    def run_label(self, experiment: str) -> str:
+        """How a run is named in legends of compare mode: by the params that differ among the
+        shown selected runs (``lr=0.1, bs=64``), or by its name when they do not tell runs apart
+        (or when ``label_by_params`` is off)."""
+        return self._labels().get(experiment, experiment)
+
+    def _labels(self) -> dict[str, str]:
+        chosen = self.selection()
+        key = (tuple(chosen), self.label_by_params, id(self._experiments))
+        if self._label_cache[0] == key:
+            return self._label_cache[1]
+        labels: dict[str, str] = {}
+        if self.label_by_params and len(chosen) > 1:
+            from ..query import flatten
+
+            by_name = {e.name: flatten(dict(e.params)) for e in self._experiments if e.name in chosen}
+            keys = sorted({k for p in by_name.values() for k in p})
+            differ = [k for k in keys if len({repr(p.get(k)) for p in by_name.values()}) > 1][:3]
+            if differ:
+                labels = {n: ", ".join(f"{k}={p[k]!s}" for k in differ if k in p) or n for n, p in by_name.items()}
+                if len(set(labels.values())) != len(labels):  # the params do not tell two runs apart
+                    labels = {}
+        self._label_cache = (key, labels)
+        return labels
+
+    def groups(self) -> list[Group] | None:
+        """The groups the charts draw: None unless grouping is on and two or more runs are shown."""
+        chosen = self.selection()
+        if self.group_by is None or len(chosen) < 2:
+            return None
+        key = (tuple(chosen), self.group_by, id(self._experiments))
+        if self._group_cache[0] != key:
+            keep = set(chosen)
+            self._group_cache = (key, group_runs([e for e in self._experiments if e.name in keep], self.group_by))
+        return self._group_cache[1]
+
+    def latest(self, experiment: str) -> bool:
+        return experiment in self.latest_runs
+
+    def chart_sets(self) -> list[ChartSet]:
+        return list(self._chart_sets)
+
+    def experiment_charts(self, experiment: str) -> list[Chart]:
+        if experiment not in self._experiment_charts and self.project:
+            self._experiment_charts[experiment] = self.store.experiment_charts(self.project, experiment)
+        return list(self._experiment_charts.get(experiment, []))
+
+    # ---- the run filter: one per project ---------------------------------------------------
+    def run_filter(self, project: str | None = None) -> RunFilter:
+        """The project's run filter (the runs table's box): what it shows is what charts draw."""
+        project = self.project if project is None else project
+        if project is None:
+            return RunFilter()
+        return self._filters.setdefault(project, RunFilter())
+
+    def set_filter(self, text: str) -> None:
+        """Filter the shown project's runs by an expression of ``chartdesk.query`` ("" for none).
+        A bad expression filters nothing and says why (``events.filter``)."""
+        if not self.project:
+            return
+        f = self.run_filter()
+        before = (self.selection(), f.shown)
+        f.set_text(text, self.aliases())
+        self.events.filter.emit(f.text, f.error)
+        self._after_filter(before)
+
+    def set_run_rows(self, rows: Sequence[dict], project: str | None = None) -> None:
+        """The runs table's rows of a project (``store.runs`` with the columns the filter reads),
+        computed off the GUI thread: the filter is evaluated on them."""
+        project = project or self.project
+        if not project:
+            return
+        f = self.run_filter(project)
+        if project != self.project:
+            f.set_rows(rows)
+            return
+        before = (self.selection(), f.shown)
+        f.set_rows(rows)
+        self._after_filter(before)
+
+    def _after_filter(self, before: tuple) -> None:
+        if self.run_filter().shown != before[1]:
+            self.events.filter.emit(self.run_filter().text, self.run_filter().error)
+        if self.selection() != before[0]:
+            self.events.selection.emit(self.selection())
+            self.events.grouping.emit()
+
+    def counts(self) -> tuple[int, int]:
+        """(selected runs shown, selected runs): the status bar's "10 of 20 shown"."""
+        return len(self.selection()), len(self._selection)
+
+    # ---- project and selection ------------------------------------------------------------
+    def set_label_by_params(self, on: bool) -> None:
+        if on != self.label_by_params:
+            self.label_by_params = on
+            self.events.labels.emit()
+
+    def set_latest(self, experiments: Iterable[str], on: bool) -> None:
+        """Draw these runs with their latest write per step (on) or every point (off)."""
+        changed = [e for e in experiments if (e in self.latest_runs) != on]
+        if not changed:
+            return
+        (self.latest_runs.update if on else self.latest_runs.difference_update)(changed)
+        self.events.latest.emit(set(changed))
+
+    def set_group_by(self, by: GroupBy | None) -> None:
+        if by != self.group_by:
+            self.group_by = by
+            self.events.grouping.emit()
+
+    def set_project(self, project: str | None) -> None:
+        self.project = project
+        self._experiment_charts.clear()
+        self._selection = []
+        self.latest_runs = set()  # per project (the tree loads the saved ones)
+        self._token = self.store.change_token(project)  # first: a write after it is seen by the next poll
+        self._load_project()
+        self.events.project.emit(project or "")
+        self.events.catalog.emit()
+        self.events.chart_sets.emit()
+        self.select_experiments([self._experiments[0].name] if self._experiments else [])
+
+    def _load_project(self) -> None:
+        if not self.project:
+            self._experiments, self._channels, self._chart_sets = [], {}, []
+            return
+        catalog = self.store.catalog(self.project)
+        self._experiments = [e for e, _ in catalog]
+        self._channels = {e.name: chans for e, chans in catalog}
+        self._chart_sets = self.store.chart_set_list(self.project)
+        self._loading = True  # a new project is announced once, by events.project
+        try:
+            self.resolver.load_project(self.project, self.store.aliases(self.project),
+                                       {e: [c.name for c in chans] for e, chans in self._channels.items()},
+                                       self.store.pins(self.project))
+        finally:
+            self._loading = False
+
+    def poll(self) -> bool:
+        """Called often by a timer (or on a change notice): re-read only what moved in the store
+        since the last poll. True when anything did."""
+        token = self.store.change_token(self.project)
+        old, self._token = self._token, token
+        if token == old:
+            return False
+        if old is None or token[0] != old[0]:
+            self.events.projects.emit()
+        if self.project and old is not None and len(old) == 3:
+            if token[1] != old[1]:
+                self.refresh_catalog()
+            if token[2] != old[2]:
+                self.refresh_edits(old[2], token[2])
+        elif self.project:
+            self.refresh_catalog()
+        return True
+
+    def refresh_edits(self, old: tuple | None = None, new: tuple | None = None) -> None:
+        """Re-read the aliases, pins and charts whose counters moved (all without counters) and
+        announce what differs from what this session holds."""
+        from ..store.schema import EDIT_COUNTERS
+
+        if not self.project:
+            return
+        moved = {c for i, c in enumerate(EDIT_COUNTERS) if old is None or new is None or old[i] != new[i]}
+        project = self.project
+        with self.batch():
+            if "aliases_v" in moved:
+                stored = {k: tuple(v) for k, v in self.store.aliases(project).items()}
+                held = self.resolver.aliases(project)
+                for name in sorted(set(held) - set(stored)):
+                    self.resolver.remove_alias(project, name)
+                changed = {n for n in set(held) | set(stored) if held.get(n) != stored.get(n)}
+                for name in sorted(stored):
+                    self.resolver.set_alias(project, name, stored[name])
+                if changed:
+                    self.events.aliases.emit(changed)
+            if "pins_v" in moved or "aliases_v" in moved:
+                stored_pins = self.store.pins(project)
+                held_pins = self.resolver.pins(project)
+                changed_pins = set()
+                for exp in set(stored_pins) | set(held_pins):
+                    s, h = stored_pins.get(exp, {}), held_pins.get(exp, {})
+                    for alias in set(s) | set(h):
+                        if s.get(alias) != h.get(alias):
+                            self.resolver.set_pin(project, exp, alias, s.get(alias))
+                            changed_pins.add((exp, alias))
+                if changed_pins:
+                    self.events.pins.emit(changed_pins)
+            if "charts_v" in moved:
+                sets = self.store.chart_set_list(project)
+                own = {e: self.store.experiment_charts(project, e) for e in self._experiment_charts
+                       if e in self._channels}
+                if sets != self._chart_sets or own != self._experiment_charts:
+                    self._chart_sets = sets
+                    self._experiment_charts = own
+                    self.events.chart_sets.emit()
+
+    def refresh_catalog(self) -> None:
+        """Re-read experiments and channels; new channels reach the resolver as event 2."""
+        if not self.project:
+            return
+        catalog = self.store.catalog(self.project)
+        structure = [e.name for e, _ in catalog] != [e.name for e in self._experiments]
+        restated = not structure and [e for e, _ in catalog] != self._experiments
+        grown: set[tuple[str, str, str]] = set()
+        with self.batch():
+            for e, chans in catalog:
+                old = {c.name: c.count for c in self._channels.get(e.name, [])}
+                new = {c.name: c.count for c in chans}
+                if set(old) != set(new):
+                    structure = True
+                    self.resolver.add_channels(self.project, e.name, new)  # event 2: may switch an alias
+                grown.update((self.project, e.name, c) for c in new if new[c] != old.get(c))
+        known = {x.name for x in self._experiments}
+        appeared = [e.name for e, _ in catalog if e.name not in known]
+        groups_before = self.groups() if restated else None
+        self._experiments = [e for e, _ in catalog]
+        self._channels = {e.name: chans for e, chans in catalog}
+        gone = [n for n in self._selection if n not in self._channels]
+        if gone:  # deleted or renamed elsewhere
+            self._selection = [n for n in self._selection if n in self._channels]
+        if grown:
+            self.events.grown.emit(grown)
+        if structure:
+            self.events.catalog.emit()
+            if appeared:
+                self.events.runs_appeared.emit(appeared)
+            if gone:
+                self.events.selection.emit(self.selection())
+            return
+        if restated:
+            self.events.experiments.emit()
+            if groups_before != self.groups():  # a run's params or tags changed its group
+                self.events.grouping.emit()
+        if grown:
+            self.events.points.emit(grown)
+
+    def select_experiments(self, names: Iterable[str]) -> None:
+        order = {e.name: i for i, e in enumerate(self._experiments)}
+        picked = sorted({n for n in names if n in order}, key=order.get)
+        if picked == self._selection:
+            return
+        self._selection = picked
+        self.events.selection.emit(self.selection())
+
+    # ---- edits: written at once, undoable ---------------------------------------------------
+    def edit(self, edit: Edit) -> bool:
+        """Write ``edit.after`` now (a ChartDeskError propagates and nothing changes). False when
+        nothing would change."""
+        if edit.before == edit.after:
+            return False
+        self.apply(edit, edit.after)
+        return True
+
+    def apply(self, edit: Edit, value: Any) -> None:
+        """Write one of the edit's values (``after`` to redo, ``before`` to undo). A write that
+        fails raises a ChartDeskError and is announced on ``events.error``."""
+        kind, args = edit.key[0], edit.key[1:]
+        try:
+            if kind == "alias":
+                self.write_alias(args[1], value, args[0])
+            elif kind == "pin":
+                self.write_pin(args[1], args[2], value, args[0])
+            elif kind == "chart sets":
+                self.write_chart_sets(list(value), args[0])
+            elif kind == "charts":
+                self.write_experiment_charts(args[1], list(value), args[0])
+            elif kind == "rename experiment":
+                self._write_experiment_name(args[0], *value)
+            elif kind == "rename project":
+                self._write_project_name(*value)
+        except ChartDeskError as exc:
+            log.warning("edit %r could not be written: %s", edit.text, exc)
+            self.events.error.emit(str(exc))
+            raise
+
+    def alias_edit(self, name: str, entries: Sequence[str] | None, text: str, gesture: int | None = None) -> Edit:
+        after = None if entries is None else tuple(entries)
+        return Edit(text, ("alias", self.project, name), self.alias(name), after, gesture)
+
+    def pin_edit(self, experiment: str, alias: str, channel: str | None) -> Edit:
+        text = f"Pin {alias} to {channel} in {experiment}" if channel else f"Unpin {alias} in {experiment}"
+        return Edit(text, ("pin", self.project, experiment, alias), self.pin(experiment, alias), channel)
+
+    def chart_sets_edit(self, sets: Sequence[ChartSet], text: str) -> Edit:
+        return Edit(text, ("chart sets", self.project), tuple(self._chart_sets), tuple(sets))
+
+    def experiment_charts_edit(self, experiment: str, charts: Sequence[Chart], text: str) -> Edit:
+        return Edit(text, ("charts", self.project, experiment), tuple(self.experiment_charts(experiment)),
+                    tuple(charts))
+
+    def rename_experiment_edit(self, old: str, new: str) -> Edit:
+        return Edit(f"Rename {old} to {new}", ("rename experiment", self.project), (new, old), (old, new))
+
+    def rename_project_edit(self, old: str, new: str) -> Edit:
+        return Edit(f"Rename project {old} to {new}", ("rename project",), (new, old), (old, new))
+
+    def write_alias(self, name: str, entries, project: str | None = None) -> None:
+        """Create/replace (``entries`` a sequence) or delete (``None``) an alias; the resolver
+        then tells everyone, once."""
+        project = project or self.project
+        if entries is None:
+            self.store.delete_alias(project, name)
+            self.resolver.remove_alias(project, name)
+        else:
+            self.store.set_alias(project, name, list(entries))
+            self.resolver.set_alias(project, name, list(entries))
+        if project == self.project:
+            self.events.aliases.emit({name})
+
+    def move_alias_entries(self, name: str, src: int, count: int, dst: int, text: str,
+                           gesture: int | None = None) -> Edit | None:
+        """Move entries of an alias (Qt's moveRows rule), announced as moving, then moved, so a
+        list model can tell its view exactly which rows moved. The Edit made, or None."""
+        from ..edits import move_entries
+
+        entries = self.alias(name) or ()
+        after = move_entries(entries, src, count, dst)
+        if after == tuple(entries):
+            return None
+        edit = self.alias_edit(name, after, text, gesture)
+        self.events.alias_moving.emit(name, src, count, dst)
+        try:
+            self.store.set_alias(self.project, name, list(after))
+        finally:
+            self.events.alias_moved.emit(name)
+        self.resolver.set_alias(self.project, name, list(after))
+        self.events.aliases.emit({name})
+        return edit
+
+    def write_pin(self, experiment: str, alias: str, channel: str | None, project: str | None = None) -> None:
+        project = project or self.project
+        self.store.set_pin(project, experiment, alias, channel)
+        self.resolver.set_pin(project, experiment, alias, channel)
+        if project == self.project:
+            self.events.pins.emit({(experiment, alias)})
+
+    def write_chart_sets(self, sets: list[ChartSet], project: str | None = None) -> None:
+        project = project or self.project
+        self.store.replace_chart_sets(project, sets)
+        if project == self.project:
+            self._chart_sets = list(sets)
+            self.events.chart_sets.emit()
+
+    def write_experiment_charts(self, experiment: str, charts: list[Chart], project: str | None = None) -> None:
+        project = project or self.project
+        self.store.set_experiment_charts(project, experiment, charts)
+        if project == self.project:
+            self._experiment_charts[experiment] = list(charts)
+            self.events.chart_sets.emit()
+
+    # ---- deleting and renaming experiments and projects ----------------------------------------
+    def _write_experiment_name(self, project: str, src: str, dst: str) -> None:
+        self.store.rename_experiment(project, src, dst)
+        if project == self.project:
+            self._selection = [dst if n == src else n for n in self._selection]
+            self._experiment_charts.pop(src, None)
+            self.latest_runs = {dst if n == src else n for n in self.latest_runs}
+            self.reload()
+            self.events.selection.emit(self.selection())
+
+    def delete_experiments(self, names: Sequence[str]) -> None:
+        """Not undoable (the points are gone); the window asks first."""
+        for name in names:
+            self.store.delete_experiment(self.project, name)
+            self._experiment_charts.pop(name, None)
+        self._selection = [n for n in self._selection if n not in names]
+        self.reload()
+        self.events.selection.emit(self.selection())
+
+    def _write_project_name(self, src: str, dst: str) -> None:
+        self.store.rename_project(src, dst)
+        if src in self._filters:
+            self._filters[dst] = self._filters.pop(src)
+        self.events.project_renamed.emit(src, dst)
+        if self.project == src:
+            self.project = dst
+            self.reload()
+        self.events.project.emit(self.project or "")
+
+    def delete_project(self, name: str) -> None:
+        self.store.delete_project(name)
+        self._filters.pop(name, None)
+        if self.project == name:
+            rest = self.store.projects()
+            self.set_project(rest[0] if rest else None)
+        else:
+            self.events.project.emit(self.project or "")
+
+    def reload(self) -> None:
+        """Re-read the whole project after a structural edit (rename, delete)."""
+        self._load_project()
+        self._token = None
+        self.events.catalog.emit()
+
+    def _on_resolver_change(self, project: str, aliases, experiments) -> None:
+        if project == self.project and not self._loading:
+            self.events.resolution.emit(aliases, experiments)

@@ -1,0 +1,197 @@
+"""The session without Qt: its state, one event per meaning, the run filter as the one truth of
+what is shown, edits as records, and following edits that other processes write to the store."""
+from __future__ import annotations
+
+import pytest
+
+import chartdesk
+from chartdesk import offload
+from chartdesk.app.history import Edit, new_gesture
+from chartdesk.app.session import Session
+from chartdesk.demo import seed
+from chartdesk.errors import ChartDeskError
+
+
+@pytest.fixture
+def demo(tmp_path):
+    path = tmp_path / "runs.db"
+    with chartdesk.open_store(path) as s:
+        seed(s)
+    return path
+
+
+@pytest.fixture
+def session(demo):
+    store = chartdesk.open_store(demo)
+    s = Session(store)
+    s.set_project("mnist")
+    yield s
+    store.close()
+
+
+class Heard:
+    """Every event the session emits, in order, with its arguments."""
+
+    def __init__(self, session: Session) -> None:
+        self.seen: list[tuple] = []
+        for name in session.events.signals:
+            getattr(session.events, name).connect(lambda *a, _n=name: self.seen.append((_n, *a)))
+
+    def names(self) -> list[str]:
+        return [e[0] for e in self.seen]
+
+    def clear(self) -> None:
+        self.seen.clear()
+
+
+def test_the_application_layer_imports_no_qt():
+    import subprocess
+    import sys
+
+    code = ("import sys, chartdesk.app.session, chartdesk.app.runfilter, chartdesk.app.history;"
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'pyqtgraph')];"
+            "print(bad); sys.exit(bool(bad))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_an_alias_reorder_is_announced_once_per_meaning(session):
+    heard = Heard(session)
+    edit = session.alias_edit("accuracy", ["pred_acc", "acc", "accuracy"], "Reorder accuracy")
+    assert session.edit(edit)
+    assert heard.seen == [("resolution", {"accuracy"}, None), ("aliases", {"accuracy"})]
+    assert session.resolve("accuracy", "adam-both-names") == "pred_acc"
+    assert session.store.alias("mnist", "accuracy") == ["pred_acc", "acc", "accuracy"]
+
+
+def test_moving_entries_says_moving_then_moved_and_gives_its_undo_record(session):
+    heard = Heard(session)
+    edit = session.move_alias_entries("accuracy", 2, 1, 1, "Move pred_acc up")
+    assert heard.names() == ["alias_moving", "alias_moved", "resolution", "aliases"]
+    assert heard.seen[0] == ("alias_moving", "accuracy", 2, 1, 1)
+    assert edit.before == ("accuracy", "acc", "pred_acc") and edit.after == ("accuracy", "pred_acc", "acc")
+    session.apply(edit, edit.before)  # undo
+    assert session.alias("accuracy") == ("accuracy", "acc", "pred_acc")
+    assert session.store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc"]
+
+
+def test_edits_of_one_gesture_merge_and_two_gestures_do_not():
+    g = new_gesture()
+    a = Edit("Move", ("alias", "p", "acc"), ("a", "b", "c"), ("b", "a", "c"), g)
+    b = Edit("Move", ("alias", "p", "acc"), ("b", "a", "c"), ("b", "c", "a"), g)
+    assert a.merge(b).before == ("a", "b", "c") and a.merge(b).after == ("b", "c", "a")
+    assert a.merge(Edit("Move", ("alias", "p", "acc"), (), (), new_gesture())) is None
+    assert a.merge(Edit("Move", ("alias", "p", "loss"), (), (), g)) is None
+    with pytest.raises(ValueError):
+        Edit("Bad", ("nothing",), None, None)
+
+
+def test_a_write_that_fails_raises_and_says_why_on_the_error_event(session):
+    heard = Heard(session)
+    edit = session.rename_experiment_edit("baseline-sgd", "adam-lr1e-3")  # that name is taken
+    with pytest.raises(ChartDeskError):
+        session.edit(edit)
+    assert heard.names() == ["error"] and "adam-lr1e-3" in heard.seen[0][1]
+
+
+def test_the_filter_is_what_is_shown_plotted_and_grouped(session):
+    from chartdesk.groups import GroupBy
+
+    everyone = session.experiment_names()
+    session.select_experiments(everyone)
+    session.set_run_rows(offload.rows(session.store, "mnist", []))
+    heard = Heard(session)
+    session.set_filter("lr < 0.005")
+    shown = ["adam-lr1e-3", "adam-both-names", "wide-net-stopped"]
+    assert session.selection() == [n for n in everyone if n in shown]
+    assert session.selected() == everyone  # the hidden runs stay chosen, for when the filter goes
+    assert session.counts() == (3, 5)
+    assert ("selection", session.selection()) in heard.seen
+    session.set_group_by(GroupBy.parse("optimizer"))
+    grouped = {n for g in session.groups() for n in g.runs}
+    assert grouped == set(shown)  # a filtered-out run is in no group
+    assert "lr=0.1" not in " ".join(session.run_label(n) for n in session.selection())
+    session.set_filter("")
+    assert session.selection() == everyone and session.counts() == (5, 5)
+
+
+def test_a_bad_filter_filters_nothing_and_says_why(session):
+    session.select_experiments(session.experiment_names())
+    session.set_run_rows(offload.rows(session.store, "mnist", []))
+    heard = Heard(session)
+    session.set_filter("lr <")
+    assert session.run_filter().error and session.run_filter().shown is None
+    assert heard.seen[0][0] == "filter" and heard.seen[0][2] == session.run_filter().error
+    assert len(session.selection()) == 5
+
+
+def test_each_project_has_its_own_filter(session):
+    session.set_run_rows(offload.rows(session.store, "mnist", []))
+    session.set_filter("lr < 0.005")
+    session.set_project("cifar10")
+    assert session.run_filter().text == ""
+    session.select_experiments(session.experiment_names())
+    assert len(session.selection()) == 3  # mnist's filter does not hide cifar10's runs
+    session.set_project("mnist")
+    assert session.run_filter().text == "lr < 0.005"
+
+
+def test_another_process_edit_is_reread_and_announced_by_what_moved(session, demo):
+    heard = Heard(session)
+    assert session.poll() is False  # nothing moved
+    with chartdesk.open_store(demo) as other:  # another window, the CLI, a teammate
+        other.set_alias("mnist", "accuracy", ["pred_acc", "accuracy"])
+    assert session.poll() is True
+    assert heard.names() == ["resolution", "aliases"]  # no catalog, no chart sets
+    assert session.alias("accuracy") == ("pred_acc", "accuracy")
+    heard.clear()
+    with chartdesk.open_store(demo) as other:
+        other.set_pin("mnist", "adam-both-names", "accuracy", "accuracy")
+        other.set_chart_set("mnist", "Training", [{"name": "Loss", "series": ["alias:loss"]}])
+    session.poll()
+    assert sorted(heard.names()) == ["chart_sets", "pins", "resolution"]
+    assert ("pins", {("adam-both-names", "accuracy")}) in heard.seen
+    assert [c.name for c in session.chart_sets()[0].charts] == ["Loss"]
+    heard.clear()
+    with chartdesk.open_store(demo) as other:
+        other.delete_alias("mnist", "loss")
+    session.poll()
+    assert "loss" not in session.aliases() and ("aliases", {"loss"}) in heard.seen
+
+
+def test_a_run_in_a_project_not_shown_is_announced(session, demo):
+    heard = Heard(session)
+    with chartdesk.open_store(demo) as other:
+        other.create_experiment("cifar10", "new-run")
+    assert session.poll()
+    assert heard.names() == ["projects"]  # the tree's list; the shown project did not change
+
+
+def test_points_of_a_live_run_are_one_event_with_every_grown_channel(session, demo):
+    import numpy as np
+
+    heard = Heard(session)
+    with chartdesk.open_store(demo) as other:
+        other.append_many("mnist", "baseline-sgd", {"loss": (np.arange(3.0) + 1e6, np.ones(3), None),
+                                                    "acc": (np.arange(3.0) + 1e6, np.ones(3), None)})
+    session.poll()
+    grown = {("mnist", "baseline-sgd", "loss"), ("mnist", "baseline-sgd", "acc")}
+    assert heard.seen == [("grown", grown), ("points", grown)]
+
+
+def test_a_burst_of_resolution_events_arrives_once_merged(session):
+    heard = Heard(session)
+    with session.batch():
+        session.write_alias("accuracy", ["acc"])
+        session.write_alias("loss", ["train_loss", "loss"])
+    resolution = [e for e in heard.seen if e[0] == "resolution"]
+    assert resolution == [("resolution", {"accuracy", "loss"}, None)]
+
+
+def test_a_rename_reaches_the_selection_and_undo_brings_it_back(session):
+    session.select_experiments(["baseline-sgd", "adam-lr1e-3"])
+    edit = session.rename_experiment_edit("baseline-sgd", "sgd")
+    session.edit(edit)
+    assert session.selection() == ["sgd", "adam-lr1e-3"] and "sgd" in session.experiment_names()
+    session.apply(edit, edit.before)
+    assert session.selection() == ["baseline-sgd", "adam-lr1e-3"]

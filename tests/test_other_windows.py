@@ -1,0 +1,73 @@
+"""Edits made anywhere but in this window (the CLI, another window, a teammate on the team store)
+reach the open window: aliases, pins and chart sets, on SQLite and on PostgreSQL."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from gui_helpers import chart
+
+pytestmark = pytest.mark.both_backends
+
+
+def cli(target, *args) -> None:
+    """The command a person types in a terminal while the window is open."""
+    done = subprocess.run([sys.executable, "-m", "chartdesk", *args, "--db", str(target)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def test_alias_pin_and_chart_set_edited_by_another_process_reach_the_open_window(demo_store, target, open_win,
+                                                                                    qtbot):
+    w = open_win(demo_store, "mnist", "adam-both-names")  # has both acc and pred_acc
+    acc = chart(w, "Training", "Accuracy")
+    qtbot.waitUntil(lambda: acc.drawn, timeout=10000)
+    assert acc.legend.labels()[0] == "accuracy → acc"
+    ed = w.alias_editor
+    ed.choose("accuracy")
+    assert ed.entries_model.entries() == ["accuracy", "acc", "pred_acc"]
+
+    # 1. the alias, reordered in a terminal: one poll (File > Refresh) shows it everywhere
+    cli(target, "alias", "set", "mnist", "accuracy", "accuracy", "pred_acc", "acc")
+    w.refresh_action.trigger()
+    assert w.ws.alias("accuracy") == ("accuracy", "pred_acc", "acc")
+    assert ed.entries_model.entries() == ["accuracy", "pred_acc", "acc"]
+    assert ed.preview.topLevelItem(0).text(1) == "pred_acc"
+    qtbot.waitUntil(lambda: acc.drawn and acc.legend.labels()[0] == "accuracy → pred_acc", timeout=10000)
+
+    # 2. a pin: the run's accuracy means acc again, and the legend says it was pinned
+    cli(target, "alias", "pin", "mnist", "adam-both-names", "accuracy", "acc")
+    w.refresh_action.trigger()
+    assert w.ws.pin("adam-both-names", "accuracy") == "acc"
+    qtbot.waitUntil(lambda: acc.drawn and acc.legend.labels()[0] == "accuracy → acc (pinned)", timeout=10000)
+
+    # 3. a chart added to the chart set: the tab shows it
+    cli(target, "chartset", "add", "mnist", "Training", "Validation loss", "channel:val_loss")
+    w.refresh_action.trigger()
+    assert [c.name for c in w.ws.chart_sets()[0].charts] == ["Accuracy", "Loss", "Validation loss"]
+    qtbot.waitUntil(lambda: any(c.chart.name == "Validation loss" for c in w.grids["Training"].charts),
+                    timeout=10000)
+    assert [c.name for c in w.chart_set_panel.current_set().charts][-1] == "Validation loss"
+
+
+def test_the_live_poll_alone_brings_another_process_edit(demo_store, target, open_win, qtbot):
+    """No Refresh: the window's own poll (SQLite) or the change feed (PostgreSQL) finds it."""
+    w = open_win(demo_store, "mnist", "adam-both-names")
+    ed = w.alias_editor
+    ed.choose("loss")
+    assert ed.entries_model.entries() == ["loss", "train_loss"]
+    cli(target, "alias", "set", "mnist", "loss", "train_loss", "loss")
+    qtbot.waitUntil(lambda: ed.entries_model.entries() == ["train_loss", "loss"], timeout=5000)
+    assert w.ws.alias("loss") == ("train_loss", "loss")
+
+
+def test_an_edit_of_this_window_is_not_announced_again_by_the_next_poll(demo_store, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "adam-both-names")
+    heard = []
+    w.ws.sig_aliases_changed.connect(lambda names: heard.append(set(names)))
+    w.ws.sig_chart_sets_changed.connect(lambda: heard.append("chart sets"))
+    assert w.ws.edit_alias("accuracy", ["pred_acc", "acc", "accuracy"], "Reorder accuracy")
+    assert heard == [{"accuracy"}]
+    w.refresh_action.trigger()  # the store's counter moved, but the session holds what it says
+    assert heard == [{"accuracy"}]
