@@ -24,13 +24,14 @@ def xdo(*args) -> None:
 
 
 def drag(points, hold=0.35) -> None:
-    """A person's drag: press, move in small steps (past the drag distance), pause, release."""
+    """A person's drag: press, move in small steps (past the drag distance), pause, release.
+    From a point to itself: a click (pressed and released in place)."""
     (x0, y0), (x1, y1) = points
     xdo("mousemove", "--sync", x0, y0)
     time.sleep(hold)
     xdo("mousedown", 1)
     time.sleep(hold)
-    steps = 12
+    steps = 12 if (x0, y0) != (x1, y1) else 0
     for i in range(1, steps + 1):
         xdo("mousemove", "--sync", round(x0 + (x1 - x0) * i / steps), round(y0 + (y1 - y0) * i / steps))
         time.sleep(0.06)
@@ -45,6 +46,17 @@ def global_center(view, index, dy=0) -> tuple[int, int]:
     return p.x(), p.y()
 
 
+COMPARED = ["baseline-sgd", "adam-lr1e-3", "adam-both-names"]
+
+
+def tree_selected(tree) -> list[str]:
+    """The runs the tree shows selected (its experiment rows)."""
+    from chartdesk.gui.project_tree import EXPERIMENT_ROLE, KIND_ROLE
+
+    rows = tree.view.selectionModel().selectedRows(0)
+    return sorted(r.data(EXPERIMENT_ROLE) for r in rows if r.data(KIND_ROLE) == "experiment")
+
+
 def main() -> int:
     db, scenario = sys.argv[1], sys.argv[2]
     app = make_app()
@@ -55,6 +67,8 @@ def main() -> int:
     window.show()
     ed = window.alias_editor
     ed.choose("accuracy")
+    if scenario in ("tree-compare", "channel-click"):  # three runs compared; a channel of one is pressed
+        window.ws.select_experiments(COMPARED)
     result: dict = {"scenario": scenario}
     steps: list = []
 
@@ -72,8 +86,11 @@ def main() -> int:
         val = next(tm.index(r, 0, exp) for r in range(tm.rowCount(exp)) if tm.index(r, 0, exp).data() == "val_acc")
         pidx = tree.proxy.mapFromSource(val)
         tree.view.scrollTo(pidx)
+        src = global_center(tree.view, pidx)
+        if scenario == "channel-click":  # pressed and released where it was: a click
+            return [src, src]
         h = view.visualRect(m.index(0)).height()
-        return [global_center(tree.view, pidx), global_center(view, m.index(0), -h // 4)]
+        return [src, global_center(view, m.index(0), -h // 4)]
 
     def run_driver(points):
         try:
@@ -101,7 +118,8 @@ def main() -> int:
         acc = next(c for c in window.grids["Training"].charts if c.chart.name == "Accuracy")
         result.update(steps=steps, entries=ed.entries_model.entries(), stored=store.alias("mnist", "accuracy"),
                       rows=ed.entries_model.rowCount(), plotted=[c.channel for c in acc.curves],
-                      undo=window.ws.undo_stack.count())
+                      undo=window.ws.undo_stack.count(), selected=window.ws.selection(),
+                      tree_selected=tree_selected(window.tree))
         print(json.dumps(result), flush=True)
         window.close()
         app.quit()

@@ -73,3 +73,22 @@ def test_a_real_drag_from_the_tree_inserts_the_channel_where_dropped(xserver, tm
     out = run_scenario(xserver, tmp_path, "tree")
     assert out["entries"] == ["val_acc", "accuracy", "acc", "pred_acc"], out
     assert out["stored"] == out["entries"] and out["rows"] == 4
+
+
+def test_a_real_drag_from_the_tree_keeps_the_compared_runs(xserver, tmp_path):
+    """Three runs compared; the press on a channel row of one of them starts a drag onto the alias
+    list: the channel is inserted where dropped, and the three runs are still compared (the press
+    used to select the channel row, and with it that one run)."""
+    out = run_scenario(xserver, tmp_path, "tree-compare")
+    assert out["entries"] == ["val_acc", "accuracy", "acc", "pred_acc"], out
+    assert out["stored"] == out["entries"] and out["rows"] == 4
+    assert sorted(out["selected"]) == sorted(["baseline-sgd", "adam-lr1e-3", "adam-both-names"]), out
+    assert out["tree_selected"] == sorted(out["selected"]), out  # and the tree shows them selected
+
+
+def test_a_real_click_on_a_channel_row_still_chooses_its_run(xserver, tmp_path):
+    """Three runs compared; a click (press and release, no drag) on a channel row of one of them
+    chooses that run, as a click on a row always did."""
+    out = run_scenario(xserver, tmp_path, "channel-click")
+    assert out["selected"] == ["baseline-sgd"], out
+    assert out["entries"] == ["accuracy", "acc", "pred_acc"] and out["undo"] == 0, out  # nothing dropped

@@ -1,7 +1,9 @@
 """The project tree: projects > experiments > channels on a QAbstractItemModel, with a filter box.
 
 The model adapts plain data (project names and each project's catalog from the store); it owns
-nothing. Experiments show their state and tags; several can be selected to compare them.
+nothing. Experiments show their state and tags; several can be selected to compare them. A press
+on a channel row chooses no runs until the button comes up without a drag: dragging a channel onto
+the alias list leaves the compared runs as they were.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QSortFilterProxyModel,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
 from PySide6.QtWidgets import (
@@ -274,10 +277,44 @@ class _Filter(QSortFilterProxyModel):
         return idx.data(PROJECT_ROLE) == project and idx.data(EXPERIMENT_ROLE) in names
 
 
+class _TreeView(QTreeView):
+    """The tree's view. A press on a channel row selects that row in the view (a drag carries
+    the view's selected rows) but is no choice of runs yet: the press is ``holding`` until the
+    button comes up without a drag (``sig_clicked``: a click, which chooses as before) or a drag
+    that started from it ends (``sig_drag_done``: nothing was chosen)."""
+
+    sig_clicked = Signal()
+    sig_drag_done = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.holding = False
+
+    def mousePressEvent(self, event) -> None:
+        idx = self.indexAt(event.position().toPoint())
+        self.holding = (event.button() == Qt.MouseButton.LeftButton and idx.isValid()
+                        and idx.data(KIND_ROLE) == "channel")
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        super().mouseReleaseEvent(event)  # a press on a selected row selects on release
+        if self.holding:
+            self.holding = False
+            self.sig_clicked.emit()
+
+    def startDrag(self, actions) -> None:
+        self.holding = False
+        try:
+            super().startDrag(actions)  # until the drop (or Escape)
+        finally:
+            self.sig_drag_done.emit()
+
+
 class ProjectTree(QWidget):
     """Filter box + tree over the workspace's store. It follows the workspace (project, catalog,
-    states, live point counts) and hands the user's selection back to it; its context menu and
-    the Delete and F2 keys rename and delete experiments and projects."""
+    states, live point counts) and hands the user's selection back to it (from a press on a
+    channel row only when it was a click, not the start of a drag); its context menu and the
+    Delete and F2 keys rename and delete experiments and projects."""
 
     def __init__(self, workspace, parent=None) -> None:
         super().__init__(parent)
@@ -289,7 +326,7 @@ class ProjectTree(QWidget):
         self.filter_edit.setPlaceholderText("Filter experiments, tags, channels…")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self._on_filter_change)
-        self.view = QTreeView(self)
+        self.view = _TreeView(self)
         self.view.setModel(self.proxy)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setDragEnabled(True)
@@ -303,6 +340,9 @@ class ProjectTree(QWidget):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._on_context_menu)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_change)
+        self.view.sig_clicked.connect(self._on_selection_change)
+        # After a drag of a channel the tree shows the runs that are still chosen, not the channel.
+        self.view.sig_drag_done.connect(lambda: self.select(self.ws.project, self.ws.selection()))
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.filter_edit)
@@ -417,7 +457,7 @@ class ProjectTree(QWidget):
             self.view.expandToDepth(0)
 
     def _on_selection_change(self, *_):
-        if self._quiet:
+        if self._quiet or self.view.holding:  # a press on a channel row: a click or a drag?
             return
         rows = self.view.selectionModel().selectedRows(0)
         if not rows:
