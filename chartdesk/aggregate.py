@@ -16,7 +16,7 @@ import numpy as np
 from .decimate import last_per_step
 from .errors import InvalidInput
 from .model import BANDS, SeriesRef
-from .resolver import resolve
+from .resolver import resolve_ref
 
 
 @dataclass(frozen=True)
@@ -101,8 +101,7 @@ def aggregate(store, project: str, experiments: Sequence[str], ref: str, band: s
     series, runs, chans = [], [], []
     for exp in experiments:
         names = set(store.channels(project, exp))
-        ch = (resolve(aliases[r.name], names, pins.get(exp, {}).get(r.name)) if r.kind == "alias"
-              else (r.name if r.name in names else None))
+        ch = resolve_ref(r.kind, r.name, names, aliases.get(r.name, ()), pins.get(exp, {}).get(r.name))
         chans.append(ch)
         if ch is None:
             continue

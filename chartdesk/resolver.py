@@ -28,6 +28,16 @@ def resolve(candidates: Sequence[str], channels: Collection[str], pin: str | Non
     return first_present(candidates, channels)
 
 
+def resolve_ref(kind: str, name: str, channels: Collection[str], entries: Sequence[str] = (),
+                pin: str | None = None) -> str | None:
+    """The ref -> channel rule, the one place it is written: what a series ref (``alias:NAME`` or
+    ``channel:NAME``) plots in a run with these channels. An alias by ``resolve`` (its entries and
+    the run's pin for it); a channel when the run has it."""
+    if kind == "alias":
+        return resolve(entries, channels, pin)
+    return name if name in channels else None
+
+
 def rank(candidates: Sequence[str], channel: str | None) -> int | None:
     """1 for the alias's first choice, 2 for its second, ...; None for a channel not in the list."""
     try:
@@ -124,6 +134,12 @@ class Resolver:
                         self.pin(project, experiment, alias))
         self._cache[key] = value
         return value
+
+    def channel_for(self, project: str, kind: str, name: str, experiment: str) -> str | None:
+        """``resolve_ref`` for a run the resolver knows, aliases through its cache."""
+        if kind == "alias":
+            return self.resolve(project, name, experiment)
+        return resolve_ref(kind, name, self.channels(project, experiment))
 
     def alias(self, project: str, name: str) -> tuple[str, ...] | None:
         return self._aliases.get(project, {}).get(name)

@@ -11,7 +11,7 @@ from typing import Any
 
 from . import query
 from .errors import InvalidInput
-from .resolver import resolve
+from .resolver import resolve_ref
 
 
 def _missing(v) -> bool:
@@ -59,8 +59,7 @@ def table(store, project: str, where: str | None = None, sort: str | None = None
     for exp, chans in catalog:
         names = {c.name for c in chans}
         for kind, name, reducer in parsed.values():
-            ch = (resolve(aliases[name], names, pins.get(exp.name, {}).get(name)) if kind == "alias"
-                  else (name if name in names else None))
+            ch = resolve_ref(kind, name, names, aliases.get(name, ()), pins.get(exp.name, {}).get(name))
             refs.setdefault((exp.name, f"{kind}:{name}"), {})[reducer] = ch
             if ch is not None:
                 wanted.setdefault((exp.name, ch), set()).add(reducer)

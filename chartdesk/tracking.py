@@ -27,13 +27,25 @@ _live_runs: weakref.WeakSet[Run] = weakref.WeakSet()
 _uncaught = False
 
 
-def _note_uncaught(exc_type, exc, tb, _previous=sys.excepthook):
-    global _uncaught
-    _uncaught = True
-    _previous(exc_type, exc, tb)
+_hook_lock = threading.Lock()
 
 
-sys.excepthook = _note_uncaught
+def _install_uncaught_hook() -> None:
+    """Note an uncaught exception (runs still open at exit are then marked failed) and hand it on
+    to whatever hook was there. Installed by the first ``init()``: importing chartdesk changes no
+    hook of the process."""
+    with _hook_lock:
+        previous = sys.excepthook
+        if getattr(previous, "_chartdesk", False):
+            return
+
+        def note_uncaught(exc_type, exc, tb):
+            global _uncaught
+            _uncaught = True
+            previous(exc_type, exc, tb)
+
+        note_uncaught._chartdesk = True  # type: ignore[attr-defined]
+        sys.excepthook = note_uncaught
 
 
 def _forget_runs_in_child() -> None:
@@ -233,4 +245,5 @@ class Run:
 def init(project: str, experiment: str | None = None, db=None, params: Mapping[str, Any] | None = None,
          tags: Iterable[str] = (), flush_interval: float = 0.25) -> Run:
     """Start (or resume) an experiment and return its ``Run``."""
+    _install_uncaught_hook()
     return Run(project, experiment, db=db, params=params, tags=tags, flush_interval=flush_interval)

@@ -94,6 +94,22 @@ def test_interpreter_exit_flushes_and_finishes(target):
         assert s.experiment("p", "e").state == "succeeded"
 
 
+def test_import_changes_no_hook_and_an_uncaught_error_after_init_fails_the_run(target):
+    r = _run_py(f"""
+        import sys
+        before = sys.excepthook
+        import chartdesk
+        assert sys.excepthook is before, "import chartdesk replaced sys.excepthook"
+        run = chartdesk.init(project="p", experiment="e", db={str(target)!r}, flush_interval=60)
+        chartdesk.init(project="p", experiment="e2", db={str(target)!r}).close()  # a second init: one hook
+        run.log("loss", 1.0)
+        raise SystemError("the training script crashed")
+    """)
+    assert r.returncode == 1 and "the training script crashed" in r.stderr  # the previous hook still printed it
+    with chartdesk.open_store(target) as s:
+        assert s.experiment("p", "e").state == "failed" and len(s.read("p", "e", "loss")) == 1
+
+
 def test_logging_api_loads_neither_qt_nor_pyqtgraph(target):
     r = _run_py(f"""
         import sys, chartdesk

@@ -127,9 +127,7 @@ class Session:
 
     def channel_for(self, ref: SeriesRef, experiment: str) -> str | None:
         """The channel a series ref plots in an experiment, or None when it has none."""
-        if ref.kind == "alias":
-            return self.resolve(ref.name, experiment)
-        return ref.name if ref.name in self.resolver.channels(self.project, experiment) else None
+        return self.resolver.channel_for(self.project, ref.kind, ref.name, experiment) if self.project else None
 
     def run_label(self, experiment: str) -> str:
         """How a run is named in legends of compare mode: by the params that differ among the
