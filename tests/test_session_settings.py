@@ -162,4 +162,6 @@ def test_project_names_of_every_kind_keep_their_own_settings_in_the_file(tmp_pat
     assert s.get(prefs.SELECTION, "a") == [] and s.get(prefs.TAB, "b") == ""  # no level was added
     with open_store(tmp_path / "other.db") as other:
         assert Settings(other).get(prefs.SELECTION, "a/b") == []  # another store: none of it
+    make_settings().setValue(prefs.key_path(prefs.WINDOW_STATE), "not a layout")  # by hand, say
+    assert s.get(prefs.WINDOW_STATE) == b""  # what cannot be read as the key's type reads as its default
     store.close()

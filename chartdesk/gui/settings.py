@@ -3,8 +3,9 @@ its settings. A thin adapter: the keys, their types and defaults, what is kept p
 what per store, and how names are escaped are decided in ``preferences``; here they become typed
 QSettings reads and writes of one INI file of the user (``make_settings``).
 
-``Settings(store)`` reads and writes the machine's keys and that store's session; a value of the
-wrong type in the file (written by hand, or by another version) reads as the key's default.
+``Settings(store)`` reads and writes the machine's keys and that store's session. Reads are typed
+(QSettings converts what it can: ``3`` reads as ``"3"`` for a text key); a value it cannot give
+as the key's type (written by hand, or by another version) reads as the key's default.
 ``migrate_legacy(store)`` moves the global keys of older versions into the session of the store
 that opens when none is named, once (see ``preferences``).
 """
