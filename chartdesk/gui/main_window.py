@@ -361,10 +361,11 @@ class MainWindow(QMainWindow):
             how = f" in {plural(len(groups), 'group')} by {self.ws.group_by} (each drawn as its mean and band)"
         else:
             how = " (compare mode: each experiment has its colour)" if shown > 1 else ""
-        what = f"{plural(selected, 'experiment')} selected"
-        if shown != selected:
-            what = f"{shown} of {what}, shown by the filter {self.ws.run_filter().text!r}"
-        self.statusBar().showMessage(f"{self.ws.project}: {what}" + how)
+        if shown == selected:
+            self.statusBar().showMessage(f"{self.ws.project}: {plural(selected, 'experiment')} selected" + how)
+        else:  # what the filter hides is not drawn: say so
+            self.statusBar().showMessage(f"{self.ws.project}: {shown} of {plural(selected, 'selected experiment')} "
+                                         f"shown{how} · filter: {self.ws.run_filter().text}")
 
     def _update_title(self, *_) -> None:
         store = self.ws.store.describe()

@@ -1,0 +1,85 @@
+"""The run filter is one truth: what it filters out is not plotted or grouped, the window says
+"10 of 20", and each project keeps its own filter, always visible with its count."""
+from __future__ import annotations
+
+from gui_helpers import chart, key, settle
+from PySide6.QtCore import Qt
+from test_gui import click_row
+
+
+def select_all_runs(qtbot, w, n):
+    rt = w.runs_table
+    w.runs_dock.raise_()
+    qtbot.waitUntil(lambda: rt.model.rowCount() == n and not rt.model.loading, timeout=10000)
+    view = rt.view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(rt.model.index(0, 0)).center())
+    key(qtbot, view, "Ctrl+A")
+    assert len(w.ws.selection()) == n
+
+
+def runs_plotted(acc) -> set[str]:
+    return {c.experiment for c in acc.curves}
+
+
+def test_a_filter_hides_rows_curves_and_groups_and_the_window_says_how_many(demo_store, open_win, qtbot):
+    w = open_win(demo_store, "sweep", "lr0.1-seed0")
+    select_all_runs(qtbot, w, 20)
+    acc = chart(w, "Sweep", "Eval accuracy")
+    qtbot.waitUntil(lambda: acc.drawn and len(acc.curves) == 20, timeout=10000)
+    rt = w.runs_table
+    qtbot.mouseClick(rt.filter_edit, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(rt.filter_edit, "lr < 0.1")
+    qtbot.waitUntil(lambda: rt.model.rowCount() == 10, timeout=10000)
+    low = {e.name for e in demo_store_experiments(demo_store, "sweep") if e.params["lr"] < 0.1}
+    assert set(rt.model.names()) == low
+    assert rt.count_label.isVisible() and rt.count_label.text() == "10 of 20 shown"
+    assert "10 of 20 selected experiments shown" in w.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: acc.drawn and runs_plotted(acc) == low, timeout=10000)  # filtered out: not plotted
+    assert set(w.ws.selection()) == low
+
+    key(qtbot, w, "Ctrl+G")
+    qtbot.keyClicks(rt.group_edit, "lr")
+    qtbot.keyClick(rt.group_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: acc.drawn and acc.grouped, timeout=10000)
+    settle(qtbot, w)
+    assert acc.legend.labels() == ["lr=0.01 (5 runs)", "lr=0.03 (5 runs)"]  # no group of what is hidden
+    assert "10 of 20 selected experiments shown in 2 groups by lr" in w.statusBar().currentMessage()
+
+    rt.filter_edit.clear()  # the clear button / select-all and delete
+    qtbot.waitUntil(lambda: rt.model.rowCount() == 20, timeout=10000)
+    qtbot.waitUntil(lambda: acc.drawn and len(acc.curves) == 4, timeout=10000)  # the four lr groups again
+    assert not rt.count_label.isVisible()
+
+
+def test_each_project_keeps_its_own_filter_and_shows_it(demo_store, open_win, qtbot):
+    w = open_win(demo_store, "sweep", "lr0.1-seed0")
+    rt = w.runs_table
+    w.runs_dock.raise_()
+    qtbot.waitUntil(lambda: rt.model.rowCount() == 20 and not rt.model.loading, timeout=10000)
+    qtbot.keyClicks(rt.filter_edit, "lr < 0.1")
+    qtbot.waitUntil(lambda: rt.model.rowCount() == 10, timeout=10000)
+    w.tree_dock.raise_()
+    click_row(qtbot, w, "mnist")
+    assert w.ws.project == "mnist"
+    w.runs_dock.raise_()
+    qtbot.waitUntil(lambda: rt.model.rowCount() == 5 and not rt.model.loading, timeout=10000)
+    assert rt.filter_edit.text() == "" and not rt.count_label.isVisible()  # sweep's filter stays sweep's
+    w.tree_dock.raise_()
+    click_row(qtbot, w, "sweep")
+    w.runs_dock.raise_()
+    qtbot.waitUntil(lambda: rt.model.rowCount() == 10 and not rt.model.loading, timeout=10000)
+    assert rt.filter_edit.text() == "lr < 0.1" and rt.count_label.text() == "10 of 20 shown"
+
+
+def test_a_bad_filter_filters_nothing_and_says_why_in_the_box(demo_store, open_win, qtbot):
+    w = open_win(demo_store, "sweep", "lr0.1-seed0")
+    rt = w.runs_table
+    w.runs_dock.raise_()
+    qtbot.waitUntil(lambda: rt.model.rowCount() == 20 and not rt.model.loading, timeout=10000)
+    qtbot.keyClicks(rt.filter_edit, "lr <")
+    assert rt.error.isVisible() and "column" in rt.error.text()
+    assert rt.model.rowCount() == 20 and not rt.count_label.isVisible()
+
+
+def demo_store_experiments(store, project):
+    return [store.experiment(project, n) for n in store.experiments(project)]
