@@ -8,6 +8,8 @@ import sys
 import pytest
 from gui_helpers import chart
 
+import chartdesk
+
 pytestmark = pytest.mark.both_backends
 
 
@@ -71,3 +73,26 @@ def test_an_edit_of_this_window_is_not_announced_again_by_the_next_poll(demo_sto
     assert heard == [{"accuracy"}]
     w.refresh_action.trigger()  # the store's counter moved, but the session holds what it says
     assert heard == [{"accuracy"}]
+
+
+def test_runs_and_projects_written_elsewhere_reach_the_tree_of_projects_not_shown(demo_store, target, open_win, qtbot):
+    """The catalog of every project follows the store, not only the project on screen."""
+    w = open_win(demo_store, "cifar10", "resnet18")
+    m = w.tree.model
+
+    def info(project):
+        return m.index(m.project_index(project).row(), 1).data() if project in m.projects() else None
+
+    assert info("mnist") == "5 experiments"
+    with chartdesk.open_store(target) as other:  # a training script elsewhere starts a run in mnist
+        other.create_experiment("mnist", "late-run")
+    w.refresh_action.trigger()  # one poll
+    assert info("mnist") == "6 experiments"
+    with chartdesk.open_store(target) as other:  # a new project of four runs appears, one by one
+        other.create_experiment("fresh", "run-0")
+        w.refresh_action.trigger()
+        for i in range(1, 4):
+            other.create_experiment("fresh", f"run-{i}")
+    w.refresh_action.trigger()
+    assert info("fresh") == "4 experiments"
+    assert w.ws.project == "cifar10"  # the window stays where the user is
