@@ -198,9 +198,10 @@ def test_typing_a_grouping_draws_each_group_as_mean_band_and_run_count(demo_stor
     w.undo_action.trigger()
     assert "band" not in demo_store.chart_sets("sweep")["Sweep"][0]
     # the grouping is saved per project; a bad one says why and draws the runs again
-    from chartdesk.gui.main_window import make_settings
+    from chartdesk.app import preferences as prefs
+    from chartdesk.gui.settings import Settings
 
-    assert make_settings().value("runs/group_by/sweep") == "lr"
+    assert Settings(demo_store).get(prefs.GROUP_BY, "sweep") == "lr"
     rt.group_edit.clear()
     qtbot.keyClicks(rt.group_edit, 'name ~ "("')
     qtbot.keyClick(rt.group_edit, Qt.Key.Key_Return)

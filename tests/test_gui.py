@@ -841,9 +841,10 @@ def test_runs_table_columns_filter_sort_and_one_selection(demo_store, open_win, 
     assert sorted(w.ws.selection()) == ["adam-both-names", "adam-lr1e-3"]
     w.ws.select_experiments(["adam-lr1e-3"])
     assert [rt.model.names()[i.row()] for i in view.selectionModel().selectedRows()] == ["adam-lr1e-3"]
-    from chartdesk.gui.main_window import make_settings
+    from chartdesk.app import preferences as prefs
+    from chartdesk.gui.settings import Settings
 
-    assert make_settings().value("runs/columns/mnist") == ["alias:accuracy:max"]  # saved per project
+    assert Settings(demo_store).get(prefs.RUNS_COLUMNS, "mnist") == ["alias:accuracy:max"]  # per project of the store
 
 
 def test_coverage_matrix_names_ranks_warns_and_pins_with_undo(demo_store, open_win, qtbot):

@@ -63,9 +63,10 @@ def test_a_resumed_run_is_marked_and_drawn_with_its_latest_writes_on_request(sto
     assert c.curves[0].values[:50].tolist() == [1.0 + s for s in range(50)]
     assert c.curves[0].values[50:].tolist() == [10.0 + s for s in range(50, 150)]
     assert c.restarts == 1  # still marked: the run was resumed there
-    from chartdesk.gui.main_window import make_settings
+    from chartdesk.app import preferences as prefs
+    from chartdesk.gui.settings import Settings
 
-    assert make_settings().value("runs/latest_per_step/p") == ["resumed"]  # saved per project
+    assert Settings(w.ws.store).get(prefs.LATEST_PER_STEP, "p") == ["resumed"]  # saved per project (of this store)
     w.tree.latest_action.trigger()
     qtbot.waitUntil(lambda: c.drawn and len(c.curves[0].x) == 200, timeout=10000)
     settle(qtbot, w)
