@@ -213,3 +213,20 @@ def test_a_long_channel_reads_back_exactly_from_any_start(store):
         s = store.read("p", "e", "y", start=start)
         assert np.array_equal(s.y, y[start:]) and np.array_equal(s.t, t[start:])
         assert np.array_equal(s.x, np.arange(start, n))
+
+
+def test_an_edit_after_another_process_renamed_the_project_goes_to_the_project_of_that_name(target):
+    """No id outlives its transaction: a rename elsewhere and a new project under the old name
+    take this handle's next edit to the new project, never into the renamed one."""
+    import chartdesk
+
+    with chartdesk.open_store(target) as mine, chartdesk.open_store(target) as theirs:
+        mine.create_experiment("p", "run")
+        mine.set_alias("p", "acc", ["a"])
+        theirs.rename_project("p", "p-2025")
+        theirs.create_experiment("p", "fresh")
+        mine.set_alias("p", "acc", ["b", "a"])
+        mine.set_pin("p", "fresh", "acc", "b")
+        assert theirs.aliases("p-2025") == {"acc": ["a"]} and theirs.pins("p-2025") == {}
+        assert theirs.aliases("p") == {"acc": ["b", "a"]} and theirs.pins("p") == {"fresh": {"acc": "b"}}
+        assert mine.experiments("p") == ["fresh"]

@@ -384,26 +384,33 @@ class Session:
         return True
 
     def apply(self, edit: Edit, value: Any) -> None:
-        """Write one of the edit's values (``after`` to redo, ``before`` to undo). A write that
-        fails raises a ChartDeskError and is announced on ``events.error``."""
+        """Write one of the edit's values (``after`` to redo, ``before`` to undo); a write that
+        fails raises a ChartDeskError (the caller says so: a dialog, or ``replay``)."""
         kind, args = edit.key[0], edit.key[1:]
+        if kind == "alias":
+            self.write_alias(args[1], value, args[0])
+        elif kind == "pin":
+            self.write_pin(args[1], args[2], value, args[0])
+        elif kind == "chart sets":
+            self.write_chart_sets(list(value), args[0])
+        elif kind == "charts":
+            self.write_experiment_charts(args[1], list(value), args[0])
+        elif kind == "rename experiment":
+            self._write_experiment_name(args[0], *value)
+        elif kind == "rename project":
+            self._write_project_name(*value)
+
+    def replay(self, edit: Edit, value: Any) -> bool:
+        """Undo or redo: ``apply``, and when the write fails say why on ``events.error`` (one
+        line) and return False, so the step can be dropped instead of the Undo menu and the
+        store disagreeing."""
         try:
-            if kind == "alias":
-                self.write_alias(args[1], value, args[0])
-            elif kind == "pin":
-                self.write_pin(args[1], args[2], value, args[0])
-            elif kind == "chart sets":
-                self.write_chart_sets(list(value), args[0])
-            elif kind == "charts":
-                self.write_experiment_charts(args[1], list(value), args[0])
-            elif kind == "rename experiment":
-                self._write_experiment_name(args[0], *value)
-            elif kind == "rename project":
-                self._write_project_name(*value)
+            self.apply(edit, value)
         except ChartDeskError as exc:
-            log.warning("edit %r could not be written: %s", edit.text, exc)
-            self.events.error.emit(str(exc))
-            raise
+            log.warning("%s could not be written again: %s", edit.text, exc)
+            self.events.error.emit(f"{edit.text}: {exc}")
+            return False
+        return True
 
     def alias_edit(self, name: str, entries: Sequence[str] | None, text: str, gesture: int | None = None) -> Edit:
         after = None if entries is None else tuple(entries)

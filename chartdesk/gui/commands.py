@@ -10,7 +10,6 @@ from __future__ import annotations
 from PySide6.QtGui import QUndoCommand
 
 from ..app.history import Edit
-from ..errors import ChartDeskError
 
 
 class EditCommand(QUndoCommand):
@@ -31,9 +30,7 @@ class EditCommand(QUndoCommand):
         return True
 
     def _write(self, value) -> None:
-        try:
-            self._session.apply(self.edit, value)
-        except ChartDeskError:
+        if not self._session.replay(self.edit, value):
             self.setObsolete(True)
 
     def redo(self) -> None:

@@ -157,8 +157,6 @@ class Store:
             self._open_file(path, create, is_default(target))
         self._create_missing = create
         self.engine = self._make_engine(self.url)
-        self._ids: dict[tuple, int] = {}
-        self._ids_lock = threading.Lock()
         # channel id -> (its version when computed, {reducer: value}); a grown channel replaces its entry
         self._reduced: dict[int, tuple[int, dict[str, float | None]]] = {}
         try:
@@ -331,13 +329,12 @@ class Store:
         self.close()
 
     # ---- id lookups ------------------------------------------------------------------------
+    # Ids are looked up in the transaction that uses them, never cached across transactions:
+    # another process may rename a project or run and give its old name to a new one, and a
+    # cached id would then write into the wrong project (one indexed lookup costs microseconds).
     def _project_id(self, conn: Connection, project: str, create: bool = False) -> int:
-        key = ("p", project)
         check_name("project", project)
         conn.info.setdefault(_TOUCHED, set()).add(project)
-        pid = self._ids.get(key)
-        if pid is not None:
-            return pid
         pid = conn.execute(select(projects.c.id).where(projects.c.name == project)).scalar()
         if pid is None:
             if not create:
@@ -346,25 +343,17 @@ class Store:
                 raise NotFound(f"unknown project {project!r}{hint}")
             # Another writer may be creating the same project this moment: its row wins, ours is not added.
             return self._insert_missing(conn, projects, {"name": project}, projects.c.name == project)[0]
-        with self._ids_lock:
-            self._ids[key] = pid
         return pid
 
     def _experiment_id(self, conn: Connection, project: str, experiment: str) -> int:
         check_name("project", project)
         check_name("experiment", experiment)
         conn.info.setdefault(_TOUCHED, set()).add(project)
-        key = ("e", project, experiment)
-        eid = self._ids.get(key)
-        if eid is not None:
-            return eid
-        pid = self._project_id(conn, project)
-        eid = conn.execute(select(experiments.c.id).where(experiments.c.project_id == pid,
-                                                          experiments.c.name == experiment)).scalar()
+        eid = conn.execute(select(experiments.c.id).join(projects, projects.c.id == experiments.c.project_id)
+                           .where(projects.c.name == project, experiments.c.name == experiment)).scalar()
         if eid is None:
+            self._project_id(conn, project)  # NotFound naming the project, when it is the project that is missing
             raise NotFound(f"unknown experiment {experiment!r} in project {project!r}")
-        with self._ids_lock:
-            self._ids[key] = eid
         return eid
 
     @staticmethod
@@ -408,17 +397,11 @@ class Store:
         with self._tx(write=True) as conn:
             self._project_id(conn, project, create=True)
 
-    def _forget_ids(self, project: str) -> None:
-        with self._ids_lock:
-            for key in [k for k in self._ids if k[1] == project]:
-                del self._ids[key]
-
     def delete_project(self, project: str) -> None:
         """Delete a project with its experiments, points, aliases and chart sets (no undo)."""
         with self._tx(write=True) as conn:
             pid = self._project_id(conn, project)
             conn.execute(delete(projects).where(projects.c.id == pid))
-        self._forget_ids(project)
 
     def rename_project(self, project: str, new: str) -> None:
         """Rename a project; its experiments, aliases and chart sets go with it."""
@@ -428,14 +411,12 @@ class Store:
             if new != project and conn.execute(select(projects.c.id).where(projects.c.name == new)).first():
                 raise InvalidInput(f"a project named {new!r} exists already")
             conn.execute(update(projects).where(projects.c.id == pid).values(name=new))
-        self._forget_ids(project)
 
     def delete_experiment(self, project: str, experiment: str) -> None:
         """Delete an experiment with its channels, points and own charts (no undo)."""
         with self._tx(write=True) as conn:
             eid = self._experiment_id(conn, project, experiment)
             conn.execute(delete(experiments).where(experiments.c.id == eid))
-        self._forget_ids(project)
 
     def rename_experiment(self, project: str, experiment: str, new: str) -> None:
         check_name("experiment", new)
@@ -446,7 +427,6 @@ class Store:
                     experiments.c.project_id == pid, experiments.c.name == new)).first():
                 raise InvalidInput(f"project {project!r} has an experiment named {new!r} already")
             conn.execute(update(experiments).where(experiments.c.id == eid).values(name=new))
-        self._forget_ids(project)
 
     def experiments(self, project: str) -> list[str]:
         with self._tx() as conn:

@@ -86,12 +86,20 @@ def test_edits_of_one_gesture_merge_and_two_gestures_do_not():
         Edit("Bad", ("nothing",), None, None)
 
 
-def test_a_write_that_fails_raises_and_says_why_on_the_error_event(session):
+def test_a_write_that_fails_raises_and_a_replay_that_fails_says_why(session, demo):
     heard = Heard(session)
     edit = session.rename_experiment_edit("baseline-sgd", "adam-lr1e-3")  # that name is taken
     with pytest.raises(ChartDeskError):
-        session.edit(edit)
-    assert heard.names() == ["error"] and "adam-lr1e-3" in heard.seen[0][1]
+        session.edit(edit)  # the panel that asked says so (a dialog): no event
+    assert heard.seen == []
+    undo = session.alias_edit("accuracy", ["acc"], "Set accuracy")
+    session.edit(undo)
+    with chartdesk.open_store(demo) as other:  # another window deletes the alias meanwhile
+        other.delete_alias("mnist", "accuracy")
+        other.rename_project("mnist", "mnist-old")
+    heard.clear()
+    assert session.replay(undo, undo.before) is False  # undo cannot write into a project that is gone
+    assert heard.names() == ["error"] and heard.seen[0][1].startswith("Set accuracy: ")
 
 
 def test_the_filter_is_what_is_shown_plotted_and_grouped(session):
