@@ -492,6 +492,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"chartdesk {__version__}")
         return 0
     handler = COMMANDS.get(args.command, cmd_gui)
+    from .logs import configure
+
+    configure()
     try:
         return handler(args)
     except ChartDeskError as exc:

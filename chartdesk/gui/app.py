@@ -109,6 +109,7 @@ def run_gui(db=None, project=None, experiment=None, screenshot=None, theme="auto
         print(f"chartdesk: error: {exc}", file=sys.stderr)
         store.close()
         return 1
+    window.exception_hooks.install()
     window.show()
     if screenshot:
         started = time.monotonic()

@@ -29,6 +29,7 @@ from .chart_view import CHART_HEIGHTS
 from .following import FollowControl
 from .importing import Importer, local_paths
 from .live import LiveUpdates
+from .notifications import ExceptionHooks
 from .project_tree import ProjectTree
 from .runs_table import RunsTable
 from .settings import Settings
@@ -94,6 +95,9 @@ class MainWindow(QMainWindow):
         workspace.loader.sig_error.connect(lambda m: self.statusBar().showMessage(m, 10000))
         workspace.undo_group.indexChanged.connect(self._update_title)
 
+        # An exception nothing caught: logged with its traceback, one line here (run_gui installs it).
+        self.exception_hooks = ExceptionHooks(self)
+        self.exception_hooks.sig_error.connect(self._on_internal_error)
         self.live_label = QLabel(self)  # says when a team store's live feed is down
         self.live_label.setVisible(False)
         self.statusBar().addPermanentWidget(self.live_label)
@@ -310,6 +314,7 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event) -> None:
+        self.exception_hooks.uninstall()
         self.follow_control.following.stop()
         self.live.stop()
         self.runs_table.model.shutdown()
@@ -326,6 +331,10 @@ class MainWindow(QMainWindow):
             self.ws.poll()
         except ChartDeskError as exc:
             self.statusBar().showMessage(str(exc), 8000)
+
+    def _on_internal_error(self, text: str, why: str) -> None:
+        self.statusBar().showMessage(text, 30000)
+        self.statusBar().setToolTip(why)
 
     def _on_live_status(self, text: str, why: str) -> None:
         self.live_label.setText(text)
