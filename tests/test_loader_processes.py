@@ -4,6 +4,7 @@ that grows is followed through them, a dead process leaves the views to the thre
 processes end with the window."""
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import sys
@@ -40,7 +41,7 @@ def test_views_come_from_a_worker_process_and_match_the_store(demo_store, open_w
     procs = _ready(qtbot, w)
     sent = []
     real_submit = procs.submit
-    procs.submit = lambda keys: sent.extend(keys) or real_submit(keys)
+    procs.submit = lambda fn, keys: sent.extend(keys) or real_submit(fn, keys)
     _other_run(w, qtbot, "wide-net-stopped")
     loss = chart(w, "Training", "Loss")
     assert loss.curves and loss.curves[0].experiment == "wide-net-stopped"
@@ -83,8 +84,9 @@ def test_a_killed_worker_process_leaves_the_views_to_the_threads(demo_store, ope
 def test_no_processes_when_asked_for_none(demo_store, open_win, qtbot, monkeypatch):
     monkeypatch.setenv("CHARTDESK_LOADER_PROCESSES", "0")
     w = open_win(demo_store, "mnist", "baseline-sgd")
-    qtbot.wait(1500)  # longer than the quiet moment after which processes would start
     procs = w.ws.loader.processes
-    assert procs.count == 0 and not procs.started and not procs.pids
+    procs.start()  # what the loader does after its quiet moment
+    assert procs.count == 0 and not procs.started and not procs.pids and not procs.wait_ready(0.1)
+    assert multiprocessing.active_children() == []
     _other_run(w, qtbot, "wide-net-stopped")
     assert chart(w, "Training", "Loss").curves[0].experiment == "wide-net-stopped"

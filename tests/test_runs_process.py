@@ -1,6 +1,7 @@
-"""The window's runs table is computed in a worker process (so the GUI thread never waits for the
-GIL): the rows are the same as ``store.runs``, closing the window ends the process, and a window
-that is killed does not leave it behind."""
+"""The window's runs table is computed in the window's worker process (the one pool it shares with
+the chart views, so the GUI thread never waits for the GIL): the rows are the same as
+``store.runs``, closing the window ends the process, and a window that is killed does not leave
+it behind."""
 from __future__ import annotations
 
 import multiprocessing
@@ -16,10 +17,12 @@ KILLED = r"""
 import os, sys
 sys.path.insert(0, sys.argv[2])
 import chartdesk
+from chartdesk.app.pool import WorkerPool
 from chartdesk.gui.runs_table import RowsProcess
 if __name__ == "__main__":
     RowsProcess.PROCESS_FROM = 0
-    p = RowsProcess(chartdesk.open_store(sys.argv[1]))
+    store = chartdesk.open_store(sys.argv[1])
+    p = RowsProcess(store, WorkerPool(store, 1))
     p.rows("mnist", ["alias:accuracy:max"])
     import multiprocessing
     print(multiprocessing.active_children()[0].pid, flush=True)
@@ -39,13 +42,20 @@ def _add_summary_column(qtbot, w):
 
 
 def test_the_rows_come_from_a_worker_process_that_ends_with_the_window(demo_store, open_win, qtbot, monkeypatch):
+    from chartdesk import offload
     from chartdesk.gui.runs_table import RowsProcess
 
+    monkeypatch.setenv("CHARTDESK_LOADER_PROCESSES", "1")
     monkeypatch.setattr(RowsProcess, "PROCESS_FROM", 0)  # the demo's 5 runs would be computed in the window
     w = open_win(demo_store, "mnist", "baseline-sgd")
+    pool = w.ws.pool
+    sent = []
+    real_submit = pool.submit
+    pool.submit = lambda fn, *args: sent.append(fn) or real_submit(fn, *args)
     rt = _add_summary_column(qtbot, w)
     children = multiprocessing.active_children()
-    assert len(children) == 1 and rt.model.process.failed == ""
+    assert len(children) == 1 and pool.failed == ""  # one pool for the window: views and rows
+    assert offload.rows_in_worker in sent
     want = {r["experiment"]: r["columns"]["alias:accuracy:max"]
             for r in demo_store.runs("mnist", columns=["alias:accuracy:max"])}
     assert {n: rt.model.value(rt.model._shown[i], "alias:accuracy:max")
@@ -64,7 +74,13 @@ def test_a_killed_window_leaves_no_worker_process(demo_store, tmp_path):
     assert gone_within(pid)
 
 
-def test_a_project_of_a_few_runs_gets_its_rows_without_starting_a_process(demo_store, open_win, qtbot):
+def test_a_project_of_a_few_runs_gets_its_rows_without_waiting_for_a_process(demo_store, open_win, qtbot,
+                                                                              monkeypatch):
+    monkeypatch.setenv("CHARTDESK_LOADER_PROCESSES", "1")
     w = open_win(demo_store, "mnist", "baseline-sgd")
-    rt = _add_summary_column(qtbot, w)
-    assert rt.model.process._pool is None and multiprocessing.active_children() == []
+    pool = w.ws.pool
+    asked = []
+    real_wait = pool.wait_ready
+    pool.wait_ready = lambda timeout: asked.append(timeout) or real_wait(timeout)
+    _add_summary_column(qtbot, w)
+    assert asked == []  # 5 runs: computed on the table's thread, the pool neither started nor awaited for them

@@ -7,17 +7,16 @@ rows here selects the runs in the tree and the charts, and the other way round. 
 columns are saved per project. The "Group by" box groups the selected runs (params, tags, a
 name pattern): the charts then draw each group as its mean and band; saved per project too.
 
-The model reads rows computed by ``chartdesk.runs.table`` (in a worker process of its own, see
-``chartdesk.offload``, so the GUI thread never waits for the GIL) and follows the
-workspace: a catalog change or a run that grew re-reads them.
+The model reads rows computed by ``chartdesk.runs.table`` (in the window's worker processes for a
+large project, see ``chartdesk.app.pool``, so the GUI thread never waits for the GIL) and follows
+the workspace: a catalog change, a run that grew, or an alias a column reads re-reads them. What
+the filter shows is the session's (``chartdesk.app.runfilter``): the table, the charts and the
+groups agree.
 """
 from __future__ import annotations
 
 import datetime as _dt
 import math
-import multiprocessing
-import threading
-from concurrent.futures import ProcessPoolExecutor
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -48,6 +47,7 @@ from PySide6.QtWidgets import (
 
 from .. import offload, query
 from ..app import preferences as prefs
+from ..app.pool import WorkerPool
 from ..app.runfilter import row_value
 from ..errors import ChartDeskError
 from ..groups import GroupBy
@@ -83,45 +83,35 @@ class _Signals(QObject):
 
 
 class RowsProcess:
-    """A worker process that computes the rows (``chartdesk.offload``), started on first
-    use. Should the process not start or die, or ``spawn`` be False (a window that draws one
-    picture and exits), the rows are computed on the calling thread."""
-
-    def __init__(self, store, spawn: bool = True) -> None:
-        self._store = store
-        self._pool = None
-        self._lock = threading.Lock()
-        self.failed = "" if spawn else "no worker processes for this window"
+    """The rows of a project (``chartdesk.offload.rows``), computed in the window's worker
+    processes (``WorkerPool``, shared with the chart views) when the project is large enough to
+    pay for it, else, or when the pool cannot be had, on the calling thread (a worker thread of
+    the table, never the GUI thread)."""
 
     #: Projects of fewer runs are computed on the calling thread: their rows take milliseconds,
     #: and starting a process (about a second of a core) would compete with the window's start.
     PROCESS_FROM = 100
+    #: How long a first large project waits for the pool to start before computing here.
+    START_TIMEOUT_S = 30.0
+
+    def __init__(self, store, pool: WorkerPool) -> None:
+        self._store = store
+        self.pool = pool
 
     def rows(self, project: str, columns: list[str]) -> list[dict]:
         from concurrent.futures.process import BrokenProcessPool
 
-        if self._pool is None and len(self._store.experiments(project)) < self.PROCESS_FROM:
+        if not self.pool.ready and len(self._store.experiments(project)) < self.PROCESS_FROM:
             return offload.rows(self._store, project, columns)
-        with self._lock:
-            if self._pool is None and not self.failed:
-                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=offload.open_in_worker,
-                                                 initargs=(offload.location(self._store),))
-            pool = self._pool
-        if pool is not None:
-            try:
-                return pool.submit(offload.rows_in_worker, project, columns).result()
-            except (BrokenProcessPool, OSError, RuntimeError) as exc:  # no process: the rows here then
-                with self._lock:
-                    self.failed = f"{type(exc).__name__}: {exc}"
-                    self._pool = None
-        return offload.rows(self._store, project, columns)
-
-    def shutdown(self) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        future = self.pool.submit(offload.rows_in_worker, project, columns) \
+            if self.pool.wait_ready(self.START_TIMEOUT_S) else None
+        if future is None:
+            return offload.rows(self._store, project, columns)
+        try:
+            return future.result()
+        except (BrokenProcessPool, OSError, RuntimeError) as exc:  # no process: the rows here then
+            self.pool.broke(exc)
+            return offload.rows(self._store, project, columns)
 
 
 class _Task(QRunnable):
@@ -157,7 +147,7 @@ class RunsModel(QAbstractTableModel):
         self._signals.sig_done.connect(self._on_rows)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
-        self.process = RowsProcess(workspace.store, spawn=workspace.processes != 0)
+        self.process = RowsProcess(workspace.store, workspace.pool)
         self.error = ""
         self.loading = False
 
@@ -175,9 +165,8 @@ class RunsModel(QAbstractTableModel):
         self._pool.waitForDone(ms)
 
     def shutdown(self) -> None:
-        """Wait for the rows under way, then end the worker process."""
+        """Wait for the rows under way (the workspace ends the worker processes)."""
         self.wait(10000)
-        self.process.shutdown()
 
     def _on_rows(self, gen: int, rows, error: str) -> None:
         if gen != self._gen:

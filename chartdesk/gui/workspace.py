@@ -2,9 +2,9 @@
 
 The session holds every piece of shared state and emits one psygnal event per meaning; the
 workspace re-emits each as a Qt signal of the same meaning for widgets, owns what is Qt's own
-(the undo stacks of ``QUndoGroup``, one per project, and the view loader whose results arrive on
-the GUI thread) and forwards reads and edit requests to the session. Signals carry ``object``
-(Qt 6 would convert lists and dicts).
+(the undo stacks of ``QUndoGroup``, one per project, the view loader whose results arrive on
+the GUI thread, and the window's one pool of worker processes) and forwards reads and edit
+requests to the session. Signals carry ``object`` (Qt 6 would convert lists and dicts).
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoGroup, QUndoStack
 
 from ..app.history import Edit
+from ..app.pool import WorkerPool, process_count
 from ..app.session import Session
 from ..model import Chart, ChartSet
 from ..store import Store
@@ -67,7 +68,9 @@ class Workspace(QObject):
         self.undo_group = QUndoGroup(self)
         self._stacks: dict[str, QUndoStack] = {}
         self.processes = processes  # worker processes: None the default, 0 none (a one-shot picture)
-        self.loader = ViewLoader(store, self, processes)
+        #: The window's one pool of worker processes, for chart views and the runs table's rows.
+        self.pool = WorkerPool(store, process_count() if processes is None else processes)
+        self.loader = ViewLoader(store, self.pool, self)
         ev = self.session.events
         ev.project.connect(self._on_project)
         ev.project_renamed.connect(self._on_project_renamed)
@@ -178,3 +181,4 @@ class Workspace(QObject):
 
     def shutdown(self) -> None:
         self.loader.shutdown()
+        self.pool.shutdown()
