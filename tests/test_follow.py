@@ -231,7 +231,6 @@ def test_file_follow_folder_in_the_window_grows_the_run_and_stop_keeps_it(store,
         w.add_scalar("loss", np.exp(-i / 10), i)
     w.flush()
     win = open_win(store, "p", "other")
-    win.importer.quiet = True
 
     def pick_folder(dlg):
         assert isinstance(dlg, QFileDialog)

@@ -19,7 +19,7 @@ from gui_helpers import (
     type_and_ok,
 )
 from PySide6.QtCore import QModelIndex, QPoint, QPointF, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
 import chartdesk
 from chartdesk.gui.alias_editor import ENTRY_MIME
@@ -659,14 +659,15 @@ def test_import_by_drag_and_drop_shows_new_experiments(demo_store, open_win, qtb
 
     src = _import_fixture(tmp_path / "logs")
     w = open_win(demo_store)
-    w.importer.quiet = True
     w.importer.ask_project = lambda: "imported"
+    answered = _finish_message(qtbot, [])
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(src))])
     event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                        Qt.KeyboardModifier.NoModifier)
     with qtbot.waitSignal(w.importer.sig_finished, timeout=30000) as blocker:
         w.dropEvent(event)
+    qtbot.waitUntil(lambda: bool(answered), timeout=30000)
     assert blocker.args[1] is not None and not blocker.args[1].cancelled
     assert w.ws.project == "imported"
     tm = w.tree.model
@@ -674,32 +675,82 @@ def test_import_by_drag_and_drop_shows_new_experiments(demo_store, open_win, qtb
     assert tm.experiment_index("imported", "sql-run").isValid()
 
 
-def test_a_broken_file_is_reported_the_good_ones_imported_and_cancel_leaves_whole_experiments(demo_store, open_win,
-                                                                                              qtbot, tmp_path):
+def _finish_message(qtbot, seen_text: list):
+    """Answer the import's closing message box as a person does (read it, press OK)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def respond(dlg):
+        assert isinstance(dlg, QMessageBox), dlg
+        seen_text.append(dlg.text())
+        click(qtbot, dlg.button(QMessageBox.StandardButton.Ok))
+    return answer_next_dialog(qtbot, respond, timeout_ms=60000)
+
+
+def _many_csv(folder, n=40):
+    folder.mkdir()
+    for i in range(n):
+        (folder / f"run{i:02d}.csv").write_text("step,a,b\n" + "".join(f"{k},{k},{-k}\n" for k in range(500)))
+    return folder
+
+
+def test_a_broken_file_is_reported_and_the_good_ones_imported(demo_store, open_win, qtbot, tmp_path):
     w = open_win(demo_store)
-    w.importer.quiet = True
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "ok.csv").write_text("step,loss\n0,1\n")
     (bad / "broken.csv").write_text("step,loss\n0,1\n1,zz\n")
+    said: list[str] = []
+    answered = _finish_message(qtbot, said)
     with qtbot.waitSignal(w.importer.sig_finished, timeout=30000) as blocker:
         w.importer.start([str(bad)], project="x")
+    qtbot.waitUntil(lambda: bool(answered), timeout=30000)
     report = blocker.args[1]
     assert [r[0] for r in report.imported] == ["ok"] and demo_store.experiments("x") == ["ok"]
     assert len(report.refused) == 1 and "broken.csv (line 3): 'zz' is not a number" in report.refused[0]
+    assert "broken.csv (line 3)" in said[0]  # the person is told which file and line
 
-    many = tmp_path / "many"
-    many.mkdir()
-    for i in range(40):
-        (many / f"run{i:02d}.csv").write_text("step,a,b\n" + "".join(f"{k},{k},{-k}\n" for k in range(500)))
+
+def test_an_import_not_cancelled_writes_every_experiment_whole(demo_store, open_win, qtbot, tmp_path):
+    w = open_win(demo_store)
+    answered = _finish_message(qtbot, [])
     with qtbot.waitSignal(w.importer.sig_finished, timeout=60000) as blocker:
+        w.importer.start([str(_many_csv(tmp_path / "many"))], project="y")
+    qtbot.waitUntil(lambda: bool(answered), timeout=30000)
+    assert not blocker.args[1].cancelled and len(demo_store.experiments("y")) == 40
+    assert all([c.count for c in demo_store.channel_infos("y", e)] == [500, 500] for e in demo_store.experiments("y"))
+
+
+def test_cancel_in_the_progress_dialog_stops_after_the_experiment_being_written(demo_store, db_path, open_win,
+                                                                                 qtbot, tmp_path):
+    """Another writer holds the store while the import reaches its first write; the person presses
+    Cancel meanwhile: that one experiment is written whole, no other."""
+    import sqlite3
+
+    from PySide6.QtWidgets import QProgressDialog
+
+    w = open_win(demo_store)
+    many = _many_csv(tmp_path / "many")
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # a training script's write transaction, say
+    try:
         w.importer.start([str(many)], project="y")
-        w.importer.cancel()
+        dlg = w.findChild(QProgressDialog)
+        qtbot.waitUntil(lambda: dlg.isVisible() and "writing run00" in dlg.labelText(), timeout=30000)
+        cancel = next(b for b in dlg.findChildren(QPushButton) if b.text() == "Cancel")
+        click(qtbot, cancel)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    said: list[str] = []
+    answered = _finish_message(qtbot, said)
+    with qtbot.waitSignal(w.importer.sig_finished, timeout=60000) as blocker:
+        pass
+    qtbot.waitUntil(lambda: bool(answered), timeout=30000)
     report = blocker.args[1]
-    written = demo_store.experiments("y") if "y" in demo_store.projects() else []
-    assert report.cancelled or len(written) == 40
-    for exp in written:  # only whole experiments
-        assert [c.count for c in demo_store.channel_infos("y", exp)] == [500, 500]
+    assert report.cancelled and [r[0] for r in report.imported] == ["run00"]
+    assert demo_store.experiments("y") == ["run00"]
+    assert [c.count for c in demo_store.channel_infos("y", "run00")] == [500, 500]
+    assert said[0].startswith("Import cancelled.")
 
 
 @pytest.mark.slow

@@ -61,7 +61,6 @@ class Importer(QObject):
         self._cancel = threading.Event()
         self._dialog: QProgressDialog | None = None
         self._project = ""
-        self.quiet = False  # tests: no modal message boxes
         self.last_error: str | None = None
 
     def busy(self) -> bool:
@@ -112,8 +111,6 @@ class Importer(QObject):
     def _on_done(self, report) -> None:
         self._close_dialog()
         self.sig_finished.emit(self._project, report)
-        if self.quiet:
-            return
         lines = [f"{name} ({fmt}): {ch} channels, {pts:,} points" for name, fmt, ch, pts in report.imported]
         head = "Import cancelled." if report.cancelled else f"Imported {len(lines)} experiments into {self._project}."
         text = head + ("\n\n" + "\n".join(lines[:30]) if lines else "")
@@ -128,8 +125,7 @@ class Importer(QObject):
         self._close_dialog()
         self.last_error = message
         self.sig_finished.emit(self._project, None)
-        if not self.quiet:
-            QMessageBox.warning(self._parent, "Import failed", f"Nothing was imported.\n\n{message}")
+        QMessageBox.warning(self._parent, "Import failed", f"Nothing was imported.\n\n{message}")
 
 
 def local_paths(mime) -> list[str]:
