@@ -87,7 +87,6 @@ class MainWindow(QMainWindow):
         workspace.sig_selection_changed.connect(self._on_selection_change)
         workspace.sig_grouping_changed.connect(self._say_selection)
         workspace.sig_filter_changed.connect(lambda _t, _e: self._say_selection())
-        workspace.sig_projects_changed.connect(self.tree.reload)
         workspace.sig_project_changed.connect(lambda _p: self._update_title())
         workspace.sig_runs_appeared.connect(self._on_runs_appeared)
         workspace.sig_error.connect(lambda m: self.statusBar().showMessage(m, 10000))
@@ -317,6 +316,7 @@ class MainWindow(QMainWindow):
         self.exception_hooks.uninstall()
         self.follow_control.following.stop()
         self.live.stop()
+        self.tree.shutdown()
         self.runs_table.model.shutdown()
         self.importer.cancel()
         self.importer.wait(10000)
@@ -343,8 +343,7 @@ class MainWindow(QMainWindow):
 
     def _on_runs_appeared(self, names) -> None:
         self._new_runs = [n for n in dict.fromkeys(self._new_runs + list(names))]
-        self.tree.model.new_runs.update(names)
-        self.tree.reload()
+        self.tree.mark_new_runs(names)
         self.new_runs_button.setText(f"New: {', '.join(self._new_runs[:2])}"
                                      + (f" +{len(self._new_runs) - 2}" if len(self._new_runs) > 2 else "")
                                      + " — add to comparison")
@@ -354,13 +353,12 @@ class MainWindow(QMainWindow):
 
     def _compare_new_runs(self) -> None:
         self.ws.select_experiments(self.ws.selection() + self._new_runs)
-        self.tree.model.new_runs.difference_update(self._new_runs)
+        self.tree.mark_new_runs(self._new_runs, False)
         self._new_runs = []
         self.new_runs_button.setVisible(False)
-        self.tree.reload()
 
     def _on_selection_change(self, selection) -> None:
-        self.tree.model.new_runs.difference_update(selection)
+        self.tree.mark_new_runs(selection, False)
         self._say_selection()
 
     def _say_selection(self) -> None:
@@ -386,4 +384,4 @@ class MainWindow(QMainWindow):
         return self.tabs.grids
 
     def settled(self) -> bool:
-        return self.tabs.settled()
+        return self.tabs.settled() and self.tree.settled()

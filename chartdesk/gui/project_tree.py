@@ -1,22 +1,32 @@
 """The project tree: projects > experiments > channels on a QAbstractItemModel, with a filter box.
 
-The model adapts plain data (project names and each project's catalog from the store); it owns
-nothing. Experiments show their state and tags; several can be selected to compare them. A press
-on a channel row chooses no runs until the button comes up without a drag: dragging a channel onto
-the alias list leaves the compared runs as they were.
+The model adapts plain data (project names and each project's catalog) and owns nothing; it is
+told what changed and inserts, removes, moves and updates only those rows, never resetting, so
+expansion, selection and scroll position stay. The shown project's catalog comes from the
+workspace; the other projects' catalogs, and the runs an expression in the filter box matches in
+every project, are read off the GUI thread (``gui.tree_reader``). Experiments show their state
+and tags; several can be selected to compare them. A press on a channel row chooses no runs until
+the button comes up without a drag: dragging a channel onto the alias list leaves the compared
+runs as they were.
 """
 from __future__ import annotations
 
+import bisect
+import logging
 import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import (
     QAbstractItemModel,
+    QItemSelection,
     QItemSelectionModel,
     QMimeData,
     QModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
@@ -37,6 +47,7 @@ from ..errors import ChartDeskError
 from ..model import ChannelInfo, Experiment
 from .settings import Settings
 from .theme import state_color, state_icon
+from .tree_reader import Catalogs, Matches, TreeReader
 from .widgets import plural
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -44,6 +55,8 @@ PROJECT_ROLE = Qt.ItemDataRole.UserRole + 2
 EXPERIMENT_ROLE = Qt.ItemDataRole.UserRole + 3
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 4
 CHANNEL_MIME = "application/x-chartdesk-channel"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(eq=False)
@@ -54,6 +67,7 @@ class _Node:
     children: list[_Node] = field(default_factory=list)
     experiment: Experiment | None = None
     channel: ChannelInfo | None = None
+    loaded: bool = False  # a project: its catalog was set
 
     def row(self) -> int:
         return self.parent.children.index(self) if self.parent else 0
@@ -65,6 +79,17 @@ class _Node:
         return node.name
 
 
+def _blocks(rows: list[int]) -> list[tuple[int, int]]:
+    """Ascending row numbers as (first, last) runs of consecutive rows."""
+    out: list[tuple[int, int]] = []
+    for r in rows:
+        if out and out[-1][1] == r - 1:
+            out[-1] = (out[-1][0], r)
+        else:
+            out.append((r, r))
+    return out
+
+
 def _ago(ts: float | None) -> str:
     if not ts:
         return ""
@@ -72,30 +97,146 @@ def _ago(ts: float | None) -> str:
 
 
 class ProjectTreeModel(QAbstractItemModel):
-    """Two columns: name, and a short description (state and tags, or point count)."""
+    """Two columns: name, and a short description (state and tags, or point count).
+
+    It is told what changed and says exactly that to its views: ``set_projects`` and
+    ``set_catalog`` compare what they are given with the rows held and insert, remove, move and
+    update (``dataChanged``) only the rows that differ, so expansion, selection and scroll
+    position stay as they are. It never resets."""
 
     HEADERS = ("Name", "Info")
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._root = _Node("root", "")
-        #: Experiments that appeared while the window was open (shown bold until selected).
-        self.new_runs: set[str] = set()
+        #: (project, experiment) that appeared while the window was open (bold until selected).
+        self.new_runs: set[tuple[str, str]] = set()
 
-    # ---- feeding ------------------------------------------------------------------------
-    def set_data(self, catalogs: dict[str, list[tuple[Experiment, list[ChannelInfo]]]]) -> None:
-        """Replace everything: ``{project: [(experiment, channels), ...]}``."""
-        self.beginResetModel()
-        root = _Node("root", "")
-        for project, catalog in catalogs.items():
-            pnode = _Node("project", project, root)
-            root.children.append(pnode)
-            for exp, chans in catalog:
-                enode = _Node("experiment", exp.name, pnode, experiment=exp)
-                pnode.children.append(enode)
-                enode.children = [_Node("channel", c.name, enode, channel=c) for c in chans]
-        self._root = root
-        self.endResetModel()
+    # ---- feeding: told what changed ------------------------------------------------------
+    def set_projects(self, names: Sequence[str]) -> None:
+        """The store's projects, in this order: the rows of projects that are gone are removed,
+        new ones inserted (without experiments until ``set_catalog``), the others kept as they are."""
+        self._sync(self._root, [(n, None) for n in names], self._make_project, None)
+
+    def add_project(self, name: str) -> None:
+        """A project known to exist (the one the workspace has just shown), in name order."""
+        if self._project_node(name) is not None:
+            return
+        names = self.projects()
+        row = bisect.bisect(names, name)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._root.children.insert(row, _Node("project", name, self._root))
+        self.endInsertRows()
+
+    def remove_project(self, name: str) -> None:
+        self.set_projects([n for n in self.projects() if n != name])
+
+    def set_catalog(self, project: str, catalog: Sequence[tuple[Experiment, Sequence[ChannelInfo]]]) -> None:
+        """One project's experiments with their channels, in this order (rows of the differences only)."""
+        pnode = self._project_node(project)
+        if pnode is None:
+            return
+        pnode.loaded = True
+        before = len(pnode.children)
+        self._sync(pnode, [(e.name, (e, chans)) for e, chans in catalog], self._make_experiment,
+                   self._update_experiment)
+        if len(pnode.children) != before:  # its Info says how many
+            idx = self.createIndex(pnode.row(), 1, pnode)
+            self.dataChanged.emit(idx, idx)
+
+    def update_counts(self, project: str, channels: dict[str, list[ChannelInfo]]) -> None:
+        """New point counts of some experiments' channels (a live run): only those rows change."""
+        pnode = self._project_node(project)
+        if pnode is None:
+            return
+        for enode in pnode.children:
+            if enode.name not in channels:
+                continue
+            fresh = {c.name: c for c in channels[enode.name]}
+            for row, cnode in enumerate(enode.children):
+                if cnode.name in fresh and fresh[cnode.name] != cnode.channel:
+                    cnode.channel = fresh[cnode.name]
+                    idx = self.createIndex(row, 1, cnode)
+                    self.dataChanged.emit(idx, idx)
+
+    def mark_new(self, project: str, experiments: Iterable[str], on: bool = True) -> None:
+        """Show these runs bold (new since the window opened), or no longer."""
+        for name in experiments:
+            key = (project, name)
+            if (key in self.new_runs) == on:
+                continue
+            (self.new_runs.add if on else self.new_runs.discard)(key)
+            idx = self.experiment_index(project, name)
+            if idx.isValid():
+                self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.FontRole])
+
+    def _sync(self, parent: _Node, items: list[tuple[str, object]], make, update) -> None:
+        """Make ``parent``'s children the named ``items`` in their order: remove the rows whose
+        names are gone, move the others into place, insert the new ones (a block at a time), and
+        let ``update(node, payload, row)`` announce what changed in a kept row."""
+        pidx = self._index_of(parent)
+        wanted = {name for name, _ in items}
+        gone = [i for i, c in enumerate(parent.children) if c.name not in wanted]
+        for first, last in reversed(_blocks(gone)):
+            self.beginRemoveRows(pidx, first, last)
+            del parent.children[first:last + 1]
+            self.endRemoveRows()
+        have = {c.name for c in parent.children}
+        children = parent.children
+        i = 0
+        while i < len(items):
+            name, payload = items[i]
+            if name not in have:
+                j = i
+                while j < len(items) and items[j][0] not in have:
+                    j += 1
+                self.beginInsertRows(pidx, i, j - 1)
+                children[i:i] = [make(n, p, parent) for n, p in items[i:j]]
+                self.endInsertRows()
+                i = j
+                continue
+            if children[i].name != name:  # a kept row further down comes up here
+                k = next(k for k in range(i + 1, len(children)) if children[k].name == name)
+                self.beginMoveRows(pidx, k, k, pidx, i)
+                children.insert(i, children.pop(k))
+                self.endMoveRows()
+            if update is not None:
+                update(children[i], payload, i)
+            i += 1
+
+    @staticmethod
+    def _make_project(name: str, _payload, parent: _Node) -> _Node:
+        return _Node("project", name, parent)
+
+    @staticmethod
+    def _make_experiment(name: str, payload, parent: _Node) -> _Node:
+        exp, chans = payload
+        node = _Node("experiment", name, parent, experiment=exp)
+        node.children = [_Node("channel", c.name, node, channel=c) for c in chans]
+        return node
+
+    @staticmethod
+    def _make_channel(name: str, channel: ChannelInfo, parent: _Node) -> _Node:
+        return _Node("channel", name, parent, channel=channel)
+
+    def _update_experiment(self, node: _Node, payload, row: int) -> None:
+        exp, chans = payload
+        count = len(node.children)
+        self._sync(node, [(c.name, c) for c in chans], self._make_channel, self._update_channel)
+        if node.experiment != exp or len(node.children) != count:  # its state, tags, tooltip
+            node.experiment = exp
+            self.dataChanged.emit(self.createIndex(row, 0, node), self.createIndex(row, 1, node))
+
+    def _update_channel(self, node: _Node, channel: ChannelInfo, row: int) -> None:
+        if node.channel != channel:
+            node.channel = channel
+            self.dataChanged.emit(self.createIndex(row, 0, node), self.createIndex(row, 1, node))
+
+    def _index_of(self, node: _Node) -> QModelIndex:
+        return QModelIndex() if node is self._root else self.createIndex(node.row(), 0, node)
+
+    def _project_node(self, project: str) -> _Node | None:
+        return next((n for n in self._root.children if n.name == project), None)
 
     # ---- QAbstractItemModel ---------------------------------------------------------------
     def _node(self, index: QModelIndex) -> _Node:
@@ -165,7 +306,7 @@ class ProjectTreeModel(QAbstractItemModel):
                 lines.append(plural(len(node.children), "channel"))
                 return "\n".join(lines)
             return node.name
-        if role == Qt.ItemDataRole.FontRole and node.kind == "experiment" and node.name in self.new_runs:
+        if role == Qt.ItemDataRole.FontRole and node.kind == "experiment" and (node.parent.name, node.name) in self.new_runs:
             bold = QFont()
             bold.setBold(True)
             return bold
@@ -199,21 +340,12 @@ class ProjectTreeModel(QAbstractItemModel):
         mime.setText("\n".join(names))
         return mime
 
-    def update_counts(self, project: str, channels: dict[str, list[ChannelInfo]]) -> None:
-        """New point counts of some experiments' channels, updated in place (no reset)."""
-        p = self.project_index(project)
-        if not p.isValid():
-            return
-        for enode in self._node(p).children:
-            fresh = {c.name: c for c in channels.get(enode.name, [])}
-            for row, cnode in enumerate(enode.children):
-                if cnode.name in fresh and fresh[cnode.name] != cnode.channel:
-                    cnode.channel = fresh[cnode.name]
-                    idx = self.createIndex(row, 1, cnode)
-                    self.dataChanged.emit(idx, idx)
-
     def projects(self) -> list[str]:
         return [n.name for n in self._root.children]
+
+    def loaded_projects(self) -> list[str]:
+        """The projects whose experiments the model holds (``set_catalog`` was given them)."""
+        return [n.name for n in self._root.children if n.loaded]
 
     # ---- lookups for the view --------------------------------------------------------------
     def project_index(self, project: str) -> QModelIndex:
@@ -233,6 +365,7 @@ class ProjectTreeModel(QAbstractItemModel):
 
 
 _OPERATORS = ("==", "!=", "<", ">", "~", " in ", " and ", " or ")
+FILTER_HINT = 'Filter by text, or by an expression on the runs of every project: lr < 0.01 and optimizer == "adam"'
 
 
 def _looks_like_expression(text: str) -> bool:
@@ -248,33 +381,31 @@ class _ElideRight(QStyledItemDelegate):
 
 
 class _Filter(QSortFilterProxyModel):
-    """Plain text matches names, states, tags and channels; an expression of the runs grammar
-    (``lr < 0.01``) keeps the runs of the project it matched (``matched``) with their channels."""
+    """Plain text (``text``) matches names, states, tags and channels, case-insensitively; an
+    expression of the runs grammar (``lr < 0.01``) keeps the runs it matched in each project
+    (``matched``: {project: runs}) with their channels, and hides the projects with none."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.setRecursiveFilteringEnabled(True)
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.setFilterRole(SEARCH_ROLE)
-        self.setFilterKeyColumn(0)
-        self.matched: tuple[str, set[str]] | None = None  # (project, runs) of an expression
+        self.setRecursiveFilteringEnabled(True)  # a row is shown when it or a row under it passes
+        self.text = ""
+        self.matched: dict[str, frozenset[str]] | None = None
 
-    def set_matched(self, matched) -> None:
-        if matched == self.matched:
+    def set_filter(self, text: str, matched: dict[str, frozenset[str]] | None) -> None:
+        """Filter by ``text`` or, when ``matched`` is not None, by what an expression matched."""
+        if (text, matched) == (self.text, self.matched):
             return
         self.beginFilterChange()  # Qt 6.10's way to say the filter changed
-        self.matched = matched
+        self.text, self.matched = text, matched
         self.endFilterChange()
 
     def filterAcceptsRow(self, row: int, parent) -> bool:
-        if self.matched is None:
-            return super().filterAcceptsRow(row, parent)
         idx = self.sourceModel().index(row, 0, parent)
-        kind = idx.data(KIND_ROLE)
-        project, names = self.matched
-        if kind == "project":
-            return idx.data(PROJECT_ROLE) == project
-        return idx.data(PROJECT_ROLE) == project and idx.data(EXPERIMENT_ROLE) in names
+        if self.matched is None:
+            return not self.text or self.text.casefold() in str(idx.data(SEARCH_ROLE)).casefold()
+        if idx.data(KIND_ROLE) == "project":
+            return False  # shown for the runs that pass under it
+        return idx.data(EXPERIMENT_ROLE) in self.matched.get(idx.data(PROJECT_ROLE), ())
 
 
 class _TreeView(QTreeView):
@@ -311,10 +442,25 @@ class _TreeView(QTreeView):
 
 
 class ProjectTree(QWidget):
-    """Filter box + tree over the workspace's store. It follows the workspace (project, catalog,
-    states, live point counts) and hands the user's selection back to it (from a press on a
-    channel row only when it was a click, not the start of a drag); its context menu and the
-    Delete and F2 keys rename and delete experiments and projects."""
+    """Filter box + tree over the workspace's store. It follows the workspace: the shown project's
+    experiments and channels come from it (``ws.experiments()``, ``ws.channels``) as they change;
+    the other projects' catalogs are read off the GUI thread (``TreeReader``) when the workspace
+    says the store's catalog moved (``sig_projects_changed``) or another project is shown. It
+    hands the user's selection back to the workspace (from a press on a channel row only when it
+    was a click, not the start of a drag); a row that goes away or that the filter hides is no
+    choice of runs. Its context menu and the Delete and F2 keys rename and delete experiments and
+    projects.
+
+    The filter box takes plain text (names, states, tags, channels: applied as it is typed) or an
+    expression of the runs grammar, evaluated on the runs of every project off the GUI thread,
+    ``FILTER_DELAY_MS`` after the last keystroke (Return: at once); a bad one is outlined red
+    (its ``invalid`` property, resources/style.qss) with its reason in the tooltip and filters
+    nothing."""
+
+    #: An expression is evaluated this long after the last keystroke.
+    FILTER_DELAY_MS = 250
+    #: While an expression filters, runs that changed are evaluated again after this long.
+    REFILTER_MS = 500
 
     def __init__(self, workspace, parent=None) -> None:
         super().__init__(parent)
@@ -322,10 +468,25 @@ class ProjectTree(QWidget):
         self.model = ProjectTreeModel(self)
         self.proxy = _Filter(self)
         self.proxy.setSourceModel(self.model)
+        self.reader = TreeReader(workspace.store, self)
+        self.reader.sig_catalogs.connect(self._on_catalogs)
+        self.reader.sig_matched.connect(self._on_matched)
+        self.reader.sig_failed.connect(lambda why: log.warning("the project tree could not read the store: %s", why))
         self.filter_edit = QLineEdit(self)
         self.filter_edit.setPlaceholderText("Filter experiments, tags, channels…")
         self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.textChanged.connect(self._on_filter_change)
+        self.filter_edit.setToolTip(FILTER_HINT)
+        self.filter_edit.textChanged.connect(self._on_filter_text)
+        self.filter_edit.returnPressed.connect(self._evaluate_expression)
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(self.FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(self._evaluate_expression)
+        self._refilter_timer = QTimer(self)
+        self._refilter_timer.setSingleShot(True)
+        self._refilter_timer.setInterval(self.REFILTER_MS)
+        self._refilter_timer.timeout.connect(self._evaluate_expression)
+        self.matches: Matches | None = None  # what the expression in the box matched, once evaluated
         self.view = _TreeView(self)
         self.view.setModel(self.proxy)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -347,7 +508,7 @@ class ProjectTree(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.filter_edit)
         lay.addWidget(self.view)
-        self._quiet = False
+        self._not_chosen_depth = 0
         self.rename_action = QAction("Rename…", self)
         self.rename_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
         self.rename_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -363,9 +524,10 @@ class ProjectTree(QWidget):
                                       "step, as TensorBoard does (the store keeps every point)")
         self.latest_action.triggered.connect(self.set_latest_for_selected)
         workspace.sig_project_changed.connect(self._load_latest)
-        workspace.sig_project_changed.connect(lambda _p: self.reload())
-        workspace.sig_catalog_changed.connect(self.reload)
-        workspace.sig_experiments_updated.connect(self.reload)
+        workspace.sig_project_changed.connect(self._on_project_changed)
+        workspace.sig_projects_changed.connect(self._read_other_projects)
+        workspace.sig_catalog_changed.connect(self._show_project)
+        workspace.sig_experiments_updated.connect(self._show_project)
         workspace.sig_points_appended.connect(self._on_points_appended)
         workspace.sig_selection_changed.connect(lambda sel: self.select(self.ws.project, sel))
         workspace.sig_selection_changed.connect(
@@ -374,90 +536,155 @@ class ProjectTree(QWidget):
 
     # ---- following the workspace ---------------------------------------------------------
     def reload(self) -> None:
-        """Re-read every project's catalog (the current one from the workspace), keeping what was
-        expanded and showing the workspace's selection."""
-        catalogs = {}
-        for p in self.ws.projects():
-            catalogs[p] = [(e, self.ws.channels(e.name)) for e in self.ws.experiments()] if p == self.ws.project \
-                else self.ws.store.catalog(p)
-        self.set_catalogs(catalogs, self.ws.project, self.ws.selection())
+        """Show the shown project as the workspace holds it, and re-read the store's projects and
+        the other projects' catalogs off the GUI thread."""
+        if self.ws.project:
+            self.model.add_project(self.ws.project)
+        self._show_project()
+        self._read_other_projects()
+
+    def settled(self) -> bool:
+        """No read or filter evaluation is waiting or under way: the tree shows what the store holds."""
+        return not (self.reader.busy() or self._filter_timer.isActive() or self._refilter_timer.isActive())
+
+    def shutdown(self) -> None:
+        """Stop the reads (the window closes): wait for the one under way, drop the rest."""
+        self._filter_timer.stop()
+        self._refilter_timer.stop()
+        self.reader.shutdown()
+
+    def mark_new_runs(self, experiments: Iterable[str], on: bool = True) -> None:
+        """Show runs of the shown project bold (they appeared while the window was open), or no longer."""
+        if self.ws.project:
+            self.model.mark_new(self.ws.project, experiments, on)
+
+    @contextmanager
+    def _not_chosen(self) -> Iterator[None]:
+        """What the selection model reports meanwhile is no choice of the user's (rows that the
+        filter hides or that go away, the workspace's selection shown)."""
+        self._not_chosen_depth += 1
+        try:
+            yield
+        finally:
+            self._not_chosen_depth -= 1
+
+    def _on_project_changed(self, project: str) -> None:
+        if project:
+            self.model.add_project(project)  # it exists: the session has just read it
+        self._show_project()
+        if project:
+            self.view.expand(self.proxy.mapFromSource(self.model.project_index(project)))
+        # a project may have been renamed or deleted: which projects the store holds now (and the
+        # catalogs of those the tree does not know)
+        self.reader.read_catalogs(project or None, known=self.model.loaded_projects())
+
+    def _show_project(self) -> None:
+        """The shown project's experiments and channels as the workspace holds them."""
+        project = self.ws.project
+        if not project:
+            return
+        with self._not_chosen():
+            self.model.set_catalog(project, [(e, self.ws.channels(e.name)) for e in self.ws.experiments()])
+        self._runs_changed()
+
+    def _read_other_projects(self) -> None:
+        self.reader.read_catalogs(self.ws.project or None)
+
+    def _on_catalogs(self, read: Catalogs) -> None:
+        shown = self.ws.project
+        with self._not_chosen():
+            self.model.set_projects(read.projects)
+            for project, catalog in read.catalogs.items():
+                if project != shown:  # the workspace's is the one on screen (it may be newer)
+                    self.model.set_catalog(project, catalog)
+            if shown and shown in read.projects and shown not in self.model.loaded_projects():
+                self.model.set_catalog(shown, [(e, self.ws.channels(e.name)) for e in self.ws.experiments()])
+        self._runs_changed()
 
     def _on_points_appended(self, keys) -> None:
         self.model.update_counts(self.ws.project, {e: self.ws.channels(e) for _p, e, _c in keys})
+        if self.matches is not None and self.matches.reads_points:
+            self._runs_changed()
 
-    def set_catalogs(self, catalogs, project: str | None, selected: list[str]) -> None:
-        """Reload, keeping what was expanded and selecting ``selected`` of ``project``."""
-        expanded = set()
-        for r in range(self.proxy.rowCount()):
-            idx = self.proxy.index(r, 0)
-            if self.view.isExpanded(idx):
-                expanded.add(idx.data())
-        cur = self.view.currentIndex()
-        on_project = cur.data(PROJECT_ROLE) if cur.isValid() and cur.data(KIND_ROLE) == "project" else None
-        self._quiet = True
-        try:
-            self.model.set_data(catalogs)
-            for r in range(self.proxy.rowCount()):
-                idx = self.proxy.index(r, 0)
-                if idx.data() in expanded or idx.data() == project:
-                    self.view.expand(idx)
-            if on_project is not None:  # keep the project row the user is on
-                idx = self.proxy.mapFromSource(self.model.project_index(on_project))
-                if idx.isValid():
-                    self.view.selectionModel().setCurrentIndex(idx, QItemSelectionModel.SelectionFlag.NoUpdate)
-            self.select(project, selected)
-        finally:
-            self._quiet = False
+    def _runs_changed(self) -> None:
+        """Runs came, went or changed: an expression in the box is evaluated on them again."""
+        if self.matches is not None and not self.matches.error and not self._refilter_timer.isActive():
+            self._refilter_timer.start()
 
     def _selected_experiments(self) -> tuple[str | None, set[str]]:
         rows = self.view.selectionModel().selectedRows(0)
         return (rows[0].data(PROJECT_ROLE) if rows else None), {r.data(EXPERIMENT_ROLE) for r in rows} - {None}
 
     def select(self, project: str | None, experiments: list[str]) -> None:
+        """Show these runs of ``project`` selected (the workspace's selection)."""
         sm = self.view.selectionModel()
         if self._selected_experiments() == (project, set(experiments)) and experiments:
             return  # already shown (e.g. the user picked a channel row of the experiment, to drag it)
-        self._quiet, was = True, self._quiet
-        try:
-            sm.clearSelection()
-            first = None
-            for name in experiments:
-                idx = self.proxy.mapFromSource(self.model.experiment_index(project, name))
-                if idx.isValid():
-                    sm.select(idx, QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows)
-                    first = first or idx
+        chosen = QItemSelection()
+        first = None
+        for name in experiments:
+            idx = self.proxy.mapFromSource(self.model.experiment_index(project, name))
+            if idx.isValid():
+                chosen.select(idx, idx)
+                first = idx if first is None else first
+        with self._not_chosen():
+            sm.select(chosen, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
             current = self.view.currentIndex()
             on_project = current.isValid() and current.data(KIND_ROLE) == "project" \
                 and current.data(PROJECT_ROLE) == project  # the user is on the project row: stay
             if first is not None and not on_project:
                 sm.setCurrentIndex(first, QItemSelectionModel.SelectionFlag.NoUpdate)
                 self.view.scrollTo(first)
-        finally:
-            self._quiet = was
 
-    def _on_filter_change(self, text: str) -> None:
-        """Text, or an expression of the runs grammar when it has an operator in it."""
-        self.filter_edit.setStyleSheet("")
-        self.filter_edit.setToolTip("Filter by text, or by an expression: lr < 0.01 and optimizer == \"adam\"")
-        if _looks_like_expression(text) and self.ws.project:
-            try:
-                names = {r["experiment"] for r in self.ws.store.runs(self.ws.project, where=text)}
-            except ChartDeskError as exc:  # a bad expression: said, and nothing is filtered
-                self.filter_edit.setStyleSheet("QLineEdit { border: 1px solid #d64541; }")
-                self.filter_edit.setToolTip(str(exc))
-                self.proxy.set_matched(None)
-                self.proxy.setFilterFixedString("")
-                return
-            self.proxy.setFilterFixedString("")
-            self.proxy.set_matched((self.ws.project, names))
-        else:
-            self.proxy.set_matched(None)
-            self.proxy.setFilterFixedString(text)
-        if text:
+    # ---- the filter box ---------------------------------------------------------------------
+    def _on_filter_text(self, text: str) -> None:
+        """Plain text filters at once; an expression waits for a pause in the typing."""
+        self.reader.cancel_match()  # a result for an older text is never shown
+        self._refilter_timer.stop()
+        if _looks_like_expression(text):
+            self._filter_timer.start()  # until then the tree shows what it showed
+            return
+        self._filter_timer.stop()
+        self.matches = None
+        self._say_invalid("")
+        self._filter_by(text, None)
+
+    def _evaluate_expression(self) -> None:
+        self._filter_timer.stop()
+        text = self.filter_edit.text()
+        if _looks_like_expression(text):
+            self.reader.match(text)
+
+    def _on_matched(self, matches: Matches) -> None:
+        if matches.text != self.filter_edit.text():
+            return
+        self.matches = matches
+        if matches.error:  # a bad expression: said, and nothing is filtered
+            self._say_invalid(matches.error)
+            self._filter_by("", None)
+            return
+        skipped = [f"{p}: {why}" for p, why in matches.skipped.items()]
+        self._say_invalid("", "\n".join([FILTER_HINT, *(["Not evaluated in", *skipped] if skipped else [])]))
+        self._filter_by("", dict(matches.runs))
+
+    def _say_invalid(self, reason: str, hint: str = FILTER_HINT) -> None:
+        edit = self.filter_edit
+        edit.setToolTip(reason or hint)
+        if bool(edit.property("invalid")) != bool(reason):
+            edit.setProperty("invalid", bool(reason))
+            edit.style().unpolish(edit)  # a dynamic property: the style sheet is applied again
+            edit.style().polish(edit)
+            edit.update()
+
+    def _filter_by(self, text: str, matched: dict[str, frozenset[str]] | None) -> None:
+        with self._not_chosen():
+            self.proxy.set_filter(text, matched)
+        if text or matched is not None:
             self.view.expandToDepth(0)
+        self.select(self.ws.project, self.ws.selection())  # what the filter shows again is selected again
 
     def _on_selection_change(self, *_):
-        if self._quiet or self.view.holding:  # a press on a channel row: a click or a drag?
+        if self._not_chosen_depth or self.view.holding:  # a press on a channel row: a click or a drag?
             return
         rows = self.view.selectionModel().selectedRows(0)
         if not rows:
@@ -527,7 +754,9 @@ class ProjectTree(QWidget):
             if kind == "project":
                 name, ok = QInputDialog.getText(self, "Rename project", "New name:", text=project)
                 if ok and name.strip() and name.strip() != project:
-                    self.ws.rename_project(project, name.strip())
+                    expanded = self.view.isExpanded(self.proxy.mapFromSource(self.model.project_index(project)))
+                    if self.ws.rename_project(project, name.strip()):
+                        self._project_renamed(project, name.strip(), expanded)
             elif kind == "experiments" and len(exps) == 1:
                 name, ok = QInputDialog.getText(self, "Rename experiment", "New name:", text=exps[0])
                 if ok and name.strip() and name.strip() != exps[0]:
@@ -558,7 +787,19 @@ class ProjectTree(QWidget):
         try:
             if kind == "project":
                 self.ws.delete_project(project)
+                with self._not_chosen():
+                    self.model.remove_project(project)
             else:
                 self.ws.delete_experiments(exps)
         except ChartDeskError as exc:
             QMessageBox.warning(self, "Delete", str(exc))
+
+    def _project_renamed(self, old: str, new: str, expanded: bool) -> None:
+        """This tree renamed a project: its row goes, the new name's comes (with its catalog from
+        the workspace when it is shown, else read off the GUI thread) and is expanded as it was."""
+        with self._not_chosen():
+            self.model.remove_project(old)
+            self.model.add_project(new)
+        if expanded:
+            self.view.expand(self.proxy.mapFromSource(self.model.project_index(new)))
+        self.reader.read_catalogs(self.ws.project or None, known=self.model.loaded_projects())
