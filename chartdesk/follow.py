@@ -189,18 +189,29 @@ class Follower:
     # ---- the loop -----------------------------------------------------------------------------
     def watch(self, stop: threading.Event, on_step: Callable[[Step], None] | None = None,
               debounce_ms: int = 300, step_ms: int = 50) -> None:
-        """Poll once, then after every batch of file changes until ``stop`` is set; then ``close``."""
+        """Poll once, then after every batch of file changes until ``stop`` is set, and once more
+        then (what was written just before the stop is kept); then ``close``. The first time the
+        watcher is up (its first wake-up, a change or a quiet second) it polls too: a file that
+        grew between the first poll and the watcher's start would otherwise wait for its next write."""
         import watchfiles
+
+        def step() -> None:
+            s = self.poll()
+            if on_step is not None and (s.points or s.new_runs or s.refused):
+                on_step(s)
 
         try:
             first = self.poll()
             if on_step is not None:
                 on_step(first)
-            for _changes in watchfiles.watch(*self.roots, stop_event=stop, debounce=debounce_ms, step=step_ms,
-                                             yield_on_timeout=False, raise_interrupt=False):
-                s = self.poll()
-                if on_step is not None and (s.points or s.new_runs or s.refused):
-                    on_step(s)
+            watching = False
+            for changes in watchfiles.watch(*self.roots, stop_event=stop, debounce=debounce_ms, step=step_ms,
+                                            rust_timeout=1000, yield_on_timeout=True, raise_interrupt=False):
+                if changes or not watching:
+                    step()
+                watching = True
+            if stop.is_set():
+                step()
         finally:
             self.close()
 

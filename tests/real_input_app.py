@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 
-from PySide6.QtCore import QPoint, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, QTimer
 
 import chartdesk
 from chartdesk.gui.app import make_app, open_window
@@ -57,6 +57,50 @@ def tree_selected(tree) -> list[str]:
     return sorted(r.data(EXPERIMENT_ROLE) for r in rows if r.data(KIND_ROLE) == "experiment")
 
 
+class DropTimer(QObject):
+    """Times the drop handler of the alias list (Qt's dropEvent, entered from the viewport's Drop
+    event) and records every alias write: when it happened and whether it was inside the handler."""
+
+    def __init__(self, view, store, chart_of) -> None:
+        super().__init__(view)
+        self.view, self.store, self.chart_of = view, store, chart_of
+        self.inside = False
+        self.t0 = None
+        self.out: dict = {"writes": []}
+        write = store.set_alias
+
+        def recorded(*args, **kwargs):
+            self.out["writes"].append({"in_drop": self.inside,
+                                       "ms": None if self.t0 is None else (time.perf_counter() - self.t0) * 1000})
+            return write(*args, **kwargs)
+
+        store.set_alias = recorded
+        view.viewport().installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() != QEvent.Type.Drop:
+            return False
+        self.t0 = time.perf_counter()
+        self.inside = True
+        try:
+            self.view.viewportEvent(event)  # what the viewport's own filter does: the view's dropEvent
+        finally:
+            self.inside = False
+        self.out["drop_ms"] = (time.perf_counter() - self.t0) * 1000
+        self.out["stored_after_drop"] = self.store.alias("mnist", "accuracy")
+        self._poll()
+        return True
+
+    def _poll(self) -> None:
+        """When the Accuracy chart first shows the new order's channel (ms after the drop began)."""
+        acc = self.chart_of()
+        if acc is not None and acc.drawn and any(c.channel == "pred_acc" for c in acc.curves):
+            self.out["redrawn_ms"] = (time.perf_counter() - self.t0) * 1000
+            return
+        if time.perf_counter() - self.t0 < 10:
+            QTimer.singleShot(2, self._poll)
+
+
 def main() -> int:
     db, scenario = sys.argv[1], sys.argv[2]
     app = make_app()
@@ -71,6 +115,11 @@ def main() -> int:
         window.ws.select_experiments(COMPARED)
     result: dict = {"scenario": scenario}
     steps: list = []
+
+    def accuracy_chart():
+        return next((c for c in window.grids["Training"].charts if c.chart.name == "Accuracy"), None)
+
+    timing = DropTimer(ed.entries_view, store, accuracy_chart)
 
     def positions():
         view = ed.entries_view
@@ -92,6 +141,17 @@ def main() -> int:
         h = view.visualRect(m.index(0)).height()
         return [src, global_center(view, m.index(0), -h // 4)]
 
+    def when_settled(then, quiet=None):
+        """Call ``then`` once the window is on the screen and drawn at two checks in a row."""
+        quiet = [0] if quiet is None else quiet
+        handle = window.windowHandle()
+        ok = handle is not None and handle.isExposed() and window.settled()
+        quiet[0] = quiet[0] + 1 if ok else 0
+        if quiet[0] >= 2 or time.monotonic() - started > 60:
+            then()
+        else:
+            QTimer.singleShot(50, lambda: when_settled(then, quiet))
+
     def run_driver(points):
         try:
             drag(points)
@@ -112,19 +172,19 @@ def main() -> int:
         if not steps and time.monotonic() - started < 30:
             QTimer.singleShot(100, check)
             return
-        QTimer.singleShot(800, finish)  # let the redraw that follows the edit happen
+        when_settled(finish)  # the redraw that follows the edit has happened
 
     def finish():
         acc = next(c for c in window.grids["Training"].charts if c.chart.name == "Accuracy")
         result.update(steps=steps, entries=ed.entries_model.entries(), stored=store.alias("mnist", "accuracy"),
                       rows=ed.entries_model.rowCount(), plotted=[c.channel for c in acc.curves],
                       undo=window.ws.undo_stack.count(), selected=window.ws.selection(),
-                      tree_selected=tree_selected(window.tree))
+                      tree_selected=tree_selected(window.tree), timing=timing.out)
         print(json.dumps(result), flush=True)
         window.close()
         app.quit()
 
-    QTimer.singleShot(1500, start)
+    when_settled(start)  # on screen, every visible chart drawn: then the person moves the mouse
     app.exec()
     store.close()
     return 0

@@ -187,11 +187,16 @@ def test_the_follow_command_imports_as_the_run_writes_and_stops(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "chartdesk", "--db", str(db), "follow", str(logs), "--project",
                              "p", "--seconds", "4"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env)
-    time.sleep(2)
+    first = ""
+    while "following r\n" not in first:  # the follower names the run once it has imported what is there
+        line = proc.stdout.readline()
+        assert line, f"the follower ended before following r: {first!r}"
+        first += line
     for i in range(1, 20):
         w.add_scalar("loss", 1.0 / (i + 1), i)
     w.flush()
     out, err = proc.communicate(timeout=30)
+    out = first + out
     w.close()
     assert proc.returncode == 0, err
     assert "following r" in out and "stopped: 1 runs, 20 points imported" in out
