@@ -135,7 +135,10 @@ class MainWindow(QMainWindow):
         self.import_files_action = self._action("&Import files…", self._import_files_dialog,
                                                 QKeySequence("Ctrl+I"), "import_files")
         self.import_folder_action = self._action("Import &folder…", self._import_folder_dialog, None, "import_folder")
-        self.follow_control = FollowControl(self)
+        self.follow_control = FollowControl(self.ws, self, lambda: self.importer.ask_project())
+        self.follow_control.sig_status_message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
+        self.follow_control.sig_poll_requested.connect(self._poll_store)
+        self.follow_control.sig_show_project_requested.connect(self._show_followed_runs)
         self.follow_action = self.follow_control.follow_action
         self.stop_follow_action = self.follow_control.stop_action
         self.demo_action = self._action("Load &demo projects", self.load_demo, None, "load_demo")
@@ -335,6 +338,13 @@ class MainWindow(QMainWindow):
     def _on_internal_error(self, text: str, why: str) -> None:
         self.statusBar().showMessage(text, 30000)
         self.statusBar().setToolTip(why)
+
+    def _show_followed_runs(self, project: str, runs) -> None:
+        """A followed folder's first runs came: turn to their project; choose them if nothing is."""
+        if project != self.ws.project:
+            self.ws.set_project(project)
+        if not self.ws.selection():
+            self.ws.select_experiments(runs)
 
     def _on_live_status(self, text: str, why: str) -> None:
         self.live_label.setText(text)
