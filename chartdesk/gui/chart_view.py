@@ -5,20 +5,34 @@ A ``ChartWidget`` draws the curves ``chartdesk.curves.plan`` gives for the selec
 Each chart follows the workspace itself: it redraws when an alias it plots changes, when a run it
 shows gains channels or points, or when the selection changes, and a hidden chart only marks
 itself stale until it is shown. Under the plot: a legend that lists every curve (click an entry
-to hide or show it) and a hover read-out of the nearest values. The chart's menu (the ⋯ button,
-or a right click on the plot) holds its options, Reset view and the exports.
+to hide or show it) and a hover read-out: for each curve drawn at the pointer's x (a run that
+ended before or began after it has no value there), its point nearest that x. The chart's
+menu (the ⋯ button, or a right click on the plot) holds its options, Reset view and the exports.
+
+The hover line and read-out show only what is under the pointer now: they go when the pointer
+leaves the plot, when the chart's menu opens, when a popup or a modal dialog has the pointer and
+when the window loses activation; when what is plotted changes (x axis, grouping, a curve hidden,
+new data, the view moved) they are worked out again where the pointer is, or stay gone.
+
+``figure()`` (of a card, or of a whole grid) puts charts in the look of an exported picture for as
+long as it lasts: no hover marks, no menu button, and the whole legend (every entry, no
+scrollbar), the card growing by what the legend gains (``export.save_picture`` draws them so).
 
 When the workspace groups the selected runs (``Workspace.group_by``), each group is drawn as its
 mean and band (``group_items``), with the run-count strip under the plot.
 """
 from __future__ import annotations
 
+import time
+from contextlib import ExitStack, contextmanager
+
 import numpy as np
 import pyqtgraph as pg
 import shiboken6
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QFrame,
     QGridLayout,
@@ -51,6 +65,8 @@ SPARSE_POINTS = 64  # a view with at most this many points also gets dots
 SPLIT_ABOVE = 4     # a chart of more curves than this is drawn over two turns of the event loop
 FETCH_SPANS = 3     # a zoomed view is read for this many visible spans (one each side), so a pan reads less
 READOUT_MAX = 8     # the hover read-out names this many curves, nearest to the cursor first
+HOVER_HZ = 30       # the hover follows the pointer at most this many times a second
+READOUT_REACH = 4   # pixels: a curve is read out from its first point to its last, give or take this
 EXPORT_SCALES = (1, 2, 4)
 
 
@@ -170,6 +186,29 @@ class Legend(QListWidget):
             x += w
         return rows
 
+    @contextmanager
+    def whole(self):
+        """For a picture: every entry in view, no scrollbar, as tall as all the rows need (at least
+        as tall as on screen); yields how many pixels taller than on screen that is. Back as it
+        was afterwards."""
+        if self.isHidden() or not self.count():
+            yield 0
+            return
+        bar = self.verticalScrollBar()
+        height, value, policy = self.height(), bar.value(), self.verticalScrollBarPolicy()
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        bar.setValue(0)
+        self.doItemsLayout()  # at the width without the scrollbar, now (a resize lays out 0.1 s later)
+        bottom = max(self.visualItemRect(self.item(i)).bottom() for i in range(self.count()))
+        self.setFixedHeight(max(height, bottom + 1 + 2 * self.frameWidth() + 4))  # never less than on screen
+        try:
+            yield self.height() - height
+        finally:
+            self.setFixedHeight(height)
+            self.setVerticalScrollBarPolicy(policy)  # the scrollbar is back at once, the entries laid out for it
+            self.doItemsLayout()
+            bar.setValue(value)
+
     def labels(self) -> list[str]:
         return [self.item(i).text() for i in range(self.count())]
 
@@ -226,6 +265,12 @@ class ChartWidget(QFrame):
         self._items: list = []
         self._hidden: set[tuple[str, str]] = set()  # (experiment, label) the user hid from the legend
         self._hovered: _Curve | None = None
+        self._pointer: QPointF | None = None  # over the plot, in its viewport's pixels; None: not over it
+        self._hover_at: tuple[float, float | None] | None = None  # the (x, y) the read-out shows
+        self._hover_due = 0.0  # monotonic time before which the hover is not worked out again
+        self._hover_timer = QTimer(self)
+        self._hover_timer.setSingleShot(True)
+        self._hover_timer.timeout.connect(self._hover_now)
         self.scheduler = None  # set by a ChartGrid: how to ask for a draw on a later turn
         bg, fg = plot_colors()
         self._bg, self._fg = bg, fg
@@ -233,6 +278,7 @@ class ChartWidget(QFrame):
         self.title = ElidedLabel(chart.name, self, Qt.TextElideMode.ElideRight)
         self.title.setObjectName("ChartTitle")
         self.menu = self._build_menu()
+        self.menu.aboutToShow.connect(self._pointer_gone)  # the menu has the pointer (no leave comes, always)
         self.menu_button = QToolButton(self)
         self.menu_button.setText("⋯")
         self.menu_button.setToolTip("Chart options and export (or right-click the plot)")
@@ -252,6 +298,7 @@ class ChartWidget(QFrame):
         for side in ("left", "bottom"):
             self._style_axis(item.getAxis(side))
         self.plot.scene().sigMouseClicked.connect(self._on_plot_click)
+        self.plot.sig_pointer.connect(self._on_pointer)
         self.note = ElidedLabel("", self)
         self.note.setObjectName("Hint")
         self.note.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -265,7 +312,7 @@ class ChartWidget(QFrame):
         self.readout.setObjectName("HoverReadout")
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_move)
+        item.getViewBox().sigRangeChanged.connect(self._hover_soon)  # other values under a resting pointer
         # Zoom, pan and resize ask for new views of the visible range, at most ~30 times a second.
         self._range_proxy = pg.SignalProxy(item.getViewBox().sigXRangeChanged, rateLimit=30, slot=self._on_x_range)
 
@@ -513,6 +560,7 @@ class ChartWidget(QFrame):
         """The selection, a resolution or an option changed: rebuild the curves when data is there."""
         self._stale = False
         self._rebuild = True
+        self.clear_hover()  # the curves drawn may no longer be what the chart shows (x axis, grouping)
         self.fetch()
 
     def _fetch_if_alive(self) -> None:
@@ -557,6 +605,7 @@ class ChartWidget(QFrame):
         self.plot.setUpdatesEnabled(True)
         self.plot.stop_waiting()
         self.drawn = True
+        self._rehover()
 
     def _settle(self) -> None:
         """Fit the range and size the axes now, so the chart is painted once. pyqtgraph fits the
@@ -582,10 +631,10 @@ class ChartWidget(QFrame):
 
     def draw(self) -> None:
         item = self.plot.getPlotItem()
+        self.clear_hover()
         for it in self._items:
             item.removeItem(it)
         self._items = []
-        self._hovered = None
         planned, missing, grouped = self._plan()
         self.missing = list(missing)
         self.grouped = grouped
@@ -649,6 +698,7 @@ class ChartWidget(QFrame):
             self._hidden.add(key)
         for it in c.items():
             it.setVisible(visible)
+        self._rehover()
 
     def _update_lines(self) -> None:
         """Give each line the points of its current view (a few per pixel column)."""
@@ -796,45 +846,89 @@ class ChartWidget(QFrame):
             QTimer.singleShot(4, self._fetch_if_alive)
 
     # ---- hover --------------------------------------------------------------------------
-    def _on_mouse_move(self, event) -> None:
+    def _on_pointer(self, pos: QPointF | None) -> None:
+        """The plot says where the pointer is over it; None: it is not over it any more."""
+        self._pointer = pos
+        if pos is None:
+            self._hover_timer.stop()
+            self.clear_hover()
+        else:
+            self._hover_soon()
+
+    def _pointer_gone(self) -> None:
+        self._on_pointer(None)
+
+    def _hover_soon(self, *_args) -> None:
+        """Work the hover out again on a later turn, at most HOVER_HZ times a second."""
+        if self._pointer is not None and not self._hover_timer.isActive():
+            self._hover_timer.start(max(0, int((self._hover_due - time.monotonic()) * 1000)))
+
+    def _rehover(self) -> None:
+        """What is plotted changed: the hover again, now, from where the pointer is."""
+        self._hover_timer.stop()
+        self._hover_now()
+
+    def _pointer_here(self) -> QPointF | None:
+        """Where the pointer is over the plot, unless a popup or a modal dialog has it."""
+        modal = QApplication.activeModalWidget()
+        if QApplication.activePopupWidget() is not None or (modal is not None and not modal.isAncestorOf(self)):
+            self._pointer = None
+        return self._pointer
+
+    def _hover_now(self) -> None:
+        self._hover_due = time.monotonic() + 1 / HOVER_HZ
         if not shiboken6.isValid(self.plot):
             return
-        pos = event[0]
-        vb = self.plot.getPlotItem().getViewBox()
-        if not vb.sceneBoundingRect().contains(pos) or not self.curves:
+        pos = self._pointer_here()
+        if pos is None or self._rebuild or not self.curves:  # _rebuild: the curves drawn are on their way out
             self.clear_hover()
             return
-        p = vb.mapSceneToView(pos)
+        scene = self.plot.mapToScene(pos.toPoint())
+        vb = self.plot.getPlotItem().getViewBox()
+        if not vb.sceneBoundingRect().contains(scene):
+            self.clear_hover()
+            return
+        p = vb.mapSceneToView(scene)
         self.show_values_at(10 ** p.x() if self.chart.log_x else p.x(), p.y())
 
     def clear_hover(self) -> None:
+        """No hover line, read-out or highlight (until the pointer moves or the plot changes)."""
+        self._hover_at = None
         self.vline.setVisible(False)
         self.readout.setText(" ")
+        self.readout.setToolTip("")
         self._highlight(None)
 
     def _highlight(self, curve: _Curve | None) -> None:
         if curve is self._hovered:
             return
         if self._hovered is not None and self._hovered.line is not None:
-            self._hovered.line.setPen(self._hovered.pen())
+            self._hovered.line.plain(self._hovered.pen())
         self._hovered = curve
         if curve is not None and curve.line is not None:
-            curve.line.setPen(curve.pen(width=3))
+            curve.line.emphasize(curve.pen(width=3))
 
     def show_values_at(self, x: float, y: float | None = None) -> list[tuple[str, float, float]]:
-        """For each visible curve, the drawn point nearest to ``x``, nearest to the cursor's ``y``
-        first (the nearest curve is highlighted); returns them as (label, x, value)."""
+        """For each visible curve drawn at ``x`` (from its first point to its last: a run that
+        ended before, or began after, has no value there), its drawn point nearest to ``x``,
+        nearest to the cursor's ``y`` first (the nearest curve is highlighted); returns them as
+        (label, x, value)."""
         found = []
+        log_x = self.chart.log_x
+        at_x = (float(np.log10(x)) if x > 0 else np.nan) if log_x else x  # in the axis' own units
+        reach = READOUT_REACH * self._pixel_width()
         for c in self.curves:
             if len(c.x) == 0 or not c.visible:
                 continue
+            first, last = _extent(c.x, log_x)
+            if not first - reach <= at_x <= last + reach:  # also false when none of it can be drawn (NaN)
+                continue
             with np.errstate(invalid="ignore"):
-                i = int(np.nanargmin(np.abs(c.x - x))) if np.isfinite(c.x).any() else -1
-            if i >= 0:
-                value = float(c.values[i]) if len(c.values) == len(c.x) else float(c.y[i])
-                drawn = plotted(np.array([c.y[i]]), self.chart.log_y)[0]
-                dist = abs(drawn - y) if y is not None and np.isfinite(drawn) else np.inf
-                found.append((dist, c, float(c.x[i]), value, c.detail(i)))
+                i = int(np.nanargmin(np.abs(c.x - x)))
+            value = float(c.values[i]) if len(c.values) == len(c.x) else float(c.y[i])
+            drawn = plotted(np.array([c.y[i]]), self.chart.log_y)[0]
+            dist = abs(drawn - y) if y is not None and np.isfinite(drawn) else np.inf
+            found.append((dist, c, float(c.x[i]), value, c.detail(i)))
         if not found:
             self.clear_hover()
             return []
@@ -849,9 +943,52 @@ class ChartWidget(QFrame):
             parts.append(f"<span style='color:{c.color}'>■</span> {_html(c.label)}: <b>{format_y(v)}</b>{_html(more)}")
         if len(found) > READOUT_MAX:
             parts.append(f"+{len(found) - READOUT_MAX} more")
+        self._hover_at = (x, y)
         self.readout.setText(" &nbsp; ".join(parts))
         self.readout.setToolTip("\n".join(f"{c.label}: {format_y(v)}{more}" for _d, c, _x, v, more in found))
         return [(c.label, cx, v) for _d, c, cx, v, _more in found]
+
+    def _pixel_width(self) -> float:
+        """One screen pixel along x, in the axis' units (0 before the plot was first shown)."""
+        vb = self.plot.getPlotItem().getViewBox()
+        if vb.pixelVectors()[0] is None:
+            return 0.0
+        width = float(vb.viewPixelSize()[0])
+        return width if np.isfinite(width) else 0.0
+
+    # ---- pictures -----------------------------------------------------------------------
+    @contextmanager
+    def _figure_look(self):
+        """No hover marks, no menu button (it keeps its place), the whole legend; yields how many
+        pixels taller the card must be for it. Back as it was afterwards, the hover too."""
+        hover, button = self._hover_at, not self.menu_button.isHidden()
+        self.clear_hover()  # the read-out keeps its (empty) line: the plot keeps its size
+        self.menu_button.setVisible(False)
+        try:
+            with self.legend.whole() as grow:
+                yield grow
+        finally:
+            self.menu_button.setVisible(button)
+            if hover is not None:
+                self.show_values_at(*hover)
+
+    @contextmanager
+    def figure(self):
+        """The card as an exported picture, for as long as the context lasts (see the module's
+        docstring): the plot keeps its size, the card grows by the rows the legend gains."""
+        size = self.size()
+        with ExitStack() as stack:
+            stack.callback(self._relayout)  # on the way out: the look first, then the size, then the layout
+            stack.callback(self.resize, size)
+            grow = stack.enter_context(self._figure_look())
+            self.resize(size.width(), size.height() + grow)
+            self._relayout()
+            yield
+
+    def _relayout(self) -> None:
+        """Place the children for the card's present size and contents now, not on a later turn."""
+        self.layout().invalidate()
+        self.layout().activate()
 
     # ---- export -------------------------------------------------------------------------
     def _export_dialog(self, kind: str, scale: int = 1) -> None:
@@ -870,6 +1007,16 @@ class ChartWidget(QFrame):
         from .export import export_chart
 
         export_chart(self, path, scale)
+
+
+def _extent(x: np.ndarray, log_x: bool) -> tuple[float, float]:
+    """The first and last x a curve is drawn at, in the axis' own units; (nan, nan): none."""
+    with np.errstate(invalid="ignore"):
+        drawn = x[np.isfinite(x) & (x > 0)] if log_x else x[np.isfinite(x)]
+    if not len(drawn):
+        return (np.nan, np.nan)
+    lo, hi = float(drawn.min()), float(drawn.max())
+    return (float(np.log10(lo)), float(np.log10(hi))) if log_x else (lo, hi)
 
 
 def _html(text: str) -> str:
@@ -935,6 +1082,7 @@ class ChartGrid(QScrollArea):
         self._columns = 0
         self._draw_scheduled = False
         self._materialize_scheduled = False
+        self._picture: dict[_Slot, int] | None = None  # slot heights while drawn as a figure
         self.all_at_once = False  # render: build every chart, whatever is in view
         self.verticalScrollBar().valueChanged.connect(lambda _v: self._schedule_materialize())
         workspace.loader.sig_ready.connect(self._on_data_ready)
@@ -1022,8 +1170,40 @@ class ChartGrid(QScrollArea):
         if rows * self.chart_height < room:
             height = min(2 * self.chart_height, room // rows)
         for s in self.slots:
-            if s.height() != height:
-                s.setFixedHeight(height)
+            h = height if self._picture is None else self._picture.get(s, s.height())
+            if s.height() != h:
+                s.setFixedHeight(h)
+
+    @contextmanager
+    def figure(self):
+        """The grid as an exported picture, for as long as the context lasts: every chart built so
+        far in its figure look (``ChartWidget.figure``), each card as much taller as its legend
+        needs, the grid as much taller as they are."""
+        size, before = self.size(), self._inner.sizeHint().height()
+        with ExitStack() as stack:
+            stack.callback(self._relayout)  # on the way out: the looks first, then the heights and size
+            stack.callback(self.resize, size)
+            stack.callback(setattr, self, "_picture", None)
+            heights = {}
+            for s in self.slots:
+                if s.widget is not None:
+                    heights[s] = s.height() + stack.enter_context(s.widget._figure_look())
+            self._picture = heights
+            self._relayout()
+            self.resize(size.width(), size.height() + self._inner.sizeHint().height() - before)
+            self._relayout()
+            yield
+
+    def _relayout(self) -> None:
+        """Slot heights and every layout of the grid applied now, not on a later turn."""
+        self._fit_heights()
+        for _h, _body, grid, _s in self._sections:
+            grid.activate()
+        self._outer.activate()
+        for s in self.slots:
+            if s.widget is not None:
+                s.layout().activate()
+                s.widget._relayout()
 
     def set_empty_text(self, text: str) -> None:
         self.empty_text = text
@@ -1042,8 +1222,8 @@ class ChartGrid(QScrollArea):
         for _header, _body, grid, section_slots in self._sections:
             for s in section_slots:
                 grid.removeWidget(s)
-            for i, s in enumerate(section_slots):
-                grid.addWidget(s, i // cols, i % cols)
+            for i, s in enumerate(section_slots):  # at the top of its row: a figure's cards differ in height
+                grid.addWidget(s, i // cols, i % cols, Qt.AlignmentFlag.AlignTop)
             for c in range(MAX_COLUMNS):
                 grid.setColumnStretch(c, 1 if c < cols else 0)
         self._fit_heights()

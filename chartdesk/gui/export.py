@@ -1,10 +1,15 @@
-"""Exports of one chart: PNG (title, legend and plot, at 1x/2x/4x, without hover marks), SVG
-(the same picture as vectors, at the screen's resolution so axes and curves agree) and CSV of
-every plotted point at full resolution."""
+"""Exports of one chart: PNG (title, plot and the whole legend, at 1x/2x/4x, without hover marks),
+SVG (the same picture as vectors, at the screen's resolution so axes and curves agree) and CSV of
+every plotted point at full resolution.
+
+``save_picture`` is the one way ChartDesk saves a widget as a picture: a chart's Export PNG/SVG
+and ``chartdesk render`` (a grid of charts) both draw through it, in the widget's ``figure()``
+look (``chart_view``): every legend entry, no scrollbar, no hover line or read-out, no menu button.
+"""
 from __future__ import annotations
 
 import csv
-from contextlib import contextmanager
+from contextlib import nullcontext
 
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QColor, QImage, QPainter, QRegion
@@ -16,20 +21,7 @@ from ..groups import GroupRequest, exact_group
 from ..views import full_series
 from .svg_fix import bake
 
-
-@contextmanager
-def _clean(chart):
-    """Hide what only makes sense under a mouse (the hover line and read-out, the menu button)
-    without moving anything: the picture has the geometry of the chart on screen."""
-    vline, text, shown = chart.vline.isVisible(), chart.readout.text(), chart.menu_button.isVisible()
-    chart.clear_hover()
-    chart.menu_button.setVisible(False)  # it keeps its place (retainSizeWhenHidden)
-    try:
-        yield
-    finally:
-        chart.menu_button.setVisible(shown)
-        chart.vline.setVisible(vline)
-        chart.readout.setText(text)
+PNG_SCALES = (1, 2, 3, 4)
 
 
 def _render(widget: QWidget, painter: QPainter) -> None:
@@ -37,37 +29,55 @@ def _render(widget: QWidget, painter: QPainter) -> None:
                   | QWidget.RenderFlag.DrawWindowBackground)
 
 
-def export_png(chart, path: str, scale: int = 1) -> None:
-    if scale not in (1, 2, 3, 4):
+def save_picture(widget: QWidget, path: str, scale: int = 1, background: QColor | None = None,
+                 title: str = "") -> None:
+    """Write ``widget`` as a figure: SVG when ``path`` ends in .svg, else PNG at ``scale`` times
+    its size on ``background`` (default: the widget's own). A widget with a ``figure()`` context
+    (a chart card, a grid of charts) is drawn in it; everything else as it is on screen."""
+    if scale not in PNG_SCALES:
         raise InvalidInput(f"PNG scale must be 1, 2, 3 or 4, not {scale}")
-    with _clean(chart):
-        size = chart.size()
-        img = QImage(size * scale, QImage.Format.Format_ARGB32_Premultiplied)
-        img.setDevicePixelRatio(scale)
-        img.fill(QColor(chart._bg))
-        painter = QPainter(img)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        _render(chart, painter)
-        painter.end()
-    if not img.save(path, "PNG"):
+    svg = path.lower().endswith(".svg")
+    figure = getattr(widget, "figure", None)
+    with figure() if figure is not None else nullcontext():
+        size = widget.size()
+        if svg:
+            gen = QSvgGenerator()
+            gen.setFileName(path)
+            gen.setSize(size)
+            gen.setViewBox(QRect(QPoint(0, 0), size))
+            # The screen's resolution: pyqtgraph records axes and grid as QPictures, and a QPicture
+            # played on a device of another resolution is scaled by the ratio (72/96: axes at 75%).
+            gen.setResolution(widget.logicalDpiX())
+            if title:
+                gen.setTitle(title)
+            painter = QPainter(gen)
+            ok = painter.isActive()
+            if ok:
+                _render(widget, painter)
+                painter.end()
+        else:
+            img = QImage(size * scale, QImage.Format.Format_ARGB32_Premultiplied)
+            img.setDevicePixelRatio(scale)
+            img.fill(background if background is not None else widget.palette().color(widget.backgroundRole()))
+            painter = QPainter(img)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            _render(widget, painter)
+            painter.end()
+    if svg:
+        if ok:
+            bake_file(path)
+    else:
+        ok = img.save(path, "PNG")
+    if not ok:
         raise InvalidInput(f"cannot write {path}")
 
 
+def export_png(chart, path: str, scale: int = 1) -> None:
+    save_picture(chart, path, scale, background=QColor(chart._bg))
+
+
 def export_svg(chart, path: str) -> None:
-    with _clean(chart):
-        gen = QSvgGenerator()
-        gen.setFileName(path)
-        size = chart.size()
-        gen.setSize(size)
-        gen.setViewBox(QRect(QPoint(0, 0), size))
-        # The screen's resolution: pyqtgraph records axes and grid as QPictures, and a QPicture
-        # played on a device of another resolution is scaled by the ratio (72/96: axes at 75%).
-        gen.setResolution(chart.logicalDpiX())
-        gen.setTitle(chart.chart.name)
-        painter = QPainter(gen)
-        _render(chart, painter)
-        painter.end()
-    bake_file(path)
+    save_picture(chart, path, title=chart.chart.name)
 
 
 def bake_file(path: str) -> None:

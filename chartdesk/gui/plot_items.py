@@ -1,5 +1,6 @@
-"""pyqtgraph pieces ChartDesk draws with: the view box (wheel zooms x, y keeps fitting), the
-log-aware y axis, curves that keep their data bounds, and the value transforms for log axes."""
+"""pyqtgraph pieces ChartDesk draws with: the plot widget (which also says where the pointer is
+over it), the view box (wheel zooms x, y keeps fitting), the log-aware y axis, curves that keep
+their data bounds, and the value transforms for log axes."""
 from __future__ import annotations
 
 import math
@@ -7,8 +8,8 @@ import warnings
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtGui import QEnterEvent, QPainter
 
 DASHES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine)
 
@@ -83,9 +84,20 @@ class ChartPlot(pg.PlotWidget):
     """A chart's plot widget: until its chart has drawn data (``waiting``), only its background is
     painted. The scene's empty axes and grid cost 3-6 ms a chart, and a window showing its first
     charts painted them while their views were still loading (the 100-metric run's six visible
-    charts: 0.24-0.28 s to drawn with, 0.13-0.15 s without, measured)."""
+    charts: 0.24-0.28 s to drawn with, 0.13-0.15 s without, measured).
+
+    It also tells where the pointer is (``sig_pointer``), from every move over its viewport, and
+    when the pointer is no longer over it: it left, the plot was hidden, or its window lost
+    activation (a dialog or another window took the pointer; Qt sends no leave then). An enter
+    says the pointer is back only where it last moved over the plot, not moved since (the plot
+    was hidden and shown again, as when its card changes slot, or a menu closed by a key):
+    a window or a menu that uncovers a resting pointer elsewhere starts no hover; moving does."""
 
     waiting = True
+    _moved_at: QPointF | None = None  # the pointer's last move over the viewport, in screen coordinates
+
+    sig_pointer = Signal(object)
+    """The pointer's position over the plot (QPointF, viewport pixels), or None: not over it."""
 
     def paintEvent(self, ev):  # Qt's name
         if not self.waiting:
@@ -98,6 +110,26 @@ class ChartPlot(pg.PlotWidget):
         if self.waiting:
             self.waiting = False
             self.viewport().update()
+
+    def viewportEvent(self, ev):  # Qt's name
+        kind = ev.type()
+        if kind == QEvent.Type.MouseMove:
+            self._moved_at = QPointF(ev.globalPosition())
+            self.sig_pointer.emit(QPointF(ev.position()))
+        elif kind == QEvent.Type.Enter and isinstance(ev, QEnterEvent) and ev.globalPosition() == self._moved_at:
+            self.sig_pointer.emit(QPointF(ev.position()))
+        elif kind == QEvent.Type.Leave:
+            self.sig_pointer.emit(None)
+        return super().viewportEvent(ev)
+
+    def hideEvent(self, ev):  # Qt's name
+        self.sig_pointer.emit(None)
+        super().hideEvent(ev)
+
+    def event(self, ev):  # Qt's name
+        if ev.type() == QEvent.Type.WindowDeactivate:
+            self.sig_pointer.emit(None)
+        return super().event(ev)
 
 
 class YAxis(pg.AxisItem):
@@ -123,9 +155,27 @@ class Line(pg.PlotCurveItem):
     on the view.
     """
 
+    _held_padding: float | None = None
+
     def viewTransformChanged(self):  # pyqtgraph's name
         self._boundingRect = None
         self.prepareGeometryChange()
+
+    def emphasize(self, pen) -> None:
+        """Draw with ``pen`` for now (the hover's highlight) without moving the view: the data
+        bounds keep the pixel margin of the line's own pen (the wider pen widened the autorange
+        by a pixel or two, so hovering shifted the axes). ``plain`` ends it."""
+        if self._held_padding is None:
+            self._held_padding = super().pixelPadding()
+        self.setPen(pen)
+
+    def plain(self, pen) -> None:
+        """Back to the line's own ``pen`` after ``emphasize``."""
+        self.setPen(pen)
+        self._held_padding = None
+
+    def pixelPadding(self):  # pyqtgraph's name
+        return self._held_padding if self._held_padding is not None else super().pixelPadding()
 
     # The y axis fits the visible data (autoVisible), so every frame of a pan asks each curve for
     # its y bounds within the new x range. The answer only changes with the data or the range; and

@@ -1,11 +1,12 @@
-"""Headless pictures: draw an experiment's chart set (or one chart per channel) to a PNG,
-with the same ChartGrid, resolver and loader the window uses."""
+"""Headless pictures: draw an experiment's chart set (or one chart per channel) to a PNG or SVG,
+with the same ChartGrid, resolver and loader the window uses, saved as a chart's export is
+(``export.save_picture``: every legend entry, no scrollbar, no hover marks or menu buttons)."""
 from __future__ import annotations
 
 import os
 import time
 
-from ..errors import InvalidInput, NotFound, StoreError
+from ..errors import NotFound, StoreError
 from ..model import Chart, SeriesRef
 
 RENDER_TIMEOUT_S = 120
@@ -20,6 +21,7 @@ def render(store, project: str, experiment: str, out: str, chart_set: str | None
 
     from .app import make_app
     from .chart_view import ChartGrid
+    from .export import save_picture
     from .workspace import Workspace
 
     if experiment not in store.experiments(project):
@@ -61,45 +63,12 @@ def render(store, project: str, experiment: str, out: str, chart_set: str | None
         grid.close()
         ws.shutdown()
         raise StoreError(errors[0] if errors else f"could not draw every chart: {ws.loader.last_error or 'timed out'}")
-    for w in grid.charts:
-        w.menu_button.setVisible(False)  # keeps its place; nothing to click in a picture
-    ok = _save(grid, out, scale)
-    grid.close()
-    ws.shutdown()
-    grid.deleteLater()
-    ws.deleteLater()
-    app.processEvents()
-    if not ok:
-        raise InvalidInput(f"cannot write {out}")
+    try:
+        save_picture(grid, out, scale)  # what a chart's Export PNG/SVG draws with: whole legends, no hover
+    finally:
+        grid.close()
+        ws.shutdown()
+        grid.deleteLater()
+        ws.deleteLater()
+        app.processEvents()
     return len(charts)
-
-
-def _save(widget, out: str, scale: int) -> bool:
-    from PySide6.QtCore import QPoint, QRect
-    from PySide6.QtGui import QImage, QPainter, QRegion
-    from PySide6.QtSvg import QSvgGenerator
-    from PySide6.QtWidgets import QWidget
-
-    flags = QWidget.RenderFlag.DrawChildren | QWidget.RenderFlag.DrawWindowBackground
-    if out.lower().endswith(".svg"):
-        gen = QSvgGenerator()
-        gen.setFileName(out)
-        gen.setSize(widget.size())
-        gen.setViewBox(QRect(QPoint(0, 0), widget.size()))
-        gen.setResolution(widget.logicalDpiX())  # as the window's exports: axes and curves agree
-        painter = QPainter(gen)
-        ok = painter.isActive()
-        widget.render(painter, QPoint(0, 0), QRegion(), flags)
-        painter.end()
-        from .export import bake_file
-
-        bake_file(out)
-        return ok
-    img = QImage(widget.size() * scale, QImage.Format.Format_ARGB32_Premultiplied)
-    img.setDevicePixelRatio(scale)
-    img.fill(widget.palette().color(widget.backgroundRole()))
-    painter = QPainter(img)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    widget.render(painter, QPoint(0, 0), QRegion(), flags)
-    painter.end()
-    return img.save(out, "PNG")
