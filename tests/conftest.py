@@ -25,8 +25,13 @@ def _isolated_env(tmp_path, monkeypatch):
     try:
         from PySide6.QtCore import QSettings
     except ImportError:  # tests/app runs once with Qt not importable (make test)
+        yield
         return
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield
+    import gui_helpers
+
+    gui_helpers.test_epoch[0] += 1
 
 
 def pytest_generate_tests(metafunc):

@@ -13,13 +13,21 @@ def click(qtbot, button: QPushButton) -> None:
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
+#: Bumped when a test ends (conftest): a wait for a dialog never outlives its test, where it
+#: would answer the next test's dialog.
+test_epoch = [0]
+
+
 def answer_next_dialog(qtbot, respond, timeout_ms: int = 5000) -> list:
     """Call ``respond(dialog)`` when the next modal dialog opens (what a person would do there).
     Returns a list that holds the dialog once it was answered."""
     seen = []
     waited = [0]
+    epoch = test_epoch[0]
 
     def go():
+        if test_epoch[0] != epoch:
+            return
         dlg = QApplication.activeModalWidget()
         if dlg is None or dlg in seen:
             waited[0] += 20

@@ -464,8 +464,10 @@ def test_delete_and_rename_experiments_and_projects_from_the_tree(demo_store, op
     w.undo_action.trigger()  # a rename is undoable
     assert "adam-lr1e-3" in demo_store.experiments("mnist")
     click_row(qtbot, w, "mnist", "adam-lr1e-3")
-    answer_next_dialog(qtbot, press_button(qtbot, "Cancel"))
+    refocus(w, view)  # after the rename dialog, as below: a key without focus would open nothing
+    asked = answer_next_dialog(qtbot, press_button(qtbot, "Cancel"))
     qtbot.keyClick(view, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: bool(asked), timeout=5000)  # the window asked first, and Cancel kept the run
     assert "adam-lr1e-3" in demo_store.experiments("mnist")
     click_row(qtbot, w, "mnist", "adam-lr1e-3")
     refocus(w, view)  # the window manager gives the window back its focus after a dialog

@@ -2,7 +2,8 @@
 
 The import runs on a worker thread with a progress dialog and Cancel. Each experiment is written
 in its own transaction, so a cancelled import leaves only whole experiments behind (none, when
-cancelled while the sources are still being read). Results come back as a signal.
+cancelled while the sources are still being read). Progress and the result come back to the
+GUI thread through ``bridge.ToGui``; ``sig_finished`` tells the window.
 """
 from __future__ import annotations
 
@@ -13,33 +14,30 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QProgressDialog, QWidget
 
 from ..errors import ChartDeskError
-
-
-class _Signals(QObject):
-    sig_progress = Signal(int, int, str)
-    sig_done = Signal(object)
-    sig_failed = Signal(str)
+from .bridge import ToGui
 
 
 class _ImportTask(QRunnable):
-    def __init__(self, store, paths, project, signals: _Signals, cancel: threading.Event) -> None:
+    def __init__(self, importer: Importer, paths, project, cancel: threading.Event) -> None:
         super().__init__()
-        self._store, self._paths, self._project, self._signals, self._cancel = store, paths, project, signals, cancel
+        self._importer, self._paths, self._project, self._cancel = importer, paths, project, cancel
 
     def run(self) -> None:
         from ..importers import import_paths
 
+        imp = self._importer
+        to_gui = imp.to_gui
         try:
-            report = import_paths(self._store, self._paths, self._project,
-                                  progress=lambda i, n, text: self._signals.sig_progress.emit(i, n, text),
+            report = import_paths(imp.store, self._paths, self._project,
+                                  progress=lambda i, n, text: to_gui.call(imp.show_progress, i, n, text),
                                   cancelled=self._cancel.is_set)
         except ChartDeskError as exc:
-            self._signals.sig_failed.emit(str(exc))
+            to_gui.call(imp.fail, str(exc))
             return
         except OSError as exc:
-            self._signals.sig_failed.emit(f"{exc.filename}: {exc.strerror}")
+            to_gui.call(imp.fail, f"{exc.filename}: {exc.strerror}")
             return
-        self._signals.sig_done.emit(report)
+        to_gui.call(imp.finish, report)
 
 
 class Importer(QObject):
@@ -54,10 +52,8 @@ class Importer(QObject):
         self._parent = parent_widget
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
-        self._signals = _Signals(self)
-        self._signals.sig_progress.connect(self._on_progress)
-        self._signals.sig_done.connect(self._on_done)
-        self._signals.sig_failed.connect(self._on_failed)
+        self.store = workspace.store
+        self.to_gui = ToGui(self)
         self._cancel = threading.Event()
         self._dialog: QProgressDialog | None = None
         self._project = ""
@@ -87,7 +83,7 @@ class Importer(QObject):
         dlg.setMinimumDuration(300)
         dlg.canceled.connect(self._cancel.set)
         self._dialog = dlg
-        self._pool.start(_ImportTask(self._ws.store, [str(p) for p in paths], project, self._signals, self._cancel))
+        self._pool.start(_ImportTask(self, [str(p) for p in paths], project, self._cancel))
         return True
 
     def cancel(self) -> None:
@@ -96,7 +92,7 @@ class Importer(QObject):
     def wait(self, ms: int = 60000) -> None:
         self._pool.waitForDone(ms)
 
-    def _on_progress(self, i: int, n: int, text: str) -> None:
+    def show_progress(self, i: int, n: int, text: str) -> None:
         if self._dialog is not None:
             self._dialog.setMaximum(n)
             self._dialog.setValue(i)
@@ -108,7 +104,7 @@ class Importer(QObject):
             self._dialog.deleteLater()
             self._dialog = None
 
-    def _on_done(self, report) -> None:
+    def finish(self, report) -> None:
         self._close_dialog()
         self.sig_finished.emit(self._project, report)
         lines = [f"{name} ({fmt}): {ch} channels, {pts:,} points" for name, fmt, ch, pts in report.imported]
@@ -121,7 +117,7 @@ class Importer(QObject):
         box = QMessageBox.warning if report.refused else QMessageBox.information
         box(self._parent, "Import", text)
 
-    def _on_failed(self, message: str) -> None:
+    def fail(self, message: str) -> None:
         self._close_dialog()
         self.last_error = message
         self.sig_finished.emit(self._project, None)

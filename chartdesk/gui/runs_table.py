@@ -23,13 +23,11 @@ from PySide6.QtCore import (
     QItemSelection,
     QItemSelectionModel,
     QModelIndex,
-    QObject,
     QRunnable,
     QStringListModel,
     Qt,
     QThreadPool,
     QTimer,
-    Signal,
 )
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -52,6 +50,7 @@ from ..app.runfilter import row_value
 from ..errors import ChartDeskError
 from ..groups import GroupBy
 from ..runs import sort_key
+from .bridge import ToGui
 from .settings import Settings
 from .theme import state_color
 
@@ -76,10 +75,6 @@ def _fmt(v) -> str:
     if isinstance(v, (list, tuple)):
         return ", ".join(map(str, v))
     return str(v)
-
-
-class _Signals(QObject):
-    sig_done = Signal(int, object, str)
 
 
 class RowsProcess:
@@ -115,18 +110,18 @@ class RowsProcess:
 
 
 class _Task(QRunnable):
-    def __init__(self, process: RowsProcess, project, columns, generation, signals) -> None:
+    def __init__(self, process: RowsProcess, project, columns, generation, done, to_gui: ToGui) -> None:
         super().__init__()
-        self.args = process, project, columns, generation, signals
+        self.args = process, project, columns, generation, done, to_gui
 
     def run(self) -> None:
-        process, project, columns, gen, signals = self.args
+        process, project, columns, gen, done, to_gui = self.args
         try:
             rows = process.rows(project, columns)
         except ChartDeskError as exc:
-            signals.sig_done.emit(gen, None, str(exc))
+            to_gui.call(done, gen, None, str(exc))
             return
-        signals.sig_done.emit(gen, rows, "")
+        to_gui.call(done, gen, rows, "")
 
 
 class RunsModel(QAbstractTableModel):
@@ -143,8 +138,7 @@ class RunsModel(QAbstractTableModel):
         self._headers_key: tuple | None = None
         self._sort: tuple[str, bool] | None = None
         self._gen = 0
-        self._signals = _Signals(self)
-        self._signals.sig_done.connect(self._on_rows)
+        self._to_gui = ToGui(self)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self.process = RowsProcess(workspace.store, workspace.pool)
@@ -159,7 +153,7 @@ class RunsModel(QAbstractTableModel):
             self._on_rows(self._gen, [], "")
             return
         self.loading = True
-        self._pool.start(_Task(self.process, self._ws.project, list(self.columns), self._gen, self._signals))
+        self._pool.start(_Task(self.process, self._ws.project, list(self.columns), self._gen, self._on_rows, self._to_gui))
 
     def wait(self, ms: int = 30000) -> None:
         self._pool.waitForDone(ms)

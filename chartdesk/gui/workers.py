@@ -30,37 +30,22 @@ from ..app.pool import WorkerPool, default_count
 from ..groups import AggregateCache, GroupRequest, GroupView
 from ..store import Store
 from ..views import View, ViewRequest
+from .bridge import ToGui
 
 Request = ViewRequest | GroupRequest
 
 PROCESS_START_MS = 1000
 
 
-class _Signals(QObject):
-    sig_loaded = Signal(int, object, object)
-    """(generation, requested keys, {Request: View}) for one finished or cancelled task."""
-    sig_failed = Signal(int, object, str)
-    """(generation, {Request: message}, first message) for the views that could not be read."""
-    sig_broken = Signal(int, object, str)
-    """(generation, keys, why): the processes died with these keys; they are read on threads."""
-
-
 class _LoadTask(QRunnable):
-    def __init__(self, store: Store, keys: list[Request], generation: int, signals: _Signals,
-                 cancelled: threading.Event, aggregates: AggregateCache, gate: threading.Event) -> None:
+    def __init__(self, loader: ViewLoader, keys: list[Request], generation: int, cancelled: threading.Event) -> None:
         super().__init__()
-        self._store, self._keys, self._gen, self._signals, self._cancelled = store, keys, generation, signals, cancelled
-        self._aggregates, self._gate = aggregates, gate
+        self._loader, self._keys, self._gen, self._cancelled = loader, keys, generation, cancelled
 
     def run(self) -> None:
-        out, failed = offload.load(self._store, self._keys, self._aggregates, self._cancelled, self._gate)
-        _announce(self._signals, self._gen, self._keys, out, failed)
-
-
-def _announce(signals: _Signals, generation: int, keys, out: dict, failed: dict) -> None:
-    signals.sig_loaded.emit(generation, keys, out)
-    if failed:
-        signals.sig_failed.emit(generation, failed, next(iter(failed.values())))
+        ld = self._loader
+        out, failed = offload.load(ld.store, self._keys, ld.aggregates, self._cancelled, ld.gate)
+        ld.announce(self._gen, self._keys, out, failed)
 
 
 class ViewLoader(QObject):
@@ -71,16 +56,13 @@ class ViewLoader(QObject):
 
     def __init__(self, store: Store, pool: WorkerPool, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._store = store
+        self.store = store
         self._threads = QThreadPool(self)
         # As many threads as processes: on two cores one reader, since a second one competes for
         # the GIL more than it reads (first paint of 12 x 20 curves 1.22 s instead of 1.48 s, and
         # the longest stall 61-72 ms instead of 73-87 ms, measured).
         self._threads.setMaxThreadCount(default_count())
-        self._signals = _Signals(self)
-        self._signals.sig_loaded.connect(self._on_loaded)
-        self._signals.sig_failed.connect(self._on_failed)
-        self._signals.sig_broken.connect(self._on_broken)
+        self._to_gui = ToGui(self)
         self.processes = pool
         # the processes start once the loader has had nothing to do for a moment: their start-up
         # would otherwise compete with painting the first views, or delay a quick exit
@@ -93,10 +75,12 @@ class ViewLoader(QObject):
         self._closed = False
         self._futures: set[Future] = set()
         self._queued: list[Request] = []  # asked for during this turn of the event loop
-        self._gate = threading.Event()  # cleared while the GUI thread draws a chart (see ``drawing``)
-        self._gate.set()
+        #: Cleared while the GUI thread draws a chart (see ``drawing``); the reader threads wait on it.
+        self.gate = threading.Event()
+        self.gate.set()
         self.book = ViewBook()
-        self._aggregates = AggregateCache()  # groups' exact statistics: a pan only decimates again
+        #: Groups' exact statistics: a pan only decimates again.
+        self.aggregates = AggregateCache()
 
     @property
     def last_error(self) -> str | None:
@@ -141,8 +125,7 @@ class ViewLoader(QObject):
 
     def _start_threads(self, keys: list[Request], batch: int = 8) -> None:
         for i in range(0, len(keys), batch):
-            self._threads.start(_LoadTask(self._store, keys[i:i + batch], self.book.generation, self._signals,
-                                          self.book.cancelled, self._aggregates, self._gate))
+            self._threads.start(_LoadTask(self, keys[i:i + batch], self.book.generation, self.book.cancelled))
 
     def _submit(self, keys: list[Request]) -> bool:
         """Hand these views to the worker processes; False when they are not ready."""
@@ -153,18 +136,25 @@ class ViewLoader(QObject):
         # executor's thread while ``cancel`` walks it
         self._futures = {f for f in self._futures if not f.done()}
         self._futures.add(future)
-        gen, signals = self.book.generation, self._signals
+        gen = self.book.generation
 
-        def done(f: Future) -> None:  # on the executor's thread: only signals cross to the GUI
+        def done(f: Future) -> None:  # on the executor's thread: only calls through ToGui cross to the GUI
             if f.cancelled():
                 return
             exc = f.exception()
             if exc is not None:
-                signals.sig_broken.emit(gen, keys, f"{type(exc).__name__}: {exc}")
+                self._to_gui.call(self._on_broken, gen, keys, f"{type(exc).__name__}: {exc}")
             else:
-                _announce(signals, gen, keys, *f.result())
+                self.announce(gen, keys, *f.result())
         future.add_done_callback(done)
         return True
+
+    def announce(self, generation: int, keys, out: dict, failed: dict) -> None:
+        """From a reader (any thread): these keys were read; their views and failures reach the
+        GUI thread, where a result of an ended generation is dropped."""
+        self._to_gui.call(self._on_loaded, generation, keys, out)
+        if failed:
+            self._to_gui.call(self._on_failed, generation, failed, next(iter(failed.values())))
 
     def _on_broken(self, generation: int, keys, why: str) -> None:
         """The worker processes died: read on threads from now on (these keys first)."""
@@ -183,18 +173,18 @@ class ViewLoader(QObject):
     def invalidate(self, channels: Iterable[tuple[str, str, str]] | None = None) -> None:
         """Forget the views of these (project, experiment, channel), or of everything."""
         self.book.invalidate(channels)
-        self._aggregates.forget(None if channels is None else set(channels))
+        self.aggregates.forget(None if channels is None else set(channels))
 
     @contextmanager
     def drawing(self):
         """While a chart builds its curves, the reader threads wait before their next view: their
         Python would make the GUI thread wait for the GIL at each of its calls into Qt (a chart
         drawn in 40-60 ms instead of 20-30, measured). Worker processes are not held."""
-        self._gate.clear()
+        self.gate.clear()
         try:
             yield
         finally:
-            self._gate.set()
+            self.gate.set()
 
     def is_idle(self) -> bool:
         return self.book.idle()
