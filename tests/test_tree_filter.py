@@ -119,3 +119,20 @@ def test_the_result_of_an_older_text_is_dropped(demo_store, open_win, qtbot, mon
     qtbot.waitUntil(w.tree.settled, timeout=10000)  # the old result came and was dropped
     assert len(calls) == 3
     assert shown(w.tree) == {"cifar10": ["resnet18", "resnet50"]}
+
+
+def test_a_project_without_the_alias_is_hidden_and_named_in_the_tooltip(demo_store, open_win, qtbot):
+    """sweep has no alias "loss" (chartdesk/demo.py ALIASES): the expression cannot be evaluated
+    there; every run of mnist and cifar10 logged a channel the alias names."""
+    w = open_win(demo_store, "cifar10")
+    edit = w.tree.filter_edit
+    qtbot.keyClicks(edit, "alias:loss:count > 0")
+    qtbot.waitUntil(lambda: set(shown(w.tree)) == {"cifar10", "mnist"}, timeout=10000)
+    assert len(shown(w.tree)["mnist"]) == 5 and len(shown(w.tree)["cifar10"]) == 3
+    assert edit.property("invalid") is not True
+    assert "sweep: unknown alias 'loss' in project 'sweep'" in edit.toolTip()
+    edit.clear()
+    qtbot.keyClicks(edit, "alias:nothing:max > 1")  # in no project: a bad expression
+    qtbot.waitUntil(lambda: edit.property("invalid") is True, timeout=10000)
+    assert edit.toolTip() == "unknown alias 'nothing' in project 'cifar10' (and in the 2 other projects)"
+    assert sum(map(len, shown(w.tree).values())) == 28

@@ -6,8 +6,8 @@ expression of the runs grammar matches (``match_runs``).
 under way; a request made meanwhile waits, replacing any older waiting one, and every request
 (and ``cancel``) moves that kind's generation on, so only the result of the newest request is
 announced: a stale one (an older filter text, a catalog read before a project was deleted) is
-dropped. Results come back to the GUI thread by a queued signal; the functions are plain Python
-and never touch a widget.
+dropped. Results come back to the GUI thread through ``bridge.ToGui`` (a queued signal); the
+functions are plain Python and never touch a widget.
 """
 from __future__ import annotations
 
@@ -16,11 +16,12 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from .. import query
 from ..errors import ChartDeskError, InvalidInput, NotFound
 from ..model import ChannelInfo, Experiment
+from .bridge import ToGui
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class Matches:
 
     text: str
     runs: dict[str, frozenset[str]] = field(default_factory=dict)
-    error: str = ""
+    error: str = ""  # also when the store could not be read
     skipped: dict[str, str] = field(default_factory=dict)
     reads_points: bool = False
 
@@ -74,31 +75,32 @@ def match_runs(store, text: str) -> Matches:
     runs: dict[str, frozenset[str]] = {}
     skipped: dict[str, str] = {}
     evaluated = 0
-    for p in store.projects():
-        try:
-            names = frozenset(r["experiment"] for r in store.runs(p, where=text))
-        except NotFound:  # deleted while we read
-            continue
-        except InvalidInput as exc:  # e.g. an alias this project does not have
-            skipped[p] = str(exc)
-            continue
-        evaluated += 1
-        if names:
-            runs[p] = names
+    try:
+        for p in store.projects():
+            try:
+                names = frozenset(r["experiment"] for r in store.runs(p, where=text))
+            except NotFound:  # deleted while we read
+                continue
+            except InvalidInput as exc:  # e.g. an alias this project does not have
+                skipped[p] = str(exc)
+                continue
+            evaluated += 1
+            if names:
+                runs[p] = names
+    except ChartDeskError as exc:  # the store could not be read: it filters nothing, and says why
+        return Matches(text, error=f"not evaluated: {exc}", reads_points=reads_points)
     if skipped and not evaluated:  # no project could evaluate it: the expression is what is wrong
-        return Matches(text, error=next(iter(skipped.values())), reads_points=reads_points)
+        why = next(iter(skipped.values()))
+        if len(skipped) > 1:
+            why += f" (and in the {len(skipped) - 1} other {'project' if len(skipped) == 2 else 'projects'})"
+        return Matches(text, error=why, reads_points=reads_points)
     return Matches(text, runs, skipped=skipped, reads_points=reads_points)
 
 
-class _Signals(QObject):
-    sig_result = Signal(int, object, str)
-    """(generation, result or None, error): one task's end."""
-
-
 class _Task(QRunnable):
-    def __init__(self, fn: Callable[[], Any], generation: int, signals: _Signals) -> None:
+    def __init__(self, fn: Callable[[], Any], done: Callable[[Any, str], None], to_gui: ToGui) -> None:
         super().__init__()
-        self._fn, self._gen, self._signals = fn, generation, signals  # holds the signals alive
+        self._fn, self._done, self._to_gui = fn, done, to_gui
 
     def run(self) -> None:
         try:
@@ -108,7 +110,7 @@ class _Task(QRunnable):
         except Exception as exc:  # logged, and the next request still runs
             log.exception("the project tree's read failed")
             result, error = None, f"{type(exc).__name__}: {exc}"
-        self._signals.sig_result.emit(self._gen, result, error)
+        self._to_gui.call(self._done, result, error)
 
 
 class _Latest(QObject):
@@ -124,9 +126,7 @@ class _Latest(QObject):
         self._gen = 0
         self._busy = False
         self._waiting: Callable[[], Any] | None = None
-        # No parent: a task under way holds it, so it outlives this object if the tree goes first.
-        self._signals = _Signals()
-        self._signals.sig_result.connect(self._on_result, Qt.ConnectionType.QueuedConnection)
+        self._to_gui = ToGui(self)
 
     @property
     def pending(self) -> bool:
@@ -147,7 +147,8 @@ class _Latest(QObject):
     def _start(self) -> None:
         fn, self._waiting = self._waiting, None
         self._busy = True
-        self._pool.start(_Task(fn, self._gen, self._signals))
+        gen = self._gen
+        self._pool.start(_Task(fn, lambda result, error: self._on_result(gen, result, error), self._to_gui))
 
     def _on_result(self, gen: int, result, error: str) -> None:
         self._busy = False
