@@ -20,6 +20,8 @@ from .model import Chart, SeriesRef
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7",
            "#9c755f", "#8cd17d", "#499894", "#d37295", "#a0cbe8", "#ffbe7d", "#86bcb6", "#f1ce63")
 DASH_COUNT = 4
+#: How a chart names a group's band (its note, its menu).
+BAND_NAMES = {"std": "mean ± std", "sem": "mean ± standard error", "minmax": "min to max"}
 
 
 def color(i: int) -> str:

@@ -87,12 +87,12 @@ def test_runs_and_projects_written_elsewhere_reach_the_tree_of_projects_not_show
     with chartdesk.open_store(target) as other:  # a training script elsewhere starts a run in mnist
         other.create_experiment("mnist", "late-run")
     w.refresh_action.trigger()  # one poll
-    assert info("mnist") == "6 experiments"
+    qtbot.waitUntil(lambda: info("mnist") == "6 experiments", timeout=5000)  # read off the GUI thread
     with chartdesk.open_store(target) as other:  # a new project of four runs appears, one by one
         other.create_experiment("fresh", "run-0")
         w.refresh_action.trigger()
         for i in range(1, 4):
             other.create_experiment("fresh", f"run-{i}")
     w.refresh_action.trigger()
-    assert info("fresh") == "4 experiments"
+    qtbot.waitUntil(lambda: info("fresh") == "4 experiments", timeout=5000)
     assert w.ws.project == "cifar10"  # the window stays where the user is

@@ -212,9 +212,8 @@ class Session:
     def _after_filter(self, before: tuple) -> None:
         if self.run_filter().shown != before[1]:
             self.events.filter.emit(self.run_filter().text, self.run_filter().error)
-        if self.selection() != before[0]:
+        if self.selection() != before[0]:  # (its groups follow from it, as for any selection)
             self.events.selection.emit(self.selection())
-            self.events.grouping.emit()
 
     def counts(self) -> tuple[int, int]:
         """(selected runs shown, selected runs): the status bar's "10 of 20 shown"."""

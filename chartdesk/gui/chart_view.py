@@ -49,12 +49,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..curves import PlannedGroup, format_x, format_y, plan, plan_groups
+from ..app.chartstate import ChartState, columns_wanted
+from ..curves import BAND_NAMES, PlannedGroup, format_x, format_y
 from ..errors import ChartDeskError
 from ..groups import GroupRequest
 from ..model import BANDS, X_AXES, Chart
 from ..views import ViewRequest
-from .group_items import BAND_NAMES, CountStrip, GroupCurve
+from .group_items import CountStrip, GroupCurve
 from .plot_items import DASHES, ChartPlot, ChartViewBox, Line, YAxis, log_safe, plotted
 from .theme import faint, plot_colors
 from .widgets import ElidedLabel
@@ -63,7 +64,6 @@ X_LABELS = {"step": "step", "wall": "wall time", "relative": "relative time (s)"
 SMOOTHING_STEPS = (0.0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99)
 SPARSE_POINTS = 64  # a view with at most this many points also gets dots
 SPLIT_ABOVE = 4     # a chart of more curves than this is drawn over two turns of the event loop
-FETCH_SPANS = 3     # a zoomed view is read for this many visible spans (one each side), so a pan reads less
 READOUT_MAX = 8     # the hover read-out names this many curves, nearest to the cursor first
 HOVER_HZ = 30       # the hover follows the pointer at most this many times a second
 READOUT_REACH = 4   # pixels: a curve is read out from its first point to its last, give or take this
@@ -74,6 +74,7 @@ class _Curve:
     """One drawn line: its plan (experiment, ref, channel, label, style), its items, its view."""
 
     def __init__(self, planned) -> None:
+        self.planned = planned
         self.experiment, self.ref, self.channel = planned.experiment, planned.ref, planned.channel
         self.x_channel = planned.x_channel
         self.label, self.color, self.dash = planned.label, planned.color, planned.dash
@@ -256,8 +257,8 @@ class ChartWidget(QFrame):
         self.drawn = False
         self._stale = True  # needs a refresh when it is next shown
         self._rebuild = True
-        self._range: tuple[float, float] | None = None  # None: the whole channel (autorange)
-        self._width = 0  # pixel columns the current views were decimated for
+        #: What it plots, the views it asks for, when a range change needs new ones (no Qt).
+        self.state = ChartState(workspace.session, chart, on_dirty=self._on_state_dirty)
         self._inf_items: list[pg.PlotDataItem] = []
         self._restart_items: list[pg.InfiniteLine] = []
         self._restart_key: list = []  # what the restart marks were made for
@@ -330,12 +331,7 @@ class ChartWidget(QFrame):
         lay.addWidget(self.readout)
         self._apply_axes()
 
-        workspace.sig_resolution_changed.connect(self._on_resolution_change)
         workspace.sig_points_appended.connect(self._on_points_appended)
-        workspace.sig_selection_changed.connect(self._on_selection_change)
-        workspace.sig_grouping_changed.connect(self.invalidate)
-        workspace.sig_labels_changed.connect(self.invalidate)
-        workspace.sig_latest_changed.connect(lambda runs: self._on_resolution_change(set(), runs))
 
     # ---- menu ---------------------------------------------------------------------------
     def _build_menu(self) -> QMenu:
@@ -447,6 +443,7 @@ class ChartWidget(QFrame):
 
     def set_chart(self, chart: Chart) -> None:
         self.chart = chart
+        self.state.set_chart(chart)  # plans again; the invalidate below redraws
         self.title.set_full_text(chart.name)
         self._x_actions_sync()
         self._log_action.setChecked(chart.log_y)
@@ -499,18 +496,14 @@ class ChartWidget(QFrame):
         if self._stale:
             self.refresh()
 
-    def _on_selection_change(self, _selection) -> None:
-        self.invalidate()
-
-    def _on_resolution_change(self, aliases, experiments) -> None:
-        selection = set(self._ws.selection())
-        uses = any(r.kind == "alias" and (aliases is None or r.name in aliases) for r in self.chart.series)
-        grows = experiments is not None and bool(selection & set(experiments))
-        if uses or grows or (aliases is None and experiments is None):
+    def _on_state_dirty(self) -> None:
+        """The state says what the chart plots changed (selection, filter, grouping, labels, an
+        alias it plots, a run it shows)."""
+        if shiboken6.isValid(self):
             self.invalidate()
 
     def _on_points_appended(self, keys) -> None:
-        if any(not k.channel_keys.isdisjoint(keys) for k in self.wanted()):
+        if self.state.wants_any(keys):
             if self.isVisible():
                 self.fetch()
             else:
@@ -518,43 +511,18 @@ class ChartWidget(QFrame):
                 self.drawn = False
 
     # ---- data ---------------------------------------------------------------------------
-    def _ranged(self) -> bool:
-        """Whether views are read per visible x range (not with x from data or a log x axis)."""
-        return self.chart.x_ref is None and not self.chart.log_x
-
-    def _view_key(self, experiment: str, channel: str, x_channel: str | None = None) -> ViewRequest:
-        if self._range is None or not self._ranged():
-            return ViewRequest(self._ws.project, experiment, channel, self.chart.x_axis, None, None, self._width,
-                               float(self.chart.smoothing), x_channel, self._ws.latest(experiment))
-        x0, x1 = self._range  # the fetched range: FETCH_SPANS times the visible one, as many columns
-        return ViewRequest(self._ws.project, experiment, channel, self.chart.x_axis, x0, x1,
-                           self._width * FETCH_SPANS, float(self.chart.smoothing), latest=self._ws.latest(experiment))
-
-    def _group_key(self, g: PlannedGroup) -> GroupRequest:
-        x0 = x1 = None
-        width = self._width
-        if self._range is not None and self._ranged():
-            (x0, x1), width = self._range, self._width * FETCH_SPANS
-        return GroupRequest(self._ws.project, g.members, self.chart.band, x0, x1, width, float(self.chart.smoothing),
-                            g.x_channels)
-
     def _plan(self):
         """(planned curves or groups, missing (ref, experiment), whether they are groups)."""
-        groups = self._ws.groups()
-        if groups is not None:
-            planned, missing = plan_groups(self.chart, groups, self._ws.channel_for)
-            return planned, missing, True
-        p = plan(self.chart, self._ws.selection(), self._ws.channel_for, self._ws.run_label, self._ws.pinned)
-        return p.curves, p.missing, False
+        p = self.state.plan()
+        return p.planned, p.missing, p.grouped
 
-    def _key(self, planned) -> ViewRequest | GroupRequest:
-        if isinstance(planned, (PlannedGroup, GroupCurve)):
-            return self._group_key(planned if isinstance(planned, PlannedGroup) else planned.planned)
-        return self._view_key(planned.experiment, planned.channel, planned.x_channel)
+    def _key(self, drawn) -> ViewRequest | GroupRequest:
+        """The loader's key of a drawn curve or group (what it was planned as)."""
+        return self.state.request(drawn.planned)
 
     def wanted(self) -> list[ViewRequest | GroupRequest]:
         """Loader keys of every view this chart needs for the selection, x range and width."""
-        return [self._key(c) for c in self._plan()[0]]
+        return self.state.requests()
 
     def refresh(self) -> None:
         """The selection, a resolution or an option changed: rebuild the curves when data is there."""
@@ -572,9 +540,9 @@ class ChartWidget(QFrame):
         (also what new points of a live run need: no rebuild)."""
         self.drawn = False
         vb = self.plot.getPlotItem().getViewBox()
-        self._width = self._columns_wanted(self._width)
+        self.state.width = self._columns_wanted(self.state.width)
         if vb.autoRangeEnabled()[0]:
-            self._range = None  # the whole channel; autorange then fits the view to it
+            self.state.range = None  # the whole channel; autorange then fits the view to it
         if self._ws.loader.request(self.wanted()):
             if self.scheduler is not None:
                 self.scheduler()  # the grid draws one chart per turn of the event loop
@@ -670,7 +638,7 @@ class ChartWidget(QFrame):
         for it in self._inf_items:
             self._add(it)
         self._rebuild = False
-        if self._range is None:
+        if self.state.range is None:
             item.enableAutoRange()
 
     def _count_strip(self) -> CountStrip:
@@ -781,69 +749,30 @@ class ChartWidget(QFrame):
         return float(max(edges) if top else min(edges))
 
     def _set_notes(self, infinite: int) -> None:
-        compare = len(self._ws.selection()) > 1
-        notes = [f"⚠ {e}" for e in dict.fromkeys(self.errors)]
-        for ref in dict.fromkeys(r for r, _e in self.missing):
-            where = [e for r, e in self.missing if r == ref]
-            kind = "alias" if ref.kind == "alias" else "channel"
-            notes.append(f"{ref.name} ({kind}) not in " + (", ".join(where) if compare else "this experiment"))
-        if infinite:
-            notes.append(f"{infinite} ±inf value{'s' if infinite > 1 else ''} marked ▲▼")
-        if self.restarts:
-            notes.append(f"↺ {self.restarts} restart{'s' if self.restarts > 1 else ''} (steps go back: resumed)")
-        if self.grouped:
-            notes.append(BAND_NAMES[self.chart.band] + (" · matched by step" if self.x_mode() != self.chart.x_axis
-                                                        else ""))
-        if not self.chart.series:
-            notes.append("no series yet: Edit chart… to add channels or aliases")
-        elif not self._ws.selection():
-            notes.append("select an experiment")
-        elif not self.curves and not self.missing:
-            notes.append("no data")
+        notes = self.state.notes(self.errors, len(self.curves), infinite, self.restarts, self.x_mode())
         text = " · ".join(notes)
         if text != self.note.full_text():  # a label that changes re-lays out its card: not on every pan
             self.note.set_full_text(text, "\n".join(notes))
 
     def _columns_wanted(self, current: int) -> int:
-        """How many pixel columns to decimate for: the plot's width, but views made for a width up
-        to twice the present one are kept (more points than pixels draw the same picture), and
-        before the first layout a generous guess stands in."""
-        width = int(self.plot.getPlotItem().getViewBox().width())
-        if not self.plot.isVisible() or width < 50:
-            return current or 1200
-        if current and 0.9 * width <= current <= 2 * width:  # within a few pixels looks the same
-            return current
-        return width
+        return columns_wanted(current, int(self.plot.getPlotItem().getViewBox().width()), self.plot.isVisible())
 
     # ---- zoom, pan, resize ---------------------------------------------------------------
     def _on_x_range(self, *_):
         """Throttled (SignalProxy): ask for views of the new x range once it moved enough."""
-        if not shiboken6.isValid(self.plot) or not self.curves or not self._ranged():
+        if not shiboken6.isValid(self.plot) or not self.curves or not self.state.ranged():
             return
         vb = self.plot.getPlotItem().getViewBox()
-        width = self._columns_wanted(self._width)
-        if vb.autoRangeEnabled()[0]:
-            new = None
-        else:
-            (x0, x1), _ = vb.viewRange()
-            new = (float(x0), float(x1))
-        old = self._range
-        if new is None:
-            refetch = old is not None
-        elif old is None:
-            refetch = True
-        else:  # views cover FETCH_SPANS visible spans: pans inside them, and zooms up to 2x, read nothing
-            span, fetched = new[1] - new[0], old[1] - old[0]
-            refetch = new[0] < old[0] or new[1] > old[1] or span < fetched / FETCH_SPANS / 2
-        if refetch or width != self._width:
-            if new is not None:
-                span = new[1] - new[0]
-                new = (new[0] - span * (FETCH_SPANS - 1) / 2, new[1] + span * (FETCH_SPANS - 1) / 2)
-            self._range = new
+        visible = None if vb.autoRangeEnabled()[0] else tuple(float(v) for v in vb.viewRange()[0])
+        if self.state.on_visible_range(visible, self._columns_wanted(self.state.width)):
             self.drawn = False  # the lines show the old range until the new views are applied
             # Start the reads after this frame is painted: the workers' Python would otherwise
             # compete with it for the GIL.
             QTimer.singleShot(4, self._fetch_if_alive)
+
+    def fetched_range(self) -> tuple[float, float] | None:
+        """The x range the drawn views were read for (None: the whole channel)."""
+        return self.state.range
 
     # ---- hover --------------------------------------------------------------------------
     def _on_pointer(self, pos: QPointF | None) -> None:

@@ -11,8 +11,6 @@ from ..curves import PlannedGroup, format_y
 from .plot_items import DASHES, Line, log_safe, plotted
 from .theme import faint
 
-BAND_NAMES = {"std": "mean ± std", "sem": "mean ± standard error", "minmax": "min to max"}
-
 
 class GroupCurve:
     """One series of one group: its plan, its items (line, band edges and fill, count line), its view.

@@ -27,6 +27,8 @@ class Workspace(QObject):
     """A different project is shown (everything reloads)."""
     sig_projects_changed = Signal()
     """The store's projects, or the experiments of any of them, changed (the tree's list)."""
+    sig_project_renamed = Signal(str, str)
+    """A project was renamed (old, new): here, by undo/redo, or seen from another process."""
     sig_catalog_changed = Signal()
     """Experiments or channels of the project changed."""
     sig_experiments_updated = Signal()
@@ -110,6 +112,7 @@ class Workspace(QObject):
         if old in self._stacks:
             self._stacks[new] = self._stacks.pop(old)
         self.loader.invalidate()
+        self.sig_project_renamed.emit(old, new)
 
     def _on_selection(self, names) -> None:
         self.loader.cancel()
