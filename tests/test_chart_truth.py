@@ -19,7 +19,7 @@ from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from chartdesk.curves import format_y
-from chartdesk.gui.chart_view import Legend
+from chartdesk.gui.legend import Legend
 
 THREE = ["lr0.03-seed0", "lr0.03-seed1", "lr0.03-seed2"]
 DATE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 from .. import edits
 from ..errors import ChartDeskError
 from ..model import Chart, SeriesRef
+from .chart_grid import CHART_HEIGHTS, ChartGrid
 from .chart_sets import ChartEditor
-from .chart_view import CHART_HEIGHTS, ChartGrid
 
 SNIPPET = """import chartdesk
 

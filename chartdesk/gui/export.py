@@ -4,7 +4,7 @@ every plotted point at full resolution.
 
 ``save_picture`` is the one way ChartDesk saves a widget as a picture: a chart's Export PNG/SVG
 and ``chartdesk render`` (a grid of charts) both draw through it, in the widget's ``figure()``
-look (``chart_view``): every legend entry, no scrollbar, no hover line or read-out, no menu button.
+look (``chart_card`` and ``chart_grid``): every legend entry, no scrollbar, no hover line or read-out, no menu button.
 """
 from __future__ import annotations
 

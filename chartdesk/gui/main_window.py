@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 from ..app import preferences as prefs
 from ..errors import ChartDeskError
 from .alias_editor import AliasEditor
+from .chart_grid import CHART_HEIGHTS
 from .chart_sets import ChartSetPanel
 from .chart_tabs import ChartTabs
-from .chart_view import CHART_HEIGHTS
 from .following import FollowControl
 from .importing import Importer, local_paths
 from .live import LiveUpdates

@@ -20,7 +20,7 @@ def render(store, project: str, experiment: str, out: str, chart_set: str | None
     from PySide6.QtCore import Qt
 
     from .app import make_app
-    from .chart_view import ChartGrid
+    from .chart_grid import ChartGrid
     from .export import save_picture
     from .workspace import Workspace
 

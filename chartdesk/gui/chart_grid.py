@@ -1,0 +1,318 @@
+"""The grid of a chart set (or of an experiment's own charts): small multiples, as many columns
+as the width allows, cards of the chosen height, sections by name prefix that fold, cards built
+as they scroll into view, and the one draw scheduler of the grid: the charts whose views are
+ready are drawn one per turn of the event loop, so no turn holds the GUI thread long.
+"""
+from __future__ import annotations
+
+from contextlib import ExitStack, contextmanager
+
+import shiboken6
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..model import Chart
+from .chart_card import ChartWidget
+
+#: Chart heights the View menu offers (pixels of one card).
+CHART_HEIGHTS = {"small": 200, "medium": 280, "large": 380}
+MIN_CHART_WIDTH = 400  # a column per this many pixels of width (small multiples)
+MAX_COLUMNS = 4
+
+
+def group_of(name: str) -> str:
+    """The group a chart falls in by its name's prefix (``train/loss`` -> ``train``), or ""."""
+    head, sep, _rest = name.partition("/")
+    return head if sep else ""
+
+
+class _Slot(QWidget):
+    """A chart's place in the grid. The ChartWidget itself is made when the slot comes near the
+    visible part of the grid: a run with 100 metrics builds the few charts on screen first."""
+
+    def __init__(self, chart: Chart, height: int, parent=None) -> None:
+        super().__init__(parent)
+        self.chart = chart
+        self.widget: ChartWidget | None = None
+        self._lay = QVBoxLayout(self)
+        self._lay.setContentsMargins(0, 0, 0, 0)
+        self.setFixedHeight(height)
+
+    def put(self, widget: ChartWidget) -> None:
+        self.widget = widget
+        self._lay.addWidget(widget)
+        widget.resize(self.size())  # near its final width before the first views are asked for
+        widget.show()
+
+
+class ChartGrid(QScrollArea):
+    """The charts of one chart set (or of one experiment) as small multiples: as many columns as
+    the width allows, cards of the chosen height, grouped by name prefix (``train/``, ``val/``) in
+    sections that fold. Charts are built when they scroll into view."""
+
+    sig_edit_chart = Signal(object)
+    sig_chart_options = Signal(object, object)
+
+    def __init__(self, workspace, charts: list[Chart], editable: bool = True, empty_text: str = "", parent=None,
+                 chart_height: int = CHART_HEIGHTS["medium"]) -> None:
+        super().__init__(parent)
+        self._ws = workspace
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self._inner = QWidget(self)
+        self._outer = QVBoxLayout(self._inner)
+        self._outer.setContentsMargins(6, 6, 6, 6)
+        self._outer.setSpacing(6)
+        self.setWidget(self._inner)
+        self.editable = editable
+        self.empty_text = empty_text
+        self.chart_height = chart_height
+        self.slots: list[_Slot] = []
+        self._sections: list[tuple[QToolButton | None, QWidget, QGridLayout, list[_Slot]]] = []
+        self._empty_label: QLabel | None = None
+        self._columns = 0
+        self._draw_scheduled = False
+        self._materialize_scheduled = False
+        self._picture: dict[_Slot, int] | None = None  # slot heights while drawn as a figure
+        self.all_at_once = False  # render: build every chart, whatever is in view
+        self.verticalScrollBar().valueChanged.connect(lambda _v: self._schedule_materialize())
+        workspace.loader.sig_ready.connect(self._on_data_ready)
+        self.set_charts(charts)
+
+    @property
+    def charts(self) -> list[ChartWidget]:
+        """The charts built so far (those that have been in view), in order."""
+        return [s.widget for s in self.slots if s.widget is not None]
+
+    def set_charts(self, charts: list[Chart]) -> None:
+        old = {s.chart.name: s.widget for s in self.slots if s.widget is not None}
+        while self._outer.count():
+            item = self._outer.takeAt(0)
+            if item.widget() is not None:
+                item.widget().setParent(None)
+                item.widget().deleteLater()
+        self._empty_label = None
+        self.slots = []
+        self._sections = []
+        groups: dict[str, list[Chart]] = {}
+        for chart in charts:
+            groups.setdefault(group_of(chart.name) if not self.editable else "", []).append(chart)
+        sectioned = len(groups) > 1
+        for group, members in groups.items():
+            header = None
+            if sectioned:
+                header = QToolButton(self._inner)
+                header.setObjectName("GroupHeader")
+                header.setText(f"{group or 'other'}  ({len(members)})")
+                header.setCheckable(True)
+                header.setChecked(True)
+                header.setArrowType(Qt.ArrowType.DownArrow)
+                header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+                header.setAutoRaise(True)
+                self._outer.addWidget(header)
+            body = QWidget(self._inner)
+            grid = QGridLayout(body)
+            grid.setContentsMargins(0, 0, 0, 0)
+            grid.setSpacing(8)
+            section_slots = []
+            for chart in members:
+                slot = _Slot(chart, self.chart_height, body)
+                w = old.pop(chart.name, None)
+                if w is not None:
+                    slot.put(w)
+                    if w.chart != chart:
+                        w.set_chart(chart)
+                section_slots.append(slot)
+                self.slots.append(slot)
+            if header is not None:
+                header.toggled.connect(lambda on, b=body, h=header: self._fold(h, b, on))
+            self._outer.addWidget(body)
+            self._sections.append((header, body, grid, section_slots))
+        for w in old.values():
+            w.setParent(None)
+            w.deleteLater()
+        if not charts:
+            self._empty_label = QLabel(self.empty_text or "No charts", self._inner)
+            self._empty_label.setObjectName("EmptyState")
+            self._empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self._empty_label.setWordWrap(True)
+            self._outer.addWidget(self._empty_label)
+        self._outer.addStretch(1)
+        self._columns = 0
+        self._layout()
+
+    def _fold(self, header: QToolButton, body: QWidget, open_: bool) -> None:
+        header.setArrowType(Qt.ArrowType.DownArrow if open_ else Qt.ArrowType.RightArrow)
+        body.setVisible(open_)
+        self._schedule_materialize()
+
+    def set_chart_height(self, height: int) -> None:
+        self.chart_height = height
+        self._fit_heights()
+        self._schedule_materialize()
+
+    def _fit_heights(self) -> None:
+        """Cards take the chosen height; a set of few charts fills the screen instead (up to twice it)."""
+        cols = max(1, self._columns or 1)
+        rows = max(1, -(-len(self.slots) // cols))
+        headers = sum(1 for h, *_rest in self._sections if h is not None)
+        room = self.viewport().height() - 12 - 8 * (rows - 1) - 28 * headers
+        height = self.chart_height
+        if rows * self.chart_height < room:
+            height = min(2 * self.chart_height, room // rows)
+        for s in self.slots:
+            h = height if self._picture is None else self._picture.get(s, s.height())
+            if s.height() != h:
+                s.setFixedHeight(h)
+
+    @contextmanager
+    def figure(self):
+        """The grid as an exported picture, for as long as the context lasts: every chart built so
+        far in its figure look (``ChartWidget.figure``), each card as much taller as its legend
+        needs, the grid as much taller as they are."""
+        size, before = self.size(), self._inner.sizeHint().height()
+        with ExitStack() as stack:
+            stack.callback(self._relayout)  # on the way out: the looks first, then the heights and size
+            stack.callback(self.resize, size)
+            stack.callback(setattr, self, "_picture", None)
+            heights = {}
+            for s in self.slots:
+                if s.widget is not None:
+                    heights[s] = s.height() + stack.enter_context(s.widget._figure_look())
+            self._picture = heights
+            self._relayout()
+            self.resize(size.width(), size.height() + self._inner.sizeHint().height() - before)
+            self._relayout()
+            yield
+
+    def _relayout(self) -> None:
+        """Slot heights and every layout of the grid applied now, not on a later turn."""
+        self._fit_heights()
+        for _h, _body, grid, _s in self._sections:
+            grid.activate()
+        self._outer.activate()
+        for s in self.slots:
+            if s.widget is not None:
+                s.layout().activate()
+                s.widget._relayout()
+
+    def set_empty_text(self, text: str) -> None:
+        self.empty_text = text
+        if self._empty_label is not None:
+            self._empty_label.setText(text)
+
+    def _columns_for(self, width: int) -> int:
+        n = max(1, min(MAX_COLUMNS, width // MIN_CHART_WIDTH))
+        return min(n, max(1, len(self.slots)))
+
+    def _layout(self) -> None:
+        cols = self._columns_for(self.viewport().width())
+        if cols == self._columns:
+            return
+        self._columns = cols
+        for _header, _body, grid, section_slots in self._sections:
+            for s in section_slots:
+                grid.removeWidget(s)
+            for i, s in enumerate(section_slots):  # at the top of its row: a figure's cards differ in height
+                grid.addWidget(s, i // cols, i % cols, Qt.AlignmentFlag.AlignTop)
+            for c in range(MAX_COLUMNS):
+                grid.setColumnStretch(c, 1 if c < cols else 0)
+        self._fit_heights()
+        self._schedule_materialize()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._layout()
+        self._fit_heights()
+        self._schedule_materialize()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._schedule_materialize()
+
+    def _schedule_materialize(self) -> None:
+        if not self._materialize_scheduled:
+            self._materialize_scheduled = True
+            QTimer.singleShot(0, self.materialize)
+
+    def materialize(self, ahead: bool = False) -> int:
+        """Build the charts of the slots in view (``ahead``: and one screen below, which is done
+        once the visible ones are drawn): how many were built."""
+        self._materialize_scheduled = False
+        if not shiboken6.isValid(self) or not self.isVisible():
+            return 0
+        self._outer.activate()  # geometry of slots added since the last layout pass
+        for _h, _body, grid, _s in self._sections:
+            grid.activate()
+        view = self.viewport().rect()
+        if ahead:
+            view.setBottom(view.bottom() + view.height())  # one screen ahead, so scrolling finds them made
+        built = 0
+        for s in self.slots:
+            if s.widget is not None or s.parentWidget().isHidden():  # built, or in a folded group
+                continue
+            top_left = s.mapTo(self.viewport(), s.rect().topLeft())
+            if self.all_at_once or (top_left.y() <= view.bottom() and top_left.y() + s.height() >= view.top()):
+                s.put(self._make(s.chart))
+                built += 1
+                if ahead:  # charts not yet on screen: one per turn of the event loop, never a stall
+                    QTimer.singleShot(0, self._build_ahead)
+                    break
+        return built
+
+    def _make(self, chart: Chart) -> ChartWidget:
+        w = ChartWidget(self._ws, chart, self.editable, self._inner)
+        w.scheduler = self.draw_ready
+        w.sig_edit_requested.connect(self.sig_edit_chart)
+        w.sig_options_requested.connect(self.sig_chart_options)
+        return w
+
+    def refresh(self) -> None:
+        for w in self.charts:
+            w.refresh()
+
+    def _on_data_ready(self) -> None:
+        if self.isVisible():
+            self.draw_ready()
+
+    def draw_ready(self) -> None:
+        """Data arrived: draw the charts whose views are all there, one chart per turn of the
+        event loop, so that input and painting are never held up by a whole grid at once."""
+        if self._draw_scheduled:
+            return
+        self._draw_scheduled = True
+        # A timer, not a zero-delay call: those run one after another within one pass of the event
+        # loop when the views are all there (several charts applied and painted in one 160-250 ms
+        # turn, measured); a timer fires once per pass, with the last chart's paint in between.
+        QTimer.singleShot(1, self._draw_next)
+
+    def _draw_next(self) -> None:
+        self._draw_scheduled = False
+        if not shiboken6.isValid(self):
+            return
+        for w in self.charts:
+            if not w.drawn and not w._stale and all(self._ws.loader.done(k) for k in w.wanted()):
+                w.apply()
+                self.draw_ready()  # the next one on the next turn
+                return
+        if self.settled() and any(s.widget is None for s in self.slots):
+            QTimer.singleShot(50, self._build_ahead)  # all on screen drawn: make the next screen's charts
+
+    def _build_ahead(self) -> None:
+        if shiboken6.isValid(self) and self.isVisible() and self.settled():
+            self.materialize(ahead=True)
+
+    def settled(self) -> bool:
+        """Every chart in view is built and drawn."""
+        if self._materialize_scheduled:
+            return False
+        return all(s.widget.drawn for s in self.slots if s.widget is not None and s.isVisible())
+
