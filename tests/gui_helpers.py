@@ -99,3 +99,15 @@ def log_from_another_process(db_path, project: str, experiment: str, channel: st
         f"with chartdesk.init(project={project!r}, experiment={experiment!r}, db={str(db_path)!r}) as run:\n"
         f"    run.log_many({channel!r}, {[float(x) for x in xs]!r}, {[float(y) for y in ys]!r})\n")])
     assert writer.wait(timeout=60) == 0
+
+
+def menu_action(menu, *path: str):
+    """The action a person picks in ``menu`` by its text (``"X axis", "Log x"``: through submenus)."""
+    for i, text in enumerate(path):
+        found = next((a for a in menu.actions() if a.text().replace("&", "") == text), None)
+        assert found is not None, f"no {text!r} in the menu {[a.text() for a in menu.actions()]}"
+        if i == len(path) - 1:
+            assert found.isEnabled(), f"{text!r} is disabled"
+            return found
+        menu = found.menu()
+        assert menu is not None, f"{text!r} is not a submenu"

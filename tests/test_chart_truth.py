@@ -12,7 +12,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 import numpy as np
-from gui_helpers import answer_next_dialog, chart, key, settle
+from gui_helpers import answer_next_dialog, chart, key, menu_action, settle
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
@@ -150,7 +150,7 @@ def test_the_hover_goes_when_the_charts_menu_opens_and_is_read_again_after_the_x
     assert _true_now(c, DATE, pos)
     # the x axis changes while the pointer rests on the plot (the action without its menu, as
     # a shortcut or an undo would): the read-out follows, never a date on a relative axis
-    c._x_actions["relative"].trigger()
+    menu_action(c.menu, "X axis", "Relative time (s)").trigger()
     qtbot.waitUntil(lambda: c.drawn and c.x_mode() == "relative", timeout=10000)
     qtbot.waitUntil(lambda: _true_now(c, CLOCK, pos), timeout=5000)
     w.undo_action.trigger()  # back to wall time
@@ -166,7 +166,7 @@ def test_the_read_out_names_only_the_curves_drawn_under_the_pointer(demo_store, 
     _hover(qtbot, c, late)
     assert sorted(_named(c)) == sorted([label["lr0.3-seed0"], label["lr0.01-seed4"]])
     assert STEP.match(_x_text(c))
-    c._x_actions["wall"].trigger()
+    menu_action(c.menu, "X axis", "Wall time").trigger()
     qtbot.waitUntil(lambda: c.drawn and c.x_mode() == "wall", timeout=10000)
     for fx, run in ((0.05, "lr0.3-seed0"), (0.95, "lr0.01-seed4")):
         pos = _plot_point(c, fx)
@@ -252,7 +252,7 @@ def test_a_dialog_a_leave_or_another_window_takes_the_hover_away(demo_store, ope
         dlg.reject()
 
     seen = answer_next_dialog(qtbot, look_and_cancel)
-    c._x_data_action.trigger()
+    menu_action(c.menu, "X axis", "A channel or alias…").trigger()
     qtbot.waitUntil(lambda: bool(seen), timeout=5000)
     assert during == [(False, "", 0)]
     # Qt's Leave as a popup sends it, the pointer not moved

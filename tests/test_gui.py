@@ -14,6 +14,7 @@ from gui_helpers import (
     index_point,
     key,
     log_from_another_process,
+    menu_action,
     press_button,
     settle,
     type_and_ok,
@@ -303,7 +304,7 @@ def test_hovering_reads_out_nearest_values_and_highlights_the_nearest_curve(demo
     qtbot.mouseMove(acc.plot.viewport(), pos)
     qtbot.waitUntil(lambda: "accuracy → acc" in acc.readout.text(), timeout=3000)
     wide = [c for c in acc.curves if c.line.opts["pen"].width() == 3]
-    assert len(wide) == 1 and acc._hovered is wide[0]  # the curve nearest the cursor is highlighted
+    assert len(wide) == 1 and acc.hovered() is wide[0]  # the curve nearest the cursor is highlighted
     first = acc.readout.text().split("&nbsp;")[1]
     assert wide[0].label in first  # and named first
     found = acc.show_values_at(drawn.x[i], drawn.y[i])
@@ -339,7 +340,7 @@ def test_right_click_opens_chartdesks_menu_not_pyqtgraphs(demo_store, open_win, 
     texts = [a.text() for a in loss.menu.actions()]
     assert "Reset view" in texts and "Log y" in texts and not any("Downsample" in t for t in texts)
     loss.menu.hide()
-    loss._log_action.trigger()  # Log y through the menu's action: the chart option, persisted
+    menu_action(loss.menu, "Log y").trigger()  # Log y through the menu's action: the chart option, persisted
     assert demo_store.chart_sets("mnist")["Training"][1].get("log_y") is not True
 
 
@@ -364,7 +365,7 @@ def test_the_wheel_zooms_x_only_and_y_keeps_fitting(demo_store, open_win, qtbot)
 def test_chart_options_persist_and_smoothing_keeps_raw_curve(demo_store, open_win, qtbot):
     w = open_win(demo_store, "mnist", "baseline-sgd")
     loss = chart(w, "Training", "Loss")
-    loss._smooth_actions[0.9].trigger()
+    menu_action(loss.menu, "Smoothing", "0.9").trigger()
     assert demo_store.chart_sets("mnist")["Training"][1]["smoothing"] == 0.9
     loss = chart(w, "Training", "Loss")
     qtbot.waitUntil(lambda: loss.drawn, timeout=10000)
@@ -543,13 +544,13 @@ def test_a_run_with_many_metrics_builds_charts_as_they_scroll_into_view_in_foldi
     assert len(grid.slots) == 40
     built = len(grid.charts)
     assert 0 < built < 40  # only what is in view (and a screen ahead)
-    assert grid._columns >= 1
-    headers = [h for h, _b, _g, _s in grid._sections]
+    assert grid.columns() >= 1
+    headers = [h for h, _b in grid.sections()]
     assert [h.text() for h in headers] == ["train  (20)", "val  (20)"]
     grid.verticalScrollBar().setValue(grid.verticalScrollBar().maximum())
     qtbot.waitUntil(lambda: len(grid.charts) > built and w.settled(), timeout=10000)
     qtbot.mouseClick(headers[0], Qt.MouseButton.LeftButton)  # fold "train"
-    assert not grid._sections[0][1].isVisible()
+    assert not grid.sections()[0][1].isVisible()
     w.height_actions["small"].trigger()
     assert all(s.height() == 200 for s in grid.slots)
     from chartdesk.gui.main_window import make_settings
@@ -877,7 +878,7 @@ def test_runs_table_columns_filter_sort_and_one_selection(demo_store, open_win, 
     col = rt.model.headers().index("alias:accuracy:max")
     header = rt.view.horizontalHeader()
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(header.sectionViewportPosition(col) + 5, 5))
-    first = [rt.model.value(rt.model._shown[i], "alias:accuracy:max") for i in range(rt.model.rowCount())]
+    first = [rt.model.value(rt.model.row(i), "alias:accuracy:max") for i in range(rt.model.rowCount())]
     assert first == sorted(first) or first == sorted(first, reverse=True)
     # a bad expression is shown and filters nothing; a good one filters
     qtbot.keyClicks(rt.filter_edit, "lr < ")
@@ -965,13 +966,13 @@ def test_x_axis_from_another_channel_and_log_x_through_the_chart_menu(store, ope
     w = open_win(store, "p", "e")
     c = chart(w, "S", "Loss")
     answer_next_dialog(qtbot, lambda dlg: (dlg.setTextValue("channel:tokens"), dlg.accept()))
-    c._x_data_action.trigger()
+    menu_action(c.menu, "X axis", "A channel or alias…").trigger()
     qtbot.waitUntil(lambda: store.chart_sets("p")["S"][0].get("x_axis") == "channel:tokens", timeout=5000)
     c = chart(w, "S", "Loss")
     qtbot.waitUntil(lambda: c.drawn and bool(c.curves) and len(c.curves[0].x) == 20, timeout=10000)
     assert c.curves[0].x.tolist() == (np.arange(1, 21) * 1000.0).tolist()
     assert c.plot.getPlotItem().getAxis("bottom").labelText == "tokens"
-    c._log_x_action.trigger()
+    menu_action(c.menu, "X axis", "Log x").trigger()
     qtbot.waitUntil(lambda: store.chart_sets("p")["S"][0].get("log_x") is True, timeout=5000)
     c = chart(w, "S", "Loss")
     qtbot.waitUntil(lambda: c.drawn and bool(c.curves), timeout=10000)

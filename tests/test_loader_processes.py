@@ -45,7 +45,7 @@ def test_views_come_from_a_worker_process_and_match_the_store(demo_store, open_w
     _other_run(w, qtbot, "wide-net-stopped")
     loss = chart(w, "Training", "Loss")
     assert loss.curves and loss.curves[0].experiment == "wide-net-stopped"
-    key = loss._key(loss.curves[0])
+    key = loss.state.request(loss.curves[0].planned)  # what the chart asked the loader for
     assert key in sent  # read by the process, not by a thread
     want = read_view(demo_store, key)
     np.testing.assert_array_equal(loss.curves[0].x, want.x)

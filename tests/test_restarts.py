@@ -53,7 +53,7 @@ def test_a_resumed_run_is_marked_and_drawn_with_its_latest_writes_on_request(sto
     c = next(c for g in w.tabs.all_grids() for c in g.charts if c.chart.name == "loss")  # its own charts' tab
     qtbot.waitUntil(lambda: c.drawn and bool(c.curves), timeout=10000)
     assert c.restarts == 1 and "↺ 1 restart" in c.note.full_text()
-    assert [it.value() for it in c._restart_items] == [50.0]
+    assert c.restart_marks() == [50.0]
     assert len(c.curves[0].x) == 200
     # the option is on the tree's context menu; it applies to the selected run
     w.tree.latest_action.trigger()

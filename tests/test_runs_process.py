@@ -58,7 +58,7 @@ def test_the_rows_come_from_a_worker_process_that_ends_with_the_window(demo_stor
     assert offload.rows_in_worker in sent
     want = {r["experiment"]: r["columns"]["alias:accuracy:max"]
             for r in demo_store.runs("mnist", columns=["alias:accuracy:max"])}
-    assert {n: rt.model.value(rt.model._shown[i], "alias:accuracy:max")
+    assert {n: rt.model.value(rt.model.row(i), "alias:accuracy:max")
             for i, n in enumerate(rt.model.names())} == want
     pid = children[0].pid
     w.close()

@@ -631,6 +631,14 @@ class ChartWidget(QFrame):
             # compete with it for the GIL.
             QTimer.singleShot(4, self._fetch_if_alive)
 
+    def hovered(self):
+        """The curve the hover highlights now (the one nearest the pointer), or None."""
+        return self._hovered
+
+    def restart_marks(self) -> list[float]:
+        """The x of each restart line drawn (where a run's steps go back)."""
+        return [float(it.value()) for it in self._restart_items]
+
     def fetched_range(self) -> tuple[float, float] | None:
         """The x range the drawn views were read for (None: the whole channel)."""
         return self.state.range

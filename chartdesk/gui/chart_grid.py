@@ -154,6 +154,14 @@ class ChartGrid(QScrollArea):
         body.setVisible(open_)
         self._schedule_materialize()
 
+    def columns(self) -> int:
+        """How many columns of cards the grid lays out now."""
+        return self._columns
+
+    def sections(self) -> list[tuple[QToolButton | None, QWidget]]:
+        """(its fold button, None when the grid has one section only; its body) of each section."""
+        return [(header, body) for header, body, _grid, _slots in self._sections]
+
     def set_chart_height(self, height: int) -> None:
         self.chart_height = height
         self._fit_heights()

@@ -203,6 +203,10 @@ class RunsModel(QAbstractTableModel):
     def names(self) -> list[str]:
         return [r["experiment"] for r in self._shown]
 
+    def row(self, i: int) -> dict:
+        """The i-th row shown (after the filter, in sort order)."""
+        return self._shown[i]
+
     def total(self) -> int:
         """How many runs the project has (shown or filtered out)."""
         return len(self._rows)
