@@ -2,7 +2,7 @@
 
 ChartDesk's chart code overrides pyqtgraph methods and reaches into attributes pyqtgraph does not
 document (``chartdesk.gui.plot_items``: ChartViewBox, Line, YAxis, ChartPlot; the chart widget's
-``_settle`` and ``_update_lines`` in ``chartdesk.gui.chart_view``; ``export.save_picture``). Each
+``_settle`` and ``_update_lines`` in ``chartdesk.gui.chart_card``; ``export.save_picture``). Each
 test here checks, on real pyqtgraph objects built offscreen, that one such dependency still exists
 and still behaves the way the override assumes, and its failure message names the override and
 what to re-check. A pyqtgraph upgrade starts with this file: ``pytest tests/test_pyqtgraph_internals.py``.
@@ -39,9 +39,9 @@ OVERRIDES = """\
   plot_items.Line.pixelPadding / emphasize    pixelPadding read by boundingRect and ViewBox.childrenBounds
   plot_items.YAxis.tickStrings                logMode, log-mode tick values given as exponents
   plot_items.ChartPlot.paintEvent             GraphicsView.paintEvent (prepareForPaint) and backgroundBrush
-  chart_view ChartWidget._settle              _autoRangeNeedsUpdate, updateAutoRange, updateMatrix, AxisItem.picture,
+  chart_card ChartWidget._settle              _autoRangeNeedsUpdate, updateAutoRange, updateMatrix, AxisItem.picture,
                                               style['tickFont'], generateDrawSpecs, PlotItem.layout
-  chart_view ChartWidget._update_lines        PlotDataItem.xData
+  chart_card ChartWidget._update_lines        PlotDataItem.xData
   export.save_picture (SVG resolution)        axes and grid recorded as QPictures"""
 
 
@@ -113,7 +113,7 @@ def test_pyqtgraph_is_the_pinned_version():
 
 def test_viewbox_private_state_has_the_expected_shape(qapp):
     vb = pg.ViewBox()
-    who = "plot_items.ChartViewBox.setRange / itemBoundsChanged / childrenBounds and chart_view ChartWidget._settle"
+    who = "plot_items.ChartViewBox.setRange / itemBoundsChanged / childrenBounds and chart_card ChartWidget._settle"
     assert isinstance(vb.__dict__.get("_autoRangeNeedsUpdate"), bool), _broke(
         "ViewBox has no bool attribute _autoRangeNeedsUpdate (the 'fit the range before the next paint' flag)",
         who, "the name of the flag prepareForPaint tests; ChartViewBox.setRange sets it, _settle reads it")
@@ -165,7 +165,7 @@ def test_viewbox_methods_keep_the_signatures_chartdesk_calls_and_overrides():
         assert got == params, _broke(
             f"ViewBox.{name}{tuple(got)} (was {tuple(params)})",
             f"plot_items.ChartViewBox.{name}" if hasattr(ChartViewBox, name) and name in ChartViewBox.__dict__
-            else "chart_view ChartWidget._settle", f"the override or call of ViewBox.{name} against the new signature")
+            else "chart_card ChartWidget._settle", f"the override or call of ViewBox.{name} against the new signature")
 
 
 def test_prepare_for_paint_is_what_settle_does_before_painting(make_plot):
@@ -182,12 +182,12 @@ def test_prepare_for_paint_is_what_settle_does_before_painting(make_plot):
     vb.prepareForPaint()
     assert vb.viewRange() == before, _broke(
         "prepareForPaint fitted the range although _autoRangeNeedsUpdate was False",
-        "chart_view ChartWidget._settle (fits only when vb._autoRangeNeedsUpdate) and plot_items.ChartViewBox.setRange "
+        "chart_card ChartWidget._settle (fits only when vb._autoRangeNeedsUpdate) and plot_items.ChartViewBox.setRange "
         "(marks a fit by setting it)", "which flag prepareForPaint tests before fitting")
     vb._autoRangeNeedsUpdate = True
     vb.prepareForPaint()
     assert vb.viewRange()[1][1] >= 900, _broke(
-        "prepareForPaint did not fit the range with _autoRangeNeedsUpdate True", "chart_view ChartWidget._settle",
+        "prepareForPaint did not fit the range with _autoRangeNeedsUpdate True", "chart_card ChartWidget._settle",
         "how pyqtgraph defers the autorange to the paint")
 
     # _settle's steps, then a paint: nothing moves, nothing asks for another paint
@@ -199,13 +199,13 @@ def test_prepare_for_paint_is_what_settle_does_before_painting(make_plot):
     vb2.updateMatrix()
     assert not vb2._autoRangeNeedsUpdate and not vb2._matrixNeedsUpdate, _broke(
         "after updateAutoRange() and updateMatrix() the view still has a fit or a transform pending",
-        "chart_view ChartWidget._settle", "what else prepareForPaint does now (the chart would be painted twice)")
+        "chart_card ChartWidget._settle", "what else prepareForPaint does now (the chart would be painted twice)")
     moved = []
     vb2.sigRangeChanged.connect(lambda *a: moved.append("range"))
     vb2.sigTransformChanged.connect(lambda *a: moved.append("transform"))
     vb2.prepareForPaint()
     assert moved == [], _broke(
-        f"prepareForPaint after _settle's steps still changed the view ({moved})", "chart_view ChartWidget._settle",
+        f"prepareForPaint after _settle's steps still changed the view ({moved})", "chart_card ChartWidget._settle",
         "what prepareForPaint does besides updateAutoRange and updateMatrix")
 
 
@@ -256,7 +256,7 @@ def test_chart_view_box_fits_y_to_a_new_x_range_in_the_same_paint(make_plot, mov
         "plot_items.ChartViewBox.setRange", "the path every x change takes (pan, wheel, setXRange)")
     vb.updateAutoRange()
     assert vb._autoRangeNeedsUpdate is False, _broke(
-        "updateAutoRange() no longer clears _autoRangeNeedsUpdate", "chart_view ChartWidget._settle and "
+        "updateAutoRange() no longer clears _autoRangeNeedsUpdate", "chart_card ChartWidget._settle and "
         "plot_items.ChartViewBox.setRange", "the flag's life cycle")
     assert _fits(vb, x0, x1), _broke(
         f"updateAutoRange() did not fit y to the visible x {x0:.0f}..{x1:.0f}: y is {vb.viewRange()[1]}",
@@ -561,19 +561,19 @@ def test_axis_picture_is_none_until_painted_then_a_qpicture(make_plot):
     pw = make_plot(show=False)
     axis = pw.getPlotItem().getAxis("left")
     assert "picture" in axis.__dict__ and axis.picture is None, _broke(
-        "a new AxisItem has no attribute picture = None", "chart_view ChartWidget._settle (sizes only axes whose "
+        "a new AxisItem has no attribute picture = None", "chart_card ChartWidget._settle (sizes only axes whose "
         "picture is None)", "how AxisItem caches its drawing")
     pw.show()
     pw.grab()
     assert isinstance(axis.picture, QPicture), _broke(
         f"a painted AxisItem's picture is {type(axis.picture).__name__}, not a QPicture",
-        "chart_view ChartWidget._settle and export.save_picture (an SVG at the screen's resolution, because a QPicture "
+        "chart_card ChartWidget._settle and export.save_picture (an SVG at the screen's resolution, because a QPicture "
         "played on a device of another resolution is scaled)", "how axes and grid are drawn into an SVG")
     axis.setTextPen("#ff0000")
     assert axis.picture is None, _broke(
-        "a style change no longer resets AxisItem.picture", "chart_view ChartWidget._settle", "AxisItem's cache")
+        "a style change no longer resets AxisItem.picture", "chart_card ChartWidget._settle", "AxisItem's cache")
     assert "tickFont" in axis.style, _broke(
-        "AxisItem.style has no 'tickFont'", "chart_view ChartWidget._settle (sets the painter's font from it)",
+        "AxisItem.style has no 'tickFont'", "chart_card ChartWidget._settle (sets the painter's font from it)",
         "where the tick font is kept")
     font = pg.QtGui.QFont("Sans", 14)
     axis.setTickFont(font)
@@ -611,7 +611,7 @@ def test_generate_draw_specs_sizes_the_axis_to_its_labels_before_painting(make_p
     first = size(axis)
     pw.grab()
     assert size(axis) > first, _broke(
-        f"painting the {side} axis no longer resizes it to its labels", "chart_view ChartWidget._settle",
+        f"painting the {side} axis no longer resizes it to its labels", "chart_card ChartWidget._settle",
         "whether pyqtgraph now sizes axes before painting (then _settle's generateDrawSpecs can go)")
 
     pw, item, axis = build()
@@ -631,14 +631,14 @@ def test_generate_draw_specs_sizes_the_axis_to_its_labels_before_painting(make_p
         painter.end()
     assert isinstance(specs, tuple) and len(specs) == 3, _broke(
         "AxisItem.generateDrawSpecs(painter) no longer returns (axisSpec, tickSpecs, textSpecs)",
-        "chart_view ChartWidget._settle", "generateDrawSpecs (documented as private in 0.14)")
+        "chart_card ChartWidget._settle", "generateDrawSpecs (documented as private in 0.14)")
     settled = size(axis)
     assert settled > first, _broke(
         f"generateDrawSpecs did not resize the {side} axis to its labels ({first} -> {settled})",
-        "chart_view ChartWidget._settle ('resizes the axis to its labels')",
+        "chart_card ChartWidget._settle ('resizes the axis to its labels')",
         "where AxisItem updates textWidth/textHeight (_updateMaxTextSize) now")
     assert isinstance(item.layout, QGraphicsGridLayout), _broke(
-        "PlotItem.layout is not a QGraphicsGridLayout", "chart_view ChartWidget._settle (item.layout.activate())",
+        "PlotItem.layout is not a QGraphicsGridLayout", "chart_card ChartWidget._settle (item.layout.activate())",
         "how PlotItem lays out its axes and view")
     item.layout.activate()
     current = axis.width() if side == "left" else axis.height()
@@ -646,7 +646,7 @@ def test_generate_draw_specs_sizes_the_axis_to_its_labels_before_painting(make_p
     pw.grab()
     assert size(axis) == settled, _broke(
         f"the first paint after _settle's steps resized the {side} axis again ({settled} -> {size(axis)})",
-        "chart_view ChartWidget._settle", "what AxisItem.paint measures that generateDrawSpecs did not")
+        "chart_card ChartWidget._settle", "what AxisItem.paint measures that generateDrawSpecs did not")
 
 
 def test_log_axis_asks_tick_strings_for_exponents(make_plot, monkeypatch):
@@ -742,20 +742,20 @@ def test_waiting_chart_plot_paints_only_its_background(make_plot):
         "(which calls scene().prepareForPaint())", "plot_items.ChartPlot.paintEvent", "GraphicsView.paintEvent")
 
 
-# ---- PlotDataItem.xData (chart_view ChartWidget._update_lines) --------------------------------------
+# ---- PlotDataItem.xData (chart_card ChartWidget._update_lines) --------------------------------------
 
 
 def test_plot_data_item_xdata_says_whether_it_holds_points(qapp):
     it = pg.PlotDataItem(pen=None, symbol="t")
     assert it.xData is None, _broke(
-        f"a new PlotDataItem's xData is {it.xData!r}, not None", "chart_view ChartWidget._update_lines "
+        f"a new PlotDataItem's xData is {it.xData!r}, not None", "chart_card ChartWidget._update_lines "
         "(`it.xData is not None and len(it.xData)`: empties the ±inf markers only when they hold points)",
         "PlotDataItem's data attributes (getData() is the public way)")
     it.setData([1.0, 2.0], [3.0, 4.0])
     assert isinstance(it.xData, np.ndarray) and len(it.xData) == 2, _broke(
-        "PlotDataItem.setData no longer keeps x as the ndarray xData", "chart_view ChartWidget._update_lines",
+        "PlotDataItem.setData no longer keeps x as the ndarray xData", "chart_card ChartWidget._update_lines",
         "PlotDataItem's data attributes")
     it.setData([], [])
     assert it.xData is None or len(it.xData) == 0, _broke(
-        "an emptied PlotDataItem still has points in xData", "chart_view ChartWidget._update_lines",
+        "an emptied PlotDataItem still has points in xData", "chart_card ChartWidget._update_lines",
         "PlotDataItem.setData with empty data")
