@@ -92,3 +92,23 @@ def test_a_real_click_on_a_channel_row_still_chooses_its_run(xserver, tmp_path):
     out = run_scenario(xserver, tmp_path, "channel-click")
     assert out["selected"] == ["baseline-sgd"], out
     assert out["entries"] == ["accuracy", "acc", "pred_acc"] and out["undo"] == 0, out  # nothing dropped
+
+
+def test_a_real_reorder_drop_is_written_after_qts_drop_handler_returned(xserver, tmp_path):
+    """The drop handler only decides what the drop means: when it returns the store still holds the
+    old order, and the one write comes after it (from the event loop), then the list, the store
+    and the chart agree on the new order, one undo step."""
+    out = run_scenario(xserver, tmp_path, "reorder")
+    t = out["timing"]
+    assert t["stored_after_drop"] == ["accuracy", "acc", "pred_acc"], t  # not written inside the handler
+    assert [w["in_drop"] for w in t["writes"]] == [False], t
+    assert out["entries"] == out["stored"] == ["accuracy", "pred_acc", "acc"] and out["undo"] == 1, out
+    assert "redrawn_ms" in t and "pred_acc" in out["plotted"], out
+
+
+def test_a_real_drop_from_the_tree_is_written_after_qts_drop_handler_returned(xserver, tmp_path):
+    out = run_scenario(xserver, tmp_path, "tree")
+    t = out["timing"]
+    assert t["stored_after_drop"] == ["accuracy", "acc", "pred_acc"], t
+    assert [w["in_drop"] for w in t["writes"]] == [False], t
+    assert out["entries"] == out["stored"] == ["val_acc", "accuracy", "acc", "pred_acc"] and out["undo"] == 1, out

@@ -2,16 +2,37 @@
 drag-and-drop reordering, add (with completion) and remove, and a preview of what it resolves to
 in each selected experiment.
 
-``AliasEntriesModel`` is a QAbstractListModel adapter over the workspace's alias: a reorder is a
-``moveRows`` (pre-move indices, Qt's rules) that pushes an undoable command; the command writes
-the store and the shared resolver, and every panel hears it.
+Both list models are adapters of the session, told what changed rather than reset:
+
+* ``AliasEntriesModel`` (the chosen alias's channels). A reorder (a drop inside the list, which Qt
+  hands to ``moveRows``; the ↑/↓ buttons) asks ``Workspace.move_alias_entries``, which announces
+  ``sig_alias_moving`` before the write and ``sig_alias_moved`` after: the model turns them into
+  ``beginMoveRows``/``endMoveRows``, so Qt keeps the selection and the current entry on the moved
+  row. Every other change of the alias (an insert, a removal, an undo or redo, an edit by another
+  process, heard as ``sig_aliases_changed``) is compared with the list the views were told and
+  announced as the removals, single-row moves (as few as the order needs) and insertions it
+  made. A model reset is only for another alias.
+* ``AliasListModel`` (the names): on ``sig_aliases_changed`` the names that appeared are inserted
+  rows, those that disappeared removed rows, and a name whose channels changed one changed row;
+  a reset only for another project.
+
+A drop on the list (``AliasEntriesView``) is decided in Qt's drop handler, and the edit it asks
+for is written by a zero-delay timer once that handler has returned: the store write and every
+panel that follows it run from the event loop, not inside Qt's drag-and-drop code. A drop whose
+alias changed meanwhile is dropped. Calls from code (the buttons, ``moveRows`` or
+``dropMimeData`` called directly) write at once.
+
+The preview is rebuilt when the selection or the catalog changes, or when
+``sig_resolution_changed`` names the chosen alias (or all) for a selected run (or all).
 """
 from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
-from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QStringListModel, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QStringListModel, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,24 +60,55 @@ from .project_tree import CHANNEL_MIME
 ENTRY_MIME = "application/x-chartdesk-alias-rows"
 
 
+def _runs(rows: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted row numbers as (first, last) runs of consecutive rows."""
+    out: list[tuple[int, int]] = []
+    for r in sorted(rows):
+        if out and r == out[-1][1] + 1:
+            out[-1] = (out[-1][0], r)
+        else:
+            out.append((r, r))
+    return out
+
+
+def _longest_increasing(seq: Sequence[int]) -> set[int]:
+    """Positions in ``seq`` of one longest strictly increasing subsequence (what can stay put)."""
+    if not seq:
+        return set()
+    best = [1] * len(seq)
+    prev = [-1] * len(seq)
+    for i in range(len(seq)):
+        for j in range(i):
+            if seq[j] < seq[i] and best[j] + 1 > best[i]:
+                best[i], prev[i] = best[j] + 1, j
+    i = max(range(len(seq)), key=best.__getitem__)
+    keep = set()
+    while i >= 0:
+        keep.add(i)
+        i = prev[i]
+    return keep
+
+
 class AliasEntriesModel(QAbstractListModel):
-    """The ordered channel names of one alias, read from the workspace (row 0 wins first).
+    """The ordered channel names of one alias (row 0 wins first), as the session holds them.
 
-    It keeps no copy of the entries: a drop or a move computes the new list with
-    ``chartdesk.edits``, hands it to the workspace (store, resolver, undo), and the model follows
-    the workspace's one notification. Only the row count the views were told is remembered, so
-    that growing and shrinking are announced as inserts and removals.
+    It keeps the list its views were told (``entries()``) and changes it only together with the
+    matching Qt announcement; edits are asked of the workspace (store, resolver, undo) and come
+    back as its signals.
     """
-
-    sig_moved = Signal(int)
-    """An entry was moved to this row (the view makes it current)."""
 
     def __init__(self, workspace, parent=None) -> None:
         super().__init__(parent)
         self._ws = workspace
         self._alias: str | None = None
-        self._rows = 0
-        workspace.sig_resolution_changed.connect(self._on_resolution_change)
+        self._shown: list[str] = []
+        self._moving: tuple[int, int, int] | None = None  # (src, count, dst) between moving and moved
+        self._held = 0
+        workspace.sig_alias_moving.connect(self._on_moving)
+        workspace.sig_alias_moved.connect(self._on_moved)
+        workspace.sig_aliases_changed.connect(self._on_aliases_changed)
+        # Renaming a run or project re-reads the project (aliases too) and says so as a catalog change.
+        workspace.sig_catalog_changed.connect(self._sync)
 
     # ---- which alias --------------------------------------------------------------------
     @property
@@ -64,55 +116,139 @@ class AliasEntriesModel(QAbstractListModel):
         return self._alias
 
     def entries(self) -> list[str]:
-        return list(self._ws.alias(self._alias) or ()) if self._alias else []
+        return list(self._shown)
 
     def set_alias(self, name: str | None) -> None:
+        """Show another alias (None: none): a new list, so a model reset."""
         self.beginResetModel()
-        self._alias = name if name and self._ws.alias(name) is not None else None
-        self._rows = len(self.entries())
+        entries = self._ws.alias(name) if name else None
+        self._alias = name if entries is not None else None
+        self._shown = list(entries or ())
+        self._moving = None
         self.endResetModel()
 
-    def _on_resolution_change(self, aliases, _experiments) -> None:
-        if aliases is None:
-            self.set_alias(self._alias)
+    # ---- following the session -----------------------------------------------------------
+    def _on_moving(self, alias: str, src: int, count: int, dst: int) -> None:
+        if alias != self._alias or self._moving is not None:
             return
-        if self._alias is None or self._alias not in aliases:
-            return
-        if self._ws.alias(self._alias) is None:
-            self.set_alias(None)
-            return
-        self._follow()
+        self._follow(self._ws.alias(alias) or ())  # the list the session moves in (the same, unless one was missed)
+        if self.beginMoveRows(QModelIndex(), src, src + count - 1, QModelIndex(), dst):
+            self._moving = (src, count, dst)
 
-    def _follow(self) -> None:
-        """The entries changed in the workspace: tell the views what, by count."""
-        n = len(self.entries())
-        if n > self._rows:
-            self.beginInsertRows(QModelIndex(), self._rows, n - 1)
-            self._rows = n
-            self.endInsertRows()
-        elif n < self._rows:
-            self.beginRemoveRows(QModelIndex(), n, self._rows - 1)
-            self._rows = n
+    def _on_moved(self, alias: str) -> None:
+        if self._moving is None or alias != self._alias:
+            return
+        src, count, dst = self._moving
+        self._moving = None
+        self._shown = list(move_entries(self._shown, src, count, dst))
+        self.endMoveRows()
+
+    def _on_aliases_changed(self, names) -> None:
+        if self._alias is not None and (names is None or self._alias in names):
+            self._sync()
+
+    def _sync(self) -> None:
+        """Tell the views how the session's entries differ from what they were told."""
+        if self._alias is None or self._moving is not None:
+            return
+        entries = self._ws.alias(self._alias)
+        if entries is None:  # deleted (here, by an undo, or elsewhere): no alias is shown
+            self._follow(())
+            self._alias = None
+            return
+        self._follow(entries)
+
+    def _follow(self, entries: Sequence[str]) -> None:
+        """Turn the shown list into ``entries``: removals, then the fewest single-row moves, then
+        insertions, each announced as Qt expects."""
+        new = list(entries)
+        shown = self._shown
+        if shown == new:
+            return
+        if len(set(new)) != len(new) or len(set(shown)) != len(shown):  # the store refuses duplicates
+            self._replace(new)
+            return
+        kept = set(new)
+        for first, last in reversed(_runs([i for i, name in enumerate(shown) if name not in kept])):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del shown[first:last + 1]
             self.endRemoveRows()
-        if n:
-            self.dataChanged.emit(self.index(0), self.index(n - 1))
+        present = set(shown)
+        target = [name for name in new if name in present]
+        where = {name: i for i, name in enumerate(target)}
+        placed = {shown[i] for i in _longest_increasing([where[name] for name in shown])}
+        for t, name in enumerate(target):
+            if name in placed:
+                continue
+            before = next((target[k] for k in range(t - 1, -1, -1) if target[k] in placed), None)
+            src = shown.index(name)
+            dst = 0 if before is None else shown.index(before) + 1
+            if dst not in (src, src + 1) and self.beginMoveRows(QModelIndex(), src, src, QModelIndex(), dst):
+                shown[:] = move_entries(shown, src, 1, dst)
+                self.endMoveRows()
+            placed.add(name)
+        added = [i for i, name in enumerate(new) if name not in present]
+        for first, last in _runs(added):
+            self.beginInsertRows(QModelIndex(), first, last)
+            shown[first:first] = new[first:last + 1]
+            self.endInsertRows()
+        if shown != new:  # not reached: the steps above make the order; say it plainly if they did not
+            self._replace(new)
 
-    def _commit(self, new, text: str) -> bool:
+    def _replace(self, new: list[str]) -> None:
+        """Every row out, the new ones in (still the same alias: no reset)."""
+        if self._shown:
+            self.beginRemoveRows(QModelIndex(), 0, len(self._shown) - 1)
+            self._shown = []
+            self.endRemoveRows()
+        if new:
+            self.beginInsertRows(QModelIndex(), 0, len(new) - 1)
+            self._shown = list(new)
+            self.endInsertRows()
+
+    # ---- asking for edits ---------------------------------------------------------------
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Edits asked for inside are written from the event loop once the block (Qt's drop
+        handler) has been left, by a zero-delay timer; they still report success at once."""
+        self._held += 1
         try:
-            return self._ws.edit_alias(self._alias, list(new), text, gesture=new_gesture())
+            yield
+        finally:
+            self._held -= 1
+
+    def _submit(self, write: Callable[[], bool]) -> bool:
+        if not self._held:
+            return self._write(write)
+        alias, shown = self._alias, list(self._shown)
+
+        def later() -> None:
+            if self._alias == alias and self._shown == shown:  # else the drop meant rows that moved since
+                self._write(write)
+
+        QTimer.singleShot(0, self, later)
+        return True
+
+    def _write(self, write: Callable[[], bool]) -> bool:
+        try:
+            return bool(write())
         except ChartDeskError as exc:
             self._ws.sig_error.emit(str(exc))
+            self._sync()  # a failed move was announced as done: back to what the session holds
             return False
+
+    def _edit(self, new: Sequence[str], text: str) -> bool:
+        alias = self._alias
+        return self._submit(lambda: self._ws.edit_alias(alias, list(new), text, gesture=new_gesture()))
 
     # ---- QAbstractListModel -------------------------------------------------------------
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else self._rows
+        return 0 if parent.isValid() else len(self._shown)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        entries = self.entries()
-        if not index.isValid() or not 0 <= index.row() < len(entries):
+        if not index.isValid() or not 0 <= index.row() < len(self._shown):
             return None
-        name = entries[index.row()]
+        name = self._shown[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return name
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -135,22 +271,21 @@ class AliasEntriesModel(QAbstractListModel):
 
     def mimeData(self, indexes) -> QMimeData:
         mime = QMimeData()
-        entries = self.entries()
-        rows = sorted({i.row() for i in indexes if i.isValid() and i.row() < len(entries)})
+        rows = sorted({i.row() for i in indexes if i.isValid() and i.row() < len(self._shown)})
         mime.setData(ENTRY_MIME, json.dumps({"alias": self._alias, "rows": rows}).encode())
-        mime.setText("\n".join(entries[r] for r in rows))
+        mime.setText("\n".join(self._shown[r] for r in rows))
         return mime
 
     def canDropMimeData(self, data, action, row, column, parent) -> bool:
         return self._alias is not None and (data.hasFormat(ENTRY_MIME) or data.hasFormat(CHANNEL_MIME))
 
     def dropMimeData(self, data: QMimeData, action, row: int, column: int, parent: QModelIndex) -> bool:
-        """A drop from another view (channels from the project tree), or a row of this list."""
+        """A drop from another view (channels from the project tree: inserted before ``row``), or
+        a row of this list (a move)."""
         if self._alias is None or action == Qt.DropAction.IgnoreAction:
             return False
-        entries = self.entries()
         if row < 0:
-            row = parent.row() if parent.isValid() else len(entries)
+            row = parent.row() if parent.isValid() else len(self._shown)
         if data.hasFormat(ENTRY_MIME):
             payload = json.loads(bytes(data.data(ENTRY_MIME)).decode())
             rows = payload.get("rows", [])
@@ -159,46 +294,59 @@ class AliasEntriesModel(QAbstractListModel):
             return self.moveRows(QModelIndex(), rows[0], 1, QModelIndex(), row)
         if data.hasFormat(CHANNEL_MIME):
             names = [n for n in bytes(data.data(CHANNEL_MIME)).decode().split("\n") if n]
-            new = insert_entries(entries, row, names)
-            if new == tuple(entries):
+            new = insert_entries(self._shown, row, names)
+            if new == tuple(self._shown):
                 return False
-            added = [n for n in new if n not in entries]
-            return self._commit(new, f"Add {', '.join(added)} to {self._alias}")
+            added = [n for n in new if n not in self._shown]
+            return self._edit(new, f"Add {', '.join(added)} to {self._alias}")
         return False
 
     def moveRows(self, src_parent: QModelIndex, src: int, count: int, dst_parent: QModelIndex, dst: int) -> bool:
-        """Move ``count`` rows from ``src`` to before pre-move row ``dst``; undoable. What a real
-        drop inside the list calls (Qt 6's QListView), and what the arrow buttons call."""
-        entries = self.entries()
+        """Move ``count`` rows from ``src`` to before pre-move row ``dst`` (Qt's rule); one undo
+        step. What a real drop inside the list calls (Qt 6's QListView), and the arrow buttons.
+        A destination inside the moved rows changes nothing, and nothing is announced."""
         if src_parent.isValid() or dst_parent.isValid() or self._alias is None:
             return False
         try:
-            new = move_entries(entries, src, count, dst)
+            new = move_entries(self._shown, src, count, dst)
         except ChartDeskError:
             return False
-        if new == tuple(entries) or not self._commit(new, f"Reorder {self._alias}"):
+        if new == tuple(self._shown):
             return False
-        self.sig_moved.emit(dst if dst < src else dst - count)
-        return True
+        alias = self._alias
+        return self._submit(lambda: self._ws.move_alias_entries(alias, src, count, dst, f"Reorder {alias}",
+                                                                gesture=new_gesture()))
 
     def move(self, row: int, delta: int) -> bool:
-        """Move one row up (delta -1) or down (+1): the keyboard/button path to a reorder."""
+        """Move one row up (delta -1) or down (+1): the buttons' path to a reorder."""
         target = row + delta
-        if not 0 <= target < self._rows:
+        if not 0 <= target < len(self._shown):
             return False
         return self.moveRows(QModelIndex(), row, 1, QModelIndex(), target if delta < 0 else target + 1)
 
     def add(self, name: str) -> bool:
         name = name.strip()
-        if not name or self._alias is None or name in self.entries():
+        if not name or self._alias is None or name in self._shown:
             return False
-        return self._commit(insert_entries(self.entries(), self._rows, [name]), f"Add {name} to {self._alias}")
+        return self._edit(insert_entries(self._shown, len(self._shown), [name]), f"Add {name} to {self._alias}")
 
     def remove(self, row: int) -> bool:
-        entries = self.entries()
-        if self._alias is None or not 0 <= row < len(entries):
+        if self._alias is None or not 0 <= row < len(self._shown):
             return False
-        return self._commit(remove_entry(entries, row), f"Remove {entries[row]} from {self._alias}")
+        return self._edit(remove_entry(self._shown, row), f"Remove {self._shown[row]} from {self._alias}")
+
+
+class AliasEntriesView(QListView):
+    """The priority list. A drop is Qt's to decide (a move inside the list, channels from the
+    tree); the edit it asks the model for is written once this handler has returned."""
+
+    def dropEvent(self, event) -> None:
+        model = self.model()
+        if not isinstance(model, AliasEntriesModel):
+            super().dropEvent(event)
+            return
+        with model.deferred():
+            super().dropEvent(event)
 
 
 class AliasListModel(QAbstractListModel):
@@ -207,19 +355,43 @@ class AliasListModel(QAbstractListModel):
     def __init__(self, workspace, parent=None) -> None:
         super().__init__(parent)
         self._ws = workspace
+        self._project: str | None = None
         self._names: list[str] = []  # the sorted order the views were told
-        workspace.sig_resolution_changed.connect(lambda aliases, _e: self.reload())
+        self._entries: dict[str, tuple[str, ...]] = {}  # what each row's text was made from
+        workspace.sig_aliases_changed.connect(lambda _names: self._follow())
+        workspace.sig_catalog_changed.connect(self._follow)  # a reload after a rename re-reads the aliases
         workspace.sig_project_changed.connect(lambda _p: self.reload())
 
     def reload(self) -> None:
-        names = sorted(self._ws.aliases())
-        if names == self._names:
-            if names:
-                self.dataChanged.emit(self.index(0), self.index(len(names) - 1))
+        """Another project: a new list (reset). The same project: what changed, row by row."""
+        if self._ws.project == self._project:
+            self._follow()
             return
         self.beginResetModel()
-        self._names = names
+        self._project = self._ws.project
+        self._entries = dict(self._ws.aliases())
+        self._names = sorted(self._entries)
         self.endResetModel()
+
+    def _follow(self) -> None:
+        if self._ws.project != self._project:
+            self.reload()
+            return
+        held = self._ws.aliases()
+        for first, last in reversed(_runs([i for i, n in enumerate(self._names) if n not in held])):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._names[first:last + 1]
+            self.endRemoveRows()
+        new = sorted(held)
+        known = set(self._names)
+        for first, last in _runs([i for i, n in enumerate(new) if n not in known]):
+            self.beginInsertRows(QModelIndex(), first, last)
+            self._names[first:first] = new[first:last + 1]
+            self.endInsertRows()
+        changed = [i for i, n in enumerate(self._names) if n in known and held[n] != self._entries.get(n)]
+        self._entries = dict(held)
+        for first, last in _runs(changed):
+            self.dataChanged.emit(self.index(first), self.index(last))
 
     def name(self, row: int) -> str | None:
         return self._names[row] if 0 <= row < len(self._names) else None
@@ -248,6 +420,9 @@ class AliasEditor(QWidget):
     def __init__(self, workspace, parent=None) -> None:
         super().__init__(parent)
         self._ws = workspace
+        # Before the models hear it: the chosen alias deleted (here, by an undo, elsewhere) leaves
+        # no alias chosen, rather than Qt making its neighbour current as its row goes.
+        workspace.sig_aliases_changed.connect(self._on_aliases_changing)
         self.aliases_model = AliasListModel(workspace, self)
         self.entries_model = AliasEntriesModel(workspace, self)
 
@@ -268,7 +443,7 @@ class AliasEditor(QWidget):
         self.title = QLabel("Pick an alias to edit its priority", self)
         self.title.setObjectName("Hint")
         self.title.setWordWrap(True)
-        self.entries_view = QListView(self)
+        self.entries_view = AliasEntriesView(self)
         self.entries_view.setModel(self.entries_model)
         # DragDrop, not InternalMove: rows are reordered inside the list (a real drop arrives as
         # moveRows) and channels are dropped in from the project tree (dropMimeData). The model
@@ -280,7 +455,10 @@ class AliasEditor(QWidget):
         self.entries_view.setDropIndicatorShown(True)
         self.entries_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.entries_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.entries_model.sig_moved.connect(lambda row: self.entries_view.setCurrentIndex(self.entries_model.index(row)))
+        # A move keeps the current entry on its row (Qt's persistent index): the buttons follow the rows.
+        for sig in (self.entries_model.rowsMoved, self.entries_model.rowsInserted, self.entries_model.rowsRemoved,
+                    self.entries_model.modelReset):
+            sig.connect(lambda *_: self._update_buttons())
         self.add_edit = QLineEdit(self)
         self.add_edit.setPlaceholderText("Add a channel name…")
         self.completion = QStringListModel(self)
@@ -350,7 +528,8 @@ class AliasEditor(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(split)
 
-        workspace.sig_resolution_changed.connect(lambda _a, _e: self._refresh())
+        workspace.sig_aliases_changed.connect(lambda _names: self._on_aliases_changed())
+        workspace.sig_resolution_changed.connect(self._on_resolution_change)
         workspace.sig_selection_changed.connect(lambda _s: self._refresh_preview())
         # The preview names the selected runs: a rename (or its undo) changes their names without
         # a new selection, and is announced as a change of the catalog.
@@ -488,6 +667,29 @@ class AliasEditor(QWidget):
         self.up_btn.setEnabled(bool(name) and row > 0)
         self.down_btn.setEnabled(bool(name) and 0 <= row < n - 1)
 
+    def _on_aliases_changing(self, names) -> None:
+        name = self.entries_model.alias
+        if not name or (names is not None and name not in names) or self._ws.alias(name) is not None:
+            return
+        self.alias_view.selectionModel().clear()  # its row is still there: no neighbour becomes current
+        if self.entries_model.alias is not None:
+            self.entries_model.set_alias(None)
+            self._refresh()
+
+    def _on_aliases_changed(self) -> None:
+        """Aliases were created, edited or deleted (the models have followed): the title and buttons."""
+        self._update_buttons()
+        self._update_title()
+
+    def _on_resolution_change(self, aliases, experiments) -> None:
+        """The preview is rebuilt only when it shows what changed: its alias in a selected run."""
+        name = self.entries_model.alias
+        if name is None or (aliases is not None and name not in aliases):
+            return
+        if experiments is not None and not set(experiments) & set(self._ws.selection()):
+            return
+        self._refresh_preview()
+
     def _refresh(self) -> None:
         name = self.entries_model.alias
         row = self.aliases_model.row_of(name)
@@ -496,6 +698,11 @@ class AliasEditor(QWidget):
             self.alias_view.setCurrentIndex(self.aliases_model.index(row))
             self.alias_view.blockSignals(False)
         self._update_buttons()
+        self._update_title()
+        self._refresh_preview()
+
+    def _update_title(self) -> None:
+        name = self.entries_model.alias
         if not self._ws.project:
             self.title.setText("No project open")
         elif not self._ws.aliases():
@@ -506,7 +713,6 @@ class AliasEditor(QWidget):
                                "or drop channels here from the project tree.")
         else:
             self.title.setText("Pick an alias to edit its priority")
-        self._refresh_preview()
 
     def _refresh_completion(self) -> None:
         self.completion.setStringList(self._ws.project_channels())

@@ -7,6 +7,12 @@ one pins it (undoable, saved in the project); "Follow the list" removes the pin.
 What the cells show comes from the one resolver. The disagreement check reads the candidates'
 points (``candidates_disagree``, plain numpy) on a worker thread when the dialog opens; the ⚠
 marks appear when it is done (``checked``).
+
+The dialog follows edits only while it is shown, and only the cells they touch:
+``sig_resolution_changed(aliases, experiments)`` and ``sig_aliases_changed(names)`` (a reorder
+changes a rank without changing what a run means) rewrite the cells of those aliases in those
+runs; a run or alias that appeared, went or was renamed rebuilds the table. Hidden, it notes that
+it missed something and rebuilds when shown again.
 """
 from __future__ import annotations
 
@@ -89,6 +95,9 @@ class CoverageDialog(QDialog):
         lay.addWidget(buttons)
         self.resize(900, 520)
         self._disagree: dict[tuple[str, str], bool] = {}
+        self._runs: list[str] = []  # the table's rows and columns, as last filled
+        self._aliases: list[str] = []
+        self._stale = False  # an edit arrived while hidden
         #: True once the disagreement check has reported (its ⚠ marks are in the table).
         self.checked = False
         self._pool = QThreadPool(self)
@@ -97,10 +106,32 @@ class CoverageDialog(QDialog):
         self.fill()
         self._check_disagreements()
         workspace.sig_resolution_changed.connect(self._on_change)
+        workspace.sig_aliases_changed.connect(lambda names: self._on_change(names, None))
+        # Runs renamed or deleted re-read the project without a resolution event.
+        workspace.sig_catalog_changed.connect(lambda: self._on_change(set(), set()))
 
-    def _on_change(self, _aliases, _experiments) -> None:
-        if self.isVisible():
+    def _on_change(self, aliases, experiments) -> None:
+        """Rewrite the cells of these aliases in these runs (None: all); a new set of runs or
+        aliases rebuilds the table. Hidden: later, when shown."""
+        if not self.isVisible():
+            self._stale = True
+            return
+        ws = self.ws
+        if [e.name for e in ws.experiments()] != self._runs or sorted(ws.aliases()) != self._aliases:
             self.fill()
+            return
+        rows = [r for r, e in enumerate(self._runs) if experiments is None or e in experiments]
+        cols = [c for c, a in enumerate(self._aliases) if aliases is None or a in aliases]
+        for r in rows:
+            for c in cols:
+                self._write_cell(r, c)
+        if rows and cols:
+            self.table.resizeColumnsToContents()
+
+    def showEvent(self, event) -> None:
+        if self._stale:
+            self.fill()
+        super().showEvent(event)
 
     def _check_disagreements(self) -> None:
         """The runs with two or more of an alias's channels, checked on a worker thread."""
@@ -117,41 +148,53 @@ class CoverageDialog(QDialog):
     def _on_checked(self, disagree: dict) -> None:
         self._disagree = disagree
         self.checked = True
-        self.fill()
+        marked = {a for (_e, a), bad in disagree.items() if bad}
+        if marked:
+            self._on_change(marked, {e for (e, _a), bad in disagree.items() if bad})
 
     def fill(self) -> None:
+        """The whole table again: every run, every alias."""
         ws = self.ws
-        runs = [e.name for e in ws.experiments()]
-        aliases = sorted(ws.aliases())
+        self._stale = False
+        self._runs = [e.name for e in ws.experiments()]
+        self._aliases = sorted(ws.aliases())
         self.table.clear()
-        self.table.setRowCount(len(runs))
-        self.table.setColumnCount(len(aliases))
-        self.table.setHorizontalHeaderLabels(aliases)
-        self.table.setVerticalHeaderLabels(runs)
-        for r, exp in enumerate(runs):
-            for c, alias in enumerate(aliases):
-                entries = ws.alias(alias) or ()
-                ch = ws.resolve(alias, exp)
-                pinned = ws.resolver.pin(ws.project, exp, alias) == ch and ch is not None
-                if ch is None:
-                    text = ""
-                else:
-                    place = rank(entries, ch)
-                    text = f"{ch} ({'pinned' if pinned else _ordinal(place) if place else 'not in the list'})"
-                if self._disagree.get((exp, alias)):
-                    text = "⚠ " + text
-                item = QTableWidgetItem(text)
-                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
-                tip = [f"{exp} · {alias}: {ch or 'nothing matched'}"]
-                if self._disagree.get((exp, alias)):
-                    tip.append("this run has several candidates whose values disagree")
-                item.setToolTip("\n".join(tip))
-                if ch is None:
-                    item.setBackground(QBrush(QColor(128, 128, 128, 40)))
-                elif self._disagree.get((exp, alias)):
-                    item.setForeground(QBrush(QColor("#d64541")))
-                self.table.setItem(r, c, item)
+        self.table.setRowCount(len(self._runs))
+        self.table.setColumnCount(len(self._aliases))
+        self.table.setHorizontalHeaderLabels(self._aliases)
+        self.table.setVerticalHeaderLabels(self._runs)
+        for r in range(len(self._runs)):
+            for c in range(len(self._aliases)):
+                self._write_cell(r, c)
         self.table.resizeColumnsToContents()
+
+    def _write_cell(self, r: int, c: int) -> None:
+        """What alias ``c`` means in run ``r``, written into the cell's item (made once)."""
+        ws = self.ws
+        exp, alias = self._runs[r], self._aliases[c]
+        entries = ws.alias(alias) or ()
+        ch = ws.resolve(alias, exp)
+        pinned = ws.resolver.pin(ws.project, exp, alias) == ch and ch is not None
+        if ch is None:
+            text = ""
+        else:
+            place = rank(entries, ch)
+            text = f"{ch} ({'pinned' if pinned else _ordinal(place) if place else 'not in the list'})"
+        disagree = self._disagree.get((exp, alias))
+        if disagree:
+            text = "⚠ " + text
+        item = self.table.item(r, c)
+        if item is None:
+            item = QTableWidgetItem()
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            self.table.setItem(r, c, item)
+        item.setText(text)
+        tip = [f"{exp} · {alias}: {ch or 'nothing matched'}"]
+        if disagree:
+            tip.append("this run has several candidates whose values disagree")
+        item.setToolTip("\n".join(tip))
+        item.setData(Qt.ItemDataRole.BackgroundRole, QBrush(QColor(128, 128, 128, 40)) if ch is None else None)
+        item.setData(Qt.ItemDataRole.ForegroundRole, QBrush(QColor("#d64541")) if ch is not None and disagree else None)
 
     def candidates(self, experiment: str, alias: str) -> list[str]:
         have = self.ws.resolver.channels(self.ws.project, experiment)
