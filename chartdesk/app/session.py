@@ -459,9 +459,14 @@ class Session:
         self.events.alias_moving.emit(name, src, count, dst)
         try:
             self.store.set_alias(self.project, name, list(after))
-        finally:
+        except BaseException:
+            # The move was announced and must be closed; the aliases event that follows says the
+            # entries are what they were, so a list model puts the row back.
             self.events.alias_moved.emit(name)
+            self.events.aliases.emit({name})
+            raise
         self.resolver.set_alias(self.project, name, list(after))
+        self.events.alias_moved.emit(name)  # the session holds the new order by now
         self.events.aliases.emit({name})
         return edit
 
@@ -525,10 +530,16 @@ class Session:
             self.events.project.emit(self.project or "")
 
     def reload(self) -> None:
-        """Re-read the whole project after a structural edit (rename, delete)."""
+        """Re-read the whole project after a structural edit (rename, delete); aliases that read
+        differently now (another process edited them meanwhile) are announced too."""
+        before = self.aliases()
         self._load_project()
         self._token = None
         self.events.catalog.emit()
+        after = self.aliases()
+        changed = {n for n in set(before) | set(after) if before.get(n) != after.get(n)}
+        if changed:
+            self.events.aliases.emit(changed)
 
     def _on_resolver_change(self, project: str, aliases, experiments) -> None:
         if project == self.project and not self._loading:

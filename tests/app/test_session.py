@@ -67,12 +67,22 @@ def test_an_alias_reorder_is_announced_once_per_meaning(session):
 def test_moving_entries_says_moving_then_moved_and_gives_its_undo_record(session):
     heard = Heard(session)
     edit = session.move_alias_entries("accuracy", 2, 1, 1, "Move pred_acc up")
-    assert heard.names() == ["alias_moving", "alias_moved", "resolution", "aliases"]
+    assert heard.names() == ["alias_moving", "resolution", "alias_moved", "aliases"]
     assert heard.seen[0] == ("alias_moving", "accuracy", 2, 1, 1)
     assert edit.before == ("accuracy", "acc", "pred_acc") and edit.after == ("accuracy", "pred_acc", "acc")
     session.apply(edit, edit.before)  # undo
     assert session.alias("accuracy") == ("accuracy", "acc", "pred_acc")
     assert session.store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc"]
+
+
+def test_a_move_whose_write_fails_is_closed_and_said_back(session, demo):
+    heard = Heard(session)
+    with chartdesk.open_store(demo) as other:  # another window deletes the project meanwhile
+        other.delete_project("mnist")
+    with pytest.raises(ChartDeskError):
+        session.move_alias_entries("accuracy", 2, 1, 1, "Move pred_acc up")
+    assert heard.names() == ["alias_moving", "alias_moved", "aliases"]  # closed, then: these are the entries
+    assert session.alias("accuracy") == ("accuracy", "acc", "pred_acc")  # nothing moved
 
 
 def test_edits_of_one_gesture_merge_and_two_gestures_do_not():
