@@ -48,7 +48,7 @@ from ..model import ChannelInfo, Experiment
 from .settings import Settings
 from .theme import state_color, state_icon
 from .tree_reader import Catalogs, Matches, TreeReader
-from .widgets import plural
+from .widgets import plural, set_invalid
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 PROJECT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -670,11 +670,7 @@ class ProjectTree(QWidget):
     def _say_invalid(self, reason: str, hint: str = FILTER_HINT) -> None:
         edit = self.filter_edit
         edit.setToolTip(reason or hint)
-        if bool(edit.property("invalid")) != bool(reason):
-            edit.setProperty("invalid", bool(reason))
-            edit.style().unpolish(edit)  # a dynamic property: the style sheet is applied again
-            edit.style().polish(edit)
-            edit.update()
+        set_invalid(edit, bool(reason))
 
     def _filter_by(self, text: str, matched: dict[str, frozenset[str]] | None) -> None:
         with self._not_chosen():

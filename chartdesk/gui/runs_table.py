@@ -53,6 +53,7 @@ from ..runs import sort_key
 from .bridge import ToGui
 from .settings import Settings
 from .theme import state_color
+from .widgets import set_invalid
 
 FIXED = ("name", "state", "tags", "created", "duration")
 
@@ -277,8 +278,7 @@ class RunsTable(QWidget):
         self.count_label = QLabel("", self)  # "10 of 20 runs shown" while the filter hides some
         self.count_label.setObjectName("FilterCount")
         self.error = QLabel("", self)
-        self.error.setObjectName("FilterError")
-        self.error.setStyleSheet("color: #d64541;")
+        self.error.setObjectName("InputError")
         self.error.setVisible(False)
         self.column_edit = QLineEdit(self)
         self.column_edit.setPlaceholderText("Add a column: accuracy:max, channel:loss:last …")
@@ -295,8 +295,7 @@ class RunsTable(QWidget):
                                    "(runs whose captured text is equal are one group). Empty: no groups.")
         self.group_edit.setClearButtonEnabled(True)
         self.group_error = QLabel("", self)
-        self.group_error.setObjectName("GroupError")
-        self.group_error.setStyleSheet("color: #d64541;")
+        self.group_error.setObjectName("InputError")
         self.group_error.setVisible(False)
         self._group_timer = QTimer(self)
         self._group_timer.setSingleShot(True)
@@ -379,11 +378,11 @@ class RunsTable(QWidget):
         except ChartDeskError as exc:
             self.group_error.setText(str(exc))
             self.group_error.setVisible(True)
-            self.group_edit.setStyleSheet("QLineEdit { border: 1px solid #d64541; }")
+            set_invalid(self.group_edit, True)
             self.ws.set_group_by(None)
             return False
         self.group_error.setVisible(False)
-        self.group_edit.setStyleSheet("")
+        set_invalid(self.group_edit, False)
         self.ws.set_group_by(by)
         if save and self.ws.project:
             self._settings().set(prefs.GROUP_BY, str(by) if by else "", self.ws.project)
@@ -449,7 +448,7 @@ class RunsTable(QWidget):
     def _show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.setVisible(bool(text))
-        self.filter_edit.setStyleSheet("QLineEdit { border: 1px solid #d64541; }" if text else "")
+        set_invalid(self.filter_edit, bool(text))
 
     def _on_filter_text(self, text: str) -> None:
         self.ws.set_filter(text)

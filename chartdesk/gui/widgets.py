@@ -3,12 +3,22 @@ in a tooltip, and the plural helper every count in the window uses."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSizePolicy
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
     """``1 experiment``, ``2 experiments``, ``1,000 points``."""
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def set_invalid(widget: QWidget, invalid: bool) -> None:
+    """Outline an input as holding something that does not parse: the one style rule on the
+    ``invalid`` property (resources/style.qss), applied again when the property changes."""
+    if bool(widget.property("invalid")) != bool(invalid):
+        widget.setProperty("invalid", bool(invalid))
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
+        widget.update()
 
 
 class ElidedLabel(QLabel):
