@@ -111,3 +111,12 @@ def menu_action(menu, *path: str):
             return found
         menu = found.menu()
         assert menu is not None, f"{text!r} is not a submenu"
+
+
+def refocus(window, widget):
+    """What the window manager does after a dialog: the window, then the widget, gets the focus back."""
+    QApplication.processEvents()
+    window.activateWindow()
+    window.windowHandle().requestActivate()
+    QApplication.processEvents()
+    widget.setFocus()

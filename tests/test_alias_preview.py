@@ -3,22 +3,13 @@ the tree and the tabs do: right after a rename through the tree (F2, the dialog 
 after its undo."""
 from __future__ import annotations
 
-from gui_helpers import answer_next_dialog, index_point, key, type_and_ok
+from gui_helpers import answer_next_dialog, index_point, key, refocus, type_and_ok
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 
 def preview(editor):
     p = editor.preview
     return [(p.topLevelItem(i).text(0), p.topLevelItem(i).text(1)) for i in range(p.topLevelItemCount())]
-
-
-def refocus(window, widget):
-    QApplication.processEvents()
-    window.activateWindow()
-    window.windowHandle().requestActivate()
-    QApplication.processEvents()
-    widget.setFocus()
 
 
 def tab_texts(w):

@@ -17,6 +17,14 @@ def select_all_runs(qtbot, w, n):
     assert len(w.ws.selection()) == n
 
 
+def runs_tab(qtbot, w, n=20):
+    """The Runs tab raised, its n rows there."""
+    rt = w.runs_table
+    w.runs_dock.raise_()
+    qtbot.waitUntil(lambda: rt.model.rowCount() == n and not rt.model.loading, timeout=10000)
+    return rt
+
+
 def runs_plotted(acc) -> set[str]:
     return {c.experiment for c in acc.curves}
 
@@ -53,29 +61,25 @@ def test_a_filter_hides_rows_curves_and_groups_and_the_window_says_how_many(demo
 
 def test_each_project_keeps_its_own_filter_and_shows_it(demo_store, open_win, qtbot):
     w = open_win(demo_store, "sweep", "lr0.1-seed0")
-    rt = w.runs_table
-    w.runs_dock.raise_()
-    qtbot.waitUntil(lambda: rt.model.rowCount() == 20 and not rt.model.loading, timeout=10000)
+    rt = runs_tab(qtbot, w)
+    select_all_runs(qtbot, w, 20)
     qtbot.keyClicks(rt.filter_edit, "lr < 0.1")
     qtbot.waitUntil(lambda: rt.model.rowCount() == 10, timeout=10000)
     w.tree_dock.raise_()
     click_row(qtbot, w, "mnist")
     assert w.ws.project == "mnist"
-    w.runs_dock.raise_()
-    qtbot.waitUntil(lambda: rt.model.rowCount() == 5 and not rt.model.loading, timeout=10000)
+    runs_tab(qtbot, w, 5)
     assert rt.filter_edit.text() == "" and not rt.count_label.isVisible()  # sweep's filter stays sweep's
     w.tree_dock.raise_()
     click_row(qtbot, w, "sweep")
-    w.runs_dock.raise_()
-    qtbot.waitUntil(lambda: rt.model.rowCount() == 10 and not rt.model.loading, timeout=10000)
+    runs_tab(qtbot, w, 10)
     assert rt.filter_edit.text() == "lr < 0.1" and rt.count_label.text() == "10 of 20 shown"
+    assert w.ws.counts() == (10, 20)  # and its 20 selected runs, 10 of them shown (found in a real window)
 
 
 def test_a_bad_filter_filters_nothing_and_says_why_in_the_box(demo_store, open_win, qtbot):
     w = open_win(demo_store, "sweep", "lr0.1-seed0")
-    rt = w.runs_table
-    w.runs_dock.raise_()
-    qtbot.waitUntil(lambda: rt.model.rowCount() == 20 and not rt.model.loading, timeout=10000)
+    rt = runs_tab(qtbot, w)
     qtbot.keyClicks(rt.filter_edit, "lr <")
     assert rt.error.isVisible() and "column" in rt.error.text()
     assert rt.model.rowCount() == 20 and not rt.count_label.isVisible()

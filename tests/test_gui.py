@@ -16,6 +16,7 @@ from gui_helpers import (
     log_from_another_process,
     menu_action,
     press_button,
+    refocus,
     settle,
     type_and_ok,
 )
@@ -50,14 +51,6 @@ def click_row(qtbot, w, project, experiment=None, modifier=Qt.KeyboardModifier.N
 def pick_entry(qtbot, editor, row):
     view = editor.entries_view
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=index_point(view, editor.entries_model.index(row)))
-
-
-def refocus(window, widget):
-    QApplication.processEvents()
-    window.activateWindow()
-    window.windowHandle().requestActivate()
-    QApplication.processEvents()
-    widget.setFocus()
 
 
 def drag_row(model, src, dst):

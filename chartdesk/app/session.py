@@ -50,6 +50,7 @@ class Session:
         self._experiment_charts: dict[str, list[Chart]] = {}
         self._token: tuple | None = None
         self._filters: dict[str, RunFilter] = {}
+        self._selections: dict[str, list[str]] = {}  # each project's selection while another is shown
         #: Compare mode names runs by the params that differ among them (View menu).
         self.label_by_params = True
         self._label_cache: tuple = (None, {})
@@ -238,7 +239,18 @@ class Session:
             self.group_by = by
             self.events.grouping.emit()
 
+    def selections(self) -> dict[str, list[str]]:
+        """Every project's selection this session has held (the shown one's as it is now)."""
+        out = {p: list(sel) for p, sel in self._selections.items()}
+        if self.project:
+            out[self.project] = list(self._selection)
+        return out
+
     def set_project(self, project: str | None) -> None:
+        """Show another project: it comes back with the selection it had when it was left (its
+        first run the first time), and with its own filter."""
+        if self.project:
+            self._selections[self.project] = list(self._selection)
         self.project = project
         self._experiment_charts.clear()
         self._selection = []
@@ -248,7 +260,8 @@ class Session:
         self.events.project.emit(project or "")
         self.events.catalog.emit()
         self.events.chart_sets.emit()
-        self.select_experiments([self._experiments[0].name] if self._experiments else [])
+        kept = [n for n in self._selections.get(project or "", []) if n in self._channels]
+        self.select_experiments(kept or ([self._experiments[0].name] if self._experiments else []))
 
     def _load_project(self) -> None:
         if not self.project:
@@ -512,8 +525,9 @@ class Session:
 
     def _write_project_name(self, src: str, dst: str) -> None:
         self.store.rename_project(src, dst)
-        if src in self._filters:
-            self._filters[dst] = self._filters.pop(src)
+        for book in (self._filters, self._selections):
+            if src in book:
+                book[dst] = book.pop(src)
         self.events.project_renamed.emit(src, dst)
         if self.project == src:
             self.project = dst
@@ -523,6 +537,7 @@ class Session:
     def delete_project(self, name: str) -> None:
         self.store.delete_project(name)
         self._filters.pop(name, None)
+        self._selections.pop(name, None)
         if self.project == name:
             rest = self.store.projects()
             self.set_project(rest[0] if rest else None)

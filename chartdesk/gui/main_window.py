@@ -305,13 +305,15 @@ class MainWindow(QMainWindow):
             self.tabs.show_tab(tab)
 
     def save_settings(self) -> None:
-        """The machine's layout, and this store's last project with its selection and tab."""
+        """The machine's layout, and this store's last project with its tab, and the selection of
+        every project this window showed."""
         s = self.settings
         s.set(prefs.WINDOW_GEOMETRY, self.saveGeometry())
         s.set(prefs.WINDOW_STATE, self.saveState())
         s.set(prefs.LAST_PROJECT, self.ws.project or "")
+        for project, selected in self.ws.selections().items():  # each project visited, filtered-out runs too
+            s.set(prefs.SELECTION, selected, project)
         if self.ws.project:
-            s.set(prefs.SELECTION, self.ws.selection(), self.ws.project)
             s.set(prefs.TAB, self.tabs.current_name(), self.ws.project)
         s.sync()
 

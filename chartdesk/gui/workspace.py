@@ -21,6 +21,16 @@ from ..store import Store
 from .commands import EditCommand
 from .workers import ViewLoader
 
+#: Session events the workspace re-emits as they are: event name -> Qt signal name.
+RELAYED = {
+    "projects": "sig_projects_changed", "catalog": "sig_catalog_changed", "experiments": "sig_experiments_updated",
+    "points": "sig_points_appended", "runs_appeared": "sig_runs_appeared", "filter": "sig_filter_changed",
+    "resolution": "sig_resolution_changed", "aliases": "sig_aliases_changed", "alias_moving": "sig_alias_moving",
+    "alias_moved": "sig_alias_moved", "pins": "sig_pins_changed", "chart_sets": "sig_chart_sets_changed",
+    "grouping": "sig_grouping_changed", "labels": "sig_labels_changed", "latest": "sig_latest_changed",
+    "error": "sig_error",
+}
+
 
 class Workspace(QObject):
     sig_project_changed = Signal(str)
@@ -76,24 +86,10 @@ class Workspace(QObject):
         ev = self.session.events
         ev.project.connect(self._on_project)
         ev.project_renamed.connect(self._on_project_renamed)
-        ev.projects.connect(self.sig_projects_changed.emit)
         ev.grown.connect(self.loader.invalidate)
-        ev.catalog.connect(self.sig_catalog_changed.emit)
-        ev.experiments.connect(self.sig_experiments_updated.emit)
-        ev.points.connect(self.sig_points_appended.emit)
-        ev.runs_appeared.connect(self.sig_runs_appeared.emit)
         ev.selection.connect(self._on_selection)
-        ev.filter.connect(self.sig_filter_changed.emit)
-        ev.resolution.connect(self.sig_resolution_changed.emit)
-        ev.aliases.connect(self.sig_aliases_changed.emit)
-        ev.alias_moving.connect(self.sig_alias_moving.emit)
-        ev.alias_moved.connect(self.sig_alias_moved.emit)
-        ev.pins.connect(self.sig_pins_changed.emit)
-        ev.chart_sets.connect(self.sig_chart_sets_changed.emit)
-        ev.grouping.connect(self.sig_grouping_changed.emit)
-        ev.labels.connect(self.sig_labels_changed.emit)
-        ev.latest.connect(self.sig_latest_changed.emit)
-        ev.error.connect(self.sig_error.emit)
+        for event, signal in RELAYED.items():  # the same meaning, as a Qt signal
+            getattr(ev, event).connect(getattr(self, signal).emit)
 
     def __getattr__(self, name: str):
         """Reads and state the session owns (``project``, ``selection()``, ``aliases()``, ...)."""

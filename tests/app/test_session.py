@@ -154,6 +154,15 @@ def test_each_project_has_its_own_filter(session):
     assert session.run_filter().text == "lr < 0.005"
 
 
+def test_a_project_comes_back_with_its_selection(session):
+    session.select_experiments(["adam-lr1e-3", "wide-net-stopped"])
+    session.set_project("cifar10")
+    assert session.selection() == ["resnet18"]  # the first run, the first time
+    session.set_project("mnist")
+    assert session.selection() == ["adam-lr1e-3", "wide-net-stopped"]
+    assert session.selections() == {"mnist": ["adam-lr1e-3", "wide-net-stopped"], "cifar10": ["resnet18"]}
+
+
 def test_another_process_edit_is_reread_and_announced_by_what_moved(session, demo):
     heard = Heard(session)
     assert session.poll() is False  # nothing moved
