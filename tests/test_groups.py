@@ -167,7 +167,7 @@ def test_typing_a_grouping_draws_each_group_as_mean_band_and_run_count(demo_stor
     settle(qtbot, w)
     assert acc.legend.labels() == ["lr=0.01 (5 runs)", "lr=0.03 (5 runs)", "lr=0.1 (5 runs)", "lr=0.3 (5 runs)"]
     assert acc.strip.isVisible() and "mean ± std" in acc.note.full_text()
-    assert "20 experiments selected in 4 groups by lr" in w.statusBar().currentMessage()
+    assert "20 experiments selected in 4 groups by lr" in w.selection_label.text()
     # the alias is resolved run by run: seeds 0-2 logged val_acc, seeds 3-4 eval/accuracy
     lr01 = acc.curves[2]
     assert sorted({c for _e, c in lr01.members}) == ["eval/accuracy", "val_acc"]

@@ -64,6 +64,11 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.tree_dock, self.alias_dock], [290, 330], Qt.Orientation.Horizontal)
         self._build_menus()
 
+        # What is selected and shown: a widget of the status bar, not a message, so that menus'
+        # status tips and passing messages hide it only while they last (a message was wiped for good).
+        self.selection_label = QLabel(self)
+        self.selection_label.setObjectName("SelectionSummary")
+        self.statusBar().addWidget(self.selection_label, 1)
         self.busy = QProgressBar(self)
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(120)
@@ -381,9 +386,9 @@ class MainWindow(QMainWindow):
         else:
             how = " (compare mode: each experiment has its colour)" if shown > 1 else ""
         if shown == selected:
-            self.statusBar().showMessage(f"{self.ws.project}: {plural(selected, 'experiment')} selected" + how)
+            self.selection_label.setText(f"{self.ws.project}: {plural(selected, 'experiment')} selected" + how)
         else:  # what the filter hides is not drawn: say so
-            self.statusBar().showMessage(f"{self.ws.project}: {shown} of {plural(selected, 'selected experiment')} "
+            self.selection_label.setText(f"{self.ws.project}: {shown} of {plural(selected, 'selected experiment')} "
                                          f"shown{how} · filter: {self.ws.run_filter().text}")
 
     def _update_title(self, *_) -> None:
