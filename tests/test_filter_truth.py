@@ -35,9 +35,15 @@ def test_a_filter_hides_rows_curves_and_groups_and_the_window_says_how_many(demo
     acc = chart(w, "Sweep", "Eval accuracy")
     qtbot.waitUntil(lambda: acc.drawn and len(acc.curves) == 20, timeout=10000)
     rt = w.runs_table
+    told = {"reset": 0, "removed": 0, "inserted": 0}
+    rt.model.modelReset.connect(lambda: told.__setitem__("reset", told["reset"] + 1))
+    rt.model.rowsRemoved.connect(lambda _p, a, b: told.__setitem__("removed", told["removed"] + b - a + 1))
+    rt.model.rowsInserted.connect(lambda _p, a, b: told.__setitem__("inserted", told["inserted"] + b - a + 1))
     qtbot.mouseClick(rt.filter_edit, Qt.MouseButton.LeftButton)
     qtbot.keyClicks(rt.filter_edit, "lr < 0.1")
     qtbot.waitUntil(lambda: rt.model.rowCount() == 10, timeout=10000)
+    assert told["reset"] == 0 and told["removed"] - told["inserted"] == 10  # Qt is told which rows went
+    assert len(rt.view.selectionModel().selectedRows()) == 10  # the shown ones stay selected
     low = {e.name for e in demo_store_experiments(demo_store, "sweep") if e.params["lr"] < 0.1}
     assert set(rt.model.names()) == low
     assert rt.count_label.isVisible() and rt.count_label.text() == "10 of 20 shown"
@@ -58,6 +64,7 @@ def test_a_filter_hides_rows_curves_and_groups_and_the_window_says_how_many(demo
 
     rt.filter_edit.clear()  # the clear button / select-all and delete
     qtbot.waitUntil(lambda: rt.model.rowCount() == 20, timeout=10000)
+    assert told["reset"] == 0 and len(rt.view.selectionModel().selectedRows()) == 20  # back, and selected
     qtbot.waitUntil(lambda: acc.drawn and len(acc.curves) == 4, timeout=10000)  # the four lr groups again
     assert not rt.count_label.isVisible()
 

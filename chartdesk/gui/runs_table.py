@@ -16,6 +16,7 @@ groups agree.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import math
 
 from PySide6.QtCore import (
@@ -137,6 +138,7 @@ class RunsModel(QAbstractTableModel):
         self.columns: list[str] = []      # REF:REDUCER the user added
         self._headers: list[str] = []
         self._headers_key: tuple | None = None
+        self._told_columns: list[str] | None = None  # the columns the view was last reset for
         self._sort: tuple[str, bool] | None = None
         self._gen = 0
         self._to_gui = ToGui(self)
@@ -145,6 +147,8 @@ class RunsModel(QAbstractTableModel):
         self.process = RowsProcess(workspace.store, workspace.pool)
         self.error = ""
         self.loading = False
+        #: True while rows go and come (``_show``): selection changes then are not the user's.
+        self.updating = False
 
     # ---- feeding ------------------------------------------------------------------------
     def reload(self) -> None:
@@ -168,19 +172,52 @@ class RunsModel(QAbstractTableModel):
             return
         self.loading = False
         self._ws.set_run_rows(rows or [])  # the filter is evaluated on them (one truth for every panel)
-        self.beginResetModel()
-        self._rows = rows or []
-        self._params = sorted({k for r in self._rows for k in r.get("_flat", {})})
-        self._headers_key = None
         self.error = error
-        self._apply()
-        self.endResetModel()
+        params = sorted({k for r in (rows or []) for k in r.get("_flat", {})})
+        columns = [*FIXED, *params, *self.columns]
+        if columns != self._told_columns:  # other columns: a new table, told as one
+            self.beginResetModel()
+            self._rows, self._params, self._headers_key = rows or [], params, None
+            self._told_columns = columns
+            self._shown = self._passing()
+            self.endResetModel()
+            return
+        self._rows = rows or []
+        self._show(self._passing())
 
     def refilter(self) -> None:
-        """The run filter changed: show the rows it passes."""
-        self.beginResetModel()
-        self._apply()
-        self.endResetModel()
+        """The run filter changed: show the rows it passes (Qt is told which went and came)."""
+        self._show(self._passing())
+
+    def _show(self, rows: list[dict]) -> None:
+        """Make ``rows`` the shown rows, telling Qt exactly what changed: rows removed, inserted
+        (in place, by a diff of the run names) and rows whose values changed."""
+        old = [r["experiment"] for r in self._shown]
+        new = [r["experiment"] for r in rows]
+        last = self.columnCount() - 1
+        ops = difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()
+        self.updating = True  # a selection that changes meanwhile is the model's doing, not the user's
+        try:
+            self._apply_ops(ops, rows, last)
+        finally:
+            self.updating = False
+
+    def _apply_ops(self, ops, rows: list[dict], last: int) -> None:
+        for tag, i1, i2, j1, j2 in reversed(ops):  # from the end: earlier positions stay valid
+            if tag == "equal":
+                changed = [k for k in range(i2 - i1) if self._shown[i1 + k] != rows[j1 + k]]
+                self._shown[i1:i2] = rows[j1:j2]
+                if changed and last >= 0:
+                    self.dataChanged.emit(self.index(i1 + changed[0], 0), self.index(i1 + changed[-1], last))
+                continue
+            if i2 > i1:
+                self.beginRemoveRows(QModelIndex(), i1, i2 - 1)
+                del self._shown[i1:i2]
+                self.endRemoveRows()
+            if j2 > j1:
+                self.beginInsertRows(QModelIndex(), i1, i1 + j2 - j1 - 1)
+                self._shown[i1:i1] = rows[j1:j2]
+                self.endInsertRows()
 
     def headers(self) -> list[str]:
         key = (len(self._params), tuple(self.columns))
@@ -193,13 +230,14 @@ class RunsModel(QAbstractTableModel):
     def value(row: dict, column: str):
         return row_value(row, column)
 
-    def _apply(self) -> None:
+    def _passing(self) -> list[dict]:
+        """The rows the filter passes, in sort order."""
         shown = self._ws.run_filter().shown
         rows = [r for r in self._rows if shown is None or r["experiment"] in shown]
         if self._sort is not None:
             col, desc = self._sort
             rows.sort(key=lambda r: sort_key(self.value(r, col), desc))
-        self._shown = rows
+        return rows
 
     def names(self) -> list[str]:
         return [r["experiment"] for r in self._shown]
@@ -259,7 +297,7 @@ class RunsModel(QAbstractTableModel):
             return
         self.layoutAboutToBeChanged.emit()
         self._sort = (self.headers()[column], order == Qt.SortOrder.DescendingOrder)
-        self._apply()
+        self._shown = self._passing()
         self.layoutChanged.emit()
 
 
@@ -316,7 +354,9 @@ class RunsTable(QWidget):
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.view.selectionModel().selectionChanged.connect(self._on_view_selection)
         self.model.modelReset.connect(self._after_reset)
-        self.model.modelReset.connect(self._say_count)
+        for sig in (self.model.modelReset, self.model.rowsInserted, self.model.rowsRemoved):
+            sig.connect(self._say_count)
+        self.model.rowsInserted.connect(self._show_selection)  # rows back from the filter: selected again
         self.model.layoutChanged.connect(self._show_selection)
         row = QHBoxLayout()
         row.addWidget(self.column_edit, 1)
@@ -503,7 +543,7 @@ class RunsTable(QWidget):
             self._quiet = False
 
     def _on_view_selection(self, *_):
-        if self._quiet:
+        if self._quiet or self.model.updating:  # we show the selection, or rows are going and coming
             return
         rows = sorted({i.row() for i in self.view.selectionModel().selectedRows(0)})
         names = [self.model.names()[r] for r in rows if r < len(self.model.names())]
