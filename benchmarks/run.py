@@ -22,6 +22,7 @@ FULL = [
     ["pg_bench.py", "--soak", "300"],  # needs a PostgreSQL server: --server, $CHARTDESK_TEST_PG or root
     ["runs_bench.py"],
     ["follow_bench.py", "--seconds", "20", "--idle-seconds", "20"],
+    ["edit_reach_bench.py", "--edits", "20"],
 ]
 QUICK = [
     ["store_bench.py", "--points", "200000", "--repeat", "3"],
@@ -31,6 +32,7 @@ QUICK = [
     ["pg_bench.py", "--soak", "20", "--kills", "5", "--repeat", "3"],
     ["runs_bench.py", "--runs", "100", "--points", "2000", "--seed-points", "100000"],
     ["follow_bench.py", "--seconds", "5", "--idle-seconds", "5", "--idle-runs", "20"],
+    ["edit_reach_bench.py", "--edits", "5"],
 ]
 
 
