@@ -191,10 +191,11 @@ class Session:
         if not self.project:
             return
         f = self.run_filter()
-        before = (self.selection(), f.shown)
+        before = self.selection()
         f.set_text(text, self.aliases())
-        self.events.filter.emit(f.text, f.error)
-        self._after_filter(before)
+        self.events.filter.emit(f.text, f.error)  # once: its text, its error or what it shows changed
+        if self.selection() != before:
+            self.events.selection.emit(self.selection())
 
     def set_run_rows(self, rows: Sequence[dict], project: str | None = None) -> None:
         """The runs table's rows of a project (``store.runs`` with the columns the filter reads),

@@ -16,7 +16,6 @@ groups agree.
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import math
 
 from PySide6.QtCore import (
@@ -29,6 +28,7 @@ from PySide6.QtCore import (
     Qt,
     QThreadPool,
     QTimer,
+    Signal,
 )
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -127,7 +127,10 @@ class _Task(QRunnable):
 
 
 class RunsModel(QAbstractTableModel):
-    """Rows of ``store.runs`` for the current project; sorted and filtered here."""
+    """Rows of ``store.runs`` for the current project; sorted here, filtered by the session's filter."""
+
+    sig_shown = Signal()
+    """The shown rows were brought up to date (after the removals, insertions and changes)."""
 
     def __init__(self, workspace, parent=None) -> None:
         super().__init__(parent)
@@ -181,6 +184,7 @@ class RunsModel(QAbstractTableModel):
             self._told_columns = columns
             self._shown = self._passing()
             self.endResetModel()
+            self.sig_shown.emit()
             return
         self._rows = rows or []
         self._show(self._passing())
@@ -190,34 +194,66 @@ class RunsModel(QAbstractTableModel):
         self._show(self._passing())
 
     def _show(self, rows: list[dict]) -> None:
-        """Make ``rows`` the shown rows, telling Qt exactly what changed: rows removed, inserted
-        (in place, by a diff of the run names) and rows whose values changed."""
-        old = [r["experiment"] for r in self._shown]
-        new = [r["experiment"] for r in rows]
-        last = self.columnCount() - 1
-        ops = difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()
+        """Make ``rows`` the shown rows, telling Qt exactly what changed: the rows that went, the
+        rows that came (each block where it now stands), rows that moved (a layout change, only
+        when the sort order of kept rows changed) and rows whose values changed."""
         self.updating = True  # a selection that changes meanwhile is the model's doing, not the user's
         try:
-            self._apply_ops(ops, rows, last)
+            self._remove_absent({r["experiment"] for r in rows})
+            self._insert_new(rows)
+            if [r["experiment"] for r in self._shown] != [r["experiment"] for r in rows]:
+                self._reorder(rows)
+            last = self.columnCount() - 1
+            changed = [i for i, (a, b) in enumerate(zip(self._shown, rows)) if a is not b and a != b]
+            self._shown = list(rows)
+            if changed and last >= 0:
+                self.dataChanged.emit(self.index(changed[0], 0), self.index(changed[-1], last))
         finally:
             self.updating = False
+        self.sig_shown.emit()
 
-    def _apply_ops(self, ops, rows: list[dict], last: int) -> None:
-        for tag, i1, i2, j1, j2 in reversed(ops):  # from the end: earlier positions stay valid
-            if tag == "equal":
-                changed = [k for k in range(i2 - i1) if self._shown[i1 + k] != rows[j1 + k]]
-                self._shown[i1:i2] = rows[j1:j2]
-                if changed and last >= 0:
-                    self.dataChanged.emit(self.index(i1 + changed[0], 0), self.index(i1 + changed[-1], last))
+    def _remove_absent(self, keep: set[str]) -> None:
+        i = len(self._shown)
+        while i > 0:  # contiguous blocks, from the end
+            i -= 1
+            if self._shown[i]["experiment"] in keep:
                 continue
-            if i2 > i1:
-                self.beginRemoveRows(QModelIndex(), i1, i2 - 1)
-                del self._shown[i1:i2]
-                self.endRemoveRows()
-            if j2 > j1:
-                self.beginInsertRows(QModelIndex(), i1, i1 + j2 - j1 - 1)
-                self._shown[i1:i1] = rows[j1:j2]
-                self.endInsertRows()
+            j = i
+            while j > 0 and self._shown[j - 1]["experiment"] not in keep:
+                j -= 1
+            self.beginRemoveRows(QModelIndex(), j, i)
+            del self._shown[j:i + 1]
+            self.endRemoveRows()
+            i = j
+
+    def _insert_new(self, rows: list[dict]) -> None:
+        have = {r["experiment"] for r in self._shown}
+        j = 0
+        while j < len(rows):
+            if rows[j]["experiment"] in have:
+                j += 1
+                continue
+            k = j
+            while k < len(rows) and rows[k]["experiment"] not in have:
+                k += 1
+            at = min(j, len(self._shown))  # the kept rows before it are in place when the order holds
+            self.beginInsertRows(QModelIndex(), at, at + k - j - 1)
+            self._shown[at:at] = rows[j:k]
+            self.endInsertRows()
+            j = k
+
+    def _reorder(self, rows: list[dict]) -> None:
+        """The same rows in another order (their values changed their sort place): a layout change
+        with every persistent index moved with its run."""
+        self.layoutAboutToBeChanged.emit()
+        where = {r["experiment"]: i for i, r in enumerate(rows)}
+        old = self.persistentIndexList()
+        new = [self.index(where[self._shown[i.row()]["experiment"]], i.column())
+               if 0 <= i.row() < len(self._shown) and self._shown[i.row()]["experiment"] in where else QModelIndex()
+               for i in old]
+        self._shown = list(rows)
+        self.changePersistentIndexList(old, new)
+        self.layoutChanged.emit()
 
     def headers(self) -> list[str]:
         key = (len(self._params), tuple(self.columns))
@@ -354,9 +390,8 @@ class RunsTable(QWidget):
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.view.selectionModel().selectionChanged.connect(self._on_view_selection)
         self.model.modelReset.connect(self._after_reset)
-        for sig in (self.model.modelReset, self.model.rowsInserted, self.model.rowsRemoved):
-            sig.connect(self._say_count)
-        self.model.rowsInserted.connect(self._show_selection)  # rows back from the filter: selected again
+        self.model.sig_shown.connect(self._say_count)
+        self.model.sig_shown.connect(self._show_selection)  # rows back from the filter: selected again
         self.model.layoutChanged.connect(self._show_selection)
         row = QHBoxLayout()
         row.addWidget(self.column_edit, 1)
