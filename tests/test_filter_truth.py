@@ -87,6 +87,20 @@ def test_each_project_keeps_its_own_filter_and_shows_it(demo_store, open_win, qt
     assert w.ws.counts() == (10, 20)  # and its 20 selected runs, 10 of them shown (found in a real window)
 
 
+def test_the_runs_model_keeps_qt_s_rules_while_rows_go_come_and_reorder(demo_store, open_win, qtbot, qtmodeltester):
+    w = open_win(demo_store, "sweep", "lr0.1-seed0")
+    rt = runs_tab(qtbot, w)
+    qtmodeltester.check(rt.model)  # and it watches every change from here on
+    names = rt.model.names()
+    rt.view.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # by name, Z to A
+    qtbot.keyClicks(rt.filter_edit, "lr < 0.1")
+    qtbot.waitUntil(lambda: rt.model.rowCount() == 10, timeout=10000)
+    assert rt.model.names() == sorted(rt.model.names(), reverse=True)
+    rt.filter_edit.clear()
+    qtbot.waitUntil(lambda: rt.model.rowCount() == 20, timeout=10000)
+    assert rt.model.names() == sorted(names, reverse=True)
+
+
 def test_a_bad_filter_filters_nothing_and_says_why_in_the_box(demo_store, open_win, qtbot):
     w = open_win(demo_store, "sweep", "lr0.1-seed0")
     rt = runs_tab(qtbot, w)
