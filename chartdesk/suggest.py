@@ -64,3 +64,23 @@ def _overlap(spans: list[tuple[float, float]]) -> bool:
     if len(spans) < 2:
         return True
     return max(lo for lo, _ in spans) <= min(hi for _, hi in spans)
+
+
+def suggest_in(store, project: str, runs: Mapping[str, Iterable[str]],
+               aliases: Mapping[str, Iterable[str]] = ()) -> list[Suggestion]:
+    """``suggest`` with the value ranges read from the store: of the candidate channels only, from
+    their chunk summaries (no point is read). Reads the store: call it off the GUI thread."""
+    runs = {e: list(cs) for e, cs in runs.items()}
+    candidates = {c for sgn in suggest(runs, None, aliases) for c in sgn.channels}
+    if not candidates:
+        return []
+    ranges: dict[str, tuple[float, float]] = {}
+    values = store.reduce_channels(project, [(e, c) for e, cs in runs.items() for c in cs if c in candidates],
+                                   ["min", "max"])
+    for (_e, c), v in values.items():
+        lo, hi = v.get("min"), v.get("max")
+        if lo is None or hi is None:
+            continue
+        old = ranges.get(c)
+        ranges[c] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
+    return suggest(runs, ranges, aliases)

@@ -939,14 +939,21 @@ def test_alias_suggestions_are_shown_and_added_with_one_click(store, open_win, q
     for exp, name in (("r1", "val/acc"), ("r2", "val_acc"), ("r3", "eval_accuracy")):
         store.create_experiment("p", exp)
         store.append("p", exp, name, [0, 1, 2], [0.2, 0.5, 0.8])
+    import threading
+
+    threads = []
+    real = store.reduce_channels
+    store.reduce_channels = lambda *a, **k: threads.append(threading.current_thread()) or real(*a, **k)
     w = open_win(store, "p", "r1")
     ed = w.alias_editor
-    assert ed.suggestions.count() == 1 and ed.suggestions.item(0).text().startswith("val_acc  ←")
+    qtbot.waitUntil(lambda: ed.suggestions.count() == 1, timeout=5000)
+    assert threads and threading.main_thread() not in threads  # value ranges read off the GUI thread
+    assert ed.suggestions.item(0).text().startswith("val_acc  ←")
     assert not ed.add_suggestion_btn.isEnabled()
     ed.suggestions.setCurrentRow(0)
     click(qtbot, ed.add_suggestion_btn)
     assert store.aliases("p") == {"val_acc": ["eval_accuracy", "val/acc", "val_acc"]}
-    assert ed.suggestions.count() == 0  # covered now
+    qtbot.waitUntil(lambda: ed.suggestions.count() == 0, timeout=5000)  # covered now
     w.undo_action.trigger()
     assert store.aliases("p") == {}
 

@@ -17,3 +17,21 @@ def test_names_in_one_run_or_with_disjoint_values_or_already_aliased_are_not():
     assert suggest({"a": ["acc"], "b": ["accuracy"]}, ranges={"acc": (0, 1), "accuracy": (50, 100)}) == []
     assert suggest({"a": ["acc"], "b": ["accuracy"]}, existing={"accuracy": ["accuracy", "acc"]}) == []
     assert tokens("Eval/Top1") == ("val", "acc")
+
+
+def test_suggest_in_reads_only_the_candidates_value_ranges(tmp_path):
+    import chartdesk
+    from chartdesk.suggest import suggest_in
+
+    with chartdesk.open_store(tmp_path / "s.db") as store:
+        for exp, name, lo in (("r1", "val/acc", 0.2), ("r2", "val_acc", 0.3), ("r3", "loss", 5.0)):
+            store.create_experiment("p", exp)
+            store.append("p", exp, name, [0, 1, 2], [lo, lo + 0.3, lo + 0.6])
+        asked = []
+        real = store.reduce_channels
+        store.reduce_channels = lambda project, wanted, reducers=(): asked.extend(wanted) or real(project, wanted,
+                                                                                                    reducers)
+        runs = {e: store.channels("p", e) for e in store.experiments("p")}
+        found = suggest_in(store, "p", runs, {})
+        assert [(s.alias, s.channels) for s in found] == [("val_acc", ("val/acc", "val_acc"))]
+        assert sorted(asked) == [("r1", "val/acc"), ("r2", "val_acc")]  # not the loss channel

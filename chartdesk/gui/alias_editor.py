@@ -29,10 +29,11 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QStringListModel, Qt, QTimer
+from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QStringListModel, Qt, QThreadPool, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -55,7 +56,10 @@ from PySide6.QtWidgets import (
 from ..app.history import new_gesture
 from ..edits import insert_entries, move_entries, remove_entry
 from ..errors import ChartDeskError
+from .bridge import ToGui
 from .project_tree import CHANNEL_MIME
+
+log = logging.getLogger(__name__)
 
 ENTRY_MIME = "application/x-chartdesk-alias-rows"
 
@@ -478,6 +482,10 @@ class AliasEditor(QWidget):
         self.entries_view.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
 
         self.suggestions = QListWidget(self)
+        self._suggest_gen = 0  # which question the list answers (the catalog moves, the question too)
+        self._suggest_pool = QThreadPool(self)
+        self._suggest_pool.setMaxThreadCount(1)
+        self._to_gui = ToGui(self)
         self.suggestions.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.suggestions.setToolTip("Channel names that look like one metric logged under different names "
                                     "(never in the same run, same words, values that overlap)")
@@ -599,29 +607,34 @@ class AliasEditor(QWidget):
         self.refresh_suggestions()
 
     def refresh_suggestions(self) -> None:
-        """Suggest aliases for names that mean the same (``chartdesk.suggest``); never applied by itself."""
-        from ..suggest import suggest
-
-        self.suggestions.clear()
-        self._suggested = []
+        """Suggest aliases for names that mean the same (``chartdesk.suggest``); never applied by
+        itself. The channels' value ranges are read off the GUI thread; an answer to an older
+        question (the catalog moved meanwhile) is dropped."""
+        self._suggest_gen += 1
         if not self._ws.project:
-            self._update_buttons()
+            self._show_suggestions(self._suggest_gen, [])
             return
+        gen, store, project = self._suggest_gen, self._ws.store, self._ws.project
         runs = {e.name: [c.name for c in self._ws.channels(e.name)] for e in self._ws.experiments()}
-        candidates = {c for sgn in suggest(runs, None, self._ws.aliases()) for c in sgn.channels}
-        ranges: dict[str, tuple[float, float]] = {}
-        try:  # value ranges of the candidates only (from chunk summaries: no point is read)
-            values = self._ws.store.reduce_channels(
-                self._ws.project, [(e, c) for e, cs in runs.items() for c in cs if c in candidates], ["min", "max"])
-        except ChartDeskError:
-            values = {}
-        for (_e, c), v in values.items():
-            lo, hi = v.get("min"), v.get("max")
-            if lo is None or hi is None:
-                continue
-            old = ranges.get(c)
-            ranges[c] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
-        self._suggested = suggest(runs, ranges, self._ws.aliases())
+        aliases = {k: list(v) for k, v in self._ws.aliases().items()}
+
+        def work() -> None:
+            from ..suggest import suggest_in
+
+            try:
+                found = suggest_in(store, project, runs, aliases)
+            except ChartDeskError as exc:
+                log.warning("suggestions for %s: %s", project, exc)
+                found = []
+            self._to_gui.call(self._show_suggestions, gen, found)
+
+        self._suggest_pool.start(work)
+
+    def _show_suggestions(self, gen: int, found) -> None:
+        if gen != self._suggest_gen:
+            return
+        self.suggestions.clear()
+        self._suggested = list(found)
         for sgn in self._suggested:
             self.suggestions.addItem(f"{sgn.alias}  ←  {', '.join(sgn.channels)}")
             self.suggestions.item(self.suggestions.count() - 1).setToolTip(", ".join(sgn.channels))
