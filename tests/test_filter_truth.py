@@ -111,3 +111,11 @@ def test_a_bad_filter_filters_nothing_and_says_why_in_the_box(demo_store, open_w
 
 def demo_store_experiments(store, project):
     return [store.experiment(project, n) for n in store.experiments(project)]
+
+
+def test_the_window_title_names_the_project_the_store_and_the_app_once(store, open_win, tmp_path):
+    w = open_win(store, None)  # an empty store: no project yet (found in a real window: "ChartDesk — … — ChartDesk")
+    assert w.windowTitle() == f"{store.describe()} — ChartDesk"
+    store.create_experiment("p", "e")
+    w.ws.set_project("p")
+    assert w.windowTitle() == f"p — {store.describe()} — ChartDesk"

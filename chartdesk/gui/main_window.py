@@ -392,8 +392,8 @@ class MainWindow(QMainWindow):
                                          f"shown{how} · filter: {self.ws.run_filter().text}")
 
     def _update_title(self, *_) -> None:
-        store = self.ws.store.describe()
-        self.setWindowTitle(f"{self.ws.project or 'ChartDesk'} — {store} — ChartDesk")
+        parts = [self.ws.project, self.ws.store.describe(), "ChartDesk"]  # no project yet: the store, the app
+        self.setWindowTitle(" — ".join(p for p in parts if p))
 
     # ---- for --screenshot and tests -----------------------------------------------------
     @property
