@@ -120,3 +120,18 @@ def refocus(window, widget):
     window.windowHandle().requestActivate()
     QApplication.processEvents()
     widget.setFocus()
+
+
+def svg_picture(path, size):
+    """An SVG file drawn on white at ``size`` (a QSize), as another program would show it."""
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    renderer = QSvgRenderer(str(path))
+    assert renderer.isValid(), f"{path} is not a valid SVG"
+    img = QImage(size, QImage.Format.Format_ARGB32)
+    img.fill(Qt.GlobalColor.white)
+    p = QPainter(img)
+    renderer.render(p)
+    p.end()
+    return img

@@ -12,10 +12,9 @@ import sys
 import xml.etree.ElementTree as ET
 
 import numpy as np
-from gui_helpers import answer_next_dialog, chart, key, menu_action, settle
+from gui_helpers import answer_next_dialog, chart, key, menu_action, settle, svg_picture
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from chartdesk.curves import format_y
@@ -341,14 +340,8 @@ def test_an_exported_png_and_svg_hold_the_whole_legend_and_no_scrollbar(demo_sto
     row_h = legend.fontMetrics().height() + 6
     rows = len({legend.visualItemRect(legend.item(i)).top() for i in range(legend.count())})
     assert img.height() >= c.height() + (rows - Legend.ROWS) * row_h - c.readout.height(), (img.height(), c.height())
-    renderer = QSvgRenderer(str(svg))
-    assert renderer.isValid() and ET.parse(svg).getroot().get("viewBox").split() == ["0", "0", str(img.width()),
-                                                                                   str(img.height())]
-    drawn = QImage(img.size(), QImage.Format.Format_ARGB32)
-    drawn.fill(Qt.GlobalColor.white)
-    p = QPainter(drawn)
-    renderer.render(p)
-    p.end()
+    assert ET.parse(svg).getroot().get("viewBox").split() == ["0", "0", str(img.width()), str(img.height())]
+    drawn = svg_picture(svg, img.size())
     grab = c.grab().toImage()
     strip = (legend.x() + legend.width() - sb.width(), legend.x() + legend.width())
     assert _ink(grab, legend.y() + 2, legend.y() + legend.height() - 2, *strip) > 20  # on screen: a scrollbar

@@ -18,6 +18,7 @@ from gui_helpers import (
     press_button,
     refocus,
     settle,
+    svg_picture,
     type_and_ok,
 )
 from PySide6.QtCore import QModelIndex, QPoint, QPointF, Qt
@@ -420,20 +421,12 @@ def _ink_box(img, color, tol=40):
 
 
 def test_svg_export_has_its_curves_inside_the_axes(demo_store, open_win, tmp_path):
-    from PySide6.QtGui import QImage, QPainter
-    from PySide6.QtSvg import QSvgRenderer
 
     w = open_win(demo_store, "mnist", "baseline-sgd")
     acc = chart(w, "Training", "Accuracy")
     path = tmp_path / "acc.svg"
     acc.export(str(path))
-    renderer = QSvgRenderer(str(path))
-    assert renderer.isValid()
-    img = QImage(acc.size(), QImage.Format.Format_ARGB32)
-    img.fill(Qt.GlobalColor.white)
-    p = QPainter(img)
-    renderer.render(p)
-    p.end()
+    img = svg_picture(path, acc.size())
     grab = acc.grab().toImage()
     img.save(str(tmp_path / "svg.png"))
     grab.save(str(tmp_path / "grab.png"))
@@ -828,8 +821,7 @@ def _count_color(img, color, tol=60):
 def test_render_writes_svg_that_any_renderer_draws_like_the_png_and_scales_png(qapp, tmp_path, demo_store, db_path):
     import shutil
 
-    from PySide6.QtGui import QImage, QPainter
-    from PySide6.QtSvg import QSvgRenderer
+    from PySide6.QtGui import QImage
 
     demo_store.close()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
@@ -841,11 +833,7 @@ def test_render_writes_svg_that_any_renderer_draws_like_the_png_and_scales_png(q
         assert r.returncode == 0, r.stderr
     png, png2 = QImage(str(tmp_path / "r.png")), QImage(str(tmp_path / "r2.png"))
     assert (png2.width(), png2.height()) == (png.width() * 2, png.height() * 2)
-    svg = QImage(png.size(), QImage.Format.Format_ARGB32)
-    svg.fill(Qt.GlobalColor.white)
-    p = QPainter(svg)
-    QSvgRenderer(str(tmp_path / "r.svg")).render(p)
-    p.end()
+    svg = svg_picture(tmp_path / "r.svg", png.size())
     blue = "#4e79a7"
     ink_png, ink_svg = _count_color(png, blue), _count_color(svg, blue)
     assert 0.5 < ink_svg / ink_png < 2.0, (ink_svg, ink_png)  # lines, not bands or blocks

@@ -42,9 +42,6 @@ class ViewBook:
         """Cached, or failed: nothing more will come for it."""
         return key in self._cache or key in self._failed
 
-    def pending(self, key) -> bool:
-        return key in self._pending
-
     def idle(self) -> bool:
         return not self._pending
 

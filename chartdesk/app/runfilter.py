@@ -64,9 +64,6 @@ class RunFilter:
         """REF:REDUCER names the filter reads that are not among ``columns`` (computed with them)."""
         return [n for n in (query.names(self.tree) if self.tree is not None else []) if ":" in n and n not in columns]
 
-    def passes(self, row: Mapping[str, Any]) -> bool:
-        return self.tree is None or query.evaluate(self.tree, lookup(row))
-
     def _evaluate(self) -> None:
         if self.tree is None or self._rows is None:
             self.shown = None

@@ -197,23 +197,16 @@ class Session:
         if self.selection() != before:
             self.events.selection.emit(self.selection())
 
-    def set_run_rows(self, rows: Sequence[dict], project: str | None = None) -> None:
-        """The runs table's rows of a project (``store.runs`` with the columns the filter reads),
-        computed off the GUI thread: the filter is evaluated on them."""
-        project = project or self.project
-        if not project:
+    def set_run_rows(self, rows: Sequence[dict]) -> None:
+        """The runs table's rows of the shown project (``store.runs`` with the columns the filter
+        reads), computed off the GUI thread: the filter is evaluated on them."""
+        if not self.project:
             return
-        f = self.run_filter(project)
-        if project != self.project:
-            f.set_rows(rows)
-            return
+        f = self.run_filter()
         before = (self.selection(), f.shown)
         f.set_rows(rows)
-        self._after_filter(before)
-
-    def _after_filter(self, before: tuple) -> None:
-        if self.run_filter().shown != before[1]:
-            self.events.filter.emit(self.run_filter().text, self.run_filter().error)
+        if f.shown != before[1]:
+            self.events.filter.emit(f.text, f.error)
         if self.selection() != before[0]:  # (its groups follow from it, as for any selection)
             self.events.selection.emit(self.selection())
 
@@ -289,23 +282,23 @@ class Session:
             return False
         if old is None or token[0] != old[0]:
             self.events.projects.emit()
-        if self.project and old is not None and len(old) == 3:
+        if self.project and old is not None:
             if token[1] != old[1]:
                 self.refresh_catalog()
             if token[2] != old[2]:
                 self.refresh_edits(old[2], token[2])
-        elif self.project:
+        elif self.project:  # the first poll after a reload: the aliases and charts were just read
             self.refresh_catalog()
         return True
 
-    def refresh_edits(self, old: tuple | None = None, new: tuple | None = None) -> None:
-        """Re-read the aliases, pins and charts whose counters moved (all without counters) and
+    def refresh_edits(self, old: tuple, new: tuple) -> None:
+        """Re-read the aliases, pins and charts whose counters moved (``old`` -> ``new``) and
         announce what differs from what this session holds."""
         from ..store.schema import EDIT_COUNTERS
 
         if not self.project:
             return
-        moved = {c for i, c in enumerate(EDIT_COUNTERS) if old is None or new is None or old[i] != new[i]}
+        moved = {c for c, was, now in zip(EDIT_COUNTERS, old, new) if was != now}
         project = self.project
         with self.batch():
             if "aliases_v" in moved:

@@ -26,8 +26,7 @@ RELAYED = {
     "projects": "sig_projects_changed", "catalog": "sig_catalog_changed", "experiments": "sig_experiments_updated",
     "points": "sig_points_appended", "runs_appeared": "sig_runs_appeared", "filter": "sig_filter_changed",
     "resolution": "sig_resolution_changed", "aliases": "sig_aliases_changed", "alias_moving": "sig_alias_moving",
-    "alias_moved": "sig_alias_moved", "pins": "sig_pins_changed", "chart_sets": "sig_chart_sets_changed",
-    "grouping": "sig_grouping_changed", "labels": "sig_labels_changed", "latest": "sig_latest_changed",
+    "alias_moved": "sig_alias_moved", "chart_sets": "sig_chart_sets_changed", "grouping": "sig_grouping_changed",
     "error": "sig_error",
 }
 
@@ -37,8 +36,6 @@ class Workspace(QObject):
     """A different project is shown (everything reloads)."""
     sig_projects_changed = Signal()
     """The store's projects, or the experiments of any of them, changed (the tree's list)."""
-    sig_project_renamed = Signal(str, str)
-    """A project was renamed (old, new): here, by undo/redo, or seen from another process."""
     sig_catalog_changed = Signal()
     """Experiments or channels of the project changed."""
     sig_experiments_updated = Signal()
@@ -58,17 +55,12 @@ class Workspace(QObject):
     """(alias, first row, count, destination row): entries are about to move."""
     sig_alias_moved = Signal(str)
     """The announced move is done."""
-    sig_pins_changed = Signal(object)
     sig_chart_sets_changed = Signal()
     """The project's chart sets (or an experiment's own charts) changed."""
     sig_runs_appeared = Signal(object)
     """New experiments appeared in the project while it was shown (list of names)."""
     sig_grouping_changed = Signal()
     """How the shown runs are grouped changed."""
-    sig_labels_changed = Signal()
-    """How runs are named in legends changed."""
-    sig_latest_changed = Signal(object)
-    """These runs are drawn with their latest write per step only now, or with every point again."""
     sig_error = Signal(str)
     """An edit could not be written."""
 
@@ -108,7 +100,6 @@ class Workspace(QObject):
         if old in self._stacks:
             self._stacks[new] = self._stacks.pop(old)
         self.loader.invalidate()
-        self.sig_project_renamed.emit(old, new)
 
     def _on_selection(self, names) -> None:
         self.loader.cancel()

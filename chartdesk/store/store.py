@@ -380,14 +380,6 @@ class Store:
         col = projects.c[counter]
         conn.execute(update(projects).where(projects.c.id == pid).values({col: col + 1}))
 
-    def edit_versions(self, project: str) -> dict[str, int]:
-        """The project's edit counters, ``{"aliases_v": n, "pins_v": n, "charts_v": n}``: each
-        grows with every write of what it counts, by any process."""
-        with self._tx() as conn:
-            pid = self._project_id(conn, project)
-            row = conn.execute(select(*(projects.c[c] for c in EDIT_COUNTERS)).where(projects.c.id == pid)).one()
-            return dict(zip(EDIT_COUNTERS, row))
-
     # ---- projects and experiments -------------------------------------------------------------
     def projects(self) -> list[str]:
         with self._tx() as conn:
