@@ -136,7 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Every readable file is imported; each file that is not is listed with why. "
                        "Exit status: 0 all imported, 3 some files refused, 1 nothing imported.")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--project", dest="import_project", required=True)
+    p.add_argument("--project", dest="import_project", default=None,
+                   help="the project everything goes into (default: the project each Neptune or trackio run "
+                   "names, else one named after the import folder)")
 
     p = sub.add_parser("follow", parents=[db], help="follow log folders while their runs train: import what is "
                        "there, then append points as the files grow (TensorBoard, CSV, JSON lines, MLflow, DVCLive)",
@@ -403,6 +405,8 @@ def cmd_import(args) -> int:
         report = import_paths(store, args.paths, args.import_project)
     for name, fmt, n_ch, n_pts in report.imported:
         print(f"imported {name} ({fmt}): {n_ch} channels, {n_pts:,} points")
+    if report.projects:
+        print("into " + ", ".join(f"{p} ({n} experiment{'s' if n != 1 else ''})" for p, n in report.projects.items()))
     for w in report.warnings:
         print(f"chartdesk: warning: {w}", file=sys.stderr)
     for line in report.refused:

@@ -17,6 +17,24 @@ from . import dvclive, mlflow, tables, tensorboard, wandb
 from .base import ImportFailed, ParsedExperiment
 from .tables import is_number
 
+READERS: dict[str, object] = {}
+"""Readers that find their own sources, by format name. A reader is a module with:
+
+- ``FORMAT``: its format name (``Source.fmt``, the report's format column);
+- ``find(folder, dirnames, filenames) -> list[Path] | None``: called for every folder of the
+  walk (dot folders included, before they are pruned), the paths in or below it this reader
+  parses, or None; it may prune ``dirnames`` in place so the walk does not descend into what it
+  claimed. A claimed file is not offered to the other formats; a claimed ``folder`` itself ends
+  the walk there.
+  A file given on the command line is offered as ``find(file.parent, [], [file.name])``;
+- ``parse(path) -> list[ParsedExperiment]``, raising ``ImportFailed`` for what it cannot read.
+"""
+
+
+def _register(*modules) -> None:
+    for m in modules:
+        READERS[m.FORMAT] = m
+
 __all__ = ["ImportFailed", "ParsedExperiment", "Source", "discover", "parse_all", "import_paths", "ImportReport"]
 
 
@@ -33,6 +51,8 @@ class Source:
     def parse(self) -> list[ParsedExperiment]:
         if self.fmt == "refused":
             raise ImportFailed(self.path, None, self.reason)
+        if self.fmt in READERS:
+            return READERS[self.fmt].parse(self.path)
         if self.fmt == "tensorboard":
             return [tensorboard.parse_run_folder(self.path, self.files, self.name)]
         if self.fmt == "mlflow-file":
@@ -157,6 +177,10 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Source]:
             sources.append(Source("refused", root, root.name, reason="no such file or folder"))
             continue
         if root.is_file():
+            claimed = _claimed(root.parent, [], [root.name], root)
+            if claimed:
+                sources.extend(claimed)
+                continue
             if wandb.is_run_file(root):
                 if root.stat().st_size:  # a 0-byte .wandb is no run
                     sources.append(Source("wandb", root.parent, root.parent.resolve().name))
@@ -172,8 +196,17 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Source]:
             continue
         tb: dict[Path, list[Path]] = {}
         for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "__pycache__")
             here = Path(dirpath)
+            dirnames.sort()
+            claimed = _claimed(here, dirnames, sorted(filenames), root)
+            dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__"]
+            if claimed is not None:
+                sources.extend(claimed)
+                taken = {s.path for s in claimed}
+                if here in taken:  # the folder is a run of its own: its files are that reader's
+                    dirnames[:] = []
+                    continue
+                filenames = [fn for fn in filenames if here / fn not in taken]
             if here.name == "models" and mlflow.is_run_folder(here.parent) is False and \
                     any(d.startswith("m-") for d in dirnames):
                 dirnames[:] = []  # MLflow 3's logged models: not runs
@@ -207,6 +240,22 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Source]:
     return sources
 
 
+def _claimed(folder: Path, dirnames: list[str], filenames: list[str], root: Path) -> list[Source] | None:
+    """The sources the registered readers find in ``folder`` (None when none claims anything);
+    for a file given on its own (``filenames`` of one), only that file counts."""
+    found: list[Source] | None = None
+    for fmt, reader in READERS.items():
+        paths = reader.find(folder, dirnames, filenames)
+        if paths is None:
+            continue
+        if root.is_file():
+            paths = [p for p in paths if p == root]
+            if not paths:
+                continue
+        found = (found or []) + [Source(fmt, p, _rel_name(p, root) if root.is_dir() else p.stem) for p in paths]
+    return found
+
+
 def parse_all(sources: list[Source], progress: Callable[[int, int, str], None] | None = None,
               cancelled: Callable[[], bool] | None = None) -> tuple[list[ParsedExperiment], list[str]]:
     """Every source parsed: (experiments, refused) where ``refused`` has one line per file that
@@ -232,6 +281,7 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # one line per file that was not imported
     cancelled: bool = False
+    projects: dict[str, int] = field(default_factory=dict)  # project -> experiments imported into it
 
     @property
     def exit_code(self) -> int:
@@ -241,22 +291,51 @@ class ImportReport:
         return 3 if self.refused else 0
 
 
-def import_paths(store, paths, project: str, progress: Callable[[int, int, str], None] | None = None,
+def default_project(paths) -> str:
+    """The project an import goes to when neither ``--project`` nor the source names one: the
+    import folder's name (a file's folder)."""
+    first = Path(next(iter(paths))).expanduser().resolve()
+    return (first if first.is_dir() else first.parent).name or "imported"
+
+
+def import_paths(store, paths, project: str | None = None, progress: Callable[[int, int, str], None] | None = None,
                  cancelled: Callable[[], bool] | None = None) -> ImportReport:
-    """Parse everything first, then write one transaction per experiment. Files that cannot be
-    read are listed in ``report.refused``; everything readable is imported."""
+    """Read each source and write its experiments (one transaction each) before reading the next,
+    so memory holds one source at a time. Files that cannot be read are listed in
+    ``report.refused``; everything readable is imported.
+
+    ``project`` None: each experiment goes to the project its source names (a Neptune or trackio
+    project), else to ``default_project(paths)``. With ``project`` given, everything goes there,
+    and a run id that another source project already gave in this import is qualified by its own
+    project (``acme/other/SAN-1``)."""
+    paths = list(paths)
     report = ImportReport()
-    parsed, report.refused = parse_all(discover(paths), progress, cancelled)
-    if cancelled and cancelled():
-        report.cancelled = True
-        return report
-    for i, exp in enumerate(parsed):
+    sources = discover(paths)
+    fallback = default_project(paths)
+    given_by: dict[str, str | None] = {}  # name -> the source project that first gave it, in this import
+    for i, src in enumerate(sources):
         if cancelled and cancelled():
             report.cancelled = True
             break
         if progress:
-            progress(i, len(parsed), f"writing {exp.name}")
-        name = store.import_experiment(project, exp)
-        report.imported.append((name, exp.fmt, len(exp.channels), exp.points()))
-        report.warnings.extend(exp.warnings)
+            progress(i, len(sources), f"reading {src.path}")
+        parsed, refused = parse_all([src])
+        report.refused.extend(refused)
+        for exp in parsed:
+            if cancelled and cancelled():
+                report.cancelled = True
+                break
+            target = project or exp.project or fallback
+            if project and exp.project:
+                first = given_by.setdefault(exp.name, exp.project)
+                if first != exp.project:
+                    exp.warnings.append(f"{exp.name}: also a run id of {first}; imported as {exp.project}/{exp.name}")
+                    exp.name = f"{exp.project}/{exp.name}"
+            name = store.import_experiment(target, exp)
+            report.imported.append((name, exp.fmt, len(exp.channels), exp.points()))
+            report.projects.setdefault(target, 0)
+            report.projects[target] += 1
+            report.warnings.extend(exp.warnings)
+        if report.cancelled:
+            break
     return report

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextvars
 import math
+import shutil
+import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -53,6 +56,8 @@ class ParsedExperiment:
     created: float | None = None
     finished: float | None = None
     warnings: list[str] = field(default_factory=list)
+    project: str | None = None  # the source's own project (Neptune, trackio), used when no --project is given
+    fork: tuple[str, float] | None = None  # (parent's experiment name, fork step): a Neptune forked run
 
     def channel(self, name: str) -> ChannelData:
         ch = self.channels.get(name)
@@ -118,6 +123,56 @@ def growing_files() -> Iterator[None]:
 def is_growing() -> bool:
     """Whether this thread reads files of a run that may still be writing them (see growing_files)."""
     return _growing.get()
+
+
+@contextmanager
+def sqlite_readonly(path: Path | str) -> Iterator[sqlite3.Connection]:
+    """Another tool's SQLite file, opened so that reading it changes nothing beside it: no
+    ``-wal``/``-shm`` files appear and no journal is replayed into it. A file with a ``-wal``
+    beside it (its writer is running, or crashed) is read from a copy of both in a temporary
+    folder, so the rows still in the WAL are seen without writing into the folder it came from."""
+    path = Path(path)
+    wal = path.with_name(path.name + "-wal")
+    tmp = None
+    try:
+        if wal.exists() and wal.stat().st_size:
+            tmp = tempfile.mkdtemp(prefix="chartdesk-import-")
+            copy = Path(tmp) / path.name
+            shutil.copyfile(path, copy)
+            shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+            con = sqlite3.connect(copy)
+        else:
+            con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    except sqlite3.DatabaseError as exc:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise ImportFailed(path, None, f"cannot open: {exc}") from None
+    try:
+        yield con
+    finally:
+        con.close()
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def is_sqlite_file(path: Path) -> bool:
+    """Whether ``path`` starts with SQLite's header (read without opening it as a database)."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def sqlite_tables(path: Path) -> set[str]:
+    """The table names of an SQLite file (empty when it is none), read as ``sqlite_readonly`` does."""
+    if not path.is_file() or path.stat().st_size < 100 or not is_sqlite_file(path):
+        return set()
+    try:
+        with sqlite_readonly(path) as con:
+            return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except (ImportFailed, sqlite3.DatabaseError):
+        return set()
 
 
 def read_lines_bytes(path: Path | str) -> bytes:

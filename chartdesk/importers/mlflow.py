@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from .base import ImportFailed, ParsedExperiment, flat_yaml, read_lines_bytes, to_float
+from .base import ImportFailed, ParsedExperiment, flat_yaml, read_lines_bytes, sqlite_readonly, sqlite_tables, to_float
 
 STATES = {"FINISHED": "succeeded", "FAILED": "failed", "KILLED": "aborted", "RUNNING": "running",
           "SCHEDULED": "running"}
@@ -29,20 +29,7 @@ def is_deleted(path: Path) -> bool:
 
 
 def is_sqlite_store(path: Path) -> bool:
-    if not path.is_file() or path.stat().st_size < 100:
-        return False
-    with open(path, "rb") as fh:
-        if fh.read(16) != b"SQLite format 3\x00":
-            return False
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        finally:
-            con.close()
-    except sqlite3.DatabaseError:
-        return False
-    return {"runs", "metrics", "params"} <= names
+    return {"runs", "metrics", "params"} <= sqlite_tables(path)
 
 
 def _read_kv_folder(folder: Path) -> dict[str, str]:
@@ -89,10 +76,11 @@ def parse_run_folder(run: Path) -> ParsedExperiment:
 
 
 def parse_sqlite_store(path: Path) -> list[ParsedExperiment]:
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    except sqlite3.DatabaseError as exc:
-        raise ImportFailed(path, None, f"cannot open: {exc}") from None
+    with sqlite_readonly(path) as con:
+        return _read_sqlite_store(path, con)
+
+
+def _read_sqlite_store(path: Path, con: sqlite3.Connection) -> list[ParsedExperiment]:
     try:
         cols = {r[1] for r in con.execute("PRAGMA table_info(metrics)")}
         has_nan = "is_nan" in cols
@@ -116,5 +104,3 @@ def parse_sqlite_store(path: Path) -> list[ParsedExperiment]:
         return out
     except sqlite3.DatabaseError as exc:
         raise ImportFailed(path, None, f"not a readable MLflow store: {exc}") from None
-    finally:
-        con.close()
