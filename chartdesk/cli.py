@@ -139,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--project", dest="import_project", default=None,
                    help="the project everything goes into (default: the project each Neptune or trackio run "
                    "names, else one named after the import folder)")
+    p.add_argument("--each-file", action="store_true",
+                   help="keep every file of a run folder as its own experiment (folder/file-stem) instead of one "
+                   "experiment per run folder read from its most complete file")
 
     p = sub.add_parser("follow", parents=[db], help="follow log folders while their runs train: import what is "
                        "there, then append points as the files grow (TensorBoard, CSV, JSON lines, MLflow, DVCLive)",
@@ -402,7 +405,7 @@ def cmd_import(args) -> int:
     from .importers import import_paths
 
     with _open(args) as store:
-        report = import_paths(store, args.paths, args.import_project)
+        report = import_paths(store, args.paths, args.import_project, each_file=args.each_file)
     for name, fmt, n_ch, n_pts in report.imported:
         print(f"imported {name} ({fmt}): {n_ch} channels, {n_pts:,} points")
     if report.projects:

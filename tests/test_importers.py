@@ -343,7 +343,9 @@ def test_sb3_monitor_ultralytics_and_ray_folders_with_their_params(tmp_path, sto
     report = import_paths(store, [tmp_path], "rl")
     assert report.exit_code == 0, report.refused
     assert set(store.experiments("rl")) == {"ppo_1", "runs/detect/train", "ray/trial_1"}
-    r = store.read("rl", "ppo_1", "episode_reward")
+    r = store.read("rl", "ppo_1", "r")  # SB3's own names; the project gets friendlier aliases for them
+    assert store.aliases("rl") == {"episode_reward": ["r"], "episode_length": ["l"]}
+    assert store.resolve("rl", "ppo_1", "episode_length") == "l"
     assert r.x.tolist() == [0.0, 1.0] and r.y.tolist() == [12.0, 30.0] and r.t.tolist() == [1700000000.5, 1700000001.25]
     assert store.experiment("rl", "ppo_1").params == {"env_id": "CartPole-v1"}
     assert store.experiment("rl", "runs/detect/train").params == {"task": "detect", "epochs": 2, "lr0": 0.01}

@@ -47,6 +47,7 @@ class Source:
     name: str
     files: list[Path] = field(default_factory=list)
     reason: str = ""  # fmt "refused": why this file cannot be read safely
+    folder_named: bool = False  # named by its run folder, as other files of that folder may be (run_groups)
 
     def parse(self) -> list[ParsedExperiment]:
         if self.fmt == "refused":
@@ -195,6 +196,7 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Source]:
             sources.append(src)
             continue
         tb: dict[Path, list[Path]] = {}
+        first_of_root = len(sources)
         for dirpath, dirnames, filenames in os.walk(root):
             here = Path(dirpath)
             dirnames.sort()
@@ -235,6 +237,9 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Source]:
                     sources.append(src)
         for folder, files in tb.items():
             sources.append(Source("tensorboard", folder, _rel_name(folder, root), files))
+        for src in sources[first_of_root:]:
+            folder = src.path if src.path.is_dir() else src.path.parent
+            src.folder_named = src.name == _rel_name(folder, root)
     if not sources:
         raise ImportFailed(", ".join(str(p) for p in paths), None, "nothing importable found")
     return sources
@@ -298,8 +303,59 @@ def default_project(paths) -> str:
     return (first if first.is_dir() else first.parent).name or "imported"
 
 
+def run_groups(sources: list[Source], each_file: bool = False) -> list[list[Source]]:
+    """Sources grouped by the run they hold. Files of one run folder that other tools wrote side
+    by side (a Ray Tune trial's event file and ``progress.csv``, detectron2's event file and
+    ``metrics.json``) are named by that folder, so they share a name: one group, one experiment
+    (``one_run``). With ``each_file`` every file stays its own experiment, named
+    ``folder/file-stem``."""
+    by_name: dict[str, list[Source]] = {}
+    for src in sources:
+        key = src.name if src.folder_named and src.fmt != "refused" else f"\0{id(src)}"
+        by_name.setdefault(key, []).append(src)
+    groups = []
+    for group in by_name.values():
+        if len(group) > 1 and each_file:
+            for src in group:
+                src.name = f"{src.name}/{_file_stem(src)}"
+                groups.append([src])
+        else:
+            groups.append(group)
+    return groups
+
+
+def _file_stem(src: Source) -> str:
+    f = src.files[0] if src.files else src.path
+    return f.name.split(".")[0] if src.fmt == "tensorboard" else f.stem
+
+
+def one_run(parsed: list[ParsedExperiment], group: list[Source]) -> ParsedExperiment:
+    """Of one run's files, the most complete (most channels, then most points); the report says
+    which was read and lists the others as the same run."""
+    best = max(parsed, key=lambda e: (len(e.channels), e.points()))
+    where = {id(e): s for e, s in zip(parsed, group)} if len(parsed) == len(group) else {}
+    others = [str(where[id(e)].path) if id(e) in where else e.source for e in parsed if e is not best]
+    read = str(where[id(best)].path) if id(best) in where else best.source
+    best.warnings.append(f"{best.name}: read from {read} ({len(best.channels)} channels); the same run: "
+                         f"{', '.join(others)} (--each-file imports each file as its own experiment)")
+    return best
+
+
+def _offer_aliases(store, project: str, aliases: dict[str, list[str]]) -> None:
+    """Aliases an importer proposes (``episode_reward -> [r]`` for SB3's terse names): created
+    when missing; an existing alias gets the channel at the end of its list (its own order,
+    the user's, comes first)."""
+    have = store.aliases(project)
+    for name, chans in aliases.items():
+        current = have.get(name)
+        if current is None:
+            store.set_alias(project, name, chans)
+        elif any(c not in current for c in chans):
+            store.set_alias(project, name, current + [c for c in chans if c not in current])
+
+
 def import_paths(store, paths, project: str | None = None, progress: Callable[[int, int, str], None] | None = None,
-                 cancelled: Callable[[], bool] | None = None) -> ImportReport:
+                 cancelled: Callable[[], bool] | None = None, each_file: bool = False) -> ImportReport:
     """Read each source and write its experiments (one transaction each) before reading the next,
     so memory holds one source at a time. Files that cannot be read are listed in
     ``report.refused``; everything readable is imported.
@@ -313,14 +369,17 @@ def import_paths(store, paths, project: str | None = None, progress: Callable[[i
     sources = discover(paths)
     fallback = default_project(paths)
     given_by: dict[str, str | None] = {}  # name -> the source project that first gave it, in this import
-    for i, src in enumerate(sources):
+    runs = run_groups(sources, each_file)
+    for i, group in enumerate(runs):
         if cancelled and cancelled():
             report.cancelled = True
             break
         if progress:
-            progress(i, len(sources), f"reading {src.path}")
-        parsed, refused = parse_all([src])
+            progress(i, len(runs), f"reading {group[0].path}")
+        parsed, refused = parse_all(group)
         report.refused.extend(refused)
+        if len(group) > 1 and parsed:
+            parsed = [one_run(parsed, group)]
         for exp in parsed:
             if cancelled and cancelled():
                 report.cancelled = True
@@ -332,6 +391,8 @@ def import_paths(store, paths, project: str | None = None, progress: Callable[[i
                     exp.warnings.append(f"{exp.name}: also a run id of {first}; imported as {exp.project}/{exp.name}")
                     exp.name = f"{exp.project}/{exp.name}"
             name = store.import_experiment(target, exp)
+            if exp.aliases:
+                _offer_aliases(store, target, exp.aliases)
             report.imported.append((name, exp.fmt, len(exp.channels), exp.points()))
             report.projects.setdefault(target, 0)
             report.projects[target] += 1

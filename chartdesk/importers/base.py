@@ -58,6 +58,7 @@ class ParsedExperiment:
     warnings: list[str] = field(default_factory=list)
     project: str | None = None  # the source's own project (Neptune, trackio), used when no --project is given
     fork: tuple[str, float] | None = None  # (parent's experiment name, fork step): a Neptune forked run
+    aliases: dict[str, list[str]] = field(default_factory=dict)  # friendlier names the importer proposes
 
     def channel(self, name: str) -> ChannelData:
         ch = self.channels.get(name)

@@ -78,6 +78,8 @@ def _read_tsv(path: Path, exp: ParsedExperiment, channel: str) -> None:
     step_i = lower.index("step") if "step" in lower else None
     time_i = lower.index("timestamp") if "timestamp" in lower else None
     values = [i for i in range(len(header)) if i not in (step_i, time_i)]
+    if not values and step_i is not None:
+        values = [step_i]  # a metric named "step" overwrote the row's step: x = y, as DVC plots it
     if len(values) != 1:
         raise ImportFailed(path, "line 1", f"expected step, a value column and maybe timestamp, got {header!r}")
     (value_i,) = values

@@ -143,7 +143,9 @@ def read_json_params(path: Path) -> dict:
 
 def parse_sb3_monitor(path: Path, name: str) -> ParsedExperiment:
     """Stable-Baselines3 / baselines ``monitor.csv``: a ``#{json}`` line (``t_start``), then
-    ``r,l,t`` per episode: x is the episode index, wall time ``t_start + t``."""
+    ``r,l,t`` per episode: x is the episode index, wall time ``t_start + t``. The channels keep
+    SB3's names ``r`` and ``l``; the project gets the aliases ``episode_reward`` and
+    ``episode_length`` for them."""
     lines = _read_text(path).splitlines()
     try:
         header = json.loads(lines[0][1:]) if lines and lines[0].startswith("#") else {}
@@ -166,8 +168,9 @@ def parse_sb3_monitor(path: Path, name: str) -> ParsedExperiment:
         if len(row) != len(cols):
             raise ImportFailed(path, where, f"{len(row)} fields, the header has {len(cols)}")
         wall = t_start + to_float(row[idx["t"]], path, where)
-        exp.channel("episode_reward").add(float(episode), to_float(row[idx["r"]], path, where), wall)
-        exp.channel("episode_length").add(float(episode), to_float(row[idx["l"]], path, where), wall)
+        exp.channel("r").add(float(episode), to_float(row[idx["r"]], path, where), wall)
+        exp.channel("l").add(float(episode), to_float(row[idx["l"]], path, where), wall)
+    exp.aliases = {"episode_reward": ["r"], "episode_length": ["l"]}
     return exp
 
 
