@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import dvclive, mlflow, tables, tensorboard, wandb
+from . import dvclive, mlflow, sacred, tables, tensorboard, wandb
 from .base import ImportFailed, ParsedExperiment
 from .tables import is_number
 
@@ -34,6 +34,9 @@ READERS: dict[str, object] = {}
 def _register(*modules) -> None:
     for m in modules:
         READERS[m.FORMAT] = m
+
+
+_register(sacred)
 
 __all__ = ["ImportFailed", "ParsedExperiment", "Source", "discover", "parse_all", "import_paths", "ImportReport"]
 
@@ -70,6 +73,10 @@ class Source:
             return [dvclive.parse_run_folder(self.path, self.name)]
         if self.fmt == "sb3-monitor":
             return [tables.parse_sb3_monitor(self.path, self.name)]
+        if self.fmt == "yolov5":
+            return [tables.parse_yolov5_results(self.path, self.name)]
+        if self.fmt == "keras-history":
+            return [tables.parse_keras_history(self.path, self.name)]
         return [tables.parse_csv(self.path, self.name, self.fmt)]
 
 
@@ -145,13 +152,17 @@ def _classify_file(f: Path, root: Path) -> Source | None:
         return Source("jsonl", f, folder_name if name in ("metrics.json", "result.json", "scalars.json") else table_name)
     if name.endswith((".log", ".txt", ".tsv")) and _looks_like_csv(f):
         return Source("csv", f, table_name)
+    if name == "results.txt" and tables.is_yolov5_results(_head_lines(f, 3)):
+        return Source("yolov5", f, folder_name)
+    if name.endswith(".json") and tables.keras_history(f) is not None:
+        return Source("keras-history", f, table_name)
     if name.endswith((".txt", ".log")) and _headerless_table(f):
         return Source("refused", f, table_name, reason="rows of numbers without a header row: which column is "
                                                        "which cannot be told, so it was skipped")
     if name.endswith(".csv"):
         if name == "metrics.csv" and (f.parent.name.startswith("version_") or (f.parent / "hparams.yaml").exists()):
             return Source("lightning", f, folder_name)
-        if name.endswith("monitor.csv") and (_head_lines(f, 1) or [""])[0].startswith("#{"):
+        if name.endswith("monitor.csv") and (_head_lines(f, 1) or [""])[0].replace(" ", "").startswith("#{"):
             return Source("sb3-monitor", f, folder_name if name == "monitor.csv" else table_name)
         if name in ("results.csv", "progress.csv") and ((f.parent / "args.yaml").is_file()
                                                        or (f.parent / "params.json").is_file()):

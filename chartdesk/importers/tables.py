@@ -63,6 +63,9 @@ def parse_csv(path: Path, name: str, fmt: str = "csv") -> ParsedExperiment:
     except csv.Error as exc:
         raise ImportFailed(path, "line 1", str(exc)) from None
     header = [h.strip() for h in header]
+    pandas_index = len(header) >= 2 and header[0] == "" and all(header[1:])
+    if pandas_index:  # DataFrame.to_csv(): an unnamed index column (Keras history saved by pandas)
+        header[0] = "epoch"
     if len(header) < 2 or any(not h for h in header):
         raise ImportFailed(path, "line 1", f"header needs two or more named columns, got {header!r}")
     seen = set()
@@ -74,6 +77,10 @@ def parse_csv(path: Path, name: str, fmt: str = "csv") -> ParsedExperiment:
     name_col, value_col = _pick(header, NAME_COLUMNS), _pick(header, VALUE_COLUMNS)
     step_col, time_col = _pick(header, STEP_COLUMNS), _pick(header, TIME_COLUMNS)
     idx = {h: i for i, h in enumerate(header)}
+    sb3 = "time/total_timesteps" in idx
+    if sb3:  # SB3's logger: the step its TensorBoard output uses; "time/*" are metrics
+        step_col, time_col = "time/total_timesteps", None
+        fmt = exp.fmt = "sb3-progress"
     long_form = name_col is not None and value_col is not None
     if fmt == "lightning":
         exp.params.update(read_params(path.parent / "hparams.yaml"))
@@ -102,6 +109,9 @@ def parse_csv(path: Path, name: str, fmt: str = "csv") -> ParsedExperiment:
                 text_cols.add(h)
     if text_cols:
         exp.warnings.append(f"{path}: text columns skipped: {', '.join(sorted(text_cols))}")
+    if "timesteps_total" in idx and "training_iteration" in idx and "timesteps_total" not in text_cols \
+            and all(r[idx["timesteps_total"]].strip() for _n, r in rows):
+        step_col = "timesteps_total"  # Ray Tune: the step its own TensorBoard logger gives the same result
     if time_col is not None and not long_form:  # long form names its time column: name,step,value,time
         values = [to_float(r[idx[time_col]], path, f"line {n}") for n, r in rows] if time_col not in text_cols else []
         if time_col in text_cols or not wall_clock(values):
@@ -148,7 +158,7 @@ def parse_sb3_monitor(path: Path, name: str) -> ParsedExperiment:
     ``episode_length`` for them."""
     lines = _read_text(path).splitlines()
     try:
-        header = json.loads(lines[0][1:]) if lines and lines[0].startswith("#") else {}
+        header = json.loads(lines[0][1:].strip()) if lines and lines[0].startswith("#") else {}
     except json.JSONDecodeError as exc:
         raise ImportFailed(path, f"line 1, column {exc.colno + 1}", exc.msg) from None
     t_start = float(header.get("t_start", 0.0)) if isinstance(header, dict) else 0.0
@@ -203,7 +213,22 @@ def read_params(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def _flat(obj: dict, prefix: str = "") -> dict:
+    """Nested mappings flattened with ``/`` (Ray Tune's results, as its TensorBoard logger names them)."""
+    out = {}
+    for k, v in obj.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}/"))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
 def parse_jsonl(path: Path, name: str) -> ParsedExperiment:
+    """JSON lines, wide or long. Ray Tune's ``result.json`` (objects with ``trial_id`` and
+    ``training_iteration``): nested results flattened with ``/``, ``config`` as the params (or
+    ``params.json`` beside it), and x the step Ray's own TensorBoard logger gives the same
+    result: ``timesteps_total`` when the trial reports it, else ``training_iteration``."""
     text = _read_text(path)
     exp = ParsedExperiment(name=name, source=f"jsonl:{path.resolve()}", fmt="jsonl")
     objs: list[tuple[int, dict]] = []
@@ -219,6 +244,12 @@ def parse_jsonl(path: Path, name: str) -> ParsedExperiment:
         if not isinstance(obj, dict):
             raise ImportFailed(path, f"line {i}", "each line must be a JSON object")
         objs.append((i, obj))
+    ray = bool(objs) and all("trial_id" in o and "training_iteration" in o for _i, o in objs)
+    if ray:
+        exp.fmt = "ray-result"
+        exp.params.update(read_json_params(path.parent / "params.json") or
+                          (objs[0][1].get("config") if isinstance(objs[0][1].get("config"), dict) else {}))
+        objs = [(i, _flat({k: v for k, v in o.items() if k != "config"})) for i, o in objs]
     # a "time" key is the wall clock only when it looks like one (else a metric: detectron2's
     # seconds per iteration)
     clocks = {}
@@ -230,9 +261,11 @@ def parse_jsonl(path: Path, name: str) -> ParsedExperiment:
     for i, obj in objs:
         keys = list(obj)
         step_key = _pick(keys, STEP_COLUMNS)
+        if ray and isinstance(obj.get("timesteps_total"), (int, float)) and not isinstance(obj["timesteps_total"], bool):
+            step_key = "timesteps_total"
         time_key = next((k for k in keys if clocks.get(k)), None)
         name_key, value_key = _pick(keys, NAME_COLUMNS), _pick(keys, VALUE_COLUMNS)
-        long_form = bool(name_key and value_key)
+        long_form = bool(name_key and value_key) and not ray
         if long_form and time_key is None:
             time_key = _pick(keys, TIME_COLUMNS)  # the long form names its time column
         where = f"line {i}"
@@ -283,4 +316,79 @@ def parse_hf_trainer_state(path: Path, name: str) -> ParsedExperiment:
             if k == "step" or isinstance(v, (str, dict, list, bool)) or v is None:
                 continue
             exp.channel(k).add(_num(step, path, f"log_history[{i}]"), _num(v, path, f"log_history[{i}].{k}"), math.nan)
+    return exp
+
+
+# YOLOv5's results.txt columns (train.py, v3-v6): "epoch/last", GPU memory, the box, objectness,
+# class and total train losses, targets, image size, then P, R, mAP@.5, mAP@.5:.95 and the three
+# val losses. Named as the same train.py logs them to TensorBoard; None: not logged there.
+YOLOV5_COLUMNS = (None, None, "train/box_loss", "train/obj_loss", "train/cls_loss", None, None, None,
+                  "metrics/precision", "metrics/recall", "metrics/mAP_0.5", "metrics/mAP_0.5:0.95",
+                  "val/box_loss", "val/obj_loss", "val/cls_loss")
+
+
+def is_yolov5_results(lines: list[str]) -> bool:
+    """Rows of YOLOv5's headerless ``results.txt``: ``0/299  3.37G  0.1143 ...`` (15 fields)."""
+    def row(line: str) -> bool:
+        f = line.split()
+        return (len(f) == len(YOLOV5_COLUMNS) and f[0].partition("/")[0].isdigit() and f[0].partition("/")[2].isdigit()
+                and all(is_number(c) for c in f[2:]))
+    return bool(lines) and all(row(ln) for ln in lines)
+
+
+def parse_yolov5_results(path: Path, name: str) -> ParsedExperiment:
+    """YOLOv5 ``results.txt``: one row per epoch, x = the epoch (``12/299`` -> 12); the columns
+    train.py logs to TensorBoard become channels of those names; params from ``opt.yaml`` (and
+    ``hyp.yaml``) beside it."""
+    exp = ParsedExperiment(name=name, source=f"yolov5:{path.resolve()}", fmt="yolov5")
+    exp.params.update(read_params(path.parent / "opt.yaml"))
+    hyp = read_params(path.parent / "hyp.yaml")
+    if hyp:
+        exp.params.setdefault("hyp", hyp)
+    for n, line in enumerate(_read_text(path).splitlines(), 1):
+        fields = line.split()
+        if not fields:
+            continue
+        where = f"line {n}"
+        if len(fields) != len(YOLOV5_COLUMNS) or not fields[0].partition("/")[0].isdigit():
+            raise ImportFailed(path, where, f"expected {len(YOLOV5_COLUMNS)} fields starting 'epoch/last', got "
+                                            f"{line.strip()[:60]!r}")
+        step = float(fields[0].partition("/")[0])
+        for col, cell in zip(YOLOV5_COLUMNS, fields):
+            if col is not None:
+                exp.channel(col).add(step, to_float(cell, path, where), math.nan)
+    return exp
+
+
+def keras_history(path: Path) -> dict[str, list] | None:
+    """A Keras ``history.history`` saved with ``json.dump``: a mapping of metric name to one value
+    per epoch (lists of one length), or None when the file is something else."""
+    try:
+        if path.stat().st_size > 64 * 1024 * 1024:
+            return None
+        data = json.loads(_read_text(path))
+    except (OSError, ValueError, ImportFailed, RecursionError):
+        return None
+    if not isinstance(data, dict) or not data:
+        return None
+    lengths = set()
+    for v in data.values():
+        if not isinstance(v, list) or not all(x is None or (isinstance(x, (int, float)) and not isinstance(x, bool))
+                                             for x in v):
+            return None
+        lengths.add(len(v))
+    return data if len(lengths) == 1 and lengths != {0} else None
+
+
+def parse_keras_history(path: Path, name: str) -> ParsedExperiment:
+    """Keras ``history.history`` as JSON: x = the epoch (0, 1, ...), as ``History.epoch`` counts;
+    a null value (NaN written by some encoders) is NaN."""
+    data = keras_history(path)
+    if data is None:
+        raise ImportFailed(path, None, "not a mapping of metric name to a list of numbers per epoch")
+    exp = ParsedExperiment(name=name, source=f"keras-history:{path.resolve()}", fmt="keras-history")
+    for key, values in data.items():
+        ch = exp.channel(str(key))
+        for epoch, v in enumerate(values):
+            ch.add(float(epoch), math.nan if v is None else float(v), math.nan)
     return exp
