@@ -648,7 +648,7 @@ def test_import_by_drag_and_drop_shows_new_experiments(demo_store, open_win, qtb
 
     src = _import_fixture(tmp_path / "logs")
     w = open_win(demo_store)
-    w.importer.ask_project = lambda: "imported"
+    w.importer.ask_project = lambda own_choice=False: "imported"
     answered = _finish_message(qtbot, [])
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(src))])

@@ -17,6 +17,9 @@ from ..errors import ChartDeskError
 from .bridge import ToGui
 
 
+OWN_PROJECTS = "Each run's own project (Neptune, trackio: theirs; others: the folder's name)"
+
+
 class _ImportTask(QRunnable):
     def __init__(self, importer: Importer, paths, project, cancel: threading.Event) -> None:
         super().__init__()
@@ -62,28 +65,36 @@ class Importer(QObject):
     def busy(self) -> bool:
         return self._dialog is not None
 
-    def ask_project(self) -> str | None:
+    def ask_project(self, own_choice: bool = False) -> str | None:
+        """The project to import (or follow) into, asked in a dialog; with ``own_choice`` the first
+        item is ``OWN_PROJECTS`` (each run into the project its source names). None: cancelled."""
         projects = self._ws.projects()
         current = projects.index(self._ws.project) if self._ws.project in projects else 0
+        items = projects or ["imported"]
+        if own_choice:
+            items, current = [OWN_PROJECTS, *items], current + 1
         name, ok = QInputDialog.getItem(self._parent, "Import", "Into project (pick one or type a new name):",
-                                        projects or ["imported"], current, True)
+                                        items, current, True)
         return name.strip() if ok and name.strip() else None
 
     def start(self, paths: list[str], project: str | None = None) -> bool:
+        """Import ``paths`` on the worker thread: into ``project``, or the one the person picks
+        (``OWN_PROJECTS``: each run into its source's own project, see ``import_paths``)."""
         if self.busy() or not paths:
             return False
-        project = project or self.ask_project()
+        project = project or self.ask_project(own_choice=True)
         if not project:
             return False
         self._project = project
         self._cancel = threading.Event()
         self.last_error = None
         dlg = QProgressDialog("Reading…", "Cancel", 0, 0, self._parent)
-        dlg.setWindowTitle(f"Import into {project}")
+        dlg.setWindowTitle("Import into each run's own project" if project == OWN_PROJECTS else f"Import into {project}")
         dlg.setMinimumDuration(300)
         dlg.canceled.connect(self._cancel.set)
         self._dialog = dlg
-        self._pool.start(_ImportTask(self, [str(p) for p in paths], project, self._cancel))
+        self._pool.start(_ImportTask(self, [str(p) for p in paths], None if project == OWN_PROJECTS else project,
+                                     self._cancel))
         return True
 
     def cancel(self) -> None:
@@ -106,9 +117,12 @@ class Importer(QObject):
 
     def finish(self, report) -> None:
         self._close_dialog()
+        if self._project == OWN_PROJECTS:  # the window goes to the project that got the most runs
+            self._project = max(report.projects, key=report.projects.get) if report.projects else ""
         self.sig_finished.emit(self._project, report)
         lines = [f"{name} ({fmt}): {ch} channels, {pts:,} points" for name, fmt, ch, pts in report.imported]
-        head = "Import cancelled." if report.cancelled else f"Imported {len(lines)} experiments into {self._project}."
+        into = ", ".join(f"{p} ({n})" for p, n in report.projects.items()) or self._project
+        head = "Import cancelled." if report.cancelled else f"Imported {len(lines)} experiments into {into}."
         text = head + ("\n\n" + "\n".join(lines[:30]) if lines else "")
         if report.refused:
             text += f"\n\nNot imported ({len(report.refused)}):\n" + "\n".join(report.refused[:15])
