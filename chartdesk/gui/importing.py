@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox, QProgressDialog, QWidge
 from ..errors import ChartDeskError
 from .bridge import ToGui
 
-
 OWN_PROJECTS = "Each run's own project (Neptune, trackio: theirs; others: the folder's name)"
 
 
