@@ -544,6 +544,23 @@ def test_a_run_with_many_metrics_builds_charts_as_they_scroll_into_view_in_foldi
     assert make_settings().value("view/chart_height") == "small"
 
 
+def test_neptune_hardware_series_fold_into_their_own_section_that_starts_closed(store, open_win, qtbot):
+    store.create_experiment("p", "SAN-7")
+    names = ["train/loss", "train/acc", "monitoring/1a2b3c4d/cpu", "monitoring/1a2b3c4d/memory"]
+    store.append_many("p", "SAN-7", {n: ([0, 1], [1.0, 0.5], None) for n in names})
+    w = open_win(store, "p", "SAN-7")
+    grid = w.tabs.experiment_grid
+    w.tabs.setCurrentWidget(grid)
+    settle(qtbot, w)
+    sections = {h.text(): (h, body) for h, body in grid.sections()}
+    assert set(sections) == {"train  (2)", "monitoring  (2)"}
+    header, body = sections["monitoring  (2)"]
+    assert not header.isChecked() and not body.isVisible() and sections["train  (2)"][1].isVisible()
+    qtbot.mouseClick(header, Qt.MouseButton.LeftButton)  # the person opens it
+    assert body.isVisible()
+    qtbot.waitUntil(lambda: any(c.chart.name.startswith("monitoring/") for c in grid.charts), timeout=10000)
+
+
 def test_long_names_are_cut_in_the_middle_with_the_whole_name_in_a_tooltip(store, open_win):
     long = "2026-11-27_transformer-large_lr3e-4_warmup2000_seed" + "7" * 30 + "_final"
     store.create_experiment("p", long)

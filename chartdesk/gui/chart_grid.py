@@ -26,6 +26,9 @@ from .chart_card import ChartWidget
 CHART_HEIGHTS = {"small": 200, "medium": 280, "large": 380}
 MIN_CHART_WIDTH = 400  # a column per this many pixels of width (small multiples)
 MAX_COLUMNS = 4
+#: Sections that start folded: hardware series (Neptune's ``monitoring/<hash>/cpu``, ...) are
+#: there when needed without pushing the run's own metrics down.
+FOLDED_SECTIONS = frozenset({"monitoring"})
 
 
 def group_of(name: str) -> str:
@@ -134,6 +137,8 @@ class ChartGrid(QScrollArea):
                 self.slots.append(slot)
             if header is not None:
                 header.toggled.connect(lambda on, b=body, h=header: self._fold(h, b, on))
+                if group in FOLDED_SECTIONS:
+                    header.setChecked(False)
             self._outer.addWidget(body)
             self._sections.append((header, body, grid, section_slots))
         for w in old.values():
