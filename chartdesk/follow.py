@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ChartDeskError, InvalidInput, NotFound
-from .importers import Source, discover
+from .importers import Source, discover, run_groups
 from .importers.base import ImportFailed, ParsedExperiment, growing_files
 from .importers.tensorboard import read_events
 
@@ -71,7 +71,7 @@ class Follower:
                 sources = discover(self.roots)
             except ImportFailed:
                 return step  # nothing importable yet: a run folder that is still empty
-            for src in sources:
+            for src in (self._followed(group) for group in run_groups(sources)):
                 key = self._key(src)
                 if src.fmt == "refused":
                     self._refuse(step, key, f"{src.path}: {src.reason}")
@@ -92,6 +92,12 @@ class Follower:
         if key not in self._refused:
             self._refused.add(key)
             step.refused.append(why)
+
+    @staticmethod
+    def _followed(group: list[Source]) -> Source:
+        """Of one run's files (a Ray Tune trial's event file and progress.csv), the one followed:
+        the event file, which grows by records, else the first; the run is one experiment."""
+        return next((s for s in group if s.fmt == "tensorboard"), group[0])
 
     @staticmethod
     def _key(src: Source) -> str:

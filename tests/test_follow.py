@@ -136,6 +136,27 @@ def test_an_mlflow_run_that_grows_is_followed(store, tmp_path):
     assert store.experiment("p", "mlf").state == "running"  # what MLflow's meta.yaml says (status 1)
 
 
+def test_a_ray_trial_written_two_ways_is_followed_as_one_run(store, tmp_path):
+    trial = tmp_path / "ray" / "PPO_0"
+    trial.mkdir(parents=True)
+    (trial / "params.json").write_text('{"lr": 0.001}')
+    (trial / "progress.csv").write_text("episode_reward_mean,timesteps_total,training_iteration\n1.5,4000,1\n")
+    w = Writer(trial)
+    w.add_scalar("ray/tune/episode_reward_mean", 1.5, 4000)
+    w.flush()
+    f = Follower(store, "p", [tmp_path / "ray"])
+    assert f.poll().new_runs == ["PPO_0"]
+    w.add_scalar("ray/tune/episode_reward_mean", 2.5, 8000)
+    w.flush()
+    with open(trial / "progress.csv", "a") as fh:
+        fh.write("2.5,8000,2\n")
+    f.poll()
+    assert store.experiments("p") == ["PPO_0"]  # not PPO_0 and PPO_0 (2)
+    assert _points(store, "p", "PPO_0", "ray/tune/episode_reward_mean") == [1.5, 2.5]
+    w.close()
+    f.close()
+
+
 def test_following_a_missing_folder_says_so(store, tmp_path):
     with pytest.raises(NotFound, match="no such file or folder"):
         Follower(store, "p", [tmp_path / "nope"])
