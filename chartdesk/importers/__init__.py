@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import ChartDeskError, StoreError
 from . import dvclive, mlflow, sacred, tables, tensorboard, wandb
 from .base import ImportFailed, ParsedExperiment
 from .tables import is_number
@@ -93,7 +94,7 @@ def _head_lines(f: Path, n: int = 3) -> list[str]:
     try:
         with open(f, encoding="utf-8-sig", errors="replace") as fh:
             out = []
-            for line in fh:
+            for line in iter(lambda: fh.readline(1 << 20), ""):  # a line of 1 MiB tells enough
                 if line.strip():
                     out.append(line.strip())
                 if len(out) >= n:
@@ -113,7 +114,7 @@ def _is_json_lines(f: Path) -> bool:
         return False
     try:
         return all(isinstance(json.loads(line), dict) for line in lines)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
 
 
@@ -188,6 +189,10 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Source]:
         if not root.exists():
             sources.append(Source("refused", root, root.name, reason="no such file or folder"))
             continue
+        odd = _not_regular(root)
+        if odd and not root.is_dir():
+            sources.append(Source("refused", root, root.name, reason=odd))
+            continue
         if root.is_file():
             claimed = _claimed(root.parent, [], [root.name], root)
             if claimed:
@@ -211,6 +216,11 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Source]:
         for dirpath, dirnames, filenames in os.walk(root):
             here = Path(dirpath)
             dirnames.sort()
+            for fn in sorted(filenames):  # a FIFO would block the first read forever; a link may lead nowhere
+                odd = _not_regular(here / fn)
+                if odd:
+                    sources.append(Source("refused", here / fn, fn, reason=odd))
+            filenames = [fn for fn in filenames if not _not_regular(here / fn)]
             claimed = _claimed(here, dirnames, sorted(filenames), root)
             dirnames[:] = [d for d in dirnames if not d.startswith(".") and d != "__pycache__"]
             if claimed is not None:
@@ -256,6 +266,24 @@ def discover(paths: Iterable[str | os.PathLike]) -> list[Source]:
     return sources
 
 
+def _not_regular(path: Path) -> str:
+    """Why ``path`` is no file to read ("" when it is a regular file or a folder)."""
+    import errno
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a symbolic link that leads back to itself: skipped"
+        if os.path.islink(path):
+            return f"a symbolic link to {os.readlink(path)}, which does not exist: skipped"
+        return f"cannot be read ({exc.strerror})"
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return ""
+    return "not a regular file (a FIFO, socket or device): skipped, as reading it could wait forever"
+
+
 def _claimed(folder: Path, dirnames: list[str], filenames: list[str], root: Path) -> list[Source] | None:
     """The sources the registered readers find in ``folder`` (None when none claims anything);
     for a file given on its own (``filenames`` of one), only that file counts."""
@@ -298,6 +326,7 @@ class ImportReport:
     refused: list[str] = field(default_factory=list)  # one line per file that was not imported
     cancelled: bool = False
     projects: dict[str, int] = field(default_factory=dict)  # project -> experiments imported into it
+    stopped: str = ""  # why the import stopped before the end (the store could not be written)
 
     @property
     def exit_code(self) -> int:
@@ -401,9 +430,19 @@ def import_paths(store, paths, project: str | None = None, progress: Callable[[i
                 if first != exp.project:
                     exp.warnings.append(f"{exp.name}: also a run id of {first}; imported as {exp.project}/{exp.name}")
                     exp.name = f"{exp.project}/{exp.name}"
-            name = store.import_experiment(target, exp)
-            if exp.aliases:
-                _offer_aliases(store, target, exp.aliases)
+            try:
+                name = store.import_experiment(target, exp)
+                if exp.aliases:
+                    _offer_aliases(store, target, exp.aliases)
+            except StoreError as exc:  # the store cannot be written (a full disk, the server gone): stop, say so
+                report.refused.append(f"{group[0].path}: {exp.name} not written: {exc}")
+                report.refused.extend(f"{g[0].path}: not read: the import stopped (the store cannot be written)"
+                                      for g in runs[i + 1:])
+                report.stopped = str(exc)
+                return report
+            except ChartDeskError as exc:  # this run only (a channel name the store refuses, ...)
+                report.refused.append(f"{group[0].path}: {exp.name} not written: {exc}")
+                continue
             report.imported.append((name, exp.fmt, len(exp.channels), exp.points()))
             report.projects.setdefault(target, 0)
             report.projects[target] += 1

@@ -199,6 +199,30 @@ def to_float(text: str, path, where: str) -> float:
     return v
 
 
+PARAMS_VALUES_MAX = 100_000
+
+
+def bounded_params(data: dict, path, warnings: list[str] | None) -> dict:
+    """``data`` when it holds at most ``PARAMS_VALUES_MAX`` values once YAML aliases are expanded
+    (a 1 KB "alias bomb" expands to millions: stored as JSON it would be hundreds of MB); else
+    only its top-level scalars, with a warning naming the file."""
+    budget = [PARAMS_VALUES_MAX]
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        budget[0] -= 1
+        if budget[0] < 0:
+            if warnings is not None:
+                warnings.append(f"{path}: params expand to more than {PARAMS_VALUES_MAX:,} values (YAML aliases "
+                                "repeating lists); only its top-level single values were kept")
+            return {k: v for k, v in data.items() if not isinstance(v, (dict, list, tuple))}
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
+    return data
+
+
 def flat_yaml(path) -> dict[str, str]:
     """The top-level ``key: value`` lines of a small YAML file (MLflow meta.yaml, Lightning
     hparams.yaml); nested blocks and lists are skipped, so no YAML library is needed."""

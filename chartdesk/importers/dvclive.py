@@ -16,7 +16,7 @@ import math
 import re
 from pathlib import Path
 
-from .base import ImportFailed, ParsedExperiment, read_lines_bytes, to_float
+from .base import ImportFailed, ParsedExperiment, bounded_params, read_lines_bytes, to_float
 
 METRICS = Path("plots") / "metrics"
 
@@ -61,7 +61,7 @@ def read_params(path: Path, warnings: list[str]) -> dict:
         warnings.append(f"{path}{f' (line {mark.line + 1})' if mark else ''}: params not read: "
                         f"{getattr(exc, 'problem', None) or exc}")
         return {}
-    return data if isinstance(data, dict) else {}
+    return bounded_params(data, path, warnings) if isinstance(data, dict) else {}
 
 
 def _read_tsv(path: Path, exp: ParsedExperiment, channel: str) -> None:

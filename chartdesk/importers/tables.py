@@ -9,7 +9,7 @@ import json
 import math
 from pathlib import Path
 
-from .base import ImportFailed, ParsedExperiment, flat_yaml, read_lines_bytes, to_float
+from .base import ImportFailed, ParsedExperiment, bounded_params, flat_yaml, read_lines_bytes, to_float
 
 STEP_COLUMNS = ("step", "global_step", "training_iteration", "iteration", "iter", "epoch", "x", "_step")
 TIME_COLUMNS = ("time", "wall_time", "timestamp", "_timestamp", "t")
@@ -83,9 +83,9 @@ def parse_csv(path: Path, name: str, fmt: str = "csv") -> ParsedExperiment:
         fmt = exp.fmt = "sb3-progress"
     long_form = name_col is not None and value_col is not None
     if fmt == "lightning":
-        exp.params.update(read_params(path.parent / "hparams.yaml"))
+        exp.params.update(read_params(path.parent / "hparams.yaml", exp.warnings))
     if fmt == "run-folder-csv":  # Ultralytics args.yaml, Ray Tune params.json beside the table
-        exp.params.update(read_params(path.parent / "args.yaml"))
+        exp.params.update(read_params(path.parent / "args.yaml", exp.warnings))
         exp.params.update(read_json_params(path.parent / "params.json"))
     rows: list[tuple[int, list[str]]] = []
     row_no = 1
@@ -98,6 +98,8 @@ def parse_csv(path: Path, name: str, fmt: str = "csv") -> ParsedExperiment:
             rows.append((row_no, row))
     except csv.Error as exc:
         raise ImportFailed(path, f"line {row_no}", str(exc)) from None
+    if not rows:
+        raise ImportFailed(path, "line 2", f"a header of {len(header):,} columns and no rows: nothing to import")
     # Text columns (a date, a host name, ids, "[]", True/False): their first value is no number.
     text_cols = set()
     if not long_form:
@@ -184,7 +186,7 @@ def parse_sb3_monitor(path: Path, name: str) -> ParsedExperiment:
     return exp
 
 
-def read_params(path: Path) -> dict:
+def read_params(path: Path, warnings: list[str] | None = None) -> dict:
     """Params from a YAML file (Lightning hparams.yaml, YOLO args.yaml): PyYAML's safe loader,
     ``!!python/...`` tags read as plain values; nested mappings kept."""
     if not path.is_file():
@@ -210,7 +212,7 @@ def read_params(path: Path) -> dict:
         data = yaml.load(path.read_text(encoding="utf-8", errors="replace"), Loader=_Loader)
     except yaml.YAMLError:
         return flat_yaml(path)
-    return data if isinstance(data, dict) else {}
+    return bounded_params(data, path, warnings) if isinstance(data, dict) else {}
 
 
 def _flat(obj: dict, prefix: str = "") -> dict:
@@ -236,7 +238,7 @@ def parse_jsonl(path: Path, name: str) -> ParsedExperiment:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = json.loads(line, parse_float=lambda text, i=i: _json_float(text, path, f"line {i}"))
         except json.JSONDecodeError as exc:
             raise ImportFailed(path, f"line {i}, column {exc.colno}", exc.msg) from None
         except RecursionError:
@@ -275,13 +277,25 @@ def parse_jsonl(path: Path, name: str) -> ParsedExperiment:
             wall /= 1000.0  # epoch milliseconds
         counter += 1
         if long_form:
-            exp.channel(str(obj[name_key])).add(step, _num(obj[value_key], path, where), wall)
+            metric = obj[name_key]
+            if not isinstance(metric, (str, int, float)) or isinstance(metric, bool) or not str(metric).strip():
+                raise ImportFailed(path, where, f"the metric name {json.dumps(metric)[:40]} is no name")
+            exp.channel(str(metric)).add(step, _num(obj[value_key], path, where), wall)
             continue
         for k, v in obj.items():
             if k in (step_key, time_key) or isinstance(v, (str, dict, list, bool)) or v is None:
                 continue
             exp.channel(k).add(step, _num(v, path, where), wall)
     return exp
+
+
+def _json_float(text: str, path, where: str) -> float:
+    """A JSON number as float64; one too large for it (``1e999``) is refused, as in CSV (JSON's
+    own ``Infinity`` and ``NaN`` are kept: json reads those without this hook)."""
+    v = float(text)
+    if math.isinf(v):
+        raise ImportFailed(path, where, f"{text[:20]} is too large for a float64")
+    return v
 
 
 def _num(v, path, where) -> float:
@@ -341,8 +355,8 @@ def parse_yolov5_results(path: Path, name: str) -> ParsedExperiment:
     train.py logs to TensorBoard become channels of those names; params from ``opt.yaml`` (and
     ``hyp.yaml``) beside it."""
     exp = ParsedExperiment(name=name, source=f"yolov5:{path.resolve()}", fmt="yolov5")
-    exp.params.update(read_params(path.parent / "opt.yaml"))
-    hyp = read_params(path.parent / "hyp.yaml")
+    exp.params.update(read_params(path.parent / "opt.yaml", exp.warnings))
+    hyp = read_params(path.parent / "hyp.yaml", exp.warnings)
     if hyp:
         exp.params.setdefault("hyp", hyp)
     for n, line in enumerate(_read_text(path).splitlines(), 1):
