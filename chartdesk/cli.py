@@ -6,9 +6,12 @@ Bad input ends with one line on stderr and a non-zero exit code, never a traceba
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import sys
 from collections.abc import Sequence
+from contextlib import contextmanager
 
 from .errors import ChartDeskError, InvalidInput
 from .model import BANDS, X_AXES, SeriesRef
@@ -390,15 +393,42 @@ def cmd_export(args) -> int:
     lines = ["x,y,t"]
     lines.extend(f"{x!r},{y!r},{t!r}" for x, y, t in zip(s.x.tolist(), s.y.tolist(), s.t.tolist()))
     text = "\n".join(lines) + "\n"
-    if args.out:
-        try:
-            with open(args.out, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-        except OSError as exc:
-            raise InvalidInput(f"cannot write {args.out}: {exc.strerror}") from None
+    if args.out is not None:
+        with open_out(args.out) as fh:
+            fh.write(text)
     else:
         sys.stdout.write(text)
     return 0
+
+
+@contextmanager
+def open_out(path: str):
+    """A file to write a command's output to, with one-line errors: an empty name, a folder, a
+    FIFO no program reads (opening it would wait forever), a full disk."""
+    import stat
+
+    if not path:
+        raise InvalidInput("--out needs a file name (leave --out out to write to standard output)")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = 0
+    if stat.S_ISFIFO(mode):
+        flags = os.O_WRONLY | os.O_NONBLOCK  # fails at once (ENXIO) when nobody reads the other end
+    try:
+        fd = os.open(path, flags, 0o644)
+        if stat.S_ISFIFO(mode):
+            os.set_blocking(fd, True)
+        fh = open(fd, "w", encoding="utf-8", newline="")
+    except OSError as exc:
+        why = "it is a FIFO that no program is reading" if exc.errno == errno.ENXIO else exc.strerror
+        raise InvalidInput(f"cannot write {path}: {why}") from None
+    try:
+        with fh:
+            yield fh
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror}") from None
 
 
 def cmd_import(args) -> int:
@@ -503,7 +533,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     configure()
     try:
-        return handler(args)
+        code = handler(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a full device says so here, as one line, not at interpreter exit
+        return code
     except ChartDeskError as exc:
         print(f"chartdesk: error: {exc}", file=sys.stderr)
         return 1
@@ -511,3 +544,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # standard output on a full device, a closed terminal
+        if exc.errno in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG):
+            try:
+                print(f"chartdesk: error: cannot write the output: {exc.strerror}", file=sys.stderr)
+            except OSError:
+                pass
+            return 1
+        raise

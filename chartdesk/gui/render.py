@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 
-from ..errors import NotFound, StoreError
+from ..errors import InvalidInput, NotFound, StoreError
 from ..model import Chart, SeriesRef
 
 RENDER_TIMEOUT_S = 120
@@ -16,6 +16,9 @@ def render(store, project: str, experiment: str, out: str, chart_set: str | None
            width: int = 1200, row_height: int = 320, scale: int = 1) -> int:
     """Write the picture (PNG at ``scale`` times the size, or SVG when ``out`` ends in .svg);
     returns how many charts it holds."""
+    suffix = os.path.splitext(out)[1].lower()
+    if suffix not in (".png", ".svg"):
+        raise InvalidInput(f"{out}: a picture is written as .png or .svg, not {suffix or 'a name without a suffix'}")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import Qt
 
