@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ChartDeskError, StoreError
-from . import dvclive, mlflow, sacred, tables, tensorboard, wandb
+from . import dvclive, mlflow, neptune_export, sacred, tables, tensorboard, wandb
 from .base import ImportFailed, ParsedExperiment
+from .lineage import Lineage
 from .tables import is_number
 
 READERS: dict[str, object] = {}
@@ -37,6 +38,7 @@ def _register(*modules) -> None:
         READERS[m.FORMAT] = m
 
 
+_register(neptune_export)
 _register(sacred)
 
 __all__ = ["ImportFailed", "ParsedExperiment", "Source", "discover", "parse_all", "import_paths", "ImportReport"]
@@ -410,6 +412,7 @@ def import_paths(store, paths, project: str | None = None, progress: Callable[[i
     fallback = default_project(paths)
     given_by: dict[str, str | None] = {}  # name -> the source project that first gave it, in this import
     runs = run_groups(sources, each_file)
+    lineage = Lineage()  # forked runs (Neptune 3), stitched to their parents once every source is written
     for i, group in enumerate(runs):
         if cancelled and cancelled():
             report.cancelled = True
@@ -425,6 +428,7 @@ def import_paths(store, paths, project: str | None = None, progress: Callable[[i
                 report.cancelled = True
                 break
             target = project or exp.project or fallback
+            run_id = exp.name  # as its source names it, before it is qualified
             if project and exp.project:
                 first = given_by.setdefault(exp.name, exp.project)
                 if first != exp.project:
@@ -447,6 +451,9 @@ def import_paths(store, paths, project: str | None = None, progress: Callable[[i
             report.projects.setdefault(target, 0)
             report.projects[target] += 1
             report.warnings.extend(exp.warnings)
+            lineage.note(exp, run_id, target, name)
         if report.cancelled:
             break
+    if not report.cancelled:
+        lineage.stitch(store, report.warnings)
     return report
