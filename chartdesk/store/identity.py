@@ -67,6 +67,13 @@ def _hot_journal(path: Path) -> bool:
         return False
 
 
+def file_uri(path, query: str) -> str:
+    """An SQLite ``file:`` URI for ``path`` with ``query`` (``mode=ro``, ``immutable=1``): the path
+    percent-encoded, so a folder or file named with ``%41``, ``#`` or ``?`` is that file and no
+    other (put raw into a URI, ``#`` cuts the name short and ``?`` starts the options)."""
+    return f"{Path(path).absolute().as_uri()}?{query}"
+
+
 def _recover_hot_journal(path: Path) -> None:
     """A hot journal can only be rolled back by a writer: open read-write and read once."""
     try:
@@ -84,7 +91,7 @@ def _look(path: Path, writable: bool) -> tuple[int, int, int]:
     """(application_id, user_version, table count), read in one read transaction. Where no side
     file can be made (a read-only folder), the file is read as it is (``immutable``)."""
     flag = "mode=ro" if writable or Path(f"{path}-shm").exists() else "immutable=1"
-    ro = sqlite3.connect(f"file:{path}?{flag}", uri=True, timeout=60, isolation_level=None)
+    ro = sqlite3.connect(file_uri(path, flag), uri=True, timeout=60, isolation_level=None)
     try:
         ro.execute("BEGIN")
         app_id = ro.execute("PRAGMA application_id").fetchone()[0]

@@ -38,7 +38,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         raise StoreError(f"{path} is not an SQLite database; nothing to check")
     if int.from_bytes(head[68:72], "big") != identity.APPLICATION_ID:
         raise StoreError(f"{path} is not a ChartDesk store")
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60)
+    con = sqlite3.connect(identity.file_uri(path, "mode=ro"), uri=True, timeout=60)
     con.execute("PRAGMA query_only=1")
     return con
 

@@ -194,8 +194,8 @@ class Store:
             self.read_only = True
             # No -wal/-shm can be made beside it: read the file as it is.
             flag = "mode=ro" if Path(f"{path}-wal").exists() and Path(f"{path}-shm").exists() else "immutable=1"
-            self.url = URL.create("sqlite", database=f"file:{path}?{flag}", query={"uri": "true"})
-            self._blob_uri = f"{path.resolve().as_uri()}?{flag}"
+            self._blob_uri = identity.file_uri(path, flag)
+            self.url = URL.create("sqlite", database=self._blob_uri, query={"uri": "true"})
 
     def _build_new_file(self, tmp: Path) -> None:
         engine = _sqlite_engine(URL.create("sqlite", database=str(tmp)), file=True)
