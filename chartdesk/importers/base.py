@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidInput
+from ..store.identity import file_uri
 
 
 class ImportFailed(InvalidInput):
@@ -143,7 +144,7 @@ def sqlite_readonly(path: Path | str) -> Iterator[sqlite3.Connection]:
             shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
             con = sqlite3.connect(copy)
         else:
-            con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+            con = sqlite3.connect(file_uri(path, "mode=ro&immutable=1"), uri=True)
     except sqlite3.DatabaseError as exc:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
