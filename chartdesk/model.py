@@ -102,8 +102,12 @@ class Chart:
             except InvalidInput:
                 raise InvalidInput(f"chart {self.name!r}: x_axis must be one of {', '.join(X_AXES)} or a series ref "
                                    f"(channel:NAME, alias:NAME), not {self.x_axis!r}") from None
-        if not 0.0 <= float(self.smoothing) < 1.0:
-            raise InvalidInput(f"chart {self.name!r}: smoothing must be in [0, 1), not {self.smoothing!r}")
+        for flag in ("log_y", "log_x"):
+            if not isinstance(getattr(self, flag), bool):
+                raise InvalidInput(f"chart {self.name!r}: {flag} must be true or false, not {getattr(self, flag)!r}")
+        smoothing = self.smoothing
+        if isinstance(smoothing, bool) or not isinstance(smoothing, (int, float)) or not 0.0 <= smoothing < 1.0:
+            raise InvalidInput(f"chart {self.name!r}: smoothing must be a number in [0, 1), not {smoothing!r}")
 
     def to_dict(self) -> dict:
         d: dict[str, Any] = {"name": self.name, "series": [str(s) for s in self.series]}
@@ -133,9 +137,9 @@ class Chart:
             name=str(d.get("name", "")),
             series=tuple(s if isinstance(s, SeriesRef) else SeriesRef.parse(s) for s in series),
             x_axis=str(d.get("x_axis", "step")),
-            log_y=bool(d.get("log_y", False)),
-            log_x=bool(d.get("log_x", False)),
-            smoothing=float(d.get("smoothing", 0.0)),
+            log_y=d.get("log_y", False),  # a bool, checked: "no" is not False (nor True)
+            log_x=d.get("log_x", False),
+            smoothing=d.get("smoothing", 0.0),
             band=str(d.get("band", "std")),
         )
 

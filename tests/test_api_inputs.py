@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -85,3 +86,19 @@ def test_specific_mistakes_found_by_the_probe(target):
     for target in (b"x.db", 5, "bad\x00name.db"):
         with pytest.raises(ChartDeskError):
             chartdesk.open_store(target)
+
+
+@pytest.mark.parametrize("key,value,said", [("log_y", "no", "log_y must be true or false, not 'no'"),
+                                            ("log_x", 1, "log_x must be true or false, not 1"),
+                                            ("smoothing", "x", "smoothing must be a number in [0, 1), not 'x'"),
+                                            ("smoothing", True, "smoothing must be a number in [0, 1), not True"),
+                                            ("smoothing", 1.5, "smoothing must be a number in [0, 1), not 1.5")])
+def test_chart_options_are_taken_as_given_or_refused_in_one_line(store, key, value, said):
+    """Issue 24 item 15: "no" silently became log_y=True and smoothing "x" was a traceback."""
+    from chartdesk.model import Chart
+
+    with pytest.raises(InvalidInput, match=re.escape(said)):
+        Chart.from_dict({"name": "c", "series": ["channel:loss"], key: value})
+    with pytest.raises(InvalidInput, match=re.escape(said)):
+        store.set_chart_set("p", "S", [{"name": "c", "series": ["channel:loss"], key: value}])
+    assert Chart.from_dict({"name": "c", "log_y": True, "smoothing": 0}).log_y is True
