@@ -115,6 +115,24 @@ def test_the_import_dialog_offers_each_runs_own_project(two_projects, demo_store
     qtbot.waitUntil(lambda: bool(answered), timeout=30000)
     assert offered[0] == OWN_PROJECTS and "mnist" in offered
     assert blocker.args[0] == "acme/llm"
-    assert "into acme/llm (3), acme/vision (2)" in said[0]
+    assert said[0].startswith("Imported 5 experiments into acme/llm (3), acme/vision (2).")
     qtbot.waitUntil(lambda: w.ws.project == "acme/llm", timeout=10000)
     assert sorted(demo_store.experiments("acme/vision")) == ["SHARED-7", "VIS-1"]
+
+
+def test_the_import_report_counts_one_experiment_in_the_singular(demo_store, open_win, qtbot, tmp_path):
+    from gui_helpers import answer_next_dialog, click
+    from PySide6.QtWidgets import QMessageBox
+
+    (tmp_path / "one.csv").write_text("step,loss\n0,1\n")
+    w = open_win(demo_store)
+    said = []
+
+    def read_and_ok(dlg):
+        said.append(dlg.text())
+        click(qtbot, dlg.button(QMessageBox.StandardButton.Ok))
+
+    answered = answer_next_dialog(qtbot, read_and_ok, timeout_ms=60000)
+    w.importer.start([str(tmp_path / "one.csv")], project="x")
+    qtbot.waitUntil(lambda: bool(answered), timeout=30000)
+    assert said[0].startswith("Imported 1 experiment into x (1).")  # issue 23 item 25: not "1 experiments"

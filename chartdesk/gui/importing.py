@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox, QProgressDialog, QWidge
 
 from ..errors import ChartDeskError
 from .bridge import ToGui
+from .widgets import plural
 
 OWN_PROJECTS = "Each run's own project (Neptune, trackio: theirs; others: the folder's name)"
 
@@ -121,7 +122,7 @@ class Importer(QObject):
         self.sig_finished.emit(self._project, report)
         lines = [f"{name} ({fmt}): {ch} channels, {pts:,} points" for name, fmt, ch, pts in report.imported]
         into = ", ".join(f"{p} ({n})" for p, n in report.projects.items()) or self._project
-        head = "Import cancelled." if report.cancelled else f"Imported {len(lines)} experiments into {into}."
+        head = "Import cancelled." if report.cancelled else f"Imported {plural(len(lines), 'experiment')} into {into}."
         text = head + ("\n\n" + "\n".join(lines[:30]) if lines else "")
         if report.refused:
             text += f"\n\nNot imported ({len(report.refused)}):\n" + "\n".join(report.refused[:15])
