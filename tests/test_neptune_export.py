@@ -219,3 +219,19 @@ def test_cli_import_without_project_uses_neptunes_and_leaves_the_export_as_it_wa
     r = subprocess.run([sys.executable, "-m", "chartdesk", "import", str(exports), "--project", "all", "--db", str(db)],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "into all (3 experiments)" in r.stdout, r.stderr
+
+
+def test_forks_find_their_parents_when_run_ids_are_qualified_by_project(tmp_path, store):
+    data = tmp_path / "data"
+    for project, base in (("acme/a", 0.0), ("acme/b", 100.0)):
+        for run, fork, steps in (("root", None, range(4)), ("child", ("root", 1), [2, 3])):
+            params = {"sys/custom_run_id": run}
+            if fork:
+                params["sys/forking/parent"], params["sys/forking/step"] = fork
+            NW.neptune_run(data, project, run, params=params,
+                           metrics={"loss": (list(steps), [base + s for s in steps])})
+    report = import_paths(store, [data], "all")
+    assert sorted(store.experiments("all")) == ["acme/b/child", "acme/b/root", "child", "root"]
+    assert _steps(store, "all", "child") == [(0.0, 0.0), (1.0, 1.0), (2.0, 2.0), (3.0, 3.0)]
+    assert _steps(store, "all", "acme/b/child") == [(0.0, 100.0), (1.0, 101.0), (2.0, 102.0), (3.0, 103.0)]
+    assert not report.refused
