@@ -114,7 +114,7 @@ def main() -> int:
         for f in folder.glob(f"import-{i}.db*"):
             f.unlink()
         wall, rss, out = measure([sys.executable, "-m", "chartdesk", "import", str(exports), "--db", str(db)])
-        if f"into bench/neptune-import ({args.runs} experiments)" not in out:
+        if f"into bench/neptune-import ({args.runs} experiment" not in out:
             raise SystemExit(f"unexpected import output: {out[-500:]}")
         got["import"].append((wall, wall, rss))
         for f in folder.glob(f"import-{i}.db*"):

@@ -235,3 +235,13 @@ def test_forks_find_their_parents_when_run_ids_are_qualified_by_project(tmp_path
     assert _steps(store, "all", "child") == [(0.0, 0.0), (1.0, 1.0), (2.0, 2.0), (3.0, 3.0)]
     assert _steps(store, "all", "acme/b/child") == [(0.0, 100.0), (1.0, 101.0), (2.0, 102.0), (3.0, 103.0)]
     assert not report.refused
+
+
+def test_arrays_grow_when_a_footer_counts_fewer_rows(tmp_path):
+    parts = NW.neptune_run(tmp_path, P2, "SAN-9", metrics={"a": (range(50), [float(i) for i in range(50)]),
+                                                           "b": (range(30), [1.0] * 30)}, row_group_rows=7, parts=2)
+    run = ne._Run(capacity=3)
+    for f in parts:
+        run.read_part(f)
+    exp = run.experiment(parts[0])
+    assert exp.channels["a"].y.tolist() == [float(i) for i in range(50)] and len(exp.channels["b"].x) == 30

@@ -118,7 +118,7 @@ def parse(path) -> list[ParsedExperiment]:
     """The run whose part file ``path`` is (all of its parts), as one experiment."""
     path = Path(path)
     parts = run_parts(path)
-    run = _Run()
+    run = _Run(sum(_rows(f) for _, f in parts))
     for _, f in parts:
         run.read_part(f)
     exp = run.experiment(parts[0][1])
@@ -134,6 +134,15 @@ def parse(path) -> list[ParsedExperiment]:
         exp.warnings.append(f"{exp.name}: part{'s' if len(missing) > 1 else ''} "
                             f"{', '.join(map(str, missing))} of {path.parent / prefix} missing; imported {read}")
     return [exp]
+
+
+def _rows(f: Path) -> int:
+    """How many rows a part file holds, from its footer."""
+    pa, pq = _arrow()
+    try:
+        return pq.read_metadata(f).num_rows
+    except (pa.ArrowException, OSError) as exc:
+        raise ImportFailed(f, None, f"not a readable Parquet file ({_why(exc)})") from None
 
 
 def _arrow():
@@ -203,15 +212,18 @@ def _epoch(value) -> float:
 
 
 class _Run:
-    """What the parts of one run hold, gathered batch by batch: the series as arrays (path code,
-    x, y, t) per batch, the params as values."""
+    """What the parts of one run hold, gathered batch by batch: the series rows into arrays of
+    path code, x, y and t made once for the rows the parts' footers count (``capacity``; grown
+    if a footer said less), the params as values."""
 
-    def __init__(self) -> None:
+    def __init__(self, capacity: int = 0) -> None:
         self.project_id: str | None = None
         self.run_id: str | None = None
         self.first_file: Path | None = None
         self.codes: dict[str, int] = {}
-        self.chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.capacity = capacity
+        self.n = 0  # series rows gathered
+        self.columns: list[np.ndarray] = []  # codes (int32), x, y, t (float64), ``capacity`` long
         self.raw: dict[str, tuple[str, object]] = {}  # path -> (type, value), later rows win
         self.rows = 0
         self._values_of: tuple = (None, None, None)  # (file, row group, its value columns) last read
@@ -314,7 +326,19 @@ class _Run:
         c = codes[p_idx]
         if not every:
             c, x, y, t = c[metric], x[metric], y[metric], t[metric]
-        self.chunks.append((c, x, y, t))
+        self._gather(c, x, y, t)
+
+    def _gather(self, *arrays: np.ndarray) -> None:
+        k = len(arrays[0])
+        if not self.columns or self.n + k > len(self.columns[0]):
+            size = max(self.capacity, self.n + k, 2 * len(self.columns[0]) if self.columns else 0)
+            grown = [np.empty(size, dtype=np.int32)] + [np.empty(size, dtype=np.float64) for _ in range(3)]
+            for new, old in zip(grown, self.columns):
+                new[:self.n] = old[:self.n]
+            self.columns = grown
+        for col, a in zip(self.columns, arrays):
+            col[self.n:self.n + k] = a
+        self.n += k
 
     def _code(self, f, rg, row, path: str) -> int:
         code = self.codes.get(path)
@@ -399,22 +423,31 @@ class _Run:
         return exp
 
     def _fill_channels(self, exp: ParsedExperiment) -> None:
-        """The series rows grouped by path, each keeping its stored order (a stable sort by path
-        code: a radix sort while there are fewer than 32768 paths)."""
-        if not self.chunks:
+        """The series rows grouped by path, each keeping its stored order: a stable sort by path
+        code (a radix sort while there are fewer than 32768 paths), skipped when the rows come
+        grouped (Neptune 2's layout). The columns are permuted one at a time, each original freed
+        before the next, so the peak is the run's arrays, the order and one column more."""
+        n = self.n
+        if not n:
             return
-        codes = np.concatenate([c[0] for c in self.chunks])
+        codes = self.columns[0][:n]
         n_paths = len(self.codes)
-        key = codes.astype(np.int16) if n_paths < (1 << 15) else codes
-        order = None if len(codes) < 2 or bool((codes[1:] >= codes[:-1]).all()) else np.argsort(key, kind="stable")
+        order = None
+        if n > 1 and not bool((codes[1:] >= codes[:-1]).all()):
+            order = np.argsort(codes.astype(np.int16) if n_paths < (1 << 15) else codes, kind="stable")
         counts = np.bincount(codes, minlength=n_paths)
-        del codes, key
-        columns = []
-        for j in (1, 2, 3):
-            whole = np.concatenate([c[j] for c in self.chunks])
-            columns.append(whole if order is None else whole[order])
-            del whole
-        self.chunks = []
+        del codes
+        columns = self.columns[1:]
+        self.columns = []
+        for j, col in enumerate(columns):
+            if order is not None:
+                columns[j] = col[:n][order]
+            elif n < 0.9 * len(col):  # a view would keep the rows the footers counted for other kinds alive
+                columns[j] = col[:n].copy()
+            else:
+                columns[j] = col[:n]
+            del col
+        del order
         bounds = np.concatenate([[0], np.cumsum(counts)])
         names = list(self.codes)
         for code in range(n_paths):
