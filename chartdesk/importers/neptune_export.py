@@ -41,6 +41,7 @@ only for the row groups that hold params.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -223,6 +224,7 @@ class _Run:
         self.codes: dict[str, int] = {}
         self.capacity = capacity
         self.n = 0  # series rows gathered
+        self.last_t: float | None = None  # the last point's time
         self.columns: list[np.ndarray] = []  # codes (int32), x, y, t (float64), ``capacity`` long
         self.raw: dict[str, tuple[str, object]] = {}  # path -> (type, value), later rows win
         self.rows = 0
@@ -289,7 +291,8 @@ class _Run:
         self.rows += n
         for col, attr in (("project_id", "project_id"), ("run_id", "run_id")):
             idx, values = self._kinds(f, rg, row, batch.column(col), col)
-            used = [values[i] for i in np.unique(idx)]
+            used = values if len(values) == 1 else \
+                [values[i] for i in np.flatnonzero(np.bincount(idx, minlength=len(values)))]
             mine = getattr(self, attr)
             if mine is None:
                 mine = used[0]
@@ -297,7 +300,7 @@ class _Run:
                 self.first_file = f
             other = [v for v in used if v != mine]
             if other:
-                at = row + int(np.flatnonzero(np.asarray([values[i] for i in idx], dtype=object) != mine)[0])
+                at = row + int(np.flatnonzero(~np.isin(idx, [i for i, v in enumerate(values) if v == mine]))[0])
                 raise ImportFailed(f, f"row group {rg}, row {at}",
                                    f"{col} {other[0]!r}, but {self.first_file.name} is of {mine!r} (one run per "
                                    "file and per run's parts)")
@@ -343,10 +346,9 @@ class _Run:
     def _code(self, f, rg, row, path: str) -> int:
         code = self.codes.get(path)
         if code is None:
-            try:
-                check_name("channel", path)
-            except InvalidInput as exc:
-                raise ImportFailed(f, f"row group {rg} (from row {row})", str(exc)) from None
+            why = _bad_channel_name(path)
+            if why:
+                raise ImportFailed(f, f"row group {rg} (from row {row})", why)
             code = self.codes[path] = len(self.codes)
         return code
 
@@ -391,8 +393,7 @@ class _Run:
         exp = ParsedExperiment(name=self.run_id, source=f"{FORMAT}:{self.project_id}/{self.run_id}", fmt=FORMAT,
                                project=self.project_id)
         self._fill_channels(exp)
-        last_t = max((float(np.nanmax(c.t)) for c in exp.channels.values()
-                      if len(c.t) and not np.isnan(c.t).all()), default=None)
+        last_t = self.last_t
         parent = step = None
         for path, (kind, value) in self.raw.items():
             if path == "sys/tags" and kind == "string_set":
@@ -448,12 +449,26 @@ class _Run:
                 columns[j] = col[:n]
             del col
         del order
+        times = columns[2]
+        if not np.isnan(times).all():
+            self.last_t = float(np.nanmax(times))
         bounds = np.concatenate([[0], np.cumsum(counts)])
         names = list(self.codes)
         for code in range(n_paths):
             a, b = int(bounds[code]), int(bounds[code + 1])
             if b > a:
                 exp.channels[names[code]] = ChannelData(x=columns[0][a:b], y=columns[1][a:b], t=columns[2][a:b])
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _bad_channel_name(name: str) -> str:
+    """Why the store would refuse ``name`` as a channel ("" when it is fine); the runs of one
+    export share their paths, so each is checked once."""
+    try:
+        check_name("channel", name)
+    except InvalidInput as exc:
+        return str(exc)
+    return ""
 
 
 def _why(exc: BaseException) -> str:
