@@ -434,6 +434,8 @@ def import_paths(store, paths, project: str | None = None, progress: Callable[[i
                 if first != exp.project:
                     exp.warnings.append(f"{exp.name}: also a run id of {first}; imported as {exp.project}/{exp.name}")
                     exp.name = f"{exp.project}/{exp.name}"
+            if progress:
+                progress(i, len(runs), f"writing {exp.name}")
             try:
                 name = store.import_experiment(target, exp)
                 if exp.aliases:
