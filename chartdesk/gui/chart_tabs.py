@@ -25,23 +25,36 @@ from .chart_sets import ChartEditor
 
 SNIPPET = """import chartdesk
 
-with chartdesk.init(project="mnist", experiment="exp-1", params={"lr": 0.1}) as run:
+with chartdesk.init(project="mnist", experiment="exp-1", params={"lr": 0.1}{db}) as run:
     for step in range(100):
         run.log("loss", 1.0 / (step + 1), step=step)
 """
 
 
+def snippet_for(store) -> str:
+    """The logging example, writing to the store this window shows: the default store needs no
+    ``db=``; any other is named (a PostgreSQL URL without its password, which ``CHARTDESK_DB`` or
+    ``~/.pgpass`` gives)."""
+    from ..store.location import default_path
+
+    path = getattr(store, "path", None)
+    if path is not None and path.resolve() == default_path().resolve():
+        return SNIPPET.replace("{db}", "")
+    return SNIPPET.replace("{db}", f",\n                    db={store.describe()!r}")
+
+
 class Welcome(QWidget):
     """What an empty store shows: how to get runs in."""
 
-    def __init__(self, actions, parent=None) -> None:
+    def __init__(self, actions, snippet: str = SNIPPET.replace("{db}", ""), parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("Welcome")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(40, 30, 40, 30)
         title = QLabel("<h2>This store has no experiments yet</h2>"
-                       "<p>Import the logs other tools left on disk (TensorBoard, MLflow, Lightning, Keras, "
-                       "HF Trainer, CSV, JSON lines), load the demo projects, or log from a training script.</p>",
+                       "<p>Import the logs other tools left on disk (Neptune exports and offline runs, "
+                       "TensorBoard, MLflow, W&amp;B, Lightning, Keras, HF Trainer, trackio, Sacred, CSV, JSON "
+                       "lines), load the demo projects, or log from a training script.</p>",
                        self)
         title.setWordWrap(True)
         lay.addWidget(title)
@@ -55,7 +68,7 @@ class Welcome(QWidget):
         row.addStretch(1)
         lay.addLayout(row)
         lay.addWidget(QLabel("Logging from a training script (the window shows the run as it grows):", self))
-        code = QPlainTextEdit(SNIPPET, self)
+        code = QPlainTextEdit(snippet, self)
         code.setReadOnly(True)
         code.setObjectName("Snippet")
         code.setMaximumHeight(130)
@@ -81,7 +94,7 @@ class ChartTabs(QTabWidget):
         self.grids: dict[str, ChartGrid] = {}
         self.experiment_grid: ChartGrid | None = None
         self.chart_height = CHART_HEIGHTS["medium"]
-        self.welcome = Welcome(welcome_actions, self)
+        self.welcome = Welcome(welcome_actions, snippet_for(workspace.store), self)
         self.currentChanged.connect(self._on_current_change)
         workspace.sig_project_changed.connect(lambda _p: self.rebuild())
         workspace.sig_chart_sets_changed.connect(self.rebuild)

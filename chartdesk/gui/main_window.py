@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from ..app import preferences as prefs
 from ..errors import ChartDeskError
+from . import help as help_pages
 from .alias_editor import AliasEditor
 from .chart_grid import CHART_HEIGHTS
 from .chart_sets import ChartSetPanel
@@ -51,7 +52,8 @@ class MainWindow(QMainWindow):
         self.tree = ProjectTree(workspace, self)
         self.alias_editor = AliasEditor(workspace, self)
         self.chart_set_panel = ChartSetPanel(workspace, self)
-        self.tabs = ChartTabs(workspace, [self.import_files_action, self.import_folder_action, self.demo_action], self)
+        self.tabs = ChartTabs(workspace, [self.import_files_action, self.import_folder_action, self.demo_action,
+                                          self.concepts_action], self)
         self.setCentralWidget(self.tabs)
         self.tree_dock = self._dock("Projects", "ProjectsDock", self.tree, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.alias_dock = self._dock("Aliases", "AliasesDock", self.alias_editor, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -147,6 +149,12 @@ class MainWindow(QMainWindow):
         self.follow_action = self.follow_control.follow_action
         self.stop_follow_action = self.follow_control.stop_action
         self.demo_action = self._action("Load &demo projects", self.load_demo, None, "load_demo")
+        self.concepts_action = self._action("&Concepts", self.show_concepts,
+                                            QKeySequence(QKeySequence.StandardKey.HelpContents), "concepts")
+        self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts, QKeySequence("Ctrl+/"),
+                                             "shortcuts")
+        self.about_action = self._action("&About ChartDesk", self.show_about, None, "about")
+        self.find_action = self._action("&Find experiments…", self.focus_filter, QKeySequence("Ctrl+F"), "find")
         self.refresh_action = self._action("&Refresh", self._poll_store, QKeySequence(QKeySequence.StandardKey.Refresh))
         self.quit_action = self._action("&Quit", self.close, QKeySequence(QKeySequence.StandardKey.Quit))
         self.undo_action = self.ws.undo_group.createUndoAction(self, "&Undo")
@@ -173,6 +181,8 @@ class MainWindow(QMainWindow):
         edit.addSeparator()
         edit.addAction(self.tree.rename_action)
         edit.addAction(self.tree.delete_action)
+        edit.addSeparator()
+        edit.addAction(self.find_action)
 
         charts = self.menuBar().addMenu("&Charts")
         self.new_set_action = charts.addAction("New chart &set…")
@@ -206,7 +216,28 @@ class MainWindow(QMainWindow):
             self.height_actions[name] = act
 
         help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.concepts_action)
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addSeparator()
         help_menu.addAction(self.demo_action)
+        help_menu.addSeparator()
+        help_menu.addAction(self.about_action)
+
+    def show_concepts(self) -> None:
+        help_pages.concepts_dialog(self).exec()
+
+    def show_shortcuts(self) -> None:
+        help_pages.shortcuts_dialog(self).exec()
+
+    def show_about(self) -> None:
+        help_pages.about_dialog(self, self.ws.store).exec()
+
+    def focus_filter(self) -> None:
+        """Ctrl+F: the tree's filter box, with its text selected to type over."""
+        self.tree_dock.show()
+        self.tree_dock.raise_()
+        self.tree.filter_edit.setFocus()
+        self.tree.filter_edit.selectAll()
 
     def edit_grouping(self) -> None:
         """Show the runs panel with its Group by box focused."""
