@@ -561,6 +561,29 @@ def test_neptune_hardware_series_fold_into_their_own_section_that_starts_closed(
     qtbot.waitUntil(lambda: any(c.chart.name.startswith("monitoring/") for c in grid.charts), timeout=10000)
 
 
+def test_an_ampersand_in_a_name_is_shown_not_taken_as_a_mnemonic(store, open_win, qtbot):
+    """Issue 23 item 16: "Val & loss" showed as "Val _loss" in the tab and the Edit menu."""
+    def demo_names(s):
+        return [cs.name for cs in s.chart_set_list("p")]
+
+    store.create_experiment("p", "e")
+    store.append_many("p", "e", {"R&D/loss": ([0, 1], [1.0, 0.5], None), "R&D/acc": ([0, 1], [0.1, 0.2], None),
+                                 "val/x": ([0, 1], [1.0, 2.0], None)})
+    store.set_chart_set("p", "Val & loss", [{"name": "L", "series": ["channel:R&D/loss"]}])
+    w = open_win(store, "p", "e")
+    i = next(i for i in range(w.tabs.count()) if w.tabs.tab_name(i) == "Val & loss")
+    assert w.tabs.tabText(i) == "Val && loss"  # Qt draws "Val & loss"
+    assert w.tabs.show_tab("Val & loss") and w.tabs.current_name() == "Val & loss"
+    grid = w.tabs.experiment_grid
+    w.tabs.setCurrentWidget(grid)
+    settle(qtbot, w)
+    assert "R&&D  (2)" in [h.text() for h, _b in grid.sections()]
+    w.chart_set_panel.choose("Val & loss")
+    click(qtbot, w.chart_set_panel.buttons["delete_set"])
+    qtbot.waitUntil(lambda: "Val & loss" not in demo_names(store), timeout=5000)
+    assert w.undo_action.text() == "&Undo Delete chart set Val && loss"  # Qt shows "Undo Delete chart set Val & loss"
+
+
 def test_long_names_are_cut_in_the_middle_with_the_whole_name_in_a_tooltip(store, open_win):
     long = "2026-11-27_transformer-large_lr3e-4_warmup2000_seed" + "7" * 30 + "_final"
     store.create_experiment("p", long)

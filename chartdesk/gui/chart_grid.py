@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from ..model import Chart
 from .chart_card import ChartWidget
+from .widgets import menu_text
 
 #: Chart heights the View menu offers (pixels of one card).
 CHART_HEIGHTS = {"small": 200, "medium": 280, "large": 380}
@@ -114,7 +115,7 @@ class ChartGrid(QScrollArea):
             if sectioned:
                 header = QToolButton(self._inner)
                 header.setObjectName("GroupHeader")
-                header.setText(f"{group or 'other'}  ({len(members)})")
+                header.setText(menu_text(f"{group or 'other'}  ({len(members)})"))
                 header.setCheckable(True)
                 header.setChecked(True)
                 header.setArrowType(Qt.ArrowType.DownArrow)

@@ -22,6 +22,7 @@ from ..errors import ChartDeskError
 from ..model import Chart, SeriesRef
 from .chart_grid import CHART_HEIGHTS, ChartGrid
 from .chart_sets import ChartEditor
+from .widgets import menu_text
 
 SNIPPET = """import chartdesk
 
@@ -103,12 +104,16 @@ class ChartTabs(QTabWidget):
         self.rebuild()
 
     # ---- tabs ---------------------------------------------------------------------------
+    def tab_name(self, i: int) -> str:
+        """The name of tab ``i``: its chart set's (the tab's text doubles a name's ``&``), or its label."""
+        return self._set_name(self.widget(i)) or self.tabText(i).replace("&&", "&")
+
     def current_name(self) -> str:
-        return self.tabText(self.currentIndex()) if self.count() else ""
+        return self.tab_name(self.currentIndex()) if self.count() else ""
 
     def show_tab(self, name: str) -> bool:
         for i in range(self.count()):
-            if self.tabText(i) == name or (name in self.grids and self.widget(i) is self.grids[name]):
+            if self.tab_name(i) == name:
                 self.setCurrentIndex(i)
                 return True
         return False
@@ -136,7 +141,7 @@ class ChartTabs(QTabWidget):
                 self.grids[cs.name] = grid
             else:
                 grid.set_charts(list(cs.charts))
-            self.addTab(grid, cs.name)
+            self.addTab(grid, menu_text(cs.name))
             self.setTabToolTip(self.count() - 1, f"Chart set {cs.name}: shown for every experiment")
         for name in [n for n in self.grids if n not in {s.name for s in sets}]:
             self.grids.pop(name).deleteLater()
@@ -144,7 +149,7 @@ class ChartTabs(QTabWidget):
             self._add_experiment_tab()
         else:
             self.addTab(self.welcome, "Welcome")
-        names = [self.tabText(i) for i in range(self.count())]
+        names = [self.tab_name(i) for i in range(self.count())]
         self.setCurrentIndex(names.index(current) if current in names else 0)
         self.blockSignals(False)
         self._on_current_change(self.currentIndex())

@@ -10,11 +10,12 @@ from __future__ import annotations
 from PySide6.QtGui import QUndoCommand
 
 from ..app.history import Edit
+from .widgets import menu_text
 
 
 class EditCommand(QUndoCommand):
     def __init__(self, session, edit: Edit) -> None:
-        super().__init__(edit.text)
+        super().__init__(f"{edit.text}\n{menu_text(edit.text)}")  # the Undo/Redo menu entries show '&' as '&'
         self._session = session
         self.edit = edit
         self._written = True  # pushed after the session wrote it: the first redo is Qt's, not ours

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMenu, QTableWi
 from ..decimate import last_per_step
 from ..errors import ChartDeskError
 from ..resolver import rank
+from .widgets import menu_text
 
 TOLERANCE = 0.05  # relative to the spread of the values
 
@@ -212,7 +213,7 @@ class CoverageDialog(QDialog):
         menu = QMenu(self)
         current = self.ws.resolve(alias, exp)
         for ch in self.candidates(exp, alias):
-            act = menu.addAction(f"Pin {ch}" + ("  ✓" if ch == current else ""))
+            act = menu.addAction(menu_text(f"Pin {ch}") + ("  ✓" if ch == current else ""))
             act.triggered.connect(lambda _c=False, c=ch: self.pin(exp, alias, c))
         if self.ws.resolver.pin(self.ws.project, exp, alias) is not None:
             menu.addSeparator()

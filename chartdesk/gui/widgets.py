@@ -11,6 +11,12 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
+def menu_text(name: str) -> str:
+    """A user's name (a chart set ``Val & loss``) as the text of a tab, menu entry or tool button:
+    ``&`` doubled, so Qt shows it instead of taking it as a keyboard mnemonic."""
+    return name.replace("&", "&&")
+
+
 def set_invalid(widget: QWidget, invalid: bool) -> None:
     """Outline an input as holding something that does not parse: the one style rule on the
     ``invalid`` property (resources/style.qss), applied again when the property changes."""
