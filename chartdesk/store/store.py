@@ -7,8 +7,10 @@ identity and schema version are checked before anything touches it.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
+import random
 import sqlite3
 import threading
 import time
@@ -21,7 +23,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import bindparam, create_engine, delete, event, func, insert, inspect, select, text, update
 from sqlalchemy.engine import URL, Connection, Engine
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, NoResultFound, SQLAlchemyError
 
 from .. import query
 from ..errors import InvalidInput, NotFound, StoreError
@@ -70,6 +72,36 @@ _TOUCHED = "chartdesk_touched_projects"  # conn.info key: the projects a transac
 #: Reads of the first 256 MiB of the file go through mmap (no copy into SQLite's page cache;
 #: a 10M-point read 1.8x -> 1.3x numpy.load, measured). Bounded, so resident memory stays bounded.
 MMAP_BYTES = 256 << 20
+
+
+#: PostgreSQL SQLSTATEs of a write that lost a race to a concurrent one and succeeds when run
+#: again from the start: serialization failure, deadlock, a row it refers to deleted and a unique
+#: key taken by a transaction that committed meanwhile (the retry sees it and answers properly).
+RETRY_SQLSTATES = frozenset({"40001", "40P01", "23503", "23505"})
+#: How many times one write is tried before its error is given to the caller (one line).
+WRITE_ATTEMPTS = 8
+
+
+class _Retry(StoreError):
+    """A write transaction that lost a race and was rolled back: ``_retried`` runs it again."""
+
+
+def _retried(method):
+    """Run a write method again (from the start: its transaction was rolled back) when it lost
+    a race on PostgreSQL, a bounded number of times with a short random back-off."""
+
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                return method(self, *args, **kwargs)
+            except _Retry as exc:
+                if attempt == WRITE_ATTEMPTS:
+                    raise StoreError(f"{exc} (tried {WRITE_ATTEMPTS} times)") from None
+                time.sleep(random.uniform(0.002, 0.01) * attempt)
+        raise AssertionError("not reached")
+
+    return run
 
 
 def _may_write(path: Path) -> bool:
@@ -225,6 +257,8 @@ class Store:
             with self.engine.connect() as conn:
                 conn.info.pop(_TOUCHED, None)  # conn.info outlives the checkout: start each transaction empty
                 if not self._sqlite:
+                    if not write:  # a read of several statements sees one snapshot
+                        conn = conn.execution_options(isolation_level="REPEATABLE READ")
                     with conn.begin():
                         yield conn
                         if write and self._pg:
@@ -242,7 +276,13 @@ class Store:
                         pass
                     raise
                 conn.exec_driver_sql("COMMIT")
+        except NoResultFound:
+            if write:  # a row this write had just seen was deleted by a concurrent commit (PostgreSQL)
+                raise _Retry(f"store {self.describe()}: a row changed under this write") from None
+            raise
         except DBAPIError as exc:
+            if write and getattr(getattr(exc, "orig", None), "sqlstate", None) in RETRY_SQLSTATES:
+                raise _Retry(self._store_error(exc)) from None
             raise self._store_error(exc) from None
 
     def _store_error(self, exc: Exception) -> StoreError:
@@ -345,12 +385,19 @@ class Store:
             return self._insert_missing(conn, projects, {"name": project}, projects.c.name == project)[0]
         return pid
 
-    def _experiment_id(self, conn: Connection, project: str, experiment: str) -> int:
+    def _experiment_id(self, conn: Connection, project: str, experiment: str, lock: bool = False) -> int:
+        """The run's id; with ``lock`` (every writer of something under the run) its row is
+        held (PostgreSQL ``FOR KEY SHARE``) until commit, so a concurrent delete of the run waits
+        for this write, or this write waits for the delete and finds the run gone (NotFound),
+        instead of a foreign-key error or a deadlock between the two."""
         check_name("project", project)
         check_name("experiment", experiment)
         conn.info.setdefault(_TOUCHED, set()).add(project)
-        eid = conn.execute(select(experiments.c.id).join(projects, projects.c.id == experiments.c.project_id)
-                           .where(projects.c.name == project, experiments.c.name == experiment)).scalar()
+        q = (select(experiments.c.id).join(projects, projects.c.id == experiments.c.project_id)
+             .where(projects.c.name == project, experiments.c.name == experiment))
+        if lock:
+            q = q.with_for_update(read=True, key_share=True, of=experiments)
+        eid = conn.execute(q).scalar()
         if eid is None:
             self._project_id(conn, project)  # NotFound naming the project, when it is the project that is missing
             raise NotFound(f"unknown experiment {experiment!r} in project {project!r}")
@@ -375,8 +422,10 @@ class Store:
     @staticmethod
     def _bump(conn: Connection, pid: int, counter: str) -> None:
         """Count an edit of the project's aliases, pins or charts (``EDIT_COUNTERS``) in the
-        transaction that makes it. Done first: on PostgreSQL the row lock it takes makes two
-        replaces of one project's aliases or charts take turns instead of interleaving."""
+        transaction that makes it. Done first, before anything else is read or locked: on
+        PostgreSQL the project row's lock it takes makes every edit of one project's aliases,
+        pins and charts one serialised transaction (they take turns; SQLite's ``BEGIN IMMEDIATE``
+        does the same), and one lock order (project, then run) leaves no room for a deadlock."""
         col = projects.c[counter]
         conn.execute(update(projects).where(projects.c.id == pid).values({col: col + 1}))
 
@@ -385,16 +434,19 @@ class Store:
         with self._tx() as conn:
             return list(conn.execute(select(projects.c.name).order_by(projects.c.name)).scalars())
 
+    @_retried
     def create_project(self, project: str) -> None:
         with self._tx(write=True) as conn:
             self._project_id(conn, project, create=True)
 
+    @_retried
     def delete_project(self, project: str) -> None:
         """Delete a project with its experiments, points, aliases and chart sets (no undo)."""
         with self._tx(write=True) as conn:
             pid = self._project_id(conn, project)
             conn.execute(delete(projects).where(projects.c.id == pid))
 
+    @_retried
     def rename_project(self, project: str, new: str) -> None:
         """Rename a project; its experiments, aliases and chart sets go with it."""
         check_name("project", new)
@@ -404,12 +456,14 @@ class Store:
                 raise InvalidInput(f"a project named {new!r} exists already")
             conn.execute(update(projects).where(projects.c.id == pid).values(name=new))
 
+    @_retried
     def delete_experiment(self, project: str, experiment: str) -> None:
         """Delete an experiment with its channels, points and own charts (no undo)."""
         with self._tx(write=True) as conn:
             eid = self._experiment_id(conn, project, experiment)
             conn.execute(delete(experiments).where(experiments.c.id == eid))
 
+    @_retried
     def rename_experiment(self, project: str, experiment: str, new: str) -> None:
         check_name("experiment", new)
         with self._tx(write=True) as conn:
@@ -437,6 +491,7 @@ class Store:
             row = conn.execute(select(experiments).where(experiments.c.id == eid)).one()
             return self._experiment_from_row(row)
 
+    @_retried
     def create_experiment(self, project: str, experiment: str, *, params: Mapping[str, Any] | None = None,
                           tags: Iterable[str] = (), state: str = "running", created: float | None = None,
                           resume: bool = True, source: str | None = None) -> Experiment:
@@ -470,6 +525,7 @@ class Store:
             q = select(experiments).where(experiments.c.project_id == pid, experiments.c.name == experiment)
             return self._experiment_from_row(conn.execute(q).one())
 
+    @_retried
     def import_experiment(self, project: str, parsed) -> str:
         """Write one imported experiment in one transaction; returns its name in the store.
 
@@ -508,6 +564,7 @@ class Store:
                 self._append(conn, eid, ch_name, x, y, t)
             return name
 
+    @_retried
     def set_state(self, project: str, experiment: str, state: str, finished: float | None = None) -> None:
         if state not in STATES:
             raise InvalidInput(f"state must be one of {', '.join(STATES)}, not {state!r}")
@@ -569,6 +626,7 @@ class Store:
         """Append points to a channel (created on first use); returns its new point count."""
         return self.append_many(project, experiment, {channel: (x, y, t)})[channel]
 
+    @_retried
     def append_many(self, project: str, experiment: str,
                     batch: Mapping[str, tuple[Any, Any, Any]]) -> dict[str, int]:
         """Append to several channels of one experiment in one transaction."""
@@ -585,7 +643,7 @@ class Store:
             prepared[name] = (xa, ya, ta)
         counts = {}
         with self._tx(write=True) as conn:
-            eid = self._experiment_id(conn, project, experiment)
+            eid = self._experiment_id(conn, project, experiment, lock=True)
             for name, (xa, ya, ta) in sorted(prepared.items()):  # one lock order for every writer
                 counts[name] = self._append(conn, eid, name, xa, ya, ta)
         return counts
@@ -788,6 +846,7 @@ class Store:
         return cid
 
     # ---- aliases ---------------------------------------------------------------------------
+    @_retried
     def set_alias(self, project: str, name: str, channel_names: Sequence[str]) -> None:
         """Create or replace an alias; the order of ``channel_names`` is its priority."""
         check_name("alias", name)
@@ -810,6 +869,7 @@ class Store:
                 conn.execute(insert(alias_entries), [{"alias_id": aid, "pos": i, "channel": c}
                                                      for i, c in enumerate(entries)])
 
+    @_retried
     def delete_alias(self, project: str, name: str) -> None:
         with self._tx(write=True) as conn:
             pid = self._project_id(conn, project)
@@ -855,15 +915,19 @@ class Store:
                 for e, chans in self.catalog(project)}
 
     # ---- pins: per-run alias overrides ----------------------------------------------------------
+    @_retried
     def set_pin(self, project: str, experiment: str, alias: str, channel: str | None) -> None:
         """Make ``alias`` mean ``channel`` in this run (while the run has it); None removes the pin."""
         check_name("alias", alias)
         if channel is not None:
             check_name("channel", channel)
-        self.alias(project, alias)  # NotFound for an unknown alias
         with self._tx(write=True) as conn:
-            eid = self._experiment_id(conn, project, experiment)
-            self._bump(conn, self._project_id(conn, project), "pins_v")
+            pid = self._project_id(conn, project)
+            self._bump(conn, pid, "pins_v")
+            eid = self._experiment_id(conn, project, experiment, lock=True)
+            known = select(aliases.c.id).where(aliases.c.project_id == pid, aliases.c.name == alias)
+            if conn.execute(known).first() is None:
+                raise NotFound(f"unknown alias {alias!r} in project {project!r}")
             conn.execute(delete(pins).where(pins.c.experiment_id == eid, pins.c.alias == alias))
             if channel is not None:
                 conn.execute(insert(pins).values(experiment_id=eid, alias=alias, channel=channel))
@@ -994,6 +1058,7 @@ class Store:
     def chart_sets(self, project: str) -> dict[str, list[dict]]:
         return {cs.name: cs.to_list() for cs in self.chart_set_list(project)}
 
+    @_retried
     def set_chart_set(self, project: str, name: str, chart_list: Iterable[Mapping[str, Any] | Chart]) -> None:
         """Create or replace a chart set (a new one goes last); chart and series order are kept."""
         check_name("chart set", name)
@@ -1015,6 +1080,7 @@ class Store:
                 conn.execute(delete(charts).where(charts.c.chart_set_id == sid))
             self._write_charts(conn, new.charts, chart_set_id=sid)
 
+    @_retried
     def replace_chart_sets(self, project: str, sets: Sequence[ChartSet]) -> None:
         """Make the project's chart sets exactly ``sets``, in that order (the GUI's one write path)."""
         names = [s.name for s in sets]
@@ -1030,6 +1096,7 @@ class Store:
                 sid = conn.execute(insert(chart_sets).values(project_id=pid, name=cs.name, pos=pos)).inserted_primary_key[0]
                 self._write_charts(conn, cs.charts, chart_set_id=sid)
 
+    @_retried
     def delete_chart_set(self, project: str, name: str) -> None:
         with self._tx(write=True) as conn:
             pid = self._project_id(conn, project)
@@ -1043,11 +1110,12 @@ class Store:
             eid = self._experiment_id(conn, project, experiment)
             return self._read_charts(conn, charts.c.experiment_id == eid).get(eid, [])
 
+    @_retried
     def set_experiment_charts(self, project: str, experiment: str, chart_list: Iterable[Mapping[str, Any] | Chart]) -> None:
         new = ChartSet.from_list(experiment, chart_list)
         with self._tx(write=True) as conn:
-            eid = self._experiment_id(conn, project, experiment)
             self._bump(conn, self._project_id(conn, project), "charts_v")
+            eid = self._experiment_id(conn, project, experiment, lock=True)
             conn.execute(delete(charts).where(charts.c.experiment_id == eid))
             self._write_charts(conn, new.charts, experiment_id=eid)
 
