@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ChartDeskError, StoreError
-from . import dvclive, mlflow, neptune_export, sacred, tables, tensorboard, wandb
+from . import dvclive, goodseed, mlflow, neptune_export, sacred, tables, tensorboard, trackio, wandb
 from .base import ImportFailed, ParsedExperiment
 from .lineage import Lineage
 from .tables import is_number
@@ -38,6 +38,7 @@ def _register(*modules) -> None:
         READERS[m.FORMAT] = m
 
 
+_register(trackio, goodseed)
 _register(neptune_export)
 _register(sacred)
 

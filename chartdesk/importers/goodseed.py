@@ -2,7 +2,8 @@
 ``~/.goodseed/projects/<workspace>/<project>/runs/<run id>.sqlite`` (``GOODSEED_HOME`` moves
 ``~/.goodseed``; a local-only project may have no workspace: ``projects/default/runs/``). This
 module owns finding such files (by their tables ``run_meta``, ``metric_series`` and
-``metric_points``, whatever they are called) and reading each as one experiment.
+``metric_points``, whatever they are called), refusing a damaged SQLite ``.sqlite`` whose tables
+cannot be listed (by name, not passed over), and reading each as one experiment.
 
 Schema, as goodseed 0.4 writes it (``storage.py``, ``run_meta.schema_version`` 1):
 
@@ -42,6 +43,7 @@ import numpy as np
 from ..errors import InvalidInput
 from ..model import check_name
 from .base import ChannelData, ImportFailed, ParsedExperiment, sqlite_readonly, sqlite_tables
+from .trackio import is_damaged_sqlite
 
 FORMAT = "goodseed"
 SUFFIXES = (".sqlite", ".sqlite3", ".db")
@@ -59,14 +61,20 @@ def is_run_file(path: Path) -> bool:
 
 
 def find(folder: Path, dirnames: list[str], filenames: list[str]) -> list[Path] | None:
-    found = [folder / fn for fn in filenames if fn.lower().endswith(SUFFIXES) and is_run_file(folder / fn)]
+    found = []
+    for fn in filenames:
+        if fn.lower().endswith(SUFFIXES):
+            tables = sqlite_tables(folder / fn)
+            if TABLES <= tables or not tables and fn.lower().endswith((".sqlite", ".sqlite3")) and \
+                    is_damaged_sqlite(folder / fn):
+                found.append(folder / fn)
     return found or None
 
 
 def parse(path: Path) -> list[ParsedExperiment]:
     path = Path(path)
     with sqlite_readonly(path) as con:
-        where = ["run_meta"]
+        where = ["sqlite_master"]
         try:
             return [_read(path, con, where)]
         except sqlite3.DatabaseError as exc:
@@ -125,6 +133,11 @@ def _config_value(tag: str, raw):
 
 
 def _read(path: Path, con: sqlite3.Connection, where: list[str]) -> ParsedExperiment:
+    where[0] = "sqlite_master"
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if not TABLES <= tables:
+        raise ImportFailed(path, None, f"no table {', '.join(sorted(TABLES - tables))}: not a goodseed run")
+    where[0] = "run_meta"
     meta = {}
     for key, value in con.execute("SELECT key, value FROM run_meta"):
         meta[str(key)] = value
@@ -150,7 +163,6 @@ def _read(path: Path, con: sqlite3.Connection, where: list[str]) -> ParsedExperi
         exp.tags.append("trashed")
         warnings.append(f"{path}: run {name} is in goodseed's trash: imported, tagged trashed")
 
-    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     if "configs" in tables:
         where[0] = "configs"
         _configs(path, con, exp, warnings)
@@ -171,7 +183,7 @@ def _configs(path: Path, con: sqlite3.Connection, exp: ParsedExperiment, warning
             warnings.append(f"{path} (configs {key!r}): type {tag!r} is not one goodseed writes: kept as text")
             value = raw
         except (TypeError, ValueError, OverflowError):
-            warnings.append(f"{path} (configs {key!r}): {str(raw)[:40]!r} is not a {tag}: kept as text")
+            warnings.append(f"{path} (configs {key!r}): {str(raw)[:40]!r} is not of type {tag}: kept as text")
             value = raw
         if key == "sys/tags" and isinstance(value, list):
             exp.tags = value + [t for t in exp.tags if t not in value]
@@ -219,19 +231,21 @@ def _points(path: Path, con: sqlite3.Connection, exp: ParsedExperiment, series: 
 
 def _checked_rows(path: Path, rows, series: dict, warnings: list[str]) -> np.ndarray:
     out = np.empty((len(rows), 4))
-    for i, (sid, step, y, ts) in enumerate(rows):
-        try:
-            sid_f = float(sid)
-            step_f = float(step)
-            y_f = math.nan if y is None else float(y)
-            ts_f = math.nan if ts is None else float(ts)
-            if not math.isfinite(step_f):
-                raise ValueError
-        except (TypeError, ValueError):
-            label = series.get(sid, f"series_id {sid}")
-            warnings.append(f"{path} (metric_points {label!r}, step {step!r}): value {y!r}, time {ts!r}: not numbers: "
-                            "skipped")
-            out[i] = math.nan
-            continue
-        out[i] = (sid_f, step_f, y_f, ts_f)
+    for i, row in enumerate(rows):
+        values = []
+        for column, v in zip(("series_id", "step", "y", "ts"), row):
+            try:
+                values.append(math.nan if v is None and column in ("y", "ts") else float(v))
+            except (TypeError, ValueError):
+                sid, step = row[0], row[1]
+                warnings.append(f"{path} (metric_points of {series.get(sid, f'series_id {sid}')!r}, step {step!r}): "
+                                f"{column} {_short(v)} is not a number: skipped")
+                values = [math.nan] * 4
+                break
+        out[i] = values
     return out
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,7 +1,8 @@
 """Hugging Face trackio's local store: one SQLite file per project (``<TRACKIO_DIR>/<project>.db``,
 ``~/.cache/huggingface/trackio/`` by default). This module owns finding such files (by their
-tables: ``metrics`` and ``configs``, and none of MLflow's ``runs``/``params``) and reading each
-run of the project as one experiment.
+tables: ``metrics`` and ``configs``, and none of MLflow's ``runs``/``params``), refusing a damaged
+SQLite ``.db`` whose tables cannot be listed (by name, not passed over), and reading each run of
+the project as one experiment.
 
 Schema, as trackio 0.43 writes it (``sqlite_storage.py``; 0.24 added ``run_id`` to every table,
 older files name runs by ``run_name`` only, and both are read):
@@ -43,7 +44,7 @@ import numpy as np
 
 from ..errors import InvalidInput
 from ..model import check_name
-from .base import ChannelData, ImportFailed, ParsedExperiment, sqlite_readonly, sqlite_tables
+from .base import ChannelData, ImportFailed, ParsedExperiment, is_sqlite_file, sqlite_readonly, sqlite_tables
 
 FORMAT = "trackio"
 SUFFIXES = (".db", ".sqlite", ".sqlite3")
@@ -52,14 +53,36 @@ OWN_KEYS = ("_Username", "_Group")  # trackio's own config keys, dropped when nu
 CHUNK = 1 << 14
 
 
-def is_store(path: Path) -> bool:
-    """Whether ``path`` is a trackio project file (decided by its tables, not its name)."""
-    tables = sqlite_tables(path)
+def _is_store(tables: set[str]) -> bool:
     return {"metrics", "configs"} <= tables and not tables & {"runs", "params", "run_meta"}
 
 
+def is_store(path: Path) -> bool:
+    """Whether ``path`` is a trackio project file (decided by its tables, not its name)."""
+    return _is_store(sqlite_tables(path))
+
+
+def is_damaged_sqlite(path: Path) -> bool:
+    """An SQLite file (by its header) whose list of tables cannot be read: whose file it was its
+    content no longer says, so the reader of its extension claims it, to refuse it by name
+    instead of passing over it in silence (trackio: ``.db``; goodseed: ``.sqlite``)."""
+    if not is_sqlite_file(path):
+        return False
+    try:
+        with sqlite_readonly(path) as con:
+            con.execute("SELECT name FROM sqlite_master").fetchall()
+    except (ImportFailed, sqlite3.DatabaseError):
+        return True
+    return False
+
+
 def find(folder: Path, dirnames: list[str], filenames: list[str]) -> list[Path] | None:
-    found = [folder / fn for fn in filenames if fn.lower().endswith(SUFFIXES) and is_store(folder / fn)]
+    found = []
+    for fn in filenames:
+        if fn.lower().endswith(SUFFIXES):
+            tables = sqlite_tables(folder / fn)
+            if _is_store(tables) or not tables and fn.lower().endswith(".db") and is_damaged_sqlite(folder / fn):
+                found.append(folder / fn)
     return found or None
 
 
@@ -171,12 +194,12 @@ class _Reader:
 
     def _json(self, run: _Run, raw, row: str):
         try:
-            data = json.loads(raw)
+            data = json.loads(raw, parse_constant=str)  # NaN, Infinity as the text trackio writes for them
         except (TypeError, ValueError, RecursionError) as exc:
-            run.skip("", f"its JSON cannot be read ({str(exc)[:60]})", row, raw if isinstance(raw, str) else None)
+            run.skip("", f"is not JSON ({str(exc)[:60]})", row, None)
             return None
         if not isinstance(data, dict):
-            run.skip("", "its JSON is not an object of metrics", row, data)
+            run.skip("", "is not a JSON object of metrics", row, data)
             return None
         return data
 
@@ -204,6 +227,8 @@ class _Reader:
                 try:
                     y = float(v)
                 except OverflowError:
+                    y = math.inf
+                if math.isinf(y):  # 1e999 or 400 digits: no float64 holds it (trackio writes inf as "Infinity")
                     run.skip(name, "is too large for a float64", row, v)
                     continue
             if not self._name_ok(name):
@@ -255,10 +280,10 @@ class _Reader:
             try:
                 config = json.loads(raw)
             except (TypeError, ValueError, RecursionError) as exc:
-                run.skip("", f"its config JSON cannot be read ({str(exc)[:60]}): no params", row, None)
+                run.skip("", f"is not JSON ({str(exc)[:60]}): no params", row, None)
                 continue
             if not isinstance(config, dict):
-                run.skip("", "its config is not a JSON object: no params", row, config)
+                run.skip("", "is not a JSON object: no params", row, config)
                 continue
             created = config.pop("_Created", None)
             for own in OWN_KEYS:
@@ -307,7 +332,8 @@ class _Reader:
             where = f"{self.path} (run {r.name!r}"
             for (key, why), (count, row, value) in r.skipped.items():
                 more = f" (and {count - 1} more rows)" if count > 1 else ""
-                what = f"{key!r} = {_short(value)} {why}" if key else f"the row {why}"
+                what = f"{key!r} = {_short(value)} {why}" if key else \
+                    f"the row {why}{f' ({_short(value)})' if value is not None else ''}"
                 exp.warnings.append(f"{where}, {row}): {what}: skipped{more}")
             if r.objects:
                 kinds = ", ".join(f"{k} ({v})" for k, v in sorted(r.objects.items()))
