@@ -192,41 +192,42 @@ def _configs(path: Path, con: sqlite3.Connection, exp: ParsedExperiment, warning
 
 
 def _points(path: Path, con: sqlite3.Connection, exp: ParsedExperiment, series: dict, warnings: list[str]) -> None:
-    cur = con.execute("SELECT series_id, step, y, ts FROM metric_points ORDER BY series_id, step")
-    chunks = []
-    while True:
-        rows = cur.fetchmany(CHUNK)
-        if not rows:
-            break
-        try:
-            chunks.append(np.array(rows, dtype=np.float64).reshape(-1, 4))
-        except (TypeError, ValueError):  # a text value among them: row by row, naming the bad ones
-            chunks.append(_checked_rows(path, rows, series, warnings))
-    if not chunks:
-        return
-    data = np.concatenate(chunks)
-    data = data[~np.isnan(data[:, 0])]
-    bad = ~np.isfinite(data[:, 1])
-    if bad.any():
-        warnings.append(f"{path} (metric_points): {int(bad.sum())} points with no step (NULL or not finite): skipped")
-        data = data[~bad]
-    if not len(data):
-        return
-    cuts = np.flatnonzero(np.diff(data[:, 0])) + 1
-    for part in np.split(data, cuts):
-        sid = int(part[0, 0])
+    """Each series' points, read one series at a time (the primary key's order: by step), so
+    memory holds the finished channels and one series' rows."""
+    ids = [r[0] for r in con.execute("SELECT DISTINCT series_id FROM metric_points ORDER BY series_id")]
+    for sid in ids:
         name = series.get(sid)
+        cur = con.execute("SELECT series_id, step, y, ts FROM metric_points WHERE series_id IS ? ORDER BY step", (sid,))
+        chunks = []
+        while True:
+            rows = cur.fetchmany(CHUNK)
+            if not rows:
+                break
+            try:
+                chunks.append(np.array(rows, dtype=np.float64).reshape(-1, 4))
+            except (TypeError, ValueError):  # a text value among them: row by row, naming the bad ones
+                chunks.append(_checked_rows(path, rows, series, warnings))
+        data = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
+        bad = np.isnan(data[:, 0])  # the rows _checked_rows refused
+        no_step = ~bad & ~np.isfinite(data[:, 1])
+        if no_step.any():
+            warnings.append(f"{path} (metric_points of {name or sid!r}): {int(no_step.sum())} points with no step "
+                            "(NULL or not finite): skipped")
+        if bad.any() or no_step.any():
+            data = data[~(bad | no_step)]
+        if not len(data):
+            continue
         if name is None:
             name = f"metric_series {sid}"
             warnings.append(f"{path} (metric_points series_id {sid}): no metric_series row names it: "
-                            f"{len(part)} points imported as channel {name!r}")
+                            f"{len(data)} points imported as channel {name!r}")
         try:
             check_name("channel", name)
         except InvalidInput as exc:
-            warnings.append(f"{path} (metric_series {sid}): {exc}: its {len(part)} points skipped")
+            warnings.append(f"{path} (metric_series {sid}): {exc}: its {len(data)} points skipped")
             continue
-        exp.channels[name] = ChannelData(np.ascontiguousarray(part[:, 1]), np.ascontiguousarray(part[:, 2]),
-                                         np.ascontiguousarray(part[:, 3]))
+        exp.channels[name] = ChannelData(np.ascontiguousarray(data[:, 1]), np.ascontiguousarray(data[:, 2]),
+                                         np.ascontiguousarray(data[:, 3]))
 
 
 def _checked_rows(path: Path, rows, series: dict, warnings: list[str]) -> np.ndarray:

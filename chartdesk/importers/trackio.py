@@ -105,15 +105,7 @@ class _Run:
         self.skipped: dict[tuple[str, str], list] = {}  # (key, why) -> [count, first row, value]
         self.objects: dict[str, str] = {}  # key -> trackio type (histograms, media...)
 
-    def add(self, name: str, x: float, y: float, t: float) -> None:
-        ch = self.channels.get(name)
-        if ch is None:
-            ch = self.channels[name] = (array("d"), array("d"), array("d"))
-        ch[0].append(x)
-        ch[1].append(y)
-        ch[2].append(t)
-
-    def skip(self, key: str, why: str, row: str, value) -> None:
+    def skip(self, key: str, why: str, row: tuple[str, int], value) -> None:
         seen = self.skipped.get((key, why))
         if seen is None:
             self.skipped[(key, why)] = [1, row, value]
@@ -203,27 +195,13 @@ class _Reader:
             return None
         return data
 
-    def _values(self, run: _Run, data: dict, prefix: str, row: str):
-        """(channel name, value) of every number in a row's metrics, nested dicts opened up."""
+    def _put(self, run: _Run, data: dict, prefix: str, row, x: float, t: float) -> None:
+        """Every number of a row's metrics appended to its channel, nested dicts opened up."""
+        channels = run.channels
         for k, v in data.items():
-            name = f"{prefix}{k}"
-            if isinstance(v, dict):
-                if "_type" in v:
-                    run.objects.setdefault(name, str(v.get("_type")))
-                else:
-                    yield from self._values(run, v, f"{name}/", row)
-                continue
-            if isinstance(v, bool) or not isinstance(v, (int, float, str)) and v is not None:
-                run.skip(name, "is not a number", row, v)
-                continue
-            if isinstance(v, str):
-                y = SPECIAL.get(v)
-                if y is None:
-                    run.skip(name, "is not a number", row, v)
-                    continue
-            elif v is None:
-                y = math.nan
-            else:
+            name = f"{prefix}{k}" if prefix else k
+            tv = type(v)
+            if tv is float or tv is int:
                 try:
                     y = float(v)
                 except OverflowError:
@@ -231,10 +209,31 @@ class _Reader:
                 if math.isinf(y):  # 1e999 or 400 digits: no float64 holds it (trackio writes inf as "Infinity")
                     run.skip(name, "is too large for a float64", row, v)
                     continue
-            if not self._name_ok(name):
-                run.skip(name, "is not a channel name ChartDesk can store", row, v)
+            elif tv is str:
+                y = SPECIAL.get(v)
+                if y is None:
+                    run.skip(name, "is not a number", row, v)
+                    continue
+            elif v is None:
+                y = math.nan
+            elif tv is dict:
+                if "_type" in v:
+                    run.objects.setdefault(name, str(v.get("_type")))
+                else:
+                    self._put(run, v, f"{name}/", row, x, t)
                 continue
-            yield name, y
+            else:  # a bool, a list
+                run.skip(name, "is not a number", row, v)
+                continue
+            ch = channels.get(name)
+            if ch is None:
+                if not self._name_ok(name):
+                    run.skip(name, "is not a channel name ChartDesk can store", row, v)
+                    continue
+                ch = channels[name] = (array("d"), array("d"), array("d"))
+            ch[0].append(x)
+            ch[1].append(y)
+            ch[2].append(t)
 
     def _name_ok(self, name: str) -> bool:
         ok = self._names_ok.get(name)
@@ -252,7 +251,7 @@ class _Reader:
         for rid, run_key, run_name, ts, step, raw in self._rows(
                 f"SELECT id, {key}, run_name, timestamp, step, metrics FROM metrics ORDER BY id"):
             run = self.run(run_key, run_name)
-            row = f"metrics row {rid}"
+            row = ("metrics", rid)
             try:
                 x = math.nan if isinstance(step, bool) else float(step)
             except (TypeError, ValueError, OverflowError):
@@ -265,8 +264,7 @@ class _Reader:
                 continue
             t = self.time(ts)
             run.seen(t)
-            for name, y in self._values(run, data, "", row):
-                run.add(name, x, y, t)
+            self._put(run, data, "", row, x, t)
 
     def _configs(self) -> dict[str, dict]:
         self.table = "configs"
@@ -276,7 +274,7 @@ class _Reader:
         for rid, run_key, run_name, raw, created_at in self._rows(
                 f"SELECT id, {key}, run_name, config, {created_col} FROM configs ORDER BY id"):
             run = self.run(run_key, run_name)
-            row = f"configs row {rid}"
+            row = ("configs", rid)
             try:
                 config = json.loads(raw)
             except (TypeError, ValueError, RecursionError) as exc:
@@ -300,7 +298,7 @@ class _Reader:
         for rid, run_key, run_name, ts, raw in self._rows(
                 f"SELECT id, {key}, run_name, timestamp, metrics FROM system_metrics ORDER BY timestamp, id"):
             run = self.run(run_key, run_name)
-            row = f"system_metrics row {rid}"
+            row = ("system_metrics", rid)
             t = self.time(ts)
             if math.isnan(t):
                 run.skip("", "has no time that can be read", row, ts)
@@ -311,8 +309,7 @@ class _Reader:
             run.seen(t)
             if run.sys_start is None:
                 run.sys_start = t
-            for name, y in self._values(run, data, "system/", row):
-                run.add(name, t - run.sys_start, y, t)
+            self._put(run, data, "system/", row, t - run.sys_start, t)
 
     def _experiments(self, configs: dict[str, dict]) -> list[ParsedExperiment]:
         project = self.path.stem
@@ -330,11 +327,11 @@ class _Reader:
                 exp.channels[name] = ChannelData(np.frombuffer(x, dtype=np.float64), np.frombuffer(y, dtype=np.float64),
                                                  np.frombuffer(t, dtype=np.float64))
             where = f"{self.path} (run {r.name!r}"
-            for (key, why), (count, row, value) in r.skipped.items():
+            for (key, why), (count, (table, rid), value) in r.skipped.items():
                 more = f" (and {count - 1} more rows)" if count > 1 else ""
                 what = f"{key!r} = {_short(value)} {why}" if key else \
                     f"the row {why}{f' ({_short(value)})' if value is not None else ''}"
-                exp.warnings.append(f"{where}, {row}): {what}: skipped{more}")
+                exp.warnings.append(f"{where}, {table} row {rid}): {what}: skipped{more}")
             if r.objects:
                 kinds = ", ".join(f"{k} ({v})" for k, v in sorted(r.objects.items()))
                 exp.warnings.append(f"{where}): not series of numbers, not imported: {kinds}")
