@@ -65,8 +65,7 @@ def find(folder: Path, dirnames: list[str], filenames: list[str]) -> list[Path] 
     for fn in filenames:
         if fn.lower().endswith(SUFFIXES):
             tables = sqlite_tables(folder / fn)
-            if TABLES <= tables or not tables and fn.lower().endswith((".sqlite", ".sqlite3")) and \
-                    is_damaged_sqlite(folder / fn):
+            if TABLES <= tables or not tables and fn.lower().endswith(".sqlite") and is_damaged_sqlite(folder / fn):
                 found.append(folder / fn)
     return found or None
 
