@@ -14,7 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ChartDeskError, StoreError
-from . import dvclive, goodseed, mlflow, neptune_export, sacred, tables, tensorboard, trackio, wandb
+from . import (
+    dvclive,
+    goodseed,
+    mlflow,
+    neptune_export,
+    neptune_offline,
+    neptune_scale,
+    sacred,
+    tables,
+    tensorboard,
+    trackio,
+    wandb,
+)
 from .base import ImportFailed, ParsedExperiment
 from .lineage import Lineage
 from .tables import is_number
@@ -38,6 +50,7 @@ def _register(*modules) -> None:
         READERS[m.FORMAT] = m
 
 
+_register(neptune_offline, neptune_scale)
 _register(trackio, goodseed)
 _register(neptune_export)
 _register(sacred)
