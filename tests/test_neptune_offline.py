@@ -141,7 +141,8 @@ def test_neptune2_truncated_last_line_imports_what_is_whole_and_says_so(tmp_path
      '"version": 3, "at": 1}', r"LogFloats train/loss: value 0 is 'abc', not a number"),
     ('{"obj": {"type": "LogFloats", "path": ["a"], "values": [{"value": 1, "step": "x", "ts": 1}]}, "version": 3}',
      r"LogFloats a: step 'x' of value 0 is not a number"),
-    ('{"obj": {"type": "AssignInt", "path": ["n"], "value": 1.5}, "version": 3}', r"AssignInt n: value 1.5 is not a int"),
+    ('{"obj": {"type": "AssignInt", "path": ["n"], "value": 1.5}, "version": 3}',
+     r"AssignInt n: value 1.5 is not an integer"),
     ('{"obj": {"type": "AssignFloat", "path": "lr", "value": 1}, "version": 3}', r"'path' is not a list of names"),
     ('{"obj": {"type": "AssignFloat", "path": ["x"], "value": 1}, "version": 1}', r"version 1 after 2"),
     ('{"obj": {"typ', r"not a JSON operation"),
@@ -262,6 +263,17 @@ def test_neptune3_damaged_row_refuses_that_run_naming_file_and_row(tmp_path, sto
     [refused] = report.refused
     assert refused.startswith(f"{db} (run_operations row sequence_id=3): ")
     assert store.experiments(P3) == ["swim-fork", "swim-root"]  # the other runs import
+
+
+def test_neptune3_async_leftover_without_its_synced_rows_imports_the_rest_and_says_so(tmp_path):
+    work = _copy(tmp_path, "neptune3")
+    [db] = (work / ".neptune").glob("acme_other-proj_*/run_operations.sqlite3")
+    with sqlite3.connect(db) as con:  # what the async client does once the server acknowledged them
+        con.execute("DELETE FROM run_operations WHERE sequence_id <= 2")
+    con.close()
+    [exp] = ns.parse(db)
+    assert exp.name == "other-proj-run" and exp.channels["loss"].x == [2.0, 3.0]
+    assert f"other-proj-run: {db} starts at operation 3: operations 1-2 were sent to Neptune" in "\n".join(exp.warnings)
 
 
 def test_neptune3_damaged_file_is_refused_with_its_path(tmp_path, store):

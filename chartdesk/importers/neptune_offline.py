@@ -218,7 +218,9 @@ def _assigned(kind: str, value, f: Path, where: str, path: str):
           "bool": lambda v: isinstance(v, bool), "string": lambda v: isinstance(v, str),
           "datetime": _number}[ASSIGN[kind]]
     if not ok(value):
-        raise ImportFailed(f, where, f"{kind} {path}: value {_short(value)} is not a {ASSIGN[kind]}")
+        what = {"float": "a number", "int": "an integer", "bool": "true or false", "string": "a string",
+                "datetime": "a time in milliseconds"}[ASSIGN[kind]]
+        raise ImportFailed(f, where, f"{kind} {path}: value {_short(value)} is not {what}")
     if kind == "AssignFloat":
         return float(value)
     if kind == "AssignDatetime":

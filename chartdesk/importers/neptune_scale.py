@@ -221,6 +221,7 @@ class _Run:
         self.fork: tuple[str, str | None, float] | None = None  # (parent run id, parent project, step)
         self.experiment: str | None = None
         self.creates = 0
+        self.gone: list[tuple[Path, int]] = []  # (file, its first sequence_id) where earlier rows were deleted
 
     def create(self, msg, f: Path, where: str) -> None:
         self.creates += 1
@@ -282,7 +283,11 @@ def _read(run: _Run, f: Path) -> None:
     with sqlite_readonly(f) as con:
         try:
             cur = con.execute("SELECT sequence_id, operation_type, operation FROM run_operations ORDER BY sequence_id")
+            first = True
             for seq, kind, blob in cur:
+                if first and isinstance(seq, int) and seq > 1:
+                    run.gone.append((f, seq))  # the client deletes what the server acknowledged
+                first = False
                 where = f"run_operations row sequence_id={seq}"
                 if not isinstance(blob, bytes):
                     raise ImportFailed(f, where, f"the operation is {type(blob).__name__}, not protobuf bytes")
@@ -351,9 +356,11 @@ def parse(path) -> list[ParsedExperiment]:
         if parent_project and parent_project != project:
             exp.warnings.append(f"{run_id}: forked from {parent} of another project ({parent_project}); it is looked "
                                 f"for in {project}")
-    if run.creates == 0:
-        exp.warnings.append(f"{run_id}: {path} holds no create-run operation (sent to Neptune before it stopped); "
-                            "imported the updates it holds")
+    for f, seq in run.gone:
+        exp.warnings.append(f"{run_id}: {f} starts at operation {seq}: operations 1-{seq - 1} were sent to Neptune "
+                            "and deleted from the file (Neptune deleted them when it shut down); imported what it holds")
+    if run.creates == 0 and not run.gone:
+        exp.warnings.append(f"{run_id}: {path} holds no create-run operation; imported the updates it holds")
     if refused:
         exp.warnings.append(f"{run_id}: {refused} point{'s' if refused > 1 else ''} at a step not above the series' "
                             "previous one left out, as Neptune refuses them (steps must increase)")
