@@ -134,8 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("experiment")
     p.add_argument("channel")
     p.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
-    p = sub.add_parser("import", parents=[db], help="import TensorBoard, MLflow, Lightning/Keras CSV, CSV, "
-                       "JSON lines and HF trainer_state.json files (folders are searched)",
+    p = sub.add_parser("import", parents=[db], help="import what other tools wrote: neptune-exporter exports, "
+                       "Neptune 2/3 offline runs, TensorBoard, MLflow, W&B, trackio, goodseed, DVCLive, Sacred, "
+                       "Lightning/Keras/SB3/Ray/YOLO tables, CSV, JSON lines, HF trainer_state.json (folders are searched)",
                        description="Every readable file is imported; each file that is not is listed with why. "
                        "Exit status: 0 all imported, 3 some files refused, 1 nothing imported.")
     p.add_argument("paths", nargs="+", metavar="PATH")
