@@ -2,40 +2,24 @@
 
 For every selected experiment and every series ref of a chart, the one resolver says which
 channel it means; a ref with no channel becomes a quiet note instead of a curve. Each curve gets
-a label (``accuracy → acc``, with the run's name in compare mode) and a style that no other curve
-of the chart shares: a colour per run (per series when one run is shown) from a palette that
-does not repeat, and a dash per series in compare mode.
+a label (``accuracy → acc``, with the run's name in compare mode) and a style: the run's own
+colour and marker (``chartdesk.colors``: the same in every chart, from the run's place in its
+project's order of appearance), and a dash per series in compare mode; one run shown alone gets a
+colour per series, the first in the run's own.
 """
 from __future__ import annotations
 
-import colorsys
 import datetime as _dt
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from . import colors
 from .model import Chart, SeriesRef
 
-#: Colour-blind-friendly, readable on light and dark backgrounds (Tableau 10, then 6 more).
-PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7",
-           "#9c755f", "#8cd17d", "#499894", "#d37295", "#a0cbe8", "#ffbe7d", "#86bcb6", "#f1ce63")
 DASH_COUNT = 4
 #: How a chart names a group's band (its note, its menu).
 BAND_NAMES = {"std": "mean ± std", "sem": "mean ± standard error", "minmax": "min to max"}
-
-
-def color(i: int) -> str:
-    """The i-th colour: the palette first, then hues spread by the golden angle (never the same
-    colour twice for the first few hundred), alternating two lightnesses."""
-    if i < 0:
-        return "#888888"
-    if i < len(PALETTE):
-        return PALETTE[i]
-    k = i - len(PALETTE)
-    hue = (k * 0.381966 + 0.07) % 1.0
-    light = 0.45 if k % 2 == 0 else 0.62
-    r, g, b = colorsys.hls_to_rgb(hue, light, 0.62)
-    return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
 
 
 @dataclass(frozen=True)
@@ -47,6 +31,7 @@ class PlannedCurve:
     color: str
     dash: int  # index into the dash styles
     x_channel: str | None = None  # the channel x is taken from (a chart whose x axis is a series)
+    marker: str | None = None  # the run's marker, past the palette's size (``chartdesk.colors``)
 
 
 @dataclass(frozen=True)
@@ -57,14 +42,19 @@ class Plan:
 
 def plan(chart: Chart, selection: Sequence[str], channel_for: Callable[[SeriesRef, str], str | None],
          run_label: Callable[[str], str] | None = None,
-         pinned: Callable[[SeriesRef, str], bool] | None = None) -> Plan:
+         pinned: Callable[[SeriesRef, str], bool] | None = None,
+         order: Sequence[str] | None = None) -> Plan:
     """The curves of ``chart`` for the selected experiments. ``channel_for(ref, experiment)`` is
     the resolver's answer; ``run_label`` names a run in compare mode (default: its name);
-    ``pinned(ref, experiment)`` says where a run's pin decided an alias (the label says so)."""
+    ``pinned(ref, experiment)`` says where a run's pin decided an alias (the label says so);
+    ``order`` is every run of the project in order of appearance, the key of each run's style
+    (default: the selection's order)."""
     compare = len(selection) > 1
+    key = colors.keys(order if order is not None else selection)
     curves, missing = [], []
     x_ref = chart.x_ref
-    for ei, exp in enumerate(selection):
+    for exp in selection:
+        k = key.get(exp, -1)
         x_channel = channel_for(x_ref, exp) if x_ref is not None else None
         if x_ref is not None and x_channel is None:
             missing.append((x_ref, exp))  # nothing to put on x: no curve of this run
@@ -79,9 +69,12 @@ def plan(chart: Chart, selection: Sequence[str], channel_for: Callable[[SeriesRe
                 name += " (pinned)"
             if compare:
                 label = f"{run_label(exp) if run_label else exp} · {name}"
-                curves.append(PlannedCurve(exp, ref, ch, label, color(ei), si % DASH_COUNT, x_channel))
+                st = colors.style(k)
+                curves.append(PlannedCurve(exp, ref, ch, label, st.color, si % DASH_COUNT, x_channel, st.marker))
             else:
-                curves.append(PlannedCurve(exp, ref, ch, name, color(si), 0, x_channel))
+                st = colors.series_style(k, si)  # past the palette's size, its colours again, dashed
+                dash = (si // len(colors.PALETTE)) % DASH_COUNT
+                curves.append(PlannedCurve(exp, ref, ch, name, st.color, dash, x_channel, st.marker))
     return Plan(tuple(curves), tuple(missing))
 
 
@@ -95,6 +88,7 @@ class PlannedGroup:
     dash: int
     members: tuple[tuple[str, str], ...]  # (experiment, channel) of each run that has the series
     x_channels: tuple[str, ...] | None = None
+    marker: str | None = None
 
 
 def plan_groups(chart: Chart, groups: Sequence, channel_for: Callable[[SeriesRef, str], str | None]
@@ -119,8 +113,9 @@ def plan_groups(chart: Chart, groups: Sequence, channel_for: Callable[[SeriesRef
                 continue
             runs = f"{len(members)} run{'s' if len(members) != 1 else ''}"
             label = f"{group.label} ({runs})" + (f" · {ref.name}" if len(chart.series) > 1 else "")
-            out.append(PlannedGroup(ref, label, color(gi), si % DASH_COUNT, tuple(members),
-                                    tuple(xs) if x_ref is not None else None))
+            st = colors.group_style(gi)
+            out.append(PlannedGroup(ref, label, st.color, si % DASH_COUNT, tuple(members),
+                                    tuple(xs) if x_ref is not None else None, st.marker))
     return tuple(out), tuple(dict.fromkeys(missing))
 
 

@@ -16,6 +16,7 @@ from .errors import InvalidInput
 STATES = ("running", "succeeded", "failed", "aborted")
 X_AXES = ("step", "wall", "relative")
 BANDS = ("std", "sem", "minmax")  # a group's band: mean -/+ population std, -/+ standard error, min to max
+LEGENDS = ("below", "side", "off")  # where a chart's legend is: under the plot, beside it, or not shown
 
 
 @dataclass(frozen=True)
@@ -90,12 +91,15 @@ class Chart:
     smoothing: float = 0.0
     log_x: bool = False
     band: str = "std"  # how a group of runs spreads around its mean: std, sem or minmax
+    legend: str = "below"  # where the legend is: below (the plot), side (beside it) or off
 
     def __post_init__(self) -> None:
         if not self.name:
             raise InvalidInput("a chart needs a name")
         if self.band not in BANDS:
             raise InvalidInput(f"chart {self.name!r}: band must be one of {', '.join(BANDS)}, not {self.band!r}")
+        if self.legend not in LEGENDS:
+            raise InvalidInput(f"chart {self.name!r}: legend must be one of {', '.join(LEGENDS)}, not {self.legend!r}")
         if self.x_axis not in X_AXES:
             try:
                 SeriesRef.parse(self.x_axis)
@@ -121,13 +125,15 @@ class Chart:
             d["smoothing"] = float(self.smoothing)
         if self.band != "std":
             d["band"] = self.band
+        if self.legend != "below":
+            d["legend"] = self.legend
         return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Chart:
         if not isinstance(d, Mapping):
             raise InvalidInput(f"a chart must be a dict with 'name' and 'series', not {d!r}")
-        unknown = set(d) - {"name", "series", "x_axis", "log_y", "log_x", "smoothing", "band"}
+        unknown = set(d) - {"name", "series", "x_axis", "log_y", "log_x", "smoothing", "band", "legend"}
         if unknown:
             raise InvalidInput(f"chart {d.get('name')!r}: unknown keys {sorted(unknown)}")
         series = d.get("series", [])
@@ -141,6 +147,7 @@ class Chart:
             log_x=d.get("log_x", False),
             smoothing=d.get("smoothing", 0.0),
             band=str(d.get("band", "std")),
+            legend=str(d.get("legend", "below")),
         )
 
     @property

@@ -122,7 +122,7 @@ class ChartState:
                 planned, missing = plan_groups(self.chart, groups, s.channel_for)
                 self._plan = ChartPlan(tuple(planned), tuple(missing), True)
             else:
-                p = plan(self.chart, s.selection(), s.channel_for, s.run_label, s.pinned)
+                p = plan(self.chart, s.selection(), s.channel_for, s.run_label, s.pinned, s.experiment_names())
                 self._plan = ChartPlan(p.curves, p.missing, False)
         return self._plan
 

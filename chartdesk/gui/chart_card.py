@@ -24,23 +24,21 @@ mean and band (``group_items``), with the run-count strip under the plot.
 """
 from __future__ import annotations
 
-import html
 import time
+import zlib
 from contextlib import ExitStack, contextmanager
 
 import numpy as np
 import pyqtgraph as pg
 import shiboken6
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QImage, QPainter
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
     QFrame,
     QHBoxLayout,
-    QLabel,
     QMenu,
-    QSizePolicy,
     QToolButton,
     QVBoxLayout,
 )
@@ -49,20 +47,23 @@ from ..app.chartstate import ChartState, columns_wanted
 from ..curves import BAND_NAMES, PlannedGroup, format_x, format_y
 from ..errors import ChartDeskError
 from ..groups import GroupRequest
-from ..model import BANDS, X_AXES, Chart
+from ..model import BANDS, LEGENDS, X_AXES, Chart
 from ..views import ViewRequest
 from .group_items import CountStrip, GroupCurve
 from .legend import Legend
 from .plot_items import DASHES, ChartPlot, ChartViewBox, Line, YAxis, log_safe, plotted
+from .readout import HoverTable, Row
 from .theme import faint, plot_colors
 from .widgets import ElidedLabel
 
 X_LABELS = {"step": "step", "wall": "wall time", "relative": "relative time (s)"}
+LEGEND_NAMES = {"below": "Under the plot", "side": "Beside the plot (where the names fit)", "off": "Hidden"}
 SMOOTHING_STEPS = (0.0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99)
+PLOT_MIN_HEIGHT = 110
 SPARSE_POINTS = 64  # a view with at most this many points also gets dots
 SPLIT_ABOVE = 4     # a chart of more curves than this is drawn over two turns of the event loop
-READOUT_MAX = 8     # the hover read-out names this many curves, nearest to the cursor first
 HOVER_HZ = 30       # the hover follows the pointer at most this many times a second
+MARK_SPACING = 70   # pixels between a run's markers along its line (runs past the palette's size)
 READOUT_REACH = 4   # pixels: a curve is read out from its first point to its last, give or take this
 EXPORT_SCALES = (1, 2, 4)
 
@@ -75,19 +76,21 @@ class _Curve:
         self.experiment, self.ref, self.channel = planned.experiment, planned.ref, planned.channel
         self.x_channel = planned.x_channel
         self.label, self.color, self.dash = planned.label, planned.color, planned.dash
+        self.marker = planned.marker  # the run's marker past the palette's size (chartdesk.colors), or None
         self.x = np.empty(0)
         self.y = np.empty(0)
         self.values = np.empty(0)  # logged values (±inf kept) at x
         self.line: pg.PlotCurveItem | None = None
         self.faint: pg.PlotCurveItem | None = None  # the raw curve behind a smoothed one
         self.dots: pg.ScatterPlotItem | None = None  # markers, for series too sparse to see as lines
+        self.marks: pg.ScatterPlotItem | None = None  # the run's marker along a line (``marker``)
         self.visible = True
 
     def pen(self, width: int = 1):
         return pg.mkPen(self.color, width=width, style=DASHES[self.dash % len(DASHES)])
 
     def items(self) -> tuple:
-        return tuple(it for it in (self.line, self.faint, self.dots) if it is not None)
+        return tuple(it for it in (self.line, self.faint, self.dots, self.marks) if it is not None)
 
     def tooltip(self) -> str:
         return f"{self.label}\nrun: {self.experiment}\nClick to hide or show"
@@ -152,7 +155,7 @@ class ChartWidget(QFrame):
 
         self.plot = ChartPlot(self, background=bg, viewBox=ChartViewBox(),
                                   axisItems={"left": YAxis(orientation="left")})
-        self.plot.setMinimumHeight(110)
+        self.plot.setMinimumHeight(PLOT_MIN_HEIGHT)
         item = self.plot.getPlotItem()
         item.setMenuEnabled(False)
         item.hideButtons()
@@ -170,10 +173,7 @@ class ChartWidget(QFrame):
         self.strip: CountStrip | None = None  # made when groups are first drawn (a plot costs ~10 ms)
         self.legend = Legend(self)
         self.legend.sig_toggled.connect(self._on_legend_toggle)
-        self.readout = QLabel(" ", self)
-        self.readout.setObjectName("HoverReadout")
-        self.readout.setTextFormat(Qt.TextFormat.RichText)
-        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.readout = HoverTable(self)  # a floating table beside the pointer (a window of its own)
         item.getViewBox().sigRangeChanged.connect(self._hover_soon)  # other values under a resting pointer
         # Zoom, pan and resize ask for new views of the visible range, at most ~30 times a second.
         self._range_proxy = pg.SignalProxy(item.getViewBox().sigXRangeChanged, rateLimit=30, slot=self._on_x_range)
@@ -183,14 +183,21 @@ class ChartWidget(QFrame):
         head.addWidget(self.title, 2)
         head.addWidget(self.note, 3)
         head.addWidget(self.menu_button)
+        self._column = QVBoxLayout()  # the plot and, while grouped, the run-count strip under it
+        self._column.setSpacing(0)
+        self._column.addWidget(self.plot, 1)
+        self._column.addStretch(0)  # what is left when the plot keeps its height (a figure's side legend)
+        self._body = QHBoxLayout()  # that column and the legend when it is beside the plot
+        self._body.setSpacing(4)
+        self._body.addLayout(self._column, 1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
         lay.setSpacing(0)
         lay.addLayout(head)
-        lay.addWidget(self.plot, 1)
+        lay.addLayout(self._body, 1)
         lay.addWidget(self.legend)
-        lay.addWidget(self.readout)
         self._apply_axes()
+        self._place_legend()
 
         workspace.sig_points_appended.connect(self._on_points_appended)
 
@@ -245,10 +252,16 @@ class ChartWidget(QFrame):
             self._band_actions[band] = act
         self.reset_action = menu.addAction("Reset view")
         self.reset_action.triggered.connect(self.reset_view)
-        self.legend_action = QAction("Show legend", self, checkable=True)
-        self.legend_action.setChecked(True)
-        self.legend_action.toggled.connect(lambda on: self.legend.setVisible(on and bool(self.curves)))
-        menu.addAction(self.legend_action)
+        lmenu = menu.addMenu("Legend")
+        lgroup = QActionGroup(self)
+        self._legend_actions = {}
+        for where in LEGENDS:
+            act = QAction(LEGEND_NAMES[where], self, checkable=True)
+            act.setChecked(self.chart.legend == where)
+            act.triggered.connect(lambda _c=False, v=where: self._set_option(legend=v))
+            lgroup.addAction(act)
+            lmenu.addAction(act)
+            self._legend_actions[where] = act
         menu.addSeparator()
         self.edit_action = menu.addAction("Edit chart…")
         self.edit_action.setEnabled(self.editable)
@@ -293,6 +306,39 @@ class ChartWidget(QFrame):
     def reset_view(self) -> None:
         self.plot.getPlotItem().enableAutoRange()
 
+    # ---- legend -------------------------------------------------------------------------
+    def _place_legend(self) -> None:
+        """Put the legend where the chart says: under the plot, beside it, or nowhere. Beside the
+        plot only while the card is wide enough for what tells its names apart (``Legend.fits_beside``);
+        under it otherwise, where they are never cut."""
+        where = self.chart.legend
+        side = where == "side" and self.legend.fits_beside(self.width())
+        lay = self.layout()
+        if side and self._body.indexOf(self.legend) < 0:
+            lay.removeWidget(self.legend)
+            self._body.addWidget(self.legend)
+        elif not side and lay.indexOf(self.legend) < 0:
+            self._body.removeWidget(self.legend)
+            lay.addWidget(self.legend)
+        self.legend.set_side(side)
+        self.legend.setVisible(where != "off" and bool(self.curves))
+        self._size_legend()
+
+    def _size_legend(self) -> None:
+        if self.legend.side:
+            self.legend.setFixedWidth(self.legend.side_width(self.width()))
+        else:
+            self.legend.setMinimumWidth(0)
+            self.legend.setMaximumWidth(16_777_215)
+            self.legend.set_room(self.height())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.chart.legend == "side" and self.legend.side != self.legend.fits_beside(self.width()):
+            self._place_legend()
+        else:
+            self._size_legend()
+
     def _set_option(self, **changes) -> None:
         new = self.chart.with_(**changes)
         if new == self.chart:
@@ -311,6 +357,8 @@ class ChartWidget(QFrame):
         for w, act in self._smooth_actions.items():
             act.setChecked(abs(chart.smoothing - w) < 1e-9)
         self._band_actions[chart.band].setChecked(True)
+        self._legend_actions[chart.legend].setChecked(True)
+        self._place_legend()
         self._apply_axes()
         self.plot.getPlotItem().enableAutoRange()  # new options: the whole channel again (_range -> None)
         self.invalidate()
@@ -493,7 +541,7 @@ class ChartWidget(QFrame):
         if self.strip is not None:
             self.strip.setVisible(grouped)
         self.legend.fill(self.curves)
-        self.legend.setVisible(self.legend_action.isChecked() and bool(self.curves))
+        self._place_legend()
         self._inf_items = [pg.PlotDataItem(pen=None, symbol=sym, symbolSize=9, symbolPen=None,
                                            symbolBrush=pg.mkBrush("#d64541")) for sym in ("t1", "t")]
         for it in self._inf_items:
@@ -507,8 +555,7 @@ class ChartWidget(QFrame):
         if self.strip is None:
             self.strip = CountStrip(self, self.plot, self._bg, self._fg)
             self.strip.setLogMode(x=self.chart.log_x)
-            lay = self.layout()
-            lay.insertWidget(lay.indexOf(self.plot) + 1, self.strip)
+            self._column.insertWidget(self._column.indexOf(self.plot) + 1, self.strip)
         return self.strip
 
     def _add(self, it) -> None:
@@ -553,12 +600,15 @@ class ChartWidget(QFrame):
             curve.line.setData(px, shown, connect="finite")
             if len(curve.x) <= SPARSE_POINTS:  # an eval metric logged a few times: dots, or it is invisible
                 if curve.dots is None:
-                    curve.dots = pg.ScatterPlotItem(size=6, pen=None, brush=pg.mkBrush(curve.color))
+                    curve.dots = pg.ScatterPlotItem(size=7 if curve.marker else 6, pen=None, symbol=curve.marker or "o",
+                                                    brush=pg.mkBrush(curve.color))
                     curve.dots.setVisible(curve.visible)
                     self._add(curve.dots)
                 curve.dots.setData(px, shown)
             elif curve.dots is not None:
                 curve.dots.setData([], [])
+            if curve.marker is not None:
+                self._mark(curve, px, shown, len(curve.x) <= SPARSE_POINTS)
             if curve.faint is not None:
                 curve.faint.setData(px, plotted(log_safe(view.raw, self.chart.log_y), self.chart.log_y),
                                     connect="finite")
@@ -581,6 +631,26 @@ class ChartWidget(QFrame):
             self.strip.align()
         self._mark_restarts(restarts)
         self._set_notes(total)
+
+    def _mark(self, curve: _Curve, px, shown, sparse: bool) -> None:
+        """The run's marker at a few points spread along its line (every point of a sparse series
+        has it already), so that runs past the palette's size are told apart by it."""
+        if curve.marks is None:
+            curve.marks = pg.ScatterPlotItem(size=8, symbol=curve.marker, pen=pg.mkPen(self._bg, width=1),
+                                             brush=pg.mkBrush(curve.color))
+            curve.marks.setVisible(curve.visible)
+            self._add(curve.marks)
+        if sparse or px is None or shown is None:
+            curve.marks.setData([], [])
+            return
+        finite = np.flatnonzero(np.isfinite(px) & np.isfinite(shown))
+        count = max(3, int(self.plot.width() / MARK_SPACING))
+        if len(finite) <= count:
+            at = finite
+        else:
+            phase = (zlib.crc32(curve.experiment.encode()) % 1000) / 1000  # runs of one marker: not all at one x
+            at = finite[((np.arange(count) + phase) * len(finite) / count).astype(int)]
+        curve.marks.setData(px[at], shown[at])
 
     def _mark_restarts(self, restarts: list) -> None:
         """A dashed line where a run's steps go back (it was resumed from an earlier checkpoint)."""
@@ -693,8 +763,7 @@ class ChartWidget(QFrame):
         """No hover line, read-out or highlight (until the pointer moves or the plot changes)."""
         self._hover_at = None
         self.vline.setVisible(False)
-        self.readout.setText(" ")
-        self.readout.setToolTip("")
+        self.readout.hide()
         self._highlight(None)
 
     def _highlight(self, curve: _Curve | None) -> None:
@@ -708,9 +777,9 @@ class ChartWidget(QFrame):
 
     def show_values_at(self, x: float, y: float | None = None) -> list[tuple[str, float, float]]:
         """For each visible curve drawn at ``x`` (from its first point to its last: a run that
-        ended before, or began after, has no value there), its drawn point nearest to ``x``,
-        nearest to the cursor's ``y`` first (the nearest curve is highlighted); returns them as
-        (label, x, value)."""
+        ended before, or began after, has no value there), its drawn point nearest to ``x``; the
+        curve nearest to the cursor's ``y`` is highlighted. The read-out table lists them all,
+        highest value first; returns them as (label, x, value), nearest to ``y`` first."""
         found = []
         log_x = self.chart.log_x
         at_x = (float(np.log10(x)) if x > 0 else np.nan) if log_x else x  # in the axis' own units
@@ -732,20 +801,28 @@ class ChartWidget(QFrame):
             return []
         if y is not None:
             found.sort(key=lambda f: f[0])
-        self._highlight(found[0][1] if y is not None else None)
+        nearest = found[0][1] if y is not None else None
+        self._highlight(nearest)
         at = found[0][2] if len(found) == 1 else x
         self.vline.setPos(float(np.log10(at)) if self.chart.log_x and at > 0 else at)
         self.vline.setVisible(True)
-        parts = [format_x(found[0][2], self.x_mode())]
-        for _d, c, _x, v, more in found[:READOUT_MAX]:
-            parts.append(f"<span style='color:{c.color}'>■</span> {html.escape(c.label)}: "
-                         f"<b>{format_y(v)}</b>{html.escape(more)}")
-        if len(found) > READOUT_MAX:
-            parts.append(f"+{len(found) - READOUT_MAX} more")
+        by_value = sorted(found, key=lambda f: _value_order(f[3]))
+        rows = [Row(c.color, c.label, format_y(v), more.strip(), c is nearest) for _d, c, _x, v, more in by_value]
         self._hover_at = (x, y)
-        self.readout.setText(" &nbsp; ".join(parts))
-        self.readout.setToolTip("\n".join(f"{c.label}: {format_y(v)}{more}" for _d, c, _x, v, more in found))
+        self.readout.show_rows(format_x(found[0][2], self.x_mode()), rows, self._anchor(at, y))
         return [(c.label, cx, v) for _d, c, cx, v, _more in found]
+
+    def _anchor(self, x: float, y: float | None) -> QPoint:
+        """Where the read-out stands beside: the pointer, or (no pointer: a call from code) the
+        point (x, y) of the plot."""
+        if self._pointer is not None:
+            return self.plot.viewport().mapToGlobal(self._pointer.toPoint())
+        vb = self.plot.getPlotItem().getViewBox()
+        px = float(np.log10(x)) if self.chart.log_x and x > 0 else x
+        if y is None or not np.isfinite(y):
+            y = float(np.mean(vb.viewRange()[1]))
+        scene = vb.mapViewToScene(QPointF(px, y))
+        return self.plot.viewport().mapToGlobal(self.plot.mapFromScene(scene))
 
     def _pixel_width(self) -> float:
         """One screen pixel along x, in the axis' units (0 before the plot was first shown)."""
@@ -761,12 +838,19 @@ class ChartWidget(QFrame):
         """No hover marks, no menu button (it keeps its place), the whole legend; yields how many
         pixels taller the card must be for it. Back as it was afterwards, the hover too."""
         hover, button = self._hover_at, not self.menu_button.isHidden()
-        self.clear_hover()  # the read-out keeps its (empty) line: the plot keeps its size
+        self.clear_hover()
         self.menu_button.setVisible(False)
+        held = False
         try:
             with self.legend.whole() as grow:
+                if self.legend.side and grow:  # the legend beside grows down; the plot keeps its height
+                    self.plot.setFixedHeight(self.plot.height())
+                    held = True
                 yield grow
         finally:
+            if held:
+                self.plot.setMinimumHeight(PLOT_MIN_HEIGHT)
+                self.plot.setMaximumHeight(16_777_215)
             self.menu_button.setVisible(button)
             if hover is not None:
                 self.show_values_at(*hover)
@@ -806,6 +890,11 @@ class ChartWidget(QFrame):
         from .export import export_chart
 
         export_chart(self, path, scale)
+
+
+def _value_order(v: float) -> tuple[int, float]:
+    """Highest value first (as on the plot), NaN last."""
+    return (1, 0.0) if np.isnan(v) else (0, -v)
 
 
 def _extent(x: np.ndarray, log_x: bool) -> tuple[float, float]:

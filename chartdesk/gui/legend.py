@@ -1,140 +1,398 @@
-"""A chart's legend: one row per curve with its swatch (colour and dash) and full name, as many
-rows as the card gives it; a click hides or shows the curve. ``whole()`` shows every row for as
-long as it lasts (an exported figure holds the whole legend, no scrollbar).
+"""A chart's legend: one entry per curve with its swatch (colour, dash and the run's marker) and
+its name; a click hides or shows the curve.
+
+Under the plot (the default) it is a grid of entries, as many columns as fit, and it takes the
+rows it needs up to a share of the card (``BELOW_SHARE``), scrolling only past that; beside the
+plot (the chart's *Legend > Beside the plot*) it is one column, as tall as the plot. A name too
+long for its entry loses what it has in common with the other entries first (``shorten``): the
+part that tells the curves apart stays whole; the tooltip has the whole name. ``whole()`` shows
+every entry, whole, for as long as it lasts (an exported figure holds the whole legend, no
+scrollbar).
+
+``swatch`` and ``run_icon`` draw a run's style (``chartdesk.colors``) for the legend, the project
+tree and the runs table.
 """
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 
-from PySide6.QtCore import QSize, Qt, Signal
+from pyqtgraph.graphicsItems.ScatterPlotItem import Symbols
+from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import (
-    QFrame,
-    QListView,
-    QListWidget,
-    QListWidgetItem,
-)
+from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QListWidget, QListWidgetItem
 
+from ..colors import Style
 from .plot_items import DASHES
+from .theme import state_color
 
-_swatches: dict[tuple[str, int], QIcon] = {}
+SWATCH = QSize(22, 12)
+
+_swatches: dict[tuple, QIcon] = {}
 
 
-def _swatch(color: str, dash: int) -> QIcon:
-    """The legend's line sample of a curve's colour and dash (made once per style)."""
-    icon = _swatches.get((color, dash))
-    if icon is None:
-        icon = _swatches[(color, dash)] = _make_swatch(color, dash)
+def _draw_marker(p: QPainter, marker: str, color: QColor, center: QPointF, size: float) -> None:
+    path = Symbols.get(marker)
+    if path is None:
+        return
+    p.save()
+    p.translate(center)
+    p.scale(size, size)
+    p.setPen(QPen(color, 0.12) if marker in ("x", "+") else Qt.PenStyle.NoPen)
+    p.setBrush(color)
+    p.drawPath(path)
+    p.restore()
+
+
+def _icon(pm: QPixmap) -> QIcon:
+    """An icon drawn as it is on a selected row too (Qt would tint it with the selection's colour)."""
+    icon = QIcon()
+    for mode in (QIcon.Mode.Normal, QIcon.Mode.Selected, QIcon.Mode.Active):
+        icon.addPixmap(pm, mode)
     return icon
 
 
-def _make_swatch(color: str, dash: int) -> QIcon:
-    pm = QPixmap(18, 10)
-    pm.fill(Qt.GlobalColor.transparent)
-    p = QPainter(pm)
-    pen = QPen(QColor(color), 2)
+def _paint_swatch(p: QPainter, x: int, y: int, color: str, dash: int, marker: str | None, width: float = 2) -> None:
+    """A short line sample of a curve's style at (x, y), SWATCH wide and high."""
+    c = QColor(color)
+    pen = QPen(c, width)
     pen.setStyle(DASHES[dash % len(DASHES)])
     p.setPen(pen)
-    p.drawLine(1, 5, 17, 5)
-    p.end()
-    return QIcon(pm)
+    mid = y + SWATCH.height() / 2
+    p.drawLine(QPointF(x + 1, mid), QPointF(x + SWATCH.width() - 1, mid))
+    if marker:
+        _draw_marker(p, marker, c, QPointF(x + SWATCH.width() / 2, mid), 8)
+
+
+def swatch(color: str, dash: int = 0, marker: str | None = None) -> QIcon:
+    """The line sample of a curve's colour, dash and marker (made once per style)."""
+    key = (color, dash, marker)
+    icon = _swatches.get(key)
+    if icon is None:
+        pm = QPixmap(SWATCH)
+        pm.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pm)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        _paint_swatch(p, 0, 0, color, dash, marker)
+        p.end()
+        icon = _swatches[key] = _icon(pm)
+    return icon
+
+
+RUN_ICON = QSize(SWATCH.width() + 14, SWATCH.height())
+_run_icons: dict[tuple, QIcon] = {}
+
+
+def run_icon(state: str | None, style: Style | None) -> QIcon:
+    """A run's row icon in the tree and the runs table: its swatch when the charts draw it (the
+    curve's colour and marker), then the dot of its state (``state`` None: no dot, and the icon
+    is as wide as a swatch); the swatch's place stays empty for a run that is not drawn, so names
+    stay aligned."""
+    key = (state, style)
+    icon = _run_icons.get(key)
+    if icon is None:
+        pm = QPixmap(RUN_ICON if state is not None else SWATCH)
+        pm.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pm)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if style is not None:
+            _paint_swatch(p, 0, 0, style.color, 0, style.marker, 3.5)  # thicker: it reads on a selected row
+        if state is not None:
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(state_color(state)))
+            p.drawEllipse(QPointF(RUN_ICON.width() - 6, RUN_ICON.height() / 2), 4, 4)
+        p.end()
+        icon = _run_icons[key] = _icon(pm)
+    return icon
+
+
+# ---- names that fit: the common part goes first -------------------------------------------------
+_TOKEN = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|\w+|\s+|.")
+ELLIPSIS = "…"
+
+
+def common_parts(labels: Sequence[str]) -> tuple[int, int]:
+    """How many characters the labels share at their start and at their end, in whole tokens
+    (``lr=0.0003`` is the tokens ``lr``, ``=``, ``0.0003``: a number is never split); (0, 0) for
+    fewer than two labels. What lies between is what tells each label apart."""
+    if len(labels) < 2:
+        return 0, 0
+    toks = [_TOKEN.findall(s) for s in labels]
+    n = min(len(t) for t in toks)
+    pre = 0
+    while pre < n and all(t[pre] == toks[0][pre] for t in toks):
+        pre += 1
+    suf = 0
+    while suf < n - pre and all(t[-1 - suf] == toks[0][-1 - suf] for t in toks):
+        suf += 1
+    return len("".join(toks[0][:pre])), len("".join(toks[0][len(toks[0]) - suf:]))
+
+
+def _keep_tokens(text: str, room: float, width: Callable[[str], float], from_end: bool) -> str:
+    """``text`` cut to whole tokens that fit in ``room`` with an ellipsis for the rest (from its
+    start when ``from_end``: the tokens nearest the end are kept); "…" alone when none fits."""
+    toks = _TOKEN.findall(text)
+    kept: list[str] = []
+    for tok in reversed(toks) if from_end else toks:
+        trial = [tok, *kept] if from_end else [*kept, tok]
+        if width(ELLIPSIS + "".join(trial)) > room:
+            break
+        kept = trial
+    return ELLIPSIS + "".join(kept) if from_end else "".join(kept) + ELLIPSIS
+
+
+def shorten(label: str, room: float, parts: tuple[int, int], width: Callable[[str], float],
+            elide: Callable[[str, str, float], str]) -> str:
+    """``label`` in at most ``room`` pixels: whole when it fits; else its common start and end
+    (``parts``, from ``common_parts``) are cut first, by whole tokens (the start from its left,
+    the end from its right, the start kept whole if it can be), so the part that tells it apart
+    stays whole; only when that part alone is too wide is it cut, in its middle. ``width(text)``
+    measures; ``elide(text, side, room)`` cuts on "left", "right" or "middle"."""
+    if width(label) <= room:
+        return label
+    pre, suf = parts
+    head, body, tail = label[:pre], label[pre:len(label) - suf], label[len(label) - suf:]
+    if not body.strip():  # nothing tells it apart: an ordinary cut in the middle
+        return elide(label, "middle", room)
+    left = room - width(body)
+    if left < width(ELLIPSIS) * (bool(head) + bool(tail)):
+        edge = (ELLIPSIS if head else "") + body.strip() + (ELLIPSIS if tail else "")
+        return edge if width(edge) <= room else elide(body, "middle", room)
+    if head and width(head) + width(ELLIPSIS) * bool(tail) <= left:
+        rest = left - width(head)
+        return head + body + (_keep_tokens(tail, rest, width, False) if tail else "")
+    if not tail:
+        return _keep_tokens(head, left, width, True) + body
+    if not head:
+        return body + _keep_tokens(tail, left, width, False)
+    half = left / 2
+    start = _keep_tokens(head, half, width, True)
+    return start + body + _keep_tokens(tail, left - width(start), width, False)
 
 
 class Legend(QListWidget):
-    """Every curve of a chart, under the plot (never over the data): a swatch and the label,
-    cut in the middle when long (the tooltip has it whole). A click hides or shows the curve;
-    a hidden curve's entry is greyed and struck through."""
+    """Every curve of a chart (never over the data): a swatch and the name, shortened where it does
+    not fit (``shorten``; the tooltip has it whole). A click hides or shows the curve; a hidden
+    curve's entry is greyed and struck through."""
 
     sig_toggled = Signal(int, bool)
     """(curve index, visible) after the user clicked an entry."""
 
-    ROWS = 3
-    MAX_ENTRY = 320  # pixels; longer labels are cut in the middle
+    BELOW_SHARE = 0.4  # under the plot: up to this share of the card's height, then it scrolls
+    SIDE_SHARE = 0.34  # beside the plot: up to this share of the card's width,
+    SIDE_MOST = 0.5    # or up to this share when what tells the names apart needs it
+    MAX_ENTRY = 340    # pixels: an entry under the plot is at most this wide, or as wide as what
+                       # tells its curve apart needs
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("ChartLegend")
+        self.setViewMode(QListView.ViewMode.ListMode)
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(True)
+        self.setMovement(QListView.Movement.Static)
+        self.setUniformItemSizes(True)
         self.setResizeMode(QListView.ResizeMode.Adjust)
-        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)  # the texts are shortened here already
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setSelectionMode(QListWidget.SelectionMode.NoSelection)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setIconSize(QSize(18, 10))
-        self.setStyleSheet("QListWidget#ChartLegend { background: transparent; }")
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setIconSize(SWATCH)
+        self.setAutoFillBackground(False)
+        self.viewport().setAutoFillBackground(False)  # the card's background (no style sheet: the
+        # scrollbar keeps the style's own look, not a black groove)
+        self._labels: list[str] = []
         self._shown: list[bool] = []
+        self._parts = (0, 0)
+        self.side = False
+        self._room = 10_000  # pixels of height it may take under the plot (the card sets it)
+        self._whole = False
+        self._col = 0
 
+    # ---- entries ----------------------------------------------------------------------------
     def fill(self, curves: list) -> None:
-        """One row per curve (anything with ``label``, ``color``, ``dash``, ``visible``, ``tooltip()``)."""
+        """One entry per curve (anything with ``label``, ``color``, ``dash``, ``visible``,
+        ``tooltip()``; ``marker`` if it has one)."""
         self.setUpdatesEnabled(False)  # one relayout for all entries, not one per entry
         self.clear()
+        self._labels = [c.label for c in curves]
         self._shown = [True] * len(curves)
-        fm = self.fontMetrics()
-        height = fm.height() + 4
+        self._parts = common_parts(self._labels)
         for i, c in enumerate(curves):
-            item = QListWidgetItem(_swatch(c.color, c.dash), c.label)
+            item = QListWidgetItem(swatch(c.color, c.dash, getattr(c, "marker", None)), c.label)
             item.setToolTip(c.tooltip())
-            item.setSizeHint(QSize(min(self.MAX_ENTRY, 40 + fm.horizontalAdvance(c.label)), height))
+            item.setData(Qt.ItemDataRole.UserRole, c.label)
             self.addItem(item)
             if not c.visible:  # the plain look is the default: only hidden entries are restyled
                 self._style(i, False)
+        self._col = 0
         self.setUpdatesEnabled(True)
         self._fit()
 
-    def _fit(self) -> None:
-        """As tall as its entries need at this width, up to ROWS rows (then it scrolls)."""
-        row_h = self.fontMetrics().height() + 6
-        height = min(self.ROWS, max(1, self._rows_needed())) * row_h + 4 if self.count() else 0
-        if height != self.height():
-            self.setFixedHeight(height)
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if event.size().width() != event.oldSize().width():
-            self._fit()
-
-    def _rows_needed(self) -> int:
-        width = max(1, self.viewport().width() or 400)
-        rows, x = 1, 0
-        for i in range(self.count()):
-            w = self.item(i).sizeHint().width() + 2
-            if x + w > width and x > 0:
-                rows += 1
-                x = 0
-            x += w
-        return rows
-
-    @contextmanager
-    def whole(self):
-        """For a picture: every entry in view, no scrollbar, as tall as all the rows need (at least
-        as tall as on screen); yields how many pixels taller than on screen that is. Back as it
-        was afterwards."""
-        if self.isHidden() or not self.count():
-            yield 0
-            return
-        bar = self.verticalScrollBar()
-        height, value, policy = self.height(), bar.value(), self.verticalScrollBarPolicy()
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        bar.setValue(0)
-        self.doItemsLayout()  # at the width without the scrollbar, now (a resize lays out 0.1 s later)
-        bottom = max(self.visualItemRect(self.item(i)).bottom() for i in range(self.count()))
-        self.setFixedHeight(max(height, bottom + 1 + 2 * self.frameWidth() + 4))  # never less than on screen
-        try:
-            yield self.height() - height
-        finally:
-            self.setFixedHeight(height)
-            self.setVerticalScrollBarPolicy(policy)  # the scrollbar is back at once, the entries laid out for it
-            self.doItemsLayout()
-            bar.setValue(value)
-
     def labels(self) -> list[str]:
+        """Every entry's whole name, in curve order."""
+        return list(self._labels)
+
+    def shown_texts(self) -> list[str]:
+        """What each entry shows now (its name, or the name shortened to fit)."""
         return [self.item(i).text() for i in range(self.count())]
 
     def is_shown(self, row: int) -> bool:
         return self._shown[row]
 
+    # ---- layout -----------------------------------------------------------------------------
+    def set_side(self, side: bool) -> None:
+        """Beside the plot (one column, as tall as the plot) or under it (a grid of entries)."""
+        if side == self.side:
+            return
+        self.side = side
+        self.setFlow(QListView.Flow.TopToBottom if side else QListView.Flow.LeftToRight)
+        self.setWrapping(not side)
+        self.setMinimumHeight(0)
+        self.setMaximumHeight(16_777_215)
+        if side:
+            self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self._col = 0
+        self._fit()
+
+    def set_room(self, height: int) -> None:
+        """The card's height changed: under the plot the legend may take ``BELOW_SHARE`` of it."""
+        room = max(self.row_height(), int(height * self.BELOW_SHARE))
+        if room != self._room:
+            self._room = room
+            self._fit()
+
+    def row_height(self) -> int:
+        return max(self.fontMetrics().height(), SWATCH.height()) + 5
+
+    def natural_width(self) -> int:
+        """The width of the widest entry shown whole (swatch, gap, name, padding)."""
+        fm = self.fontMetrics()
+        return SWATCH.width() + 16 + max((fm.horizontalAdvance(t) for t in self._labels), default=0)
+
+    def fits_beside(self, card_width: int) -> bool:
+        """Whether a column beside the plot, at most ``SIDE_MOST`` of the card, holds what tells
+        the names apart (otherwise the legend stands under the plot, where it does)."""
+        bar = self.verticalScrollBar().sizeHint().width() + 4
+        return self._distinct_width() + bar <= card_width * self.SIDE_MOST
+
+    def side_width(self, card_width: int) -> int:
+        """Beside the plot: as wide as its widest name, up to ``SIDE_SHARE`` of the card, or as
+        wide as what tells the curves apart needs, up to ``SIDE_MOST`` of it."""
+        bar = self.verticalScrollBar().sizeHint().width() + 4
+        want = self.natural_width() + bar
+        if want > card_width * self.SIDE_SHARE:
+            want = max(int(card_width * self.SIDE_SHARE), min(self._distinct_width() + bar,
+                                                              int(card_width * self.SIDE_MOST)))
+        return max(60, want)
+
+    def _distinct_width(self) -> int:
+        """The width an entry needs to show what tells its curve apart whole."""
+        pre, suf = self._parts
+        fm = self.fontMetrics()
+        widest = max((fm.horizontalAdvance(ELLIPSIS + t[pre:len(t) - suf] + ELLIPSIS) for t in self._labels),
+                     default=0)
+        return SWATCH.width() + 16 + widest
+
+    def _inner_width(self) -> int:
+        return max(40, self.width() - 2 * self.frameWidth())
+
+    def _fit(self) -> None:
+        """Entries as wide as they need (within limits), texts shortened to them, and under the
+        plot as tall as its rows need up to its room (then it scrolls); the exact number of rows
+        (a grid), so no row is ever cut without a scrollbar."""
+        n = self.count()
+        if not n:
+            if not self.side:
+                self.setFixedHeight(0)
+            return
+        inner = self._inner_width()
+        row_h = self.row_height()
+        if self.side:
+            bar = self.verticalScrollBar().sizeHint().width()
+            col = max(40, inner - (bar if n * row_h > self.height() else 0))
+        else:
+            cap = inner if self._whole else min(inner, max(self.MAX_ENTRY, self._distinct_width()))
+            col = max(40, min(self.natural_width(), cap))
+        cols = 1 if self.side else max(1, inner // col)
+        rows = math.ceil(n / cols)
+        self._set_texts(col)
+        if QSize(col, row_h) != self.gridSize():
+            self.setGridSize(QSize(col, row_h))
+        if self.side:
+            return
+        need = rows * row_h + 2 * self.frameWidth() + 2
+        if self._whole or need <= self._room:
+            self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            height = need
+        else:  # past its room: whole rows in view, the rest a scroll away
+            self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+            bar = self.verticalScrollBar().sizeHint().width()
+            cols = max(1, (inner - bar) // col)
+            height = max(1, min(math.ceil(n / cols), (self._room - 2) // row_h)) * row_h + 2 * self.frameWidth() + 2
+        if height != self.height() or self.minimumHeight() != height:
+            self.setFixedHeight(height)
+
+    def _set_texts(self, col: int) -> None:
+        if col == self._col:
+            return
+        self._col = col
+        fm = self.fontMetrics()
+        room = col - SWATCH.width() - 14
+
+        def elide(text: str, side: str, px: float) -> str:
+            mode = {"left": Qt.TextElideMode.ElideLeft, "right": Qt.TextElideMode.ElideRight,
+                    "middle": Qt.TextElideMode.ElideMiddle}[side]
+            return fm.elidedText(text, mode, max(0, int(px)))
+
+        for i, label in enumerate(self._labels):
+            text = shorten(label, room, self._parts, fm.horizontalAdvance, elide)
+            item = self.item(i)
+            if item.text() != text:
+                item.setText(text)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width() or self.side:
+            self._fit()
+
+    @contextmanager
+    def whole(self):
+        """For a picture: every entry in view and named whole (as far as the width allows), no
+        scrollbar; yields how many pixels taller than on screen the legend needs to be. Back as
+        it was afterwards."""
+        if self.isHidden() or not self.count():
+            yield 0
+            return
+        bar = self.verticalScrollBar()
+        height, value, policy = self.height(), bar.value(), self.verticalScrollBarPolicy()
+        self._whole = True
+        self._col = 0
+        bar.setValue(0)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        if self.side:
+            self._fit()
+            need = self.count() * self.row_height() + 2 * self.frameWidth() + 2
+            grow = max(0, need - height)
+        else:
+            self._fit()
+            grow = max(0, self.height() - height)
+        self.doItemsLayout()  # at the width without the scrollbar, now (a resize lays out later)
+        try:
+            yield grow
+        finally:
+            self._whole = False
+            self._col = 0
+            self.setVerticalScrollBarPolicy(policy)
+            self._fit()
+            self.doItemsLayout()
+            bar.setValue(value)
+
+    # ---- clicks -----------------------------------------------------------------------------
     def _style(self, row: int, shown: bool) -> None:
         self._shown[row] = shown
         item = self.item(row)
@@ -152,5 +410,3 @@ class Legend(QListWidget):
             self.sig_toggled.emit(row, self._shown[row])
             return
         super().mousePressEvent(event)
-
-

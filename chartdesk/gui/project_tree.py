@@ -43,10 +43,12 @@ from PySide6.QtWidgets import (
 )
 
 from ..app import preferences as prefs
+from ..colors import Style, keys, run_styles
 from ..errors import ChartDeskError
 from ..model import ChannelInfo, Experiment
+from .legend import RUN_ICON, run_icon
 from .settings import Settings
-from .theme import state_color, state_icon
+from .theme import state_color
 from .tree_reader import Catalogs, Matches, TreeReader
 from .widgets import plural, set_invalid
 
@@ -111,6 +113,8 @@ class ProjectTreeModel(QAbstractItemModel):
         self._root = _Node("root", "")
         #: (project, experiment) that appeared while the window was open (bold until selected).
         self.new_runs: set[tuple[str, str]] = set()
+        #: (project, experiment) -> the style the charts draw it with now (its swatch).
+        self.swatches: dict[tuple[str, str], Style] = {}
 
     # ---- feeding: told what changed ------------------------------------------------------
     def set_projects(self, names: Sequence[str]) -> None:
@@ -169,6 +173,17 @@ class ProjectTreeModel(QAbstractItemModel):
             idx = self.experiment_index(project, name)
             if idx.isValid():
                 self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.FontRole])
+
+    def set_swatches(self, project: str | None, styles: dict) -> None:
+        """The runs the charts draw now and their styles (``chartdesk.colors.run_styles``): each
+        shows its swatch before its state dot; only the rows whose swatch changed are told."""
+        old = self.swatches
+        self.swatches = {(project, n): st for n, st in styles.items()}
+        for key in set(old) | set(self.swatches):
+            if old.get(key) != self.swatches.get(key):
+                idx = self.experiment_index(*key)
+                if idx.isValid():
+                    self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
 
     def _sync(self, parent: _Node, items: list[tuple[str, object]], make, update) -> None:
         """Make ``parent``'s children the named ``items`` in their order: remove the rows whose
@@ -311,7 +326,7 @@ class ProjectTreeModel(QAbstractItemModel):
             bold.setBold(True)
             return bold
         if role == Qt.ItemDataRole.DecorationRole and col == 0 and node.kind == "experiment":
-            return state_icon(node.experiment.state)
+            return run_icon(node.experiment.state, self.swatches.get((node.parent.name, node.name)))
         if role == Qt.ItemDataRole.ForegroundRole and col == 1 and node.kind == "experiment":
             return QBrush(QColor(state_color(node.experiment.state)))
         if role == KIND_ROLE:
@@ -497,6 +512,7 @@ class ProjectTree(QWidget):
         self.view.header().setStretchLastSection(True)
         self.view.setColumnWidth(0, 175)
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # run names differ at both ends
+        self.view.setIconSize(RUN_ICON)  # a run's swatch (when drawn) and its state dot
         self.view.setItemDelegateForColumn(1, _ElideRight(self.view))
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._on_context_menu)
@@ -530,11 +546,20 @@ class ProjectTree(QWidget):
         workspace.sig_experiments_updated.connect(self._show_project)
         workspace.sig_points_appended.connect(self._on_points_appended)
         workspace.sig_selection_changed.connect(lambda sel: self.select(self.ws.project, sel))
+        for sig in (workspace.sig_selection_changed, workspace.sig_grouping_changed, workspace.sig_catalog_changed,
+                    workspace.sig_project_changed):
+            sig.connect(self._show_swatches)
         workspace.sig_selection_changed.connect(
             lambda sel: self.latest_action.setChecked(bool(sel) and all(self.ws.latest(e) for e in sel)))
         self.reload()
 
     # ---- following the workspace ---------------------------------------------------------
+    def _show_swatches(self, *_args) -> None:
+        """The runs drawn and their styles changed, maybe (selection, filter, grouping, catalog)."""
+        key = keys(self.ws.experiment_names())
+        self.model.set_swatches(self.ws.project, run_styles(self.ws.selection(), lambda n: key.get(n, -1),
+                                                            self.ws.groups()))
+
     def reload(self) -> None:
         """Show the shown project as the workspace holds it, and re-read the store's projects and
         the other projects' catalogs off the GUI thread."""

@@ -48,10 +48,12 @@ from .. import offload, query
 from ..app import preferences as prefs
 from ..app.pool import WorkerPool
 from ..app.runfilter import row_value
+from ..colors import keys, run_styles
 from ..errors import ChartDeskError
 from ..groups import GroupBy
 from ..runs import sort_key
 from .bridge import ToGui
+from .legend import SWATCH, run_icon
 from .settings import Settings
 from .theme import state_color
 from .widgets import set_invalid
@@ -152,6 +154,8 @@ class RunsModel(QAbstractTableModel):
         self.loading = False
         #: True while rows go and come (``_show``): selection changes then are not the user's.
         self.updating = False
+        #: experiment -> the style the charts draw it with now (its swatch in the name column).
+        self.swatches: dict = {}
 
     # ---- feeding ------------------------------------------------------------------------
     def reload(self) -> None:
@@ -322,11 +326,25 @@ class RunsModel(QAbstractTableModel):
             return _fmt(v)
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{row['experiment']}\n{col}: {_fmt(v)}"
+        if role == Qt.ItemDataRole.DecorationRole and col == "name":
+            return run_icon(None, self.swatches.get(row["experiment"])) if self.swatches else None
         if role == Qt.ItemDataRole.ForegroundRole and col == "state":
             return QBrush(QColor(state_color(str(v))))
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(v, (int, float)) and not isinstance(v, bool):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+    def set_swatches(self, styles: dict) -> None:
+        """The runs the charts draw now and their styles: the name cells whose swatch changed are told."""
+        old, self.swatches = self.swatches, dict(styles)
+        if "name" not in self.headers():
+            return
+        col = self.headers().index("name")
+        for r, row in enumerate(self._shown):
+            name = row["experiment"]
+            if old.get(name) != self.swatches.get(name):
+                idx = self.index(r, col)
+                self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self.headers()):
@@ -387,6 +405,7 @@ class RunsTable(QWidget):
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self._sized_for: list[str] = []
         self.view.verticalHeader().setVisible(False)
+        self.view.setIconSize(SWATCH)  # a drawn run's swatch before its name
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.view.selectionModel().selectionChanged.connect(self._on_view_selection)
         self.model.modelReset.connect(self._after_reset)
@@ -419,6 +438,9 @@ class RunsTable(QWidget):
         workspace.sig_points_appended.connect(lambda _k: self._reload_timer.start())
         workspace.sig_resolution_changed.connect(self._on_resolution_change)
         workspace.sig_selection_changed.connect(lambda _s: self._show_selection())
+        for sig in (workspace.sig_selection_changed, workspace.sig_grouping_changed, workspace.sig_catalog_changed,
+                    workspace.sig_project_changed):
+            sig.connect(self._show_swatches)
         workspace.sig_filter_changed.connect(self._on_filter_changed)
         self._on_project_change()
 
@@ -542,6 +564,11 @@ class RunsTable(QWidget):
         shown, total = self.model.rowCount(), self.model.total()
         self.count_label.setText(f"{shown} of {total} shown" if shown != total else "")
         self.count_label.setVisible(shown != total)
+
+    def _show_swatches(self, *_args) -> None:
+        """Each drawn run's swatch in its name cell (``chartdesk.colors``: the curves' style)."""
+        key = keys(self.ws.experiment_names())
+        self.model.set_swatches(run_styles(self.ws.selection(), lambda n: key.get(n, -1), self.ws.groups()))
 
     # ---- one selection ----------------------------------------------------------------------
     def _after_reset(self) -> None:
