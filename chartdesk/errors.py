@@ -26,3 +26,13 @@ class StoreError(ChartDeskError):
 
 class InvalidInput(ChartDeskError):
     """A value the caller gave is not acceptable (bad name, bad series ref, bad array)."""
+
+
+class Conflict(ChartDeskError):
+    """An edit computed from a value the store no longer holds (another window or process
+    changed it meanwhile) and that cannot be carried over to what it holds now: nothing was
+    written. ``current`` is what the store holds (None: the object is gone)."""
+
+    def __init__(self, message: object = "", current: object = None) -> None:
+        super().__init__(message)
+        self.current = current

@@ -1,10 +1,13 @@
 """Edits as plain records: what an undo step knows.
 
-An ``Edit`` names what it changes (``key``), the value before and after, and the text the Undo
-menu shows. ``Session.apply(edit, value)`` writes either value (store first, then the session's
-state and its events), so the GUI's undo command is a thin wrapper that calls it with ``after``
-on redo and ``before`` on undo. Edits of one gesture (one drag) on the same key merge into one
-step; two gestures never do.
+An ``Edit`` names what it changes (``key``: one alias, one pin, one chart set, the order of the
+chart sets, one run's charts, a name), the value before and after, and the text the Undo menu
+shows. ``Session.apply(edit, value)`` writes either value (store first, then the session's state
+and its events), so the GUI's undo command is a thin wrapper that calls it with ``after`` on redo
+and ``before`` on undo. Each write expects the store to hold the other value; when another
+window changed the object meanwhile, the change is carried over to what the store holds now
+(``chartdesk.edits.rebase_*``) or refused in one line, never written over the newer edit.
+Edits of one gesture (one drag) on the same key merge into one step; two gestures never do.
 """
 from __future__ import annotations
 
@@ -22,10 +25,12 @@ def new_gesture() -> int:
 
 #: What an edit's key starts with, and what follows it in the key.
 KINDS = {
-    "alias": ("project", "alias"),
-    "pin": ("project", "experiment", "alias"),
-    "chart sets": ("project",),
-    "charts": ("project", "experiment"),
+    "alias": ("project", "alias"),                      # entries (a tuple) or None (no such alias)
+    "pin": ("project", "experiment", "alias"),          # a channel or None
+    "chart set": ("project", "chart set"),              # (index, charts) or None (no such set)
+    "chart set order": ("project",),                    # the sets' names in order
+    "rename chart set": ("project",),                   # (old, new) names
+    "charts": ("project", "experiment"),                # a run's own charts
     "rename experiment": ("project",),
     "rename project": (),
 }

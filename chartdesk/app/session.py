@@ -16,9 +16,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
-from ..errors import ChartDeskError
+from ..edits import rebase, rebase_charts, rebase_names
+from ..errors import ChartDeskError, Conflict, NotFound
 from ..groups import Group, GroupBy, group_runs
 from ..model import ChannelInfo, Chart, ChartSet, Experiment, SeriesRef
 from ..resolver import Resolver
@@ -28,6 +30,10 @@ from .history import Edit
 from .runfilter import RunFilter
 
 log = logging.getLogger(__name__)
+
+#: How many times an edit is carried over to a value another process keeps changing, before it
+#: is refused.
+MERGE_ATTEMPTS = 8
 
 
 def _merge_sets(a: tuple, b: tuple) -> tuple:
@@ -296,10 +302,14 @@ class Session:
         announce what differs from what this session holds."""
         from ..store.schema import EDIT_COUNTERS
 
-        if not self.project:
+        if self.project:
+            self._reread(self.project, {c for c, was, now in zip(EDIT_COUNTERS, old, new) if was != now})
+
+    def _reread(self, project: str, moved: set[str]) -> None:
+        """Re-read these kinds of edits (``EDIT_COUNTERS`` names) of the shown project and
+        announce what differs from what the session holds."""
+        if project != self.project:
             return
-        moved = {c for c, was, now in zip(EDIT_COUNTERS, old, new) if was != now}
-        project = self.project
         with self.batch():
             if "aliases_v" in moved:
                 stored = {k: tuple(v) for k, v in self.store.aliases(project).items()}
@@ -381,30 +391,46 @@ class Session:
         self.events.selection.emit(self.selection())
 
     # ---- edits: written at once, undoable ---------------------------------------------------
-    def edit(self, edit: Edit) -> bool:
-        """Write ``edit.after`` now (a ChartDeskError propagates and nothing changes). False when
-        nothing would change."""
+    # Every edit names one object (an alias, a pin, one chart set, the sets' order, a run's charts)
+    # and is written as a compare-and-set: only while the store still holds the value the edit
+    # was made from. When another window or process changed it meanwhile, the edit is carried
+    # over to what the store holds now (``edits.rebase_*``: an added, removed or moved entry or
+    # chart is added, removed or moved there too) and written again, or it is refused with one
+    # line (``Conflict``) and this session shows what the store holds. Undo and redo are the same
+    # with the values swapped, so an undo never writes an old snapshot over a newer edit.
+    def edit(self, edit: Edit) -> Edit | None:
+        """Write ``edit.after`` now; returns the edit as written (its ``before`` is what the store
+        held, its ``after`` what was written, after a carry-over), or None when nothing changed.
+        A ChartDeskError (``Conflict`` among them) propagates and nothing is written."""
         if edit.before == edit.after:
-            return False
-        self.apply(edit, edit.after)
-        return True
+            return None
+        written = self._write(edit, edit.before, edit.after)
+        return None if written.before == written.after else written
 
     def apply(self, edit: Edit, value: Any) -> None:
-        """Write one of the edit's values (``after`` to redo, ``before`` to undo); a write that
-        fails raises a ChartDeskError (the caller says so: a dialog, or ``replay``)."""
+        """Write one of the edit's values (``after`` to redo, ``before`` to undo) over the other;
+        a write that fails raises a ChartDeskError (the caller says so: a dialog, or ``replay``)."""
+        self._write(edit, edit.after if value == edit.before else edit.before, value)
+
+    def _write(self, edit: Edit, base: Any, value: Any) -> Edit:
         kind, args = edit.key[0], edit.key[1:]
         if kind == "alias":
-            self.write_alias(args[1], value, args[0])
+            base, value = self._write_alias_over(args[0], args[1], base, value)
         elif kind == "pin":
-            self.write_pin(args[1], args[2], value, args[0])
-        elif kind == "chart sets":
-            self.write_chart_sets(list(value), args[0])
+            base, value = self._write_pin_over(args[0], args[1], args[2], base, value)
+        elif kind == "chart set":
+            base, value = self._write_chart_set_over(args[0], args[1], base, value)
+        elif kind == "chart set order":
+            base, value = self._write_order_over(args[0], base, value)
+        elif kind == "rename chart set":
+            self._write_chart_set_name(args[0], *value)
         elif kind == "charts":
-            self.write_experiment_charts(args[1], list(value), args[0])
+            base, value = self._write_experiment_charts_over(args[0], args[1], base, value)
         elif kind == "rename experiment":
             self._write_experiment_name(args[0], *value)
         elif kind == "rename project":
             self._write_project_name(*value)
+        return replace(edit, before=base, after=value)
 
     def replay(self, edit: Edit, value: Any) -> bool:
         """Undo or redo: ``apply``, and when the write fails say why on ``events.error`` (one
@@ -418,6 +444,129 @@ class Session:
             return False
         return True
 
+    def _over(self, write, fresh_of, merge, base, value, refused):
+        """Compare-and-set ``value`` over ``base`` (``write(base, value)`` raises ``Conflict``
+        with what the store holds); carry the change over and try again when the store holds
+        something else, a bounded number of times. Returns (base, value) as written: equal when
+        the store already held what the edit makes. ``refused()`` runs before a refusal is
+        raised (the session re-reads what it shows)."""
+        for _ in range(MERGE_ATTEMPTS):
+            try:
+                write(base, value)
+                return base, value
+            except Conflict as exc:
+                fresh = fresh_of(exc.current)
+                try:
+                    merged = merge(base, value, fresh)
+                except Conflict:
+                    refused()
+                    raise
+                if merged == fresh:
+                    return fresh, fresh
+                base, value = fresh, merged
+        refused()
+        raise Conflict(f"it keeps being changed elsewhere (tried {MERGE_ATTEMPTS} times); nothing was written")
+
+    def _write_alias_over(self, project: str, name: str, base, value, announce: bool = True) -> tuple:
+        """Create/replace (a sequence) or delete (None) an alias, over what the edit was made from."""
+        def write(b, v):
+            if v is None:
+                self.store.delete_alias(project, name, expect=None if b is None else list(b))
+            else:
+                self.store.set_alias(project, name, list(v), expect=None if b is None else list(b))
+
+        def refused():
+            self._reread(project, {"aliases_v"})
+
+        base = None if base is None else tuple(base)
+        value = None if value is None else tuple(value)
+        base, value = self._over(write, lambda cur: None if cur is None else tuple(cur),
+                                 lambda b, v, f: rebase(b, v, f, f"alias {name!r}", rebase_names), base, value, refused)
+        if value is None:
+            self.resolver.remove_alias(project, name)
+        else:
+            self.resolver.set_alias(project, name, list(value))
+        if announce and project == self.project:
+            self.events.aliases.emit({name})
+        return base, value
+
+    def _write_pin_over(self, project: str, experiment: str, alias: str, base, value) -> tuple:
+        def merge(_b, _v, fresh):
+            raise Conflict(f"the pin of {alias!r} in {experiment!r} was changed elsewhere meanwhile (it is now "
+                           f"{fresh or 'unpinned'}); nothing was written")
+
+        base, value = self._over(lambda b, v: self.store.set_pin(project, experiment, alias, v, expect=b),
+                                 lambda cur: cur, merge, base, value, lambda: self._reread(project, {"pins_v"}))
+        self.resolver.set_pin(project, experiment, alias, value)
+        if project == self.project:
+            self.events.pins.emit({(experiment, alias)})
+        return base, value
+
+    def _charts_changed(self, project: str) -> None:
+        """Show the project's chart sets as the store holds them now (after a write or a refusal)."""
+        if project == self.project:
+            sets = self.store.chart_set_list(project)
+            if sets != self._chart_sets:
+                self._chart_sets = sets
+                self.events.chart_sets.emit()
+
+    def _write_chart_set_over(self, project: str, name: str, base, value) -> tuple:
+        """Make (value ``(the set after it, charts)`` over None), change or delete (None) one chart set."""
+        after = (value if value is not None else base)[0]
+
+        def write(b, v):
+            expect = None if b is None else list(b[1])
+            if v is None:
+                self.store.delete_chart_set(project, name, expect=expect)
+            else:
+                self.store.set_chart_set(project, name, list(v[1]), expect=expect, before=v[0])
+
+        def fresh_of(cur):
+            return None if cur is None else (after, ChartSet.from_list(name, cur).charts)
+
+        def merge(b, v, f):
+            what = f"chart set {name!r}"
+            charts = rebase(None if b is None else b[1], None if v is None else v[1], None if f is None else f[1],
+                            what, lambda bb, vv, ff: rebase_charts(bb, vv, ff, what))
+            return None if charts is None else (after, charts)
+
+        try:
+            return self._over(write, fresh_of, merge, base, value, lambda: None)
+        finally:
+            self._charts_changed(project)
+
+    def _write_order_over(self, project: str, base, value) -> tuple:
+        try:
+            return self._over(lambda b, v: self.store.order_chart_sets(project, list(v), expect=list(b)), tuple,
+                              rebase_names, tuple(base), tuple(value), lambda: None)
+        finally:
+            self._charts_changed(project)
+
+    def _write_chart_set_name(self, project: str, old: str, new: str) -> None:
+        try:
+            self.store.rename_chart_set(project, old, new)
+        except NotFound:
+            raise Conflict(f"chart set {old!r} was renamed or deleted elsewhere meanwhile; nothing was written") from None
+        finally:
+            self._charts_changed(project)
+
+    def _write_experiment_charts_over(self, project: str, experiment: str, base, value) -> tuple:
+        what = f"the charts of {experiment!r}"
+
+        def refused():
+            if project == self.project:
+                self._experiment_charts[experiment] = self.store.experiment_charts(project, experiment)
+                self.events.chart_sets.emit()
+
+        base, value = self._over(
+            lambda b, v: self.store.set_experiment_charts(project, experiment, list(v), expect=list(b)),
+            lambda cur: ChartSet.from_list(experiment, cur).charts,
+            lambda b, v, f: rebase_charts(b, v, f, what), tuple(base), tuple(value), refused)
+        if project == self.project:
+            self._experiment_charts[experiment] = list(value)
+            self.events.chart_sets.emit()
+        return base, value
+
     def alias_edit(self, name: str, entries: Sequence[str] | None, text: str, gesture: int | None = None) -> Edit:
         after = None if entries is None else tuple(entries)
         return Edit(text, ("alias", self.project, name), self.alias(name), after, gesture)
@@ -427,7 +576,21 @@ class Session:
         return Edit(text, ("pin", self.project, experiment, alias), self.pin(experiment, alias), channel)
 
     def chart_sets_edit(self, sets: Sequence[ChartSet], text: str) -> Edit:
-        return Edit(text, ("chart sets", self.project), tuple(self._chart_sets), tuple(sets))
+        """The edit that turns the chart sets this session shows into ``sets``: one change of
+        one set (made, deleted, its charts), a rename, or a new order (``edits.chart_set_change``),
+        so that writing it touches that set only."""
+        from ..edits import chart_set_change
+
+        held = tuple(self._chart_sets)
+        if tuple(sets) == held:
+            names = tuple(s.name for s in held)
+            return Edit(text, ("chart set order", self.project), names, names)
+        change = chart_set_change(held, tuple(sets))
+        if change[0] == "set":
+            return Edit(text, ("chart set", self.project, change[1]), change[2], change[3])
+        if change[0] == "rename":
+            return Edit(text, ("rename chart set", self.project), (change[2], change[1]), (change[1], change[2]))
+        return Edit(text, ("chart set order", self.project), change[1], change[2])
 
     def experiment_charts_edit(self, experiment: str, charts: Sequence[Chart], text: str) -> Edit:
         return Edit(text, ("charts", self.project, experiment), tuple(self.experiment_charts(experiment)),
@@ -440,8 +603,8 @@ class Session:
         return Edit(f"Rename project {old} to {new}", ("rename project",), (new, old), (old, new))
 
     def write_alias(self, name: str, entries, project: str | None = None) -> None:
-        """Create/replace (``entries`` a sequence) or delete (``None``) an alias; the resolver
-        then tells everyone, once."""
+        """Create/replace (``entries`` a sequence) or delete (``None``) an alias, whatever it
+        holds now (no undo step); the resolver then tells everyone, once."""
         project = project or self.project
         if entries is None:
             self.store.delete_alias(project, name)
@@ -455,7 +618,8 @@ class Session:
     def move_alias_entries(self, name: str, src: int, count: int, dst: int, text: str,
                            gesture: int | None = None) -> Edit | None:
         """Move entries of an alias (Qt's moveRows rule), announced as moving, then moved, so a
-        list model can tell its view exactly which rows moved. The Edit made, or None."""
+        list model can tell its view exactly which rows moved. The Edit made (carried over to
+        what the store holds, when another window changed the alias meanwhile), or None."""
         from ..edits import move_entries
 
         entries = self.alias(name) or ()
@@ -464,18 +628,18 @@ class Session:
             return None
         edit = self.alias_edit(name, after, text, gesture)
         self.events.alias_moving.emit(name, src, count, dst)
+        project = self.project
         try:
-            self.store.set_alias(self.project, name, list(after))
+            base, value = self._write_alias_over(project, name, edit.before, edit.after, announce=False)
         except BaseException:
             # The move was announced and must be closed; the aliases event that follows says the
-            # entries are what they were, so a list model puts the row back.
+            # entries are what they are, so a list model puts the row back.
             self.events.alias_moved.emit(name)
             self.events.aliases.emit({name})
             raise
-        self.resolver.set_alias(self.project, name, list(after))
         self.events.alias_moved.emit(name)  # the session holds the new order by now
         self.events.aliases.emit({name})
-        return edit
+        return replace(edit, before=base, after=value) if base != value else None
 
     def write_pin(self, experiment: str, alias: str, channel: str | None, project: str | None = None) -> None:
         project = project or self.project
@@ -483,20 +647,6 @@ class Session:
         self.resolver.set_pin(project, experiment, alias, channel)
         if project == self.project:
             self.events.pins.emit({(experiment, alias)})
-
-    def write_chart_sets(self, sets: list[ChartSet], project: str | None = None) -> None:
-        project = project or self.project
-        self.store.replace_chart_sets(project, sets)
-        if project == self.project:
-            self._chart_sets = list(sets)
-            self.events.chart_sets.emit()
-
-    def write_experiment_charts(self, experiment: str, charts: list[Chart], project: str | None = None) -> None:
-        project = project or self.project
-        self.store.set_experiment_charts(project, experiment, charts)
-        if project == self.project:
-            self._experiment_charts[experiment] = list(charts)
-            self.events.chart_sets.emit()
 
     # ---- deleting and renaming experiments and projects ----------------------------------------
     def _write_experiment_name(self, project: str, src: str, dst: str) -> None:

@@ -16,6 +16,11 @@ Both list models are adapters of the session, told what changed rather than rese
   rows, those that disappeared removed rows, and a name whose channels changed one changed row;
   a reset only for another project.
 
+Every edit is made from the entries this window shows and written over what the store holds
+now: when another window changed the alias meanwhile, an added, removed or moved entry is
+added, removed or moved there too (``edits.rebase_names``), and an edit that cannot be carried
+over (the alias was deleted elsewhere) is refused in one line on the status bar.
+
 A drop on the list (``AliasEntriesView``) is decided in Qt's drop handler, and the edit it asks
 for is written by a zero-delay timer once that handler has returned: the store write and every
 panel that follows it run from the event loop, not inside Qt's drag-and-drop code. A drop whose
@@ -54,8 +59,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..app.history import new_gesture
-from ..edits import insert_entries, move_entries, remove_entry
-from ..errors import ChartDeskError
+from ..edits import insert_entries, longest_increasing, move_entries, remove_entry
+from ..errors import ChartDeskError, Conflict
 from .bridge import ToGui
 from .project_tree import CHANNEL_MIME
 
@@ -73,24 +78,6 @@ def _runs(rows: Sequence[int]) -> list[tuple[int, int]]:
         else:
             out.append((r, r))
     return out
-
-
-def _longest_increasing(seq: Sequence[int]) -> set[int]:
-    """Positions in ``seq`` of one longest strictly increasing subsequence (what can stay put)."""
-    if not seq:
-        return set()
-    best = [1] * len(seq)
-    prev = [-1] * len(seq)
-    for i in range(len(seq)):
-        for j in range(i):
-            if seq[j] < seq[i] and best[j] + 1 > best[i]:
-                best[i], prev[i] = best[j] + 1, j
-    i = max(range(len(seq)), key=best.__getitem__)
-    keep = set()
-    while i >= 0:
-        keep.add(i)
-        i = prev[i]
-    return keep
 
 
 class AliasEntriesModel(QAbstractListModel):
@@ -180,7 +167,7 @@ class AliasEntriesModel(QAbstractListModel):
         present = set(shown)
         target = [name for name in new if name in present]
         where = {name: i for i, name in enumerate(target)}
-        placed = {shown[i] for i in _longest_increasing([where[name] for name in shown])}
+        placed = {shown[i] for i in longest_increasing([where[name] for name in shown])}
         for t, name in enumerate(target):
             if name in placed:
                 continue
@@ -567,6 +554,8 @@ class AliasEditor(QWidget):
         if self._ws.alias(name) is None:
             try:
                 self._ws.edit_alias(name, list(entries or []), f"New alias {name}")
+            except Conflict as exc:  # made by another window meanwhile: it is shown as it is
+                self._ws.sig_error.emit(f"New alias {name}: {exc}")
             except ChartDeskError as exc:
                 QMessageBox.warning(self, "Alias", str(exc))
                 return
@@ -588,7 +577,10 @@ class AliasEditor(QWidget):
     def delete_alias(self) -> None:
         name = self.entries_model.alias
         if name:
-            self._ws.edit_alias(name, None, f"Delete alias {name}")
+            try:
+                self._ws.edit_alias(name, None, f"Delete alias {name}")
+            except ChartDeskError as exc:  # changed by another window meanwhile: not deleted
+                self._ws.sig_error.emit(f"Delete alias {name}: {exc}")
 
     def _on_alias_pick(self, current: QModelIndex, _previous=None) -> None:
         name = self.aliases_model.name(current.row()) if current.isValid() else None

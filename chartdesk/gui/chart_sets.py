@@ -1,8 +1,9 @@
 """The chart-set panel and the chart editor.
 
 The panel creates, renames, deletes and reorders the project's chart sets and their charts. Every
-change is the whole new ordered list handed to one undoable command, which writes the store;
-the panel redraws from the workspace when told, never from its own copy.
+change is the whole new ordered list handed to the workspace, which turns it into the one change
+it makes (one set made, deleted or edited, a rename, a new order) and writes that set only, as
+one undoable step; the panel redraws from the workspace when told, never from its own copy.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import edits
-from ..errors import ChartDeskError
+from ..errors import ChartDeskError, Conflict
 from ..model import X_AXES, Chart, ChartSet, SeriesRef
 
 REF_ROLE = Qt.ItemDataRole.UserRole + 10
@@ -275,9 +276,17 @@ class ChartSetPanel(QWidget):
 
     # ---- edits --------------------------------------------------------------------------
     def _push(self, make, text: str) -> bool:
-        """Apply ``make()`` (an edit of ``chartdesk.edits`` on the current list); say what was wrong."""
+        """Apply ``make()`` (an edit of ``chartdesk.edits`` on the current list); say what was wrong.
+
+        Only the set it changes is written, over what the store holds now (another window's
+        edits of the same set are kept). An edit that cannot be carried over to another
+        window's newer one is refused in one line on the status bar, and the lists show what
+        the store holds."""
         try:
             return self._ws.edit_chart_sets(make(), text)
+        except Conflict as exc:
+            self._ws.sig_error.emit(f"{text}: {exc}")
+            return False
         except ChartDeskError as exc:
             QMessageBox.warning(self, "Chart sets", str(exc))
             return False

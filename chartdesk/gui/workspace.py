@@ -116,11 +116,13 @@ class Workspace(QObject):
 
     # ---- edits: written at once, then one undo step -----------------------------------------
     def edit(self, edit: Edit) -> bool:
-        """Write the edit now (a ChartDeskError propagates and nothing is pushed), then push its
-        undo step. False when nothing would change."""
-        if not self.session.edit(edit):
+        """Write the edit now (a ChartDeskError propagates and nothing is pushed; ``Conflict``
+        when another window changed the same thing in a way it cannot be carried over to), then
+        push its undo step as written. False when nothing would change."""
+        written = self.session.edit(edit)
+        if written is None:
             return False
-        self.push(edit)
+        self.push(written)
         return True
 
     def push(self, edit: Edit) -> None:

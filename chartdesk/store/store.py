@@ -4,6 +4,11 @@ One SQLAlchemy engine per store. On SQLite: WAL journal, a long ``busy_timeout``
 ``BEGIN IMMEDIATE`` transactions, so a training process writing and the GUI reading never meet
 "database is locked"; every pooled connection is used by one thread at a time. The file's
 identity and schema version are checked before anything touches it.
+
+Edits of a project's aliases, pins and chart sets are serialised per project (the project row is
+locked first; on PostgreSQL a write that loses a race is run again) and can be compare-and-set:
+``expect=`` the value read before, else ``Conflict``; ``update_alias``/``update_chart_set`` are a
+read-modify-write in one transaction. Nothing is written over an edit the caller has not seen.
 """
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -26,7 +31,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError, NoResultFound, SQLAlchemyError
 
 from .. import query
-from ..errors import InvalidInput, NotFound, StoreError
+from ..errors import Conflict, InvalidInput, NotFound, StoreError
 from ..model import (
     STATES,
     ChannelInfo,
@@ -74,6 +79,14 @@ _TOUCHED = "chartdesk_touched_projects"  # conn.info key: the projects a transac
 MMAP_BYTES = 256 << 20
 
 
+class _Unchecked:
+    """The default of ``expect``: write whatever the store holds (the last writer wins)."""
+
+    def __repr__(self) -> str:
+        return "UNCHECKED"
+
+
+UNCHECKED = _Unchecked()
 #: PostgreSQL SQLSTATEs of a write that lost a race to a concurrent one and succeeds when run
 #: again from the start: serialization failure, deadlock, a row it refers to deleted and a unique
 #: key taken by a transaction that committed meanwhile (the retry sees it and answers properly).
@@ -197,6 +210,10 @@ class Store:
             self.engine.dispose()
             raise
         _open_stores.add(self)
+        if not self.read_only:  # what a training process could not write before it exited (tracking)
+            from ..recovery import replay
+
+            replay(self)
 
     # ---- engine, identity, transactions ------------------------------------------------------
     def _open_file(self, path: Path, create: bool, default: bool) -> None:
@@ -846,10 +863,12 @@ class Store:
         return cid
 
     # ---- aliases ---------------------------------------------------------------------------
-    @_retried
-    def set_alias(self, project: str, name: str, channel_names: Sequence[str]) -> None:
-        """Create or replace an alias; the order of ``channel_names`` is its priority."""
-        check_name("alias", name)
+    # Every edit of an alias, a pin or a chart set is one serialised transaction (``_bump`` first).
+    # With ``expect`` it is a compare-and-set: written only while the object still holds what the
+    # caller read (None: that it does not exist), else ``Conflict`` and nothing is written; the
+    # ``update_*`` methods are a read-modify-write inside that one transaction.
+    @staticmethod
+    def _alias_entries(name: str, channel_names: Any) -> list[str]:
         if isinstance(channel_names, (str, bytes)) or not isinstance(channel_names, (list, tuple)):
             raise InvalidInput(f"alias {name!r}: channel names must be a list of names, not "
                                f"{type(channel_names).__name__} {short_repr(channel_names)}")
@@ -857,29 +876,100 @@ class Store:
         dup = sorted({c for c in entries if entries.count(c) > 1})
         if dup:
             raise InvalidInput(f"alias {name!r} lists {', '.join(dup)} more than once")
+        return entries
+
+    @staticmethod
+    def _alias_row(conn: Connection, pid: int, name: str) -> tuple[int | None, list[str] | None]:
+        """(the alias's id, its entries), or (None, None) when the project has no such alias."""
+        aid = conn.execute(select(aliases.c.id).where(aliases.c.project_id == pid, aliases.c.name == name)).scalar()
+        if aid is None:
+            return None, None
+        q = select(alias_entries.c.channel).where(alias_entries.c.alias_id == aid).order_by(alias_entries.c.pos)
+        return aid, list(conn.execute(q).scalars())
+
+    @staticmethod
+    def _write_alias(conn: Connection, pid: int, aid: int | None, name: str, entries: Sequence[str]) -> None:
+        if aid is None:
+            aid = conn.execute(insert(aliases).values(project_id=pid, name=name)).inserted_primary_key[0]
+        else:
+            conn.execute(delete(alias_entries).where(alias_entries.c.alias_id == aid))
+        if entries:
+            conn.execute(insert(alias_entries), [{"alias_id": aid, "pos": i, "channel": c} for i, c in enumerate(entries)])
+
+    @staticmethod
+    def _drop_alias(conn: Connection, pid: int, aid: int, name: str) -> None:
+        conn.execute(delete(aliases).where(aliases.c.id == aid))
+        exp_ids = select(experiments.c.id).where(experiments.c.project_id == pid)
+        conn.execute(delete(pins).where(pins.c.alias == name, pins.c.experiment_id.in_(exp_ids)))  # its pins go with it
+
+    @staticmethod
+    def _expected(what: str, expect: Any, current: Any, shown: Any = None) -> None:
+        """Compare-and-set: ``Conflict`` unless ``expect`` is unchecked or what the store holds."""
+        if expect is UNCHECKED or expect == current:
+            return
+        shown = current if shown is None else shown
+        if current is None:
+            why = "was deleted elsewhere meanwhile"
+        elif expect is None:
+            why = "was made elsewhere meanwhile"
+        else:
+            why = f"was changed elsewhere meanwhile (it is now {short_repr(shown, 120)})"
+        raise Conflict(f"{what} {why}; nothing was written", current=shown)
+
+    @_retried
+    def set_alias(self, project: str, name: str, channel_names: Sequence[str], *, expect: Any = UNCHECKED) -> None:
+        """Create or replace an alias; the order of ``channel_names`` is its priority. With
+        ``expect`` (the entries read before; None: no such alias yet) only while the store still
+        holds exactly those, else ``Conflict`` (``current``: what it holds)."""
+        check_name("alias", name)
+        entries = self._alias_entries(name, channel_names)
+        if expect is not UNCHECKED and expect is not None:
+            expect = self._alias_entries(name, expect)
         with self._tx(write=True) as conn:
             pid = self._project_id(conn, project)
             self._bump(conn, pid, "aliases_v")
-            aid = conn.execute(select(aliases.c.id).where(aliases.c.project_id == pid, aliases.c.name == name)).scalar()
-            if aid is None:
-                aid = conn.execute(insert(aliases).values(project_id=pid, name=name)).inserted_primary_key[0]
-            else:
-                conn.execute(delete(alias_entries).where(alias_entries.c.alias_id == aid))
-            if entries:
-                conn.execute(insert(alias_entries), [{"alias_id": aid, "pos": i, "channel": c}
-                                                     for i, c in enumerate(entries)])
+            aid, current = self._alias_row(conn, pid, name)
+            self._expected(f"alias {name!r} of project {project!r}", expect, current)
+            self._write_alias(conn, pid, aid, name, entries)
 
     @_retried
-    def delete_alias(self, project: str, name: str) -> None:
+    def delete_alias(self, project: str, name: str, *, expect: Any = UNCHECKED) -> None:
+        """Delete an alias and its pins; with ``expect``, only while it holds those entries."""
+        if expect is not UNCHECKED and expect is not None:
+            expect = self._alias_entries(name, expect)
         with self._tx(write=True) as conn:
             pid = self._project_id(conn, project)
             self._bump(conn, pid, "aliases_v")
             self._bump(conn, pid, "pins_v")  # its pins go with it
-            n = conn.execute(delete(aliases).where(aliases.c.project_id == pid, aliases.c.name == name)).rowcount
-            if not n:
+            aid, current = self._alias_row(conn, pid, name)
+            if aid is None and expect is UNCHECKED:
                 raise NotFound(f"unknown alias {name!r} in project {project!r}")
-            exp_ids = select(experiments.c.id).where(experiments.c.project_id == pid)
-            conn.execute(delete(pins).where(pins.c.alias == name, pins.c.experiment_id.in_(exp_ids)))
+            self._expected(f"alias {name!r} of project {project!r}", expect, current)
+            if aid is not None:
+                self._drop_alias(conn, pid, aid, name)
+
+    @_retried
+    def update_alias(self, project: str, name: str,
+                     change: Callable[[list[str] | None], Sequence[str] | None]) -> list[str] | None:
+        """Read-modify-write of one alias in one serialised transaction, so that concurrent
+        updates never lose one another: ``change(entries)`` gets its entries (None: no such
+        alias) and returns the new ones (None deletes it). It may be called again when the
+        write loses a race (PostgreSQL), so it should only compute. Returns what was written."""
+        check_name("alias", name)
+        with self._tx(write=True) as conn:
+            pid = self._project_id(conn, project)
+            self._bump(conn, pid, "aliases_v")
+            aid, current = self._alias_row(conn, pid, name)
+            new = change(None if current is None else list(current))
+            if new is None:
+                if aid is not None:
+                    self._bump(conn, pid, "pins_v")
+                    self._drop_alias(conn, pid, aid, name)
+                return None
+            entries = self._alias_entries(name, new)
+            if entries != current:
+                self._write_alias(conn, pid, aid, name, entries)
+            return entries
 
     def aliases(self, project: str) -> dict[str, list[str]]:
         with self._tx() as conn:
@@ -916,8 +1006,10 @@ class Store:
 
     # ---- pins: per-run alias overrides ----------------------------------------------------------
     @_retried
-    def set_pin(self, project: str, experiment: str, alias: str, channel: str | None) -> None:
-        """Make ``alias`` mean ``channel`` in this run (while the run has it); None removes the pin."""
+    def set_pin(self, project: str, experiment: str, alias: str, channel: str | None, *,
+                expect: Any = UNCHECKED) -> None:
+        """Make ``alias`` mean ``channel`` in this run (while the run has it); None removes the pin.
+        With ``expect`` (the pin read before, None: none) only while the run still has that pin."""
         check_name("alias", alias)
         if channel is not None:
             check_name("channel", channel)
@@ -928,7 +1020,13 @@ class Store:
             known = select(aliases.c.id).where(aliases.c.project_id == pid, aliases.c.name == alias)
             if conn.execute(known).first() is None:
                 raise NotFound(f"unknown alias {alias!r} in project {project!r}")
-            conn.execute(delete(pins).where(pins.c.experiment_id == eid, pins.c.alias == alias))
+            where = (pins.c.experiment_id == eid) & (pins.c.alias == alias)
+            current = conn.execute(select(pins.c.channel).where(where)).scalar()
+            if expect is not UNCHECKED and expect != current:
+                now = f"it is now pinned to {current!r}" if current is not None else "it was unpinned"
+                raise Conflict(f"the pin of alias {alias!r} in run {experiment!r} was changed elsewhere meanwhile "
+                               f"({now}); nothing was written", current=current)
+            conn.execute(delete(pins).where(where))
             if channel is not None:
                 conn.execute(insert(pins).values(experiment_id=eid, alias=alias, channel=channel))
 
@@ -1051,38 +1149,100 @@ class Store:
         with self._tx() as conn:
             pid = self._project_id(conn, project)
             sets = conn.execute(select(chart_sets.c.id, chart_sets.c.name).where(chart_sets.c.project_id == pid)
-                                .order_by(chart_sets.c.pos)).all()
+                                .order_by(chart_sets.c.pos, chart_sets.c.id)).all()
             by_set = self._read_charts(conn, charts.c.chart_set_id.in_([s.id for s in sets]))
             return [ChartSet(s.name, tuple(by_set.get(s.id, []))) for s in sets]
 
     def chart_sets(self, project: str) -> dict[str, list[dict]]:
         return {cs.name: cs.to_list() for cs in self.chart_set_list(project)}
 
-    @_retried
-    def set_chart_set(self, project: str, name: str, chart_list: Iterable[Mapping[str, Any] | Chart]) -> None:
-        """Create or replace a chart set (a new one goes last); chart and series order are kept."""
+    @staticmethod
+    def _chart_list(name: str, chart_list: Any) -> tuple[Chart, ...]:
         check_name("chart set", name)
         if isinstance(chart_list, (str, bytes, Mapping)) or not isinstance(chart_list, Iterable):
             raise InvalidInput(f"chart set {name!r}: charts must be a list of dicts, not "
                                f"{type(chart_list).__name__} {short_repr(chart_list)}")
-        new = ChartSet.from_list(name, chart_list)
+        return ChartSet.from_list(name, chart_list).charts
+
+    def _set_rows(self, conn: Connection, pid: int) -> list:
+        """The project's chart sets (id, name), in order."""
+        return conn.execute(select(chart_sets.c.id, chart_sets.c.name).where(chart_sets.c.project_id == pid)
+                            .order_by(chart_sets.c.pos, chart_sets.c.id)).all()
+
+    def _set_charts(self, conn: Connection, pid: int, name: str) -> tuple[int | None, tuple[Chart, ...] | None]:
+        """(the set's id, its charts), or (None, None) when the project has no such set."""
+        sid = conn.execute(select(chart_sets.c.id).where(chart_sets.c.project_id == pid,
+                                                        chart_sets.c.name == name)).scalar()
+        if sid is None:
+            return None, None
+        return sid, tuple(self._read_charts(conn, charts.c.chart_set_id == sid).get(sid, []))
+
+    @staticmethod
+    def _renumber(conn: Connection, ids: Sequence[int]) -> None:
+        for pos, sid in enumerate(ids):
+            conn.execute(update(chart_sets).where(chart_sets.c.id == sid).values(pos=pos))
+
+    def _write_set(self, conn: Connection, pid: int, sid: int | None, name: str, new: Sequence[Chart],
+                   before: str | None = None) -> None:
+        if sid is None:
+            rows = self._set_rows(conn, pid)
+            sid = conn.execute(insert(chart_sets).values(project_id=pid, name=name, pos=len(rows))).inserted_primary_key[0]
+            names = [r.name for r in rows]
+            if before in names:
+                at = names.index(before)
+                ids = [r.id for r in rows]
+                self._renumber(conn, ids[:at] + [sid] + ids[at:])
+        else:
+            conn.execute(delete(charts).where(charts.c.chart_set_id == sid))
+        self._write_charts(conn, new, chart_set_id=sid)
+
+    def _expected_set(self, what: str, expect: Any, current: tuple[Chart, ...] | None) -> None:
+        self._expected(what, expect, current, None if current is None else [c.to_dict() for c in current])
+
+    @_retried
+    def set_chart_set(self, project: str, name: str, chart_list: Iterable[Mapping[str, Any] | Chart], *,
+                      expect: Any = UNCHECKED, before: str | None = None) -> None:
+        """Create or replace a chart set; chart and series order are kept. A new one goes last
+        (or before the set named ``before``, when there is one). With ``expect`` (its charts as
+        read before; None: no such set yet) only while the store still holds exactly those,
+        else ``Conflict``."""
+        new = self._chart_list(name, chart_list)
+        if expect is not UNCHECKED and expect is not None:
+            expect = self._chart_list(name, expect)
         with self._tx(write=True) as conn:
             pid = self._project_id(conn, project)
             self._bump(conn, pid, "charts_v")
-            row = conn.execute(select(chart_sets.c.id, chart_sets.c.pos)
-                               .where(chart_sets.c.project_id == pid, chart_sets.c.name == name)).first()
-            if row is None:
-                pos = conn.execute(select(func.coalesce(func.max(chart_sets.c.pos) + 1, 0))
-                                   .where(chart_sets.c.project_id == pid)).scalar()
-                sid = conn.execute(insert(chart_sets).values(project_id=pid, name=name, pos=pos)).inserted_primary_key[0]
-            else:
-                sid = row.id
-                conn.execute(delete(charts).where(charts.c.chart_set_id == sid))
-            self._write_charts(conn, new.charts, chart_set_id=sid)
+            sid, current = self._set_charts(conn, pid, name)
+            self._expected_set(f"chart set {name!r} of project {project!r}", expect, current)
+            self._write_set(conn, pid, sid, name, new, before)
+
+    @_retried
+    def update_chart_set(self, project: str, name: str,
+                         change: Callable[[list[dict] | None], Iterable[Mapping[str, Any] | Chart] | None]
+                         ) -> list[dict] | None:
+        """Read-modify-write of one chart set in one serialised transaction (concurrent updates
+        never lose one another): ``change(charts)`` gets its charts as ``chart_sets()`` gives
+        them (None: no such set) and returns the new list (None deletes it). It may be called
+        again when the write loses a race (PostgreSQL), so it should only compute. Returns what
+        was written."""
+        check_name("chart set", name)
+        with self._tx(write=True) as conn:
+            pid = self._project_id(conn, project)
+            self._bump(conn, pid, "charts_v")
+            sid, current = self._set_charts(conn, pid, name)
+            got = change(None if current is None else [c.to_dict() for c in current])
+            if got is None:
+                if sid is not None:
+                    conn.execute(delete(chart_sets).where(chart_sets.c.id == sid))
+                return None
+            new = self._chart_list(name, got)
+            if new != current:
+                self._write_set(conn, pid, sid, name, new)
+            return [c.to_dict() for c in new]
 
     @_retried
     def replace_chart_sets(self, project: str, sets: Sequence[ChartSet]) -> None:
-        """Make the project's chart sets exactly ``sets``, in that order (the GUI's one write path)."""
+        """Make the project's chart sets exactly ``sets``, in that order (whatever they were)."""
         names = [s.name for s in sets]
         if len(set(names)) != len(names):
             raise InvalidInput(f"chart set names must be unique: {names}")
@@ -1097,13 +1257,52 @@ class Store:
                 self._write_charts(conn, cs.charts, chart_set_id=sid)
 
     @_retried
-    def delete_chart_set(self, project: str, name: str) -> None:
+    def delete_chart_set(self, project: str, name: str, *, expect: Any = UNCHECKED) -> None:
+        """Delete a chart set; with ``expect``, only while it holds those charts."""
+        if expect is not UNCHECKED and expect is not None:
+            expect = self._chart_list(name, expect)
         with self._tx(write=True) as conn:
             pid = self._project_id(conn, project)
             self._bump(conn, pid, "charts_v")
-            if not conn.execute(delete(chart_sets).where(chart_sets.c.project_id == pid,
-                                                         chart_sets.c.name == name)).rowcount:
+            sid, current = self._set_charts(conn, pid, name)
+            if sid is None and expect is UNCHECKED:
                 raise NotFound(f"unknown chart set {name!r} in project {project!r}")
+            self._expected_set(f"chart set {name!r} of project {project!r}", expect, current)
+            if sid is not None:
+                conn.execute(delete(chart_sets).where(chart_sets.c.id == sid))
+
+    @_retried
+    def rename_chart_set(self, project: str, name: str, new: str) -> None:
+        """Rename one chart set; its charts and place stay (no other set is touched)."""
+        check_name("chart set", new)
+        with self._tx(write=True) as conn:
+            pid = self._project_id(conn, project)
+            self._bump(conn, pid, "charts_v")
+            names = {r.name: r.id for r in self._set_rows(conn, pid)}
+            if name not in names:
+                raise NotFound(f"unknown chart set {name!r} in project {project!r}")
+            if new != name and new in names:
+                raise InvalidInput(f"project {project!r} has a chart set named {new!r} already")
+            conn.execute(update(chart_sets).where(chart_sets.c.id == names[name]).values(name=new))
+
+    @_retried
+    def order_chart_sets(self, project: str, names: Sequence[str], *, expect: Any = UNCHECKED) -> None:
+        """Put the project's chart sets in this order (``names``: each of them once). With
+        ``expect`` (the order read before) only while the store still has that order."""
+        names = [check_name("chart set", n) for n in names]
+        with self._tx(write=True) as conn:
+            pid = self._project_id(conn, project)
+            self._bump(conn, pid, "charts_v")
+            rows = self._set_rows(conn, pid)
+            current = [r.name for r in rows]
+            if expect is not UNCHECKED and list(expect) != current:
+                raise Conflict(f"the chart sets of project {project!r} were changed elsewhere meanwhile (they are "
+                               f"now {short_repr(current, 120)}); nothing was written", current=current)
+            if sorted(names) != sorted(current) or len(set(names)) != len(names):
+                raise InvalidInput(f"the order must name each chart set of project {project!r} once: "
+                                   f"{short_repr(current, 120)}, not {short_repr(names, 120)}")
+            ids = {r.name: r.id for r in rows}
+            self._renumber(conn, [ids[n] for n in names])
 
     def experiment_charts(self, project: str, experiment: str) -> list[Chart]:
         with self._tx() as conn:
@@ -1111,13 +1310,19 @@ class Store:
             return self._read_charts(conn, charts.c.experiment_id == eid).get(eid, [])
 
     @_retried
-    def set_experiment_charts(self, project: str, experiment: str, chart_list: Iterable[Mapping[str, Any] | Chart]) -> None:
-        new = ChartSet.from_list(experiment, chart_list)
+    def set_experiment_charts(self, project: str, experiment: str, chart_list: Iterable[Mapping[str, Any] | Chart],
+                              *, expect: Any = UNCHECKED) -> None:
+        """The run's own charts; with ``expect`` (as read before) only while it still has those."""
+        new = ChartSet.from_list(experiment, chart_list).charts
+        if expect is not UNCHECKED:
+            expect = ChartSet.from_list(experiment, expect).charts
         with self._tx(write=True) as conn:
             self._bump(conn, self._project_id(conn, project), "charts_v")
             eid = self._experiment_id(conn, project, experiment, lock=True)
+            current = tuple(self._read_charts(conn, charts.c.experiment_id == eid).get(eid, []))
+            self._expected_set(f"the charts of run {experiment!r}", expect, current)
             conn.execute(delete(charts).where(charts.c.experiment_id == eid))
-            self._write_charts(conn, new.charts, experiment_id=eid)
+            self._write_charts(conn, new, experiment_id=eid)
 
 
 _open_stores: weakref.WeakSet[Store] = weakref.WeakSet()

@@ -222,3 +222,127 @@ def test_a_rename_reaches_the_selection_and_undo_brings_it_back(session):
     assert session.selection() == ["sgd", "adam-lr1e-3"] and "sgd" in session.experiment_names()
     session.apply(edit, edit.before)
     assert session.selection() == ["baseline-sgd", "adam-lr1e-3"]
+
+
+# ---- two windows on one store: edits compare with what the store holds now (issue 24 item 2) ----
+@pytest.fixture
+def two(demo):
+    """Two windows' sessions on one store; neither polls unless a test says so."""
+    stores = [chartdesk.open_store(demo) for _ in range(2)]
+    sessions = [Session(s) for s in stores]
+    for s in sessions:
+        s.set_project("mnist")
+    yield sessions
+    for s in stores:
+        s.close()
+
+
+def _add_set(session, name):
+    from chartdesk import edits
+
+    return session.edit(session.chart_sets_edit(edits.add_set(session.chart_sets(), name), f"New chart set {name}"))
+
+
+def _charts_edit(session, set_name, change, text="Edit charts"):
+    from chartdesk import edits
+
+    charts = next(s.charts for s in session.chart_sets() if s.name == set_name)
+    return session.chart_sets_edit(edits.set_charts(session.chart_sets(), set_name, change(charts)), text)
+
+
+def test_a_chart_set_save_touches_only_the_set_that_was_edited(two):
+    from chartdesk import edits
+    from chartdesk.model import Chart
+
+    a, b = two
+    assert _add_set(a, "From A")
+    assert _add_set(b, "From B")  # b's copy has never heard of "From A": it is kept all the same
+    assert list(a.store.chart_sets("mnist")) == ["Training", "From A", "From B"]
+    assert [s.name for s in b.chart_sets()] == ["Training", "From A", "From B"]  # b shows what it wrote over
+    # both add a chart to Training, each from its own copy: both charts stay
+    a.edit(_charts_edit(a, "Training", lambda c: edits.add_chart(c, Chart("From A"))))
+    b.edit(_charts_edit(b, "Training", lambda c: edits.add_chart(c, Chart("From B"))))
+    assert [c["name"] for c in a.store.chart_sets("mnist")["Training"]] == ["Accuracy", "Loss", "From A", "From B"]
+    # b renames a set and moves it up; a's copy knows neither: a's chart goes in, b's name and order stay
+    a.edit(_charts_edit(a, "From B", lambda c: edits.add_chart(c, Chart("late"))))
+    stale = _charts_edit(a, "From A", lambda c: edits.add_chart(c, Chart("lost?")))  # made, not yet written
+    b.edit(b.chart_sets_edit(edits.rename_set(b.chart_sets(), "From A", "Renamed"), "Rename From A"))
+    b.edit(b.chart_sets_edit(edits.move_set(b.chart_sets(), "From B", -1), "Move From B"))
+    a.edit(_charts_edit(a, "Training", lambda c: edits.delete_chart(c, "From B")))
+    stored = a.store.chart_sets("mnist")
+    assert list(stored) == ["Training", "From B", "Renamed"]
+    assert [c["name"] for c in stored["Training"]] == ["Accuracy", "Loss", "From A"]
+    assert [c["name"] for c in stored["From B"]] == ["late"]
+    # a's edit of "From A", made before the rename: that set is gone by this name, so a is told in one line
+    from chartdesk.errors import Conflict
+
+    with pytest.raises(Conflict, match="From A"):
+        a.edit(stale)
+    assert [s.name for s in a.chart_sets()] == ["Training", "From B", "Renamed"]  # a shows the store now
+
+
+def test_alias_edits_from_a_stale_copy_are_carried_over_to_what_the_store_holds(two):
+    a, b = two
+    assert a.alias("accuracy") == ("accuracy", "acc", "pred_acc")
+    assert a.edit(a.alias_edit("accuracy", (*a.alias("accuracy"), "top1"), "Add top1"))
+    edit = b.edit(b.alias_edit("accuracy", (*b.alias("accuracy"), "acc1"), "Add acc1"))  # b never saw top1
+    assert b.store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc", "top1", "acc1"]
+    assert b.alias("accuracy") == ("accuracy", "acc", "pred_acc", "top1", "acc1")
+    assert edit.before == ("accuracy", "acc", "pred_acc", "top1")  # its undo step is what it wrote over
+    # a (stale again) moves pred_acc to the top; b's acc1 stays where it is
+    a.move_alias_entries("accuracy", 2, 1, 0, "Move pred_acc up")
+    assert a.store.alias("mnist", "accuracy") == ["pred_acc", "accuracy", "acc", "top1", "acc1"]
+    # b (stale) removes acc: a's move stays
+    b.edit(b.alias_edit("accuracy", tuple(n for n in b.alias("accuracy") if n != "acc"), "Remove acc"))
+    assert a.store.alias("mnist", "accuracy") == ["pred_acc", "accuracy", "top1", "acc1"]
+
+
+def test_undo_removes_its_own_change_and_keeps_a_newer_edit_made_elsewhere(two):
+    a, b = two
+    heard = Heard(a)
+    mine = a.edit(a.alias_edit("accuracy", (*a.alias("accuracy"), "top1"), "Add top1"))
+    b.poll()
+    b.edit(b.alias_edit("accuracy", (*b.alias("accuracy"), "acc1"), "Add acc1"))
+    assert a.replay(mine, mine.before)  # undo: top1 goes, acc1 (b's, newer) stays
+    assert a.store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc", "acc1"]
+    assert a.alias("accuracy") == ("accuracy", "acc", "pred_acc", "acc1")
+    assert a.replay(mine, mine.after)  # redo
+    assert a.store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc", "acc1", "top1"]
+    assert "error" not in heard.names()
+    # a chart set a created and b filled since: undoing its creation would delete b's chart: refused
+    from chartdesk import edits
+    from chartdesk.model import Chart
+
+    created = _add_set(a, "Scratch")
+    b.poll()
+    b.edit(_charts_edit(b, "Scratch", lambda c: edits.add_chart(c, Chart("b's chart"))))
+    heard.clear()
+    assert a.replay(created, created.before) is False
+    assert heard.names()[-1] == "error" and "\n" not in heard.seen[-1][1]
+    assert "changed" in heard.seen[-1][1] and heard.seen[-1][1].startswith("New chart set Scratch: ")
+    assert a.store.chart_sets("mnist")["Scratch"] == [{"name": "b's chart", "series": []}]
+    assert [c.name for c in next(s for s in a.chart_sets() if s.name == "Scratch").charts] == ["b's chart"]
+
+
+def test_an_edit_that_cannot_be_carried_over_is_refused_in_one_line_and_the_session_shows_the_store(two):
+    from chartdesk import edits
+    from chartdesk.errors import Conflict
+    from chartdesk.model import Chart
+
+    a, b = two
+    a.edit(_charts_edit(a, "Training", lambda c: edits.delete_chart(c, "Loss")))
+    heard = Heard(b)
+    with pytest.raises(Conflict) as got:  # b's copy still has Loss; its edit of Loss has nothing to edit
+        b.edit(_charts_edit(b, "Training", lambda c: edits.replace_chart(c, "Loss", Chart("Loss", log_y=True))))
+    assert "Loss" in str(got.value) and "\n" not in str(got.value)
+    assert [c["name"] for c in b.store.chart_sets("mnist")["Training"]] == ["Accuracy"]
+    assert [c.name for c in b.chart_sets()[0].charts] == ["Accuracy"]  # b shows what the store holds now
+    assert "chart_sets" in heard.names()
+    # a pin changed elsewhere is not overwritten by an undo of an older pin
+    pin = a.edit(a.pin_edit("adam-both-names", "accuracy", "pred_acc"))
+    with pytest.raises(Conflict, match="pin"):  # b did not know of a's pin: it is not overwritten
+        b.edit(b.pin_edit("adam-both-names", "accuracy", "acc"))
+    assert b.pin("adam-both-names", "accuracy") == "pred_acc"  # and b shows it now
+    b.edit(b.pin_edit("adam-both-names", "accuracy", "acc"))
+    assert a.replay(pin, pin.before) is False
+    assert a.store.pins("mnist")["adam-both-names"]["accuracy"] == "acc"
