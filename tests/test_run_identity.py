@@ -16,7 +16,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QImage
 
 from chartdesk import colors
-from chartdesk.gui.legend import Legend, common_parts, shorten
+from chartdesk.gui.legend import SWATCH, Legend, common_parts, segments, shorten
 
 # ---- the palette: distinct colours, measured --------------------------------------------------
 
@@ -91,10 +91,12 @@ def test_the_style_rule_is_one_key_per_run_and_no_two_of_140_runs_share_a_style(
 
 
 def test_a_name_that_does_not_fit_loses_its_common_part_first():
-    labels = [f"lr={lr}, optimizer={opt} · accuracy → pred_acc (pinned)"
-              for lr in ("0.0003", "0.001") for opt in ("adam", "sgd_with_momentum")]
-    pre, suf = common_parts(labels)
-    assert labels[0][:pre] == "lr=" and labels[0][len(labels[0]) - suf:] == " · accuracy → pred_acc (pinned)"
+    """The issue's case: "lr=0.0003, optimizer=...y -> pred_acc (pinned)" hid the optimizer."""
+    labels = [f"lr={lr}, optimizer={opt} · accuracy → {ch} (pinned)"
+              for lr in ("0.0003", "0.001") for opt in ("adam", "sgd_with_momentum") for ch in ("acc", "pred_acc")]
+    pieces = segments(labels)
+    assert [t for t, common in pieces[0] if common] == ["lr=", ", optimizer=", " · accuracy → ", " (pinned)"]
+    assert [t for t, common in pieces[0] if not common] == ["0.0003", "adam", "acc"]
 
     def width(text):
         return len(text)
@@ -109,12 +111,14 @@ def test_a_name_that_does_not_fit_loses_its_common_part_first():
             return text[:room - 1] + "…"
         return text[:(room - 1) // 2] + "…" + text[len(text) - (room - 1) // 2:]
 
-    for label in labels:
-        distinct = label[pre:len(label) - suf]
-        for room in (len(distinct) + 6, len(distinct) + 12, len(label) - 4):
-            short = shorten(label, room, (pre, suf), width, elide)
-            assert len(short) <= room and distinct in short, (room, short)
-        assert shorten(label, len(label), (pre, suf), width, elide) == label
+    for label, p in zip(labels, pieces):
+        distinct = [t for t, common in p if not common]
+        for room in (len("…".join(distinct)) + 2, len(label) - 12, len(label) - 4):
+            short = shorten(p, room, width, elide)
+            assert len(short) <= room and all(d in short for d in distinct), (room, short)
+        assert shorten(p, len(label), width, elide) == label
+        # the longest common piece goes first: " · accuracy → " before the key "optimizer="
+        assert shorten(p, len(label) - 4, width, elide) == label.replace(" · accuracy → ", "…")
     # a number is never split: 0.0003 and 0.001 share "0.00" but no whole token
     assert common_parts(["lr=0.0003", "lr=0.001"]) == (3, 0)
 
@@ -246,11 +250,12 @@ def test_a_long_name_keeps_what_tells_the_runs_apart_and_the_tooltip_has_it_whol
     _w, _names, _loss, acc = _open_many(open_win, store, qtbot, 20)
     legend = acc.legend
     labels, shown = legend.labels(), legend.shown_texts()
-    pre, suf = common_parts(labels)
-    assert suf and labels[0].endswith(" · accuracy → pred_acc")
-    for i, (label, text) in enumerate(zip(labels, shown)):
-        distinct = label[pre:len(label) - suf].strip()
-        assert distinct in text, (label, text)  # "lr=0.001, optimizer=adamw_…_3" whole
+    assert labels[0].endswith(" · accuracy → pred_acc")
+    for i, (label, text, pieces) in enumerate(zip(labels, shown, segments(labels))):
+        assert all(t.strip() in text for t, common in pieces if not common), (label, text)  # lr, optimizer whole
+        # ... and Qt does not cut it again: the entry is wider than its swatch and text
+        room = legend.visualItemRect(legend.item(i)).width() - SWATCH.width() - 8
+        assert legend.fontMetrics().horizontalAdvance(text) <= room, (text, room)
         assert legend.item(i).toolTip().startswith(label)
 
 
@@ -264,16 +269,16 @@ def test_the_legend_beside_the_plot_is_a_chart_option_saved_and_exported_whole(s
     legend, plot = loss.legend, loss.plot
     assert legend.x() >= plot.x() + plot.width() and legend.width() <= Legend.SIDE_MOST * loss.width() + 1
     assert legend.verticalScrollBar().isVisible()  # 45 entries: more than the plot's height holds
-    pre, suf = common_parts(legend.labels())
-    for label, text in zip(legend.labels(), legend.shown_texts()):  # what tells them apart, whole
-        assert label[pre:len(label) - suf].strip() in text, (label, text)
+    for label, text, pieces in zip(legend.labels(), legend.shown_texts(), segments(legend.labels())):
+        assert all(t.strip() in text for t, common in pieces if not common), (label, text)  # told apart, whole
     svg = tmp_path / "side.svg"
     loss.export(str(svg))  # what Export SVG… writes once a file is chosen
     texts = ["".join(el.itertext()).strip() for el in ET.parse(svg).getroot().iter()
              if el.tag.rpartition("}")[2] == "text"]
     # every entry, named as on screen (beside the plot, a name loses its common part when it is too
     # long for the column: "… · loss")
-    assert all(any(label[pre:len(label) - suf].strip() in t for t in texts) for label in legend.labels()), texts
+    assert all(any(all(p.strip() in t for p, common in pieces if not common) for t in texts)
+               for pieces in segments(legend.labels())), texts
     if shutil.which("rsvg-convert"):
         png = tmp_path / "side.png"
         subprocess.run(["rsvg-convert", str(svg), "-o", str(png)], check=True, timeout=60)

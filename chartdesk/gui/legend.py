@@ -29,18 +29,23 @@ from .plot_items import DASHES
 from .theme import state_color
 
 SWATCH = QSize(22, 12)
+ENTRY_PAD = 26  # pixels of an entry beside its swatch and text (the gap, the item's margins)
 
 _swatches: dict[tuple, QIcon] = {}
 
 
-def _draw_marker(p: QPainter, marker: str, color: QColor, center: QPointF, size: float) -> None:
+def _draw_marker(p: QPainter, marker: str, color: QColor, center: QPointF, size: float,
+                 edge: QColor | None = None) -> None:
     path = Symbols.get(marker)
     if path is None:
         return
     p.save()
     p.translate(center)
     p.scale(size, size)
-    p.setPen(QPen(color, 0.12) if marker in ("x", "+") else Qt.PenStyle.NoPen)
+    if edge is not None:
+        p.setPen(QPen(edge, 1.5 / size))
+    else:
+        p.setPen(QPen(color, 0.12) if marker in ("x", "+") else Qt.PenStyle.NoPen)
     p.setBrush(color)
     p.drawPath(path)
     p.restore()
@@ -97,8 +102,13 @@ def run_icon(state: str | None, style: Style | None) -> QIcon:
         pm.fill(Qt.GlobalColor.transparent)
         p = QPainter(pm)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if style is not None:
-            _paint_swatch(p, 0, 0, style.color, 0, style.marker, 3.5)  # thicker: it reads on a selected row
+        if style is not None:  # a bar with a grey edge: it reads on a selected row of any colour
+            p.setPen(QPen(QColor(128, 128, 128, 170), 1))
+            p.setBrush(QColor(style.color))
+            p.drawRoundedRect(1, SWATCH.height() / 2 - 2.5, SWATCH.width() - 2, 5, 2, 2)
+            if style.marker:
+                _draw_marker(p, style.marker, QColor(style.color), QPointF(SWATCH.width() / 2, SWATCH.height() / 2), 10,
+                             QColor(128, 128, 128))
         if state is not None:
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor(state_color(state)))
@@ -116,10 +126,40 @@ ELLIPSIS = "…"
 def common_parts(labels: Sequence[str]) -> tuple[int, int]:
     """How many characters the labels share at their start and at their end, in whole tokens
     (``lr=0.0003`` is the tokens ``lr``, ``=``, ``0.0003``: a number is never split); (0, 0) for
-    fewer than two labels. What lies between is what tells each label apart."""
+    fewer than two labels."""
     if len(labels) < 2:
         return 0, 0
     toks = [_TOKEN.findall(s) for s in labels]
+    pre, suf = _common_ends(toks)
+    return len("".join(toks[0][:pre])), len("".join(toks[0][len(toks[0]) - suf:]))
+
+
+def segments(labels: Sequence[str]) -> list[list[tuple[str, bool]]]:
+    """Each label as pieces (text, common): whole tokens that every label has at the same place
+    (its start, its end, and, between them, the same place when the labels have as many tokens:
+    ``lr=``, ``, optimizer=``, `` · accuracy → ``) are common; the rest tells the labels apart."""
+    if len(labels) < 2:
+        return [[(s, False)] for s in labels]
+    toks = [_TOKEN.findall(s) for s in labels]
+    pre, suf = _common_ends(toks)
+    middles = [t[pre:len(t) - suf] for t in toks]
+    same_shape = len({len(m) for m in middles}) == 1
+    out = []
+    for t, m in zip(toks, middles):
+        flags = [True] * pre
+        flags += [same_shape and all(o[i] == m[i] for o in middles) for i in range(len(m))]
+        flags += [True] * suf
+        pieces: list[tuple[str, bool]] = []
+        for tok, common in zip(t, flags):
+            if pieces and pieces[-1][1] == common:
+                pieces[-1] = (pieces[-1][0] + tok, common)
+            else:
+                pieces.append((tok, common))
+        out.append(pieces)
+    return out
+
+
+def _common_ends(toks: list[list[str]]) -> tuple[int, int]:
     n = min(len(t) for t in toks)
     pre = 0
     while pre < n and all(t[pre] == toks[0][pre] for t in toks):
@@ -127,49 +167,36 @@ def common_parts(labels: Sequence[str]) -> tuple[int, int]:
     suf = 0
     while suf < n - pre and all(t[-1 - suf] == toks[0][-1 - suf] for t in toks):
         suf += 1
-    return len("".join(toks[0][:pre])), len("".join(toks[0][len(toks[0]) - suf:]))
+    return pre, suf
 
 
-def _keep_tokens(text: str, room: float, width: Callable[[str], float], from_end: bool) -> str:
-    """``text`` cut to whole tokens that fit in ``room`` with an ellipsis for the rest (from its
-    start when ``from_end``: the tokens nearest the end are kept); "…" alone when none fits."""
-    toks = _TOKEN.findall(text)
-    kept: list[str] = []
-    for tok in reversed(toks) if from_end else toks:
-        trial = [tok, *kept] if from_end else [*kept, tok]
-        if width(ELLIPSIS + "".join(trial)) > room:
-            break
-        kept = trial
-    return ELLIPSIS + "".join(kept) if from_end else "".join(kept) + ELLIPSIS
-
-
-def shorten(label: str, room: float, parts: tuple[int, int], width: Callable[[str], float],
+def shorten(pieces: Sequence[tuple[str, bool]], room: float, width: Callable[[str], float],
             elide: Callable[[str, str, float], str]) -> str:
-    """``label`` in at most ``room`` pixels: whole when it fits; else its common start and end
-    (``parts``, from ``common_parts``) are cut first, by whole tokens (the start from its left,
-    the end from its right, the start kept whole if it can be), so the part that tells it apart
-    stays whole; only when that part alone is too wide is it cut, in its middle. ``width(text)``
-    measures; ``elide(text, side, room)`` cuts on "left", "right" or "middle"."""
-    if width(label) <= room:
-        return label
-    pre, suf = parts
-    head, body, tail = label[:pre], label[pre:len(label) - suf], label[len(label) - suf:]
-    if not body.strip():  # nothing tells it apart: an ordinary cut in the middle
-        return elide(label, "middle", room)
-    left = room - width(body)
-    if left < width(ELLIPSIS) * (bool(head) + bool(tail)):
-        edge = (ELLIPSIS if head else "") + body.strip() + (ELLIPSIS if tail else "")
-        return edge if width(edge) <= room else elide(body, "middle", room)
-    if head and width(head) + width(ELLIPSIS) * bool(tail) <= left:
-        rest = left - width(head)
-        return head + body + (_keep_tokens(tail, rest, width, False) if tail else "")
-    if not tail:
-        return _keep_tokens(head, left, width, True) + body
-    if not head:
-        return body + _keep_tokens(tail, left, width, False)
-    half = left / 2
-    start = _keep_tokens(head, half, width, True)
-    return start + body + _keep_tokens(tail, left - width(start), width, False)
+    """A label (its ``segments``) in at most ``room`` pixels: whole when it fits; else its common
+    pieces give way first, the longest first (the rightmost of equal ones): each becomes "…" (a
+    common end is dropped), so what tells it apart stays whole; only when that alone is too wide is
+    its longest piece cut, in its middle. ``width(text)`` measures; ``elide(text, side, room)``
+    cuts on "left", "right" or "middle"."""
+    shown = [text for text, _c in pieces]
+    if width("".join(shown)) <= room:
+        return "".join(shown)
+    order = sorted((i for i, (_t, c) in enumerate(pieces) if c), key=lambda i: (-len(pieces[i][0]), -i))
+    for i in order:
+        shown[i] = "" if i == len(pieces) - 1 else ELLIPSIS
+        text = "".join(shown).strip()
+        if width(text) <= room:
+            return text
+    while shown:  # only what tells it apart is left, and it is too wide: its longest piece cut
+        text = "".join(shown).strip()
+        over = width(text) - room
+        if over <= 0:
+            return text
+        i = max(range(len(shown)), key=lambda k: width(shown[k]))
+        cut = elide(shown[i], "middle", max(0.0, width(shown[i]) - over))
+        if cut == shown[i]:
+            return elide(text, "middle", room)
+        shown[i] = cut
+    return ""
 
 
 class Legend(QListWidget):
@@ -207,7 +234,7 @@ class Legend(QListWidget):
         # scrollbar keeps the style's own look, not a black groove)
         self._labels: list[str] = []
         self._shown: list[bool] = []
-        self._parts = (0, 0)
+        self._pieces: list[list[tuple[str, bool]]] = []
         self.side = False
         self._room = 10_000  # pixels of height it may take under the plot (the card sets it)
         self._whole = False
@@ -221,7 +248,7 @@ class Legend(QListWidget):
         self.clear()
         self._labels = [c.label for c in curves]
         self._shown = [True] * len(curves)
-        self._parts = common_parts(self._labels)
+        self._pieces = segments(self._labels)
         for i, c in enumerate(curves):
             item = QListWidgetItem(swatch(c.color, c.dash, getattr(c, "marker", None)), c.label)
             item.setToolTip(c.tooltip())
@@ -272,7 +299,7 @@ class Legend(QListWidget):
     def natural_width(self) -> int:
         """The width of the widest entry shown whole (swatch, gap, name, padding)."""
         fm = self.fontMetrics()
-        return SWATCH.width() + 16 + max((fm.horizontalAdvance(t) for t in self._labels), default=0)
+        return SWATCH.width() + ENTRY_PAD + max((fm.horizontalAdvance(t) for t in self._labels), default=0)
 
     def fits_beside(self, card_width: int) -> bool:
         """Whether a column beside the plot, at most ``SIDE_MOST`` of the card, holds what tells
@@ -292,11 +319,10 @@ class Legend(QListWidget):
 
     def _distinct_width(self) -> int:
         """The width an entry needs to show what tells its curve apart whole."""
-        pre, suf = self._parts
         fm = self.fontMetrics()
-        widest = max((fm.horizontalAdvance(ELLIPSIS + t[pre:len(t) - suf] + ELLIPSIS) for t in self._labels),
+        widest = max((fm.horizontalAdvance("".join(t if not c else ELLIPSIS for t, c in p)) for p in self._pieces),
                      default=0)
-        return SWATCH.width() + 16 + widest
+        return SWATCH.width() + ENTRY_PAD + widest
 
     def _inner_width(self) -> int:
         return max(40, self.width() - 2 * self.frameWidth())
@@ -312,28 +338,32 @@ class Legend(QListWidget):
             return
         inner = self._inner_width()
         row_h = self.row_height()
+        bar = self.verticalScrollBar().sizeHint().width()
         if self.side:
-            bar = self.verticalScrollBar().sizeHint().width()
             col = max(40, inner - (bar if n * row_h > self.height() else 0))
-        else:
-            cap = inner if self._whole else min(inner, max(self.MAX_ENTRY, self._distinct_width()))
+            self._set_texts(col)
+            if QSize(col, row_h) != self.gridSize():
+                self.setGridSize(QSize(col, row_h))
+            return
+
+        def layout(width: int) -> tuple[int, int]:  # (column width, rows) at this viewport width
+            cap = width if self._whole else min(width, max(self.MAX_ENTRY, self._distinct_width()))
             col = max(40, min(self.natural_width(), cap))
-        cols = 1 if self.side else max(1, inner // col)
-        rows = math.ceil(n / cols)
+            return col, math.ceil(n / max(1, width // col))
+
+        col, rows = layout(inner)
+        frame = 2 * self.frameWidth() + 2
+        scrolls = not self._whole and rows * row_h + frame > self._room
+        if scrolls:  # past its room: the columns fit beside the scrollbar, whole rows in view
+            col, rows = layout(inner - bar)
+            height = max(1, min(rows, (self._room - frame) // row_h)) * row_h + frame
+        else:
+            height = rows * row_h + frame
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn if scrolls
+                                        else Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._set_texts(col)
         if QSize(col, row_h) != self.gridSize():
             self.setGridSize(QSize(col, row_h))
-        if self.side:
-            return
-        need = rows * row_h + 2 * self.frameWidth() + 2
-        if self._whole or need <= self._room:
-            self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-            height = need
-        else:  # past its room: whole rows in view, the rest a scroll away
-            self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
-            bar = self.verticalScrollBar().sizeHint().width()
-            cols = max(1, (inner - bar) // col)
-            height = max(1, min(math.ceil(n / cols), (self._room - 2) // row_h)) * row_h + 2 * self.frameWidth() + 2
         if height != self.height() or self.minimumHeight() != height:
             self.setFixedHeight(height)
 
@@ -342,18 +372,20 @@ class Legend(QListWidget):
             return
         self._col = col
         fm = self.fontMetrics()
-        room = col - SWATCH.width() - 14
+        room = col - SWATCH.width() - ENTRY_PAD
 
         def elide(text: str, side: str, px: float) -> str:
             mode = {"left": Qt.TextElideMode.ElideLeft, "right": Qt.TextElideMode.ElideRight,
                     "middle": Qt.TextElideMode.ElideMiddle}[side]
             return fm.elidedText(text, mode, max(0, int(px)))
 
-        for i, label in enumerate(self._labels):
-            text = shorten(label, room, self._parts, fm.horizontalAdvance, elide)
+        size = QSize(col, self.row_height())  # every entry the grid's cell (Qt cuts a text wider than its item)
+        for i, pieces in enumerate(self._pieces):
+            text = shorten(pieces, room, fm.horizontalAdvance, elide)
             item = self.item(i)
             if item.text() != text:
                 item.setText(text)
+            item.setSizeHint(size)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -14,7 +14,7 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-from .legend import common_parts, shorten
+from .legend import segments, shorten
 
 GAP = 18           # pixels between the pointer and the table
 MAX_LABEL = 420    # pixels: a longer name loses its common part first (``legend.shorten``)
@@ -99,7 +99,7 @@ class HoverTable(QFrame):
         pal = self.palette()
         hl = QColor(pal.color(QPalette.ColorRole.Highlight))
         hl_text = pal.color(QPalette.ColorRole.HighlightedText).name()
-        parts = common_parts([r.label for r in self._rows])
+        pieces = segments([r.label for r in self._rows])
 
         def elide(text: str, side: str, px: float) -> str:
             mode = {"left": Qt.TextElideMode.ElideLeft, "right": Qt.TextElideMode.ElideRight,
@@ -108,7 +108,9 @@ class HoverTable(QFrame):
 
         row_h = fm.height() + 2
         per_column = max(4, (screen_height - 3 * row_h - 24) // row_h)
-        columns = [self._rows[i:i + per_column] for i in range(0, len(self._rows), per_column)] or [[]]
+        names = [shorten(p, max_label, fm.horizontalAdvance, elide) for p in pieces]
+        rows = list(zip(self._rows, names))
+        columns = [rows[i:i + per_column] for i in range(0, len(rows), per_column)] or [[]]
         self._columns = len(columns)
         detail = any(r.detail for r in self._rows)
         cells = []
@@ -118,8 +120,8 @@ class HoverTable(QFrame):
                 if line >= len(col):
                     tds.append("<td></td>" * (4 if detail else 3))
                     continue
-                r = col[line]
-                name = html.escape(shorten(r.label, max_label, parts, fm.horizontalAdvance, elide))
+                r, name = col[line]
+                name = html.escape(name)
                 pad = " style='padding-left:14px'" if k else ""
                 style = f" bgcolor='{hl.name()}' style='color:{hl_text}'" if r.nearest else ""
                 tds.append(f"<td{pad}><span style='color:{r.color}'>■</span></td>"
