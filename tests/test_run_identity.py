@@ -117,8 +117,9 @@ def test_a_name_that_does_not_fit_loses_its_common_part_first():
             short = shorten(p, room, width, elide)
             assert len(short) <= room and all(d in short for d in distinct), (room, short)
         assert shorten(p, len(label), width, elide) == label
-        # the longest common piece goes first: " · accuracy → " before the key "optimizer="
-        assert shorten(p, len(label) - 4, width, elide) == label.replace(" · accuracy → ", "…")
+        # the common end goes first, then the longest common piece: " · accuracy → " before "optimizer="
+        assert shorten(p, len(label) - 4, width, elide) == label.removesuffix(" (pinned)")
+        assert shorten(p, len(label) - 12, width, elide) == label.removesuffix(" (pinned)").replace(" · accuracy → ", "…")
     # a number is never split: 0.0003 and 0.001 share "0.00" but no whole token
     assert common_parts(["lr=0.0003", "lr=0.001"]) == (3, 0)
 

@@ -63,7 +63,7 @@ PLOT_MIN_HEIGHT = 110
 SPARSE_POINTS = 64  # a view with at most this many points also gets dots
 SPLIT_ABOVE = 4     # a chart of more curves than this is drawn over two turns of the event loop
 HOVER_HZ = 30       # the hover follows the pointer at most this many times a second
-MARK_SPACING = 70   # pixels between a run's markers along its line (runs past the palette's size)
+MARK_SPACING = 110  # pixels between a run's markers along its line (runs past the palette's size)
 READOUT_REACH = 4   # pixels: a curve is read out from its first point to its last, give or take this
 EXPORT_SCALES = (1, 2, 4)
 
@@ -807,7 +807,8 @@ class ChartWidget(QFrame):
         self.vline.setPos(float(np.log10(at)) if self.chart.log_x and at > 0 else at)
         self.vline.setVisible(True)
         by_value = sorted(found, key=lambda f: _value_order(f[3]))
-        rows = [Row(c.color, c.label, format_y(v), more.strip(), c is nearest) for _d, c, _x, v, more in by_value]
+        rows = [Row(c.color, c.label, format_y(v), more.strip(), c is nearest, getattr(c, "marker", None))
+                for _d, c, _x, v, more in by_value]
         self._hover_at = (x, y)
         self.readout.show_rows(format_x(found[0][2], self.x_mode()), rows, self._anchor(at, y))
         return [(c.label, cx, v) for _d, c, cx, v, _more in found]

@@ -170,21 +170,41 @@ def _common_ends(toks: list[list[str]]) -> tuple[int, int]:
     return pre, suf
 
 
+def _giving_way(pieces: Sequence[tuple[str, bool]]) -> list[int]:
+    """The common pieces in the order they give way: the common end first (the series' name, which
+    the chart's title has), then the longest (the rightmost of equal ones)."""
+    last = len(pieces) - 1
+    return sorted((i for i, (_t, c) in enumerate(pieces) if c), key=lambda i: (i != last, -len(pieces[i][0]), -i))
+
+
+def given_way(pieces: Sequence[tuple[str, bool]], text: str) -> int:
+    """How many common pieces ``shorten`` let give way to make ``text``."""
+    whole = "".join(t for t, _c in pieces)
+    if text == whole:
+        return 0
+    shown = [t for t, _c in pieces]
+    for n, i in enumerate(_giving_way(pieces), 1):
+        shown[i] = "" if i == len(pieces) - 1 else ELLIPSIS
+        if "".join(shown).strip() == text:
+            return n
+    return len(_giving_way(pieces))
+
+
 def shorten(pieces: Sequence[tuple[str, bool]], room: float, width: Callable[[str], float],
-            elide: Callable[[str, str, float], str]) -> str:
+            elide: Callable[[str, str, float], str], give_way: int = 0) -> str:
     """A label (its ``segments``) in at most ``room`` pixels: whole when it fits; else its common
-    pieces give way first, the longest first (the rightmost of equal ones): each becomes "…" (a
-    common end is dropped), so what tells it apart stays whole; only when that alone is too wide is
+    pieces give way first (``_giving_way``): each becomes "…" (a common end is dropped), so what
+    tells it apart stays whole; only when that alone is too wide is
     its longest piece cut, in its middle. ``width(text)`` measures; ``elide(text, side, room)``
-    cuts on "left", "right" or "middle"."""
+    cuts on "left", "right" or "middle". ``give_way``: at least this many common pieces give way
+    (so that entries alike are shortened alike)."""
     shown = [text for text, _c in pieces]
-    if width("".join(shown)) <= room:
+    if width("".join(shown)) <= room and not give_way:
         return "".join(shown)
-    order = sorted((i for i, (_t, c) in enumerate(pieces) if c), key=lambda i: (-len(pieces[i][0]), -i))
-    for i in order:
+    for n, i in enumerate(_giving_way(pieces), 1):
         shown[i] = "" if i == len(pieces) - 1 else ELLIPSIS
         text = "".join(shown).strip()
-        if width(text) <= room:
+        if width(text) <= room and n >= give_way:
             return text
     while shown:  # only what tells it apart is left, and it is too wide: its longest piece cut
         text = "".join(shown).strip()
@@ -318,10 +338,11 @@ class Legend(QListWidget):
         return max(60, want)
 
     def _distinct_width(self) -> int:
-        """The width an entry needs to show what tells its curve apart whole."""
+        """The width an entry needs for its name without what all names end with (`` · loss``,
+        which the chart's title says): what entries under the plot are given at least."""
         fm = self.fontMetrics()
-        widest = max((fm.horizontalAdvance("".join(t if not c else ELLIPSIS for t, c in p)) for p in self._pieces),
-                     default=0)
+        widest = max((fm.horizontalAdvance("".join(t for t, _c in (p[:-1] if len(p) > 1 and p[-1][1] else p)))
+                      for p in self._pieces), default=0)
         return SWATCH.width() + ENTRY_PAD + widest
 
     def _inner_width(self) -> int:
@@ -380,8 +401,15 @@ class Legend(QListWidget):
             return fm.elidedText(text, mode, max(0, int(px)))
 
         size = QSize(col, self.row_height())  # every entry the grid's cell (Qt cuts a text wider than its item)
-        for i, pieces in enumerate(self._pieces):
-            text = shorten(pieces, room, fm.horizontalAdvance, elide)
+        texts = [shorten(p, room, fm.horizontalAdvance, elide) for p in self._pieces]
+        # entries of one shape give way alike: as many common pieces as the longest needed
+        shapes: dict[tuple, int] = {}
+        for p, text in zip(self._pieces, texts):
+            key = tuple(c for _t, c in p)
+            shapes[key] = max(shapes.get(key, 0), given_way(p, text))
+        for i, p in enumerate(self._pieces):
+            need = shapes[tuple(c for _t, c in p)]
+            text = texts[i] if given_way(p, texts[i]) >= need else shorten(p, room, fm.horizontalAdvance, elide, need)
             item = self.item(i)
             if item.text() != text:
                 item.setText(text)

@@ -8,6 +8,7 @@ the pointer now (``ChartWidget.show_values_at``, ``clear_hover``).
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, QRect, Qt
@@ -19,6 +20,7 @@ from .legend import segments, shorten
 GAP = 18           # pixels between the pointer and the table
 MAX_LABEL = 420    # pixels: a longer name loses its common part first (``legend.shorten``)
 MIN_LABEL = 120
+MARKER_GLYPHS = {None: "■", "o": "●", "t": "▼", "s": "▮", "d": "◆", "x": "✕", "star": "★"}
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class Row:
     value: str         # as written (``format_y``)
     detail: str = ""   # a group's band and count
     nearest: bool = False
+    marker: str | None = None  # the run's marker (``chartdesk.colors``), shown as its glyph
 
 
 class HoverTable(QFrame):
@@ -107,7 +110,8 @@ class HoverTable(QFrame):
             return fm.elidedText(text, mode, max(0, int(px)))
 
         row_h = fm.height() + 2
-        per_column = max(4, (screen_height - 3 * row_h - 24) // row_h)
+        most = max(4, (screen_height - 3 * row_h - 24) // row_h)  # rows a column can have on the screen
+        per_column = math.ceil(len(self._rows) / max(1, math.ceil(len(self._rows) / most)))  # columns alike
         names = [shorten(p, max_label, fm.horizontalAdvance, elide) for p in pieces]
         rows = list(zip(self._rows, names))
         columns = [rows[i:i + per_column] for i in range(0, len(rows), per_column)] or [[]]
@@ -124,7 +128,8 @@ class HoverTable(QFrame):
                 name = html.escape(name)
                 pad = " style='padding-left:14px'" if k else ""
                 style = f" bgcolor='{hl.name()}' style='color:{hl_text}'" if r.nearest else ""
-                tds.append(f"<td{pad}><span style='color:{r.color}'>■</span></td>"
+                glyph = MARKER_GLYPHS.get(r.marker, "■")
+                tds.append(f"<td{pad}><span style='color:{r.color}'>{glyph}</span></td>"
                            f"<td{style}>{name}</td><td align='right'{style}><b>{html.escape(r.value)}</b></td>"
                            + (f"<td{style}>{html.escape(r.detail)}</td>" if detail else ""))
             cells.append("<tr>" + "".join(tds) + "</tr>")
