@@ -230,3 +230,39 @@ def test_an_edit_after_another_process_renamed_the_project_goes_to_the_project_o
         assert theirs.aliases("p-2025") == {"acc": ["a"]} and theirs.pins("p-2025") == {}
         assert theirs.aliases("p") == {"acc": ["b", "a"]} and theirs.pins("p") == {"fresh": {"acc": "b"}}
         assert mine.experiments("p") == ["fresh"]
+
+
+def test_a_big_import_is_written_in_bounded_transactions_and_put_in_place_at_once(store, monkeypatch):
+    """Issue 24 item 8: more points than ``IMPORT_TX_POINTS`` are written out of sight in
+    transactions of about that many, then moved into the experiment in one; a re-import
+    replaces its channels the same way, and nothing of it is left in sight or out of it."""
+    from chartdesk.importers.base import ChannelData, ParsedExperiment
+    from chartdesk.store import store as S
+
+    monkeypatch.setattr(S, "IMPORT_TX_POINTS", 2 * P.CHUNK_POINTS)
+    transactions = []
+    real = S.Store._write_bounded
+    monkeypatch.setattr(S.Store, "_write_bounded", lambda self, work: transactions.append(1) or real(self, work))
+    n = 5 * P.CHUNK_POINTS + 17
+
+    def parsed(version):
+        p = ParsedExperiment("big", "/data/big.csv", "csv")
+        for c in ("loss", "acc"):
+            p.channels[c] = ChannelData(list(range(n)), [version] * n, [1e9] * n)
+        p.channels["empty"] = ChannelData()
+        return p
+
+    store.create_experiment("imp", "other")
+    assert store.import_experiment("imp", parsed(1.0)) == "big"
+    assert len(transactions) >= 6  # one to begin, 3 + 3 of points, one to put it in place
+    assert store.experiments("imp") == ["other", "big"] and store.projects() == ["imp"]
+    assert store.channels("imp", "big") == ["acc", "empty", "loss"]
+    assert len(store.read("imp", "big", "loss")) == n and set(store.read("imp", "big", "acc").y) == {1.0}
+    store.set_experiment_charts("imp", "big", [{"name": "mine", "series": ["channel:loss"]}])
+    assert store.import_experiment("imp", parsed(2.0)) == "big"  # the same source: replaced in place
+    assert store.experiments("imp") == ["other", "big"]
+    assert set(store.read("imp", "big", "loss").y) == {2.0} and len(store.read("imp", "big", "acc")) == n
+    assert [c.name for c in store.experiment_charts("imp", "big")] == ["mine"]  # the run's own charts stay
+    with store._tx() as conn:  # nothing is left out of sight either
+        runs, chans = (conn.execute(S.select(S.func.count()).select_from(t)).scalar() for t in (S.experiments, S.channels))
+    assert (runs, chans) == (2, 3)

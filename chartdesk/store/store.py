@@ -16,9 +16,11 @@ import functools
 import json
 import os
 import random
+import socket
 import sqlite3
 import threading
 import time
+import uuid
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -31,7 +33,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError, NoResultFound, SQLAlchemyError
 
 from .. import query
-from ..errors import Conflict, InvalidInput, NotFound, StoreError
+from ..errors import ChartDeskError, Conflict, InvalidInput, NotFound, StoreError
 from ..model import (
     STATES,
     ChannelInfo,
@@ -77,6 +79,17 @@ _TOUCHED = "chartdesk_touched_projects"  # conn.info key: the projects a transac
 #: Reads of the first 256 MiB of the file go through mmap (no copy into SQLite's page cache;
 #: a 10M-point read 1.8x -> 1.3x numpy.load, measured). Bounded, so resident memory stays bounded.
 MMAP_BYTES = 256 << 20
+#: An imported experiment of more points than this is written in transactions of about this
+#: many points each (~0.2-0.5 s of writing here), out of sight, then put in place at once.
+IMPORT_TX_POINTS = 64 * 65536
+#: SQLite: after each of those transactions the write lock is left free for a tenth of the time
+#: it was held (at most this long), so that a writer waiting for it (its busy handler sleeps up
+#: to 100 ms between tries) gets its turn: the lock is no queue. Costs an import at most 10%.
+IMPORT_YIELD_S = 0.1
+#: The project that holds big imports while they are written: a name no one can type or see.
+STAGING_PROJECT = "\x1fchartdesk staging"
+#: A staging run untouched for this long belongs to an import that died (any host).
+STAGING_STALE_S = 600
 
 
 class _Unchecked:
@@ -115,6 +128,18 @@ def _retried(method):
         raise AssertionError("not reached")
 
     return run
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
 
 
 def _may_write(path: Path) -> bool:
@@ -318,41 +343,58 @@ class Store:
         return str(self.path) if self.path is not None else self.url.render_as_string(hide_password=True)
 
     def _prepare(self) -> None:
-        with self._tx(write=not self.read_only) as conn:
-            if self._sqlite:
-                app_id = conn.exec_driver_sql("PRAGMA application_id").scalar()
-                version = conn.exec_driver_sql("PRAGMA user_version").scalar()
-                has_tables = bool(inspect(conn).get_table_names())
-                if not has_tables and app_id == 0 and not self.read_only:
+        """Check the store's identity and schema in a read transaction, which never waits for a
+        writer (a WAL reader; on PostgreSQL a plain read). Only a store that must be created or
+        migrated takes the write lock (and checks again under it: another process may have done
+        it meanwhile)."""
+        with self._tx() as conn:
+            if not self._check_schema(conn, fix=False):
+                return
+        with self._tx(write=True) as conn:
+            self._check_schema(conn, fix=True)
+
+    def _check_schema(self, conn: Connection, fix: bool) -> bool:
+        """Refuse a foreign or newer store; whether the schema must be made or migrated (with
+        ``fix``, in a write transaction: do it)."""
+        if self._sqlite:
+            app_id = conn.exec_driver_sql("PRAGMA application_id").scalar()
+            version = conn.exec_driver_sql("PRAGMA user_version").scalar()
+            has_tables = bool(inspect(conn).get_table_names())
+            if not has_tables and app_id == 0 and not self.read_only:
+                if fix:
                     self._create(conn)  # an empty file, made a store in place under the write lock
-                    return
-                if app_id != APPLICATION_ID:
-                    raise StoreError(f"{self.describe()} is an SQLite database of another application, not a "
-                                     "ChartDesk store; it was left untouched")
-            else:
-                if self._pg:  # two first opens of an empty database must not both create the schema
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPLICATION_ID})
-                names = set(inspect(conn).get_table_names())
-                if not names:
-                    if not self._create_missing:
-                        raise StoreError(f"no store at {self.describe()}: the database has no ChartDesk tables yet "
-                                         "(any write, e.g. `chartdesk demo`, creates them)")
+                return True
+            if app_id != APPLICATION_ID:
+                raise StoreError(f"{self.describe()} is an SQLite database of another application, not a "
+                                 "ChartDesk store; it was left untouched")
+        else:
+            if self._pg and fix:  # two first opens of an empty database must not both create the schema
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": APPLICATION_ID})
+            names = set(inspect(conn).get_table_names())
+            if not names:
+                if not self._create_missing:
+                    raise StoreError(f"no store at {self.describe()}: the database has no ChartDesk tables yet "
+                                     "(any write, e.g. `chartdesk demo`, creates them)")
+                if fix:
                     self._create(conn)
-                    return
-                if meta.name not in names:
-                    raise StoreError(f"{self.describe()} holds tables of another application, not a ChartDesk store")
-                version = int(conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar() or 0)
-            if version > SCHEMA_VERSION:
-                raise StoreError(f"{self.describe()} was written by a newer ChartDesk (schema {version}, this one "
-                                 f"reads up to {SCHEMA_VERSION}); upgrade ChartDesk to open it. It was left untouched")
-            if version < SCHEMA_VERSION:
-                if self.read_only:
-                    raise StoreError(f"{self.describe()} needs an upgrade to schema {SCHEMA_VERSION} but is read-only")
+                return True
+            if meta.name not in names:
+                raise StoreError(f"{self.describe()} holds tables of another application, not a ChartDesk store")
+            version = int(conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar() or 0)
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.describe()} was written by a newer ChartDesk (schema {version}, this one "
+                             f"reads up to {SCHEMA_VERSION}); upgrade ChartDesk to open it. It was left untouched")
+        if version < SCHEMA_VERSION:
+            if self.read_only:
+                raise StoreError(f"{self.describe()} needs an upgrade to schema {SCHEMA_VERSION} but is read-only")
+            if fix:
                 try:
                     migrate(conn, version, SCHEMA_VERSION)
                 except RuntimeError as exc:
                     raise StoreError(f"{self.describe()}: {exc}") from None
                 self._stamp(conn)
+            return True
+        return False
 
     def _create(self, conn: Connection) -> None:
         metadata.create_all(conn)
@@ -395,7 +437,8 @@ class Store:
         pid = conn.execute(select(projects.c.id).where(projects.c.name == project)).scalar()
         if pid is None:
             if not create:
-                known = conn.execute(select(projects.c.name).order_by(projects.c.name)).scalars().all()
+                known = conn.execute(select(projects.c.name).where(projects.c.name != STAGING_PROJECT)
+                                     .order_by(projects.c.name)).scalars().all()
                 hint = f"; known: {', '.join(known)}" if known else "; the store has no projects yet"
                 raise NotFound(f"unknown project {project!r}{hint}")
             # Another writer may be creating the same project this moment: its row wins, ours is not added.
@@ -449,7 +492,8 @@ class Store:
     # ---- projects and experiments -------------------------------------------------------------
     def projects(self) -> list[str]:
         with self._tx() as conn:
-            return list(conn.execute(select(projects.c.name).order_by(projects.c.name)).scalars())
+            return list(conn.execute(select(projects.c.name).where(projects.c.name != STAGING_PROJECT)
+                                     .order_by(projects.c.name)).scalars())
 
     @_retried
     def create_project(self, project: str) -> None:
@@ -542,44 +586,175 @@ class Store:
             q = select(experiments).where(experiments.c.project_id == pid, experiments.c.name == experiment)
             return self._experiment_from_row(conn.execute(q).one())
 
-    @_retried
     def import_experiment(self, project: str, parsed) -> str:
-        """Write one imported experiment in one transaction; returns its name in the store.
+        """Write one imported experiment; returns its name in the store.
 
         The same source imported again replaces that experiment's channels instead of adding a
-        duplicate; another source whose run has a taken name gets a numbered name.
-        """
+        duplicate; another source whose run has a taken name gets a numbered name. Readers see
+        the experiment (or its new channels) all at once or not yet. Up to ``IMPORT_TX_POINTS``
+        points it is one transaction; a bigger one is written out of sight in transactions of
+        about that many points (so that no writer waits for minutes), then put in place in one
+        short transaction."""
         batch = {}
         for name, ch in parsed.channels.items():
             check_name("channel", name)
             batch[name] = ch.arrays()
+        check_name("project", project)
+        if sum(len(x) for x, _y, _t in batch.values()) <= IMPORT_TX_POINTS:
+            return self._import_whole(project, parsed, batch)
+        return self._import_staged(project, parsed, batch)
+
+    @_retried
+    def _import_whole(self, project: str, parsed, batch: Mapping[str, tuple]) -> str:
         with self._tx(write=True) as conn:
-            pid = self._project_id(conn, project, create=True)
-            row = conn.execute(select(experiments.c.id, experiments.c.name)
-                               .where(experiments.c.project_id == pid, experiments.c.source == parsed.source)).first()
-            values = dict(state=parsed.state, created=parsed.created, finished=parsed.finished,
-                          params=_json(dict(parsed.params), "params"), tags=_json(list(parsed.tags), "tags"),
-                          source=parsed.source)
-            if row is None:  # a numbered name is chosen below: concurrent imports into one project take turns
-                conn.execute(select(projects.c.id).where(projects.c.id == pid).with_for_update())
-            if row is not None:
-                eid, name = row
-                conn.execute(update(experiments).where(experiments.c.id == eid).values(**values))
-                conn.execute(delete(channels).where(channels.c.experiment_id == eid))
-            else:
-                taken = set(conn.execute(select(experiments.c.name).where(experiments.c.project_id == pid)).scalars())
-                name = check_name("experiment", parsed.name.strip() or "imported")
-                k = 2
-                base = name
-                while name in taken:
-                    name = f"{base} ({k})"
-                    k += 1
-                if values["created"] is None:
-                    values["created"] = time.time()
-                eid = conn.execute(insert(experiments).values(project_id=pid, name=name, **values)).inserted_primary_key[0]
+            eid, name = self._imported_row(conn, project, parsed)
+            if eid is None:
+                return name
             for ch_name, (x, y, t) in batch.items():
                 self._append(conn, eid, ch_name, x, y, t)
             return name
+
+    def _imported_row(self, conn: Connection, project: str, parsed, staged: int | None = None) -> tuple:
+        """(id, name) of the experiment an import writes into: the one of the same source (its
+        channels deleted, or with ``staged`` moved out of sight to be deleted later), or a new
+        one. With ``staged`` (the id of the run holding the new channels) they are moved into
+        it and (None, name) is returned."""
+        pid = self._project_id(conn, project, create=True)
+        row = conn.execute(select(experiments.c.id, experiments.c.name)
+                           .where(experiments.c.project_id == pid, experiments.c.source == parsed.source)).first()
+        values = dict(state=parsed.state, created=parsed.created, finished=parsed.finished,
+                      params=_json(dict(parsed.params), "params"), tags=_json(list(parsed.tags), "tags"),
+                      source=parsed.source)
+        if row is None:  # a numbered name is chosen below: concurrent imports into one project take turns
+            conn.execute(select(projects.c.id).where(projects.c.id == pid).with_for_update())
+        if row is not None:
+            eid, name = row
+            conn.execute(update(experiments).where(experiments.c.id == eid).values(**values))
+            if staged is None:
+                conn.execute(delete(channels).where(channels.c.experiment_id == eid))
+            else:  # the old channels go out of sight at once and are deleted in bounded steps after
+                trash = self._staging_run(conn, "replaced")
+                conn.execute(update(channels).where(channels.c.experiment_id == eid).values(experiment_id=trash))
+        else:
+            taken = set(conn.execute(select(experiments.c.name).where(experiments.c.project_id == pid)).scalars())
+            name = check_name("experiment", parsed.name.strip() or "imported")
+            k = 2
+            base = name
+            while name in taken:
+                name = f"{base} ({k})"
+                k += 1
+            if values["created"] is None:
+                values["created"] = time.time()
+            eid = conn.execute(insert(experiments).values(project_id=pid, name=name, **values)).inserted_primary_key[0]
+        if staged is None:
+            return eid, name
+        conn.execute(update(channels).where(channels.c.experiment_id == staged).values(experiment_id=eid))
+        conn.execute(delete(experiments).where(experiments.c.id == staged))
+        return None, name
+
+    # ---- staging: a big import written out of sight --------------------------------------------
+    def _staging_run(self, conn: Connection, what: str) -> int:
+        """A new run in the staging project (``STAGING_PROJECT``, a name no one can type), named
+        by this host and process: it holds a big import's channels until they are put in place,
+        or channels waiting to be deleted."""
+        sid = self._insert_missing(conn, projects, {"name": STAGING_PROJECT}, projects.c.name == STAGING_PROJECT)[0]
+        name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex} {what}"
+        return conn.execute(insert(experiments).values(project_id=sid, name=name, state="running", created=time.time(),
+                                                       params="{}", tags="[]")).inserted_primary_key[0]
+
+    def _write_bounded(self, work) -> Any:
+        """One transaction of a staged import, run again when it loses a race (PostgreSQL); on
+        SQLite the write lock is then left free for a moment (``IMPORT_YIELD_S``), so that a
+        writer waiting for it (a training script) gets it before the next transaction."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            started = time.monotonic()
+            try:
+                with self._tx(write=True) as conn:
+                    out = work(conn)
+                break
+            except _Retry as exc:
+                if attempt == WRITE_ATTEMPTS:
+                    raise StoreError(f"{exc} (tried {WRITE_ATTEMPTS} times)") from None
+                time.sleep(random.uniform(0.002, 0.01) * attempt)
+        if self._sqlite:
+            time.sleep(min(IMPORT_YIELD_S, (time.monotonic() - started) / 10))
+        return out
+
+    def _import_staged(self, project: str, parsed, batch: Mapping[str, tuple]) -> str:
+        self.clear_staging()
+        staged = self._write_bounded(lambda conn: self._staging_run(conn, f"import {parsed.source}"))
+        try:
+            step = max(P.CHUNK_POINTS, IMPORT_TX_POINTS // P.CHUNK_POINTS * P.CHUNK_POINTS)
+            pieces = [(ch, a, min(a + step, len(x))) for ch, (x, _y, _t) in batch.items()
+                      for a in range(0, max(len(x), 1), step)]
+            group: list = []
+            budget = 0
+            for piece in pieces + [None]:
+                if piece is not None and (not group or budget + piece[2] - piece[1] <= IMPORT_TX_POINTS):
+                    group.append(piece)
+                    budget += piece[2] - piece[1]
+                    continue
+                parts = group
+
+                def write(conn, parts=parts):
+                    for ch, a, b in parts:
+                        x, y, t = batch[ch]
+                        self._append(conn, staged, ch, x[a:b], y[a:b], t[a:b])
+                    conn.execute(update(experiments).where(experiments.c.id == staged).values(created=time.time()))
+
+                self._write_bounded(write)
+                group, budget = ([piece], piece[2] - piece[1]) if piece is not None else ([], 0)
+            name = self._write_bounded(lambda conn: self._imported_row(conn, project, parsed, staged)[1])
+        except BaseException:
+            try:
+                self._drop_staged(staged)
+            except ChartDeskError:
+                pass  # left for the next import's clear_staging
+            raise
+        self.clear_staging(own_only=True)
+        return name
+
+    def _drop_staged(self, eid: int) -> None:
+        """Delete a staging run and its points in bounded transactions."""
+        def chunk_step(conn) -> bool:
+            q = (select(chunks.c.channel_id, chunks.c.seq).join(channels, channels.c.id == chunks.c.channel_id)
+                 .where(channels.c.experiment_id == eid).limit(max(1, IMPORT_TX_POINTS // P.CHUNK_POINTS)))
+            rows = conn.execute(q).all()
+            for cid, seq in rows:
+                conn.execute(delete(chunk_summaries).where(chunk_summaries.c.channel_id == cid,
+                                                           chunk_summaries.c.seq == seq))
+                conn.execute(delete(chunks).where(chunks.c.channel_id == cid, chunks.c.seq == seq))
+            if not rows:
+                conn.execute(delete(experiments).where(experiments.c.id == eid))
+            return bool(rows)
+
+        while self._write_bounded(chunk_step):
+            pass
+
+    def clear_staging(self, own_only: bool = False) -> int:
+        """Delete what imports that died left out of sight (runs of the staging project of a
+        process of this host that is gone, or untouched for ``STAGING_STALE_S``); how many.
+        With ``own_only``: what this process left (the old channels of a re-import)."""
+        if self.read_only:
+            return 0
+        with self._tx() as conn:
+            rows = conn.execute(select(experiments.c.id, experiments.c.name, experiments.c.created)
+                                .join(projects, projects.c.id == experiments.c.project_id)
+                                .where(projects.c.name == STAGING_PROJECT)).all()
+        host = socket.gethostname()
+        gone = []
+        for eid, name, touched in rows:
+            owner_host, _, rest = name.partition(":")
+            pid = int(rest.split(":", 1)[0]) if rest.split(":", 1)[0].isdigit() else -1
+            if own_only:
+                if owner_host == host and pid == os.getpid() and name.endswith(" replaced"):
+                    gone.append(eid)
+            elif (owner_host == host and pid != os.getpid() and not _pid_alive(pid)) \
+                    or (touched or 0) < time.time() - STAGING_STALE_S:
+                gone.append(eid)
+        for eid in gone:
+            self._drop_staged(eid)
+        return len(gone)
 
     @_retried
     def set_state(self, project: str, experiment: str, state: str, finished: float | None = None) -> None:
@@ -600,9 +775,12 @@ class Store:
         - ``[2]`` the project's edit counters (aliases, pins, charts: ``EDIT_COUNTERS``).
         """
         with self._tx() as conn:
+            staging = select(projects.c.id).where(projects.c.name == STAGING_PROJECT).scalar_subquery()
             store_part = tuple(conn.execute(
                 select(func.count(), func.coalesce(func.max(t.c.id), 0), func.coalesce(func.sum(func.length(t.c.name)), 0))
-                .select_from(t)).one() for t in (projects, experiments))
+                .select_from(t).where(where)).one()
+                for t, where in ((projects, projects.c.name != STAGING_PROJECT),
+                                 (experiments, func.coalesce(experiments.c.project_id != staging, True))))
             if project is None:
                 return (store_part, (), ())
             pid = self._project_id(conn, project)
