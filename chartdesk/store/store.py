@@ -1502,6 +1502,73 @@ class Store:
             conn.execute(delete(charts).where(charts.c.experiment_id == eid))
             self._write_charts(conn, new, experiment_id=eid)
 
+    # ---- several edits at once ---------------------------------------------------------------
+    @_retried
+    def write_edits(self, project: str, *, alias_edits: Mapping[str, tuple[Any, Sequence[str] | None]] | None = None,
+                    chart_set_edits: Mapping[str, tuple[Any, Iterable[Mapping[str, Any] | Chart] | None]] | None = None,
+                    pin_edits: Mapping[tuple[str, str], tuple[Any, str | None]] | None = None,
+                    create: bool = False) -> None:
+        """Edits of several of one project's aliases, chart sets and pins as one transaction:
+        every one is written or none is (a layout file applied, or undone). Each maps a name (a
+        pin: ``(experiment, alias)``) to ``(expect, value)``: ``value`` None deletes (unpins);
+        ``expect`` is what the caller read (None: absent; ``UNCHECKED``: anything), as for
+        ``set_alias``, ``set_chart_set`` and ``set_pin``, else ``Conflict`` and nothing is written.
+        New chart sets go last, in the order given; ``create`` makes a missing project."""
+        def entries(name, value):
+            return value if value is None or value is UNCHECKED else self._alias_entries(name, value)
+
+        def chart_list(name, value):
+            return value if value is None or value is UNCHECKED else self._chart_list(name, value)
+
+        a_items = [(check_name("alias", n), entries(n, e), entries(n, v)) for n, (e, v) in (alias_edits or {}).items()]
+        s_items = [(n, chart_list(n, e), chart_list(n, v)) for n, (e, v) in (chart_set_edits or {}).items()]
+        p_items = []
+        for (exp, alias), (e, v) in (pin_edits or {}).items():
+            check_name("alias", alias)
+            p_items.append((exp, alias, e, None if v is None else check_name("channel", v)))
+        with self._tx(write=True) as conn:
+            pid = self._project_id(conn, project, create=create)
+            for counter, touched in (("aliases_v", a_items), ("charts_v", s_items),
+                                     ("pins_v", p_items or [a for a in a_items if a[2] is None])):
+                if touched:
+                    self._bump(conn, pid, counter)
+            # every object checked first, then written: aliases made or changed, chart sets, pins,
+            # and last the aliases deleted (their pins go with them)
+            alias_ids = {}
+            for name, expect, _v in a_items:
+                alias_ids[name], current = self._alias_row(conn, pid, name)
+                self._expected(f"alias {name!r} of project {project!r}", expect, current)
+            set_ids = {}
+            for name, expect, _v in s_items:
+                set_ids[name], current = self._set_charts(conn, pid, name)
+                self._expected_set(f"chart set {name!r} of project {project!r}", expect, current)
+            pin_rows = []
+            for exp, alias, expect, channel in p_items:
+                eid = self._experiment_id(conn, project, exp, lock=True)
+                where = (pins.c.experiment_id == eid) & (pins.c.alias == alias)
+                current = conn.execute(select(pins.c.channel).where(where)).scalar()
+                if expect is not UNCHECKED and expect != current:
+                    raise Conflict(f"the pin of alias {alias!r} in run {exp!r} was changed elsewhere meanwhile "
+                                   f"(it is now {current or 'unpinned'}); nothing was written", current=current)
+                pin_rows.append((eid, where, alias, channel))
+            for name, _e, value in a_items:
+                if value is not None:
+                    self._write_alias(conn, pid, alias_ids[name], name, value)
+            for name, _e, value in s_items:
+                if value is not None:
+                    self._write_set(conn, pid, set_ids[name], name, value)
+                elif set_ids[name] is not None:
+                    conn.execute(delete(chart_sets).where(chart_sets.c.id == set_ids[name]))
+            for eid, where, alias, channel in pin_rows:
+                conn.execute(delete(pins).where(where))
+                if channel is not None:
+                    known = select(aliases.c.id).where(aliases.c.project_id == pid, aliases.c.name == alias)
+                    if conn.execute(known).first() is None:
+                        raise NotFound(f"unknown alias {alias!r} in project {project!r}")
+                    conn.execute(insert(pins).values(experiment_id=eid, alias=alias, channel=channel))
+            for name, _e, value in a_items:
+                if value is None and alias_ids[name] is not None:
+                    self._drop_alias(conn, pid, alias_ids[name], name)
 
 _open_stores: weakref.WeakSet[Store] = weakref.WeakSet()
 
