@@ -219,6 +219,19 @@ def shorten(pieces: Sequence[tuple[str, bool]], room: float, width: Callable[[st
     return ""
 
 
+def shorten_all(all_pieces: Sequence[Sequence[tuple[str, bool]]], room: float, width: Callable[[str], float],
+                elide: Callable[[str, str, float], str]) -> list[str]:
+    """``shorten`` each label, labels of one shape alike: as many common pieces give way in each
+    as the longest of them needed (a legend or a table reads as one)."""
+    texts = [shorten(p, room, width, elide) for p in all_pieces]
+    need: dict[tuple, int] = {}
+    for p, text in zip(all_pieces, texts):
+        key = tuple(c for _t, c in p)
+        need[key] = max(need.get(key, 0), given_way(p, text))
+    return [text if given_way(p, text) >= need[tuple(c for _t, c in p)]
+            else shorten(p, room, width, elide, need[tuple(c for _t, c in p)]) for p, text in zip(all_pieces, texts)]
+
+
 class Legend(QListWidget):
     """Every curve of a chart (never over the data): a swatch and the name, shortened where it does
     not fit (``shorten``; the tooltip has it whole). A click hides or shows the curve; a hidden
@@ -401,15 +414,7 @@ class Legend(QListWidget):
             return fm.elidedText(text, mode, max(0, int(px)))
 
         size = QSize(col, self.row_height())  # every entry the grid's cell (Qt cuts a text wider than its item)
-        texts = [shorten(p, room, fm.horizontalAdvance, elide) for p in self._pieces]
-        # entries of one shape give way alike: as many common pieces as the longest needed
-        shapes: dict[tuple, int] = {}
-        for p, text in zip(self._pieces, texts):
-            key = tuple(c for _t, c in p)
-            shapes[key] = max(shapes.get(key, 0), given_way(p, text))
-        for i, p in enumerate(self._pieces):
-            need = shapes[tuple(c for _t, c in p)]
-            text = texts[i] if given_way(p, texts[i]) >= need else shorten(p, room, fm.horizontalAdvance, elide, need)
+        for i, text in enumerate(shorten_all(self._pieces, room, fm.horizontalAdvance, elide)):
             item = self.item(i)
             if item.text() != text:
                 item.setText(text)
