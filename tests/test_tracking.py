@@ -191,3 +191,36 @@ def test_killed_writer_leaves_flushed_points_and_an_openable_store(target):
         assert np.array_equal(series.x, np.arange(len(series)))
         assert np.array_equal(series.y, 2.0 * series.x)
         assert s.experiment("p", "e").state == "running"
+
+
+def test_close_with_a_bad_state_is_refused_in_one_line_and_still_closes_the_run(target):
+    run = chartdesk.init(project="p", experiment="e", db=target)
+    run.log("loss", 1.0)
+    with pytest.raises(InvalidInput, match="succeeded, failed, aborted") as info:
+        run.close(state="bad")
+    assert "\n" not in str(info.value) and "closed as failed" in str(info.value)
+    assert run.closed
+    with chartdesk.open_store(target) as s:
+        assert s.experiment("p", "e").state == "failed"
+        assert s.read("p", "e", "loss").y.tolist() == [1.0]
+
+
+def test_a_run_cannot_be_pickled_and_says_what_to_pass_instead(target):
+    import copy
+    import pickle
+
+    with chartdesk.init(project="p", experiment="e", db=target) as run:
+        for attempt in (lambda: pickle.dumps(run), lambda: copy.deepcopy(run)):
+            with pytest.raises(TypeError, match="cannot be pickled") as info:
+                attempt()
+            assert "project='p'" in str(info.value) and "experiment='e'" in str(info.value)
+            assert "chartdesk.init" in str(info.value)
+
+
+def test_pending_counts_the_points_not_yet_written(target):
+    with chartdesk.init(project="p", experiment="e", db=target, flush_interval=60) as run:
+        run.log("loss", 1.0)
+        run.log_many("acc", [1, 2, 3], [0.1, 0.2, 0.3])
+        assert run.pending == 4 and run.last_error is None
+        run.flush()
+        assert run.pending == 0
