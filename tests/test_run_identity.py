@@ -229,6 +229,10 @@ def test_the_legend_takes_the_rows_it_needs_and_never_cuts_a_row(store, open_win
         sb = legend.verticalScrollBar()
         rows = {legend.visualItemRect(legend.item(i)).top() for i in range(legend.count())}
         assert legend.height() <= Legend.BELOW_SHARE * c.height() + 2
+        assert min(rows) == 0  # the first row at the top (Qt left it empty when an entry was the view's width)
+        with c.figure():  # in a picture every row is whole, the last one too
+            last = legend.visualItemRect(legend.item(legend.count() - 1))
+            assert last.bottom() < legend.viewport().height() and not legend.verticalScrollBar().isVisible()
         if not sb.isVisible():  # every row whole in view
             assert all(legend.viewport().rect().contains(legend.visualItemRect(legend.item(i)))
                        for i in range(legend.count())), len(rows)
@@ -287,6 +291,11 @@ def test_the_legend_beside_the_plot_is_a_chart_option_saved_and_exported_whole(s
         assert img.height() > loss.height()  # the card grew by the rows out of view on screen
         last = next(c for c in loss.curves if c.experiment == "run-44")
         assert _has_colour(img, last.color, img.rect().adjusted(img.width() // 2, img.height() * 5 // 6, 0, 0))
+    # a card too narrow for the names beside the plot keeps the legend under it, and says so
+    w.resize(1000, 1000)
+    qtbot.waitUntil(lambda: not loss.legend.side and "do not fit beside" in loss.note.full_text(), timeout=5000)
+    w.resize(1900, 1000)
+    qtbot.waitUntil(lambda: loss.legend.side and "beside" not in loss.note.full_text(), timeout=5000)
     # hidden, then under the plot again
     menu_action(loss.menu, "Legend", "Hidden").trigger()
     qtbot.waitUntil(lambda: not chart(w, "Runs", "Loss").legend.isVisible(), timeout=5000)

@@ -127,6 +127,7 @@ class ChartWidget(QFrame):
         self._restart_items: list[pg.InfiniteLine] = []
         self._restart_key: list = []  # what the restart marks were made for
         self.restarts = 0  # restarts (steps going back) marked in the curves shown
+        self._infinite = 0  # ±inf values marked (the note says how many)
         self._items: list = []
         self._hidden: set[tuple[str, str]] = set()  # (experiment, label) the user hid from the legend
         self._hovered: _Curve | None = None
@@ -336,6 +337,7 @@ class ChartWidget(QFrame):
         super().resizeEvent(event)
         if self.chart.legend == "side" and self.legend.side != self.legend.fits_beside(self.width()):
             self._place_legend()
+            self._set_notes(self._infinite)
         else:
             self._size_legend()
 
@@ -680,7 +682,10 @@ class ChartWidget(QFrame):
         return float(max(edges) if top else min(edges))
 
     def _set_notes(self, infinite: int) -> None:
+        self._infinite = infinite
         notes = self.state.notes(self.errors, len(self.curves), infinite, self.restarts, self.x_mode())
+        if self.chart.legend == "side" and not self.legend.side and self.curves:
+            notes.append("legend under the plot: its names do not fit beside it at this width")
         text = " · ".join(notes)
         if text != self.note.full_text():  # a label that changes re-lays out its card: not on every pan
             self.note.set_full_text(text, "\n".join(notes))

@@ -221,13 +221,15 @@ def shorten(pieces: Sequence[tuple[str, bool]], room: float, width: Callable[[st
 
 def shorten_all(all_pieces: Sequence[Sequence[tuple[str, bool]]], room: float, width: Callable[[str], float],
                 elide: Callable[[str, str, float], str]) -> list[str]:
-    """``shorten`` each label, labels of one shape alike: as many common pieces give way in each
-    as the longest of them needed (a legend or a table reads as one)."""
+    """``shorten`` each label; when one of them lost its common end, labels of its shape lose it
+    too (a legend or a table then reads as one); what else gives way is each label's own need."""
     texts = [shorten(p, room, width, elide) for p in all_pieces]
     need: dict[tuple, int] = {}
     for p, text in zip(all_pieces, texts):
         key = tuple(c for _t, c in p)
-        need[key] = max(need.get(key, 0), given_way(p, text))
+        first = _giving_way(p)[:1]
+        ends = 1 if first and first[0] == len(p) - 1 and given_way(p, text) else 0
+        need[key] = max(need.get(key, 0), ends)
     return [text if given_way(p, text) >= need[tuple(c for _t, c in p)]
             else shorten(p, room, width, elide, need[tuple(c for _t, c in p)]) for p, text in zip(all_pieces, texts)]
 
@@ -374,13 +376,16 @@ class Legend(QListWidget):
         row_h = self.row_height()
         bar = self.verticalScrollBar().sizeHint().width()
         if self.side:
-            col = max(40, inner - (bar if n * row_h > self.height() else 0))
+            col = max(40, inner - 1 - (bar if n * row_h > self.height() else 0))
             self._set_texts(col)
             if QSize(col, row_h) != self.gridSize():
                 self.setGridSize(QSize(col, row_h))
             return
 
         def layout(width: int) -> tuple[int, int]:  # (column width, rows) at this viewport width
+            # Qt wraps an entry whose right edge reaches the viewport's (even the first one, which
+            # left the first row empty and the last one cut): the columns fit in width - 1
+            width -= 1
             cap = width if self._whole else min(width, max(self.MAX_ENTRY, self._distinct_width()))
             col = max(40, min(self.natural_width(), cap))
             return col, math.ceil(n / max(1, width // col))
