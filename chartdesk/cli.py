@@ -113,6 +113,31 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("project")
     c.add_argument("set")
 
+    p = sub.add_parser("layout", parents=[db], help="chart sets and aliases as a YAML file: export, apply to a "
+                       "project, check how they fit its runs", description="The file format is in the README "
+                       "(\"Layout files\"). A file that cannot be read is one line naming the file, line and key, "
+                       "and nothing is written.")
+    lsub = p.add_subparsers(dest="layout_command", metavar="ACTION", required=True)
+    q = lsub.add_parser("export", parents=[db], help="write a project's chart sets and the aliases they use as YAML")
+    q.add_argument("project")
+    q.add_argument("--chart-set", dest="layout_sets", action="append", metavar="NAME",
+                   help="only this chart set and the aliases it plots (repeatable; default: every set and alias)")
+    q.add_argument("--pins", action="store_true", help="the runs' pins of those aliases too (per run: off by default)")
+    q.add_argument("--out", metavar="FILE", help="output file (default: standard output)")
+    q = lsub.add_parser("apply", parents=[db], help="add a layout file's aliases and chart sets to a project (made "
+                        "when missing) in one transaction", description="An alias or chart set of the same name that "
+                        "differs is a conflict: each is listed and nothing changes (exit 1), unless --replace.")
+    q.add_argument("project")
+    q.add_argument("file", metavar="FILE")
+    q.add_argument("--replace", action="store_true", help="take the file's alias or chart set where the project's differs")
+    q.add_argument("--dry-run", action="store_true", help="print what would change and change nothing")
+    q = lsub.add_parser("check", parents=[db], help="how the project's chart sets (or a layout file's) fit its runs, "
+                        "and aliases that would cover the gaps")
+    q.add_argument("project")
+    q.add_argument("file", nargs="?", metavar="FILE", help="a layout file, checked as if applied with --replace")
+    q.add_argument("--where", metavar="EXPR", help="only the runs this filter passes (the runs grammar)")
+    q.add_argument("--json", action="store_true")
+
     p = sub.add_parser("rm", parents=[db], help="delete a project, or one experiment of it, with all its points "
                        "(cannot be undone)")
     p.add_argument("project")
@@ -327,6 +352,48 @@ def cmd_chartset(args) -> int:
     return 0
 
 
+def cmd_layout(args) -> int:
+    from . import layout
+    from .store import Store
+
+    action = args.layout_command
+    lay = layout.read(args.file) if getattr(args, "file", None) else None  # a bad file: nothing opened or written
+    reading = action != "apply" or args.dry_run
+    with Store(getattr(args, "db", None), create=not reading) as store:
+        if action == "export":
+            text = layout.dump(layout.export(store, args.project, args.layout_sets, args.pins))
+            if args.out is None:
+                sys.stdout.write(text)
+            else:
+                with open_out(args.out) as fh:
+                    fh.write(text)
+            return 0
+        if action == "check":
+            from .health import check
+
+            h = check(store, args.project, lay, args.where, source=args.file)
+            if args.json:
+                _print_json(h.to_json())
+            else:
+                print("\n".join(h.lines()))
+            return 0
+        try:
+            plan = layout.apply(store, args.project, lay, replace=args.replace, dry_run=args.dry_run,
+                                source=args.file)
+        except layout.LayoutConflicts as exc:
+            for item in exc.plan.conflicts:
+                print(f"chartdesk: {item.line()}", file=sys.stderr)
+            raise
+    print(f"{args.file} -> {args.project}" + (" (dry run: nothing is written)" if args.dry_run else ""))
+    for line in plan.lines():
+        print(f"  {line}")
+    if args.dry_run:
+        print(("applying would change nothing: " if plan.conflicts else "would be: ") + plan.summary())
+        return 1 if plan.conflicts else 0
+    print(f"applied: {plan.summary()}")
+    return 0
+
+
 def cmd_rm(args) -> int:
     with _open(args) as store:
         if args.experiment is None:
@@ -517,7 +584,7 @@ def cmd_gui(args) -> int:
 
 COMMANDS = {"demo": cmd_demo, "ls": cmd_ls, "alias": cmd_alias, "resolve": cmd_resolve, "chartset": cmd_chartset,
             "export": cmd_export, "render": cmd_render, "rm": cmd_rm, "mv": cmd_mv, "check": cmd_check,
-            "desktop": cmd_desktop, "import": cmd_import, "runs": cmd_runs, "copy": cmd_copy,
+            "desktop": cmd_desktop, "import": cmd_import, "runs": cmd_runs, "copy": cmd_copy, "layout": cmd_layout,
             "follow": cmd_follow}
 
 

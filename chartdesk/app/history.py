@@ -33,6 +33,7 @@ KINDS = {
     "charts": ("project", "experiment"),                # a run's own charts
     "rename experiment": ("project",),
     "rename project": (),
+    "layout": ("project",),                             # layout.Changes: several aliases, sets and pins
 }
 
 

@@ -430,6 +430,8 @@ class Session:
             self._write_experiment_name(args[0], *value)
         elif kind == "rename project":
             self._write_project_name(*value)
+        elif kind == "layout":
+            self._write_layout_over(args[0], base, value)
         return replace(edit, before=base, after=value)
 
     def replay(self, edit: Edit, value: Any) -> bool:
@@ -541,6 +543,17 @@ class Session:
                               rebase_names, tuple(base), tuple(value), lambda: None)
         finally:
             self._charts_changed(project)
+
+    def _write_layout_over(self, project: str, base, value) -> None:
+        """Several aliases, chart sets and pins at once (a layout file, ``chartdesk.layout.Changes``),
+        in one transaction, each only while the store holds what ``base`` says (else refused:
+        nothing is carried over); then what the session shows is re-read and announced."""
+        from ..layout import write_changes
+
+        try:
+            write_changes(self.store, project, base, value)
+        finally:
+            self._reread(project, {"aliases_v", "pins_v", "charts_v"})
 
     def _write_chart_set_name(self, project: str, old: str, new: str) -> None:
         try:

@@ -29,6 +29,7 @@ from .chart_sets import ChartSetPanel
 from .chart_tabs import ChartTabs
 from .following import FollowControl
 from .importing import Importer, local_paths
+from .layout_dialogs import LayoutActions
 from .live import LiveUpdates
 from .notifications import ExceptionHooks
 from .project_tree import ProjectTree
@@ -192,6 +193,12 @@ class MainWindow(QMainWindow):
         self.new_exp_chart_action = charts.addAction("New chart for this &experiment only…")
         self.new_exp_chart_action.triggered.connect(lambda _c=False: self.tabs.new_experiment_chart())
         charts.aboutToShow.connect(self._update_chart_actions)
+        charts.addSeparator()  # Export layout…, Apply layout…, Check chart sets…
+        self.layout_actions = LayoutActions(self.ws, self)
+        self.layout_actions.sig_status_message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
+        for act in self.layout_actions.actions():
+            charts.addAction(act)
+        charts.aboutToShow.connect(self.layout_actions.update)
 
         view = self.menuBar().addMenu("&View")
         for dock in (self.tree_dock, self.runs_dock, self.alias_dock, self.sets_dock):
