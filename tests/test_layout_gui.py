@@ -162,7 +162,8 @@ def test_check_chart_sets_on_sweep_names_the_renamed_metric_and_adds_the_alias_i
     # the tree says where channel:val_acc is missing
     training = next(dlg.tree.topLevelItem(i) for i in range(dlg.tree.topLevelItemCount())
                     if dlg.tree.topLevelItem(i).text(0) == "Chart set Training")
-    accuracy = next(training.child(i) for i in range(training.childCount()) if training.child(i).text(0) == "Accuracy")
+    accuracy = next(training.child(i) for i in range(training.childCount()) if training.child(i).text(0) == "⚠ Accuracy")
+    assert accuracy.isExpanded() and "3 series resolve in no run" in dlg.summary.text()
     val_acc = next(accuracy.child(i) for i in range(accuracy.childCount()) if "channel:val_acc" in accuracy.child(i).text(0))
     assert val_acc.text(1) == "12 of 20" and "lr0.3-seed3" in val_acc.text(2)
 

@@ -240,7 +240,7 @@ class HealthDialog(QDialog):
         n = len(h.runs)
         gaps = len(h.unresolved)
         head = f"{h.project}: {plural(n, 'run')}" + (f" of {h.total} (where {h.where})" if h.where else "")
-        head += f" · {plural(gaps, 'series')} resolve in no run" if gaps else " · every series resolves somewhere"
+        head += f" · {plural(gaps, 'series', 'series')} resolve in no run" if gaps else " · every series resolves somewhere"
         self.summary.setText(head)
 
         def item(parent, text, runs="", missing=(), tip=""):
@@ -253,11 +253,14 @@ class HealthDialog(QDialog):
         for s in h.sets:
             top = item(self.tree, f"Chart set {s.name}")
             for c in s.charts:
-                ci = item(top, c.name, f"{len(c.shown)} of {n}", [r for r in h.runs if r not in set(c.shown)])
+                missing = [r for r in h.runs if r not in set(c.shown)]
+                gap = any(f.missing for f in c.series + ([c.x_axis] if c.x_axis else []))
+                ci = item(top, ("⚠ " if gap else "") + c.name, f"{len(c.shown)} of {n}", missing)
                 for f in c.series + ([c.x_axis] if c.x_axis else []):
                     mark = "⚠ " if f.missing else ""
                     role = "x axis: " if f is c.x_axis else ""
                     item(ci, f"{mark}{role}{f.ref}", f"{len(f.resolved)} of {n}", f.missing)
+                ci.setExpanded(gap)  # where it does not fit, open
             if s.empty:
                 item(top, "⚠ shows nothing for", plural(len(s.empty), "run"), s.empty)
             top.setExpanded(True)
@@ -267,7 +270,7 @@ class HealthDialog(QDialog):
                 if not a.defined:
                     item(top, f"⚠ {a.name}: no such alias", f"0 of {n}", a.none)
                     continue
-                ai = item(top, a.name, f"{n - len(a.none)} of {n}", a.none)
+                ai = item(top, ("⚠ " if a.none else "") + a.name, f"{n - len(a.none)} of {n}", a.none)
                 for ch, runs in a.entries:
                     item(ai, f"{ch} wins", str(len(runs)), tip=", ".join(runs))
                 if a.pinned:
