@@ -32,7 +32,7 @@ import numpy as np
 import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QImage, QPainter
+from PySide6.QtGui import QAction, QActionGroup, QCursor, QImage, QPainter
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -175,6 +175,8 @@ class ChartWidget(QFrame):
         self.legend = Legend(self)
         self.legend.sig_toggled.connect(self._on_legend_toggle)
         self.readout = HoverTable(self)  # a floating table beside the pointer (a window of its own)
+        self.readout.sig_pointer_over.connect(self._on_pointer_over_table)
+        self.plot.still_over = self._under_table
         item.getViewBox().sigRangeChanged.connect(self._hover_soon)  # other values under a resting pointer
         # Zoom, pan and resize ask for new views of the visible range, at most ~30 times a second.
         self._range_proxy = pg.SignalProxy(item.getViewBox().sigXRangeChanged, rateLimit=30, slot=self._on_x_range)
@@ -685,7 +687,7 @@ class ChartWidget(QFrame):
         self._infinite = infinite
         notes = self.state.notes(self.errors, len(self.curves), infinite, self.restarts, self.x_mode())
         if self.chart.legend == "side" and not self.legend.side and self.curves:
-            notes.append("legend under the plot: its names do not fit beside it at this width")
+            notes.append("legend under the plot: its names do not fit beside it")
         text = " · ".join(notes)
         if text != self.note.full_text():  # a label that changes re-lays out its card: not on every pan
             self.note.set_full_text(text, "\n".join(notes))
@@ -727,6 +729,20 @@ class ChartWidget(QFrame):
             self.clear_hover()
         else:
             self._hover_soon()
+
+    def _on_pointer_over_table(self, at: QPoint) -> None:
+        """The window system gave the read-out table the pointer: follow it there as over the plot
+        (the table then moves away from it), or it left the plot."""
+        vp = self.plot.viewport()
+        local = vp.mapFromGlobal(at)
+        self._on_pointer(QPointF(local) if vp.rect().contains(local) and self.readout.isVisible() else None)
+
+    def _under_table(self) -> bool:
+        """The pointer is over the plot, under the read-out table (which the window system let take it)."""
+        at = QCursor.pos()
+        vp = self.plot.viewport()
+        return self.readout.isVisible() and self.readout.frameGeometry().contains(at) \
+            and vp.rect().contains(vp.mapFromGlobal(at))
 
     def _pointer_gone(self) -> None:
         self._on_pointer(None)

@@ -95,6 +95,9 @@ class ChartPlot(pg.PlotWidget):
 
     waiting = True
     _moved_at: QPointF | None = None  # the pointer's last move over the viewport, in screen coordinates
+    #: Asked on a leave: whether the pointer is over the plot all the same (under the hover
+    #: read-out's window, which took it); then the leave is none.
+    still_over = None
 
     sig_pointer = Signal(object)
     """The pointer's position over the plot (QPointF, viewport pixels), or None: not over it."""
@@ -119,7 +122,8 @@ class ChartPlot(pg.PlotWidget):
         elif kind == QEvent.Type.Enter and isinstance(ev, QEnterEvent) and ev.globalPosition() == self._moved_at:
             self.sig_pointer.emit(QPointF(ev.position()))
         elif kind == QEvent.Type.Leave:
-            self.sig_pointer.emit(None)
+            if self.still_over is None or not self.still_over():
+                self.sig_pointer.emit(None)
         return super().viewportEvent(ev)
 
     def hideEvent(self, ev):  # Qt's name

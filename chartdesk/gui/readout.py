@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QGuiApplication, QPainter, QPalette
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QCursor, QFont, QFontMetrics, QGuiApplication, QPainter, QPalette
 from PySide6.QtWidgets import QWidget
 
 from .legend import segments, shorten_all
@@ -37,15 +37,20 @@ class Row:
 
 
 class HoverTable(QWidget):
-    """The floating table (see the module's docstring)."""
+    """The floating table (see the module's docstring). Should the window system hand it the
+    pointer all the same (an input-transparent window is the window system's to honour), it says
+    where the pointer went (``sig_pointer_over``), so the chart goes on following it."""
+
+    sig_pointer_over = Signal(object)
+    """The pointer moved over the table, to this screen point (QPoint)."""
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent, Qt.WindowType.ToolTip | Qt.WindowType.FramelessWindowHint
                          | Qt.WindowType.WindowTransparentForInput | Qt.WindowType.WindowDoesNotAcceptFocus)
         self.setObjectName("HoverTable")
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setMouseTracking(True)
         self._rows: list[Row] = []
         self._names: list[str] = []
         self._x_text = ""
@@ -133,6 +138,12 @@ class HoverTable(QWidget):
             x = anchor.x() - GAP - w
         y = min(max(area.top(), anchor.y() - h // 3), area.bottom() - h + 1)
         return QPoint(x, max(area.top(), y))
+
+    def event(self, ev) -> bool:  # Qt's name
+        kind = ev.type()
+        if kind in (QEvent.Type.MouseMove, QEvent.Type.Enter, QEvent.Type.Leave):
+            self.sig_pointer_over.emit(QCursor.pos())
+        return super().event(ev)
 
     # ---- painting ---------------------------------------------------------------------------
     def paintEvent(self, _event) -> None:
