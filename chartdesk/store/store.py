@@ -610,9 +610,30 @@ class Store:
             eid, name = self._imported_row(conn, project, parsed)
             if eid is None:
                 return name
-            for ch_name, (x, y, t) in batch.items():
-                self._append(conn, eid, ch_name, x, y, t)
+            self._write_new_channels(conn, eid, batch)
             return name
+
+    @staticmethod
+    def _write_new_channels(conn: Connection, eid: int, batch: Mapping[str, tuple]) -> None:
+        """Channels experiment ``eid`` does not have yet, all in three statements whatever their
+        number (an import of a run with 100 metrics; appending them one by one cost about 0.8 ms
+        each in statements): the channel rows, then every chunk and every chunk summary."""
+        if not batch:
+            return
+        names = list(batch)
+        rows = [dict(experiment_id=eid, name=n, count=len(batch[n][0]), version=int(len(batch[n][0]) > 0))
+                for n in names]
+        ids = conn.execute(insert(channels).returning(channels.c.id, sort_by_parameter_order=True), rows).scalars().all()
+        chunk_rows, summaries = [], []
+        for cid, n in zip(ids, names):
+            x, y, t = batch[n]
+            for seq, (cx, cy, ct) in enumerate(P.split(x, y, t, P.CHUNK_POINTS)):
+                r, summ = P.chunk_row(seq, cx, cy, ct)
+                chunk_rows.append({**r, "channel_id": cid})
+                summaries.append({**summ, "channel_id": cid})
+        if chunk_rows:
+            conn.execute(insert(chunks), chunk_rows)
+            conn.execute(insert(chunk_summaries), summaries)
 
     def _imported_row(self, conn: Connection, project: str, parsed, staged: int | None = None) -> tuple:
         """(id, name) of the experiment an import writes into: the one of the same source (its
