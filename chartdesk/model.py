@@ -30,6 +30,15 @@ class Experiment:
     params: Mapping[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
 
+    @property
+    def fork(self) -> tuple[str, float] | None:
+        """(parent, step) of a run forked from another (Neptune's ``sys/forking/parent`` and
+        ``sys/forking/step``, as the import keeps them), else None."""
+        parent, step = self.params.get("sys/forking/parent"), self.params.get("sys/forking/step")
+        if not isinstance(parent, str) or not parent or isinstance(step, bool) or not isinstance(step, (int, float)):
+            return None
+        return parent, float(step)
+
 
 @dataclass(frozen=True)
 class ChannelInfo:

@@ -4,6 +4,7 @@ shows (what was written before at a step and after is replaced by the resumed ru
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 from gui_helpers import settle
@@ -70,3 +71,28 @@ def test_a_resumed_run_is_marked_and_drawn_with_its_latest_writes_on_request(sto
     w.tree.latest_action.trigger()
     qtbot.waitUntil(lambda: c.drawn and len(c.curves[0].x) == 200, timeout=10000)
     settle(qtbot, w)
+
+
+def test_a_forked_neptune_run_is_drawn_with_its_parents_points_and_the_fork_step_marked(store, open_win, qtbot,
+                                                                                         tmp_path):
+    """Issue 19: a Neptune 3 fork (written by neptune-scale) shows the parent's points up to the fork
+    step, then its own; the chart marks the fork step and says whose points came before it."""
+    import shutil
+
+    from chartdesk.model import Experiment
+
+    shutil.copytree(Path(__file__).parent / "fixtures" / "neptune3", tmp_path / "n3")
+    import_paths(store, [tmp_path / "n3"])
+    fork = store.experiment("acme/scale-runs", "swim-fork")
+    assert fork.fork == ("swim-root", 2.5)
+    assert Experiment("x", params={"sys/forking/parent": "p", "sys/forking/step": True}).fork is None
+    w = open_win(store, "acme/scale-runs", "swim-fork")
+    c = next(c for g in w.tabs.all_grids() for c in g.charts if c.chart.name == "train/loss")
+    qtbot.waitUntil(lambda: c.drawn and bool(c.curves), timeout=10000)
+    assert c.curves[0].x.tolist() == [0.0, 1.0, 2.0, 2.5, 3.0, 4.0]  # the parent's up to 2.5, then its own
+    assert c.restart_marks() == [2.5] and c.restarts == 0
+    assert "⑂ forked from swim-root at step 2.5: the points up to it are swim-root's" in c.note.full_text()
+    w.ws.select_experiments(["swim-fork", "swim-root"])
+    qtbot.waitUntil(lambda: c.drawn and len(c.curves) == 2, timeout=10000)
+    assert c.restart_marks() == [2.5]  # the parent itself is no fork
+    assert "⑂ swim-fork forked from swim-root at step 2.5" in c.note.full_text()

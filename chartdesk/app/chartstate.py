@@ -169,9 +169,11 @@ class ChartState:
         return False
 
     # ---- notes ---------------------------------------------------------------------------
-    def notes(self, errors: Sequence[str], drawn: int, infinite: int, restarts: int, x_mode: str) -> list[str]:
+    def notes(self, errors: Sequence[str], drawn: int, infinite: int, restarts: int, x_mode: str,
+              forks: Sequence[tuple[str, str, float]] = ()) -> list[str]:
         """The quiet notes under the chart: read errors, refs with nothing to plot, ±inf values,
-        restarts, the group band, and what to do when there is nothing to draw."""
+        restarts, forks (run, parent, step), the group band, and what to do when there is nothing
+        to draw."""
         p = self.plan()
         compare = len(self.session.selection()) > 1
         out = [f"⚠ {e}" for e in dict.fromkeys(errors)]
@@ -183,6 +185,11 @@ class ChartState:
             out.append(f"{infinite} ±inf value{'s' if infinite > 1 else ''} marked ▲▼")
         if restarts:
             out.append(f"↺ {restarts} restart{'s' if restarts > 1 else ''} (steps go back: resumed)")
+        for run, parent, step in forks[:3]:
+            out.append(f"⑂ {run} forked from {parent} at step {step:g}" if compare else
+                       f"⑂ forked from {parent} at step {step:g}: the points up to it are {parent}'s")
+        if len(forks) > 3:
+            out.append(f"⑂ {len(forks) - 3} more forked runs")
         if p.grouped:
             out.append(BAND_NAMES[self.chart.band] + (" · matched by step" if x_mode != self.chart.x_axis else ""))
         if not self.chart.series:

@@ -127,6 +127,7 @@ class ChartWidget(QFrame):
         self._restart_items: list[pg.InfiniteLine] = []
         self._restart_key: list = []  # what the restart marks were made for
         self.restarts = 0  # restarts (steps going back) marked in the curves shown
+        self.fork_marks: list[tuple[str, str, float]] = []  # (run, parent, step) of each fork step marked
         self._infinite = 0  # ±inf values marked (the note says how many)
         self._items: list = []
         self._hidden: set[tuple[str, str]] = set()  # (experiment, label) the user hid from the legend
@@ -583,7 +584,8 @@ class ChartWidget(QFrame):
     def _update_lines(self) -> None:
         """Give each line the points of its current view (a few per pixel column)."""
         pos_inf, neg_inf = [], []
-        restarts: list[tuple[_Curve, float]] = []
+        restarts: list[tuple] = []  # (curve, x) where steps go back; (curve, x, parent) where a fork starts
+        forks = {e.name: e.fork for e in self._ws.experiments() if e.fork is not None}
         self.errors = []
         for curve in self.curves:
             key = self._key(curve)
@@ -617,6 +619,9 @@ class ChartWidget(QFrame):
                 curve.faint.setData(px, plotted(log_safe(view.raw, self.chart.log_y), self.chart.log_y),
                                     connect="finite")
             restarts.extend((curve, float(x)) for x in view.restarts[:20])
+            fork = forks.get(curve.experiment) if self.x_mode() == "step" else None
+            if fork is not None:
+                restarts.append((curve, fork[1], fork[0]))
             if len(view.pos_inf):
                 pos_inf.append(view.pos_inf)
             if len(view.neg_inf):
@@ -657,8 +662,10 @@ class ChartWidget(QFrame):
         curve.marks.setData(px[at], shown[at])
 
     def _mark_restarts(self, restarts: list) -> None:
-        """A dashed line where a run's steps go back (it was resumed from an earlier checkpoint)."""
-        key = [(id(curve), x, self.chart.log_x) for curve, x in restarts]
+        """A dashed line where a run's steps go back (it was resumed from an earlier checkpoint),
+        and a dotted one at the step a forked run starts from its parent (``Experiment.fork``:
+        the points up to it are the parent's)."""
+        key = [(id(mark[0]), *mark[1:], self.chart.log_x) for mark in restarts]
         if key == self._restart_key and all(it.scene() is not None for it in self._restart_items):
             return  # the same marks: a pan or a new point does not rebuild them
         self._restart_key = key
@@ -666,15 +673,19 @@ class ChartWidget(QFrame):
         for it in self._restart_items:
             item.removeItem(it)
         self._restart_items = []
-        for curve, x in restarts:
+        for curve, x, *parent in restarts:
             pos = float(np.log10(x)) if self.chart.log_x and x > 0 else x
-            line = pg.InfiniteLine(pos=pos, angle=90, movable=False, label="↺",
-                                   pen=pg.mkPen(faint(curve.color, 160), width=1, style=Qt.PenStyle.DashLine),
+            style = Qt.PenStyle.DotLine if parent else Qt.PenStyle.DashLine
+            line = pg.InfiniteLine(pos=pos, angle=90, movable=False, label="⑂" if parent else "↺",
+                                   pen=pg.mkPen(faint(curve.color, 160), width=1, style=style),
                                    labelOpts={"position": 0.95, "color": curve.color})
-            line.setToolTip(f"{curve.experiment}: the steps go back here (the run was resumed)")
+            line.setToolTip(f"{curve.experiment}: forked from {parent[0]} at step {x:g} (the points up to it are "
+                            f"{parent[0]}'s)" if parent else f"{curve.experiment}: the steps go back here (the run "
+                            "was resumed)")
             item.addItem(line, ignoreBounds=True)
             self._restart_items.append(line)
-        self.restarts = len(restarts)
+        self.restarts = sum(1 for mark in restarts if len(mark) == 2)
+        self.fork_marks = [(mark[0].experiment, mark[2], mark[1]) for mark in restarts if len(mark) == 3]
 
     def _data_edge(self, top: bool) -> float:
         edges = [(np.nanmax if top else np.nanmin)(c.y) for c in self.curves if np.isfinite(c.y).any()]
@@ -685,7 +696,8 @@ class ChartWidget(QFrame):
 
     def _set_notes(self, infinite: int) -> None:
         self._infinite = infinite
-        notes = self.state.notes(self.errors, len(self.curves), infinite, self.restarts, self.x_mode())
+        notes = self.state.notes(self.errors, len(self.curves), infinite, self.restarts, self.x_mode(),
+                                 self.fork_marks)
         if self.chart.legend == "side" and not self.legend.side and self.curves:
             notes.append("legend under the plot: its names do not fit beside it")
         text = " · ".join(notes)
