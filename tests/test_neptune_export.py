@@ -183,13 +183,22 @@ def test_forks_are_stitched_to_their_parents_recursively(tmp_path, store):
     assert _steps(store, P3, "b-orphan") == [(4.0, 4.0), (5.0, 5.0)]
     assert store.experiment(P3, "m-child").params["sys/forking/parent"] == "z-root"
     assert store.experiment(P3, "m-child").params["sys/forking/step"] == 5.0
-    assert any("b-orphan: forked from deleted-run at step 3, which is not in this import" in w
+    assert any("b-orphan: forked from deleted-run at step 3, which is neither in this import nor in the project" in w
                for w in report.warnings)
     assert any(w.startswith("a-grandchild: forked from m-child at step 8") for w in report.warnings)
     again = import_paths(store, [data])  # a re-import stitches its own points again, not the stitched ones
     assert not again.refused and _steps(store, P3, "m-child")[-1] == (9.0, 90.0)
     assert len(store.read(P3, "a-grandchild", "loss")) == 11 and store.experiments(P3) == \
         ["a-grandchild", "b-orphan", "m-child", "z-root"]
+
+
+def test_a_fork_imported_after_its_parent_is_stitched_to_the_parent_in_the_store(tmp_path, store):
+    _neptune3_run(tmp_path / "first", "root", {"loss": (range(0, 6), [float(i) for i in range(6)])})
+    _neptune3_run(tmp_path / "later", "child", {"loss": ([3, 4], [30.0, 40.0])}, fork=("root", 2))
+    import_paths(store, [tmp_path / "first"])
+    report = import_paths(store, [tmp_path / "later"])  # another day, another export
+    assert _steps(store, P3, "child") == [(0.0, 0.0), (1.0, 1.0), (2.0, 2.0), (3.0, 30.0), (4.0, 40.0)]
+    assert any(w.startswith("child: forked from root at step 2: 3 of its points") for w in report.warnings)
 
 
 def test_cli_import_without_project_uses_neptunes_and_leaves_the_export_as_it_was(tmp_path):

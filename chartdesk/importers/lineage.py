@@ -6,7 +6,8 @@ parent's points with a step up to and including the fork step, then its own, for
 either of them has. Parents go first, so a grandchild inherits through its already stitched
 parent. At a step up to the fork step that both have, the parent's point is kept (Neptune ignores
 a child's point logged at a step it inherits). A run whose parent is not in this import keeps its
-own points, and the report says which parent is missing.
+own points, and the report says which parent is missing. A parent an earlier import wrote into
+the run's project (found by its ``sys/custom_run_id``) serves as well.
 
 Only the runs' names, sources and small fields are held across the import; the points are read
 back from the store one forked run (and its parent) at a time.
@@ -65,14 +66,27 @@ class Lineage:
             for i, c in enumerate(reversed(chain)):
                 depth[c] = base + i + 1 if base >= 0 else -1
         for f in sorted((f for f in self._forked if depth.get(f.key, 0) >= 0), key=lambda f: depth[f.key]):
-            parent = self._written.get(f.parent)
+            parent = self._written.get(f.parent) or self._in_store(store, f)
             if parent is None:
-                warnings.append(f"{f.name}: forked from {f.parent[1]} at step {f.step:g}, which is not in this "
-                                "import: only its own points are shown")
+                warnings.append(f"{f.name}: forked from {f.parent[1]} at step {f.step:g}, which is neither in this "
+                                "import nor in the project: only its own points are shown")
                 continue
             inherited = self._stitch_one(store, f, parent)
             warnings.append(f"{f.name}: forked from {parent[1]} at step {f.step:g}: {inherited:,} of its points "
                             "up to that step are shown before this run's own")
+
+    @staticmethod
+    def _in_store(store, f: _Forked) -> tuple[str, str] | None:
+        """The parent as an earlier import left it in the run's project: the experiment of that
+        name whose ``sys/custom_run_id`` is the parent's run id (Neptune 3 names runs so)."""
+        from ..errors import NotFound
+
+        run_id = f.parent[1]
+        try:
+            parent = store.experiment(f.target, run_id)
+        except NotFound:
+            return None
+        return (f.target, run_id) if parent.params.get("sys/custom_run_id") == run_id else None
 
     @staticmethod
     def _stitch_one(store, f: _Forked, parent: tuple[str, str]) -> int:
