@@ -70,14 +70,15 @@ class DropTimer(QObject):
         self.inside = False
         self.t0 = None
         self.out: dict = {"writes": []}
-        write = store.set_alias
+        for method in ("set_alias", "update_alias"):  # every way an alias is written
+            write = getattr(store, method)
 
-        def recorded(*args, **kwargs):
-            self.out["writes"].append({"in_drop": self.inside,
-                                       "ms": None if self.t0 is None else (time.perf_counter() - self.t0) * 1000})
-            return write(*args, **kwargs)
+            def recorded(*args, _write=write, **kwargs):
+                self.out["writes"].append({"in_drop": self.inside,
+                                           "ms": None if self.t0 is None else (time.perf_counter() - self.t0) * 1000})
+                return _write(*args, **kwargs)
 
-        store.set_alias = recorded
+            setattr(store, method, recorded)
         view.viewport().installEventFilter(self)
 
     def eventFilter(self, obj, event) -> bool:
