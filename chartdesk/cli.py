@@ -200,11 +200,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="FILE", help="a .png or .svg file")
     p.add_argument("--width", type=int, default=1200, help="pixels (200 to 20000)")
     p.add_argument("--scale", type=int, default=1, choices=(1, 2, 3, 4), help="PNG pixel scale (sharper text and lines)")
+
+    p = sub.add_parser("report", parents=[db], help="a report anyone can open: the runs table and every chart of a "
+                       "chart set (vectors, legends, group bands) with its data, as one HTML file or a PDF",
+                       description="One self-contained HTML file (no network, no scripts, no fonts): a header (project, "
+                       "date, filter), the runs table, each chart as inline SVG with its data as CSV (inside the file, or "
+                       "in NAME_data/ beside it when large). --out F.pdf writes a PDF (its CSV beside it). Filtered-out "
+                       "runs are in no part of it.")
+    p.add_argument("project")
+    p.add_argument("--chart-set", help="default: the project's first chart set, or one chart per channel")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--where", metavar="EXPR", help="only the runs this filter passes (the runs grammar)")
+    which.add_argument("--runs", nargs="+", metavar="RUN", help="only these runs")
+    p.add_argument("--group-by", metavar="PARAMS", help='draw groups of runs as mean and band: lr, optimizer.name, tags, '
+                   'name ~ "(.*)-seed\\d+"')
+    p.add_argument("--column", action="append", default=[], metavar="REF:REDUCER",
+                   help="a summary column of the runs table, e.g. alias:accuracy:max (repeatable)")
+    p.add_argument("--sort", metavar="COLUMN", help="sort the runs table by a field, a param or REF:REDUCER")
+    p.add_argument("--desc", action="store_true", help="sort descending (missing values stay last)")
+    p.add_argument("--out", required=True, metavar="FILE", help="a .html or .pdf file")
     return parser
 
 
 #: Commands that only read: on a missing store they say so and create nothing.
-READ_ONLY = {"ls", "resolve", "export", "render", "runs", ("alias", "ls"), ("chartset", "ls")}
+READ_ONLY = {"ls", "resolve", "export", "render", "report", "runs", ("alias", "ls"), ("chartset", "ls")}
 
 
 def _open(args):
@@ -575,6 +594,22 @@ def cmd_render(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from .app.report import ReportRequest, check_suffix
+
+    check_suffix(args.out)  # before the store is opened or a chart drawn
+    from .gui.report import write_report
+
+    request = ReportRequest(args.project, chart_set=args.chart_set, where=args.where, runs=args.runs,
+                            group_by=args.group_by, columns=args.column, sort=args.sort, descending=args.desc)
+    with _open(args) as store:
+        r = write_report(store, request, args.out)
+    data = f"; data beside it in {r.data_dir}" if r.data_dir else "; data inside it"
+    print(f"report: {r.charts} chart{'s' if r.charts != 1 else ''}, {r.runs} run{'s' if r.runs != 1 else ''} -> "
+          f"{r.path} ({r.size / 1e6:.2f} MB){data}")
+    return 0
+
+
 def cmd_gui(args) -> int:
     from .gui.app import run_gui
 
@@ -585,7 +620,7 @@ def cmd_gui(args) -> int:
 COMMANDS = {"demo": cmd_demo, "ls": cmd_ls, "alias": cmd_alias, "resolve": cmd_resolve, "chartset": cmd_chartset,
             "export": cmd_export, "render": cmd_render, "rm": cmd_rm, "mv": cmd_mv, "check": cmd_check,
             "desktop": cmd_desktop, "import": cmd_import, "runs": cmd_runs, "copy": cmd_copy, "layout": cmd_layout,
-            "follow": cmd_follow}
+            "follow": cmd_follow, "report": cmd_report}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -150,6 +150,9 @@ class MainWindow(QMainWindow):
         self.follow_action = self.follow_control.follow_action
         self.stop_follow_action = self.follow_control.stop_action
         self.demo_action = self._action("Load &demo projects", self.load_demo, None, "load_demo")
+        self.export_report_action = self._action("Export &report…", self.export_report, None, "export_report")
+        self.export_report_action.setToolTip("One HTML file (or a PDF) anyone can open: the runs table and every chart "
+                                             "of the tab in front, for the runs shown")
         self.concepts_action = self._action("&Concepts", self.show_concepts,
                                             QKeySequence(QKeySequence.StandardKey.HelpContents), "concepts")
         self.shortcuts_action = self._action("&Keyboard shortcuts", self.show_shortcuts, QKeySequence("Ctrl+/"),
@@ -168,6 +171,9 @@ class MainWindow(QMainWindow):
         file = self.menuBar().addMenu("&File")
         for act in (self.import_files_action, self.import_folder_action, self.follow_action, self.stop_follow_action):
             file.addAction(act)
+        file.addSeparator()
+        file.addAction(self.export_report_action)
+        file.aboutToShow.connect(lambda: self.export_report_action.setEnabled(bool(self.ws.selection())))
         file.addSeparator()
         file.addAction(self.refresh_action)
         file.addSeparator()
@@ -285,6 +291,16 @@ class MainWindow(QMainWindow):
             self.tree.reload()
         self.statusBar().showMessage(f"Demo: {plural(len(created), 'experiment')} added" if created
                                      else "The demo projects are in this store already", 8000)
+
+    def export_report(self) -> None:
+        """File > Export report…: what the window shows (project, selected runs the filter shows,
+        filter, grouping, the chart tab in front, the runs table's columns) as one file."""
+        from .report import export_dialog, window_request
+
+        done = export_dialog(self, self.ws.store, window_request(self.ws, self.tabs, self.runs_table.model))
+        if done is not None:
+            self.statusBar().showMessage(f"Report: {plural(done.charts, 'chart')}, {plural(done.runs, 'run')} -> "
+                                         f"{done.path}" + (f" (data in {done.data_dir})" if done.data_dir else ""), 15000)
 
     # ---- importing ----------------------------------------------------------------------
     def _import_files_dialog(self) -> None:
