@@ -98,38 +98,38 @@ def test_runs_and_projects_written_elsewhere_reach_the_tree_of_projects_not_show
     assert w.ws.project == "cifar10"  # the window stays where the user is
 
 
-def test_two_windows_editing_one_project_keep_each_others_edits(demo_store, target, open_win, qtbot):
+def test_two_windows_editing_one_project_keep_each_others_edits(demo_store, open_win, qtbot):
     """Issue 24 item 2: each window edits from its own copy, which has not heard of the other's
     last edit yet (no event loop ran between them): only the set or alias that was edited is
     written, over what the store holds now, and an edit that cannot be carried over is refused
     in one line on the status bar."""
     from chartdesk.model import Chart
 
-    with chartdesk.open_store(target) as second:
-        a = open_win(demo_store, "mnist", "adam-both-names")
-        b = open_win(second, "mnist", "adam-both-names")
-        a.chart_set_panel.create_set("From A")
-        b.chart_set_panel.create_set("From B")  # b's copy: no "From A"; it stays all the same
-        assert list(demo_store.chart_sets("mnist")) == ["Training", "From A", "From B"]
-        qtbot.waitUntil(lambda: [s.name for s in a.ws.chart_sets()] == ["Training", "From A", "From B"], timeout=5000)
+    # each window has its own session, and with it its own copy of what the store holds
+    a = open_win(demo_store, "mnist", "adam-both-names")
+    b = open_win(demo_store, "mnist", "adam-both-names")
+    a.chart_set_panel.create_set("From A")
+    b.chart_set_panel.create_set("From B")  # b's copy: no "From A"; it stays all the same
+    assert list(demo_store.chart_sets("mnist")) == ["Training", "From A", "From B"]
+    qtbot.waitUntil(lambda: [s.name for s in a.ws.chart_sets()] == ["Training", "From A", "From B"], timeout=5000)
 
-        for w in (a, b):
-            w.alias_editor.choose("accuracy")
-        assert a.alias_editor.entries_model.add("top1")
-        assert b.alias_editor.entries_model.add("acc1")  # b's copy: no top1
-        assert demo_store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc", "top1", "acc1"]
-        assert b.alias_editor.entries_model.entries() == ["accuracy", "acc", "pred_acc", "top1", "acc1"]
-        b.undo_action.trigger()  # b's add goes, a's stays
-        assert demo_store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc", "top1"]
-        qtbot.waitUntil(lambda: a.alias_editor.entries_model.entries() == ["accuracy", "acc", "pred_acc", "top1"],
-                        timeout=5000)
+    for w in (a, b):
+        w.alias_editor.choose("accuracy")
+    assert a.alias_editor.entries_model.add("top1")
+    assert b.alias_editor.entries_model.add("acc1")  # b's copy: no top1
+    assert demo_store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc", "top1", "acc1"]
+    assert b.alias_editor.entries_model.entries() == ["accuracy", "acc", "pred_acc", "top1", "acc1"]
+    b.undo_action.trigger()  # b's add goes, a's stays
+    assert demo_store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc", "top1"]
+    qtbot.waitUntil(lambda: a.alias_editor.entries_model.entries() == ["accuracy", "acc", "pred_acc", "top1"],
+                    timeout=5000)
 
-        a.chart_set_panel.choose("Training")
-        a.chart_set_panel.charts.setCurrentRow(1)
-        a.chart_set_panel.delete_chart()  # Loss
-        b.chart_set_panel.replace_chart("Training", "Loss", Chart("Loss", log_y=True))  # b's copy still has it
-        assert [c["name"] for c in demo_store.chart_sets("mnist")["Training"]] == ["Accuracy"]
-        message = b.statusBar().currentMessage()
-        assert "Loss" in message and "deleted elsewhere" in message and "\n" not in message
-        b.chart_set_panel.choose("Training")
-        assert b.chart_set_panel.charts.count() == 1  # b shows what the store holds
+    a.chart_set_panel.choose("Training")
+    a.chart_set_panel.charts.setCurrentRow(1)
+    a.chart_set_panel.delete_chart()  # Loss
+    b.chart_set_panel.replace_chart("Training", "Loss", Chart("Loss", log_y=True))  # b's copy still has it
+    assert [c["name"] for c in demo_store.chart_sets("mnist")["Training"]] == ["Accuracy"]
+    message = b.statusBar().currentMessage()
+    assert "Loss" in message and "deleted elsewhere" in message and "\n" not in message
+    b.chart_set_panel.choose("Training")
+    assert b.chart_set_panel.charts.count() == 1  # b shows what the store holds

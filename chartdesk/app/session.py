@@ -469,21 +469,34 @@ class Session:
         refused()
         raise Conflict(f"it keeps being changed elsewhere (tried {MERGE_ATTEMPTS} times); nothing was written")
 
+    def _merged(self, update, fresh_of, merge, base, value, refused) -> tuple:
+        """Carry ``base`` -> ``value`` over to what the store holds, inside its write transaction
+        (``update(change)``: ``Store.update_alias`` / ``update_chart_set``), so that no other
+        writer comes between the read and the write: plainly ``value`` when the store holds
+        ``base``. Returns (what the store held, what was written); a refusal (``Conflict``)
+        writes nothing and ``refused()`` re-reads what the session shows."""
+        got: dict = {}
+
+        def change(current):
+            got["fresh"] = fresh_of(current)
+            got["value"] = merge(base, value, got["fresh"])
+            return got["value"]
+
+        try:
+            update(change)
+        except Conflict:
+            refused()
+            raise
+        return got["fresh"], got["value"]
+
     def _write_alias_over(self, project: str, name: str, base, value, announce: bool = True) -> tuple:
         """Create/replace (a sequence) or delete (None) an alias, over what the edit was made from."""
-        def write(b, v):
-            if v is None:
-                self.store.delete_alias(project, name, expect=None if b is None else list(b))
-            else:
-                self.store.set_alias(project, name, list(v), expect=None if b is None else list(b))
-
-        def refused():
-            self._reread(project, {"aliases_v"})
-
         base = None if base is None else tuple(base)
         value = None if value is None else tuple(value)
-        base, value = self._over(write, lambda cur: None if cur is None else tuple(cur),
-                                 lambda b, v, f: rebase(b, v, f, f"alias {name!r}", rebase_names), base, value, refused)
+        base, value = self._merged(lambda change: self.store.update_alias(project, name, change),
+                                   lambda cur: None if cur is None else tuple(cur),
+                                   lambda b, v, f: rebase(b, v, f, f"alias {name!r}", rebase_names), base, value,
+                                   lambda: self._reread(project, {"aliases_v"}))
         if value is None:
             self.resolver.remove_alias(project, name)
         else:
@@ -515,25 +528,20 @@ class Session:
     def _write_chart_set_over(self, project: str, name: str, base, value) -> tuple:
         """Make (value ``(the set after it, charts)`` over None), change or delete (None) one chart set."""
         after = (value if value is not None else base)[0]
-
-        def write(b, v):
-            expect = None if b is None else list(b[1])
-            if v is None:
-                self.store.delete_chart_set(project, name, expect=expect)
-            else:
-                self.store.set_chart_set(project, name, list(v[1]), expect=expect, before=v[0])
+        what = f"chart set {name!r}"
 
         def fresh_of(cur):
             return None if cur is None else (after, ChartSet.from_list(name, cur).charts)
 
         def merge(b, v, f):
-            what = f"chart set {name!r}"
             charts = rebase(None if b is None else b[1], None if v is None else v[1], None if f is None else f[1],
                             what, lambda bb, vv, ff: rebase_charts(bb, vv, ff, what))
             return None if charts is None else (after, charts)
 
         try:
-            return self._over(write, fresh_of, merge, base, value, lambda: None)
+            return self._merged(lambda change: self.store.update_chart_set(
+                project, name, lambda cur: None if (new := change(cur)) is None else list(new[1]), before=after),
+                fresh_of, merge, base, value, lambda: None)
         finally:
             self._charts_changed(project)
 

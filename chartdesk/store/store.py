@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import random
 import socket
@@ -69,6 +70,8 @@ from .schema import (
     pins,
     projects,
 )
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 60_000
 #: PostgreSQL: every write transaction notifies this channel with the project's name (store.feed).
@@ -732,7 +735,10 @@ class Store:
             except ChartDeskError:
                 pass  # left for the next import's clear_staging
             raise
-        self.clear_staging(own_only=True)
+        try:
+            self.clear_staging(own_only=True)  # the replaced channels, in bounded steps
+        except ChartDeskError as exc:  # imported all the same: the next import removes them
+            log.warning("the channels %s replaced are left to delete later: %s", name, exc)
         return name
 
     def _drop_staged(self, eid: int) -> None:
@@ -1417,13 +1423,13 @@ class Store:
 
     @_retried
     def update_chart_set(self, project: str, name: str,
-                         change: Callable[[list[dict] | None], Iterable[Mapping[str, Any] | Chart] | None]
-                         ) -> list[dict] | None:
+                         change: Callable[[list[dict] | None], Iterable[Mapping[str, Any] | Chart] | None],
+                         *, before: str | None = None) -> list[dict] | None:
         """Read-modify-write of one chart set in one serialised transaction (concurrent updates
         never lose one another): ``change(charts)`` gets its charts as ``chart_sets()`` gives
-        them (None: no such set) and returns the new list (None deletes it). It may be called
-        again when the write loses a race (PostgreSQL), so it should only compute. Returns what
-        was written."""
+        them (None: no such set) and returns the new list (None deletes it); a new set goes last
+        or before the set named ``before``. It may be called again when the write loses a race
+        (PostgreSQL), so it should only compute. Returns what was written."""
         check_name("chart set", name)
         with self._tx(write=True) as conn:
             pid = self._project_id(conn, project)
@@ -1436,7 +1442,7 @@ class Store:
                 return None
             new = self._chart_list(name, got)
             if new != current:
-                self._write_set(conn, pid, sid, name, new)
+                self._write_set(conn, pid, sid, name, new, before)
             return [c.to_dict() for c in new]
 
     @_retried
