@@ -250,10 +250,10 @@ def test_api_report_of_chosen_runs_as_pdf_has_every_chart(demo_db, tmp_path, mon
 
     if not shutil.which("pdftoppm"):
         pytest.skip("pdftoppm (poppler-utils) is not installed: the PDF's pages were not looked at")
-    subprocess.run(["pdftoppm", "-r", "48", "-png", str(tmp_path / "r.pdf"), str(tmp_path / "page")], check=True)
+    subprocess.run(["pdftoppm", "-r", "48", "-png", str(tmp_path / "r.pdf"), str(tmp_path / "page")], check=True, timeout=60)
     pages = sorted(tmp_path.glob("page-*.png"))
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "r.pdf"), "-"], capture_output=True,
-                          text=True, check=True).stdout
+                          text=True, check=True, timeout=60).stdout
     assert all(n in text for n in chosen) and "lr0.1-seed0" not in text  # the table: the chosen runs only
     assert "Eval accuracy" in text and "Loss" in text and "lr=0.3 (1 run)" in text  # titles and legends
     from chartdesk.colors import group_style
@@ -400,7 +400,7 @@ def test_a_12_chart_20_run_report_is_small_and_chromium_draws_what_the_app_draws
 
 # ---- the window ------------------------------------------------------------------------------------
 def test_window_file_menu_exports_what_the_window_shows(demo_store, open_win, qtbot, tmp_path):
-    from gui_helpers import answer_next_dialog, key, menu_action, settle
+    from gui_helpers import answer_next_dialog, key, menu_action, press_button, settle
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication, QFileDialog
     from test_filter_truth import select_all_runs
@@ -446,5 +446,18 @@ def test_window_file_menu_exports_what_the_window_shows(demo_store, open_win, qt
         legend = [t for t in f["texts"] if t.startswith("lr=")]
         assert legend == ["lr=0.01 (5 runs)", "lr=0.03 (5 runs)"]
         assert {r["group"] for r in csv_of(f["csv"], tmp_path)} == set(legend)
+
+    def bad_place(dlg):  # a name that is no report: one line in a message box, nothing written
+        dlg.selectFile(str(tmp_path / "notes.txt"))
+        answer_next_dialog(qtbot, lambda box: (said.append(box.text()), press_button(qtbot, "OK")(box)))
+        dlg.accept()
+
+    said = []
+    answer_next_dialog(qtbot, bad_place)
+    menu_action(file_menu, "Export report…").trigger()
+    qtbot.waitUntil(lambda: bool(said), timeout=5000)
+    assert said == [f"{tmp_path / 'notes.txt'}: a report is written as .html or .pdf, not .txt"]
+    assert not (tmp_path / "notes.txt").exists()
+
     # drawn off screen, never shown, and gone once the window's event loop runs again
     qtbot.waitUntil(lambda: not any(isinstance(t, ChartGrid) for t in QApplication.topLevelWidgets()), timeout=5000)

@@ -41,6 +41,10 @@ CHART_HEIGHT = 300
 DRAW_TIMEOUT_S = 120
 
 
+class Cancelled(InvalidInput):
+    """The person stopped the report (the progress dialog's Cancel): nothing is written."""
+
+
 @dataclass
 class ReportResult:
     path: str
@@ -54,7 +58,8 @@ class ReportResult:
 def write_report(store, request: ReportRequest, out: str, progress: Callable[[int, int, str], bool] | None = None,
                  width: int = CHART_WIDTH, height: int = CHART_HEIGHT) -> ReportResult:
     """Write the report of ``request`` to ``out`` (.html or .pdf). ``progress(done, total, text)``
-    is told before each chart; returning False stops (``InvalidInput("cancelled")``).
+    is told while the charts are drawn (``name`` "") and before each is saved; returning False
+    stops (``Cancelled``).
     Bad input (a project, chart set, run or filter that does not exist or parse, another suffix,
     a place that cannot be written) is one line, and nothing is written then."""
     kind = check_suffix(out)[1:]
@@ -187,16 +192,20 @@ def _draw(store, p: ReportPlan, width: int, height: int, progress) -> list[Chart
         grid.refresh()
         deadline = time.monotonic() + DRAW_TIMEOUT_S
         quiet = 0  # settled for this many checks in a row: layout and autorange have had their say
+        turn = 0
         while quiet < 10 and time.monotonic() < deadline:
             app.processEvents()
             quiet = quiet + 1 if ws.loader.is_idle() and grid.settled() else 0
             time.sleep(0.005)
+            turn += 1
+            if progress is not None and turn % 20 == 0 and progress(0, len(p.charts), "") is False:
+                raise Cancelled("cancelled")
         errors = [e for w in grid.charts for e in w.errors]
         if not grid.settled() or errors or len(grid.charts) != len(p.charts):
             raise StoreError(errors[0] if errors else f"could not draw every chart: {ws.loader.last_error or 'timed out'}")
         for i, w in enumerate(grid.charts):
             if progress is not None and progress(i, len(p.charts), w.chart.name) is False:
-                raise InvalidInput("cancelled")
+                raise Cancelled("cancelled")
             svg_path, csv_path = os.path.join(tmp, f"{i}.svg"), os.path.join(tmp, f"{i}.csv")
             save_picture(w, svg_path, title=w.chart.name)
             export_csv(w, csv_path)
@@ -336,29 +345,38 @@ def export_dialog(parent, store, request: ReportRequest) -> ReportResult | None:
         return None
     if not os.path.splitext(path)[1]:
         path += ".pdf" if chosen == pdf_filter else ".html"
+    try:
+        check_suffix(path)  # said at once, before any drawing
+    except ChartDeskError as exc:
+        QMessageBox.warning(parent, "Export report", str(exc))
+        return None
     progress = QProgressDialog("Drawing the charts…", "Cancel", 0, 0, parent)
     progress.setWindowTitle("Export report")
-    progress.setWindowModality(Qt.WindowModality.WindowModal)
-    progress.setMinimumDuration(300)
+    progress.setWindowModality(Qt.WindowModality.WindowModal)  # the window waits while its report is drawn
+    progress.setMinimumDuration(0)
+    progress.show()
+    QApplication.processEvents()
 
     def step(done: int, total: int, name: str) -> bool:
-        progress.setMaximum(total)
-        progress.setValue(done)
-        progress.setLabelText(f"Saving {name}…")
+        if name:  # (while the charts are drawn: the busy bar; Cancel is seen all the same)
+            progress.setMaximum(total)
+            progress.setValue(done)
+            progress.setLabelText(f"Saving {name}…")
         QApplication.processEvents()
         return not progress.wasCanceled()
 
+    result, error = None, ""
     QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
-        return write_report(store, request, path, progress=step)
+        result = write_report(store, request, path, progress=step)
+    except Cancelled:
+        pass
     except ChartDeskError as exc:
+        error = str(exc)
+    finally:
         QApplication.restoreOverrideCursor()
         progress.close()
-        if str(exc) != "cancelled":
-            QMessageBox.warning(parent, "Export report", str(exc))
-        return None
-    finally:
-        if QApplication.overrideCursor() is not None:
-            QApplication.restoreOverrideCursor()
-        progress.close()
         progress.deleteLater()
+    if error:
+        QMessageBox.warning(parent, "Export report", error)
+    return result
