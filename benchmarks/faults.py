@@ -6,6 +6,14 @@
 --soak SECONDS adds 4 writer processes, a reader and CLI calls on one store, with the counts of
 errors ("database is locked" among them) and missing points.
 
+--edits SECONDS: N processes (--writers) append to one alias and one chart set, each from what
+it read, for SECONDS per way: through the window's session (a copy never refreshed), through
+``update_alias``/``update_chart_set``, through a compare-and-set loop (``expect=``), and, for
+reference, plain ``set_*`` after a read (a blind replace: the last writer wins, by contract).
+Prints tried / refused / lost per way; lost counts appends that were acknowledged but are not
+in the store at the end (target 0 for all but the reference). --edits-db URL runs it on that
+store (e.g. PostgreSQL) in a project of its own, instead of a new SQLite file.
+
 Modes (each kill at a random moment of the writer's life):
   fresh    a new store: kills land in creation, the first flushes, later flushes
   resumed  an existing store with a channel that grows through ``log`` and ``flush``
@@ -180,18 +188,134 @@ def soak(seconds: float, folder: Path) -> int:
     return writer_errors + reader_errors + cli_errors + missing
 
 
+EDITOR = r"""
+import json, sys, time, chartdesk
+from chartdesk import edits
+from chartdesk.app.session import Session
+from chartdesk.errors import Conflict
+from chartdesk.model import Chart
+db, project, who, way, seconds = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5])
+store = chartdesk.open_store(db)
+session = Session(store)
+session.set_project(project)
+acked, refused, errors, i = {"alias": [], "chart": []}, 0, 0, 0
+
+
+def alias(name):
+    if way == "window":
+        session.edit(session.alias_edit("a", (*(session.alias("a") or ()), name), f"Add {name}"))
+    elif way == "update":
+        store.update_alias(project, "a", lambda entries: [*entries, name])
+    elif way == "compare-and-set":
+        while True:
+            entries = store.alias(project, "a")
+            try:
+                return store.set_alias(project, "a", [*entries, name], expect=entries)
+            except Conflict:
+                pass
+    else:
+        store.set_alias(project, "a", [*store.alias(project, "a"), name])
+
+
+def chart(name):
+    if way == "window":
+        charts = next(s.charts for s in session.chart_sets() if s.name == "S")
+        session.edit(session.chart_sets_edit(edits.set_charts(session.chart_sets(), "S",
+                                                              edits.add_chart(charts, Chart(name))), f"Add {name}"))
+    elif way == "update":
+        store.update_chart_set(project, "S", lambda charts: [*charts, {"name": name}])
+    elif way == "compare-and-set":
+        while True:
+            charts = store.chart_sets(project)["S"]
+            try:
+                return store.set_chart_set(project, "S", [*charts, {"name": name}], expect=charts)
+            except Conflict:
+                pass
+    else:
+        store.set_chart_set(project, "S", [*store.chart_sets(project)["S"], {"name": name}])
+
+
+end = time.time() + seconds
+while time.time() < end:
+    i += 1
+    for kind, write in (("alias", alias), ("chart", chart)):
+        name = f"{who}-{i}"
+        try:
+            write(name)
+            acked[kind].append(name)
+        except Conflict:
+            refused += 1
+        except chartdesk.ChartDeskError as exc:
+            errors += 1
+            print(f"{who}: {exc}", file=sys.stderr)
+print(json.dumps({**acked, "refused": refused, "errors": errors}))
+"""
+
+
+def concurrent_edits(seconds: float, folder: Path, writers: int, db: str | None) -> int:
+    """``writers`` processes appending to one alias and one chart set from what each read, per
+    way for ``seconds``: tried, refused and lost appends. Returns the losses and errors of the
+    ways that promise none."""
+    import json
+    import uuid
+
+    target = db or str(folder / "edits.db")
+    bad = 0
+    print(f"concurrent edits on {'SQLite' if db is None else chartdesk.open_store(target).describe()}: "
+          f"{writers} processes, {seconds:.0f} s per way")
+    print(f"  {'way':16} {'tried':>7} {'refused':>8} {'lost':>6} {'errors':>7}")
+    for way in ("window", "update", "compare-and-set", "plain"):
+        project = f"edits-{uuid.uuid4().hex[:8]}"
+        with chartdesk.open_store(target) as s:
+            s.create_project(project)
+            s.set_alias(project, "a", [])
+            s.set_chart_set(project, "S", [])
+        procs = [subprocess.Popen([sys.executable, "-c", EDITOR, target, project, f"w{k}", way, str(seconds)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in range(writers)]
+        outs = [p.communicate(timeout=seconds + 120) for p in procs]
+        results = []
+        for p, (out, err) in zip(procs, outs):
+            if p.returncode != 0:
+                print(f"    a writer failed: {err.strip()[-300:]}")
+                results.append({"alias": [], "chart": [], "refused": 0, "errors": 1})
+            else:
+                results.append(json.loads(out.strip().splitlines()[-1]))
+        with chartdesk.open_store(target) as s:
+            have = {"alias": set(s.alias(project, "a")), "chart": {c["name"] for c in s.chart_sets(project)["S"]}}
+            s.delete_project(project)
+        tried = sum(len(r[k]) for r in results for k in ("alias", "chart"))
+        lost = sum(1 for r in results for k in ("alias", "chart") for name in r[k] if name not in have[k])
+        refused = sum(r["refused"] for r in results)
+        errors = sum(r["errors"] for r in results)
+        note = "  (reference: a blind replace, the last writer wins)" if way == "plain" else ""
+        print(f"  {way:16} {tried:7d} {refused:8d} {lost:6d} {errors:7d}{note}")
+        if way != "plain":
+            bad += lost + errors
+    return bad
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--count", type=int, default=8, help="kills per mode")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--soak", type=float, default=0, metavar="SECONDS",
                     help="also run 4 writers + a reader + CLI calls for this long")
+    ap.add_argument("--edits", type=float, default=0, metavar="SECONDS",
+                    help="also run concurrent read-modify-write edits for this long per way")
+    ap.add_argument("--writers", type=int, default=4, help="processes of --edits")
+    ap.add_argument("--edits-db", metavar="URL", help="the store of --edits (default: a new SQLite file)")
     args = ap.parse_args()
+    bad_edits = 0
+    if args.edits:
+        with tempfile.TemporaryDirectory() as tmp:
+            bad_edits = concurrent_edits(args.edits, Path(tmp), args.writers, args.edits_db)
+        if args.count == 0 and not args.soak:
+            return 1 if bad_edits else 0
     if args.soak:
         with tempfile.TemporaryDirectory() as tmp:
             bad = soak(args.soak, Path(tmp))
         if args.count == 0:
-            return 1 if bad else 0
+            return 1 if bad or bad_edits else 0
     rng = random.Random(args.seed)
     total_bad = 0
     print(f"{'mode':8} {'kills':>6} {'unopenable':>11} {'lost points':>12} {'other problems':>15}")
@@ -205,7 +329,7 @@ def main() -> int:
             print(f"{mode:8} {len(res):6d} {bad_open:11d} {lost:12d} {len(problems):15d}")
             for pr in sorted(set(problems))[:3]:
                 print(f"    {pr}")
-    return 1 if total_bad or (args.soak and bad) else 0
+    return 1 if total_bad or (args.soak and bad) or bad_edits else 0
 
 
 if __name__ == "__main__":
