@@ -252,7 +252,7 @@ def _replay_run(store, path: Path, header: Mapping, run: Mapping, npz) -> None:
     for seg in segments:
         todo = {}
         for name, (x, y, t) in seg.items():
-            if _present(store, p, e, name, x, y, t, int(hints.get(name, 0)), counts):
+            if already_written(store, p, e, name, x, y, t, int(hints.get(name, 0)), counts):
                 already += len(x)
             else:
                 todo[name] = (x, y, t)
@@ -267,14 +267,14 @@ def _replay_run(store, path: Path, header: Mapping, run: Mapping, npz) -> None:
         marked = f" and marked it {state}"
     if added:
         skipped = f"; {already} points already in the store were skipped" if already else ""
-        log.warning("replayed %d points of %s/%s (%d channels)%s %s%s", added, p, e, len(channels), marked, origin,
-                    skipped)
+        log.warning("replayed %d points of %s/%s (%d channel%s)%s %s%s", added, p, e, len(channels),
+                    "" if len(channels) == 1 else "s", marked, origin, skipped)
     else:
         log.warning("the %d points of %s/%s %s were already in the store (an earlier replay)%s; nothing added",
                     total, p, e, origin, marked)
 
 
-def _present(store, project: str, experiment: str, name: str, x: np.ndarray, y: np.ndarray, t: np.ndarray,
+def already_written(store, project: str, experiment: str, name: str, x: np.ndarray, y: np.ndarray, t: np.ndarray,
              hint: int, counts: Mapping[str, int]) -> bool:
     """Whether the segment's points are in the channel already: its last point, bit for bit, at or
     after ``hint`` (a channel only grows, so an earlier write of them is there)."""
@@ -294,4 +294,4 @@ def _present(store, project: str, experiment: str, name: str, x: np.ndarray, y: 
     return bool((bits(s.x, x[-1]) & bits(s.y, y[-1]) & bits(s.t, t[-1])).any())
 
 
-__all__ = ["Backlog", "pending", "replay", "save", "state_folder", "store_key"]
+__all__ = ["Backlog", "already_written", "pending", "replay", "save", "state_folder", "store_key"]

@@ -143,6 +143,11 @@ def _after_fork_in_child() -> None:
     for run in runs:
         run._disown()
     _exiting = False
+    try:  # the child (a multiprocessing worker, say) dies of SIGTERM as it would have: it has no runs
+        if signal.getsignal(signal.SIGTERM) is _on_sigterm:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    except (ValueError, OSError, AttributeError):
+        pass
 
 
 os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
@@ -282,6 +287,7 @@ class Run:
         self._done = threading.Event()       # closed, written and marked (or given up)
         self._final_tries = 0
         self._inflight: Batch | None = None  # the batch being written
+        self._retry: Batch | None = None     # the batch whose write failed: in the store or not, as a whole
         self._orphaned = False               # the experiment is gone from the store
         self._error: str | None = None
         self._failing_since: float | None = None
@@ -345,8 +351,9 @@ class Run:
         """How many logged points are not in the store yet (buffered, or being written)."""
         with self._lock:
             n = sum(ch.count() for ch in self._channels.values())
-            if self._inflight:
-                n += sum(len(x) for x, _, _ in self._inflight.values())
+            for batch in (self._inflight, self._retry):
+                if batch:
+                    n += sum(len(x) for x, _, _ in batch.values())
             return n
 
     @property
@@ -374,14 +381,34 @@ class Run:
         self._note_success()
 
     def _write_once(self) -> None:
-        """One transaction of every buffered point (the caller holds ``_write_lock``); on failure
-        the points go back to the front of the buffers."""
+        """One transaction of every buffered point (the caller holds ``_write_lock``).
+
+        A batch whose write failed is kept apart (``_retry``): the server may have committed it
+        although the answer never came back (a connection cut around COMMIT), so before it is sent
+        again each of its channels is looked for in the store (its last point, bit for bit, where
+        the channel stood before it), as a replay does, and left out when it is there."""
+        retry = self._retry
+        found: list[str] = []
+        if retry and not self._orphaned:
+            counts = {c.name: c.count for c in self._store.channel_infos(self.project, self.experiment)}
+            found = [name for name, (x, y, t) in retry.items()
+                     if recovery.already_written(self._store, self.project, self.experiment, name, x, y, t,
+                                                 self._stored.get(name, 0), counts)]
         with self._lock:
-            batch = {}
+            if self._abandoned:
+                return
+            retry, self._retry = self._retry, None
+            if retry:
+                for name in found:
+                    del retry[name]
+                    self._stored[name] = counts[name]
+            batch = dict(retry or {})
             for name, ch in self._channels.items():
                 taken = ch.take()
-                if taken is not None:
-                    batch[name] = taken
+                if taken is None:
+                    continue
+                before = batch.get(name)
+                batch[name] = taken if before is None else tuple(np.concatenate([before[i], taken[i]]) for i in range(3))
             if not batch:
                 return
             self._inflight = batch
@@ -398,11 +425,7 @@ class Run:
         except BaseException:
             with self._lock:
                 if self._inflight is batch:  # not taken into a recovery file meanwhile
-                    for name, (x, y, t) in batch.items():  # keep the points for the next try, in order
-                        ch = self._channels[name]
-                        ch.seal()
-                        ch.parts.insert(0, (x, y, t))
-                    self._inflight = None
+                    self._retry, self._inflight = batch, None
             raise
         with self._lock:
             if self._inflight is batch:
@@ -414,9 +437,11 @@ class Run:
             lost = sum(ch.count() for ch in self._channels.values())
             if self._inflight:
                 lost += sum(len(x) for x, _, _ in self._inflight.values())
+            if self._retry:
+                lost += sum(len(x) for x, _, _ in self._retry.values())
             for ch in self._channels.values():
                 ch.take()
-            self._inflight = None
+            self._inflight = self._retry = None
             first, self._orphaned = not self._orphaned, True
             self._error = str(exc)
         if first:
@@ -431,7 +456,7 @@ class Run:
                 self._write_once()
                 if final and not self._done.is_set():
                     with self._lock:
-                        left = sum(ch.count() for ch in self._channels.values())
+                        left = sum(ch.count() for ch in self._channels.values()) + bool(self._retry)
                     if not left:
                         if not self._orphaned:
                             state, finished = self._final
@@ -547,11 +572,11 @@ class Run:
         a whole) for the recovery file; the thread, if it ever returns, keeps nothing."""
         with self._lock:
             self._abandoned = True
-            segments = [dict(self._inflight)] if self._inflight else []
+            segments = [dict(b) for b in (self._inflight, self._retry) if b]  # each written whole or not at all
             rest = {name: taken for name, ch in self._channels.items() if (taken := ch.take()) is not None}
             if rest:
                 segments.append(rest)
-            self._inflight = None
+            self._inflight = self._retry = None
             hints = dict(self._stored)
         state, finished = self._final or ("succeeded", time.time())
         return recovery.Backlog(self.project, self.experiment, state, finished, segments, hints)
@@ -564,7 +589,7 @@ class Run:
         self._closed = True
         self._abandoned = True
         self._channels = {}
-        self._inflight = None
+        self._inflight = self._retry = None
         self._owns_store = False
         self._done.set()
 

@@ -1,7 +1,9 @@
 """A TCP proxy in its own process, for PostgreSQL outages without stopping the shared server:
 killed, the store's port refuses connections and open ones are cut (the server is down);
 stopped with SIGSTOP, connections are accepted by the kernel and then nothing answers (a
-paused or unreachable server). Started again on the same port, the server is back.
+paused or unreachable server). Started again on the same port, the server is back. Sent
+SIGUSR1, it forwards the next COMMIT a client sends, lets the server commit it, and cuts that
+connection before the answer comes back (a network cut at the worst moment).
 
     python tests/tcp_proxy.py LISTEN_PORT TARGET_HOST TARGET_PORT   # prints "ready PORT"
 """
@@ -15,17 +17,27 @@ import sys
 import threading
 import time
 
+_cut_next_commit = threading.Event()
 
-def _pump(src: socket.socket, dst: socket.socket) -> None:
+
+def _pump(src: socket.socket, dst: socket.socket, cut: threading.Event, to_server: bool = False) -> None:
     try:
         while True:
             data = src.recv(65536)
-            if not data:
+            if not data or (cut.is_set() and not to_server):
                 break
+            commit = to_server and _cut_next_commit.is_set() and b"Q\x00\x00\x00\x0bCOMMIT\x00" in data
+            if commit:
+                _cut_next_commit.clear()
+                cut.set()  # nothing more goes back to the client
             dst.sendall(data)
+            if commit:
+                time.sleep(0.3)  # the server commits; its answer is never forwarded
+                break
     except OSError:
         pass
     finally:
+        cut.set()
         for s in (src, dst):
             try:
                 s.shutdown(socket.SHUT_RDWR)
@@ -34,6 +46,7 @@ def _pump(src: socket.socket, dst: socket.socket) -> None:
 
 
 def serve(listen_port: int, host: str, port: int) -> None:
+    signal.signal(signal.SIGUSR1, lambda *_: _cut_next_commit.set())
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", listen_port))
@@ -46,8 +59,9 @@ def serve(listen_port: int, host: str, port: int) -> None:
         except OSError:
             client.close()
             continue
-        for a, b in ((client, upstream), (upstream, client)):
-            threading.Thread(target=_pump, args=(a, b), daemon=True).start()
+        cut = threading.Event()
+        threading.Thread(target=_pump, args=(client, upstream, cut, True), daemon=True).start()
+        threading.Thread(target=_pump, args=(upstream, client, cut), daemon=True).start()
 
 
 class Proxy:
@@ -85,6 +99,9 @@ class Proxy:
             self.proc.wait(10)
             self.proc.stdout.close()
             self.proc = None
+
+    def cut_next_commit(self) -> None:
+        os.kill(self.proc.pid, signal.SIGUSR1)
 
     def pause(self) -> None:
         os.kill(self.proc.pid, signal.SIGSTOP)

@@ -438,8 +438,10 @@ def test_a_forked_child_opens_and_writes_the_store_while_the_parent_flushes(tmp_
             time.sleep(0.004 * (k % 5))  # forks land before, during and after the flush thread's writes
             pid = os.fork()
             if pid == 0:
+                import signal
                 st.BUSY_TIMEOUT_MS = 5000  # "database is locked" after 5 s instead of 60
                 try:
+                    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL, "the parent's SIGTERM handler"
                     with chartdesk.open_store({str(db)!r}) as s:
                         s.set_alias("p", f"a{{k}}", ["y"])
                         run2 = chartdesk.init(project="p", experiment=f"child{{k}}", db=s)
@@ -462,3 +464,48 @@ def test_a_forked_child_opens_and_writes_the_store_while_the_parent_flushes(tmp_
         assert len(s.read("p", "e", "y")) == 30 * 20_000
         assert len(s.aliases("p")) == 30
         assert all(s.experiment("p", f"child{k}").state == "succeeded" for k in range(30))
+
+
+def test_a_connection_cut_around_a_commit_never_writes_a_batch_twice(pg_proxy, children):
+    """The server may have committed a batch whose answer the cut connection never brought back:
+    the retry must find it in the store instead of writing it again."""
+    code = """
+        import sys, time, chartdesk
+        run = chartdesk.init(project="p", experiment="e", db=sys.argv[1], flush_interval=0.01)
+        import threading
+        stop = threading.Event()
+        threading.Thread(target=lambda: (sys.stdin.readline(), stop.set()), daemon=True).start()
+        n = 0
+        while not stop.is_set():
+            run.log_many("y", range(n, n + 5000), range(n, n + 5000))
+            n += 5000
+            time.sleep(0.005)
+        run.close()
+        deadline = time.monotonic() + 60
+        while run.pending and time.monotonic() < deadline:
+            time.sleep(0.02)
+        print("done", n, run.pending, flush=True)
+    """
+    direct = pg_proxy.target.render_as_string(hide_password=False)
+    c = children(code, pg_proxy.url)
+    with chartdesk.open_store(direct) as s:
+        def count():
+            try:
+                return {i.name: i.count for i in s.channel_infos("p", "e")}.get("y", 0)
+            except chartdesk.NotFound:
+                return 0
+
+        for _ in range(4):
+            seen, deadline = count(), time.monotonic() + 60
+            while count() < seen + 20_000:  # the writer is writing (again)
+                assert time.monotonic() < deadline, c.err[-5:]
+                time.sleep(0.01)
+            pg_proxy.cut_next_commit()
+    c.say("stop")
+    n, left = map(int, c.expect("done", timeout=120))
+    assert left == 0
+    assert c.wait() == 0 and "Traceback" not in c.stderr()
+    with chartdesk.open_store(direct) as s:
+        x = s.read("p", "e", "y").x
+    assert len(x) - len(np.unique(x)) == 0, "points written twice"
+    assert np.array_equal(x, np.arange(n))
