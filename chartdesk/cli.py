@@ -348,13 +348,16 @@ def cmd_chartset(args) -> int:
             chart = {"name": args.chart, "series": [str(SeriesRef.parse(r)) for r in args.refs],
                      "x_axis": args.x_axis, "log_y": args.log_y, "smoothing": args.smoothing, "log_x": args.log_x,
                      "band": args.band}
-            existing = store.chart_sets(args.project).get(args.set, [])
-            names = [c["name"] for c in existing]
-            if args.chart in names:
-                existing[names.index(args.chart)] = chart
-            else:
-                existing.append(chart)
-            store.set_chart_set(args.project, args.set, existing)
+            def with_chart(existing):  # read and written in one transaction: a concurrent edit is kept
+                charts = list(existing or [])
+                names = [c["name"] for c in charts]
+                if args.chart in names:
+                    charts[names.index(args.chart)] = chart
+                else:
+                    charts.append(chart)
+                return charts
+
+            store.update_chart_set(args.project, args.set, with_chart)
         elif args.chartset_command == "rm":
             store.delete_chart_set(args.project, args.set)
         else:

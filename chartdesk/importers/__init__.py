@@ -401,13 +401,9 @@ def _offer_aliases(store, project: str, aliases: dict[str, list[str]]) -> None:
     """Aliases an importer proposes (``episode_reward -> [r]`` for SB3's terse names): created
     when missing; an existing alias gets the channel at the end of its list (its own order,
     the user's, comes first)."""
-    have = store.aliases(project)
-    for name, chans in aliases.items():
-        current = have.get(name)
-        if current is None:
-            store.set_alias(project, name, chans)
-        elif any(c not in current for c in chans):
-            store.set_alias(project, name, current + [c for c in chans if c not in current])
+    for name, chans in aliases.items():  # each read and written in one transaction: a concurrent edit is kept
+        store.update_alias(project, name, lambda current, chans=chans: list(chans) if current is None else
+                           current + [c for c in chans if c not in current])
 
 
 def import_paths(store, paths, project: str | None = None, progress: Callable[[int, int, str], None] | None = None,
