@@ -285,7 +285,9 @@ class Run:
         self._exiting = False                # the process exits: one last try, then the recovery file
         self._abandoned = False              # the backlog went to a recovery file (or we are a forked child)
         self._done = threading.Event()       # closed, written and marked (or given up)
-        self._final_tries = 0
+        self._final_tries = 0                # the thread's tries since close()
+        self._requested = self._served = 0   # flush() requests, and the last one a try has served
+        self._served_ok = True
         self._inflight: Batch | None = None  # the batch being written
         self._retry: Batch | None = None     # the batch whose write failed: in the store or not, as a whole
         self._orphaned = False               # the experiment is gone from the store
@@ -363,22 +365,27 @@ class Run:
 
     # ---- writing ---------------------------------------------------------------------------
     def flush(self) -> None:
-        """Write every buffered point now (one transaction). When the store cannot be written
-        this raises a one-line StoreError and keeps the points: the background thread retries."""
+        """Write every buffered point now (one transaction, on the run's thread). When the store
+        cannot be written, or does not answer within ``CHARTDESK_CLOSE_WAIT`` seconds, this
+        raises a one-line StoreError and keeps the points: the thread goes on trying."""
+        if not self._thread.is_alive() or threading.current_thread() is self._thread:
+            with self._write_lock:  # a finished run (nothing left to write) or a forked child's
+                self._write_once()
+            return
+        with self._cond:
+            self._requested += 1
+            wanted = self._requested
+        self._wake.set()
         wait = max(self._close_wait, 1.0)
-        if not self._write_lock.acquire(timeout=wait):
-            raise StoreError(f"run {self.project}/{self.experiment}: the write in progress to {self._store.describe()} "
-                             f"has not finished in {wait:g} s; {self.pending} points pending, retried in the background")
-        try:
-            self._write_once()
-        except NotFound:
-            raise
-        except Exception as exc:
-            self._note_failure(exc)
-            raise
-        finally:
-            self._write_lock.release()
-        self._note_success()
+        with self._cond:
+            served = self._cond.wait_for(lambda: self._served >= wanted or self._done.is_set(), timeout=wait)
+            ok = self._served_ok or self._done.is_set()
+        if not served:
+            raise StoreError(f"run {self.project}/{self.experiment}: {self._store.describe()} has not answered in "
+                             f"{wait:g} s; {self.pending} points pending, retried in the background")
+        if not ok:
+            raise StoreError(f"run {self.project}/{self.experiment}: cannot write to {self._store.describe()} "
+                             f"({self._error}); {self.pending} points pending, retried in the background")
 
     def _write_once(self) -> None:
         """One transaction of every buffered point (the caller holds ``_write_lock``).
@@ -505,11 +512,13 @@ class Run:
             if self._abandoned:
                 return
             final, exiting = self._closed, self._exiting
+            with self._cond:
+                wanted = self._requested
             ok = self._attempt(final)
-            if final:
-                with self._cond:
-                    self._final_tries += 1
-                    self._cond.notify_all()
+            with self._cond:
+                self._served, self._served_ok = wanted, ok
+                self._final_tries += final
+                self._cond.notify_all()
             if self._done.is_set():
                 self._finish()
                 return
@@ -521,6 +530,8 @@ class Run:
                 self._backoff = delay = min(RETRY_MAX, max(2 * self._backoff, 0.5))
 
     def _finish(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
         with _runs_lock:
             _live_runs.discard(self)
         if self._owns_store:

@@ -270,6 +270,12 @@ PG_SCRIPT = """
         other.log("y", float(i), step=i)
     while time.monotonic() - t0 < 3:  # the script trains on for a while
         time.sleep(0.05)
+    t1 = time.monotonic()
+    try:
+        run.flush()  # refused in CHARTDESK_CLOSE_WAIT s at most, even when nothing answers
+        print("flush wrote", flush=True)
+    except chartdesk.StoreError:
+        print("flush refused", round(time.monotonic() - t1, 1), flush=True)
     print("failing", run.pending, flush=True)
     if how == "exit":
         sys.exit(0)
@@ -300,6 +306,8 @@ def test_postgresql_down_backlog_is_written_when_the_server_returns(pg_proxy, ch
     c.expect("ready")
     pg_proxy.down()
     c.say("down")
+    refused, took = c.expect("flush")
+    assert refused == "refused" and float(took) < 10
     assert c.expect("failing") == ["13000"]
     assert c.expect("closed") == ["13000"]
     pg_proxy.up()
@@ -319,7 +327,10 @@ def test_postgresql_outage_at_exit_saves_the_backlog_for_the_next_open(pg_proxy,
     c.expect("ready")
     pg_proxy.down() if outage == "down" else pg_proxy.pause()
     c.say(outage)
-    assert c.expect("failing") == ["13000"] or outage == "paused"
+    refused, took = c.expect("flush")
+    assert refused == "refused" and float(took) < 10
+    pending = c.expect("failing")
+    assert pending == ["13000"] or outage == "paused"  # paused: a batch may be in flight, not pending
     t0 = time.monotonic()
     assert c.wait(timeout=60) == 0
     assert time.monotonic() - t0 < 30  # a server that does not answer delays the exit by CHARTDESK_CLOSE_WAIT
