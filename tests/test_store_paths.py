@@ -38,3 +38,20 @@ def test_a_foreign_sqlite_file_named_with_a_hash_is_refused_and_left_untouched(t
         open_store(str(foreign))
     assert foreign.read_bytes() == before  # not switched to WAL (byte 18 stays 1), nothing written
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x#y.db"]
+
+
+def test_a_password_with_an_unescaped_at_sign_is_never_printed(tmp_path):
+    """Issue 24 item 12: 'bob:se@cret@host' was read as host 'cret@host', and 'cret' printed."""
+    import subprocess
+    import sys
+
+    url = "postgresql+psycopg://bob:se@cret@127.0.0.1:1/x"
+    with pytest.raises(StoreError) as err:
+        open_store(url)
+    assert "cret" not in str(err.value) and "%40" in str(err.value) and "bob:***@127.0.0.1:1/x" in str(err.value)
+    r = subprocess.run([sys.executable, "-m", "chartdesk", "ls", "--db", url], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 1 and "cret" not in r.stderr + r.stdout and "%40" in r.stderr
+    with pytest.raises(StoreError) as err:  # escaped, it is a password like any other (this server is not there)
+        open_store("postgresql+psycopg://bob:se%40cret@127.0.0.1:1/x")
+    assert "cret" not in str(err.value)

@@ -60,6 +60,10 @@ def to_url(target) -> tuple[URL, Path | None]:
     if not text.strip():
         raise InvalidInput("the store path is empty")
     if "://" in text:
+        authority = text.split("://", 1)[1].split("/", 1)[0]
+        if authority.count("@") > 1:  # read as user:pa@ss@host, the host would be "ss@host" and its text shown
+            raise StoreError(f"the store URL {_masked(text)} has an '@' in its user name or password: write it "
+                             "as %40 there")
         try:
             url = make_url(text)
         except ArgumentError:
