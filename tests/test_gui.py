@@ -230,6 +230,33 @@ def test_chart_set_buttons_new_add_edit_rename_move_delete_through_dialogs_with_
     assert list(demo_store.chart_sets("mnist")) == ["Training", "Extra"]
 
 
+def test_enter_in_the_chart_editor_search_adds_the_match_and_editing_keeps_the_options_it_does_not_show(
+        demo_store, open_win, qtbot):
+    """Issue 23 item 13: Enter in the search box accepted the whole dialog (the match not added)."""
+    demo_store.set_chart_set("mnist", "Extra", [{"name": "Loss", "series": ["channel:loss"], "band": "minmax",
+                                                 "legend": "side"}])
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    p = w.chart_set_panel
+    p.choose("Extra")
+    state = {}
+
+    def type_enter_then_ok(dlg):
+        qtbot.keyClicks(dlg.search, "val_lo")
+        qtbot.keyClick(dlg.search, Qt.Key.Key_Return)
+        state["open after Enter"] = dlg.isVisible()
+        state["chosen"] = [dlg.chosen.item(i).text() for i in range(dlg.chosen.count())]
+        qtbot.mouseClick(dlg.buttons.button(dlg.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+
+    p.charts.setCurrentRow(0)
+    answered = answer_next_dialog(qtbot, type_enter_then_ok)
+    click(qtbot, p.buttons["edit_chart"])
+    qtbot.waitUntil(lambda: bool(answered), timeout=5000)
+    assert state["open after Enter"] and len(state["chosen"]) == 2
+    qtbot.waitUntil(lambda: len(demo_store.chart_sets("mnist")["Extra"][0]["series"]) == 2, timeout=5000)
+    assert demo_store.chart_sets("mnist")["Extra"] == [{"name": "Loss", "series": ["channel:loss", "channel:val_loss"],
+                                                        "band": "minmax", "legend": "side"}]  # kept, not reset
+
+
 def test_a_chart_added_to_a_set_shows_for_every_experiment(demo_store, open_win, qtbot):
     w = open_win(demo_store, "mnist", "baseline-sgd")
     ws = w.ws

@@ -7,7 +7,7 @@ one undoable step; the panel redraws from the workspace when told, never from it
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -54,7 +54,7 @@ class ChartEditor(QDialog):
         self.setWindowTitle("Edit chart" if chart else "New chart")
         self._ws = workspace
         self._taken = taken_names
-        chart = chart or Chart("New chart")
+        chart = self._original = chart or Chart("New chart")
         self.name_edit = QLineEdit(chart.name, self)
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search channels and aliases…")
@@ -71,6 +71,7 @@ class ChartEditor(QDialog):
         for ref in refs:
             self.available.addItem(_ref_item(ref, workspace))
         self.search.textChanged.connect(self._filter)
+        self.search.installEventFilter(self)  # Enter there adds the match, it does not close the dialog
         add = self.add_button = QPushButton("Add →", self)
         add.clicked.connect(lambda _c=False: self._add())
         rm = self.remove_button = QPushButton("← Remove", self)
@@ -128,16 +129,31 @@ class ChartEditor(QDialog):
             it = self.available.item(i)
             it.setHidden(bool(t) and t not in it.text().lower())
 
-    def _add(self) -> None:
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.search and event.type() == QEvent.Type.KeyPress and \
+                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.add_matches()
+            return True
+        return super().eventFilter(obj, event)
+
+    def add_matches(self) -> None:
+        """Enter in the search box: the selected matches, or else the first one, are plotted."""
+        shown = [self.available.item(i) for i in range(self.available.count()) if not self.available.item(i).isHidden()]
+        picked = [it for it in shown if it.isSelected()] or shown[:1]
+        self._add(picked)
+
+    def _add(self, items=None) -> None:
         have = {self.chosen.item(i).data(REF_ROLE) for i in range(self.chosen.count())}
-        for it in self.available.selectedItems():
+        for it in self.available.selectedItems() if items is None else items:
             if it.data(REF_ROLE) not in have:
                 self.chosen.addItem(_ref_item(SeriesRef.parse(it.data(REF_ROLE)), self._ws))
 
     def chart(self) -> Chart:
         refs = tuple(SeriesRef.parse(self.chosen.item(i).data(REF_ROLE)) for i in range(self.chosen.count()))
-        return Chart(self.name_edit.text().strip(), refs, self.x_axis.currentText().strip(), self.log_y.isChecked(),
-                     round(self.smoothing.value(), 3), self.log_x.isChecked())
+        # the options this dialog does not show (band, legend, ...) stay as the chart had them
+        return self._original.with_(name=self.name_edit.text().strip(), series=refs,
+                                    x_axis=self.x_axis.currentText().strip(), log_y=self.log_y.isChecked(),
+                                    smoothing=round(self.smoothing.value(), 3), log_x=self.log_x.isChecked())
 
     def accept(self) -> None:
         try:
