@@ -52,21 +52,8 @@ def render(store, project: str, experiment: str, out: str, chart_set: str | None
     grid.show()
     app.processEvents()
     grid.resize(width, grid.widget().sizeHint().height())  # tall enough for every row
-    app.processEvents()
-    grid.materialize()
-    grid.refresh()
-    deadline = time.monotonic() + RENDER_TIMEOUT_S
-    quiet = 0  # settled for this many checks in a row: layout and autorange have had their say
-    while quiet < 10 and time.monotonic() < deadline:
-        app.processEvents()
-        quiet = quiet + 1 if ws.loader.is_idle() and grid.settled() else 0
-        time.sleep(0.005)
-    errors = [e for w in grid.charts for e in w.errors]
-    if not grid.settled() or errors:
-        grid.close()
-        ws.shutdown()
-        raise StoreError(errors[0] if errors else f"could not draw every chart: {ws.loader.last_error or 'timed out'}")
     try:
+        draw_all(app, ws, grid)
         save_picture(grid, out, scale)  # what a chart's Export PNG/SVG draws with: whole legends, no hover
     finally:
         grid.close()
@@ -75,3 +62,25 @@ def render(store, project: str, experiment: str, out: str, chart_set: str | None
         ws.deleteLater()
         app.processEvents()
     return len(charts)
+
+
+def draw_all(app, ws, grid, timeout_s: float = RENDER_TIMEOUT_S, expected: int | None = None, tick=None) -> None:
+    """Build every chart of an off-screen ``grid`` and wait until each has drawn (the loader idle
+    and every chart settled for ten checks in a row: layout and autorange have had their say);
+    StoreError naming the first chart error, or a timeout, or fewer charts than ``expected``.
+    ``tick()`` is called every 20 turns (a Cancel raises from there)."""
+    app.processEvents()
+    grid.materialize()
+    grid.refresh()
+    deadline = time.monotonic() + timeout_s
+    quiet = turn = 0
+    while quiet < 10 and time.monotonic() < deadline:
+        app.processEvents()
+        quiet = quiet + 1 if ws.loader.is_idle() and grid.settled() else 0
+        time.sleep(0.005)
+        turn += 1
+        if tick is not None and turn % 20 == 0:
+            tick()
+    errors = [e for w in grid.charts for e in w.errors]
+    if not grid.settled() or errors or (expected is not None and len(grid.charts) != expected):
+        raise StoreError(errors[0] if errors else f"could not draw every chart: {ws.loader.last_error or 'timed out'}")

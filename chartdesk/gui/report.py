@@ -33,7 +33,7 @@ from ..app.report import (
     plan,
     table_cells,
 )
-from ..errors import InvalidInput, StoreError
+from ..errors import InvalidInput
 
 #: A chart's card in the report, in pixels (the SVG's own size; a narrow page scales it down).
 CHART_WIDTH = 560
@@ -182,27 +182,17 @@ def _grid(store, p: ReportPlan, width: int, height: int):
 
 def _draw(store, p: ReportPlan, width: int, height: int, progress) -> list[ChartPart]:
     from .export import export_csv, save_picture
+    from .render import draw_all
 
     parts: list[ChartPart] = []
     if not p.charts:
         return parts
+    def tick() -> None:
+        if progress is not None and progress(0, len(p.charts), "") is False:
+            raise Cancelled("cancelled")
+
     with _grid(store, p, width, height) as (app, ws, grid), tempfile.TemporaryDirectory() as tmp:
-        app.processEvents()
-        grid.materialize()
-        grid.refresh()
-        deadline = time.monotonic() + DRAW_TIMEOUT_S
-        quiet = 0  # settled for this many checks in a row: layout and autorange have had their say
-        turn = 0
-        while quiet < 10 and time.monotonic() < deadline:
-            app.processEvents()
-            quiet = quiet + 1 if ws.loader.is_idle() and grid.settled() else 0
-            time.sleep(0.005)
-            turn += 1
-            if progress is not None and turn % 20 == 0 and progress(0, len(p.charts), "") is False:
-                raise Cancelled("cancelled")
-        errors = [e for w in grid.charts for e in w.errors]
-        if not grid.settled() or errors or len(grid.charts) != len(p.charts):
-            raise StoreError(errors[0] if errors else f"could not draw every chart: {ws.loader.last_error or 'timed out'}")
+        draw_all(app, ws, grid, DRAW_TIMEOUT_S, expected=len(p.charts), tick=tick)
         for i, w in enumerate(grid.charts):
             if progress is not None and progress(i, len(p.charts), w.chart.name) is False:
                 raise Cancelled("cancelled")
