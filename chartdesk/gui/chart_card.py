@@ -233,39 +233,16 @@ class ChartWidget(QFrame):
         self._log_action.setChecked(self.chart.log_y)
         self._log_action.triggered.connect(lambda checked: self._set_option(log_y=bool(checked)))
         menu.addAction(self._log_action)
-        smenu = menu.addMenu("Smoothing")
-        sgroup = QActionGroup(self)
-        self._smooth_actions = {}
-        for w in SMOOTHING_STEPS:
-            act = QAction("off" if w == 0 else f"{w:g}", self, checkable=True)
-            act.setChecked(abs(self.chart.smoothing - w) < 1e-9)
-            act.triggered.connect(lambda _c=False, v=w: self._set_option(smoothing=v))
-            sgroup.addAction(act)
-            smenu.addAction(act)
-            self._smooth_actions[w] = act
-        bmenu = menu.addMenu("Group band")
-        bmenu.setToolTip("How a group of runs spreads around its mean (View > Group runs by…)")
-        bgroup = QActionGroup(self)
-        self._band_actions = {}
-        for band in BANDS:
-            act = QAction(BAND_NAMES[band], self, checkable=True)
-            act.setChecked(self.chart.band == band)
-            act.triggered.connect(lambda _c=False, b=band: self._set_option(band=b))
-            bgroup.addAction(act)
-            bmenu.addAction(act)
-            self._band_actions[band] = act
+        self._smooth_actions = self._choice_menu(menu, "Smoothing", "smoothing",
+                                                 {w: "off" if w == 0 else f"{w:g}" for w in SMOOTHING_STEPS},
+                                                 lambda w: abs(self.chart.smoothing - w) < 1e-9)
+        self._band_actions = self._choice_menu(menu, "Group band", "band", {b: BAND_NAMES[b] for b in BANDS},
+                                               lambda b: self.chart.band == b,
+                                               "How a group of runs spreads around its mean (View > Group runs by…)")
         self.reset_action = menu.addAction("Reset view")
         self.reset_action.triggered.connect(self.reset_view)
-        lmenu = menu.addMenu("Legend")
-        lgroup = QActionGroup(self)
-        self._legend_actions = {}
-        for where in LEGENDS:
-            act = QAction(LEGEND_NAMES[where], self, checkable=True)
-            act.setChecked(self.chart.legend == where)
-            act.triggered.connect(lambda _c=False, v=where: self._set_option(legend=v))
-            lgroup.addAction(act)
-            lmenu.addAction(act)
-            self._legend_actions[where] = act
+        self._legend_actions = self._choice_menu(menu, "Legend", "legend", {w: LEGEND_NAMES[w] for w in LEGENDS},
+                                                 lambda w: self.chart.legend == w)
         menu.addSeparator()
         self.edit_action = menu.addAction("Edit chart…")
         self.edit_action.setEnabled(self.editable)
@@ -343,6 +320,22 @@ class ChartWidget(QFrame):
             self._set_notes(self._infinite)
         else:
             self._size_legend()
+
+    def _choice_menu(self, menu, title: str, option: str, choices: dict, checked, tip: str = "") -> dict:
+        """A submenu of exclusive choices for one chart option: {value: its checkable action}."""
+        sub = menu.addMenu(title)
+        if tip:
+            sub.setToolTip(tip)
+        group = QActionGroup(self)
+        actions = {}
+        for value, text in choices.items():
+            act = QAction(text, self, checkable=True)
+            act.setChecked(checked(value))
+            act.triggered.connect(lambda _c=False, v=value: self._set_option(**{option: v}))
+            group.addAction(act)
+            sub.addAction(act)
+            actions[value] = act
+        return actions
 
     def _set_option(self, **changes) -> None:
         new = self.chart.with_(**changes)
