@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .errors import InvalidInput
 
 REDUCERS = ("first", "last", "min", "max", "mean", "argmin", "argmax", "count")
@@ -271,6 +273,38 @@ def _compare(op: str, a, b) -> bool:
             return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
         return False
     return {"<": na < nb, "<=": na <= nb, ">": na > nb, ">=": na >= nb}[op]
+
+
+def reduce(reducer: str, x: np.ndarray, y: np.ndarray, count: int, exact: bool = False
+                 ) -> tuple[float | None, bool]:
+    """(value, needs every point). NaN is skipped; ±inf are values. ``x``/``y`` are the bucket
+    summary unless ``exact``: min, max and their steps are exact on it (every bucket's lowest and
+    highest point is in it, first ones first); first and last are the channel's own ends."""
+    if reducer == "count":
+        return float(count), False
+    if reducer == "mean":
+        if not exact:
+            return None, True
+        ok = ~np.isnan(y)
+        return (float(np.mean(y[ok])) if ok.any() else None), False
+    ok = ~np.isnan(y)
+    if not ok.any():
+        return None, False
+    if reducer in ("first", "last"):
+        end = y[0] if reducer == "first" else y[-1]
+        if np.isnan(end) and not exact:
+            return None, True  # the end itself is NaN: find the nearest number in the points
+        idx = np.flatnonzero(ok)
+        return float(y[idx[0] if reducer == "first" else idx[-1]]), False
+    if reducer == "min":
+        return float(np.min(y[ok])), False
+    if reducer == "max":
+        return float(np.max(y[ok])), False
+    if reducer in ("argmin", "argmax"):
+        masked = np.where(ok, y, np.inf if reducer == "argmin" else -np.inf)
+        i = int(np.argmin(masked) if reducer == "argmin" else np.argmax(masked))
+        return float(x[i]), False
+    raise InvalidInput(f"unknown reducer {reducer!r}; one of {', '.join(REDUCERS)}")
 
 
 # ---- columns --------------------------------------------------------------------------------

@@ -173,38 +173,6 @@ def _sqlite_engine(url, file: bool) -> Engine:
     return engine
 
 
-def query_reduce(reducer: str, x: np.ndarray, y: np.ndarray, count: int, exact: bool = False
-                 ) -> tuple[float | None, bool]:
-    """(value, needs every point). NaN is skipped; ±inf are values. ``x``/``y`` are the bucket
-    summary unless ``exact``: min, max and their steps are exact on it (every bucket's lowest and
-    highest point is in it, first ones first); first and last are the channel's own ends."""
-    if reducer == "count":
-        return float(count), False
-    if reducer == "mean":
-        if not exact:
-            return None, True
-        ok = ~np.isnan(y)
-        return (float(np.mean(y[ok])) if ok.any() else None), False
-    ok = ~np.isnan(y)
-    if not ok.any():
-        return None, False
-    if reducer in ("first", "last"):
-        end = y[0] if reducer == "first" else y[-1]
-        if np.isnan(end) and not exact:
-            return None, True  # the end itself is NaN: find the nearest number in the points
-        idx = np.flatnonzero(ok)
-        return float(y[idx[0] if reducer == "first" else idx[-1]]), False
-    if reducer == "min":
-        return float(np.min(y[ok])), False
-    if reducer == "max":
-        return float(np.max(y[ok])), False
-    if reducer in ("argmin", "argmax"):
-        masked = np.where(ok, y, np.inf if reducer == "argmin" else -np.inf)
-        i = int(np.argmin(masked) if reducer == "argmin" else np.argmax(masked))
-        return float(x[i]), False
-    raise InvalidInput(f"unknown reducer {reducer!r}; one of {', '.join(query.REDUCERS)}")
-
-
 def _json(value: Any, what: str) -> str:
     try:
         return json.dumps(value, sort_keys=True, allow_nan=True, default=str)
@@ -1315,11 +1283,11 @@ class Store:
             for r in per[key]:
                 if r in values:
                     continue
-                v, needs_full = query_reduce(r, sx, sy, count)
+                v, needs_full = query.reduce(r, sx, sy, count)
                 if needs_full:
                     if full is None:
                         full = self.read(project, key[0], key[1])
-                    v, _ = query_reduce(r, full.x, full.y, count, exact=True)
+                    v, _ = query.reduce(r, full.x, full.y, count, exact=True)
                 values[r] = v
             out[key] = {r: values[r] for r in per[key]}
         return out
