@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import derived
 from .decimate import last_per_step
 from .errors import InvalidInput
 from .model import BANDS, SeriesRef
-from .resolver import resolve_ref
+from .resolver import resolve_series
 
 
 @dataclass(frozen=True)
@@ -94,18 +95,20 @@ def aggregate(store, project: str, experiments: Sequence[str], ref: str, band: s
     if isinstance(experiments, str):
         raise InvalidInput("experiments must be a list of names, not one string")
     r = ref if isinstance(ref, SeriesRef) else SeriesRef.parse(ref)
-    aliases = store.aliases(project) if r.kind == "alias" else {}
+    aliases = store.aliases(project) if r.kind != "channel" else {}
     if r.kind == "alias" and r.name not in aliases:
         raise InvalidInput(f"unknown alias {r.name!r} in project {project!r}")
-    pins = store.pins(project) if r.kind == "alias" else {}
+    if r.kind == "expr":
+        derived.check(r.name, aliases)
+    pins = store.pins(project) if r.kind != "channel" else {}
     series, runs, chans = [], [], []
     for exp in experiments:
         names = set(store.channels(project, exp))
-        ch = resolve_ref(r.kind, r.name, names, aliases.get(r.name, ()), pins.get(exp, {}).get(r.name))
+        ch = resolve_series(r.kind, r.name, names, aliases, pins.get(exp, {}))
         chans.append(ch)
         if ch is None:
             continue
-        s = store.read(project, exp, ch)
+        s = derived.read(store, project, exp, ch)
         series.append((s.x, s.y))
         runs.append(exp)
     x, mean, lo, hi, n = combine(series, band)

@@ -14,7 +14,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from . import colors
+from . import colors, derived
 from .model import Chart, SeriesRef
 
 DASH_COUNT = 4
@@ -64,7 +64,7 @@ def plan(chart: Chart, selection: Sequence[str], channel_for: Callable[[SeriesRe
             if ch is None:
                 missing.append((ref, exp))
                 continue
-            name = f"{ref.name} → {ch}" if ref.kind == "alias" and ref.name != ch else ch
+            name = series_name(ref, ch)
             if pinned is not None and pinned(ref, exp):
                 name += " (pinned)"
             if compare:
@@ -76,6 +76,15 @@ def plan(chart: Chart, selection: Sequence[str], channel_for: Callable[[SeriesRe
                 dash = (si // len(colors.PALETTE)) % DASH_COUNT
                 curves.append(PlannedCurve(exp, ref, ch, name, st.color, dash, x_channel, st.marker))
     return Plan(tuple(curves), tuple(missing))
+
+
+def series_name(ref: SeriesRef, channel: str) -> str:
+    """How a legend names a ref and what it means in a run: ``accuracy → acc`` for an alias,
+    ``1 - accuracy → 1 - acc`` for an expression over one, the channel's own name otherwise."""
+    if ref.kind == "expr":
+        text, bound = derived.shown(derived.PREFIX + ref.name), derived.shown(channel)
+        return text if text == bound else f"{text} → {bound}"
+    return f"{ref.name} → {channel}" if ref.kind == "alias" and ref.name != channel else channel
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import derived
 from .aggregate import BANDS, combine
 from .decimate import ema, m4_indices
 from .errors import InvalidInput
@@ -142,9 +143,10 @@ class GroupRequest:
 
     @property
     def channel_keys(self) -> frozenset[tuple[str, str, str]]:
-        keys = {(self.project, e, c) for e, c in self.members}
+        keys = {(self.project, e, o) for e, c in self.members for o in derived.operands(c)}
         if self.x_channels:
-            keys |= {(self.project, e, c) for (e, _c), c in zip(self.members, self.x_channels)}
+            keys |= {(self.project, e, o) for (e, _c), c in zip(self.members, self.x_channels)
+                     for o in derived.operands(c)}
         return frozenset(keys)
 
     @property
@@ -202,12 +204,12 @@ def exact_group(store, req: GroupRequest) -> tuple[np.ndarray, ...]:
     """(x, mean, lo, hi, n) of the group over every point of its members."""
     series = []
     for exp, ch in req.members:
-        s = store.read(req.project, exp, ch)
+        s = derived.read(store, req.project, exp, ch)
         series.append((s.x, s.y))
     x, mean, lo, hi, n = combine(series, req.band)
     if req.x_channels:
         exp, ch = req.members[0][0], req.x_channels[0]
-        src = store.read(req.project, exp, ch)
+        src = derived.read(store, req.project, exp, ch)
         xs, ok = x_from_channel(src.x, src.y, x)
         x, mean, lo, hi, n = xs, mean[ok], lo[ok], hi[ok], n[ok]
     return x, mean, lo, hi, n

@@ -97,7 +97,7 @@ def export(store, project: str, chart_sets: Sequence[str] | None = None, pins: b
             raise NotFound(f"unknown chart set {missing[0]!r} in project {project!r}; known: "
                            f"{', '.join(known) if known else '(none)'}")
         sets = [s for s in sets if s.name in set(chart_sets)]
-        used = {r.name for r in refs_of(c for s in sets for c in s.charts) if r.kind == "alias"}
+        used = {n for r in refs_of(c for s in sets for c in s.charts) for n in r.aliases_used(aliases)}
         aliases = {k: v for k, v in aliases.items() if k in used}
     pinned = None
     if pins:
@@ -325,7 +325,7 @@ def _read_chart(r: _Reader, node, key: str) -> Chart:
         for i, snode in enumerate(r.sequence(given["series"][1], f"{key}.series", allow_null=True)):
             text = r.scalar(snode, f"{key}.series[{i}]")
             if not isinstance(text, str):
-                r.fail(snode, f"{key}.series[{i}]", f"expected a series ref (alias:NAME or channel:NAME), "
+                r.fail(snode, f"{key}.series[{i}]", f"expected a series ref (alias:NAME, channel:NAME or expr:EXPRESSION), "
                        f"not {_what(snode)}")
             try:
                 ref = SeriesRef.parse(text)

@@ -11,10 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from . import derived
 from .errors import InvalidInput
 
 STATES = ("running", "succeeded", "failed", "aborted")
 X_AXES = ("step", "wall", "relative")
+REF_KINDS = ("channel", "alias", "expr")  # what a series ref names: see SeriesRef
 BANDS = ("std", "sem", "minmax")  # a group's band: mean -/+ population std, -/+ standard error, min to max
 LEGENDS = ("below", "side", "off")  # where a chart's legend is: under the plot, beside it, or not shown
 
@@ -67,26 +69,44 @@ class Series:
 
 @dataclass(frozen=True, order=True)
 class SeriesRef:
-    """What a chart plots: a channel by name, or an alias by name (``channel:acc``, ``alias:accuracy``)."""
+    """What a chart plots: a channel by name, an alias by name, or an expression over them
+    (``channel:acc``, ``alias:accuracy``, ``expr:1 - accuracy``: see ``chartdesk.derived``)."""
 
     kind: str
     name: str
 
     def __post_init__(self) -> None:
-        if self.kind not in ("channel", "alias"):
-            raise InvalidInput(f"series ref kind must be 'channel' or 'alias', not {self.kind!r}")
+        if self.kind not in REF_KINDS:
+            raise InvalidInput(f"series ref kind must be 'channel', 'alias' or 'expr', not {short_repr(self.kind)}")
         if not self.name:
             raise InvalidInput("series ref needs a name after the colon")
+        if self.kind == "expr":
+            try:
+                derived.parse(self.name)
+            except InvalidInput as exc:
+                shown = self.name if len(self.name) <= 80 else self.name[:79] + "…"
+                raise InvalidInput(f"series expr:{shown}: {exc}") from None
 
     @classmethod
     def parse(cls, text: str) -> SeriesRef:
         kind, sep, name = str(text).partition(":")
         if not sep:
-            raise InvalidInput(f"series ref {text!r} must be alias:NAME or channel:NAME")
+            raise InvalidInput(f"series ref {short_repr(text)} must be alias:NAME, channel:NAME or expr:EXPRESSION")
         return cls(kind, name)
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.name}"
+
+    def aliases_used(self, aliases: Iterable[str] | None = None) -> set[str]:
+        """The alias names this ref plots: its own, or those of an expression (a bare name in it
+        counts when it is one of ``aliases``; None: every bare name might be one)."""
+        if self.kind == "alias":
+            return {self.name}
+        if self.kind != "expr":
+            return set()
+        known = None if aliases is None else set(aliases)
+        return {n for k, n in derived.names(self.name)
+                if k == "alias" or (k is None and (known is None or n in known))}
 
 
 @dataclass(frozen=True)

@@ -310,7 +310,8 @@ def reduce(reducer: str, x: np.ndarray, y: np.ndarray, count: int, exact: bool =
 # ---- columns --------------------------------------------------------------------------------
 def parse_column(text: str, aliases=()) -> tuple[str, str, str]:
     """``REF:REDUCER`` -> (kind, name, reducer); a bare ``NAME:REDUCER`` is an alias when the
-    project has one of that name, else a channel."""
+    project has one of that name, else a channel; ``expr:EXPRESSION:REDUCER`` reduces a derived
+    series (``chartdesk.derived``)."""
     if not isinstance(text, str):
         raise InvalidInput(f"a column is REF:REDUCER, not {text!r}")
     head, sep, reducer = text.rpartition(":")
@@ -318,7 +319,7 @@ def parse_column(text: str, aliases=()) -> tuple[str, str, str]:
         raise InvalidInput(f"column {text!r} must be REF:REDUCER with REF alias:NAME or channel:NAME and REDUCER "
                            f"one of {', '.join(REDUCERS)}")
     kind, sep2, name = head.partition(":")
-    if sep2 and kind in ("alias", "channel") and name:
+    if sep2 and kind in ("alias", "channel", "expr") and name:
         return kind, name, reducer
     return ("alias" if head in aliases else "channel"), head, reducer
 

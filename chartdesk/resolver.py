@@ -9,7 +9,9 @@ feeds it and relays its changes.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+
+from . import derived
 
 
 def first_present(candidates: Sequence[str], channels: Collection[str]) -> str | None:
@@ -36,6 +38,18 @@ def resolve_ref(kind: str, name: str, channels: Collection[str], entries: Sequen
     if kind == "alias":
         return resolve(entries, channels, pin)
     return name if name in channels else None
+
+
+def resolve_series(kind: str, name: str, channels: Collection[str], aliases: Mapping[str, Sequence[str]],
+                   pins: Mapping[str, str] | None = None) -> str | None:
+    """What any series ref plots in a run with these channels, given the project's aliases and
+    the run's pins (alias -> channel): ``resolve_ref`` for an alias or a channel; for an
+    expression its bound name (``chartdesk.derived.bind``: every reference by that rule), or None
+    when one of them means no channel in the run."""
+    pins = pins or {}
+    if kind == "expr":
+        return derived.bind(name, lambda k, n: resolve_ref(k, n, channels, aliases.get(n, ()), pins.get(n)), aliases)
+    return resolve_ref(kind, name, channels, aliases.get(name, ()), pins.get(name))
 
 
 def rank(candidates: Sequence[str], channel: str | None) -> int | None:
@@ -136,9 +150,12 @@ class Resolver:
         return value
 
     def channel_for(self, project: str, kind: str, name: str, experiment: str) -> str | None:
-        """``resolve_ref`` for a run the resolver knows, aliases through its cache."""
+        """``resolve_series`` for a run the resolver knows, aliases through its cache."""
         if kind == "alias":
             return self.resolve(project, name, experiment)
+        if kind == "expr":
+            return derived.bind(name, lambda k, n: self.channel_for(project, k, n, experiment),
+                                self._aliases.get(project, {}))
         return resolve_ref(kind, name, self.channels(project, experiment))
 
     def alias(self, project: str, name: str) -> tuple[str, ...] | None:

@@ -9,9 +9,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from . import query
+from . import derived, query
 from .errors import InvalidInput
-from .resolver import resolve_ref
+from .resolver import resolve_series
 
 
 def _missing(v) -> bool:
@@ -51,6 +51,11 @@ def table(store, project: str, where: str | None = None, sort: str | None = None
     for kind, name, _r in parsed.values():
         if kind == "alias" and name not in aliases:
             raise InvalidInput(f"unknown alias {name!r} in project {project!r}")
+        if kind == "expr":
+            try:
+                derived.check(name, aliases)
+            except InvalidInput as exc:
+                raise InvalidInput(f"column expr:{name}: {exc}") from None
     catalog = store.catalog(project)
     pins = store.pins(project)
     # which channel each REF means in each run (the resolver's rule, pins included)
@@ -59,11 +64,16 @@ def table(store, project: str, where: str | None = None, sort: str | None = None
     for exp, chans in catalog:
         names = {c.name for c in chans}
         for kind, name, reducer in parsed.values():
-            ch = resolve_ref(kind, name, names, aliases.get(name, ()), pins.get(exp.name, {}).get(name))
+            ch = resolve_series(kind, name, names, aliases, pins.get(exp.name, {}))
             refs.setdefault((exp.name, f"{kind}:{name}"), {})[reducer] = ch
             if ch is not None:
                 wanted.setdefault((exp.name, ch), set()).add(reducer)
-    values = store.reduce_channels(project, wanted)  # each channel's own reducers, not every one for all
+    stored = {k: v for k, v in wanted.items() if not derived.is_bound(k[1])}
+    values = store.reduce_channels(project, stored)  # each channel's own reducers, not every one for all
+    for (exp_name, bound), reducers in wanted.items():
+        if derived.is_bound(bound):  # an expression: computed on every point, reduced by the same rule
+            s = derived.compute(store, project, exp_name, bound)
+            values[(exp_name, bound)] = {r: query.reduce(r, s.x, s.y, len(s), exact=True)[0] for r in reducers}
     rows = []
     for exp, _chans in catalog:
         flat = query.flatten(dict(exp.params))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import derived
 from .decimate import ema, last_per_step, latest_writes, m4_indices, restarts
 
 #: Above this many points per pixel column a view is built from bucket summaries.
@@ -37,11 +38,12 @@ class ViewRequest:
 
     @property
     def channel_keys(self) -> frozenset[tuple[str, str, str]]:
-        """Every (project, experiment, channel) the view reads: new points there make it stale."""
-        keys = {self.channel_key}
+        """Every (project, experiment, channel) the view reads (an expression's operands): new
+        points there make it stale."""
+        names = derived.operands(self.channel)
         if self.x_channel is not None:
-            keys.add((self.project, self.experiment, self.x_channel))
-        return frozenset(keys)
+            names += derived.operands(self.x_channel)
+        return frozenset((self.project, self.experiment, c) for c in names)
 
     def describe(self) -> str:
         return f"{self.experiment}/{self.channel}"
@@ -71,7 +73,7 @@ def _xs(x_axis: str, x: np.ndarray, t: np.ndarray, t0: float) -> np.ndarray:
 def full_series(store, project: str, experiment: str, channel: str, x_axis: str = "step",
                 smoothing: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Every point of a channel in a chart's x units: (x, y, smoothed y or None); for exports."""
-    s = store.read(project, experiment, channel)
+    s = derived.read(store, project, experiment, channel)
     ft = s.t[np.isfinite(s.t)]
     xs = _xs(x_axis, s.x, s.t, float(ft.min()) if ft.size else 0.0)
     clean = np.where(np.isinf(s.y), np.nan, s.y)
@@ -106,8 +108,8 @@ def x_from_channel(x_steps: np.ndarray, x_values: np.ndarray, steps: np.ndarray)
 
 def _read_view_by_channel(store, req: ViewRequest) -> View:
     """A view whose x is another channel's values at the same steps (epoch, tokens seen, ...)."""
-    s = store.read(req.project, req.experiment, req.channel)
-    xs_src = store.read(req.project, req.experiment, req.x_channel)
+    s = derived.read(store, req.project, req.experiment, req.channel)
+    xs_src = derived.read(store, req.project, req.experiment, req.x_channel)
     xs, ok = x_from_channel(xs_src.x, xs_src.y, s.x)
     return _decimated(req, xs, s.y[ok], len(s.x), "full")
 
@@ -130,9 +132,20 @@ def _decimated(req: ViewRequest, xs: np.ndarray, raw: np.ndarray, total: int, le
                 restarts=np.empty(0) if restart_x is None else restart_x[:100])
 
 
+def _read_derived_view(store, req: ViewRequest) -> View:
+    """A view of an expression: computed on every point (cached until an operand changes), then
+    decimated like a channel's full points, so a zoom never changes its values."""
+    s = derived.compute(store, req.project, req.experiment, req.channel)
+    ft = s.t[np.isfinite(s.t)]
+    xs = _xs(req.x_axis, s.x, s.t, float(ft.min()) if ft.size else 0.0)
+    return _decimated(req, xs, s.y, len(s.x), "full")
+
+
 def read_view(store, req: ViewRequest) -> View:
     if req.x_channel is not None:
         return _read_view_by_channel(store, req)
+    if derived.is_bound(req.channel):
+        return _read_derived_view(store, req)
     index = store.chunk_index(req.project, req.experiment, req.channel)
     total = sum(r[1] for r in index)
     t_mins = [r[4] for r in index if r[4] is not None]

@@ -103,8 +103,10 @@ class ChartState:
             self.dirty()
 
     def uses(self, aliases) -> bool:
-        """Whether the chart plots one of these aliases (None: any alias)."""
-        return any(r.kind == "alias" and (aliases is None or r.name in aliases) for r in self.chart.series)
+        """Whether the chart plots one of these aliases (None: any alias), also through an expression."""
+        if aliases is None:
+            return any(r.kind != "channel" for r in self.chart.series)
+        return any(r.aliases_used() & set(aliases) for r in self.chart.series)
 
     def _on_resolution(self, aliases, experiments) -> None:
         shows = experiments is not None and bool(set(self.session.selection()) & set(experiments))
@@ -179,8 +181,11 @@ class ChartState:
         out = [f"⚠ {e}" for e in dict.fromkeys(errors)]
         for ref in dict.fromkeys(r for r, _e in p.missing):
             where = [e for r, e in p.missing if r == ref]
-            kind = "alias" if ref.kind == "alias" else "channel"
-            out.append(f"{ref.name} ({kind}) not in " + (", ".join(where) if compare else "this experiment"))
+            runs = ", ".join(where) if compare else "this experiment"
+            if ref.kind == "expr":
+                out.append(f"{ref.name}: a channel it needs is not in {runs}")
+            else:
+                out.append(f"{ref.name} ({'alias' if ref.kind == 'alias' else 'channel'}) not in {runs}")
         if infinite:
             out.append(f"{infinite} ±inf value{'s' if infinite > 1 else ''} marked ▲▼")
         if restarts:
