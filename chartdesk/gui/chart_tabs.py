@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -126,11 +127,13 @@ class ChartTabs(QTabWidget):
         return list(self.grids.values()) + ([self.experiment_grid] if self.experiment_grid else [])
 
     def rebuild(self) -> None:
+        """The tabs for the project's chart sets, then the experiments' tab (or the welcome).
+        Tabs that stay are kept in place, not taken out and put back: taking out the tab that has
+        the keyboard focus would hand the focus to the window's first field (the tree's filter
+        box) after every chart edit (issue 23 item 24)."""
         current = self.current_name()
-        self.blockSignals(True)
-        while self.count():
-            self.removeTab(0)
         sets = self.ws.chart_sets() if self.ws.project else []
+        wanted: list[tuple[QWidget, str, str]] = []
         for cs in sets:
             grid = self.grids.get(cs.name)
             empty = f"The chart set “{cs.name}” has no charts yet.\nCharts > Add chart to the current set…"
@@ -141,18 +144,47 @@ class ChartTabs(QTabWidget):
                 self.grids[cs.name] = grid
             else:
                 grid.set_charts(list(cs.charts))
-            self.addTab(grid, menu_text(cs.name))
-            self.setTabToolTip(self.count() - 1, f"Chart set {cs.name}: shown for every experiment")
-        for name in [n for n in self.grids if n not in {s.name for s in sets}]:
-            self.grids.pop(name).deleteLater()
+            wanted.append((grid, menu_text(cs.name), f"Chart set {cs.name}: shown for every experiment"))
+        gone = [self.grids.pop(name) for name in [n for n in self.grids if n not in {s.name for s in sets}]]
         if self.ws.project:
-            self._add_experiment_tab()
+            wanted.append(self._experiment_tab_widget())
         else:
-            self.addTab(self.welcome, "Welcome")
+            wanted.append((self.welcome, "Welcome", ""))
+        self.blockSignals(True)
+        try:
+            self._place_tabs(wanted, current)
+        finally:
+            self.blockSignals(False)
+        for grid in gone:
+            grid.deleteLater()
+        self._on_current_change(self.currentIndex())
+
+    def _place_tabs(self, wanted: list[tuple[QWidget, str, str]], current: str) -> None:
+        """Make the tabs ``wanted`` (widget, text, tooltip) in this order with the fewest changes,
+        ``current`` in front when it is one of them. The keyboard focus stays where it was; when
+        its tab went, it goes to the tab in front (what the edit was about), never elsewhere."""
+        focus = QApplication.focusWidget()
+        had_focus = focus is not None and self.isAncestorOf(focus)
+        keep = {id(w) for w, _t, _tip in wanted}
+        for i in reversed(range(self.count())):
+            if id(self.widget(i)) not in keep:
+                self.removeTab(i)
+        for i, (widget, text, tip) in enumerate(wanted):
+            at = self.indexOf(widget)
+            if at < 0:
+                self.insertTab(i, widget, text)
+            elif at != i:
+                self.tabBar().moveTab(at, i)
+            if self.tabText(i) != text:
+                self.setTabText(i, text)
+            self.setTabToolTip(i, tip)
         names = [self.tab_name(i) for i in range(self.count())]
         self.setCurrentIndex(names.index(current) if current in names else 0)
-        self.blockSignals(False)
-        self._on_current_change(self.currentIndex())
+        now = QApplication.focusWidget()
+        if had_focus and (now is None or not self.isAncestorOf(now)):
+            front = self.currentWidget()
+            if front is not None:
+                front.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _set_name(self, grid: ChartGrid) -> str | None:
         return next((n for n, g in self.grids.items() if g is grid), None)
@@ -181,7 +213,8 @@ class ChartTabs(QTabWidget):
         return ([Chart(n, (SeriesRef("channel", n),)) for n in names], False, "The selected runs have no channels yet.",
                 f"{len(sel)} runs: all channels", "Every channel of the selected runs:\n" + "\n".join(sel))
 
-    def _add_experiment_tab(self) -> None:
+    def _experiment_tab_widget(self) -> tuple[QWidget, str, str]:
+        """The experiments' tab, made or brought up to date: (its grid, text, tooltip)."""
         charts, own, empty, label, tip = self._experiment_tab()
         if self.experiment_grid is None or self.experiment_grid.editable != own:
             if self.experiment_grid is not None:
@@ -193,12 +226,11 @@ class ChartTabs(QTabWidget):
             self.experiment_grid.set_empty_text(empty)
             if [s.chart for s in self.experiment_grid.slots] != charts:
                 self.experiment_grid.set_charts(charts)
-        self.addTab(self.experiment_grid, label)
-        self.setTabToolTip(self.count() - 1, tip)
+        return self.experiment_grid, label, tip
 
     def _update_experiment_tab(self) -> None:
         """The selection or the catalog changed: the chart-set tabs stay (their charts follow by
-        themselves); only the experiment tab is brought up to date."""
+        themselves); only the experiment tab is brought up to date, in its place."""
         if not self.ws.project:
             return
         index = self.indexOf(self.experiment_grid) if self.experiment_grid is not None else -1
@@ -206,12 +238,9 @@ class ChartTabs(QTabWidget):
         if index < 0 or self.experiment_grid.editable != own:
             self.rebuild()
             return
-        current = self.currentIndex()
-        self.blockSignals(True)
-        self.removeTab(index)
-        self._add_experiment_tab()
-        self.setCurrentIndex(current)
-        self.blockSignals(False)
+        _grid, label, tip = self._experiment_tab_widget()
+        self.setTabText(index, label)
+        self.setTabToolTip(index, tip)
 
     def _on_current_change(self, index: int) -> None:
         w = self.widget(index)
