@@ -91,6 +91,30 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--json", action="store_true")
     fmt.add_argument("--csv", action="store_true")
 
+    p = sub.add_parser("diff", parents=[db], help="two or more runs side by side: params, tags, state, times, summary "
+                       "columns and their shared channels' first/last/min/max, against a reference run",
+                       description="Rows: run fields, params (nested ones as a.b), tags, the --column summary columns, "
+                       "each alias that resolves in every run (the channel it means, and its first/last/min/max) and each "
+                       "channel every run has. Only the rows where some run differs from the reference are shown unless "
+                       "--all. A value a run does not have is shown as (missing).")
+    p.add_argument("project")
+    p.add_argument("runs", nargs="+", metavar="RUN", help="two or more runs of the project")
+    p.add_argument("--all", action="store_true", help="every row, also those where the runs agree")
+    p.add_argument("--reference", metavar="RUN", help="the run the others are compared with (default: the first)")
+    p.add_argument("--column", "--columns", dest="column", action="append", default=[], metavar="REF:REDUCER",
+                   help="a summary column as in chartdesk runs, e.g. accuracy:max or channel:loss:last (repeatable)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("importance", parents=[db], help="which params go with a summary column: Spearman correlation "
+                       "and a random forest's permutation importance, over the runs a filter passes",
+                       description="Categorical params are one-hot (a row per value, optimizer=adam), booleans 0/1. "
+                       "The forest needs scikit-learn (pip install 'chartdesk[sweep]') and at least "
+                       "8 runs with the metric; without either the correlations are still given, with a note.")
+    p.add_argument("project")
+    p.add_argument("--metric", required=True, metavar="REF:REDUCER", help="a summary column, e.g. accuracy:max")
+    p.add_argument("--where", metavar="EXPR", help="only the runs this filter passes (the runs grammar)")
+    p.add_argument("--json", action="store_true")
+
     p = sub.add_parser("chartset", parents=[db], help="project-level chart sets")
     csub = p.add_subparsers(dest="chartset_command", metavar="ACTION", required=True)
     c = csub.add_parser("add", parents=[db], help="add a chart to a chart set (or replace the chart of that name)")
@@ -223,7 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Commands that only read: on a missing store they say so and create nothing.
-READ_ONLY = {"ls", "resolve", "export", "render", "report", "runs", ("alias", "ls"), ("chartset", "ls")}
+READ_ONLY = {"ls", "resolve", "export", "render", "report", "runs", "diff", "importance", ("alias", "ls"),
+             ("chartset", "ls")}
 
 
 def _open(args):
@@ -340,6 +365,51 @@ def _cell(v) -> str:
     if isinstance(v, float):
         return f"{v:.6g}"
     return str(v)
+
+
+def _print_table(head: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
+    for line in [head, *rows]:
+        print("  ".join(str(v).ljust(w) for v, w in zip(line, widths)).rstrip())
+
+
+def cmd_diff(args) -> int:
+    from .rundiff import diff
+
+    with _open(args) as store:
+        d = diff(store, args.project, args.runs, columns=args.column, reference=args.reference,
+                 only_differences=not args.all)
+    if args.json:
+        _print_json(d.to_dict())
+        return 0
+    rows = d.text_rows()
+    if rows:
+        _print_table(["", "", *(f"{r} (reference)" if r == d.reference else r for r in d.runs)], rows)
+    if args.all:
+        print(f"{d.differing} of {len(d.rows)} rows differ from {d.reference}")
+    elif d.differing:
+        print(f"{d.differing} of {len(d.rows)} rows differ from {d.reference} (--all shows every row)")
+    else:
+        print(f"no differences from {d.reference} in {len(d.rows)} rows (--all shows them)")
+    return 0
+
+
+def cmd_importance(args) -> int:
+    from .importance import HEADERS, importance
+
+    with _open(args) as store:
+        result = importance(store, args.project, args.metric, where=args.where)
+    for note in result.notes():
+        print(f"chartdesk: note: {note}", file=sys.stderr)
+    if args.json:
+        _print_json(result.to_dict())
+        return 0
+    where = f" passing {args.where!r}" if args.where else ""
+    print(f"{args.metric} over {result.with_metric} of {result.runs} runs of {args.project}{where} "
+          f"(runs with a value)")
+    if result.features:
+        _print_table(list(HEADERS), result.text_rows())
+    return 0
 
 
 def cmd_chartset(args) -> int:
@@ -623,7 +693,7 @@ def cmd_gui(args) -> int:
 COMMANDS = {"demo": cmd_demo, "ls": cmd_ls, "alias": cmd_alias, "resolve": cmd_resolve, "chartset": cmd_chartset,
             "export": cmd_export, "render": cmd_render, "rm": cmd_rm, "mv": cmd_mv, "check": cmd_check,
             "desktop": cmd_desktop, "import": cmd_import, "runs": cmd_runs, "copy": cmd_copy, "layout": cmd_layout,
-            "follow": cmd_follow, "report": cmd_report}
+            "follow": cmd_follow, "report": cmd_report, "diff": cmd_diff, "importance": cmd_importance}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
