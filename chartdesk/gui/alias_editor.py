@@ -458,6 +458,11 @@ class AliasEditor(QWidget):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         self.add_edit.setCompleter(completer)
         self.add_edit.returnPressed.connect(self._on_add)
+        self.add_edit.textEdited.connect(lambda _t: self._say_add(""))
+        self.add_note = QLabel("", self)  # why Enter added nothing (the name is in the list already)
+        self.add_note.setObjectName("InputError")
+        self.add_note.setWordWrap(True)
+        self.add_note.setVisible(False)
         self.up_btn = QPushButton("↑", self)
         self.up_btn.setToolTip("Higher priority")
         self.up_btn.clicked.connect(lambda _checked=False: self._move(-1))
@@ -502,6 +507,7 @@ class AliasEditor(QWidget):
         ml.addWidget(self.title)
         ml.addWidget(self.entries_view)
         ml.addWidget(self.add_edit)
+        ml.addWidget(self.add_note)
         row = QHBoxLayout()
         row.addWidget(self.up_btn)
         row.addWidget(self.down_btn)
@@ -586,6 +592,7 @@ class AliasEditor(QWidget):
         name = self.aliases_model.name(current.row()) if current.isValid() else None
         if name != self.entries_model.alias:
             self.entries_model.set_alias(name)
+            self._say_add("")
         self._refresh()
 
     def _on_project_change(self, _project: str = "") -> None:
@@ -595,6 +602,8 @@ class AliasEditor(QWidget):
         name = keep if self.aliases_model.row_of(keep) >= 0 else self.aliases_model.name(0)
         self.entries_model.set_alias(None)
         self.choose(name)
+        self.add_edit.clear()  # a name typed for another project's alias is not this one's
+        self._say_add("")
         self._refresh_completion()
         self.refresh_suggestions()
 
@@ -644,8 +653,29 @@ class AliasEditor(QWidget):
         self.refresh_suggestions()
 
     def _on_add(self) -> None:
-        if self.entries_model.add(self.add_edit.text()):
-            self.add_edit.clear()
+        """Enter in the add box: the name goes to the end of the list and the box is emptied; a
+        name the list has already is said under the box (the text stays, to be corrected)."""
+        name = self.add_edit.text().strip()
+        alias = self.entries_model.alias
+        if not name or alias is None:
+            return
+        if name in self.entries_model.entries():
+            self._say_add(f"{name} is in the list of {alias} already (priority "
+                          f"{self.entries_model.entries().index(name) + 1})")
+            self.add_edit.selectAll()
+            return
+        if self.entries_model.add(name):
+            self._say_add("")
+            # After the completer is done with this key: picking a completion with Enter sets the
+            # box's text again once returnPressed has been handled.
+            QTimer.singleShot(0, self, self._clear_add)
+
+    def _clear_add(self) -> None:
+        self.add_edit.clear()
+
+    def _say_add(self, text: str) -> None:
+        self.add_note.setText(text)
+        self.add_note.setVisible(bool(text))
 
     def _on_remove(self) -> None:
         idx = self.entries_view.currentIndex()
