@@ -291,7 +291,7 @@ def _quote(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _name_text(name: str) -> str:
+def name_text(name: str) -> str:
     """A name as an expression writes it: bare when the grammar reads it back as one name."""
     return name if _PLAIN.match(name) and name not in ("alias", "channel") else _quote(name)
 
@@ -332,7 +332,7 @@ def bind(text: str, channel_for: Callable[[str, str], str | None], aliases) -> s
 
 def shown(bound: str) -> str:
     """How a bound name reads in a legend: the expression over the run's channels."""
-    return unparse(parse(bound[len(PREFIX):]).tree, lambda r: _name_text(r.name))
+    return unparse(parse(bound[len(PREFIX):]).tree, lambda r: name_text(r.name))
 
 
 def operands(name: str) -> tuple[str, ...]:
@@ -540,3 +540,29 @@ def check(text: str, aliases: Sequence[str] = ()) -> Expr:
         if r.kind == "alias" and r.name not in aliases:
             raise InvalidInput(f"column {r.pos + 1}: unknown alias {r.name!r}")
     return e
+
+
+def explain(text: str, aliases, channels) -> str:
+    """What an expression reads in a project, in one line (``InvalidInput`` for a bad one): each
+    reference as an alias (with its entries) or a channel, and the names the project lacks."""
+    e = check(text, aliases)
+    parts, unknown = [], []
+    for kind, name in names(text):
+        kind = kind or ("alias" if name in aliases else "channel")
+        if kind == "alias":
+            parts.append(f"{name} = alias ({', '.join(aliases[name]) or 'empty'})")
+        elif name in channels:
+            parts.append(f"{name} = channel")
+        else:
+            unknown.append(name)
+    out = "; ".join(parts)
+    if unknown:
+        out += ("; " if out else "") + "no channel or alias named " + ", ".join(map(repr, unknown)) + \
+            " in this project (yet): runs without it draw nothing"
+    return out or e.text
+
+
+def word_at(text: str, cursor: int) -> tuple[int, str]:
+    """(start, word) of the name being typed before ``cursor``: what completion replaces."""
+    m = re.search(r"[A-Za-z_][\w./]*\Z", text[:cursor])
+    return (m.start(), m.group()) if m else (cursor, "")

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QCompleter,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import edits
+from .. import derived, edits
 from ..errors import ChartDeskError, Conflict
 from ..model import X_AXES, Chart, ChartSet, SeriesRef
 
@@ -39,6 +40,8 @@ def _ref_item(ref: SeriesRef, workspace) -> QListWidgetItem:
     if ref.kind == "alias":
         entries = workspace.alias(ref.name) or ()
         item = QListWidgetItem(f"⇄ {ref.name}  (alias: {', '.join(entries) or 'empty'})")
+    elif ref.kind == "expr":
+        item = QListWidgetItem(f"ƒ {ref.name}")
     else:
         item = QListWidgetItem(f"{ref.name}")
     item.setData(REF_ROLE, str(ref))
@@ -90,12 +93,18 @@ class ChartEditor(QDialog):
         self.smoothing.setSingleStep(0.05)
         self.smoothing.setDecimals(3)
         self.smoothing.setValue(chart.smoothing)
+        self._expression_row(refs)
 
         lists = QHBoxLayout()
         left = QVBoxLayout()
         left.addWidget(QLabel("Channels and aliases of the project", self))
         left.addWidget(self.search)
         left.addWidget(self.available)
+        expr_row = QHBoxLayout()
+        expr_row.addWidget(self.expression, 1)
+        expr_row.addWidget(self.add_expression_button)
+        left.addLayout(expr_row)
+        left.addWidget(self.expression_note)
         mid = QVBoxLayout()
         mid.addStretch(1)
         mid.addWidget(add)
@@ -123,6 +132,79 @@ class ChartEditor(QDialog):
         lay.addWidget(buttons)
         self.resize(720, 480)
 
+    # ---- a derived series ------------------------------------------------------------------
+    def _expression_row(self, refs) -> None:
+        """The box where an expression over channels and aliases is typed, with completion of
+        the name being typed and what it reads (or what is wrong, by column) as one types."""
+        self.expression = QLineEdit(self)
+        self.expression.setPlaceholderText("Expression: 1 - accuracy, val/loss - train/loss, ema(loss, 0.9)…")
+        self.expression.setToolTip("A series computed per run from channels and aliases (matched by step): "
+                                   "+ - * / **, " + " ".join(f"{f}()" for f in derived.FUNCTIONS)
+                                   + '; quote names with blanks or dashes ("val loss"); divide with blanks around /')
+        self.add_expression_button = QPushButton("Add expression", self)
+        self.add_expression_button.setEnabled(False)
+        self.add_expression_button.clicked.connect(lambda _c=False: self.add_expression())
+        self.expression_note = QLabel(self)
+        self.expression_note.setWordWrap(True)
+        self.expression_note.setTextFormat(Qt.TextFormat.PlainText)
+        words = [r.name for r in refs] + [f"{f}(" for f in derived.FUNCTIONS]
+        self._completer = QCompleter(words, self)
+        self._completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self._completer.setWidget(self.expression)
+        self._completer.activated.connect(self._complete)
+        self._typed_len = 0
+        self.expression.textEdited.connect(self._on_expression_edited)
+        self.expression.textChanged.connect(self._check_expression)
+        self.expression.installEventFilter(self)  # Enter adds the expression
+
+    def _on_expression_edited(self, text: str) -> None:
+        typed, self._typed_len = len(text) > self._typed_len, len(text)
+        _start, word = derived.word_at(text, self.expression.cursorPosition())
+        if not word or not typed:  # offered while typing a name, not while deleting
+            self._completer.popup().hide()
+            return
+        self._completer.setCompletionPrefix(word)
+        if self._completer.completionCount():
+            self._completer.complete()
+        else:
+            self._completer.popup().hide()
+
+    def _complete(self, word: str) -> None:
+        text, cur = self.expression.text(), self.expression.cursorPosition()
+        start, _typed = derived.word_at(text, cur)
+        insert = word if word.endswith("(") else derived.name_text(word)
+        self.expression.setText(text[:start] + insert + text[cur:])
+        self.expression.setCursorPosition(start + len(insert))
+
+    def _check_expression(self, text: str) -> bool:
+        text = text.strip()
+        if not text:
+            self.expression_note.setText("")
+            self.add_expression_button.setEnabled(False)
+            return False
+        try:
+            note = derived.explain(text, self._ws.aliases(), set(self._ws.project_channels()))
+        except ChartDeskError as exc:
+            self.expression_note.setText(f"⚠ {exc}")
+            self.expression_note.setStyleSheet("color: #c62828")
+            self.add_expression_button.setEnabled(False)
+            return False
+        self.expression_note.setText(note)
+        self.expression_note.setStyleSheet("")
+        self.add_expression_button.setEnabled(True)
+        return True
+
+    def add_expression(self) -> bool:
+        """The typed expression is plotted (last); refused with its error shown when it is bad."""
+        text = self.expression.text().strip()
+        if not self._check_expression(text):
+            return False
+        ref = SeriesRef("expr", text)
+        if str(ref) not in {self.chosen.item(i).data(REF_ROLE) for i in range(self.chosen.count())}:
+            self.chosen.addItem(_ref_item(ref, self._ws))
+        self.expression.clear()
+        return True
+
     def _filter(self, text: str) -> None:
         t = text.lower()
         for i in range(self.available.count()):
@@ -133,6 +215,10 @@ class ChartEditor(QDialog):
         if obj is self.search and event.type() == QEvent.Type.KeyPress and \
                 event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.add_matches()
+            return True
+        if obj is self.expression and event.type() == QEvent.Type.KeyPress and \
+                event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not self._completer.popup().isVisible():
+            self.add_expression()
             return True
         return super().eventFilter(obj, event)
 
@@ -156,6 +242,9 @@ class ChartEditor(QDialog):
                                     smoothing=round(self.smoothing.value(), 3), log_x=self.log_x.isChecked())
 
     def accept(self) -> None:
+        if self.expression.text().strip() and not self.add_expression():
+            self.expression.setFocus()  # a typed expression is never dropped: plotted, or its error shown
+            return
         try:
             self.chart()
         except ChartDeskError as exc:
