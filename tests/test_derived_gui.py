@@ -31,7 +31,9 @@ def test_the_chart_editor_types_completes_checks_and_adds_an_expression(demo_sto
     def type_expression(dlg):
         dlg.name_edit.setText("Error rate")
         qtbot.keyClicks(dlg.expression, "1 - accu")  # the alias is offered as one types
-        seen["offered"] = dlg._completer.popup().isVisible() and dlg._completer.currentCompletion()
+        popup = dlg._completer.popup()
+        # offered, with the first match current so that Enter in the list takes it
+        seen["offered"] = popup.isVisible() and popup.currentIndex().row() == 0 and popup.currentIndex().data()
         dlg._completer.activated.emit("accuracy")  # what picking it in the popup does
         seen["completed"] = dlg.expression.text()
         qtbot.keyClicks(dlg.expression, " +")

@@ -101,10 +101,9 @@ class ChartEditor(QDialog):
         left.addWidget(self.search)
         left.addWidget(self.available)
         expr_row = QHBoxLayout()
+        expr_row.addWidget(QLabel("Expression", self))
         expr_row.addWidget(self.expression, 1)
         expr_row.addWidget(self.add_expression_button)
-        left.addLayout(expr_row)
-        left.addWidget(self.expression_note)
         mid = QVBoxLayout()
         mid.addStretch(1)
         mid.addWidget(add)
@@ -129,6 +128,8 @@ class ChartEditor(QDialog):
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addLayout(lists, 1)
+        lay.addLayout(expr_row)
+        lay.addWidget(self.expression_note)
         lay.addWidget(buttons)
         self.resize(720, 480)
 
@@ -137,7 +138,8 @@ class ChartEditor(QDialog):
         """The box where an expression over channels and aliases is typed, with completion of
         the name being typed and what it reads (or what is wrong, by column) as one types."""
         self.expression = QLineEdit(self)
-        self.expression.setPlaceholderText("Expression: 1 - accuracy, val/loss - train/loss, ema(loss, 0.9)…")
+        self.expression.setPlaceholderText("a series computed per run: 1 - accuracy, val/loss - train/loss, "
+                                           "diff(tokens) / diff(time), ema(loss, 0.9)…")
         self.expression.setToolTip("A series computed per run from channels and aliases (matched by step): "
                                    "+ - * / **, " + " ".join(f"{f}()" for f in derived.FUNCTIONS)
                                    + '; quote names with blanks or dashes ("val loss"); divide with blanks around /')
@@ -147,7 +149,7 @@ class ChartEditor(QDialog):
         self.expression_note = QLabel(self)
         self.expression_note.setWordWrap(True)
         self.expression_note.setTextFormat(Qt.TextFormat.PlainText)
-        words = [r.name for r in refs] + [f"{f}(" for f in derived.FUNCTIONS]
+        words = list(dict.fromkeys(r.name for r in refs)) + [f"{f}(" for f in derived.FUNCTIONS]
         self._completer = QCompleter(words, self)
         self._completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self._completer.setWidget(self.expression)
@@ -166,6 +168,8 @@ class ChartEditor(QDialog):
         self._completer.setCompletionPrefix(word)
         if self._completer.completionCount():
             self._completer.complete()
+            # the first match is current, so Enter or Tab in the list takes it (Qt selects none)
+            self._completer.popup().setCurrentIndex(self._completer.completionModel().index(0, 0))
         else:
             self._completer.popup().hide()
 
