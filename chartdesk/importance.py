@@ -28,6 +28,8 @@ why. Rows are sorted by importance (by |correlation| without a forest), missing 
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 from collections.abc import Sequence
@@ -95,6 +97,16 @@ class Importance:
     def text_rows(self) -> list[list[str]]:
         return [[f.name, f.kind, _num(f.spearman), _num(f.p_value, ".2g"), _num(f.importance),
                  _num(f.importance_std), str(f.n)] for f in self.features]
+
+    def to_csv(self) -> str:
+        """The table as CSV (exact values; an empty cell where there is none)."""
+        out = io.StringIO()
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(["param", "kind", "spearman", "p_value", "importance", "importance_std", "n"])
+        for f in self.features:
+            w.writerow([f.name, f.kind, *("" if v is None else repr(v) for v in
+                                          (f.spearman, f.p_value, f.importance, f.importance_std)), f.n])
+        return out.getvalue()
 
     def notes(self) -> list[str]:
         """One line each: the warning, why there is no forest, the params left out."""

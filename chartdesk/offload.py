@@ -1,4 +1,5 @@
-"""Work the window hands to processes of its own: the runs table's rows, and chart views.
+"""Work the window hands to processes of its own: the runs table's rows, chart views and
+parameter importance.
 
 On a thread of the window's process, Python work competes with the GUI thread for the GIL:
 PySide releases it on every call and gets it back only at the next switch. The runs table's
@@ -64,6 +65,14 @@ def rows(store, project: str, columns: list[str]) -> list[dict]:
 
 def rows_in_worker(project: str, columns: list[str]) -> list[dict]:
     return rows(_store, project, columns)
+
+
+# ---- parameter importance ---------------------------------------------------------------
+def importance_in_worker(project: str, metric: str, where: str | None):
+    """``chartdesk.importance.importance`` in a worker (the forest is a few seconds of a core)."""
+    from .importance import importance
+
+    return importance(_store, project, metric, where)
 
 
 # ---- views ----------------------------------------------------------------------------

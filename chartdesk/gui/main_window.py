@@ -33,6 +33,7 @@ from .layout_dialogs import LayoutActions
 from .live import LiveUpdates
 from .notifications import ExceptionHooks
 from .project_tree import ProjectTree
+from .run_diff import SweepActions
 from .runs_table import RunsTable
 from .settings import Settings
 from .settings import make_settings as make_settings  # where older callers find it
@@ -205,6 +206,14 @@ class MainWindow(QMainWindow):
         for act in self.layout_actions.actions():
             charts.addAction(act)
         charts.aboutToShow.connect(self.layout_actions.update)
+
+        runs = self.menuBar().addMenu("&Runs")  # Compare selected runs…, Parameter importance…
+        self.sweep_actions = SweepActions(self.ws, self, lambda: list(self.runs_table.model.columns))
+        self.sweep_actions.sig_status_message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
+        for act in self.sweep_actions.actions():
+            runs.addAction(act)
+        runs.aboutToShow.connect(self.sweep_actions.update)
+        self.runs_table.sig_compare_requested.connect(lambda: self.sweep_actions.compare())
 
         view = self.menuBar().addMenu("&View")
         for dock in (self.tree_dock, self.runs_dock, self.alias_dock, self.sets_dock):

@@ -30,7 +30,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QAction, QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCompleter,
@@ -358,6 +358,9 @@ class RunsModel(QAbstractTableModel):
 class RunsTable(QWidget):
     """The dock's widget: filter box (with its error line), add-column box, the table."""
 
+    sig_compare_requested = Signal()
+    """Compare selected runs… in the table's context menu (the window opens the run diff)."""
+
     def __init__(self, workspace, parent=None) -> None:
         super().__init__(parent)
         self.ws = workspace
@@ -408,6 +411,11 @@ class RunsTable(QWidget):
         self.view.setIconSize(SWATCH)  # a drawn run's swatch before its name
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.view.selectionModel().selectionChanged.connect(self._on_view_selection)
+        self.compare_action = QAction("Compare selected runs…", self.view)  # the table's context menu
+        self.compare_action.triggered.connect(lambda _c=False: self.sig_compare_requested.emit())
+        self.view.addAction(self.compare_action)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        workspace.sig_selection_changed.connect(lambda _s: self.compare_action.setEnabled(len(workspace.selection()) >= 2))
         self.model.modelReset.connect(self._after_reset)
         self.model.sig_shown.connect(self._say_count)
         self.model.sig_shown.connect(self._show_selection)  # rows back from the filter: selected again

@@ -1,0 +1,549 @@
+"""Runs > Compare selected runs… and Runs > Parameter importance… (issue 20): two dialogs that
+adapt ``chartdesk.rundiff`` and ``chartdesk.importance`` (where the state and the rules are) to
+Qt item models.
+
+The diff dialog: one column per run, the reference run marked (★) and chosen in a box,
+"Only differences" on at first, the cells that differ from the reference highlighted, a missing
+value written as *missing*, Export CSV…. The importance dialog: a summary column
+(``accuracy:max``), the runs (the runs filter), per param its Spearman correlation, p-value,
+forest importance and the number of runs with both values, the warning under too few runs and
+the note where scikit-learn is missing, Export CSV…. Both read the store off the GUI thread: the
+importance in the window's worker processes (``chartdesk.app.pool``) when they are ready or the
+project is large enough to wait for them, else on a thread of the dialog; the answer comes back
+through ``ToGui``. Neither is modal: they stay open beside the charts.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QThreadPool, Signal
+from PySide6.QtGui import QAction, QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import offload
+from ..errors import ChartDeskError
+from ..importance import HEADERS, Importance, importance
+from ..rundiff import RunDiff, cell_text, diff
+from .bridge import ToGui
+from .theme import faint
+from .widgets import plural, set_invalid
+
+log = logging.getLogger(__name__)
+
+#: A cell that differs from the reference's (over the palette's base, light or dark).
+DIFFERS = "#f0a020"
+REFERENCE_MARK = "★"
+SECTION_TITLES = {"run": "Run", "param": "Param", "tag": "Tag", "column": "Column", "alias": "Alias",
+                  "channel": "Channel"}
+
+
+def _run(pool: QThreadPool, to_gui: ToGui, done: Callable, work: Callable, what: str) -> None:
+    """``work()`` on a thread of ``pool``; ``done(result, error)`` on the GUI thread."""
+    def task() -> None:
+        try:
+            result, why = work(), ""
+        except ChartDeskError as exc:
+            result, why = None, str(exc)
+        except Exception as exc:  # a worker must always answer: logged, and said in one line
+            log.exception("%s", what)
+            result, why = None, f"{what} failed: {type(exc).__name__}: {exc}"
+        to_gui.call(done, result, why)
+
+    pool.start(task)
+
+
+def _save_text(parent: QWidget, title: str, name: str, text: str) -> str:
+    """Ask where, write ``text``; the path written, "" when cancelled; OSError as one line."""
+    path, _ = QFileDialog.getSaveFileName(parent, title, name, "CSV (*.csv);;All files (*)")
+    if not path:
+        return ""
+    try:
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+    except OSError as exc:
+        raise ChartDeskError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path
+
+
+# ---- run diff ----------------------------------------------------------------------------------
+class RunDiffModel(QAbstractTableModel):
+    """The shown rows of a ``RunDiff``: section, name, then one column per run."""
+
+    FIXED = 2
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.diff: RunDiff | None = None
+        self._rows = []
+
+    def set_diff(self, d: RunDiff | None) -> None:
+        self.beginResetModel()
+        self.diff = d
+        self._rows = d.shown() if d is not None else []
+        self.endResetModel()
+
+    def rows(self):
+        return list(self._rows)
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() or self.diff is None else self.FIXED + len(self.diff.runs)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal or self.diff is None:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            if section < self.FIXED:
+                return ("", "")[section]
+            run = self.diff.runs[section - self.FIXED]
+            return f"{REFERENCE_MARK} {run}" if run == self.diff.reference else run
+        if role == Qt.ItemDataRole.ToolTipRole and section >= self.FIXED:
+            run = self.diff.runs[section - self.FIXED]
+            return f"{run}: the reference (the others are compared with it)" if run == self.diff.reference else run
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row, c = self._rows[index.row()], index.column()
+        if c < self.FIXED:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return SECTION_TITLES.get(row.section, row.section) if c == 0 else row.key
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"{row.key}: differs" if row.differs else f"{row.key}: the same in every run"
+            return None
+        i = c - self.FIXED
+        value, differs = row.values[i], row.cells[i]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return cell_text(row, value, missing="missing")
+        if role == Qt.ItemDataRole.ToolTipRole:
+            what = "missing" if value is None else repr(value)
+            return f"{self.diff.runs[i]}\n{row.key}: {what}" + ("\n(differs from the reference)" if differs else "")
+        if role == Qt.ItemDataRole.BackgroundRole and differs:
+            return QBrush(faint(DIFFERS, 90))
+        if role == Qt.ItemDataRole.FontRole and (differs or value is None):
+            f = QFont()
+            f.setBold(differs)
+            f.setItalic(value is None)
+            return f
+        if role == Qt.ItemDataRole.ForegroundRole and value is None:
+            return QBrush(QColor("#888888"))
+        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and row.section != "run":
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def differs_at(self, row: int, run: str) -> bool:
+        """Whether the cell of this shown row and run is marked as differing (for tests and tips)."""
+        return self._rows[row].cells[self.diff.runs.index(run)]
+
+
+class RunDiffDialog(QDialog):
+    """The diff of some runs of the shown project: reference, Only differences, Export CSV…."""
+
+    sig_ready = Signal()
+    """A diff was read and shown (or ``error`` says why not)."""
+
+    def __init__(self, store, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Compare runs")
+        self.setObjectName("RunDiffDialog")
+        self._store = store
+        self.diff: RunDiff | None = None
+        self.error = ""
+        self._gen = 0
+        self._pending = False
+        self._threads = QThreadPool(self)
+        self._threads.setMaxThreadCount(1)
+        self._to_gui = ToGui(self)
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        self.reference = QComboBox(self)
+        self.reference.setToolTip("The run the others are compared with: cells that differ from it are highlighted")
+        self.reference.currentTextChanged.connect(self._on_reference)
+        self.only_differences = QCheckBox("Only differences", self)
+        self.only_differences.setChecked(True)
+        self.only_differences.setToolTip("Show only the rows where some run differs from the reference")
+        self.only_differences.toggled.connect(self._on_only_differences)
+        self.export_button = QPushButton("Export CSV…", self)
+        self.export_button.clicked.connect(lambda _c=False: self.export_csv())
+        self.close_button = QPushButton("Close", self)
+        self.close_button.clicked.connect(lambda _c=False: self.close())
+        self.model = RunDiffModel(self)
+        self.view = QTableView(self)
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.view.setAlternatingRowColors(True)
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().setVisible(False)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Reference:", self))
+        top.addWidget(self.reference, 1)
+        top.addWidget(self.only_differences)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.summary)
+        lay.addWidget(self.view, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.export_button)
+        bottom.addStretch(1)
+        bottom.addWidget(self.close_button)
+        lay.addLayout(bottom)
+        self.resize(900, 560)
+        self._set_enabled(False)
+
+    def ready(self) -> bool:
+        return not self._pending
+
+    def start(self, project: str, runs: list[str], columns: list[str] = ()) -> None:
+        """Read the diff of these runs (off the GUI thread), the first one as the reference."""
+        self._gen += 1
+        self._pending = True
+        gen, store, runs, columns = self._gen, self._store, list(runs), list(columns)
+        self.setWindowTitle(f"Compare {plural(len(runs), 'run')} of {project}")
+        self.summary.setText(f"Reading {plural(len(runs), 'run')}…")
+        self._set_enabled(False)
+        only = self.only_differences.isChecked()
+        _run(self._threads, self._to_gui, lambda result, why: self._show(gen, result, why),
+             lambda: diff(store, project, runs, columns=columns, only_differences=only), "the run diff")
+
+    def _show(self, gen: int, d: RunDiff | None, error: str) -> None:
+        if gen != self._gen:
+            return  # an answer to an older question
+        self.error = error
+        self.diff = d
+        self.reference.blockSignals(True)
+        self.reference.clear()
+        if d is not None:
+            self.reference.addItems(list(d.runs))
+            self.reference.setCurrentText(d.reference)
+        self.reference.blockSignals(False)
+        self._update()
+        self._set_enabled(d is not None)
+        self._pending = False
+        self.sig_ready.emit()
+
+    def _set_enabled(self, on: bool) -> None:
+        for w in (self.reference, self.only_differences, self.export_button):
+            w.setEnabled(on)
+
+    def _update(self) -> None:
+        d = self.diff
+        self.model.set_diff(d)
+        if d is None:
+            self.summary.setText(self.error)
+            return
+        self.view.resizeColumnsToContents()
+        for c in range(self.model.columnCount()):
+            self.view.setColumnWidth(c, min(self.view.columnWidth(c), 260))
+        if not d.differing:
+            self.summary.setText(f"No differences from {d.reference} in {plural(len(d.rows), 'row')}")
+        else:
+            self.summary.setText(f"{d.differing} of {plural(len(d.rows), 'row')} differ from {REFERENCE_MARK} "
+                                 f"{d.reference}" + (" (only those are shown)" if d.only_differences else ""))
+
+    def _on_reference(self, run: str) -> None:
+        if self.diff is not None and run in self.diff.runs and run != self.diff.reference:
+            self.diff = self.diff.with_reference(run)
+            self._update()
+
+    def _on_only_differences(self, on: bool) -> None:
+        if self.diff is not None:
+            self.diff = self.diff.with_only_differences(on)
+            self._update()
+
+    def set_reference(self, run: str) -> None:
+        """Choose the reference as a person does in the box."""
+        self.reference.setCurrentText(run)
+
+    def export_csv(self) -> str:
+        """Export CSV…: the rows shown, as shown (another reference, all rows: what the table has)."""
+        if self.diff is None:
+            return ""
+        try:
+            return _save_text(self, "Export run diff", f"{self.diff.project}-diff.csv", self.diff.to_csv())
+        except ChartDeskError as exc:
+            self.summary.setText(str(exc))
+            return ""
+
+
+# ---- parameter importance ----------------------------------------------------------------------
+class ImportanceModel(QAbstractTableModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.result: Importance | None = None
+        self._cells: list[list[str]] = []
+
+    def set_result(self, result: Importance | None) -> None:
+        self.beginResetModel()
+        self.result = result
+        self._cells = result.text_rows() if result is not None else []
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._cells)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return {"spearman": "Spearman rank correlation with the metric (over the runs with both values)",
+                    "p": "two-sided p-value of the correlation", "importance":
+                    "random forest permutation importance: the mean drop in R² when the param is shuffled",
+                    "± std": "its standard deviation over the shuffles", "n": "runs with both the param and the metric",
+                    "kind": "number, boolean (0/1) or category (one row per value, one-hot)"}.get(HEADERS[section])
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._cells):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._cells[index.row()][index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 2:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            f = self.result.features[index.row()]
+            return f"{f.name}: {f.kind}, {plural(f.n, 'run')} with both values"
+        return None
+
+
+class ImportanceDialog(QDialog):
+    """Which params go with a summary column over the runs the filter shows."""
+
+    sig_ready = Signal()
+
+    #: Projects of fewer runs are computed on the dialog's thread when the worker processes are not
+    #: ready (they take well under a second); larger ones wait for the processes.
+    PROCESS_FROM = 100
+    START_TIMEOUT_S = 30.0
+
+    def __init__(self, store, pool=None, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Parameter importance")
+        self.setObjectName("ImportanceDialog")
+        self._store, self._pool = store, pool
+        self.project = ""
+        self.found: Importance | None = None
+        self.error = ""
+        self.where_ran = ""  # where the last result was computed: "process" or "thread"
+        self._gen = 0
+        self._pending = False
+        self._threads = QThreadPool(self)
+        self._threads.setMaxThreadCount(1)
+        self._to_gui = ToGui(self)
+        self.metric_box = QComboBox(self)
+        self.metric_box.setEditable(True)
+        self.metric_box.setMinimumWidth(220)
+        self.metric_box.lineEdit().setPlaceholderText("accuracy:max")
+        self.metric_box.setToolTip("A summary column: REF:REDUCER, e.g. accuracy:max, alias:accuracy:last, channel:loss:min")
+        self.metric_box.lineEdit().returnPressed.connect(self.compute)
+        self.where = QLineEdit(self)
+        self.where.setPlaceholderText('Runs (the runs filter): lr < 0.1 and state == "succeeded"')
+        self.where.returnPressed.connect(self.compute)
+        self.compute_button = QPushButton("Compute", self)
+        self.compute_button.setDefault(True)
+        self.compute_button.clicked.connect(lambda _c=False: self.compute())
+        self.summary = QLabel(self)
+        self.summary.setWordWrap(True)
+        self.warning = QLabel(self)
+        self.warning.setWordWrap(True)
+        self.warning.setStyleSheet(f"color: {DIFFERS};")
+        self.warning.setVisible(False)
+        self.model = ImportanceModel(self)
+        self.view = QTableView(self)
+        self.view.setModel(self.model)
+        self.view.verticalHeader().setVisible(False)
+        self.view.setAlternatingRowColors(True)
+        self.export_button = QPushButton("Export CSV…", self)
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(lambda _c=False: self.export_csv())
+        self.close_button = QPushButton("Close", self)
+        self.close_button.clicked.connect(lambda _c=False: self.close())
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Metric:", self))
+        top.addWidget(self.metric_box)
+        top.addWidget(QLabel("Runs:", self))
+        top.addWidget(self.where, 1)
+        top.addWidget(self.compute_button)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.summary)
+        lay.addWidget(self.warning)
+        lay.addWidget(self.view, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.export_button)
+        bottom.addStretch(1)
+        bottom.addWidget(self.close_button)
+        lay.addLayout(bottom)
+        self.resize(760, 520)
+
+    def ready(self) -> bool:
+        return not self._pending
+
+    def start(self, project: str, metrics: list[str], where: str = "") -> None:
+        """Offer these summary columns (the first chosen) over the runs ``where`` passes."""
+        self.project = project
+        self.setWindowTitle(f"Parameter importance — {project}")
+        current = self.metric_box.currentText().strip()
+        self.metric_box.clear()
+        self.metric_box.addItems(list(dict.fromkeys(metrics)))
+        if current:
+            self.metric_box.setCurrentText(current)
+        self.where.setText(where)
+        if self.metric_box.currentText().strip():
+            self.compute()
+        else:
+            self.summary.setText("Choose a summary column, e.g. accuracy:max, and press Compute")
+
+    def compute(self) -> None:
+        self._gen += 1
+        self._pending = True
+        gen, project = self._gen, self.project
+        metric, where = self.metric_box.currentText().strip(), self.where.text().strip() or None
+        self.summary.setText(f"Computing the importance of the params for {metric or '…'}…")
+        self.warning.setVisible(False)
+        self.compute_button.setEnabled(False)
+        _run(self._threads, self._to_gui, lambda result, why: self._show(gen, result, why),
+             lambda: self._importance(project, metric, where), "the parameter importance")
+
+    def _importance(self, project: str, metric: str, where: str | None) -> Importance:
+        """On the dialog's thread: in the window's worker processes when they are ready (or the
+        project is large enough to wait for them to start), else here."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        pool = self._pool
+        if pool is not None and (pool.ready or (pool.count > 0 and len(self._store.experiments(project))
+                                                >= self.PROCESS_FROM and pool.wait_ready(self.START_TIMEOUT_S))):
+            future = pool.submit(offload.importance_in_worker, project, metric, where)
+            if future is not None:
+                try:
+                    result = future.result()
+                    self.where_ran = "process"
+                    return result
+                except (BrokenProcessPool, OSError, RuntimeError) as exc:  # no process: here then
+                    pool.broke(exc)
+        self.where_ran = "thread"
+        return importance(self._store, project, metric, where)
+
+    def _show(self, gen: int, result: Importance | None, error: str) -> None:
+        if gen != self._gen:
+            return
+        self.found, self.error = result, error
+        self.model.set_result(result)
+        self.compute_button.setEnabled(True)
+        self.export_button.setEnabled(result is not None and bool(result.features))
+        set_invalid(self.metric_box, bool(error))
+        if result is None:
+            self.summary.setText(error)
+        else:
+            where = f" passing {result.where}" if result.where else ""
+            self.summary.setText(f"{result.metric}: {result.with_metric} of {plural(result.runs, 'run')}{where} have "
+                                 f"a value · sorted by {'importance' if not result.forest else '|Spearman|'}")
+            notes = result.notes()
+            self.warning.setText("\n".join(notes))
+            self.warning.setVisible(bool(notes))
+            self.view.resizeColumnsToContents()
+        self._pending = False
+        self.sig_ready.emit()
+
+    def export_csv(self) -> str:
+        if self.found is None:
+            return ""
+        try:
+            return _save_text(self, "Export parameter importance", f"{self.project}-importance.csv", self.found.to_csv())
+        except ChartDeskError as exc:
+            self.summary.setText(str(exc))
+            return ""
+
+
+# ---- the menu's entries --------------------------------------------------------------------------
+class SweepActions(QObject):
+    """Runs > Compare selected runs… and Parameter importance…, and their one dialog each."""
+
+    sig_status_message = Signal(str, int)
+
+    def __init__(self, workspace, parent: QWidget, columns: Callable[[], list[str]] = list) -> None:
+        super().__init__(parent)
+        self._ws = workspace
+        self._parent = parent
+        self._columns = columns  # the runs table's summary columns
+        self.diff_dialog: RunDiffDialog | None = None
+        self.importance_dialog: ImportanceDialog | None = None
+        self.compare_action = self._action("&Compare selected runs…", self.compare, "compare_runs",
+                                           "The selected runs side by side: params, tags, times, summary columns and "
+                                           "shared channels, only where they differ")
+        self.importance_action = self._action("Parameter &importance…", self.importance, "parameter_importance",
+                                              "Which params go with a summary column: correlation and a random "
+                                              "forest's importance over the runs shown")
+
+    def _action(self, text, slot, name, tip) -> QAction:
+        act = QAction(text, self._parent)
+        act.setObjectName(name)
+        act.setStatusTip(tip)
+        act.triggered.connect(lambda _c=False: slot())
+        return act
+
+    def actions(self) -> list[QAction]:
+        return [self.compare_action, self.importance_action]
+
+    def update(self) -> None:
+        self.compare_action.setEnabled(len(self._ws.selection()) >= 2)
+        self.importance_action.setEnabled(bool(self._ws.project))
+
+    def compare(self, runs: list[str] | None = None) -> RunDiffDialog | None:
+        """The diff of the selected runs the filter shows (or of ``runs``)."""
+        runs = list(self._ws.selection() if runs is None else runs)
+        if not self._ws.project or len(runs) < 2:
+            self.sig_status_message.emit("Select two or more runs to compare them", 8000)
+            return None
+        if self.diff_dialog is None:
+            self.diff_dialog = RunDiffDialog(self._ws.store, self._parent)
+        dlg = self.diff_dialog
+        dlg.start(self._ws.project, runs, [c for c in self._columns()])
+        dlg.show()
+        dlg.raise_()
+        return dlg
+
+    def importance(self) -> ImportanceDialog | None:
+        project = self._ws.project
+        if not project:
+            return None
+        if self.importance_dialog is None:
+            self.importance_dialog = ImportanceDialog(self._ws.store, self._ws.pool, self._parent)
+        dlg = self.importance_dialog
+        f = self._ws.run_filter()
+        dlg.start(project, self.metrics(), "" if f.error else f.text)
+        dlg.show()
+        dlg.raise_()
+        return dlg
+
+    def metrics(self) -> list[str]:
+        """What the metric box offers: the runs table's summary columns, then each alias's max,
+        min and last."""
+        try:
+            aliases = list(self._ws.store.aliases(self._ws.project))
+        except ChartDeskError:
+            aliases = []
+        return [*self._columns(), *(f"{a}:{r}" for a in aliases for r in ("max", "min", "last"))]
