@@ -145,3 +145,30 @@ def latest_writes(x: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         keep[:-1] = x[:-1] < later_min[1:]
     return keep
+
+
+def bucket_indices(y: np.ndarray, bucket: int) -> np.ndarray:
+    """Sorted indices of each bucket's first, last, min and max point, plus its first NaN and
+    its first +inf and -inf (so gaps and infinities survive summarising)."""
+    n = len(y)
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    starts = np.arange(0, n, bucket)
+    ends = np.minimum(starts + bucket, n)
+    nan = np.isnan(y)
+    lo = np.where(nan, np.inf, y)
+    hi = np.where(nan, -np.inf, y)
+    pick = [starts, ends - 1]
+    if n >= bucket:
+        full = (n // bucket) * bucket
+        pick.append(np.argmin(lo[:full].reshape(-1, bucket), axis=1) + starts[: full // bucket])
+        pick.append(np.argmax(hi[:full].reshape(-1, bucket), axis=1) + starts[: full // bucket])
+    if n % bucket:
+        tail = starts[-1]
+        pick.append(np.array([tail + int(np.argmin(lo[tail:])), tail + int(np.argmax(hi[tail:]))]))
+    for special in (nan, np.isposinf(y), np.isneginf(y)):
+        if special.any():
+            idx = np.flatnonzero(special)
+            _, first = np.unique(idx // bucket, return_index=True)
+            pick.append(idx[first])
+    return np.unique(np.concatenate(pick))

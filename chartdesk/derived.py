@@ -37,10 +37,12 @@ from functools import lru_cache
 
 import numpy as np
 
-from .decimate import ema, last_per_step
+from .decimate import bucket_indices, ema, last_per_step
 from .errors import InvalidInput
 
 PREFIX = "expr:"
+#: Points per bucket of a computed series' summary (as the store's chunks have).
+BUCKET = 256
 #: The longest expression: a ref is stored in a column of 520 characters.
 MAX_CHARS = 512
 #: Functions and how many arguments each takes (None: two or more).
@@ -345,11 +347,14 @@ def operands(name: str) -> tuple[str, ...]:
 # ---- evaluation -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Points:
-    """A derived series: one point per step, in step order (like ``model.Series``'s fields)."""
+    """A derived series: one point per step, in step order (like ``model.Series``'s fields);
+    ``summary``, once computed, the indices of its bucket summary (``decimate.bucket_indices``),
+    what a zoomed-out view draws, as a stored channel's chunk summaries are."""
 
     x: np.ndarray
     y: np.ndarray
     t: np.ndarray
+    summary: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.x)
@@ -358,6 +363,8 @@ class Points:
 def _aligned(s) -> Points:
     """A channel's last point at each step, steps sorted."""
     x = np.asarray(s.x, dtype=np.float64)
+    if len(x) < 2 or bool(np.all(x[1:] > x[:-1])):  # one point per step, in order: nothing to copy
+        return Points(x, np.asarray(s.y, dtype=np.float64), np.asarray(s.t, dtype=np.float64))
     steps, idx = last_per_step(x, np.arange(len(x)))
     idx = np.asarray(idx, dtype=np.int64)
     return Points(np.asarray(steps, dtype=np.float64), np.asarray(s.y, dtype=np.float64)[idx],
@@ -486,7 +493,7 @@ class _Cache:
             return hit[1]
 
     def put(self, key: tuple, version: tuple, value: Points) -> None:
-        size = value.x.nbytes + value.y.nbytes + value.t.nbytes
+        size = _size(value)
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
@@ -506,7 +513,7 @@ class _Cache:
 
 
 def _size(p: Points) -> int:
-    return p.x.nbytes + p.y.nbytes + p.t.nbytes
+    return p.x.nbytes + p.y.nbytes + p.t.nbytes + (p.summary.nbytes if p.summary is not None else 0)
 
 
 CACHE = _Cache()
@@ -522,6 +529,7 @@ def compute(store, project: str, experiment: str, bound: str) -> Points:
     if hit is not None:
         return hit
     out = evaluate(bound, lambda c: store.read(project, experiment, c))
+    out = Points(out.x, out.y, out.t, bucket_indices(out.y, BUCKET))
     CACHE.put(key, version, out)
     return out
 

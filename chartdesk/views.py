@@ -136,9 +136,19 @@ def _read_derived_view(store, req: ViewRequest) -> View:
     """A view of an expression: computed on every point (cached until an operand changes), then
     decimated like a channel's full points, so a zoom never changes its values."""
     s = derived.compute(store, req.project, req.experiment, req.channel)
-    ft = s.t[np.isfinite(s.t)]
-    xs = _xs(req.x_axis, s.x, s.t, float(ft.min()) if ft.size else 0.0)
-    return _decimated(req, xs, s.y, len(s.x), "full")
+    ft = s.t[np.isfinite(s.t)] if req.x_axis == "relative" else s.t[:0]
+    xs, y = _xs(req.x_axis, s.x, s.t, float(ft.min()) if ft.size else 0.0), s.y
+    if req.smoothing:  # the EMA runs from the first point
+        return _decimated(req, xs, y, len(s.x), "full")
+    i0, i1 = 0, len(xs)
+    if req.x0 is not None and req.x1 is not None and (req.x_axis == "step" or bool(np.all(xs[1:] >= xs[:-1]))):
+        # sorted x (steps always are): only the range and a point on each side
+        i0 = max(0, int(np.searchsorted(xs, req.x0, "left")) - 1)
+        i1 = min(len(xs), int(np.searchsorted(xs, req.x1, "right")) + 1)
+    if s.summary is not None and i1 - i0 > SUMMARY_ABOVE * max(1, int(req.width)):
+        keep = s.summary[(s.summary >= i0) & (s.summary < i1)]  # zoomed out: its bucket summary
+        return _decimated(req, xs[keep], y[keep], len(s.x), "summary")
+    return _decimated(req, xs[i0:i1], y[i0:i1], len(s.x), "full")
 
 
 def read_view(store, req: ViewRequest) -> View:

@@ -290,3 +290,22 @@ def test_the_cli_adds_and_refuses_expressions(tmp_path):
 def test_a_chart_with_an_expression_x_axis_is_refused_or_kept_as_given():
     c = Chart("c", (SeriesRef.parse("expr:1 - acc"),))
     assert Chart.from_dict(c.to_dict()) == c
+
+
+def test_a_zoomed_out_view_of_an_expression_reads_its_summary_and_keeps_every_spike(store):
+    n = 300_000
+    x = np.arange(n, dtype=float)
+    a = np.sin(x / 5000)
+    a[123_457] = 50.0
+    a[200_001] = -40.0
+    store.create_experiment("p", "e")
+    store.append_many("p", "e", {"a": (x, a, 1000 + x), "b": (x, np.ones(n), 1000 + x)})
+    bound = resolve_series("expr", "a * b + 1", {"a", "b"}, {})
+    v = read_view(store, ViewRequest("p", "e", bound, width=500))
+    assert v.level == "summary" and v.total == n and len(v.x) < n / 50
+    assert v.y.max() == 51.0 and v.y.min() == -39.0
+    np.testing.assert_array_equal(v.values, a[v.x.astype(int)] + 1)  # every drawn point is a computed one
+    z = read_view(store, ViewRequest("p", "e", bound, x0=123_000, x1=124_000, width=500))
+    assert z.level == "full" and 51.0 in z.y
+    inside = (z.x >= 123_000) & (z.x <= 124_000)
+    assert inside.sum() > 500 and z.x[0] == 122_999 and z.x[-1] == 124_001  # a point beyond each edge

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from ..decimate import bucket_indices
 from ..errors import InvalidInput
 
 #: Points per chunk row. 64 Ki points = 512 KiB per array: large enough that a 10M-point channel
@@ -81,36 +82,9 @@ def x_range(x: np.ndarray) -> tuple[float | None, float | None]:
     return (float(fx.min()), float(fx.max())) if fx.size else (None, None)
 
 
-def bucket_indices(y: np.ndarray, bucket: int = BUCKET) -> np.ndarray:
-    """Sorted indices of each bucket's first, last, min and max point, plus its first NaN and
-    its first +inf and -inf (so gaps and infinities survive summarising)."""
-    n = len(y)
-    if n == 0:
-        return np.empty(0, dtype=np.int64)
-    starts = np.arange(0, n, bucket)
-    ends = np.minimum(starts + bucket, n)
-    nan = np.isnan(y)
-    lo = np.where(nan, np.inf, y)
-    hi = np.where(nan, -np.inf, y)
-    pick = [starts, ends - 1]
-    if n >= bucket:
-        full = (n // bucket) * bucket
-        pick.append(np.argmin(lo[:full].reshape(-1, bucket), axis=1) + starts[: full // bucket])
-        pick.append(np.argmax(hi[:full].reshape(-1, bucket), axis=1) + starts[: full // bucket])
-    if n % bucket:
-        tail = starts[-1]
-        pick.append(np.array([tail + int(np.argmin(lo[tail:])), tail + int(np.argmax(hi[tail:]))]))
-    for special in (nan, np.isposinf(y), np.isneginf(y)):
-        if special.any():
-            idx = np.flatnonzero(special)
-            _, first = np.unique(idx // bucket, return_index=True)
-            pick.append(idx[first])
-    return np.unique(np.concatenate(pick))
-
-
 def chunk_row(seq: int, x: np.ndarray, y: np.ndarray, t: np.ndarray) -> tuple[dict, dict]:
     """The ``chunks`` row and the ``chunk_summaries`` row of one chunk."""
-    keep = bucket_indices(y)
+    keep = bucket_indices(y, BUCKET)
     ft = t[np.isfinite(t)]
     x_min, x_max = x_range(x)
     row = {"seq": seq, "n": len(x), "x": encode(x), "y": encode(y), "t": encode(t)}

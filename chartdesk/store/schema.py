@@ -91,7 +91,7 @@ for _col in ("x", "y", "t"):
                  DDL(f"ALTER TABLE chunks ALTER COLUMN {_col} SET STORAGE EXTERNAL").execute_if(dialect="postgresql"))
 
 # Schema 2: what a view needs to know of each chunk: its size, x and wall-time ranges, and its
-# bucket summary (points.bucket_indices). A table of its own, small columns first, so that choosing
+# bucket summary (decimate.bucket_indices). A table of its own, small columns first, so that choosing
 # chunks and zoomed-out reads never walk the overflow pages of the full blobs in ``chunks``.
 chunk_summaries = Table(
     "chunk_summaries", metadata,
