@@ -23,10 +23,14 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMenu, QTableWi
 
 from ..decimate import last_per_step
 from ..errors import ChartDeskError
-from ..resolver import rank
+from ..resolver import first_present, rank
 from .widgets import menu_text
 
 TOLERANCE = 0.05  # relative to the spread of the values
+#: The widest a run's name (the rows' header) and an alias's column get: a longer run name is cut
+#: in the middle (its whole name in the tooltip) rather than pushing the aliases off the dialog.
+NAME_MAX_WIDTH = 260
+COLUMN_MAX_WIDTH = 240
 
 
 def candidates_disagree(series: list[tuple[np.ndarray, np.ndarray]], tolerance: float = TOLERANCE) -> bool:
@@ -84,6 +88,10 @@ class CoverageDialog(QDialog):
         self.ws = workspace
         self.table = QTableWidget(self)
         self.table.cellClicked.connect(self._on_cell)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        names = self.table.verticalHeader()
+        names.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # run names differ at both ends
+        names.setMaximumWidth(NAME_MAX_WIDTH)
         hint = QLabel("Which channel each alias means in each run, and its place in the alias's list. "
                       "Click a cell to pin another candidate for that run. ⚠: the run has several candidates "
                       "whose values disagree.", self)
@@ -127,7 +135,7 @@ class CoverageDialog(QDialog):
             for c in cols:
                 self._write_cell(r, c)
         if rows and cols:
-            self.table.resizeColumnsToContents()
+            self._size_columns()
 
     def showEvent(self, event) -> None:
         if self._stale:
@@ -164,10 +172,22 @@ class CoverageDialog(QDialog):
         self.table.setColumnCount(len(self._aliases))
         self.table.setHorizontalHeaderLabels(self._aliases)
         self.table.setVerticalHeaderLabels(self._runs)
+        for r, name in enumerate(self._runs):
+            self.table.verticalHeaderItem(r).setToolTip(name)
+        for c, name in enumerate(self._aliases):
+            self.table.horizontalHeaderItem(c).setToolTip(name)
         for r in range(len(self._runs)):
             for c in range(len(self._aliases)):
                 self._write_cell(r, c)
+        self._size_columns()
+
+    def _size_columns(self) -> None:
+        """Each alias's column as wide as its text, up to ``COLUMN_MAX_WIDTH`` (cut in the middle
+        past it; every cell's tooltip has its whole text)."""
         self.table.resizeColumnsToContents()
+        for c in range(self.table.columnCount()):
+            if self.table.columnWidth(c) > COLUMN_MAX_WIDTH:
+                self.table.setColumnWidth(c, COLUMN_MAX_WIDTH)
 
     def _write_cell(self, r: int, c: int) -> None:
         """What alias ``c`` means in run ``r``, written into the cell's item (made once)."""
@@ -190,7 +210,7 @@ class CoverageDialog(QDialog):
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             self.table.setItem(r, c, item)
         item.setText(text)
-        tip = [f"{exp} · {alias}: {ch or 'nothing matched'}"]
+        tip = [f"{exp} · {alias}: {text.removeprefix('⚠ ') if ch else 'nothing matched'}"]
         if disagree:
             tip.append("this run has several candidates whose values disagree")
         item.setToolTip("\n".join(tip))
@@ -200,6 +220,10 @@ class CoverageDialog(QDialog):
     def candidates(self, experiment: str, alias: str) -> list[str]:
         have = self.ws.resolver.channels(self.ws.project, experiment)
         return [c for c in (self.ws.alias(alias) or ()) if c in have]
+
+    def default(self, experiment: str, alias: str) -> str | None:
+        """What the alias's list gives in this run without a pin: its first channel the run has."""
+        return first_present(self.ws.alias(alias) or (), self.ws.resolver.channels(self.ws.project, experiment))
 
     def pin(self, experiment: str, alias: str, channel: str | None) -> None:
         try:
@@ -211,11 +235,17 @@ class CoverageDialog(QDialog):
         exp = self.table.verticalHeaderItem(row).text()
         alias = self.table.horizontalHeaderItem(column).text()
         menu = QMenu(self)
-        current = self.ws.resolve(alias, exp)
+        pinned = self.ws.resolver.pin(self.ws.project, exp, alias)
+        default = self.default(exp, alias)
         for ch in self.candidates(exp, alias):
-            act = menu.addAction(menu_text(f"Pin {ch}") + ("  ✓" if ch == current else ""))
+            # Ticked: the run's pin, and only a pin. The list's own choice is named "(default)".
+            act = menu.addAction(menu_text(f"Pin {ch}" + (" (default)" if ch == default else "")))
+            act.setCheckable(True)
+            act.setChecked(ch == pinned)
+            act.setToolTip(f"{ch} is what the list of {alias} gives in {exp} without a pin" if ch == default
+                           else f"Plot {ch} as {alias} in {exp}, whatever the list's order")
             act.triggered.connect(lambda _c=False, c=ch: self.pin(exp, alias, c))
-        if self.ws.resolver.pin(self.ws.project, exp, alias) is not None:
+        if pinned is not None:
             menu.addSeparator()
             menu.addAction("Follow the list (unpin)").triggered.connect(lambda: self.pin(exp, alias, None))
         if menu.isEmpty():
