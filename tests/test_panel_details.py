@@ -5,7 +5,7 @@ filter typed and cleared, the window closed and opened again)."""
 from __future__ import annotations
 
 from gui_helpers import settle
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 
 # ---- item 19: the alias editor's "Add a channel name…" box -----------------------------------------
@@ -121,3 +121,91 @@ def test_the_pin_menu_names_the_lists_choice_default_and_ticks_only_a_pin(demo_s
     assert demo_store.pins("mnist") == {}
     dlg.close()
 
+
+# ---- item 22: the project tree's Name column and its expansion --------------------------------------
+def _tree_index(w, project, experiment=None):
+    m, proxy = w.tree.model, w.tree.proxy
+    src = m.experiment_index(project, experiment) if experiment else m.project_index(project)
+    return proxy.mapFromSource(src)
+
+
+def _click_arrow(qtbot, w, project, experiment=None):
+    """A click on the row's expand arrow (which opens or closes it and selects nothing)."""
+    view = w.tree.view
+    idx = _tree_index(w, project, experiment)
+    assert idx.isValid(), (project, experiment)
+    view.scrollTo(idx)
+    rect = view.visualRect(idx)
+    before = view.isExpanded(idx)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
+                     pos=rect.topLeft() + QPoint(-view.indentation() // 2, rect.height() // 2))
+    assert view.isExpanded(idx) != before
+
+
+def _expanded(w):
+    """{project: expanded?} and the expanded experiments, as the tree shows them."""
+    view, proxy = w.tree.view, w.tree.proxy
+    projects, runs = {}, set()
+    for r in range(proxy.rowCount()):
+        p = proxy.index(r, 0)
+        projects[p.data()] = view.isExpanded(p)
+        for k in range(proxy.rowCount(p)):
+            if view.isExpanded(proxy.index(k, 0, p)):
+                runs.add((p.data(), proxy.index(k, 0, p).data()))
+    return projects, runs
+
+
+def test_the_name_column_takes_the_trees_free_width(demo_store, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    view, header = w.tree.view, w.tree.view.header()
+    qtbot.waitUntil(lambda: header.sectionSize(0) + header.sectionSize(1) == view.viewport().width(), timeout=5000)
+    assert header.sectionSize(1) == w.tree.INFO_WIDTH
+    narrow = header.sectionSize(0)
+    w.resizeDocks([w.tree_dock], [560], Qt.Orientation.Horizontal)  # the person widens the dock
+    qtbot.waitUntil(lambda: view.viewport().width() > 480, timeout=5000)
+    assert header.sectionSize(0) == view.viewport().width() - w.tree.INFO_WIDTH > narrow + 200  # the names get it
+    assert header.sectionSize(1) == w.tree.INFO_WIDTH
+    # the person drags the divider between Name and Info to the left: Info keeps that width from now on
+    edge = header.sectionViewportPosition(1)
+    y = header.height() // 2
+    qtbot.mousePress(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(edge - 1, y))
+    for dx in range(10, 101, 10):
+        qtbot.mouseMove(header.viewport(), QPoint(edge - 1 - dx, y))
+    qtbot.mouseRelease(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(edge - 101, y))
+    info = header.sectionSize(1)
+    assert info > w.tree.INFO_WIDTH + 80, info
+    w.resizeDocks([w.tree_dock], [480], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: view.viewport().width() < 520, timeout=5000)
+    assert header.sectionSize(1) == info and header.sectionSize(0) == view.viewport().width() - info
+
+
+def test_the_trees_expansion_comes_back_when_the_filter_is_cleared(demo_store, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    qtbot.waitUntil(lambda: set(_expanded(w)[0]) == {"cifar10", "mnist", "sweep"}, timeout=10000)
+    _click_arrow(qtbot, w, "mnist", "baseline-sgd")  # its channels
+    before = _expanded(w)
+    assert before == ({"cifar10": False, "mnist": True, "sweep": False}, {("mnist", "baseline-sgd")}), before
+    edit = w.tree.filter_edit
+    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(edit, "adam")
+    qtbot.waitUntil(lambda: _tree_index(w, "mnist", "baseline-sgd").isValid() is False, timeout=5000)
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(edit, Qt.Key.Key_Backspace)
+    qtbot.waitUntil(lambda: _tree_index(w, "cifar10").isValid() and _tree_index(w, "mnist", "baseline-sgd").isValid(),
+                    timeout=5000)
+    assert _expanded(w) == before  # baseline-sgd open again, the other projects closed again
+
+
+def test_the_trees_expansion_is_restored_after_a_restart(demo_store, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    qtbot.waitUntil(lambda: set(_expanded(w)[0]) == {"cifar10", "mnist", "sweep"}, timeout=10000)
+    qtbot.waitUntil(lambda: w.tree.proxy.rowCount(_tree_index(w, "sweep")) == 20, timeout=10000)
+    _click_arrow(qtbot, w, "sweep")
+    _click_arrow(qtbot, w, "sweep", "lr0.1-seed0")
+    _click_arrow(qtbot, w, "mnist", "adam-lr1e-3")
+    left = _expanded(w)
+    assert left == ({"cifar10": False, "mnist": True, "sweep": True},
+                    {("sweep", "lr0.1-seed0"), ("mnist", "adam-lr1e-3")}), left
+    w.close()
+    w2 = open_win(demo_store, "mnist", "baseline-sgd")
+    qtbot.waitUntil(lambda: _expanded(w2) == left, timeout=10000)

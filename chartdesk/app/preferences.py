@@ -7,9 +7,9 @@ geometry, the docks' layout, the chart height, and whether compare mode names ru
 that differ. The theme is chosen on the command line (``--theme``) and is not stored; were it
 stored, it would be a machine key too.
 
-**Per store** (anything that names what a store holds): the last project shown, and for each
-project its selected runs, its chart tab, its runs-table columns, its Group by, and its runs drawn
-with only their latest write per step. These live under the store's identity
+**Per store** (anything that names what a store holds): the last project shown, the project
+tree's expanded rows, and for each project its selected runs, its chart tab, its runs-table
+columns, its Group by, and its runs drawn with only their latest write per step. These live under the store's identity
 (``store_identity``), so the session of one store is never applied to another, even to a project
 of the same name in it:
 
@@ -100,6 +100,8 @@ CHART_HEIGHT = Key("view/chart_height", str, "medium")
 LABEL_BY_PARAMS = Key("view/label_by_params", bool, True)
 
 LAST_PROJECT = Key("last_project", str, "", STORE)
+#: The project tree's rows the person expanded (``chartdesk.app.expansion``).
+TREE_EXPANDED = Key("tree_expanded", list, (), STORE)
 
 SELECTION = Key("selection", list, (), PROJECT)
 TAB = Key("tab", str, "", PROJECT)
@@ -107,7 +109,7 @@ RUNS_COLUMNS = Key("runs_columns", list, (), PROJECT)
 GROUP_BY = Key("group_by", str, "", PROJECT)
 LATEST_PER_STEP = Key("latest_per_step", list, (), PROJECT)
 
-KEYS = (WINDOW_GEOMETRY, WINDOW_STATE, CHART_HEIGHT, LABEL_BY_PARAMS, LAST_PROJECT,
+KEYS = (WINDOW_GEOMETRY, WINDOW_STATE, CHART_HEIGHT, LABEL_BY_PARAMS, LAST_PROJECT, TREE_EXPANDED,
         SELECTION, TAB, RUNS_COLUMNS, GROUP_BY, LATEST_PER_STEP)
 
 

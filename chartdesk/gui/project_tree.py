@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import (
     QAbstractItemModel,
+    QEvent,
     QItemSelection,
     QItemSelectionModel,
     QMimeData,
@@ -32,6 +33,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHeaderView,
     QInputDialog,
     QLineEdit,
     QMenu,
@@ -43,6 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..app import preferences as prefs
+from ..app.expansion import Expansion, Row
 from ..colors import Style, keys, run_styles
 from ..errors import ChartDeskError
 from ..model import ChannelInfo, Experiment
@@ -476,6 +479,10 @@ class ProjectTree(QWidget):
     FILTER_DELAY_MS = 250
     #: While an expression filters, runs that changed are evaluated again after this long.
     REFILTER_MS = 500
+    #: The Info column's width until the person drags the divider; Name takes the rest of the
+    #: tree's width (at least ``NAME_MIN_WIDTH``, and Info at most half of it).
+    INFO_WIDTH = 120
+    NAME_MIN_WIDTH = 80
 
     def __init__(self, workspace, parent=None) -> None:
         super().__init__(parent)
@@ -509,8 +516,13 @@ class ProjectTree(QWidget):
         self.view.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.view.setUniformRowHeights(True)
         self.view.setAlternatingRowColors(True)
-        self.view.header().setStretchLastSection(True)
-        self.view.setColumnWidth(0, 175)
+        header = self.view.header()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)  # Info takes what Name leaves
+        header.sectionResized.connect(self._on_section_resized)
+        self._info_width = self.INFO_WIDTH  # the Info column's width as the person left it
+        self._fitting = False
+        self.view.viewport().installEventFilter(self)  # a wider tree gives its width to the names
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # run names differ at both ends
         self.view.setIconSize(RUN_ICON)  # a run's swatch (when drawn) and its state dot
         self.view.setItemDelegateForColumn(1, _ElideRight(self.view))
@@ -539,6 +551,13 @@ class ProjectTree(QWidget):
         self.latest_action.setToolTip("For a resumed run whose steps go back: draw only the latest write at each "
                                       "step, as TensorBoard does (the store keeps every point)")
         self.latest_action.triggered.connect(self.set_latest_for_selected)
+        # The rows the person expanded, kept in this store's session: applied to rows as they come
+        # (read from the store, shown again by a filter, after a restart).
+        self.expansion = Expansion.from_strings(Settings(workspace.store).get(prefs.TREE_EXPANDED))
+        self._opening = 0  # >0 while the program expands rows (not the person's gesture)
+        self.view.expanded.connect(lambda idx: self._on_expanded(idx, True))
+        self.view.collapsed.connect(lambda idx: self._on_expanded(idx, False))
+        self.proxy.rowsInserted.connect(self._expand_inserted)
         workspace.sig_project_changed.connect(self._load_latest)
         workspace.sig_project_changed.connect(self._on_project_changed)
         workspace.sig_projects_changed.connect(self._read_other_projects)
@@ -597,7 +616,7 @@ class ProjectTree(QWidget):
         if project:
             self.model.add_project(project)  # it exists: the session has just read it
         self._show_project()
-        if project:
+        if project:  # the shown project is opened, as if by the person (kept, so it may be closed again)
             self.view.expand(self.proxy.mapFromSource(self.model.project_index(project)))
         # a project may have been renamed or deleted: which projects the store holds now (and the
         # catalogs of those the tree does not know)
@@ -617,6 +636,8 @@ class ProjectTree(QWidget):
 
     def _on_catalogs(self, read: Catalogs) -> None:
         shown = self.ws.project
+        if self.expansion.keep_projects(read.projects):  # deleted projects' rows are forgotten
+            self._save_expansion()
         with self._not_chosen():
             self.model.set_projects(read.projects)
             for project, catalog in read.catalogs.items():
@@ -700,8 +721,10 @@ class ProjectTree(QWidget):
     def _filter_by(self, text: str, matched: dict[str, frozenset[str]] | None) -> None:
         with self._not_chosen():
             self.proxy.set_filter(text, matched)
-        if text or matched is not None:
-            self.view.expandToDepth(0)
+        with self._program_opens():
+            if text or matched is not None:
+                self.view.expandToDepth(0)  # for a while: what the person expanded is kept apart
+            self._apply_expansion(exact=not text and matched is None)  # back as the person left them
         self.select(self.ws.project, self.ws.selection())  # what the filter shows again is selected again
 
     def _on_selection_change(self, *_):
@@ -723,6 +746,81 @@ class ProjectTree(QWidget):
             self.ws.set_project(project)
         if exps:
             self.ws.select_experiments(exps)
+
+    # ---- the Name column takes the free width --------------------------------------------------
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.view.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_name()
+        return super().eventFilter(obj, event)
+
+    def _fit_name(self) -> None:
+        """Name as wide as the tree less the Info column's width (the person's, or the default)."""
+        width = self.view.viewport().width()
+        name = max(self.NAME_MIN_WIDTH, width - min(self._info_width, width // 2))
+        if self.view.header().sectionSize(0) != name:
+            self._fitting = True
+            try:
+                self.view.header().resizeSection(0, name)
+            finally:
+                self._fitting = False
+
+    def _on_section_resized(self, section: int, _old: int, new: int) -> None:
+        """The person dragged the divider: Info keeps what is left of the width from now on."""
+        if self._fitting or section != 0 or not self.view.viewport().width():
+            return
+        self._info_width = max(24, self.view.viewport().width() - new)
+
+    # ---- expansion, as the person left it ------------------------------------------------------
+    @contextmanager
+    def _program_opens(self) -> Iterator[None]:
+        """Rows expanded or collapsed meanwhile are the program's doing (a filter opens every
+        project for a while; rows are opened as the person left them): not the person's gesture."""
+        self._opening += 1
+        try:
+            yield
+        finally:
+            self._opening -= 1
+
+    @staticmethod
+    def _row_key(index) -> Row | None:
+        kind = index.data(KIND_ROLE)
+        if kind == "project":
+            return (index.data(PROJECT_ROLE),)
+        if kind == "experiment":
+            return (index.data(PROJECT_ROLE), index.data(EXPERIMENT_ROLE))
+        return None
+
+    def _on_expanded(self, index, expanded: bool) -> None:
+        key = self._row_key(index)
+        if not self._opening and key is not None and self.expansion.set(key, expanded):
+            self._save_expansion()
+
+    def _save_expansion(self) -> None:
+        Settings(self.ws.store).set(prefs.TREE_EXPANDED, self.expansion.to_strings())
+
+    def _expand_inserted(self, parent, first: int, last: int) -> None:
+        with self._program_opens():
+            for row in range(first, last + 1):
+                self._apply_expansion(self.proxy.index(row, 0, parent))
+
+    def _apply_expansion(self, index=None, exact: bool = False) -> None:
+        """Expand the rows under ``index`` (None: every row) that the person left expanded; with
+        ``exact`` (no filter) collapse the others too, as the person left them."""
+        if index is None:
+            for row in range(self.proxy.rowCount()):
+                self._apply_expansion(self.proxy.index(row, 0), exact)
+            return
+        key = self._row_key(index)
+        if key is None:
+            return
+        if key in self.expansion:
+            if not self.view.isExpanded(index):
+                self.view.expand(index)
+        elif exact and self.view.isExpanded(index):
+            self.view.collapse(index)
+        if len(key) == 1:
+            for row in range(self.proxy.rowCount(index)):
+                self._apply_expansion(self.proxy.index(row, 0, index), exact)
 
     # ---- rename and delete ------------------------------------------------------------------
     def _target(self) -> tuple[str, str | None, list[str]]:
@@ -777,11 +875,13 @@ class ProjectTree(QWidget):
                 if ok and name.strip() and name.strip() != project:
                     expanded = self.view.isExpanded(self.proxy.mapFromSource(self.model.project_index(project)))
                     if self.ws.rename_project(project, name.strip()):
+                        self.expansion.rename_project(project, name.strip())
+                        self._save_expansion()
                         self._project_renamed(project, name.strip(), expanded)
             elif kind == "experiments" and len(exps) == 1:
                 name, ok = QInputDialog.getText(self, "Rename experiment", "New name:", text=exps[0])
                 if ok and name.strip() and name.strip() != exps[0]:
-                    self.ws.rename_experiment(exps[0], name.strip())
+                    self._rename_experiment(project, exps[0], name.strip())
         except ChartDeskError as exc:
             QMessageBox.warning(self, "Rename", str(exc))
 
@@ -815,6 +915,20 @@ class ProjectTree(QWidget):
         except ChartDeskError as exc:
             QMessageBox.warning(self, "Delete", str(exc))
 
+    def _rename_experiment(self, project: str, old: str, new: str) -> None:
+        """Rename; the row, which comes back under its new name, is expanded if it was."""
+        follows = (project, old) in self.expansion and (project, new) not in self.expansion
+        if follows:
+            self.expansion.rename_experiment(project, old, new)  # before the new row comes
+        renamed = False
+        try:
+            renamed = self.ws.rename_experiment(old, new)
+        finally:
+            if follows and not renamed:
+                self.expansion.rename_experiment(project, new, old)
+        if follows and renamed:
+            self._save_expansion()
+
     def _project_renamed(self, old: str, new: str, expanded: bool) -> None:
         """This tree renamed a project: its row goes, the new name's comes (with its catalog from
         the workspace when it is shown, else read off the GUI thread) and is expanded as it was."""
@@ -822,5 +936,6 @@ class ProjectTree(QWidget):
             self.model.remove_project(old)
             self.model.add_project(new)
         if expanded:
-            self.view.expand(self.proxy.mapFromSource(self.model.project_index(new)))
+            with self._program_opens():
+                self.view.expand(self.proxy.mapFromSource(self.model.project_index(new)))
         self.reader.read_catalogs(self.ws.project or None, known=self.model.loaded_projects())
