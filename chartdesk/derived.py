@@ -355,6 +355,7 @@ class Points:
     y: np.ndarray
     t: np.ndarray
     summary: np.ndarray | None = None
+    parts: tuple[tuple[str, np.ndarray], ...] = ()  # each operand channel's value at each step (NaN: none there)
 
     def __len__(self) -> int:
         return len(self.x)
@@ -467,7 +468,20 @@ def evaluate(bound: str, read: Callable[[str], object]) -> Points:
         out = _eval(e.tree, channel)
     if not isinstance(out, Points):  # every reference folded away: cannot happen after parse
         raise InvalidInput(f"the expression {e.text!r} has no series")
-    return Points(out.x, np.asarray(out.y, dtype=np.float64), out.t)
+    return Points(out.x, np.asarray(out.y, dtype=np.float64), out.t,
+                  parts=tuple((name, _at_steps(p, out.x)) for name, p in cache.items()))
+
+
+def _at_steps(p: Points, steps: np.ndarray) -> np.ndarray:
+    """An operand's value at each of these steps, NaN where it has no point there."""
+    if len(p.x) == len(steps) and np.array_equal(p.x, steps):
+        return p.y
+    out = np.full(len(steps), np.nan)
+    if len(p.x):
+        i = np.clip(np.searchsorted(p.x, steps), 0, len(p.x) - 1)
+        ok = p.x[i] == steps
+        out[ok] = p.y[i[ok]]
+    return out
 
 
 # ---- computing, cached ----------------------------------------------------------------------
@@ -513,7 +527,8 @@ class _Cache:
 
 
 def _size(p: Points) -> int:
-    return p.x.nbytes + p.y.nbytes + p.t.nbytes + (p.summary.nbytes if p.summary is not None else 0)
+    return p.x.nbytes + p.y.nbytes + p.t.nbytes + (p.summary.nbytes if p.summary is not None else 0) + \
+        sum(a.nbytes for _n, a in p.parts if a is not p.y)
 
 
 CACHE = _Cache()
@@ -529,7 +544,7 @@ def compute(store, project: str, experiment: str, bound: str) -> Points:
     if hit is not None:
         return hit
     out = evaluate(bound, lambda c: store.read(project, experiment, c))
-    out = Points(out.x, out.y, out.t, bucket_indices(out.y, BUCKET))
+    out = Points(out.x, out.y, out.t, bucket_indices(out.y, BUCKET), out.parts)
     CACHE.put(key, version, out)
     return out
 

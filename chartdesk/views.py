@@ -60,6 +60,7 @@ class View:
     pos_inf: np.ndarray    # x of +inf points in the view
     neg_inf: np.ndarray    # x of -inf points in the view
     restarts: np.ndarray = field(default_factory=lambda: np.empty(0))  # x where the steps went back (resumed)
+    parts: tuple[tuple[str, np.ndarray], ...] = ()  # an expression's operands: (channel, value at each x)
 
 
 def _xs(x_axis: str, x: np.ndarray, t: np.ndarray, t0: float) -> np.ndarray:
@@ -115,7 +116,7 @@ def _read_view_by_channel(store, req: ViewRequest) -> View:
 
 
 def _decimated(req: ViewRequest, xs: np.ndarray, raw: np.ndarray, total: int, level: str,
-               restart_x: np.ndarray | None = None) -> View:
+               restart_x: np.ndarray | None = None, parts: tuple = ()) -> View:
     """The view of points (x in chart units, logged values): ±inf kept aside, smoothed when asked,
     M4 per pixel column of the requested (or the whole) x range."""
     inf = np.isinf(raw)
@@ -129,7 +130,8 @@ def _decimated(req: ViewRequest, xs: np.ndarray, raw: np.ndarray, total: int, le
     return View(x=xs[keep], y=drawn[keep], raw=clean[keep] if req.smoothing else None, values=raw[keep],
                 total=total, level=level, pos_inf=xs[np.isposinf(raw) & in_range][:1000],
                 neg_inf=xs[np.isneginf(raw) & in_range][:1000],
-                restarts=np.empty(0) if restart_x is None else restart_x[:100])
+                restarts=np.empty(0) if restart_x is None else restart_x[:100],
+                parts=tuple((name, a[keep]) for name, a in parts))
 
 
 def _read_derived_view(store, req: ViewRequest) -> View:
@@ -139,7 +141,7 @@ def _read_derived_view(store, req: ViewRequest) -> View:
     ft = s.t[np.isfinite(s.t)] if req.x_axis == "relative" else s.t[:0]
     xs, y = _xs(req.x_axis, s.x, s.t, float(ft.min()) if ft.size else 0.0), s.y
     if req.smoothing:  # the EMA runs from the first point
-        return _decimated(req, xs, y, len(s.x), "full")
+        return _decimated(req, xs, y, len(s.x), "full", parts=s.parts)
     i0, i1 = 0, len(xs)
     if req.x0 is not None and req.x1 is not None and (req.x_axis == "step" or bool(np.all(xs[1:] >= xs[:-1]))):
         # sorted x (steps always are): only the range and a point on each side
@@ -147,8 +149,8 @@ def _read_derived_view(store, req: ViewRequest) -> View:
         i1 = min(len(xs), int(np.searchsorted(xs, req.x1, "right")) + 1)
     if s.summary is not None and i1 - i0 > SUMMARY_ABOVE * max(1, int(req.width)):
         keep = s.summary[(s.summary >= i0) & (s.summary < i1)]  # zoomed out: its bucket summary
-        return _decimated(req, xs[keep], y[keep], len(s.x), "summary")
-    return _decimated(req, xs[i0:i1], y[i0:i1], len(s.x), "full")
+        return _decimated(req, xs[keep], y[keep], len(s.x), "summary", parts=tuple((n, a[keep]) for n, a in s.parts))
+    return _decimated(req, xs[i0:i1], y[i0:i1], len(s.x), "full", parts=tuple((n, a[i0:i1]) for n, a in s.parts))
 
 
 def read_view(store, req: ViewRequest) -> View:

@@ -10,6 +10,7 @@ from gui_helpers import answer_next_dialog, chart, click, settle
 from PySide6.QtCore import Qt
 
 from chartdesk import edits
+from chartdesk.curves import format_y
 from chartdesk.groups import GroupBy
 from chartdesk.gui.export import export_csv
 from chartdesk.model import Chart, SeriesRef
@@ -137,3 +138,19 @@ def test_a_grouped_expression_is_the_mean_of_the_derived_series(demo_store, open
     g = next(cv for cv in c.curves if "adam" in cv.label)
     idx = np.searchsorted(agg.x, g.x)
     np.testing.assert_allclose(g.values, agg.mean[idx])
+
+
+def test_the_hover_read_out_gives_the_value_and_its_operands(demo_store, open_win, qtbot):
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    _add_chart(w.ws, "expr:val_loss - loss")
+    settle(qtbot, w)
+    c = chart(w, "Training", "Error")
+    cv = c.curves[0]
+    i = len(cv.x) // 2
+    c.show_values_at(float(cv.x[i]), float(cv.y[i]))
+    (row,) = c.readout.rows()
+    step = cv.x[i]
+    v, loss = (demo_store.read("mnist", "baseline-sgd", ch) for ch in ("val_loss", "loss"))
+    want_v, want_l = v.y[v.x == step][-1], loss.y[loss.x == step][-1]
+    assert row.value == format_y(want_v - want_l)
+    assert row.detail == f"val_loss {format_y(want_v)}, loss {format_y(want_l)}"

@@ -80,6 +80,7 @@ class _Curve:
         self.x = np.empty(0)
         self.y = np.empty(0)
         self.values = np.empty(0)  # logged values (±inf kept) at x
+        self.parts: tuple = ()  # an expression's operands at x: (channel, values)
         self.line: pg.PlotCurveItem | None = None
         self.faint: pg.PlotCurveItem | None = None  # the raw curve behind a smoothed one
         self.dots: pg.ScatterPlotItem | None = None  # markers, for series too sparse to see as lines
@@ -95,8 +96,11 @@ class _Curve:
     def tooltip(self) -> str:
         return f"{self.label}\nrun: {self.experiment}\nClick to hide or show"
 
-    def detail(self, _i: int) -> str:
-        return ""
+    def detail(self, i: int) -> str:
+        """What the read-out adds after the value at point i: an expression's operands there."""
+        if not self.parts:
+            return ""
+        return "  " + ", ".join(f"{name} {format_y(float(v[i]))}" for name, v in self.parts if 0 <= i < len(v))
 
 
 class ChartWidget(QFrame):
@@ -593,6 +597,7 @@ class ChartWidget(QFrame):
                 continue
             curve.x = view.x
             curve.values = view.values
+            curve.parts = view.parts
             curve.y = log_safe(view.y, self.chart.log_y)
             shown = plotted(curve.y, self.chart.log_y)
             px = plotted(log_safe(curve.x, self.chart.log_x), self.chart.log_x)  # the axis' own units
