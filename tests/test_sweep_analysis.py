@@ -274,7 +274,7 @@ def test_importance_without_scikit_learn_or_scipy(hp, monkeypatch):
                           "Spearman only")
     assert all(f.importance is None for f in got.features) and all(f.spearman is not None for f in got.features)
     with_scipy = {f.name: f.spearman for f in got.features}
-    for mod in ("scipy", "scipy.stats"):
+    for mod in ("scipy", "scipy.stats", "scipy.special"):
         monkeypatch.setitem(sys.modules, mod, None)
     plain = importance(hp, "hp", "accuracy:max")
     assert plain.correlation == "numpy" and all(f.p_value is None for f in plain.features)
