@@ -404,9 +404,9 @@ class ImportanceDialog(QDialog):
 
     def start(self, project: str, metrics: list[str], where: str = "") -> None:
         """Offer these summary columns (the first chosen) over the runs ``where`` passes."""
+        current = self.metric_box.currentText().strip() if project == self.project else ""
         self.project = project
         self.setWindowTitle(f"Parameter importance — {project}")
-        current = self.metric_box.currentText().strip()
         self.metric_box.clear()
         self.metric_box.addItems(list(dict.fromkeys(metrics)))
         if current:
