@@ -532,13 +532,15 @@ def cmd_check(args) -> int:
     if path is None:
         raise InvalidInput("check works on SQLite store files; a PostgreSQL server keeps its own integrity "
                            "(chartdesk copy STORE FILE.db makes a file to check)")
-    report = repair.check(path)
+    report = repair.check(path, tidy=True)  # also removes what killed imports and creations left
     if report.ok:
         print(f"{path}: ok ({report.chunks} chunks)")
     else:
         print(f"{path}: the store is damaged:")
         for line in report.problems[:20]:
             print(f"  {line}")
+    for line in report.notes:
+        print(f"  {line}")
     if not args.repair:
         return 0 if report.ok else 1
     out, fig = repair.repair(path, Path(args.repair_out) if args.repair_out else None)

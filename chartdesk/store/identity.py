@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 import uuid
 from pathlib import Path
 
@@ -103,6 +104,36 @@ def _look(path: Path, writable: bool) -> tuple[int, int, int]:
         ro.close()
 
 
+#: Less free space than this beside a store, and an I/O error opening it, is the full disk: SQLite
+#: could not make its 32 KiB -shm file (nor a -wal).
+FULL_DISK_BYTES = 256 << 10
+
+
+def no_space(path: Path) -> bool:
+    """Whether the file system holding ``path`` has (next to) no room left."""
+    try:
+        st = os.statvfs(path.parent if str(path.parent) else ".")
+    except (OSError, AttributeError):
+        return False
+    return st.f_bavail * st.f_frsize < FULL_DISK_BYTES
+
+
+def _look_failed(path: Path, head: bytes, exc: sqlite3.DatabaseError) -> str:
+    """The one line for an SQLite file that SQLite could not read: a full disk, an I/O error, a
+    damaged store of ours, or not a database of ours at all."""
+    text = str(exc)
+    if "disk I/O error" in text or "disk is full" in text or isinstance(exc, sqlite3.OperationalError) \
+            and "unable to open" in text:
+        if no_space(path):
+            return (f"cannot open store {path}: no space left on the device (SQLite needs room for its -shm and "
+                    "-wal files beside it); it was left untouched")
+        return f"cannot read store {path}: {text}; it was left untouched"
+    if _header_app_id(head) == APPLICATION_ID:
+        return (f"the store is damaged: {path} ({text}); run `chartdesk check --db {path}` to see what can be "
+                "saved. It was left untouched")
+    return f"{path} is not a ChartDesk store ({text}); it was left untouched"
+
+
 def classify(path: Path, writable: bool = True) -> str:
     """'missing', 'empty' (may become a store in place) or 'ours'; raise StoreError otherwise."""
     if path.is_dir():
@@ -130,7 +161,7 @@ def classify(path: Path, writable: bool = True) -> str:
         app_id, version, n = _look(path, writable)
     except sqlite3.DatabaseError as exc:
         _drop_new_side_files(path, before)
-        raise StoreError(f"{path} is not a ChartDesk store ({exc}); it was left untouched") from None
+        raise StoreError(_look_failed(path, head, exc)) from None
     if app_id == APPLICATION_ID:
         if version > SCHEMA_VERSION:
             _drop_new_side_files(path, before)
@@ -145,6 +176,61 @@ def classify(path: Path, writable: bool = True) -> str:
                          "not a ChartDesk store; it was left untouched")
     raise StoreError(f"{path} is an SQLite database of another application, not a ChartDesk store; "
                      "it was left untouched")
+
+
+#: A ``.NAME.creating-PID-ID`` file this old belongs to a creation that died, whatever its pid
+#: (another host's process on a shared folder cannot be asked); a dead local pid's at once.
+CREATING_STALE_S = 600
+#: ... but never younger than this: a creation takes well under a second.
+CREATING_GRACE_S = 60
+
+
+def creating_leftovers(path: Path) -> list[tuple[Path, bool]]:
+    """What creations of ``path`` that were killed left beside it (``.NAME.creating-PID-ID`` and
+    its side files), each with whether it may be removed now (its process is gone)."""
+    prefix = f".{path.name}.creating-"
+    try:
+        names = [n for n in os.listdir(path.parent if str(path.parent) else ".") if n.startswith(prefix)]
+    except OSError:
+        return []
+    now = time.time()
+    out = []
+    for n in sorted(names):
+        p = path.with_name(n)
+        pid_text = n[len(prefix):].split("-", 1)[0]
+        try:
+            age = now - p.lstat().st_mtime
+        except OSError:
+            continue
+        pid = int(pid_text) if pid_text.isdigit() else -1
+        gone = pid != os.getpid() and not _pid_alive(pid)
+        out.append((p, age > CREATING_STALE_S or (gone and age > CREATING_GRACE_S)))
+    return out
+
+
+def clear_leftovers(path: Path) -> int:
+    """Remove the leftovers of killed creations of ``path`` that may go; how many files."""
+    n = 0
+    for p, safe in creating_leftovers(path):
+        if safe:
+            try:
+                p.unlink()
+                n += 1
+            except OSError:
+                pass
+    return n
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def create_atomically(path: Path, build) -> bool:

@@ -68,6 +68,18 @@ def to_url(target) -> tuple[URL, Path | None]:
             url = make_url(text)
         except ArgumentError:
             raise StoreError(f"cannot read the store URL {_masked(text)}") from None
+        except ValueError:  # a port that is not a number (postgresql://u@h:abc/db), an unclosed [IPv6
+            host = authority.rpartition("@")[2]
+            port = host.rpartition(":")[2] if ":" in host and not host.endswith("]") else None
+            if port == "":
+                what = "its port is empty (leave out the ':' for the default one)"
+            elif port is not None and not port.isdigit():
+                what = f"its port {port!r} is not a number"
+            else:
+                what = "it is not a valid URL"
+            raise StoreError(f"cannot read the store URL {_masked(text)}: {what}") from None
+        if url.port is not None and not 0 < url.port < 65536:
+            raise StoreError(f"cannot read the store URL {_masked(text)}: port {url.port} is not between 1 and 65535")
         backend = url.get_backend_name()
         if url.drivername not in DRIVERS and backend not in ("sqlite", "postgresql"):
             raise StoreError(f"unknown store URL scheme {url.drivername!r} in {_masked(text)}; "

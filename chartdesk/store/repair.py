@@ -1,9 +1,14 @@
 """``chartdesk check [--repair]``: find damage in a store file, and copy out what is readable.
 
-``check`` runs SQLite's ``integrity_check`` and decodes every chunk. ``repair`` never writes the
-damaged file: it reads it row by row (stepping over rows on damaged pages), keeps for each channel
-the chunks up to the first one that is lost or unreadable (so every channel stays an exact prefix
-of what was logged), recomputes counts and summaries, and writes a new store beside it.
+``check`` looks at the write-ahead log before anything opens the file (``wal.inspect``: committed
+transactions an outside program's removing or cutting ``-wal`` lost) and lists what earlier opens
+recorded of such damage, runs SQLite's ``integrity_check`` and decodes every chunk. It also finds
+what killed processes left: runs of big imports in the staging project (``store.STAGING_PROJECT``)
+and ``.NAME.creating-PID-ID`` files of creations; with ``tidy`` and an intact store it removes
+those whose process is gone. ``repair`` never writes the damaged file: it reads it row by row
+(stepping over rows on damaged pages), keeps for each channel the chunks up to the first one that
+is lost or unreadable (so every channel stays an exact prefix of what was logged), recomputes
+counts and summaries, and writes a new store beside it.
 """
 from __future__ import annotations
 
@@ -12,8 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import StoreError
-from . import identity
+from ..errors import ChartDeskError, StoreError
+from . import identity, wal
 from . import points as P
 
 #: Tables copied as they are, parents first (chunks and summaries are rebuilt).
@@ -26,14 +31,26 @@ class CheckReport:
     problems: list[str] = field(default_factory=list)
     chunks: int = 0
     bad_chunks: int = 0
+    #: What killed processes left (not damage), and what ``tidy`` removed of it.
+    notes: list[str] = field(default_factory=list)
+    #: The file itself is sound (integrity and chunks); False also when it could not be read.
+    intact: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
+def _head(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(100)
+    except OSError:
+        return b""
+
+
 def _connect(path: Path) -> sqlite3.Connection:
-    head = path.read_bytes()[:100] if path.is_file() else b""
+    head = _head(path) if path.is_file() else b""
     if not head.startswith(identity.SQLITE_MAGIC):
         raise StoreError(f"{path} is not an SQLite database; nothing to check")
     if int.from_bytes(head[68:72], "big") != identity.APPLICATION_ID:
@@ -58,15 +75,26 @@ def _chunk_ok(row) -> bool:
     return True
 
 
-def check(path: Path) -> CheckReport:
+def check(path: Path, tidy: bool = False) -> CheckReport:
+    """What is wrong with the store file ``path``; with ``tidy``, when the file is intact, also
+    remove what killed imports and creations left where their process is gone."""
     if not path.exists():
         raise StoreError(f"no store at {path}")
     report = CheckReport()
+    damage = wal.inspect(path) if any(identity.side_files(path).values()) else None
+    if damage is not None and wal.keep(path, damage) is None:
+        report.problems.append(damage.line())
+    for record, line in wal.records(path):
+        report.problems.append(f"{line} [{record.name}: remove it once read]")
+    if identity.no_space(path):
+        raise StoreError(f"cannot check {path}: no space left on the device (SQLite needs room for its -shm "
+                         "and -wal files beside the store); free some and check again")
     try:
         con = _connect(path)
     except StoreError as exc:
         report.problems.append(str(exc))
         return report
+    seen = len(report.problems)
     try:
         try:
             rows = [r[0] for r in con.execute("PRAGMA integrity_check(100)")]
@@ -84,9 +112,57 @@ def check(path: Path) -> CheckReport:
                 report.bad_chunks += 1
         if report.bad_chunks:
             report.problems.append(f"{report.bad_chunks} of {report.chunks} chunks have blobs of the wrong size")
+        report.intact = len(report.problems) == seen
+        staged = _staging_runs(con)
     finally:
         con.close()
+    _leftovers(path, report, staged, tidy and report.intact)
     return report
+
+
+def _staging_runs(con: sqlite3.Connection) -> list[tuple[str, float, int]]:
+    """(name, last touched, points) of the runs big imports left in the staging project."""
+    from .store import STAGING_PROJECT
+
+    try:
+        return [(n, t or 0.0, int(c or 0)) for n, t, c in con.execute(
+            "SELECT e.name, e.created, (SELECT sum(c.count) FROM channels c WHERE c.experiment_id = e.id) "
+            "FROM experiments e JOIN projects p ON p.id = e.project_id WHERE p.name = ?", (STAGING_PROJECT,))]
+    except sqlite3.DatabaseError:
+        return []
+
+
+def _leftovers(path: Path, report: CheckReport, staged: list, tidy: bool) -> None:
+    creating = identity.creating_leftovers(path)
+    if staged:
+        points = sum(c for _n, _t, c in staged)
+        report.notes.append(f"{len(staged)} run{'s' if len(staged) != 1 else ''} of big imports that were killed "
+                            f"or are still being written wait out of sight ({points:,} points)")
+    if creating:
+        report.notes.append(f"{len(creating)} file{'s' if len(creating) != 1 else ''} of store creations that were "
+                            f"killed: {', '.join(p.name for p, _safe in creating[:4])}"
+                            f"{' …' if len(creating) > 4 else ''}")
+    if not tidy or not (staged or creating):
+        return
+    removed_runs = 0
+    if staged:
+        from .store import Store
+
+        try:
+            with Store(path, create=False) as store:
+                removed_runs = store.clear_staging()
+        except ChartDeskError as exc:
+            report.notes.append(f"the import leftovers could not be removed now: {exc}")
+    identity.clear_leftovers(path)  # (the store's open above removed some already)
+    removed_files = len(creating) - len(identity.creating_leftovers(path))
+    if staged:
+        left = len(staged) - removed_runs
+        report.notes.append(f"removed {removed_runs} run{'s' if removed_runs != 1 else ''} of killed imports"
+                            + (f"; {left} left (their import may still be running)" if left else ""))
+    if creating:
+        left = len(creating) - removed_files
+        report.notes.append(f"removed {removed_files} file{'s' if removed_files != 1 else ''} of killed creations"
+                            + (f"; {left} left (too recent, or their process is alive)" if left else ""))
 
 
 def _columns(con: sqlite3.Connection, table: str) -> set[str]:

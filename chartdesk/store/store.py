@@ -36,6 +36,7 @@ from sqlalchemy.exc import DBAPIError, NoResultFound, SQLAlchemyError
 from .. import query
 from ..errors import ChartDeskError, Conflict, InvalidInput, NotFound, StoreError
 from ..model import (
+    NAME_MAX,
     STATES,
     ChannelInfo,
     Chart,
@@ -48,7 +49,7 @@ from ..model import (
     short_repr,
 )
 from ..resolver import resolve as resolve_rule
-from . import blobread, identity
+from . import blobread, identity, wal
 from . import points as P
 from .location import is_default, to_url
 from .migrations import migrate
@@ -93,6 +94,20 @@ IMPORT_YIELD_S = 0.1
 STAGING_PROJECT = "\x1fchartdesk staging"
 #: A staging run untouched for this long belongs to an import that died (any host).
 STAGING_STALE_S = 600
+#: SQLite: a PASSIVE checkpoint this long after a write (a burst of writes shares one), so that
+#: what was acknowledged is in the main file and not only in ``NAME-wal``, where an outside
+#: program removing or cutting that file (or ``NAME-shm``) would lose it (issue 24 item 7).
+CHECKPOINT_DELAY_S = 0.05
+#: ... and at most this often from a store that only reads (a window): another process's writes
+#: that no checkpoint reached (a writer killed right after its commit) go to the main file too.
+READ_CHECKPOINT_S = 2.0
+#: SQLite checkpoints in the committing connection once the WAL holds this many pages (4 MiB).
+#: Its default, 1,000 pages, is 64 MB with our 64 KiB pages: the -wal beside a 2.9 MB store grew
+#: to 65 MB while a window was open (issue 23 item 29).
+WAL_AUTOCHECKPOINT_PAGES = 64
+#: When a checkpoint lets the WAL start over, its file is cut back to this size (a big import's
+#: transaction may have made it larger).
+JOURNAL_SIZE_LIMIT = WAL_AUTOCHECKPOINT_PAGES * 65536
 
 
 class _Unchecked:
@@ -151,6 +166,46 @@ def _may_write(path: Path) -> bool:
     return folder_ok and (not path.exists() or os.access(path, os.W_OK))
 
 
+def _exists(path: str) -> bool:
+    return os.path.lexists(path)
+
+
+def _file_key(path: Path | str | None) -> tuple[int, int] | None:
+    """(device, inode) of a file, by ``stat`` (never by opening it), or None when it is missing."""
+    if path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _file_error_text(exc: BaseException) -> str:
+    """What went wrong with a file, in words: a full disk is "no space left on the device"."""
+    import errno
+
+    orig = getattr(exc, "orig", None) or exc
+    if isinstance(orig, OSError):
+        if orig.errno == errno.ENOSPC:
+            return "no space left on the device"
+        return orig.strerror or str(orig)
+    text = (str(orig).splitlines() or [type(orig).__name__])[0]
+    if "disk is full" in text.lower():
+        return f"no space left on the device ({text})"
+    return text
+
+
+def _mapped_deleted(path: Path) -> bool:
+    """Whether this process still maps ``path`` after it was deleted (Linux; False elsewhere)."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as fh:
+            gone = f"{path} (deleted)"
+            return any(line.rstrip("\n").endswith(gone) for line in fh)
+    except OSError:
+        return False
+
+
 def _sqlite_engine(url, file: bool) -> Engine:
     """An engine whose connections are set up for ChartDesk (``file``: a writable file store)."""
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
@@ -167,6 +222,8 @@ def _sqlite_engine(url, file: bool) -> Engine:
             cur.execute("PRAGMA page_size=65536")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+            cur.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
         cur.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         cur.close()
 
@@ -193,6 +250,15 @@ class Store:
         self.created = False
         #: A store in a folder or file this process may not write: reads work, writes say so.
         self.read_only = False
+        #: One-line warnings of this open (damage found in the WAL, say); also logged.
+        self.warnings: list[str] = []
+        self._file_id: tuple[int, int] | None = None  # (device, inode) of an SQLite file store
+        self._shm: Path | None = None                 # its wal-index, watched (``_watch_shm``)
+        self._shm_seen: tuple | None = None
+        self._shm_recheck = False
+        self._ckpt_lock = threading.Lock()
+        self._closed = False
+        self._last_ckpt = time.monotonic()
         if path is not None:
             self._blob_uri = path.expanduser().resolve().as_uri()  # for blobread
             self._open_file(path, create, is_default(target))
@@ -214,7 +280,18 @@ class Store:
     # ---- engine, identity, transactions ------------------------------------------------------
     def _open_file(self, path: Path, create: bool, default: bool) -> None:
         writable = _may_write(path)
-        state = identity.classify(path, writable)
+        self._file_id = _file_key(path)
+        if _siblings(self):
+            # This process has the store open already (checked then). Its file must not be opened
+            # and closed again here: closing any descriptor of a file drops every POSIX lock the
+            # process holds on it, SQLite's too, and another process's close would then take the
+            # store for unused and delete its -wal and -shm under the open handle.
+            state = "ours"
+        else:
+            damage = wal.inspect(path) if _exists(f"{path}-wal") or _exists(f"{path}-shm") else None
+            state = identity.classify(path, writable)
+            if damage is not None and state == "ours":
+                self._say_damage(path, damage, writable)
         if state == "missing":
             if not create:
                 raise StoreError(f"no store at {path}")
@@ -225,14 +302,14 @@ class Store:
                     path.parent.mkdir(parents=True, exist_ok=True)
                 except OSError as exc:
                     raise StoreError(f"cannot create folder {path.parent}: {exc.strerror}") from None
+            identity.clear_leftovers(path)
             try:
                 self.created = identity.create_atomically(path, self._build_new_file)
-            except OSError as exc:
-                raise StoreError(f"cannot create store {path}: {exc.strerror or exc}") from None
-            except sqlite3.Error as exc:
-                raise StoreError(f"cannot create store {path}: {exc}") from None
+            except (OSError, sqlite3.Error, SQLAlchemyError) as exc:
+                raise StoreError(f"cannot create store {path}: {_file_error_text(exc)}") from None
             if not self.created:  # another process made it first: theirs is whole
                 identity.classify(path)
+            self._file_id = _file_key(path)
         elif state == "empty" and not writable:
             raise StoreError(f"cannot create store {path}: it is read-only")
         elif not writable:
@@ -241,6 +318,20 @@ class Store:
             flag = "mode=ro" if Path(f"{path}-wal").exists() and Path(f"{path}-shm").exists() else "immutable=1"
             self._blob_uri = identity.file_uri(path, flag)
             self.url = URL.create("sqlite", database=self._blob_uri, query={"uri": "true"})
+        if not self.read_only:
+            self._shm = Path(f"{os.path.realpath(path)}-shm")
+            if state != "missing":
+                identity.clear_leftovers(path)
+
+    def _say_damage(self, path: Path, damage: wal.Damage, writable: bool) -> None:
+        """Say what an outsider's change to the WAL lost, in one line, and record it beside the
+        store (with a copy of what the WAL still holds) for ``chartdesk check``."""
+        line = f"store {path}: {damage.line()}"
+        kept = wal.keep(path, damage) if writable else None
+        if kept is not None:
+            line += f" (recorded in {kept.name}; `chartdesk check` reports it until that file is removed)"
+        self.warnings.append(line)
+        log.warning("%s", line)
 
     def _build_new_file(self, tmp: Path) -> None:
         engine = _sqlite_engine(URL.create("sqlite", database=str(tmp)), file=True)
@@ -266,6 +357,9 @@ class Store:
         Database errors become one-line ``StoreError``s: a damaged file names ``chartdesk check``."""
         if write and self.read_only:
             raise StoreError(f"store {self.describe()} is read-only (no permission to write it or its folder)")
+        if self._shm is not None:
+            self._closed = False  # a closed store used again reconnects
+            self._watch_shm()
         try:
             with self.engine.connect() as conn:
                 conn.info.pop(_TOUCHED, None)  # conn.info outlives the checkout: start each transaction empty
@@ -289,6 +383,8 @@ class Store:
                         pass
                     raise
                 conn.exec_driver_sql("COMMIT")
+            if self._shm is not None:
+                self._after_sqlite_tx(write)
         except NoResultFound:
             if write:  # a row this write had just seen was deleted by a concurrent commit (PostgreSQL)
                 raise _Retry(f"store {self.describe()}: a row changed under this write") from None
@@ -297,6 +393,72 @@ class Store:
             if write and getattr(getattr(exc, "orig", None), "sqlstate", None) in RETRY_SQLSTATES:
                 raise _Retry(self._store_error(exc)) from None
             raise self._store_error(exc) from None
+
+    # ---- the WAL kept with the store (SQLite files) ---------------------------------------------
+    # What a write committed lives in NAME-wal until a checkpoint copies it into the main file.
+    # Left there, it is at the mercy of any program that removes or cuts that file, or removes
+    # NAME-shm (the index of the WAL) under an open store. So every write asks for a PASSIVE
+    # checkpoint a moment later (``_checkpoints``), a reading store does so now and then for other
+    # processes' writes, ``close()`` checkpoints what is left, and SQLite checkpoints in the
+    # committing connection once the WAL holds ``WAL_AUTOCHECKPOINT_PAGES``. A checkpoint never
+    # passes a reader's snapshot: what a long read pins stays in the WAL until the read ends.
+    def _connected(self) -> bool:
+        pool = getattr(getattr(self, "engine", None), "pool", None)
+        try:
+            return pool is not None and pool.checkedin() + pool.checkedout() > 0
+        except (AttributeError, TypeError):
+            return False
+
+    def _after_sqlite_tx(self, write: bool) -> None:
+        now = time.monotonic()
+        if write:
+            _checkpoints.schedule(self, CHECKPOINT_DELAY_S)
+        elif now - self._last_ckpt > READ_CHECKPOINT_S:
+            self._last_ckpt = now
+            _checkpoints.schedule(self, 0.0)
+        if self._shm_recheck:
+            # Connections of another thread may still hold the removed index (SQLite shares one per
+            # file in a process): look again at the next transaction until none does.
+            self._shm_recheck = _mapped_deleted(self._shm)
+            self._shm_seen = ("stale",) if self._shm_recheck else _file_key(self._shm)
+        elif self._shm_seen is None:
+            self._shm_seen = _file_key(self._shm)
+
+    def _watch_shm(self) -> None:
+        """Before a transaction: when NAME-shm is not the file this store's connections opened
+        (another program removed it, and maybe another process made a new one), close them all, and
+        every other handle's of this process on the file, so that the next connection opens the
+        index every other process uses. Writing through the old one would overwrite their commits
+        in the WAL, and theirs ours (two of four appends were lost so, measured). One ``stat``."""
+        seen = self._shm_seen
+        if seen is None or _file_key(self._shm) == seen:
+            return
+        if not self._connected():
+            self._shm_seen = None  # no connection of ours holds an index: SQLite may have removed it itself
+            return
+        if seen != ("stale",):
+            log.warning("store %s: its %s (the index of the write-ahead log) was removed or replaced by another "
+                        "program while the store was open; its connections were closed and opened again",
+                        self.describe(), self._shm.name)
+        for store in [self, *_siblings(self)]:
+            store.engine.dispose()
+            store._shm_seen = None
+        self._shm_recheck = True
+
+    def checkpoint(self) -> None:
+        """Copy what the WAL holds into the main file as far as no reader's snapshot needs it
+        (SQLite's PASSIVE checkpoint: it waits for no one). SQLite file stores; never raises."""
+        if self._shm is None:
+            return
+        with self._ckpt_lock:
+            if self._closed:
+                return
+            self._last_ckpt = time.monotonic()
+            try:
+                with self.engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except SQLAlchemyError as exc:
+                log.debug("checkpoint of %s failed: %s", self.describe(), exc)
 
     def _store_error(self, exc: Exception) -> StoreError:
         """A one-line error from SQLAlchemy's DBAPIError or the driver's own exception."""
@@ -308,6 +470,9 @@ class Store:
                               f"--db {self.describe()}` to see what can be saved")
         if "readonly" in low or "read-only" in low:
             return StoreError(f"store {self.describe()} is read-only ({text})")
+        if "disk is full" in low or ("disk i/o error" in low and self.path is not None
+                                     and identity.no_space(self.path)):
+            return StoreError(f"store {self.describe()}: no space left on the device ({text})")
         return StoreError(f"store {self.describe()}: {text}")
 
     def describe(self) -> str:
@@ -390,7 +555,12 @@ class Store:
         return ChangeFeed(tuple(args), dict(kwargs), NOTIFY_CHANNEL, self.describe())
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._shm is not None and not self._closed:
+            _checkpoints.cancel(self)
+            self.checkpoint()  # what this handle wrote goes to the main file, even while others keep it open
+        with self._ckpt_lock:
+            self._closed = True
+            self.engine.dispose()
 
     def __enter__(self) -> Store:
         return self
@@ -632,8 +802,9 @@ class Store:
             name = check_name("experiment", parsed.name.strip() or "imported")
             k = 2
             base = name
-            while name in taken:
-                name = f"{base} ({k})"
+            while name in taken:  # a numbered name, its base shortened to keep it within NAME_MAX
+                suffix = f" ({k})"
+                name = base[:NAME_MAX - len(suffix)].rstrip() + suffix
                 k += 1
             if values["created"] is None:
                 values["created"] = time.time()
@@ -651,6 +822,8 @@ class Store:
         or channels waiting to be deleted."""
         sid = self._insert_missing(conn, projects, {"name": STAGING_PROJECT}, projects.c.name == STAGING_PROJECT)[0]
         name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex} {what}"
+        if len(name) > NAME_MAX:  # a long source path: only the owner (host, pid) and the kind are read back
+            name = name[:NAME_MAX - 1] + "…"
         return conn.execute(insert(experiments).values(project_id=sid, name=name, state="running", created=time.time(),
                                                        params="{}", tags="[]")).inserted_primary_key[0]
 
@@ -1293,7 +1466,21 @@ class Store:
         return out
 
     # ---- chart sets and experiment charts ------------------------------------------------------
+    @staticmethod
+    def _check_chart_names(items: Sequence[Chart]) -> None:
+        """Chart names and the channel and alias names charts plot fit the store's columns
+        (``NAME_MAX``), on every backend: SQLite took longer ones that PostgreSQL refused."""
+        for chart in items:
+            if len(chart.name) > NAME_MAX:
+                raise InvalidInput(f"chart name is {len(chart.name)} characters long; at most {NAME_MAX} are allowed")
+            for ref in chart.series:
+                if ref.kind != "expr" and len(ref.name) > NAME_MAX:
+                    raise InvalidInput(f"chart {short_repr(chart.name)}: series {ref.kind}:{ref.name[:40]}… names "
+                                       f"{'an' if ref.kind == 'alias' else 'a'} {ref.kind} of {len(ref.name)} "
+                                       f"characters; names are at most {NAME_MAX}")
+
     def _write_charts(self, conn: Connection, items: Sequence[Chart], *, chart_set_id=None, experiment_id=None) -> None:
+        self._check_chart_names(items)
         for pos, chart in enumerate(items):
             opts = {k: v for k, v in chart.to_dict().items() if k not in ("name", "series")}
             cid = conn.execute(insert(charts).values(chart_set_id=chart_set_id, experiment_id=experiment_id, pos=pos,
@@ -1568,13 +1755,90 @@ class Store:
 _open_stores: weakref.WeakSet[Store] = weakref.WeakSet()
 
 
+def _siblings(store: Store) -> list[Store]:
+    """The other open stores of this process on the same SQLite file that hold connections to it."""
+    if store._file_id is None:
+        return []
+    return [s for s in list(_open_stores) if s is not store and s._file_id == store._file_id and s._connected()]
+
+
+class _Checkpoints:
+    """One thread per process that runs the PASSIVE checkpoints stores ask for (``schedule``), a
+    moment after their last write, so a burst of commits shares one and no writer waits for the
+    fsyncs a checkpoint makes. The thread ends when it has had nothing to do for a while and is
+    started again by the next request."""
+
+    IDLE_S = 5.0
+
+    def __init__(self) -> None:
+        self.running = threading.Lock()  # held while a checkpoint runs: os.fork() waits for it
+        self._cond = threading.Condition()
+        self._due: dict[int, tuple[float, weakref.ref]] = {}
+        self._thread: threading.Thread | None = None
+
+    def schedule(self, store: Store, delay: float) -> None:
+        with self._cond:
+            key = id(store)
+            when = time.monotonic() + delay
+            if key not in self._due or self._due[key][0] > when:
+                self._due[key] = (when, weakref.ref(store))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="chartdesk-checkpoints", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def cancel(self, store: Store) -> None:
+        with self._cond:
+            self._due.pop(id(store), None)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                if not self._due:
+                    self._cond.wait(self.IDLE_S)
+                    if not self._due:
+                        self._thread = None
+                        return
+                    continue
+                key, (when, ref) = min(self._due.items(), key=lambda kv: kv[1][0])
+                wait = when - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(wait)
+                    continue
+                del self._due[key]
+            store = ref()
+            if store is not None:
+                with self.running:
+                    store.checkpoint()
+                del store
+
+
+_checkpoints = _Checkpoints()
+_fork_held: list[threading.Lock] = []
+
+
+def _before_fork() -> None:
+    # A checkpoint caught mid-way holds SQLite's in-process locks, which the child would inherit.
+    if _checkpoints.running.acquire(timeout=10):
+        _fork_held.append(_checkpoints.running)
+
+
+def _after_fork_in_parent() -> None:
+    while _fork_held:
+        _fork_held.pop().release()
+
+
 def _after_fork_in_child() -> None:
+    global _checkpoints
+    _fork_held.clear()
+    _checkpoints = _Checkpoints()  # the parent's thread is not in the child
     # Pooled connections belong to the parent process: a child gets new ones, never reuses these.
     for store in list(_open_stores):
         store.engine.dispose(close=False)
+        store._shm_seen = None
 
 
-os.register_at_fork(after_in_child=_after_fork_in_child)
+os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent, after_in_child=_after_fork_in_child)
 
 
 def open_store(target: str | os.PathLike | None = None) -> Store:
