@@ -282,3 +282,36 @@ def test_inspect_finds_what_an_outsider_did_to_the_wal_and_nothing_else(tmp_path
     done = _left(tmp_path, "done.db", checkpoint=True)  # every frame in the main file already
     os.unlink(f"{done}-wal")
     assert wal.inspect(done) is None
+
+
+WAL_REMOVED = """
+    import os, sys, chartdesk
+    s = chartdesk.open_store(sys.argv[1])
+    s.append("p", "e", "v", [1], [1.0])
+    print("open", flush=True)
+    sys.stdin.readline()
+    s.append("p", "e", "v", [3], [3.0])
+    os._exit(0)  # killed right after its commit, before any checkpoint
+"""
+
+
+def test_a_removed_wal_under_an_open_store_loses_no_write(db_path):
+    """``-wal`` removed while a process has the store open: its connections kept writing to the
+    deleted file while other processes wrote to a new one (the commit was lost at the kill)."""
+    with chartdesk.open_store(db_path) as s:
+        s.create_experiment("p", "e")
+    with subprocess.Popen([sys.executable, "-c", textwrap.dedent(WAL_REMOVED), str(db_path)],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as p:
+        try:
+            assert p.stdout.readline().strip() == "open"
+            time.sleep(0.3)  # its write checkpointed
+            os.unlink(f"{db_path}-wal")
+            other = textwrap.dedent(OTHER_WRITER)
+            assert subprocess.run([sys.executable, "-c", other, str(db_path), "2"]).returncode == 0
+            p.stdin.write("go\n")
+            p.stdin.flush()
+            p.wait(60)
+        finally:
+            p.kill()
+    with chartdesk.open_store(db_path) as s:
+        assert sorted(s.read("p", "e", "v").y.tolist()) == [1.0, 2.0, 3.0]

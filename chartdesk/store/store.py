@@ -196,6 +196,21 @@ def _file_error_text(exc: BaseException) -> str:
     return text
 
 
+def _fd_deleted(path: Path) -> bool:
+    """Whether this process still has ``path`` open after it was deleted (Linux; False elsewhere)."""
+    gone = f"{path} (deleted)"
+    try:
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                if os.readlink(f"/proc/self/fd/{fd}") == gone:
+                    return True
+            except OSError:
+                continue
+    except OSError:
+        return False
+    return False
+
+
 def _mapped_deleted(path: Path) -> bool:
     """Whether this process still maps ``path`` after it was deleted (Linux; False elsewhere)."""
     try:
@@ -417,29 +432,39 @@ class Store:
             self._last_ckpt = now
             _checkpoints.schedule(self, 0.0)
         if self._shm_recheck:
-            # Connections of another thread may still hold the removed index (SQLite shares one per
+            # Connections of another thread may still hold the removed files (SQLite shares them per
             # file in a process): look again at the next transaction until none does.
-            self._shm_recheck = _mapped_deleted(self._shm)
-            self._shm_seen = ("stale",) if self._shm_recheck else _file_key(self._shm)
+            self._shm_recheck = _mapped_deleted(self._shm) or _fd_deleted(self._wal())
+            self._shm_seen = ("stale",) if self._shm_recheck else self._side_keys()
         elif self._shm_seen is None:
-            self._shm_seen = _file_key(self._shm)
+            self._shm_seen = self._side_keys()
+
+    def _wal(self) -> Path:
+        return self._shm.with_name(self._shm.name[:-4] + "-wal")
+
+    def _side_keys(self) -> tuple:
+        return _file_key(self._shm), _file_key(self._wal())
 
     def _watch_shm(self) -> None:
-        """Before a transaction: when NAME-shm is not the file this store's connections opened
-        (another program removed it, and maybe another process made a new one), close them all, and
-        every other handle's of this process on the file, so that the next connection opens the
-        index every other process uses. Writing through the old one would overwrite their commits
-        in the WAL, and theirs ours (two of four appends were lost so, measured). One ``stat``."""
+        """Before a transaction: when NAME-shm or NAME-wal is not the file this store's connections
+        opened (another program removed it, and maybe another process made a new one), close them
+        all, and every other handle's of this process on the file, so that the next connection opens
+        the files every other process uses. Writing through the old index would overwrite their
+        commits in the WAL, and theirs ours (two of four appends were lost so, measured); writing to
+        a removed WAL loses what no checkpoint copied. Two ``stat`` calls."""
         seen = self._shm_seen
-        if seen is None or _file_key(self._shm) == seen:
+        if seen is None:
+            return
+        now = self._side_keys()
+        if now == seen:
             return
         if not self._connected():
-            self._shm_seen = None  # no connection of ours holds an index: SQLite may have removed it itself
+            self._shm_seen = None  # no connection of ours holds them: SQLite may have removed them itself
             return
         if seen != ("stale",):
-            log.warning("store %s: its %s (the index of the write-ahead log) was removed or replaced by another "
-                        "program while the store was open; its connections were closed and opened again",
-                        self.describe(), self._shm.name)
+            gone = [p.name for p, a, b in zip((self._shm, self._wal()), seen, now) if a != b]
+            log.warning("store %s: %s was removed or replaced by another program while the store was open; its "
+                        "connections were closed and opened again", self.describe(), " and ".join(gone))
         for store in [self, *_siblings(self)]:
             store.engine.dispose()
             store._shm_seen = None
