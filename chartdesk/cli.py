@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 from .errors import ChartDeskError, InvalidInput
 from .model import BANDS, X_AXES, SeriesRef
+from .smoothing import KINDS as SMOOTHING_KINDS
 
 
 def _db_parent() -> argparse.ArgumentParser:
@@ -121,7 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("project")
     c.add_argument("set")
     c.add_argument("chart")
-    c.add_argument("refs", nargs="+", metavar="REF", help="alias:NAME or channel:NAME")
+    c.add_argument("refs", nargs="+", metavar="REF", help="alias:NAME, channel:NAME or expr:EXPRESSION "
+                   "(a series computed per run: 'expr:1 - accuracy')")
     c.add_argument("--log-y", action="store_true", help="logarithmic y axis")
     c.add_argument("--x-axis", default="step", metavar="X",
                    help=f"{', '.join(X_AXES)}, or channel:NAME / alias:NAME for x from data (matched by step)")
@@ -129,7 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--band", choices=BANDS, default="std",
                    help="how a group of runs spreads around its mean in the window: std, sem (standard error) "
                         "or minmax (default std)")
-    c.add_argument("--smoothing", type=float, default=0.0, help="EMA weight in [0, 1)")
+    c.add_argument("--smoothing", type=float, default=0.0,
+                   help="0: none; for ema and twema a weight in [0, 1), for sma and cma a window of points, "
+                        "for gauss sigma in points")
+    c.add_argument("--smoothing-kind", choices=list(SMOOTHING_KINDS), default="ema",
+                   help="ema (TensorBoard's, default), twema (W&B's time-weighted EMA), sma (trailing moving "
+                        "average), cma (centred), gauss (gaussian)")
     c = csub.add_parser("ls", parents=[db], help="list chart sets")
     c.add_argument("project")
     c.add_argument("--json", action="store_true")
@@ -417,7 +424,7 @@ def cmd_chartset(args) -> int:
         if args.chartset_command == "add":
             chart = {"name": args.chart, "series": [str(SeriesRef.parse(r)) for r in args.refs],
                      "x_axis": args.x_axis, "log_y": args.log_y, "smoothing": args.smoothing, "log_x": args.log_x,
-                     "band": args.band}
+                     "band": args.band, "smoothing_kind": args.smoothing_kind}
             def with_chart(existing):  # read and written in one transaction: a concurrent edit is kept
                 charts = list(existing or [])
                 names = [c["name"] for c in charts]
@@ -439,7 +446,7 @@ def cmd_chartset(args) -> int:
                     print(name)
                     for c in charts:
                         opts = [k for k in ("log_y",) if c.get(k)]
-                        opts += [f"{k}={c[k]}" for k in ("x_axis", "smoothing") if k in c]
+                        opts += [f"{k}={c[k]}" for k in ("x_axis", "smoothing", "smoothing_kind") if k in c]
                         print(f"  {c['name']}: {', '.join(c['series'])}" + (f"  ({', '.join(opts)})" if opts else ""))
     return 0
 

@@ -17,11 +17,12 @@ import numpy as np
 
 from . import derived
 from .aggregate import BANDS, combine
-from .decimate import ema, m4_indices
+from .decimate import m4_indices
 from .errors import InvalidInput
 from .model import Experiment
 from .query import flatten
 from .runs import sort_key
+from .smoothing import Smoothing
 from .views import x_from_channel
 
 _ITEM = re.compile(r'\s*(?:(?P<regex>name\s*~\s*"(?P<pattern>(?:[^"\\]|\\.)*)")|(?P<key>[^,"~\s][^,"~]*?))\s*(?:,|$)')
@@ -138,8 +139,12 @@ class GroupRequest:
     x0: float | None = None
     x1: float | None = None
     width: int = 1000
-    smoothing: float = 0.0
+    smoothing: Smoothing = Smoothing()  # a number is an EMA weight
     x_channels: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.smoothing, Smoothing):
+            object.__setattr__(self, "smoothing", Smoothing("ema", float(self.smoothing)))
 
     @property
     def channel_keys(self) -> frozenset[tuple[str, str, str]]:
@@ -225,7 +230,7 @@ def read_group(store, req: GroupRequest, cache: AggregateCache | None = None) ->
             cache.put(req.full_key, req.channel_keys, full)
     x, mean, lo, hi, n = full
     if req.smoothing:
-        mean, lo, hi = (ema(a, req.smoothing) for a in (mean, lo, hi))
+        mean, lo, hi = (req.smoothing.apply(x, a) for a in (mean, lo, hi))
     finite_x = x[np.isfinite(x)]
     x0 = req.x0 if req.x0 is not None else (float(finite_x.min()) if finite_x.size else 0.0)
     x1 = req.x1 if req.x1 is not None else (float(finite_x.max()) if finite_x.size else 1.0)

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import derived
 from .errors import InvalidInput
+from .smoothing import Smoothing
 
 STATES = ("running", "succeeded", "failed", "aborted")
 X_AXES = ("step", "wall", "relative")
@@ -121,6 +122,7 @@ class Chart:
     log_x: bool = False
     band: str = "std"  # how a group of runs spreads around its mean: std, sem or minmax
     legend: str = "below"  # where the legend is: below (the plot), side (beside it) or off
+    smoothing_kind: str = "ema"  # what ``smoothing`` is: see chartdesk.smoothing (ema, twema, sma, cma, gauss)
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -138,9 +140,7 @@ class Chart:
         for flag in ("log_y", "log_x"):
             if not isinstance(getattr(self, flag), bool):
                 raise InvalidInput(f"chart {self.name!r}: {flag} must be true or false, not {getattr(self, flag)!r}")
-        smoothing = self.smoothing
-        if isinstance(smoothing, bool) or not isinstance(smoothing, (int, float)) or not 0.0 <= smoothing < 1.0:
-            raise InvalidInput(f"chart {self.name!r}: smoothing must be a number in [0, 1), not {smoothing!r}")
+        self.smoother.check(f"chart {self.name!r}: smoothing")
 
     def to_dict(self) -> dict:
         d: dict[str, Any] = {"name": self.name, "series": [str(s) for s in self.series]}
@@ -156,13 +156,16 @@ class Chart:
             d["band"] = self.band
         if self.legend != "below":
             d["legend"] = self.legend
+        if self.smoothing_kind != "ema":
+            d["smoothing_kind"] = self.smoothing_kind
         return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Chart:
         if not isinstance(d, Mapping):
             raise InvalidInput(f"a chart must be a dict with 'name' and 'series', not {d!r}")
-        unknown = set(d) - {"name", "series", "x_axis", "log_y", "log_x", "smoothing", "band", "legend"}
+        unknown = set(d) - {"name", "series", "x_axis", "log_y", "log_x", "smoothing", "band", "legend",
+                            "smoothing_kind"}
         if unknown:
             raise InvalidInput(f"chart {d.get('name')!r}: unknown keys {sorted(unknown)}")
         series = d.get("series", [])
@@ -177,7 +180,13 @@ class Chart:
             smoothing=d.get("smoothing", 0.0),
             band=str(d.get("band", "std")),
             legend=str(d.get("legend", "below")),
+            smoothing_kind=str(d.get("smoothing_kind", "ema")),
         )
+
+    @property
+    def smoother(self) -> Smoothing:
+        """How the chart's lines are smoothed (``chartdesk.smoothing``)."""
+        return Smoothing(self.smoothing_kind, self.smoothing)
 
     @property
     def x_ref(self) -> SeriesRef | None:

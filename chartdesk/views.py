@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import derived
-from .decimate import ema, last_per_step, latest_writes, m4_indices, restarts
+from . import derived, smoothing
+from .decimate import last_per_step, latest_writes, m4_indices, restarts
+from .smoothing import Smoothing
 
 #: Above this many points per pixel column a view is built from bucket summaries.
 SUMMARY_ABOVE = 64
@@ -28,9 +29,13 @@ class ViewRequest:
     x0: float | None = None  # None: the whole channel
     x1: float | None = None
     width: int = 1000
-    smoothing: float = 0.0
+    smoothing: Smoothing = Smoothing()  # a number is an EMA weight (chartdesk.smoothing)
     x_channel: str | None = None  # x from this channel's values, matched by step (x_axis a series ref)
     latest: bool = False  # a resumed run's latest write per step only (decimate.latest_writes)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.smoothing, Smoothing):
+            object.__setattr__(self, "smoothing", Smoothing("ema", float(self.smoothing)))
 
     @property
     def channel_key(self) -> tuple[str, str, str]:
@@ -72,13 +77,14 @@ def _xs(x_axis: str, x: np.ndarray, t: np.ndarray, t0: float) -> np.ndarray:
 
 
 def full_series(store, project: str, experiment: str, channel: str, x_axis: str = "step",
-                smoothing: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+                smoothing: Smoothing | float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Every point of a channel in a chart's x units: (x, y, smoothed y or None); for exports."""
     s = derived.read(store, project, experiment, channel)
     ft = s.t[np.isfinite(s.t)]
     xs = _xs(x_axis, s.x, s.t, float(ft.min()) if ft.size else 0.0)
     clean = np.where(np.isinf(s.y), np.nan, s.y)
-    return xs, s.y, ema(clean, smoothing) if smoothing else None
+    smoothing = smoothing if isinstance(smoothing, Smoothing) else Smoothing("ema", float(smoothing))
+    return xs, s.y, smoothing.apply(xs, clean) if smoothing else None
 
 
 def _points_in_range(index, seqs, lo_col, hi_col, shift, x0, x1) -> float:
@@ -116,12 +122,15 @@ def _read_view_by_channel(store, req: ViewRequest) -> View:
 
 
 def _decimated(req: ViewRequest, xs: np.ndarray, raw: np.ndarray, total: int, level: str,
-               restart_x: np.ndarray | None = None, parts: tuple = ()) -> View:
+               restart_x: np.ndarray | None = None, parts: tuple = (), smoothed: np.ndarray | None = None) -> View:
     """The view of points (x in chart units, logged values): ±inf kept aside, smoothed when asked,
     M4 per pixel column of the requested (or the whole) x range."""
     inf = np.isinf(raw)
     clean = np.where(inf, np.nan, raw) if inf.any() else raw
-    drawn = ema(clean, req.smoothing) if req.smoothing else clean
+    if smoothed is not None:  # smoothed already, over the whole line (``_from_line``)
+        drawn = smoothed
+    else:
+        drawn = req.smoothing.apply(xs, clean) if req.smoothing else clean
     finite_x = xs[np.isfinite(xs)]
     x0 = req.x0 if req.x0 is not None else (float(finite_x.min()) if finite_x.size else 0.0)
     x1 = req.x1 if req.x1 is not None else (float(finite_x.max()) if finite_x.size else 1.0)
@@ -140,17 +149,37 @@ def _read_derived_view(store, req: ViewRequest) -> View:
     s = derived.compute(store, req.project, req.experiment, req.channel)
     ft = s.t[np.isfinite(s.t)] if req.x_axis == "relative" else s.t[:0]
     xs, y = _xs(req.x_axis, s.x, s.t, float(ft.min()) if ft.size else 0.0), s.y
-    if req.smoothing:  # the EMA runs from the first point
-        return _decimated(req, xs, y, len(s.x), "full", parts=s.parts)
-    i0, i1 = 0, len(xs)
-    if req.x0 is not None and req.x1 is not None and (req.x_axis == "step" or bool(np.all(xs[1:] >= xs[:-1]))):
-        # sorted x (steps always are): only the range and a point on each side
-        i0 = max(0, int(np.searchsorted(xs, req.x0, "left")) - 1)
-        i1 = min(len(xs), int(np.searchsorted(xs, req.x1, "right")) + 1)
+    if req.smoothing:  # smoothed once over every point, cached with the series
+        key = (id(store), req.project, req.experiment, req.channel, req.x_axis, req.smoothing)
+        ln = smoothing.line(key, (id(s), len(s)), lambda: (xs, y, None), req.smoothing)
+        return _from_line(req, ln, len(s.x), s.parts)
+    i0, i1 = _range_of(xs, req)
     if s.summary is not None and i1 - i0 > SUMMARY_ABOVE * max(1, int(req.width)):
         keep = s.summary[(s.summary >= i0) & (s.summary < i1)]  # zoomed out: its bucket summary
         return _decimated(req, xs[keep], y[keep], len(s.x), "summary", parts=tuple((n, a[keep]) for n, a in s.parts))
     return _decimated(req, xs[i0:i1], y[i0:i1], len(s.x), "full", parts=tuple((n, a[i0:i1]) for n, a in s.parts))
+
+
+def _range_of(xs: np.ndarray, req: ViewRequest) -> tuple[int, int]:
+    """Indices [i0, i1) of the requested range and a point on each side, when x is sorted
+    (steps always are); else every point."""
+    if req.x0 is not None and req.x1 is not None and (req.x_axis == "step" or bool(np.all(xs[1:] >= xs[:-1]))):
+        return (max(0, int(np.searchsorted(xs, req.x0, "left")) - 1),
+                min(len(xs), int(np.searchsorted(xs, req.x1, "right")) + 1))
+    return 0, len(xs)
+
+
+def _from_line(req: ViewRequest, ln: smoothing.Line, total: int, parts: tuple = ()) -> View:
+    """The view of a smoothed line computed once (``smoothing.line``): its range, from its bucket
+    summary when zoomed out, then M4; a zoom never smooths again."""
+    i0, i1 = _range_of(ln.x, req)
+    if i1 - i0 > SUMMARY_ABOVE * max(1, int(req.width)):
+        sel = ln.summary[(ln.summary >= i0) & (ln.summary < i1)]
+        level = "summary"
+    else:
+        sel, level = np.arange(i0, i1), "full"
+    return _decimated(req, ln.x[sel], ln.y[sel], total, level, ln.restarts,
+                      tuple((n, a[sel]) for n, a in parts), smoothed=ln.smoothed[sel])
 
 
 def read_view(store, req: ViewRequest) -> View:
@@ -175,6 +204,15 @@ def read_view(store, req: ViewRequest) -> View:
         else:
             seqs = []
     width = max(1, int(req.width))
+    if req.smoothing and not req.latest:  # smoothed once over every point, cached per kind and value
+        key = (id(store), req.project, req.experiment, req.channel, req.x_axis, req.smoothing)
+
+        def load():
+            s = store.read_chunks(req.project, req.experiment, req.channel)
+            xs = _xs(req.x_axis, s.x, s.t, t0)
+            return xs, s.y, xs[restarts(s.x)]
+
+        return _from_line(req, smoothing.line(key, tuple(map(tuple, index)), load, req.smoothing), total)
     in_view = _points_in_range(index, set(seqs), lo_col, hi_col, shift, req.x0, req.x1)
     summary = not req.smoothing and not req.latest and in_view > SUMMARY_ABOVE * width
     if req.smoothing or req.latest:  # the EMA, and which writes are the latest, need every point

@@ -385,7 +385,7 @@ def test_the_wheel_zooms_x_only_and_y_keeps_fitting(demo_store, open_win, qtbot)
 def test_chart_options_persist_and_smoothing_keeps_raw_curve(demo_store, open_win, qtbot):
     w = open_win(demo_store, "mnist", "baseline-sgd")
     loss = chart(w, "Training", "Loss")
-    menu_action(loss.menu, "Smoothing", "0.9").trigger()
+    menu_action(loss.menu, "Smoothing", "EMA", "0.9").trigger()
     assert demo_store.chart_sets("mnist")["Training"][1]["smoothing"] == 0.9
     loss = chart(w, "Training", "Loss")
     qtbot.waitUntil(lambda: loss.drawn, timeout=10000)

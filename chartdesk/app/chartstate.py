@@ -140,14 +140,14 @@ class ChartState:
         x0, x1 = self.range if zoomed else (None, None)
         width = self.width * FETCH_SPANS if zoomed else self.width
         if isinstance(planned, PlannedGroup):
-            return GroupRequest(s.project, planned.members, chart.band, x0, x1, width, float(chart.smoothing),
+            return GroupRequest(s.project, planned.members, chart.band, x0, x1, width, chart.smoother,
                                 planned.x_channels)
         assert isinstance(planned, PlannedCurve)
         if not zoomed:
             return ViewRequest(s.project, planned.experiment, planned.channel, chart.x_axis, None, None, width,
-                               float(chart.smoothing), planned.x_channel, s.latest(planned.experiment))
+                               chart.smoother, planned.x_channel, s.latest(planned.experiment))
         return ViewRequest(s.project, planned.experiment, planned.channel, chart.x_axis, x0, x1, width,
-                           float(chart.smoothing), latest=s.latest(planned.experiment))
+                           chart.smoother, latest=s.latest(planned.experiment))
 
     def requests(self) -> list[ViewRequest | GroupRequest]:
         """Every view the chart needs for the plan, the fetched range and the width."""

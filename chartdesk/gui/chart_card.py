@@ -38,16 +38,19 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QHBoxLayout,
+    QLabel,
     QMenu,
     QToolButton,
     QVBoxLayout,
 )
 
+from .. import smoothing
 from ..app.chartstate import ChartState, columns_wanted
 from ..curves import BAND_NAMES, PlannedGroup, format_x, format_y
 from ..errors import ChartDeskError
 from ..groups import GroupRequest
 from ..model import BANDS, LEGENDS, X_AXES, Chart
+from ..smoothing import KINDS
 from ..views import ViewRequest
 from .group_items import CountStrip, GroupCurve
 from .legend import Legend
@@ -58,7 +61,9 @@ from .widgets import ElidedLabel
 
 X_LABELS = {"step": "step", "wall": "wall time", "relative": "relative time (s)"}
 LEGEND_NAMES = {"below": "Under the plot", "side": "Beside the plot (where the names fit)", "off": "Hidden"}
-SMOOTHING_STEPS = (0.0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99)
+#: The values the Smoothing menu offers for each kind.
+SMOOTHING_STEPS = {"ema": (0.3, 0.6, 0.8, 0.9, 0.95, 0.99), "twema": (0.3, 0.6, 0.8, 0.9, 0.95, 0.99),
+                   "sma": (5, 10, 20, 50, 100), "cma": (5, 10, 20, 50, 100), "gauss": (2, 5, 10, 25, 50)}
 PLOT_MIN_HEIGHT = 110
 SPARSE_POINTS = 64  # a view with at most this many points also gets dots
 SPLIT_ABOVE = 4     # a chart of more curves than this is drawn over two turns of the event loop
@@ -148,6 +153,9 @@ class ChartWidget(QFrame):
 
         self.title = ElidedLabel(chart.name, self, Qt.TextElideMode.ElideRight)
         self.title.setObjectName("ChartTitle")
+        self.options_label = QLabel(self)  # what changes what is drawn: "EMA 0.95" (issue 23 item 7)
+        self.options_label.setObjectName("Hint")
+        self._show_options()
         self.menu = self._build_menu()
         self.menu.aboutToShow.connect(self._pointer_gone)  # the menu has the pointer (no leave comes, always)
         self.menu_button = QToolButton(self)
@@ -189,6 +197,7 @@ class ChartWidget(QFrame):
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
         head.addWidget(self.title, 2)
+        head.addWidget(self.options_label)
         head.addWidget(self.note, 3)
         head.addWidget(self.menu_button)
         self._column = QVBoxLayout()  # the plot and, while grouped, the run-count strip under it
@@ -237,9 +246,7 @@ class ChartWidget(QFrame):
         self._log_action.setChecked(self.chart.log_y)
         self._log_action.triggered.connect(lambda checked: self._set_option(log_y=bool(checked)))
         menu.addAction(self._log_action)
-        self._smooth_actions = self._choice_menu(menu, "Smoothing", "smoothing",
-                                                 {w: "off" if w == 0 else f"{w:g}" for w in SMOOTHING_STEPS},
-                                                 lambda w: abs(self.chart.smoothing - w) < 1e-9)
+        self._smooth_actions = self._smoothing_menu(menu)
         self._band_actions = self._choice_menu(menu, "Group band", "band", {b: BAND_NAMES[b] for b in BANDS},
                                                lambda b: self.chart.band == b,
                                                "How a group of runs spreads around its mean (View > Group runs by…)")
@@ -325,6 +332,42 @@ class ChartWidget(QFrame):
         else:
             self._size_legend()
 
+    def _show_options(self) -> None:
+        """The header says how the lines are smoothed (the raw line stays faint behind)."""
+        text = self.chart.smoother.label()
+        self.options_label.setText(text)
+        self.options_label.setToolTip(f"Smoothed: {text}; the raw values are the faint line behind" if text else "")
+        self.options_label.setVisible(bool(text))
+
+    def _smoothing_menu(self, menu) -> dict:
+        """Smoothing > Off, or a kind (``chartdesk.smoothing.KINDS``) > its values: one exclusive
+        choice, {(kind, value): its checkable action}."""
+        sub = menu.addMenu("Smoothing")
+        group = QActionGroup(self)
+        actions = {}
+
+        def add(into, text: str, kind: str, value: float) -> None:
+            act = QAction(text, self, checkable=True)
+            act.triggered.connect(lambda _c=False: self._set_option(smoothing_kind=kind, smoothing=value))
+            group.addAction(act)
+            into.addAction(act)
+            actions[(kind, value)] = act
+
+        add(sub, "Off", "ema", 0.0)
+        for kind, values in SMOOTHING_STEPS.items():
+            kmenu = sub.addMenu(KINDS[kind][0].upper() + KINDS[kind][1:])
+            kmenu.setToolTip(smoothing.VALUES[kind])
+            for v in values:
+                add(kmenu, f"{v:g}", kind, float(v))
+        self._check_smoothing(actions)
+        return actions
+
+    def _check_smoothing(self, actions: dict) -> None:
+        sm = self.chart.smoother
+        key = (sm.kind, float(sm.value)) if sm else ("ema", 0.0)
+        for k, act in actions.items():
+            act.setChecked(k == key)
+
     def _choice_menu(self, menu, title: str, option: str, choices: dict, checked, tip: str = "") -> dict:
         """A submenu of exclusive choices for one chart option: {value: its checkable action}."""
         sub = menu.addMenu(title)
@@ -356,8 +399,8 @@ class ChartWidget(QFrame):
         self.title.set_full_text(chart.name)
         self._x_actions_sync()
         self._log_action.setChecked(chart.log_y)
-        for w, act in self._smooth_actions.items():
-            act.setChecked(abs(chart.smoothing - w) < 1e-9)
+        self._check_smoothing(self._smooth_actions)
+        self._show_options()
         self._band_actions[chart.band].setChecked(True)
         self._legend_actions[chart.legend].setChecked(True)
         self._place_legend()

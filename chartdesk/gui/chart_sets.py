@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from .. import derived, edits
 from ..errors import ChartDeskError, Conflict
 from ..model import X_AXES, Chart, ChartSet, SeriesRef
+from ..smoothing import KINDS, VALUES
 
 REF_ROLE = Qt.ItemDataRole.UserRole + 10
 
@@ -88,10 +89,14 @@ class ChartEditor(QDialog):
         self.log_x.setChecked(chart.log_x)
         self.log_y = QCheckBox("logarithmic y axis", self)
         self.log_y.setChecked(chart.log_y)
+        self.smoothing_kind = QComboBox(self)
+        for kind, name in KINDS.items():
+            self.smoothing_kind.addItem(name[0].upper() + name[1:], kind)
         self.smoothing = QDoubleSpinBox(self)
-        self.smoothing.setRange(0.0, 0.999)
-        self.smoothing.setSingleStep(0.05)
-        self.smoothing.setDecimals(3)
+        self.smoothing.setSpecialValueText("off")
+        self.smoothing_kind.currentIndexChanged.connect(lambda _i: self._smoothing_range())
+        self.smoothing_kind.setCurrentIndex(list(KINDS).index(chart.smoothing_kind))
+        self._smoothing_range()
         self.smoothing.setValue(chart.smoothing)
         self._expression_row(refs)
 
@@ -120,7 +125,10 @@ class ChartEditor(QDialog):
         form.addRow("X axis", self.x_axis)
         form.addRow("", self.log_x)
         form.addRow("", self.log_y)
-        form.addRow("Smoothing (EMA)", self.smoothing)
+        smooth_row = QHBoxLayout()
+        smooth_row.addWidget(self.smoothing_kind)
+        smooth_row.addWidget(self.smoothing, 1)
+        form.addRow("Smoothing", smooth_row)
         ok_cancel = QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         buttons = self.buttons = QDialogButtonBox(ok_cancel, self)
         buttons.accepted.connect(self.accept)
@@ -132,6 +140,19 @@ class ChartEditor(QDialog):
         lay.addWidget(self.expression_note)
         lay.addWidget(buttons)
         self.resize(720, 480)
+
+    def _smoothing_range(self) -> None:
+        """The value box takes what the chosen kind's value is (``smoothing.VALUES``)."""
+        kind = self.smoothing_kind.currentData()
+        weight, window = kind in ("ema", "twema"), kind in ("sma", "cma")
+        self.smoothing.setDecimals(3 if weight else 0 if window else 1)
+        self.smoothing.setRange(0.0, 0.999 if weight else 100_000.0)
+        self.smoothing.setSingleStep(0.05 if weight else 1.0)
+        self.smoothing.setToolTip(f"{VALUES[kind]}; 0 is off")
+
+    def _smoothing_value(self) -> float:
+        v = round(self.smoothing.value(), 3)
+        return float(int(v)) if self.smoothing_kind.currentData() in ("sma", "cma") else v
 
     # ---- a derived series ------------------------------------------------------------------
     def _expression_row(self, refs) -> None:
@@ -243,7 +264,8 @@ class ChartEditor(QDialog):
         # the options this dialog does not show (band, legend, ...) stay as the chart had them
         return self._original.with_(name=self.name_edit.text().strip(), series=refs,
                                     x_axis=self.x_axis.currentText().strip(), log_y=self.log_y.isChecked(),
-                                    smoothing=round(self.smoothing.value(), 3), log_x=self.log_x.isChecked())
+                                    smoothing=self._smoothing_value(), log_x=self.log_x.isChecked(),
+                                    smoothing_kind=self.smoothing_kind.currentData())
 
     def accept(self) -> None:
         if self.expression.text().strip() and not self.add_expression():

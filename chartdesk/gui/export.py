@@ -101,7 +101,7 @@ def export_csv(chart, path: str) -> None:
         w.writerow(["experiment", "series", "channel", "x", "y"] + (["y_smoothed"] if smooth else []))
         for c in chart.curves:
             x, y, ys = full_series(ws.store, ws.project, c.experiment, c.channel, chart.chart.x_axis,
-                                   chart.chart.smoothing)
+                                   chart.chart.smoother)
             cols = [x.tolist(), y.tolist()] + ([ys.tolist()] if smooth else [])
             for values in zip(*cols):
                 w.writerow([c.experiment, str(c.ref), c.channel, *map(repr, values)])
