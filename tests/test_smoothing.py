@@ -145,7 +145,7 @@ def test_the_chart_menu_picks_a_kind_the_header_says_it_and_the_line_is_that_kin
     w = open_win(demo_store, "mnist", "baseline-sgd")
     loss = chart(w, "Training", "Loss")
     assert not loss.options_label.isVisibleTo(loss)  # the demo's Loss chart is not smoothed
-    menu_action(loss.menu, "Smoothing", "Gaussian", "10").trigger()
+    menu_action(loss.menu, "Smoothing", "Gaussian", "σ = 10 points").trigger()
     qtbot.waitUntil(lambda: demo_store.chart_sets("mnist")["Training"][1].get("smoothing_kind") == "gauss",
                     timeout=5000)
     assert demo_store.chart_sets("mnist")["Training"][1]["smoothing"] == 10.0

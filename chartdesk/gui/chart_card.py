@@ -357,8 +357,9 @@ class ChartWidget(QFrame):
         for kind, values in SMOOTHING_STEPS.items():
             kmenu = sub.addMenu(KINDS[kind][0].upper() + KINDS[kind][1:])
             kmenu.setToolTip(smoothing.VALUES[kind])
+            unit = {"sma": "{:g} points", "cma": "{:g} points", "gauss": "σ = {:g} points"}.get(kind, "{:g}")
             for v in values:
-                add(kmenu, f"{v:g}", kind, float(v))
+                add(kmenu, unit.format(v), kind, float(v))
         self._check_smoothing(actions)
         return actions
 
