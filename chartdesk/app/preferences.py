@@ -3,13 +3,14 @@ whether it belongs to this machine or to one store, and the one rule that puts n
 ``chartdesk.gui.settings`` reads and writes these keys with QSettings; nothing else spells a key.
 
 **Per machine** (how this person's screen is arranged, whatever store is open): the window's
-geometry, the docks' layout, the chart height, and whether compare mode names runs by the params
-that differ. The theme is chosen on the command line (``--theme``) and is not stored; were it
+geometry, the docks' layout, the chart height, whether compare mode names runs by the params
+that differ, and whether a tab's charts link their x axes. The theme is chosen on the command line (``--theme``) and is not stored; were it
 stored, it would be a machine key too.
 
 **Per store** (anything that names what a store holds): the last project shown, the project
 tree's expanded rows, and for each project its selected runs, its chart tab, its runs-table
-columns, its Group by, and its runs drawn with only their latest write per step. These live under the store's identity
+columns (the summary columns added, the order, hidden columns, widths and the sort), its Group by,
+and its runs drawn with only their latest write per step. These live under the store's identity
 (``store_identity``), so the session of one store is never applied to another, even to a project
 of the same name in it:
 
@@ -98,6 +99,7 @@ WINDOW_GEOMETRY = Key("window/geometry", bytes, b"")
 WINDOW_STATE = Key("window/state", bytes, b"")
 CHART_HEIGHT = Key("view/chart_height", str, "medium")
 LABEL_BY_PARAMS = Key("view/label_by_params", bool, True)
+LINK_X = Key("view/link_x", bool, True)  # View > Link x axes
 
 LAST_PROJECT = Key("last_project", str, "", STORE)
 #: The project tree's rows the person expanded (``chartdesk.app.expansion``).
@@ -106,11 +108,19 @@ TREE_EXPANDED = Key("tree_expanded", list, (), STORE)
 SELECTION = Key("selection", list, (), PROJECT)
 TAB = Key("tab", str, "", PROJECT)
 RUNS_COLUMNS = Key("runs_columns", list, (), PROJECT)
+#: The runs table as the person arranged it (``chartdesk.app.columns.ColumnLayout``): the columns'
+#: order, the hidden ones, widths as ``COLUMN=PIXELS``, the sort column ("" unsorted) and its way.
+RUNS_ORDER = Key("runs_order", list, (), PROJECT)
+RUNS_HIDDEN = Key("runs_hidden", list, (), PROJECT)
+RUNS_WIDTHS = Key("runs_widths", list, (), PROJECT)
+RUNS_SORT = Key("runs_sort", str, "", PROJECT)
+RUNS_SORT_DESC = Key("runs_sort_desc", bool, False, PROJECT)
 GROUP_BY = Key("group_by", str, "", PROJECT)
 LATEST_PER_STEP = Key("latest_per_step", list, (), PROJECT)
 
-KEYS = (WINDOW_GEOMETRY, WINDOW_STATE, CHART_HEIGHT, LABEL_BY_PARAMS, LAST_PROJECT, TREE_EXPANDED,
-        SELECTION, TAB, RUNS_COLUMNS, GROUP_BY, LATEST_PER_STEP)
+KEYS = (WINDOW_GEOMETRY, WINDOW_STATE, CHART_HEIGHT, LABEL_BY_PARAMS, LINK_X, LAST_PROJECT, TREE_EXPANDED,
+        SELECTION, TAB, RUNS_COLUMNS, RUNS_ORDER, RUNS_HIDDEN, RUNS_WIDTHS, RUNS_SORT, RUNS_SORT_DESC, GROUP_BY,
+        LATEST_PER_STEP)
 
 
 # ---- names in keys -----------------------------------------------------------------------------

@@ -9,19 +9,18 @@ data (CSV, as a chart's Export CSV writes it): no script, no font, no address ou
 
 The table follows the runs table's column rules: name, state, tags, created, duration, every
 param flattened (``optimizer.lr``), then the summary columns asked for (``alias:accuracy:max``);
-created as a local date and minute, a duration as h:mm:ss, numbers to 6 significant digits.
+created as a local date and minute, a duration as h:mm:ss, numbers with one precision per column
+(``chartdesk.app.cells``: the runs table's rule).
 """
 from __future__ import annotations
 
 import datetime as _dt
 import html as _html
-import math
 import os
 import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import quote
 
 from .. import query
@@ -30,6 +29,7 @@ from ..errors import InvalidInput, NotFound
 from ..groups import Group, GroupBy, group_runs
 from ..model import Chart, SeriesRef
 from ..runs import table
+from . import cells as _cells
 from .runfilter import row_value
 
 #: The runs table's first columns (``chartdesk.gui.runs_table``), then params, then summaries.
@@ -167,28 +167,15 @@ def _charts(store, project, request, chosen, catalog) -> tuple[str, list[Chart]]
 
 
 # ---- cells ---------------------------------------------------------------------------------
-def cell_text(column: str, value: Any) -> str:
-    """A value as the runs table shows it."""
-    if value is None:
-        return ""
-    if column == "created" and value:
-        return _dt.datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M")
-    if column == "duration":
-        return str(_dt.timedelta(seconds=round(value)))
-    if isinstance(value, float):
-        return "nan" if math.isnan(value) else f"{value:.6g}"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(map(str, value))
-    return str(value)
-
-
 def table_cells(p: ReportPlan) -> list[list[str]]:
-    """The table's text, row by row (``headers`` in order)."""
+    """The table's text, row by row (``headers`` in order), each number column with one precision
+    as in the runs table, so decimal points line up."""
     group_of = {run: g.label for g in (p.groups or []) for run in g.runs}
+    formats = _cells.column_formats([h for h in p.headers if h != "group"], p.rows, row_value)
     out = []
     for r in p.rows:
-        out.append([group_of.get(r["experiment"], "") if h == "group" else cell_text(h, row_value(r, h))
-                    for h in p.headers])
+        out.append([group_of.get(r["experiment"], "") if h == "group"
+                    else _cells.cell_text(h, row_value(r, h), formats.get(h)) for h in p.headers])
     return out
 
 

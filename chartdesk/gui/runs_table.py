@@ -3,9 +3,19 @@
 (``alias:accuracy:max``). A filter box takes the grammar of ``chartdesk.query``; a bad
 expression is shown in red with its one-line reason and filters nothing. Clicking a header sorts
 (missing and NaN last either way). The table's selection is the workspace's selection: selecting
-rows here selects the runs in the tree and the charts, and the other way round. The chosen
-columns are saved per project. The "Group by" box groups the selected runs (params, tags, a
-name pattern): the charts then draw each group as its mean and band; saved per project too.
+rows here selects the runs in the tree and the charts, and the other way round. The "Group by"
+box groups the selected runs (params, tags, a name pattern): the charts then draw each group as
+its mean and band; saved per project.
+
+Columns behave as in any table: the header's context menu (and the Columns button) sorts, hides,
+shows, moves, sizes, adds and removes them, whatever cells are selected (the selection of runs is
+never touched); sections are dragged to reorder and their edges to size. The name column is
+frozen: it stays on the left while the others scroll (a second view over the same model and
+selection lies over the table's left edge, Qt's frozen-column pattern). A summary column just
+added is scrolled to and highlighted for a moment. The arrangement (summary columns, order,
+hidden ones, widths, sort) is the app layer's ``ColumnLayout``, saved per project of the store.
+Numbers are right-aligned with one precision per column, so decimal points line up
+(``chartdesk.app.cells``, the report's rule too).
 
 The model reads rows computed by ``chartdesk.runs.table`` (in the window's worker processes for a
 large project, see ``chartdesk.app.pool``, so the GUI thread never waits for the GIL) and follows
@@ -14,9 +24,6 @@ the filter shows is the session's (``chartdesk.app.runfilter``): the table, the 
 groups agree.
 """
 from __future__ import annotations
-
-import datetime as _dt
-import math
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -30,22 +37,27 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QBrush, QColor
+from PySide6.QtGui import QAction, QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCompleter,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
-    QPushButton,
+    QMenu,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from .. import offload, query
 from ..app import preferences as prefs
+from ..app.cells import NumberFormat, cell_text, column_formats, is_number
+from ..app.columns import FROZEN, ColumnLayout
 from ..app.pool import WorkerPool
 from ..app.runfilter import row_value
 from ..colors import keys, run_styles
@@ -56,7 +68,7 @@ from .bridge import ToGui
 from .legend import SWATCH, run_icon
 from .settings import Settings
 from .theme import state_color
-from .widgets import set_invalid
+from .widgets import menu_text, set_invalid
 
 FIXED = ("name", "state", "tags", "created", "duration")
 
@@ -67,18 +79,6 @@ def _parse(column: str, aliases) -> tuple[str, str, str] | None:
         return query.parse_column(column, aliases)
     except ChartDeskError:
         return None
-
-
-def _fmt(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "nan"
-        return f"{v:.6g}"
-    if isinstance(v, (list, tuple)):
-        return ", ".join(map(str, v))
-    return str(v)
 
 
 class RowsProcess:
@@ -128,11 +128,30 @@ class _Task(QRunnable):
         to_gui.call(done, gen, rows, "")
 
 
+def _blocks(indexes: list[int]) -> list[tuple[int, int]]:
+    """Ascending indexes as (first, last) runs of consecutive ones."""
+    out: list[tuple[int, int]] = []
+    for i in indexes:
+        if out and out[-1][1] == i - 1:
+            out[-1] = (out[-1][0], i)
+        else:
+            out.append((i, i))
+    return out
+
+
 class RunsModel(QAbstractTableModel):
-    """Rows of ``store.runs`` for the current project; sorted here, filtered by the session's filter."""
+    """Rows of ``store.runs`` for the current project; sorted here, filtered by the session's filter.
+
+    Its columns are the run fields, the params by name and the summary columns (``columns``), in
+    that order; the views are told each column that comes or goes (``beginInsertColumns``,
+    ``beginRemoveColumns``), and a new table (another project's rows) as a reset. Numbers are
+    written with one precision per column (``chartdesk.app.cells``)."""
 
     sig_shown = Signal()
     """The shown rows were brought up to date (after the removals, insertions and changes)."""
+
+    #: How long a column just added is highlighted.
+    FLASH_MS = 1500
 
     def __init__(self, workspace, parent=None) -> None:
         super().__init__(parent)
@@ -140,10 +159,11 @@ class RunsModel(QAbstractTableModel):
         self._rows: list[dict] = []       # every run, as the store computed them
         self._shown: list[dict] = []      # after the filter, in sort order
         self._params: list[str] = []
-        self.columns: list[str] = []      # REF:REDUCER the user added
-        self._headers: list[str] = []
-        self._headers_key: tuple | None = None
-        self._told_columns: list[str] | None = None  # the columns the view was last reset for
+        self.columns: list[str] = []      # REF:REDUCER the user added (and those the filter reads)
+        self._headers: list[str] = [*FIXED]  # the columns as the views were told
+        self._rows_project: str | None = None  # whose rows these are (another project's: a new table)
+        self._computing: set[str] = set()  # columns added whose values are being computed
+        self._formats: dict[str, NumberFormat] = {}
         self._sort: tuple[str, bool] | None = None
         self._gen = 0
         self._to_gui = ToGui(self)
@@ -152,10 +172,15 @@ class RunsModel(QAbstractTableModel):
         self.process = RowsProcess(workspace.store, workspace.pool)
         self.error = ""
         self.loading = False
-        #: True while rows go and come (``_show``): selection changes then are not the user's.
+        #: True while rows or columns go and come: selection changes then are not the user's.
         self.updating = False
         #: experiment -> the style the charts draw it with now (its swatch in the name column).
         self.swatches: dict = {}
+        self.flashing: str | None = None  # the column highlighted since it was added
+        self._flash_timer = QTimer(self)
+        self._flash_timer.setSingleShot(True)
+        self._flash_timer.setInterval(self.FLASH_MS)
+        self._flash_timer.timeout.connect(lambda: self.flash(None))
 
     # ---- feeding ------------------------------------------------------------------------
     def reload(self) -> None:
@@ -178,20 +203,73 @@ class RunsModel(QAbstractTableModel):
         if gen != self._gen:
             return
         self.loading = False
-        self._ws.set_run_rows(rows or [])  # the filter is evaluated on them (one truth for every panel)
+        rows = rows or []
+        self._ws.set_run_rows(rows)  # the filter is evaluated on them (one truth for every panel)
         self.error = error
-        params = sorted({k for r in (rows or []) for k in r.get("_flat", {})})
-        columns = [*FIXED, *params, *self.columns]
-        if columns != self._told_columns:  # other columns: a new table, told as one
+        self._params = sorted({k for r in rows for k in r.get("_flat", {})})
+        headers = [*FIXED, *self._params, *self.columns]
+        done = self._computing & set(self.columns)
+        self._computing -= done
+        formats = column_formats(headers, rows, row_value)
+        project = self._ws.project
+        if project != self._rows_project:  # another project's runs: a new table, told as one
             self.beginResetModel()
-            self._rows, self._params, self._headers_key = rows or [], params, None
-            self._told_columns = columns
+            self._rows, self._headers, self._formats, self._rows_project = rows, headers, formats, project
             self._shown = self._passing()
             self.endResetModel()
             self.sig_shown.emit()
             return
-        self._rows = rows or []
+        self._tell_columns(headers)
+        restyled = done | {c for c in set(formats) | set(self._formats) if formats.get(c) != self._formats.get(c)}
+        self._formats = formats
+        self._rows = rows
         self._show(self._passing())
+        last = len(self._shown) - 1
+        for c in sorted(self._headers.index(h) for h in restyled if h in self._headers):  # their cells read anew
+            if last >= 0:
+                self.dataChanged.emit(self.index(0, c), self.index(last, c), [Qt.ItemDataRole.DisplayRole])
+
+    def set_columns(self, columns: list[str]) -> None:
+        """These summary columns, in this order: the views are told the columns that went and
+        came at once (a new one shows "…" until its values are computed; ``reload`` computes them)."""
+        old = set(self.columns)
+        self.columns = list(dict.fromkeys(columns))
+        self._computing = (self._computing | (set(self.columns) - old)) & set(self.columns)
+        self._tell_columns([*FIXED, *self._params, *self.columns])
+
+    def _tell_columns(self, new: list[str]) -> None:
+        """Make ``new`` the columns, telling the views the ones removed and inserted (the columns
+        kept are in the same order: run fields, params by name, summaries in the order added)."""
+        old = self._headers
+        if old == new:
+            return
+        keep = set(new)
+        had = set(old)
+        if [h for h in old if h in keep] != [h for h in new if h in had]:  # not reached: said plainly if it were
+            self.beginResetModel()
+            self._headers = list(new)
+            self.endResetModel()
+            return
+        self.updating = True
+        try:
+            for first, last in reversed(_blocks([i for i, h in enumerate(old) if h not in keep])):
+                self.beginRemoveColumns(QModelIndex(), first, last)
+                del self._headers[first:last + 1]
+                self.endRemoveColumns()
+            i = 0
+            while i < len(new):
+                if i < len(self._headers) and self._headers[i] == new[i]:
+                    i += 1
+                    continue
+                j = i
+                while j < len(new) and new[j] not in had:
+                    j += 1
+                self.beginInsertColumns(QModelIndex(), i, j - 1)
+                self._headers[i:i] = new[i:j]
+                self.endInsertColumns()
+                i = j
+        finally:
+            self.updating = False
 
     def refilter(self) -> None:
         """The run filter changed: show the rows it passes (Qt is told which went and came)."""
@@ -260,10 +338,7 @@ class RunsModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
     def headers(self) -> list[str]:
-        key = (len(self._params), tuple(self.columns))
-        if self._headers_key != key:  # data() asks for every cell: build the list once
-            self._headers_key = key
-            self._headers = [*FIXED, *self._params, *self.columns]
+        """The columns, as the views were told them (logical order)."""
         return self._headers
 
     @staticmethod
@@ -296,75 +371,261 @@ class RunsModel(QAbstractTableModel):
                 return i
         return -1
 
+    def text(self, row: int, column: str) -> str:
+        """What the cell of run ``row`` shows in ``column``."""
+        return self.data(self.index(row, self._headers.index(column)))
+
+    def number_format(self, column: str) -> NumberFormat | None:
+        return self._formats.get(column)
+
     # ---- QAbstractTableModel -------------------------------------------------------------
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._shown)
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.headers())
+        return 0 if parent.isValid() else len(self._headers)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.headers()):
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._headers):
+            h = self._headers[section]
             if role == Qt.ItemDataRole.DisplayRole:
-                return self.headers()[section]
+                return h
             if role == Qt.ItemDataRole.ToolTipRole:
-                h = self.headers()[section]
-                return f"{h}: click to sort" + (" (a summary column)" if h in self.columns else "")
+                return (f"{h}: click to sort, drag to move, right-click for the column's menu"
+                        + (" (a summary column)" if h in self.columns else ""))
+            if role == Qt.ItemDataRole.BackgroundRole and h == self.flashing:
+                return self._flash_brush()
         return None
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._shown):
             return None
         row = self._shown[index.row()]
-        col = self.headers()[index.column()]
+        col = self._headers[index.column()]
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return self._flash_brush() if col == self.flashing else None
+        if col in self._computing:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return "…"
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"{col}: being computed"
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
         v = self.value(row, col)
         if role == Qt.ItemDataRole.DisplayRole:
-            if col == "created" and v:
-                return _dt.datetime.fromtimestamp(v).strftime("%Y-%m-%d %H:%M")
-            if col == "duration" and v is not None:
-                return str(_dt.timedelta(seconds=round(v)))
-            return _fmt(v)
+            return cell_text(col, v, self._formats.get(col))
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{row['experiment']}\n{col}: {_fmt(v)}"
+            return f"{row['experiment']}\n{col}: {cell_text(col, v)}"
         if role == Qt.ItemDataRole.DecorationRole and col == "name":
             return run_icon(None, self.swatches.get(row["experiment"])) if self.swatches else None
         if role == Qt.ItemDataRole.ForegroundRole and col == "state":
             return QBrush(QColor(state_color(str(v))))
-        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(v, (int, float)) and not isinstance(v, bool):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole and (is_number(v) or col == "duration") and col != "created":
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)  # decimal points line up
         return None
 
     def set_swatches(self, styles: dict) -> None:
         """The runs the charts draw now and their styles: the name cells whose swatch changed are told."""
         old, self.swatches = self.swatches, dict(styles)
-        if "name" not in self.headers():
+        if "name" not in self._headers:
             return
-        col = self.headers().index("name")
+        col = self._headers.index("name")
         for r, row in enumerate(self._shown):
             name = row["experiment"]
             if old.get(name) != self.swatches.get(name):
                 idx = self.index(r, col)
                 self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
 
+    # ---- sorting ------------------------------------------------------------------------------
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(self.headers()):
+        """Qt's sort (a click on a header): ``column`` -1 is the store's order."""
+        if column >= len(self._headers):
+            return
+        self.set_sort((self._headers[column], order == Qt.SortOrder.DescendingOrder) if column >= 0 else None)
+
+    def set_sort(self, sort: tuple[str, bool] | None) -> None:
+        """Sort by (column, descending), or None: the store's order (a layout change)."""
+        if sort == self._sort and self._shown == self._passing():
             return
         self.layoutAboutToBeChanged.emit()
-        self._sort = (self.headers()[column], order == Qt.SortOrder.DescendingOrder)
+        self._sort = sort
+        old = self.persistentIndexList()
+        before = [self._shown[i.row()]["experiment"] if 0 <= i.row() < len(self._shown) else None for i in old]
         self._shown = self._passing()
+        where = {r["experiment"]: k for k, r in enumerate(self._shown)}
+        self.changePersistentIndexList(old, [self.index(where[n], i.column()) if n in where else QModelIndex()
+                                             for i, n in zip(old, before)])
         self.layoutChanged.emit()
+
+    @property
+    def sorted_by(self) -> tuple[str, bool] | None:
+        return self._sort
+
+    # ---- a column just added ------------------------------------------------------------------
+    def flash(self, column: str | None) -> None:
+        """Highlight this column's cells and header for ``FLASH_MS`` (None: no longer)."""
+        cols = [c for c in (self.flashing, column) if c is not None and c in self._headers]
+        self.flashing = column
+        if column is not None:
+            self._flash_timer.start()
+        for c in {self._headers.index(h) for h in cols}:
+            if self._shown:
+                self.dataChanged.emit(self.index(0, c), self.index(len(self._shown) - 1, c),
+                                      [Qt.ItemDataRole.BackgroundRole])
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, c, c)
+
+    @staticmethod
+    def _flash_brush() -> QBrush:
+        color = QGuiApplication.palette().highlight().color()
+        color.setAlpha(90)
+        return QBrush(color)
+
+
+class RunsView(QTableView):
+    """The runs table with its name column frozen (Qt's frozen-column example): ``frozen``, a
+    second view over the same model and selection showing only column 0, lies over the table's
+    left edge and scrolls vertically with it; the table keeps column 0 first, under it. The frozen
+    header's section is the name column's (click to sort, drag its edge to size, right-click for
+    its menu)."""
+
+    def __init__(self, model, parent=None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        f = self.frozen = QTableView(self)
+        f.setObjectName("FrozenNames")
+        f.setModel(model)
+        f.setSelectionModel(self.selectionModel())  # one selection: a click on a name selects the run
+        f.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        f.verticalHeader().hide()
+        f.setFrameShape(QFrame.Shape.NoFrame)
+        f.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        f.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        f.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        f.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        f.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        f.setIconSize(SWATCH)
+        f.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        fh = f.horizontalHeader()
+        fh.setSectionsClickable(True)
+        fh.setSortIndicatorShown(True)
+        fh.setHighlightSections(False)
+        fh.sectionClicked.connect(self._on_frozen_click)
+        fh.sectionResized.connect(self._on_frozen_resized)
+        self.viewport().stackUnder(f)
+        self.horizontalHeader().sectionResized.connect(self._on_section_resized)
+        self.horizontalHeader().sortIndicatorChanged.connect(lambda *_: self.show_sort_indicator())
+        self.verticalHeader().sectionResized.connect(lambda row, _o, new: f.setRowHeight(row, new))
+        f.verticalScrollBar().valueChanged.connect(self.verticalScrollBar().setValue)
+        self.verticalScrollBar().valueChanged.connect(f.verticalScrollBar().setValue)
+        for sig in (model.columnsInserted, model.columnsRemoved, model.modelReset, model.layoutChanged):
+            sig.connect(lambda *_: self._only_names())
+        self._only_names()
+        f.show()
+
+    def _only_names(self) -> None:
+        """The frozen view shows column 0 only, as wide as the table's."""
+        f = self.frozen
+        for c in range(1, self.model().columnCount()):
+            if not f.isColumnHidden(c):
+                f.setColumnHidden(c, True)
+        if self.model().columnCount():
+            f.setColumnHidden(0, False)
+            if f.columnWidth(0) != self.columnWidth(0):
+                f.setColumnWidth(0, self.columnWidth(0))
+        self._place_frozen()
+
+    def _on_section_resized(self, logical: int, _old: int, new: int) -> None:
+        if logical == 0:
+            if self.frozen.columnWidth(0) != new:
+                self.frozen.setColumnWidth(0, new)
+            self._place_frozen()
+
+    def _on_frozen_resized(self, logical: int, _old: int, new: int) -> None:
+        if logical == 0 and self.columnWidth(0) != new:
+            self.setColumnWidth(0, new)  # the person dragged the name's edge: the table's column follows
+
+    def _on_frozen_click(self, logical: int) -> None:
+        """A click on the frozen name header sorts by name, as a click on any header does."""
+        header = self.horizontalHeader()
+        if header.sortIndicatorSection() == logical and header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder:
+            order = Qt.SortOrder.DescendingOrder
+        else:
+            order = Qt.SortOrder.AscendingOrder
+        self.sortByColumn(logical, order)
+
+    def show_sort_indicator(self) -> None:
+        header, fh = self.horizontalHeader(), self.frozen.horizontalHeader()
+        section = 0 if header.sortIndicatorSection() == 0 else -1
+        fh.setSortIndicator(section, header.sortIndicatorOrder())
+
+    def _place_frozen(self) -> None:
+        fw = self.frameWidth()
+        self.frozen.setGeometry(self.verticalHeader().width() + fw, fw, self.columnWidth(0),
+                                self.viewport().height() + self.horizontalHeader().height())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._place_frozen()
+
+    def updateGeometries(self) -> None:
+        super().updateGeometries()
+        if hasattr(self, "frozen"):
+            self._place_frozen()
+
+    def moveCursor(self, action, modifiers):
+        """Moving left with the keys scrolls so the current cell is not under the frozen names."""
+        current = super().moveCursor(action, modifiers)
+        if action == QAbstractItemView.CursorAction.MoveLeft and current.column() > 0:
+            left = self.visualRect(current).left()
+            if left < self.frozen.width():
+                self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + left - self.frozen.width())
+        return current
+
+    def scrollTo(self, index, hint=QAbstractItemView.ScrollHint.EnsureVisible) -> None:
+        """Column 0 is always in view (frozen); another column is scrolled clear of it."""
+        if not index.isValid():
+            return
+        if index.column() == 0:
+            # only the rows scroll: keep the horizontal position
+            x = self.horizontalScrollBar().value()
+            super().scrollTo(index, hint)
+            self.horizontalScrollBar().setValue(x)
+            return
+        super().scrollTo(index, hint)
+        left = self.visualRect(index).left()
+        if left < self.frozen.width():
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + left - self.frozen.width())
+
+    def column_in_view(self, logical: int) -> bool:
+        """Whether the whole of column ``logical`` is in view, clear of the frozen names."""
+        x = self.columnViewportPosition(logical)
+        return logical == 0 or (x >= self.frozen.width() and x + self.columnWidth(logical) <= self.viewport().width())
 
 
 class RunsTable(QWidget):
-    """The dock's widget: filter box (with its error line), add-column box, the table."""
+    """The dock's widget: filter box (with its error line), Group by, add-column box and Columns
+    menu, the table."""
 
     sig_compare_requested = Signal()
     """Compare selected runs… in the table's context menu (the window opens the run diff)."""
+
+    #: Widths a person gives by dragging are saved this long after the last move of the edge.
+    SAVE_DELAY_MS = 400
+    #: A column sized to its text is at most this wide (the header's menu fits it wider).
+    AUTO_WIDTH_MAX = 220
 
     def __init__(self, workspace, parent=None) -> None:
         super().__init__(parent)
         self.ws = workspace
         self.model = RunsModel(workspace, self)
+        self.columns_layout = ColumnLayout()  # this project's, as the person arranged it
+        self._layout_project: str | None = None
+        self._arranging = 0  # >0 while the view is arranged from the layout (not the person's doing)
+        self._sized: set[str] = set()  # columns sized to their text since the project was shown
+        self._showing: str | None = None  # a column just added, scrolled to again once sized
         self.filter_edit = QLineEdit(self)
         self.filter_edit.setPlaceholderText('Filter: lr < 0.01 and optimizer == "adam"   accuracy:max > 0.9   '
                                             'name ~ "seed"')
@@ -398,31 +659,53 @@ class RunsTable(QWidget):
         self._group_timer.timeout.connect(self.apply_grouping)
         self.group_edit.textEdited.connect(lambda _t: self._group_timer.start())
         self.group_edit.returnPressed.connect(self.apply_grouping)
-        self.remove_button = QPushButton("Remove column", self)
-        self.remove_button.clicked.connect(lambda _c=False: self.remove_current_column())
-        self.view = QTableView(self)
-        self.view.setModel(self.model)
+        self.columns_button = QToolButton(self)
+        self.columns_button.setText("Columns")
+        self.columns_button.setToolTip("Show, hide, add and remove columns (or right-click a column's header)")
+        self.columns_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.columns_menu = QMenu(self.columns_button)
+        self.columns_menu.aboutToShow.connect(lambda: self._fill_columns_menu(self.columns_menu))
+        self.columns_button.setMenu(self.columns_menu)
+        self.view = RunsView(self.model, self)
+        header = self.view.horizontalHeader()
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the store's order until one is chosen
         self.view.setSortingEnabled(True)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self._sized_for: list[str] = []
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionsMovable(True)  # drag a section to reorder (the name stays first)
         self.view.verticalHeader().setVisible(False)
         self.view.setIconSize(SWATCH)  # a drawn run's swatch before its name
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        for h in (header, self.view.frozen.horizontalHeader()):
+            h.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            h.customContextMenuRequested.connect(lambda pos, h=h: self._on_header_menu(h, pos))
+        header.sectionMoved.connect(self._on_section_moved)
+        header.sectionResized.connect(self._on_section_resized)
+        header.sortIndicatorChanged.connect(self._on_sort_changed)
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(self.SAVE_DELAY_MS)
+        self._save_timer.timeout.connect(self._save_layout)
         self.view.selectionModel().selectionChanged.connect(self._on_view_selection)
         self.compare_action = QAction("Compare selected runs…", self.view)  # the table's context menu
         self.compare_action.triggered.connect(lambda _c=False: self.sig_compare_requested.emit())
         self.view.addAction(self.compare_action)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        # the frozen names have the table's context menu too (its actions, whatever they are then)
+        self.view.frozen.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.frozen.customContextMenuRequested.connect(self._on_names_menu)
         workspace.sig_selection_changed.connect(lambda _s: self.compare_action.setEnabled(len(workspace.selection()) >= 2))
         self.model.modelReset.connect(self._after_reset)
+        self.model.columnsInserted.connect(lambda *_: self._after_columns())
+        self.model.columnsRemoved.connect(lambda *_: self._after_columns())
         self.model.sig_shown.connect(self._say_count)
         self.model.sig_shown.connect(self._show_selection)  # rows back from the filter: selected again
+        self.model.sig_shown.connect(self._size_new_columns)
         self.model.layoutChanged.connect(self._show_selection)
         row = QHBoxLayout()
         row.addWidget(self.column_edit, 1)
-        row.addWidget(self.remove_button)
+        row.addWidget(self.columns_button)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         frow = QHBoxLayout()
@@ -452,18 +735,23 @@ class RunsTable(QWidget):
         workspace.sig_filter_changed.connect(self._on_filter_changed)
         self._on_project_change()
 
-    # ---- columns ------------------------------------------------------------------------
+    # ---- the project's columns -------------------------------------------------------------
     def _settings(self) -> Settings:
         """This store's session: each project's columns and Group by (never another store's)."""
         return Settings(self.ws.store)
 
     def _on_project_change(self, _p: str = "") -> None:
+        self._save_layout()  # a width still being saved is the previous project's
         settings, project = self._settings(), self.ws.project
-        cols = settings.get(prefs.RUNS_COLUMNS, project) if project else []
+        self.columns_layout = ColumnLayout.load(lambda key: settings.get(key, project)) if project else ColumnLayout()
+        self._layout_project = project
+        self._sized = set()
         grouping = settings.get(prefs.GROUP_BY, project) if project else ""
         self.group_edit.setText(grouping)
         self.apply_grouping(save=False)
-        self.model.columns = [str(c) for c in cols]
+        # the new project's columns and sort; its rows (a new table) come with ``reload``
+        self.model.columns = list(self.columns_layout.summaries)
+        self.model.set_sort(self.columns_layout.sort)
         refs = [f"{a}:{r}" for a in self.ws.aliases() for r in query.REDUCERS]
         refs += [f"channel:{c}:{r}" for c in self.ws.project_channels() for r in ("last", "min", "max")]
         self.completion.setStringList(refs)
@@ -473,6 +761,20 @@ class RunsTable(QWidget):
         else:
             self._on_filter_changed(text, self.ws.run_filter().error)
         self.reload()
+
+    def _save_layout(self) -> None:
+        """The layout into this project's settings (at once; widths being dragged come here
+        ``SAVE_DELAY_MS`` after the last move)."""
+        self._save_timer.stop()
+        if not self._layout_project:
+            return
+        settings = self._settings()
+        for key, value in self.columns_layout.values().items():
+            settings.set(key, value, self._layout_project)
+
+    def hideEvent(self, event) -> None:
+        self._save_layout()  # the window closes (or the panel is hidden): nothing waits
+        super().hideEvent(event)
 
     # ---- groups -------------------------------------------------------------------------
     def apply_grouping(self, save: bool = True) -> bool:
@@ -517,7 +819,10 @@ class RunsTable(QWidget):
         if self._stale:
             self.reload()
 
+    # ---- adding and removing columns --------------------------------------------------------
     def add_column(self, text: str) -> bool:
+        """Add a summary column (``accuracy:max``): it comes at the right at once ("…" until its
+        values are computed), is scrolled to and highlighted for a moment."""
         text = text.strip()
         try:
             kind, name, reducer = query.parse_column(text, self.ws.aliases())
@@ -525,29 +830,273 @@ class RunsTable(QWidget):
             self._show_error(str(exc))
             return False
         col = f"{kind}:{name}:{reducer}"
+        self.columns_layout.add_summary(col)
         if col not in self.model.columns:
-            self.model.columns.append(col)
-            self._save_columns()
+            self.model.set_columns([*self.model.columns, col])
             self.reload()
+        self._save_layout()
+        self._arrange()
         self._show_error("")
+        self.show_column(col)
         return True
 
-    def remove_current_column(self) -> None:
-        idx = self.view.currentIndex()
-        if idx.isValid():
-            col = self.model.headers()[idx.column()]
-            if col in self.model.columns:
-                self.model.columns.remove(col)
-                self._save_columns()
-                self.reload()
+    def show_column(self, column: str) -> None:
+        """Scroll to ``column`` and highlight it for a moment (``RunsModel.FLASH_MS``); a column
+        whose values are still being computed is scrolled to again once it has its width."""
+        if column not in self.model.headers():
+            return
+        if self.view.isColumnHidden(self.model.headers().index(column)):
+            self.set_hidden(column, False)
+        self._showing = column
+        self._scroll_to(column)
+        self.model.flash(column)
 
-    def _save_columns(self) -> None:
-        if self.ws.project:
-            self._settings().set(prefs.RUNS_COLUMNS, list(self.model.columns), self.ws.project)
+    def _scroll_to(self, column: str) -> None:
+        """The whole column in view right of the frozen names; one wider than the room left has
+        its right edge in view (numbers are right-aligned)."""
+        logical = self.model.headers().index(column)
+        bar, view = self.view.horizontalScrollBar(), self.view
+        view.updateGeometries()  # the scroll range for a column just inserted (Qt lays it out later)
+        x, width, room = view.columnViewportPosition(logical), view.columnWidth(logical), view.viewport().width()
+        if x + width > room:
+            bar.setValue(bar.value() + x + width - room)
+        elif x < view.frozen.width():
+            bar.setValue(bar.value() - (view.frozen.width() - x))
+
+    def remove_column(self, column: str) -> bool:
+        """Take a summary column out (the header's menu or the Columns menu): its cells go, the
+        selected runs stay selected."""
+        if column not in self.model.columns:
+            return False
+        self.columns_layout.remove_summary(column)
+        self.model.set_columns([c for c in self.model.columns if c != column])
+        self._save_layout()
+        return True
+
+    def set_hidden(self, column: str, hidden: bool) -> bool:
+        """Hide or show a column (never the name); it keeps its place and width."""
+        if column not in self.model.headers() or not self.columns_layout.set_hidden(column, hidden):
+            return False
+        self._arrange()
+        self._save_layout()
+        return True
+
+    def show_all_columns(self) -> None:
+        if self.columns_layout.show_all():
+            self._arrange()
+            self._save_layout()
+
+    def move_column(self, column: str, step: int) -> bool:
+        """One place left (-1) or right (+1) among the shown columns (never before the name)."""
+        if not self.columns_layout.move(self.model.headers(), column, step):
+            return False
+        self._arrange()
+        self._save_layout()
+        return True
+
+    def fit_column(self, column: str) -> None:
+        """As wide as its header and text (kept as the person's width)."""
+        if column in self.model.headers():
+            width = self._text_width(self.model.headers().index(column), limit=None)
+            self.columns_layout.set_width(column, width)
+            self._arrange()
+            self._save_layout()
+
+    def fit_all_columns(self) -> None:
+        """Every column as wide as its text again (the widths given by hand are forgotten)."""
+        self.columns_layout.widths.clear()
+        self._sized = set()
+        self._size_new_columns()
+        self._save_layout()
+
+    def sort_by(self, column: str | None, descending: bool = False) -> None:
+        """Sort by a column (None: the store's order), as a click on its header does."""
+        header = self.view.horizontalHeader()
+        if column is None:
+            header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        elif column in self.model.headers():
+            self.view.sortByColumn(self.model.headers().index(column),
+                                   Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder)
 
     def _on_add_column(self) -> None:
         if self.add_column(self.column_edit.text()):
             self.column_edit.clear()
+
+    def ask_for_column(self) -> None:
+        """Add summary column…: the column asked for in a dialog, with the completions."""
+        text, ok = QInputDialog.getItem(self, "Add summary column", "Column (REF:REDUCER, e.g. accuracy:max):",
+                                        self.completion.stringList(), 0, True)
+        if ok and text.strip():
+            self.add_column(text)
+
+    # ---- the menus ------------------------------------------------------------------------------
+    def _on_header_menu(self, header: QHeaderView, pos) -> None:
+        logical = header.logicalIndexAt(pos)
+        if not 0 <= logical < len(self.model.headers()):
+            return
+        self.menu = self.header_menu(self.model.headers()[logical])
+        self.menu.popup(header.viewport().mapToGlobal(pos))
+
+    def header_menu(self, column: str) -> QMenu:
+        """The menu of one column's header: sort, move, hide, remove, size, add, and every column."""
+        menu = QMenu(self)
+        title = menu.addAction(menu_text(column))
+        title.setEnabled(False)
+        sort = self.model.sorted_by
+        for text, desc in (("Sort ascending", False), ("Sort descending", True)):
+            act = menu.addAction(text)
+            act.setCheckable(True)
+            act.setChecked(sort == (column, desc))
+            act.triggered.connect(lambda _c=False, d=desc: self.sort_by(column, d))
+        unsort = menu.addAction("Unsorted (the store's order)")
+        unsort.setEnabled(sort is not None)
+        unsort.triggered.connect(lambda: self.sort_by(None))
+        menu.addSeparator()
+        shown = [c for c in self.columns_layout.shown_order(self.model.headers()) if not self.columns_layout.is_hidden(c)]
+        at = shown.index(column) if column in shown else -1
+        left = menu.addAction("Move left")
+        left.setEnabled(column != FROZEN and at > 1)
+        left.triggered.connect(lambda: self.move_column(column, -1))
+        right = menu.addAction("Move right")
+        right.setEnabled(column != FROZEN and 0 <= at < len(shown) - 1)
+        right.triggered.connect(lambda: self.move_column(column, +1))
+        hide = menu.addAction("Hide column")
+        hide.setEnabled(column != FROZEN)
+        if column == FROZEN:
+            hide.setToolTip("The name column is always shown")
+        hide.triggered.connect(lambda: self.set_hidden(column, True))
+        remove = menu.addAction("Remove column")
+        remove.setEnabled(column in self.model.columns)
+        remove.setToolTip("Take this summary column out of the table" if column in self.model.columns
+                          else "Only summary columns are removed; a run field or param can be hidden")
+        remove.triggered.connect(lambda: self.remove_column(column))
+        menu.addSeparator()
+        menu.addAction("Fit width to contents").triggered.connect(lambda: self.fit_column(column))
+        menu.addAction("Fit every column").triggered.connect(self.fit_all_columns)
+        menu.addSeparator()
+        menu.addAction("Add summary column…").triggered.connect(self.ask_for_column)
+        columns = menu.addMenu("Columns")
+        self._fill_columns_menu(columns)
+        menu.setToolTipsVisible(True)
+        return menu
+
+    def _fill_columns_menu(self, menu: QMenu) -> None:
+        """Every column, ticked when shown (untick to hide), Show all, Remove ▸ each summary
+        column, Add summary column…"""
+        menu.clear()
+        for col in self.columns_layout.shown_order(self.model.headers()):
+            act = menu.addAction(menu_text(col))
+            act.setCheckable(True)
+            act.setChecked(not self.columns_layout.is_hidden(col))
+            act.setEnabled(col != FROZEN)
+            act.toggled.connect(lambda on, c=col: self.set_hidden(c, not on))
+        menu.addSeparator()
+        show_all = menu.addAction("Show all columns")
+        show_all.setEnabled(bool(self.columns_layout.hidden))
+        show_all.triggered.connect(self.show_all_columns)
+        if menu is self.columns_menu:
+            remove = menu.addMenu("Remove column")
+            for col in self.model.columns:
+                remove.addAction(menu_text(col)).triggered.connect(lambda _c=False, c=col: self.remove_column(c))
+            remove.setEnabled(bool(self.model.columns))
+            menu.addAction("Add summary column…").triggered.connect(self.ask_for_column)
+
+    def _on_names_menu(self, pos) -> None:
+        actions = self.view.actions()
+        if actions:
+            QMenu.exec(actions, self.view.frozen.viewport().mapToGlobal(pos), None, self.view.frozen)
+
+    # ---- the view follows the layout ------------------------------------------------------------
+    def _arrange(self) -> None:
+        """Show the columns as the layout has them: order, hidden ones, widths, the sort."""
+        headers = self.model.headers()
+        header = self.view.horizontalHeader()
+        layout = self.columns_layout
+        self._arranging += 1
+        try:
+            for visual, col in enumerate(layout.shown_order(headers)):
+                now = header.visualIndex(headers.index(col))
+                if now != visual:
+                    header.moveSection(now, visual)
+            for logical, col in enumerate(headers):
+                if self.view.isColumnHidden(logical) != layout.is_hidden(col):
+                    self.view.setColumnHidden(logical, layout.is_hidden(col))
+                width = layout.widths.get(col)
+                if width and self.view.columnWidth(logical) != width:
+                    self.view.setColumnWidth(logical, width)
+            sort = layout.sort if layout.sort and layout.sort[0] in headers else None
+            section = headers.index(sort[0]) if sort else -1
+            order = Qt.SortOrder.DescendingOrder if sort and sort[1] else Qt.SortOrder.AscendingOrder
+            if (header.sortIndicatorSection(), header.sortIndicatorOrder()) != (section, order) and \
+                    (sort or header.sortIndicatorSection() >= 0):
+                header.blockSignals(True)  # the model is sorted so already (``set_sort``)
+                header.setSortIndicator(section, order)
+                header.blockSignals(False)
+                header.viewport().update()
+                self.view.show_sort_indicator()
+        finally:
+            self._arranging -= 1
+
+    def _after_columns(self) -> None:
+        """Columns came or went: arranged as the layout says; rows selected in full again."""
+        self._arrange()
+        self._show_selection()
+
+    def _size_new_columns(self) -> None:
+        """Columns with no width of the person's are sized to their text once it is there."""
+        if not self.model.rowCount():
+            return
+        headers = self.model.headers()
+        self._arranging += 1
+        try:
+            for logical, col in enumerate(headers):
+                if col in self._sized or col in self.columns_layout.widths or col in self.model._computing:
+                    continue
+                self._sized.add(col)
+                self.view.setColumnWidth(logical, self._text_width(logical))
+        finally:
+            self._arranging -= 1
+        if self._showing in self._sized and self._showing in headers:
+            self._scroll_to(self._showing)
+            self._showing = None
+
+    def _text_width(self, logical: int, limit: int | None = AUTO_WIDTH_MAX) -> int:
+        """A column's width from its header and the first rows' text (Qt's resizeColumnsToContents
+        asks every role of every cell: 0.13 s of the GUI thread for 65 columns)."""
+        fm = self.view.fontMetrics()
+        display = Qt.ItemDataRole.DisplayRole
+        h = self.model.headers()[logical]
+        extra = SWATCH.width() + 8 if h == FROZEN else 0
+        widest = max([fm.horizontalAdvance(h) + 24] +
+                     [fm.horizontalAdvance(str(self.model.data(self.model.index(r, logical), display) or "")) + 12 + extra
+                      for r in range(min(50, self.model.rowCount()))])
+        return widest if limit is None else min(widest, limit)
+
+    def _on_section_moved(self, _logical: int, _old: int, _new: int) -> None:
+        """The person dragged a section: the order is kept (the name is put back first)."""
+        if self._arranging:
+            return
+        header, headers = self.view.horizontalHeader(), self.model.headers()
+        shown = [headers[header.logicalIndex(v)] for v in range(header.count())]
+        self.columns_layout.arrange(shown)
+        if shown[:1] != [FROZEN]:
+            self._arrange()
+        self._save_layout()
+
+    def _on_section_resized(self, logical: int, _old: int, new: int) -> None:
+        """The person dragged a section's edge: that width is kept (saved once the drag rests)."""
+        if self._arranging or self.model.updating or not 0 <= logical < len(self.model.headers()) or new <= 0:
+            return
+        if self.columns_layout.set_width(self.model.headers()[logical], new):
+            self._save_timer.start()
+
+    def _on_sort_changed(self, logical: int, order) -> None:
+        if self._arranging:
+            return
+        headers = self.model.headers()
+        column = headers[logical] if 0 <= logical < len(headers) else None
+        if self.columns_layout.set_sort(column, order == Qt.SortOrder.DescendingOrder):
+            self._save_layout()
 
     # ---- filter -------------------------------------------------------------------------
     def _show_error(self, text: str) -> None:
@@ -558,8 +1107,8 @@ class RunsTable(QWidget):
     def _on_filter_text(self, text: str) -> None:
         self.ws.set_filter(text)
         missing = self.ws.run_filter().needs(self.model.columns)
-        if missing:  # a summary the filter reads: computed (and shown) as a column
-            self.model.columns.extend(missing)
+        if missing:  # a summary the filter reads: computed (and shown) as a column, not saved
+            self.model.set_columns([*self.model.columns, *missing])
             self.reload()
 
     def _on_filter_changed(self, text: str, error: str) -> None:
@@ -580,23 +1129,9 @@ class RunsTable(QWidget):
 
     # ---- one selection ----------------------------------------------------------------------
     def _after_reset(self) -> None:
-        headers = self.model.headers()
-        if headers != self._sized_for and self.model.rowCount():  # size columns when they change, not per reload
-            self._sized_for = headers
-            self._size_columns(headers)
+        self._arrange()
+        self._size_new_columns()
         self._show_selection()
-
-    def _size_columns(self, headers: list[str]) -> None:
-        """Widths from the header and the first rows' text (Qt's resizeColumnsToContents asks
-        every role of every cell: 0.13 s of the GUI thread for 65 columns)."""
-        fm = self.view.fontMetrics()
-        rows = range(min(20, self.model.rowCount()))
-        display = Qt.ItemDataRole.DisplayRole
-        for c, h in enumerate(headers):
-            widest = max([fm.horizontalAdvance(h) + 24] +
-                         [fm.horizontalAdvance(str(self.model.data(self.model.index(r, c), display) or "")) + 12
-                          for r in rows])
-            self.view.setColumnWidth(c, min(widest, 220))
 
     def _show_selection(self) -> None:
         sm = self.view.selectionModel()
@@ -617,6 +1152,5 @@ class RunsTable(QWidget):
             return
         rows = sorted({i.row() for i in self.view.selectionModel().selectedRows(0)})
         names = [self.model.names()[r] for r in rows if r < len(self.model.names())]
-        if names:
+        if names and set(names) != set(self.ws.selection()):
             self.ws.select_experiments(names)
-
