@@ -128,6 +128,12 @@ def main() -> int:
     def positions():
         view = ed.entries_view
         m = ed.entries_model
+        if scenario == "charts":  # in the chart-set panel, Loss (row 1) dropped on the upper half of Accuracy
+            panel = window.chart_set_panel
+            panel.choose("Training")
+            lv = panel.charts
+            h = lv.visualRect(lv.model().index(0, 0)).height()
+            return [global_center(lv, lv.model().index(1, 0)), global_center(lv, lv.model().index(0, 0), -h // 4)]
         if scenario == "reorder":
             # pred_acc (row 2) dropped on the upper half of acc (row 1): before it
             h = view.visualRect(m.index(1)).height()
@@ -183,7 +189,12 @@ def main() -> int:
         result.update(steps=steps, entries=ed.entries_model.entries(), stored=store.alias("mnist", "accuracy"),
                       rows=ed.entries_model.rowCount(), plotted=[c.channel for c in acc.curves],
                       undo=window.ws.undo_stack.count(), selected=window.ws.selection(),
-                      tree_selected=tree_selected(window.tree), timing=timing.out)
+                      tree_selected=tree_selected(window.tree), timing=timing.out,
+                      charts=[c["name"] for c in store.chart_sets("mnist")["Training"]],
+                      panel=[window.chart_set_panel.charts.item(i).text().split("  —  ")[0]
+                             for i in range(window.chart_set_panel.charts.count())],
+                      tab=[c.chart.name for c in window.grids["Training"].charts],
+                      undo_text=window.ws.undo_stack.undoText())
         print(json.dumps(result), flush=True)
         window.close()
         app.quit()

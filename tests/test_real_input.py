@@ -133,3 +133,12 @@ def test_a_real_hover_shows_a_table_of_every_run_sorted_by_value_and_it_goes_whe
         assert seen["nearest"] is not None and seen["nearest"] == seen["hovered"], seen
         assert seen["on_screen"] and not seen["under_pointer"] and seen["pointer_over_plot"], seen
     assert out["left"] == {"visible": False, "hovered": False, "vline": False}, out
+
+
+def test_a_real_drag_reorders_the_charts_of_a_set(xserver, tmp_path):
+    """Issue 23 item 23: charts in the chart-set panel could only be moved with the arrows."""
+    out = run_scenario(xserver, tmp_path, "charts")
+    assert out["charts"] == ["Loss", "Accuracy"], out    # stored
+    assert out["panel"] == ["Loss", "Accuracy"]          # the list redrawn from the store, no row lost
+    assert out["tab"] == ["Loss", "Accuracy"]            # the tab follows
+    assert out["undo_text"] == "Move chart Loss"

@@ -33,8 +33,10 @@ from .. import derived, edits
 from ..errors import ChartDeskError, Conflict
 from ..model import X_AXES, Chart, ChartSet, SeriesRef
 from ..smoothing import KINDS, VALUES
+from .chart_card import X_LABELS
 
 REF_ROLE = Qt.ItemDataRole.UserRole + 10
+CHART_ROLE = Qt.ItemDataRole.UserRole + 11
 
 
 def _ref_item(ref: SeriesRef, workspace) -> QListWidgetItem:
@@ -82,8 +84,15 @@ class ChartEditor(QDialog):
         rm.clicked.connect(lambda _c=False: [self.chosen.takeItem(self.chosen.row(i)) for i in self.chosen.selectedItems()])
         self.x_axis = QComboBox(self)
         self.x_axis.setEditable(True)  # or any channel or alias: x from data, matched by step
-        self.x_axis.addItems(list(X_AXES) + [str(r) for r in refs])
-        self.x_axis.setCurrentText(chart.x_axis)
+        for mode in X_AXES:  # named as the chart's X axis menu names them; the item holds the id
+            self.x_axis.addItem(X_LABELS[mode].capitalize(), mode)
+        for r in refs:
+            self.x_axis.addItem(f"{r.name} ({r.kind})", str(r))
+        at = self.x_axis.findData(chart.x_axis)
+        if at >= 0:
+            self.x_axis.setCurrentIndex(at)
+        else:
+            self.x_axis.setEditText(chart.x_axis)
         self.x_axis.setToolTip("step, wall, relative, or a channel or alias whose values are x (matched by step)")
         self.log_x = QCheckBox("logarithmic x axis", self)
         self.log_x.setChecked(chart.log_x)
@@ -140,6 +149,12 @@ class ChartEditor(QDialog):
         lay.addWidget(self.expression_note)
         lay.addWidget(buttons)
         self.resize(720, 480)
+
+    def x_axis_value(self) -> str:
+        """The x axis chosen (an item's id), or what was typed (a series ref)."""
+        text = self.x_axis.currentText().strip()
+        at = self.x_axis.findText(text)
+        return self.x_axis.itemData(at) if at >= 0 else text
 
     def _smoothing_range(self) -> None:
         """The value box takes what the chosen kind's value is (``smoothing.VALUES``)."""
@@ -263,7 +278,7 @@ class ChartEditor(QDialog):
         refs = tuple(SeriesRef.parse(self.chosen.item(i).data(REF_ROLE)) for i in range(self.chosen.count()))
         # the options this dialog does not show (band, legend, ...) stay as the chart had them
         return self._original.with_(name=self.name_edit.text().strip(), series=refs,
-                                    x_axis=self.x_axis.currentText().strip(), log_y=self.log_y.isChecked(),
+                                    x_axis=self.x_axis_value(), log_y=self.log_y.isChecked(),
                                     smoothing=self._smoothing_value(), log_x=self.log_x.isChecked(),
                                     smoothing_kind=self.smoothing_kind.currentData())
 
@@ -295,6 +310,9 @@ class ChartSetPanel(QWidget):
     sig_set_chosen = Signal(str)
     """The user picked a chart set (the window shows its tab)."""
 
+    sig_status_message = Signal(str, int)
+    """Something to say on the status bar for this many ms (a delete and how to undo it)."""
+
     def __init__(self, workspace, parent=None) -> None:
         super().__init__(parent)
         self._ws = workspace
@@ -305,6 +323,11 @@ class ChartSetPanel(QWidget):
         self.charts.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.charts.itemDoubleClicked.connect(lambda _i: self.edit_chart())
         self.charts.currentRowChanged.connect(lambda _r: self._update_buttons())
+        # charts are reordered by dragging too (a drop is one undoable move, as ↑ ↓ are)
+        self.charts.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.charts.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.charts.model().rowsMoved.connect(self._on_charts_dragged)
+        self.charts.setToolTip("Drag a chart to move it; double-click to edit it")
         b = {}
         for key, text, tip in [("new_set", "New…", "New chart set"), ("rename_set", "Rename…", "Rename the chart set"),
                                ("delete_set", "Delete", "Delete the chart set"), ("set_up", "↑", "Move the set up"),
@@ -397,7 +420,19 @@ class ChartSetPanel(QWidget):
         for c in cs.charts if cs else ():
             item = QListWidgetItem(f"{c.name}  —  {', '.join(s.name for s in c.series) or 'no series'}")
             item.setToolTip(c.name + "\n" + "\n".join(str(s) for s in c.series))
+            item.setData(CHART_ROLE, c.name)
             self.charts.addItem(item)
+
+    def _on_charts_dragged(self, _parent, start: int, end: int, _dest, row: int) -> None:
+        """A chart dropped elsewhere in the list: the set's new order, written as one move."""
+        cs = self.current_set()
+        if cs is None:
+            return
+        names = edits.move_entries([c.name for c in cs.charts], start, end - start + 1, row)
+        moved = cs.charts[start].name
+        by_name = {c.name: c for c in cs.charts}
+        if self._set_charts(cs, lambda _charts: tuple(by_name[n] for n in names), f"Move chart {moved}"):
+            self.charts.setCurrentRow(names.index(moved))
 
     def _on_set_pick(self, name: str) -> None:
         self._fill_charts()
@@ -422,10 +457,23 @@ class ChartSetPanel(QWidget):
             QMessageBox.warning(self, "Chart sets", str(exc))
             return False
 
+    def _ask_name(self, title: str, text: str = "", taken: set[str] = frozenset()) -> str | None:
+        """A name from the user, asked again with what was typed and why when the project has a
+        chart set of that name already (None: cancelled)."""
+        label = "Name:"
+        while True:
+            name, ok = QInputDialog.getText(self, title, label, text=text)
+            if not ok or not name.strip():
+                return None
+            if name.strip() not in taken:
+                return name.strip()
+            text = name
+            label = f"A chart set named {name.strip()!r} exists already. Name:"
+
     def new_set(self) -> None:
         """Ask for a name, then create the set."""
-        name, ok = QInputDialog.getText(self, "New chart set", "Name:")
-        if ok and name.strip():
+        name = self._ask_name("New chart set", taken={s.name for s in self._ws.chart_sets()})
+        if name:
             self.create_set(name)
 
     def create_set(self, name: str) -> None:
@@ -436,16 +484,17 @@ class ChartSetPanel(QWidget):
         cs = self.current_set()
         if cs is None:
             return
-        name, ok = QInputDialog.getText(self, "Rename chart set", "Name:", text=cs.name)
-        if ok and name.strip() and name.strip() != cs.name:
+        name = self._ask_name("Rename chart set", cs.name, {s.name for s in self._ws.chart_sets()} - {cs.name})
+        if name and name != cs.name:
             if self._push(lambda: edits.rename_set(self._ws.chart_sets(), cs.name, name),
                           f"Rename {cs.name} to {name.strip()}"):
                 self.choose(name.strip())
 
     def delete_set(self) -> None:
         cs = self.current_set()
-        if cs is not None:
-            self._push(lambda: edits.delete_set(self._ws.chart_sets(), cs.name), f"Delete chart set {cs.name}")
+        if cs is not None and self._push(lambda: edits.delete_set(self._ws.chart_sets(), cs.name),
+                                         f"Delete chart set {cs.name}"):
+            self.sig_status_message.emit(f"Deleted chart set {cs.name} · Undo: Ctrl+Z", 10000)
 
     def move_set(self, delta: int) -> None:
         cs = self.current_set()
@@ -498,7 +547,8 @@ class ChartSetPanel(QWidget):
         row = self.charts.currentRow()
         if cs is not None and 0 <= row < len(cs.charts):
             name = cs.charts[row].name
-            self._set_charts(cs, lambda charts: edits.delete_chart(charts, name), f"Delete chart {name}")
+            if self._set_charts(cs, lambda charts: edits.delete_chart(charts, name), f"Delete chart {name}"):
+                self.sig_status_message.emit(f"Deleted chart {name} from {cs.name} · Undo: Ctrl+Z", 10000)
 
     def move_chart(self, delta: int) -> None:
         cs = self.current_set()

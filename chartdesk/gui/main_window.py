@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         self.tabs.sig_set_shown.connect(self.chart_set_panel.choose)
         self.tabs.sig_edit_set_chart_requested.connect(self.chart_set_panel.edit_chart_named)
         self.chart_set_panel.sig_set_chosen.connect(self.tabs.show_tab)
+        self.chart_set_panel.sig_status_message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         workspace.sig_selection_changed.connect(self._on_selection_change)
         workspace.sig_grouping_changed.connect(self._say_selection)
         workspace.sig_filter_changed.connect(lambda _t, _e: self._say_selection())
