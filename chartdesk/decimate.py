@@ -10,12 +10,13 @@ import math
 import numpy as np
 
 
-def ema(y: np.ndarray, weight: float) -> np.ndarray:
+def ema(y: np.ndarray, weight: float, carry: float = 0.0, count: int = 0) -> np.ndarray:
     """Debiased exponential moving average, as TensorBoard draws it.
 
     Non-finite values are kept where they are and skipped by the average. Vectorised in blocks:
     inside a block ``s_i = w^(i+1) c + (1-w) w^i cumsum(y_k w^-k)``, with the block small enough
-    that ``w^-k`` stays finite.
+    that ``w^-k`` stays finite. ``carry`` and ``count`` continue an average: its accumulator
+    (the last smoothed value times ``1 - w^count``) after ``count`` finite values.
     """
     y = np.asarray(y, dtype=np.float64)
     w = float(weight)
@@ -31,7 +32,6 @@ def ema(y: np.ndarray, weight: float) -> np.ndarray:
         return out
     block = int(np.clip(200.0 / max(1e-12, -math.log10(w)), 1, 1024))
     acc = np.empty(n)
-    carry = 0.0
     for start in range(0, n, block):
         seg = v[start:start + block]
         k = np.arange(len(seg), dtype=np.float64)
@@ -39,7 +39,7 @@ def ema(y: np.ndarray, weight: float) -> np.ndarray:
         s = (w * wk) * carry + (1.0 - w) * wk * np.cumsum(seg / wk)
         acc[start:start + len(seg)] = s
         carry = s[-1]
-    debias = 1.0 - w ** np.arange(1, n + 1, dtype=np.float64)
+    debias = 1.0 - w ** np.arange(count + 1, count + n + 1, dtype=np.float64)
     out[finite] = acc / debias
     return out
 

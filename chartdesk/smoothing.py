@@ -225,6 +225,11 @@ class LineCache:
                 _k, (_v, gone) = self._entries.popitem(last=False)
                 self._bytes -= sum(a.nbytes for a in (gone.x, gone.y, gone.smoothed, gone.summary))
 
+    def peek(self, key: tuple) -> tuple[tuple, Line] | None:
+        """(version, line) held for ``key`` whatever its version (to extend it), or None."""
+        with self._lock:
+            return self._entries.get(key)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
@@ -232,14 +237,53 @@ class LineCache:
 
 
 CACHE = LineCache()
+#: Kinds whose line is extended in place when points are appended (the others depend on points
+#: after each one, or on the whole x range, and are smoothed again whole).
+EXTENDABLE = ("ema", "sma")
 
 
-def line(key: tuple, version: tuple, load, smoothing: Smoothing) -> Line:
+def extend(old: Line, x: np.ndarray, y: np.ndarray, smoothing: Smoothing, restarts: np.ndarray | None = None
+           ) -> Line:
+    """``old`` with the points (x, y) appended: the average carried on from where it stood (EMA:
+    its accumulator; a trailing moving average: the window's last points), the bucket summary
+    redone from the last whole bucket only. The result equals smoothing everything again."""
+    clean = np.where(np.isinf(y), np.nan, y)
+    if not len(y):
+        return old
+    old_clean = np.where(np.isinf(old.y), np.nan, old.y)
+    if smoothing.kind == "ema":
+        finite = np.isfinite(old.smoothed) & np.isfinite(old_clean)
+        count = int(np.count_nonzero(np.isfinite(old_clean)))
+        last = float(old.smoothed[finite][-1]) if finite.any() else 0.0
+        w = float(smoothing.value)
+        tail = ema(clean, w, carry=last * (1.0 - w ** count), count=count)
+    else:  # sma: the new points' windows reach n - 1 points back
+        n = int(smoothing.value)
+        back = old_clean[max(0, len(old_clean) - (n - 1)):]
+        tail = moving_average(np.concatenate([back, clean]), n)[len(back):]
+    xs = np.concatenate([old.x, x])
+    ys = np.concatenate([old.y, y])
+    cut = (len(old.x) // BUCKET) * BUCKET  # buckets before it are whole and unchanged
+    keep = old.summary[old.summary < cut]
+    summary = np.concatenate([keep, bucket_indices(np.where(np.isinf(ys[cut:]), np.nan, ys[cut:]), BUCKET) + cut])
+    back_x = old.restarts if restarts is None or old.restarts is None else np.concatenate([old.restarts, restarts])
+    return Line(xs, ys, np.concatenate([old.smoothed, tail]), summary, back_x)
+
+
+def line(key: tuple, version: tuple, load, smoothing: Smoothing, appended=None) -> Line:
     """The cached line of ``key`` at ``version``, or the one ``load()`` reads now as (x, y,
-    restarts), smoothed and summarised and kept."""
+    restarts), smoothed and summarised and kept. ``appended(old_version, old_line)`` may give the
+    points appended since the cached line as (x, y, restarts), or None when the channel changed
+    otherwise: the line is then extended in place (``extend``) for the kinds that allow it."""
     hit = CACHE.get(key, version)
     if hit is not None:
         return hit
+    held = CACHE.peek(key) if appended is not None and smoothing.kind in EXTENDABLE else None
+    more = appended(*held) if held is not None else None
+    if more is not None:
+        out = extend(held[1], more[0], more[1], smoothing, more[2])
+        CACHE.put(key, version, out)
+        return out
     x, y, back = load()
     clean = np.where(np.isinf(y), np.nan, y)
     out = Line(x, y, smoothing.apply(x, clean), bucket_indices(clean, BUCKET), back)

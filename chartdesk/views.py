@@ -160,6 +160,18 @@ def _read_derived_view(store, req: ViewRequest) -> View:
     return _decimated(req, xs[i0:i1], y[i0:i1], len(s.x), "full", parts=tuple((n, a[i0:i1]) for n, a in s.parts))
 
 
+def _grew(old_index, index) -> bool:
+    """Whether a channel's chunk index is an older one's with points appended: the same chunks,
+    the last of them maybe fuller, and maybe new ones after it."""
+    if not old_index or len(index) < len(old_index):
+        return False
+    *whole, last = old_index
+    if any(tuple(a) != tuple(b) for a, b in zip(whole, index)):
+        return False
+    now = tuple(index[len(whole)])
+    return now[0] == last[0] and now[1] >= last[1]
+
+
 def _range_of(xs: np.ndarray, req: ViewRequest) -> tuple[int, int]:
     """Indices [i0, i1) of the requested range and a point on each side, when x is sorted
     (steps always are); else every point."""
@@ -212,7 +224,18 @@ def read_view(store, req: ViewRequest) -> View:
             xs = _xs(req.x_axis, s.x, s.t, t0)
             return xs, s.y, xs[restarts(s.x)]
 
-        return _from_line(req, smoothing.line(key, tuple(map(tuple, index)), load, req.smoothing), total)
+        def appended(old_version, old):
+            """The points logged since ``old`` (a live run grows), or None if it changed otherwise."""
+            if req.x_axis != "step" or not _grew(old_version, index):
+                return None
+            s = store.read(req.project, req.experiment, req.channel, start=len(old.x))
+            if len(s.x) != total - len(old.x):
+                return None
+            back = restarts(np.concatenate([old.x[-1:], s.x]))
+            return s.x, s.y, s.x[back - 1] if len(old.x) else s.x[back]
+
+        version = tuple(map(tuple, index))
+        return _from_line(req, smoothing.line(key, version, load, req.smoothing, appended), total)
     in_view = _points_in_range(index, set(seqs), lo_col, hi_col, shift, req.x0, req.x1)
     summary = not req.smoothing and not req.latest and in_view > SUMMARY_ABOVE * width
     if req.smoothing or req.latest:  # the EMA, and which writes are the latest, need every point

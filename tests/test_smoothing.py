@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from scipy.ndimage import gaussian_filter1d
 
 from chartdesk import smoothing
+from chartdesk.decimate import bucket_indices
 from chartdesk.errors import InvalidInput
 from chartdesk.model import Chart
 from chartdesk.smoothing import Smoothing
@@ -206,3 +207,30 @@ def test_the_cli_adds_a_chart_with_a_kind(tmp_path):
         {"name": "Loss", "series": ["alias:loss"], "smoothing": 0.9, "smoothing_kind": "twema"}]
     r = cd("chartset", "add", "mnist", "S", "Loss", "alias:loss", "--smoothing-kind", "sma", "--smoothing", "0.9")
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "whole number of points" in r.stderr
+
+
+@pytest.mark.parametrize("sm", [Smoothing("ema", 0.95), Smoothing("sma", 50)])
+def test_a_growing_run_extends_its_smoothed_line_in_place(store, monkeypatch, sm):
+    rng = np.random.default_rng(8)
+    n = 100_000
+    x = np.arange(n, dtype=float)
+    y = np.cumsum(rng.normal(size=n))
+    y[[10, 99_990]] = np.nan
+    y[500] = np.inf
+    store.create_experiment("p", "e")
+    store.append("p", "e", "c", x[:70_001], y[:70_001], x[:70_001])
+    smoothing.CACHE.clear()
+    reads = []
+    real = store.read_chunks
+    monkeypatch.setattr(store, "read_chunks", lambda *a, **k: reads.append(a) or real(*a, **k))
+    read_view(store, ViewRequest("p", "e", "c", width=500, smoothing=sm))
+    for lo, hi in [(70_001, 70_002), (70_002, 85_000), (85_000, n)]:  # a live run logs on
+        store.append("p", "e", "c", x[lo:hi], y[lo:hi], x[lo:hi])
+        v = read_view(store, ViewRequest("p", "e", "c", width=500, smoothing=sm))
+    assert len(reads) == 1  # read whole once; then only what was appended
+    clean = np.where(np.isinf(y), np.nan, y)
+    whole = sm.apply(x, clean)
+    _version, ln = smoothing.CACHE.peek((id(store), "p", "e", "c", "step", sm))
+    np.testing.assert_allclose(ln.smoothed, whole, rtol=1e-9, equal_nan=True)  # as if smoothed whole
+    assert len(ln.x) == n and v.total == n
+    np.testing.assert_array_equal(np.sort(ln.summary), bucket_indices(clean, smoothing.BUCKET))
