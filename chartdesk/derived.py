@@ -29,14 +29,13 @@ and evaluates it, cached per run until one of them changes. Plain Python and num
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from .caches import VersionedCache
 from .decimate import bucket_indices, ema, last_per_step
 from .errors import InvalidInput
 
@@ -485,53 +484,13 @@ def _at_steps(p: Points, steps: np.ndarray) -> np.ndarray:
 
 
 # ---- computing, cached ----------------------------------------------------------------------
-class _Cache:
-    """Recently computed derived series, by run and bound name, kept while their operands'
-    chunks are unchanged; bounded by bytes. Thread-safe (the loader's threads share it)."""
-
-    def __init__(self, max_bytes: int = 256 << 20) -> None:
-        self.max_bytes = max_bytes
-        self._lock = threading.Lock()
-        self._entries: OrderedDict[tuple, tuple[tuple, Points]] = OrderedDict()
-        self._bytes = 0
-        self.hits = self.misses = 0
-
-    def get(self, key: tuple, version: tuple) -> Points | None:
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit is None or hit[0] != version:
-                self.misses += 1
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
-            return hit[1]
-
-    def put(self, key: tuple, version: tuple, value: Points) -> None:
-        size = _size(value)
-        with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._bytes -= _size(old[1])
-            if size > self.max_bytes:
-                return
-            self._entries[key] = (version, value)
-            self._bytes += size
-            while self._bytes > self.max_bytes:
-                _k, (_v, gone) = self._entries.popitem(last=False)
-                self._bytes -= _size(gone)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._bytes = 0
-
-
 def _size(p: Points) -> int:
     return p.x.nbytes + p.y.nbytes + p.t.nbytes + (p.summary.nbytes if p.summary is not None else 0) + \
         sum(a.nbytes for _n, a in p.parts if a is not p.y)
 
 
-CACHE = _Cache()
+#: Recently computed derived series, by run and bound name, kept while their operands' chunks are unchanged.
+CACHE = VersionedCache(_size, 256 << 20)
 
 
 def compute(store, project: str, experiment: str, bound: str) -> Points:

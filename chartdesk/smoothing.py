@@ -19,12 +19,11 @@ Plain numpy, no Qt.
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
+from .caches import VersionedCache
 from .decimate import bucket_indices, ema
 from .errors import InvalidInput
 
@@ -190,53 +189,12 @@ class Line:
     restarts: np.ndarray | None = None  # x where the steps went back (a resumed run)
 
 
-class LineCache:
-    """Smoothed lines by run, channel, x axis and smoothing, kept while the channel's chunks are
-    unchanged; bounded by bytes; thread-safe (the loader's threads share it)."""
-
-    def __init__(self, max_bytes: int = 384 << 20) -> None:
-        self.max_bytes = max_bytes
-        self._lock = threading.Lock()
-        self._entries: OrderedDict[tuple, tuple[tuple, Line]] = OrderedDict()
-        self._bytes = 0
-        self.hits = self.misses = 0
-
-    def get(self, key: tuple, version: tuple) -> Line | None:
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit is None or hit[0] != version:
-                self.misses += 1
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
-            return hit[1]
-
-    def put(self, key: tuple, version: tuple, line: Line) -> None:
-        size = sum(a.nbytes for a in (line.x, line.y, line.smoothed, line.summary))
-        with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._bytes -= sum(a.nbytes for a in (old[1].x, old[1].y, old[1].smoothed, old[1].summary))
-            if size > self.max_bytes:
-                return
-            self._entries[key] = (version, line)
-            self._bytes += size
-            while self._bytes > self.max_bytes:
-                _k, (_v, gone) = self._entries.popitem(last=False)
-                self._bytes -= sum(a.nbytes for a in (gone.x, gone.y, gone.smoothed, gone.summary))
-
-    def peek(self, key: tuple) -> tuple[tuple, Line] | None:
-        """(version, line) held for ``key`` whatever its version (to extend it), or None."""
-        with self._lock:
-            return self._entries.get(key)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._bytes = 0
+def _line_bytes(line: Line) -> int:
+    return sum(a.nbytes for a in (line.x, line.y, line.smoothed, line.summary))
 
 
-CACHE = LineCache()
+#: Smoothed lines by run, channel, x axis and smoothing, kept while the channel's chunks are unchanged.
+CACHE = VersionedCache(_line_bytes, 384 << 20)
 #: Kinds whose line is extended in place when points are appended (the others depend on points
 #: after each one, or on the whole x range, and are smoothed again whole).
 EXTENDABLE = ("ema", "sma")
