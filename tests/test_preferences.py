@@ -128,7 +128,8 @@ def test_legacy_keys_name_the_old_spellings():
     assert old["runs/latest_per_step/a%2Fb\\c"] is prefs.LATEST_PER_STEP
     # every project key an older version had (the runs table's order, hidden columns, widths and
     # sort, and the tree's expansion, came after the move into the store's session)
-    newer = {prefs.RUNS_ORDER, prefs.RUNS_HIDDEN, prefs.RUNS_WIDTHS, prefs.RUNS_SORT, prefs.RUNS_SORT_DESC}
+    newer = {prefs.RUNS_ORDER, prefs.RUNS_HIDDEN, prefs.RUNS_WIDTHS, prefs.RUNS_SORT, prefs.RUNS_SORT_DESC,
+             prefs.SCATTER_VIEW, prefs.PARALLEL_VIEW}
     assert {k for _o, k in prefs.legacy_keys("p")} == {k for k in prefs.KEYS if k.scope == prefs.PROJECT} - newer
 
 

@@ -122,6 +122,14 @@ KEYS = (WINDOW_GEOMETRY, WINDOW_STATE, CHART_HEIGHT, LABEL_BY_PARAMS, LINK_X, LA
         SELECTION, TAB, RUNS_COLUMNS, RUNS_ORDER, RUNS_HIDDEN, RUNS_WIDTHS, RUNS_SORT, RUNS_SORT_DESC, GROUP_BY,
         LATEST_PER_STEP)
 
+#: The Runs menu's sweep views (``chartdesk.app.sweepview.encode``: ``name=value`` entries): the
+#: scatter's x, y, log axes and trend line; the parallel coordinates' axes in order, flipped axes,
+#: colour and brushes (the filter clauses they were, applied again when the view opens on a filter
+#: without brushes).
+SCATTER_VIEW = Key("scatter_view", list, (), PROJECT)
+PARALLEL_VIEW = Key("parallel_view", list, (), PROJECT)
+KEYS = (*KEYS, SCATTER_VIEW, PARALLEL_VIEW)
+
 
 # ---- names in keys -----------------------------------------------------------------------------
 def escape(name: str) -> str:
