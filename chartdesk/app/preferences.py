@@ -4,8 +4,8 @@ whether it belongs to this machine or to one store, and the one rule that puts n
 
 **Per machine** (how this person's screen is arranged, whatever store is open): the window's
 geometry, the docks' layout, the chart height, whether compare mode names runs by the params
-that differ, and whether a tab's charts link their x axes. The theme is chosen on the command line (``--theme``) and is not stored; were it
-stored, it would be a machine key too.
+that differ, and whether a tab's charts link their x axes. The theme is chosen on the command
+line (``--theme``) and is not stored; were it stored, it would be a machine key too.
 
 **Per store** (anything that names what a store holds): the last project shown, the project
 tree's expanded rows, and for each project its selected runs, its chart tab, its runs-table

@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 
 from .. import smoothing
 from ..app.chartstate import ChartState, columns_wanted
+from ..app.linking import TabLink
 from ..curves import BAND_NAMES, PlannedGroup, format_x, format_y
 from ..errors import ChartDeskError
 from ..groups import GroupRequest
@@ -54,7 +55,7 @@ from ..smoothing import KINDS
 from ..views import ViewRequest
 from .group_items import CountStrip, GroupCurve
 from .legend import Legend
-from .plot_items import DASHES, ChartPlot, ChartViewBox, Line, YAxis, log_safe, plotted
+from .plot_items import DASHES, ChartPlot, ChartViewBox, Line, YAxis, log_safe, pixel_distance, plotted
 from .readout import HoverTable, Row
 from .theme import faint, plot_colors
 from .widgets import ElidedLabel
@@ -70,6 +71,7 @@ SPLIT_ABOVE = 4     # a chart of more curves than this is drawn over two turns o
 HOVER_HZ = 30       # the hover follows the pointer at most this many times a second
 MARK_SPACING = 110  # pixels between a run's markers along its line (runs past the palette's size)
 READOUT_REACH = 4   # pixels: a curve is read out from its first point to its last, give or take this
+CLICK_REACH = 6     # pixels: a click this near a line selects its run
 EXPORT_SCALES = (1, 2, 4)
 
 
@@ -116,6 +118,9 @@ class ChartWidget(QFrame):
     sig_options_requested = Signal(object, object)
     """(old Chart, new Chart): the user changed an option from the chart's menu; the owner
     persists it, and it comes back through ``set_chart``."""
+    sig_select_requested = Signal(object, bool)
+    """(runs, toggle): the user clicked a curve of these runs (one run, or a group's members);
+    toggle: with Ctrl, add them to the selection or take them out (``linking.pick``)."""
 
     def __init__(self, workspace, chart: Chart, editable: bool = True, parent=None) -> None:
         super().__init__(parent)
@@ -148,6 +153,9 @@ class ChartWidget(QFrame):
         self._hover_timer.setSingleShot(True)
         self._hover_timer.timeout.connect(self._hover_now)
         self.scheduler = None  # set by a ChartGrid: how to ask for a draw on a later turn
+        self._link: TabLink | None = None  # the tab's linked x, crosshair and emphasis (``join_link``)
+        self._emphasized: set[int] = set()  # id() of the curves drawn wide for a legend entry under the pointer
+        self._cross_dots: pg.ScatterPlotItem | None = None  # each curve's point under another chart's crosshair
         bg, fg = plot_colors()
         self._bg, self._fg = bg, fg
 
@@ -187,10 +195,13 @@ class ChartWidget(QFrame):
         self.strip: CountStrip | None = None  # made when groups are first drawn (a plot costs ~10 ms)
         self.legend = Legend(self)
         self.legend.sig_toggled.connect(self._on_legend_toggle)
+        self.legend.sig_hovered.connect(self._on_legend_hover)
         self.readout = HoverTable(self)  # a floating table beside the pointer (a window of its own)
         self.readout.sig_pointer_over.connect(self._on_pointer_over_table)
         self.plot.still_over = self._under_table
         item.getViewBox().sigRangeChanged.connect(self._hover_soon)  # other values under a resting pointer
+        # A wheel or drag of the person's (not a range set by code, nor a follow): the others follow.
+        item.getViewBox().sigRangeChangedManually.connect(self._on_gesture)
         # Zoom, pan and resize ask for new views of the visible range, at most ~30 times a second.
         self._range_proxy = pg.SignalProxy(item.getViewBox().sigXRangeChanged, rateLimit=30, slot=self._on_x_range)
 
@@ -291,12 +302,141 @@ class ChartWidget(QFrame):
         self._log_x_action.setChecked(self.chart.log_x)
 
     def _on_plot_click(self, event) -> None:
-        if event.button() == Qt.MouseButton.RightButton and shiboken6.isValid(self):
+        if not shiboken6.isValid(self):
+            return
+        if event.button() == Qt.MouseButton.RightButton:
             event.accept()
             self.menu.popup(event.screenPos().toPoint())
+        elif event.button() == Qt.MouseButton.LeftButton and not event.double():
+            curve = self.curve_at(event.scenePos())
+            if curve is not None:
+                event.accept()
+                toggle = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+                self.sig_select_requested.emit(_runs_of(curve), toggle)
+
+    def curve_at(self, scene: QPointF):
+        """The visible curve whose line passes within CLICK_REACH pixels of this point of the
+        scene (the nearest), or None."""
+        vb = self.plot.getPlotItem().getViewBox()
+        if not vb.sceneBoundingRect().contains(scene) or vb.pixelVectors()[0] is None:
+            return None
+        p = vb.mapSceneToView(scene)
+        pw, ph = vb.viewPixelSize()
+        best, best_d = None, float(CLICK_REACH)
+        for c in self.curves:
+            if not c.visible or c.line is None:
+                continue
+            d = pixel_distance(c.line.xData, c.line.yData, p.x(), p.y(), pw, ph)
+            if d <= best_d:
+                best, best_d = c, d
+        return best
 
     def reset_view(self) -> None:
+        """Fit the data again; with the tab's x linked, every chart of this x axis does."""
         self.plot.getPlotItem().enableAutoRange()
+        if self._link is not None:
+            self._link.reset(self, self.link_key())
+
+    # ---- the tab's charts together (``chartdesk.app.linking``) ----------------------------
+    def join_link(self, link: TabLink) -> None:
+        """Be one of the charts of ``link``'s tab; start at its linked range, if it has one."""
+        self._link = link
+        link.join(self)
+        at = link.range_for(self.link_key())
+        if at is not None:
+            self.follow_x(at)
+
+    def leave_link(self) -> None:
+        if self._link is not None:
+            self._link.leave(self)
+            self._link = None
+
+    def link_key(self) -> tuple[str, bool]:
+        """Charts link only with charts of the same x: its mode (or the series x is from) and log x."""
+        return (self.x_mode(), self.chart.log_x)
+
+    def _on_gesture(self, mask) -> None:
+        if self._link is None or not mask[0] or not shiboken6.isValid(self.plot):
+            return
+        lo, hi = self.plot.getPlotItem().getViewBox().viewRange()[0]
+        self._link.moved(self, self.link_key(), (lo, hi))
+
+    def follow_x(self, x_range: tuple[float, float] | None) -> None:
+        """Another chart of the tab was zoomed or panned to ``x_range`` (None: reset): show the
+        same. The new views are asked for as after a zoom of this chart's own (rate-limited)."""
+        if not shiboken6.isValid(self.plot):
+            return
+        item = self.plot.getPlotItem()
+        if x_range is None:
+            item.enableAutoRange()
+            return
+        item.getViewBox().setXRange(x_range[0], x_range[1], padding=0)
+        if not self.curves and self.state.ranged():  # not drawn yet: its first views are of this range
+            self.state.on_visible_range(x_range, self._columns_wanted(self.state.width))
+
+    def follow_hover(self, x: float | None) -> None:
+        """The pointer is over another chart of the tab at ``x`` (axis units), or left it
+        (None): the line there, and a dot on each curve at its point nearest to it."""
+        if not shiboken6.isValid(self.plot) or self._pointer is not None:
+            return  # the pointer is over this chart: its own hover stands
+        if x is None or not self.curves or self._rebuild:
+            self.vline.setVisible(False)
+            if self._cross_dots is not None:
+                self._cross_dots.setData([], [])
+            return
+        self.vline.setPos(x)
+        self.vline.setVisible(True)
+        xs, ys, brushes = [], [], []
+        reach = READOUT_REACH * self._pixel_width()
+        for c in self.curves:
+            if not c.visible or c.line is None or c.line.xData is None or not len(c.line.xData):
+                continue
+            px, py = c.line.xData, c.line.yData
+            first, last = _extent(px, False)
+            if not first - reach <= x <= last + reach:
+                continue
+            with np.errstate(invalid="ignore"):
+                i = int(np.nanargmin(np.abs(px - x)))
+            if np.isfinite(py[i]):
+                xs.append(px[i])
+                ys.append(py[i])
+                brushes.append(pg.mkBrush(c.color))
+        if self._cross_dots is None:
+            self._cross_dots = pg.ScatterPlotItem(size=7, pen=pg.mkPen(self._bg, width=1))
+            self._cross_dots.setZValue(20)  # over the lines
+            self.plot.addItem(self._cross_dots, ignoreBounds=True)
+        self._cross_dots.setData(xs, ys, brush=brushes)
+
+    def follow_runs(self, runs: frozenset[str] | None) -> None:
+        """Draw the curves of these runs wide (a legend entry of theirs is under the pointer in
+        some chart of the tab; a hidden curve stays hidden); None: none."""
+        if not shiboken6.isValid(self.plot):
+            return
+        now = set()
+        for c in self.curves:
+            if c.line is None:
+                continue
+            if runs is not None and c.visible and not runs.isdisjoint(_runs_of(c)):
+                now.add(id(c))
+                c.line.emphasize(c.pen(width=3))
+            elif id(c) in self._emphasized and c is not self._hovered:
+                c.line.plain(c.pen())
+        self._emphasized = now
+
+    def emphasized(self) -> list:
+        """The curves drawn wide for a legend entry under the pointer."""
+        return [c for c in self.curves if id(c) in self._emphasized]
+
+    def _on_legend_hover(self, row: int) -> None:
+        runs = _runs_of(self.curves[row]) if 0 <= row < len(self.curves) else None
+        if self._link is not None:
+            self._link.emphasize(runs)
+        else:
+            self.follow_runs(None if runs is None else frozenset(runs))
+
+    def _tell_hover(self, x: float | None) -> None:
+        if self._link is not None:
+            self._link.hover(self, self.link_key(), x)
 
     # ---- legend -------------------------------------------------------------------------
     def _place_legend(self) -> None:
@@ -593,8 +733,16 @@ class ChartWidget(QFrame):
         for it in self._inf_items:
             self._add(it)
         self._rebuild = False
+        self._emphasized = set()
+        if self._cross_dots is not None:
+            self._cross_dots.setData([], [])
         if self.state.range is None:
-            item.enableAutoRange()
+            linked = self._link.range_for(self.link_key()) if self._link is not None else None
+            if linked is None:
+                item.enableAutoRange()
+            else:  # the tab's charts of this x are zoomed: so is this one
+                item.enableAutoRange(y=True)
+                item.getViewBox().setXRange(linked[0], linked[1], padding=0)
 
     def _count_strip(self) -> CountStrip:
         """The run-count strip under the plot, made on first use."""
@@ -620,6 +768,7 @@ class ChartWidget(QFrame):
             self._hidden.add(key)
         for it in c.items():
             it.setVisible(visible)
+        self.follow_runs(self._link.runs if self._link is not None else None)  # a hidden curve is not widened
         self._rehover()
 
     def _update_lines(self) -> None:
@@ -781,6 +930,7 @@ class ChartWidget(QFrame):
         if pos is None:
             self._hover_timer.stop()
             self.clear_hover()
+            self._tell_hover(None)
         else:
             self._hover_soon()
 
@@ -825,13 +975,16 @@ class ChartWidget(QFrame):
         pos = self._pointer_here()
         if pos is None or self._rebuild or not self.curves:  # _rebuild: the curves drawn are on their way out
             self.clear_hover()
+            self._tell_hover(None)
             return
         scene = self.plot.mapToScene(pos.toPoint())
         vb = self.plot.getPlotItem().getViewBox()
         if not vb.sceneBoundingRect().contains(scene):
             self.clear_hover()
+            self._tell_hover(None)
             return
         p = vb.mapSceneToView(scene)
+        self._tell_hover(p.x())
         self.show_values_at(10 ** p.x() if self.chart.log_x else p.x(), p.y())
 
     def clear_hover(self) -> None:
@@ -966,6 +1119,14 @@ class ChartWidget(QFrame):
         from .export import export_chart
 
         export_chart(self, path, scale)
+
+
+def _runs_of(curve) -> list[str]:
+    """The runs a drawn curve is of: its run, or a group's members."""
+    members = getattr(curve, "members", None)
+    if members is not None:
+        return list(dict.fromkeys(e for e, _ch in members))
+    return [curve.experiment]
 
 
 def _value_order(v: float) -> tuple[int, float]:

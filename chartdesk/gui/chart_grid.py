@@ -1,7 +1,8 @@
 """The grid of a chart set (or of an experiment's own charts): small multiples, as many columns
 as the width allows, cards of the chosen height, sections by name prefix that fold, cards built
 as they scroll into view, and the one draw scheduler of the grid: the charts whose views are
-ready are drawn one per turn of the event loop, so no turn holds the GUI thread long.
+ready are drawn one per turn of the event loop, so no turn holds the GUI thread long. Its charts
+share one ``chartdesk.app.linking.TabLink`` (``links``): linked x, one crosshair, one emphasized run.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..app.linking import TabLink
 from ..model import Chart
 from .chart_card import ChartWidget
 from .widgets import menu_text
@@ -64,6 +66,8 @@ class ChartGrid(QScrollArea):
 
     sig_edit_chart = Signal(object)
     sig_chart_options = Signal(object, object)
+    sig_select_requested = Signal(object, bool)
+    """(runs, toggle): a curve of these runs was clicked (``ChartWidget.sig_select_requested``)."""
 
     def __init__(self, workspace, charts: list[Chart], editable: bool = True, empty_text: str = "", parent=None,
                  chart_height: int = CHART_HEIGHTS["medium"]) -> None:
@@ -87,6 +91,7 @@ class ChartGrid(QScrollArea):
         self._materialize_scheduled = False
         self._picture: dict[_Slot, int] | None = None  # slot heights while drawn as a figure
         self.all_at_once = False  # render: build every chart, whatever is in view
+        self.links = TabLink()  # the charts of this tab together: linked x, crosshair, emphasis
         self.verticalScrollBar().valueChanged.connect(lambda _v: self._schedule_materialize())
         workspace.loader.sig_ready.connect(self._on_data_ready)
         self.set_charts(charts)
@@ -143,6 +148,7 @@ class ChartGrid(QScrollArea):
             self._outer.addWidget(body)
             self._sections.append((header, body, grid, section_slots))
         for w in old.values():
+            w.leave_link()
             w.setParent(None)
             w.deleteLater()
         if not charts:
@@ -287,7 +293,13 @@ class ChartGrid(QScrollArea):
         w.scheduler = self.draw_ready
         w.sig_edit_requested.connect(self.sig_edit_chart)
         w.sig_options_requested.connect(self.sig_chart_options)
+        w.sig_select_requested.connect(self.sig_select_requested)
+        w.join_link(self.links)
         return w
+
+    def set_linked(self, on: bool) -> None:
+        """View > Link x axes: the charts of this grid zoom and pan together, or each alone."""
+        self.links.set_enabled(on)
 
     def refresh(self) -> None:
         for w in self.charts:

@@ -85,6 +85,8 @@ class ChartTabs(QTabWidget):
     """(chart set, chart name): the user asked to edit a chart of a set (the chart-set panel does)."""
     sig_set_shown = Signal(str)
     """The tab of this chart set came to the front."""
+    sig_select_requested = Signal(object, bool)
+    """(runs, toggle): a curve of these runs was clicked in a chart; toggle: Ctrl was held."""
 
     def __init__(self, workspace, welcome_actions=(), parent=None) -> None:
         super().__init__(parent)
@@ -96,6 +98,7 @@ class ChartTabs(QTabWidget):
         self.grids: dict[str, ChartGrid] = {}
         self.experiment_grid: ChartGrid | None = None
         self.chart_height = CHART_HEIGHTS["medium"]
+        self.linked = True  # View > Link x axes
         self.welcome = Welcome(welcome_actions, snippet_for(workspace.store), self)
         self.currentChanged.connect(self._on_current_change)
         workspace.sig_project_changed.connect(lambda _p: self.rebuild())
@@ -139,6 +142,7 @@ class ChartTabs(QTabWidget):
             empty = f"The chart set “{cs.name}” has no charts yet.\nCharts > Add chart to the current set…"
             if grid is None:
                 grid = ChartGrid(self.ws, list(cs.charts), True, empty, self, self.chart_height)
+                self._adopt(grid)
                 grid.sig_edit_chart.connect(lambda chart, g=grid: self._edit_set_chart(g, chart))
                 grid.sig_chart_options.connect(lambda old, new, g=grid: self._set_chart_options(g, old, new))
                 self.grids[cs.name] = grid
@@ -189,6 +193,16 @@ class ChartTabs(QTabWidget):
     def _set_name(self, grid: ChartGrid) -> str | None:
         return next((n for n, g in self.grids.items() if g is grid), None)
 
+    def _adopt(self, grid: ChartGrid) -> None:
+        grid.set_linked(self.linked)
+        grid.sig_select_requested.connect(self.sig_select_requested)
+
+    def set_linked(self, on: bool) -> None:
+        """View > Link x axes: each tab's charts zoom and pan together (or each alone)."""
+        self.linked = bool(on)
+        for grid in self.all_grids():
+            grid.set_linked(self.linked)
+
     def set_chart_height(self, height: int) -> None:
         """Every grid's cards take this height (View > Chart height)."""
         self.chart_height = height
@@ -220,6 +234,7 @@ class ChartTabs(QTabWidget):
             if self.experiment_grid is not None:
                 self.experiment_grid.deleteLater()
             self.experiment_grid = ChartGrid(self.ws, charts, own, empty, self, self.chart_height)
+            self._adopt(self.experiment_grid)
             self.experiment_grid.sig_edit_chart.connect(self.edit_experiment_chart)
             self.experiment_grid.sig_chart_options.connect(self._experiment_chart_options)
         else:

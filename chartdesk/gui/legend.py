@@ -1,5 +1,6 @@
 """A chart's legend: one entry per curve with its swatch (colour, dash and the run's marker) and
-its name; a click hides or shows the curve.
+its name; a click hides or shows the curve, and the pointer over an entry says so
+(``sig_hovered``: the card then draws that run wide in every chart of the tab).
 
 Under the plot (the default) it is a grid of entries, as many columns as fit, and it takes the
 rows it needs up to a share of the card (``BELOW_SHARE``), scrolling only past that; beside the
@@ -241,6 +242,8 @@ class Legend(QListWidget):
 
     sig_toggled = Signal(int, bool)
     """(curve index, visible) after the user clicked an entry."""
+    sig_hovered = Signal(int)
+    """The pointer came over the entry of this curve index; -1: over no entry any more."""
 
     BELOW_SHARE = 0.4  # under the plot: up to this share of the card's height, then it scrolls
     SIDE_SHARE = 0.34  # beside the plot: up to this share of the card's width,
@@ -274,11 +277,14 @@ class Legend(QListWidget):
         self._room = 10_000  # pixels of height it may take under the plot (the card sets it)
         self._whole = False
         self._col = 0
+        self._hover_row = -1
+        self.setMouseTracking(True)
 
     # ---- entries ----------------------------------------------------------------------------
     def fill(self, curves: list) -> None:
         """One entry per curve (anything with ``label``, ``color``, ``dash``, ``visible``,
         ``tooltip()``; ``marker`` if it has one)."""
+        self._hover_row_is(-1)  # the entry under the pointer is going
         self.setUpdatesEnabled(False)  # one relayout for all entries, not one per entry
         self.clear()
         self._labels = [c.label for c in curves]
@@ -471,6 +477,24 @@ class Legend(QListWidget):
         item.setFont(font)
         item.setForeground(self.palette().color(self.palette().ColorRole.PlaceholderText if not shown
                                                 else self.palette().ColorRole.Text))
+
+    def _hover_row_is(self, row: int) -> None:
+        if row != self._hover_row:
+            self._hover_row = row
+            self.sig_hovered.emit(row)
+
+    def mouseMoveEvent(self, event) -> None:
+        item = self.itemAt(event.position().toPoint())
+        self._hover_row_is(self.row(item) if item is not None else -1)
+        super().mouseMoveEvent(event)
+
+    def leaveEvent(self, event) -> None:
+        self._hover_row_is(-1)
+        super().leaveEvent(event)
+
+    def hideEvent(self, event) -> None:
+        self._hover_row_is(-1)
+        super().hideEvent(event)
 
     def mousePressEvent(self, event) -> None:
         item = self.itemAt(event.position().toPoint())

@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
 
         self.tabs.sig_set_shown.connect(self.chart_set_panel.choose)
         self.tabs.sig_edit_set_chart_requested.connect(self.chart_set_panel.edit_chart_named)
+        self.tabs.sig_select_requested.connect(self._select_clicked_runs)
         self.chart_set_panel.sig_set_chosen.connect(self.tabs.show_tab)
         self.chart_set_panel.sig_status_message.connect(lambda text, ms: self.statusBar().showMessage(text, ms))
         workspace.sig_selection_changed.connect(self._on_selection_change)
@@ -224,6 +225,11 @@ class MainWindow(QMainWindow):
         self.label_params_action.setToolTip("In compare mode, legends say lr=0.1, bs=64 instead of run names")
         self.label_params_action.toggled.connect(self._set_label_by_params)
         view.addAction(self.label_params_action)
+        self.link_x_action = QAction("&Link x axes", self, checkable=True)
+        self.link_x_action.setChecked(True)
+        self.link_x_action.setToolTip("Zoom or pan one chart and the tab's charts of the same x axis follow")
+        self.link_x_action.toggled.connect(self._set_link_x)
+        view.addAction(self.link_x_action)
         self.group_runs_action = self._action("&Group runs by…", self.edit_grouping, QKeySequence("Ctrl+G"),
                                               "group_runs")
         self.group_runs_action.setToolTip("Draw the selected runs as groups (mean and band) by params, tags or name")
@@ -272,6 +278,16 @@ class MainWindow(QMainWindow):
     def _set_label_by_params(self, on: bool) -> None:
         self.ws.set_label_by_params(on)
         self.settings.set(prefs.LABEL_BY_PARAMS, on)
+
+    def _set_link_x(self, on: bool) -> None:
+        self.tabs.set_linked(on)
+        self.settings.set(prefs.LINK_X, on)
+
+    def _select_clicked_runs(self, runs, toggle: bool) -> None:
+        """A curve was clicked: select its runs (Ctrl: add or remove them)."""
+        from ..app.linking import pick
+
+        self.ws.select_experiments(pick(self.ws.selected(), runs, toggle))
 
     def set_chart_height(self, name: str) -> None:
         if name not in CHART_HEIGHTS:
@@ -361,6 +377,7 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         self.set_chart_height(s.get(prefs.CHART_HEIGHT))
         self.label_params_action.setChecked(s.get(prefs.LABEL_BY_PARAMS))
+        self.link_x_action.setChecked(s.get(prefs.LINK_X))
 
     def restore_session(self) -> None:
         """The selection and tab the project had when a window on this store last closed."""

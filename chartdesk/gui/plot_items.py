@@ -225,6 +225,31 @@ def y_bounds_in(x: np.ndarray, y: np.ndarray, lo: float, hi: float) -> tuple[flo
     return (b0, b1)
 
 
+def pixel_distance(x: np.ndarray | None, y: np.ndarray | None, at_x: float, at_y: float, px_w: float,
+                   px_h: float) -> float:
+    """How many pixels the point (at_x, at_y) is from the line through (x, y) as drawn (segments
+    between consecutive finite points; a point alone counts as a dot); pixels are ``px_w`` by
+    ``px_h`` in the same units. inf: nothing of the line is drawn."""
+    if x is None or y is None or not len(x) or not (px_w > 0 and px_h > 0):
+        return math.inf
+    with np.errstate(invalid="ignore", over="ignore"):
+        u = (np.asarray(x, dtype=np.float64) - at_x) / px_w
+        v = (np.asarray(y, dtype=np.float64) - at_y) / px_h
+        ok = np.isfinite(u) & np.isfinite(v)
+        if not ok.any():
+            return math.inf
+        best = float(np.min(np.hypot(u[ok], v[ok])))
+        seg = ok[:-1] & ok[1:]
+        if seg.any():
+            au, av = u[:-1][seg], v[:-1][seg]
+            du, dv = u[1:][seg] - au, v[1:][seg] - av
+            length = du * du + dv * dv
+            t = np.where(length > 0, -(au * du + av * dv) / np.where(length > 0, length, 1.0), 0.0)
+            t = np.clip(t, 0.0, 1.0)
+            best = min(best, float(np.min(np.hypot(au + t * du, av + t * dv))))
+    return best
+
+
 def log_safe(y: np.ndarray | None, log_y: bool) -> np.ndarray | None:
     """On a log axis, values <= 0 cannot be drawn: they become gaps, not warnings."""
     if y is None or not log_y:
