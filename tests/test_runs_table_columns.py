@@ -246,3 +246,24 @@ def test_the_sort_order_hidden_columns_and_widths_come_back_after_a_restart(demo
     assert h2.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
     assert shown_columns(rt2) == shown and "tags" not in shown
     assert rt2.view.columnWidth(rt2.model.headers().index("lr")) == 97
+
+
+def test_long_run_names_take_at_most_part_of_a_narrow_table_and_all_their_text_when_there_is_room(
+        store, open_win, qtbot):
+    names = [f"wd0.01-lr0.0003-warmup2000-cosine-batch512-seed{i}" for i in range(3)]
+    for i, name in enumerate(names):
+        store.create_experiment("p", name, params={"lr": 0.1 * (i + 1), "seed": i})
+        store.append("p", name, "loss", [0, 1], [1.0, 0.5])
+    w = open_win(store, "p", names[0])
+    w.runs_dock.raise_()
+    rt = w.runs_table
+    view = rt.view
+    qtbot.waitUntil(lambda: rt.model.rowCount() == 3 and not rt.model.loading, timeout=10000)
+    full = view.fontMetrics().horizontalAdvance(names[0])
+    assert view.viewport().width() < 2 * full  # a narrow dock
+    assert view.columnWidth(0) <= view.viewport().width() * rt.NAME_SHARE // 100  # room left to scroll the others
+    assert view.frozen.width() == view.columnWidth(0)
+    w.resize(1920, 1050)  # on a large screen the person widens the dock
+    w.resizeDocks([w.runs_dock], [900], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: view.columnWidth(0) > full, timeout=5000)  # the whole name, not cut in the middle
+    assert view.frozen.width() == view.columnWidth(0)

@@ -479,9 +479,9 @@ class ProjectTree(QWidget):
     FILTER_DELAY_MS = 250
     #: While an expression filters, runs that changed are evaluated again after this long.
     REFILTER_MS = 500
-    #: The Info column's width until the person drags the divider; Name takes the rest of the
-    #: tree's width (at least ``NAME_MIN_WIDTH``, and Info at most half of it).
-    INFO_WIDTH = 120
+    #: The Info column's width until the person drags the divider (at most 35% of a narrow
+    #: tree's width; theirs at most half); Name takes the rest (at least ``NAME_MIN_WIDTH``).
+    INFO_WIDTH = 110
     NAME_MIN_WIDTH = 80
 
     def __init__(self, workspace, parent=None) -> None:
@@ -520,7 +520,7 @@ class ProjectTree(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)  # Info takes what Name leaves
         header.sectionResized.connect(self._on_section_resized)
-        self._info_width = self.INFO_WIDTH  # the Info column's width as the person left it
+        self._info_width: int | None = None  # the Info column's width as the person left it
         self._fitting = False
         self.view.viewport().installEventFilter(self)  # a wider tree gives its width to the names
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # run names differ at both ends
@@ -756,7 +756,8 @@ class ProjectTree(QWidget):
     def _fit_name(self) -> None:
         """Name as wide as the tree less the Info column's width (the person's, or the default)."""
         width = self.view.viewport().width()
-        name = max(self.NAME_MIN_WIDTH, width - min(self._info_width, width // 2))
+        info = min(self.INFO_WIDTH, width * 35 // 100) if self._info_width is None else min(self._info_width, width // 2)
+        name = max(self.NAME_MIN_WIDTH, width - info)
         if self.view.header().sectionSize(0) != name:
             self._fitting = True
             try:

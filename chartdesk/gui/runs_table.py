@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QItemSelection,
     QItemSelectionModel,
     QModelIndex,
@@ -507,7 +508,9 @@ class RunsView(QTableView):
         f.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         f.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         f.setIconSize(SWATCH)
-        f.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        for v in (self, f):  # a long run name is cut in the middle (names differ at both ends), not wrapped
+            v.setWordWrap(False)
+            v.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         fh = f.horizontalHeader()
         fh.setSectionsClickable(True)
         fh.setSortIndicatorShown(True)
@@ -616,6 +619,8 @@ class RunsTable(QWidget):
     SAVE_DELAY_MS = 400
     #: A column sized to its text is at most this wide (the header's menu fits it wider).
     AUTO_WIDTH_MAX = 220
+    #: The frozen name column, sized to its text, takes at most this share (%) of the table's width.
+    NAME_SHARE = 45
 
     def __init__(self, workspace, parent=None) -> None:
         super().__init__(parent)
@@ -626,6 +631,7 @@ class RunsTable(QWidget):
         self._arranging = 0  # >0 while the view is arranged from the layout (not the person's doing)
         self._sized: set[str] = set()  # columns sized to their text since the project was shown
         self._showing: str | None = None  # a column just added, scrolled to again once sized
+        self._name_width = 0  # the name column's text width (it is fitted to the table's width)
         self.filter_edit = QLineEdit(self)
         self.filter_edit.setPlaceholderText('Filter: lr < 0.01 and optimizer == "adam"   accuracy:max > 0.9   '
                                             'name ~ "seed"')
@@ -677,6 +683,7 @@ class RunsTable(QWidget):
         self.view.verticalHeader().setVisible(False)
         self.view.setIconSize(SWATCH)  # a drawn run's swatch before its name
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.view.viewport().installEventFilter(self)  # a narrower table: a narrower name column
         for h in (header, self.view.frozen.horizontalHeader()):
             h.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             h.customContextMenuRequested.connect(lambda pos, h=h: self._on_header_menu(h, pos))
@@ -1053,12 +1060,35 @@ class RunsTable(QWidget):
                 if col in self._sized or col in self.columns_layout.widths or col in self.model._computing:
                     continue
                 self._sized.add(col)
-                self.view.setColumnWidth(logical, self._text_width(logical))
+                if col == FROZEN:  # its whole text when there is room (``_fit_name``)
+                    self._name_width = self._text_width(logical, limit=None)
+                    self._fit_name()
+                else:
+                    self.view.setColumnWidth(logical, self._text_width(logical))
         finally:
             self._arranging -= 1
         if self._showing in self._sized and self._showing in headers:
             self._scroll_to(self._showing)
             self._showing = None
+
+    def _fit_name(self) -> None:
+        """The frozen name column at its text's width, but at most ``NAME_SHARE`` of a narrow
+        table (the other columns need room to scroll through); a width the person gave is theirs."""
+        if FROZEN in self.columns_layout.widths or FROZEN not in self.model.headers() or not self._name_width:
+            return
+        width = max(60, min(self._name_width, self.view.viewport().width() * self.NAME_SHARE // 100))
+        logical = self.model.headers().index(FROZEN)
+        if self.view.columnWidth(logical) != width:
+            self._arranging += 1
+            try:
+                self.view.setColumnWidth(logical, width)
+            finally:
+                self._arranging -= 1
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.view.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_name()
+        return super().eventFilter(obj, event)
 
     def _text_width(self, logical: int, limit: int | None = AUTO_WIDTH_MAX) -> int:
         """A column's width from its header and the first rows' text (Qt's resizeColumnsToContents
