@@ -37,6 +37,7 @@ from .run_diff import SweepActions
 from .runs_table import RunsTable
 from .settings import Settings
 from .settings import make_settings as make_settings  # where older callers find it
+from .sweep_views import SweepViewActions
 from .widgets import plural
 
 
@@ -216,6 +217,11 @@ class MainWindow(QMainWindow):
             runs.addAction(act)
         runs.aboutToShow.connect(self.sweep_actions.update)
         self.runs_table.sig_compare_requested.connect(lambda: self.sweep_actions.compare())
+        runs.addSeparator()  # Scatter of runs…, Parallel coordinates…
+        self.sweep_views = SweepViewActions(self.ws, self, lambda: list(self.runs_table.model.columns))
+        for act in self.sweep_views.actions():
+            runs.addAction(act)
+        runs.aboutToShow.connect(self.sweep_views.update)
 
         view = self.menuBar().addMenu("&View")
         for dock in (self.tree_dock, self.runs_dock, self.alias_dock, self.sets_dock):

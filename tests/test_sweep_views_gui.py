@@ -1,0 +1,291 @@
+"""Runs > Scatter of runs… and Runs > Parallel coordinates… in the window (issue 20), driven
+through the menu, the dimension boxes, the axes list, mouse drags on an axis and clicks; what
+they draw and the runs they leave shown are checked against pandas, scipy and numpy on the raw
+points, and against the session's run filter and the runs table (one truth)."""
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from gui_helpers import answer_next_dialog, menu_action
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication, QFileDialog
+from scipy import stats
+from test_sweep_analysis import _channel_of, fill
+
+from chartdesk import colors
+from chartdesk.app import preferences as prefs
+
+
+@pytest.fixture
+def hp(store):
+    fill(store)
+    return store
+
+
+def runs_menu(win):
+    menu = next(a.menu() for a in win.menuBar().actions() if a.text().replace("&", "") == "Runs")
+    menu.aboutToShow.emit()
+    return menu
+
+
+def wait_ready(qtbot, view):
+    qtbot.waitUntil(lambda: view.isVisible() and view.ready(), timeout=20000)
+
+
+def _params(store, runs):
+    return pd.json_normalize([dict(store.experiment("hp", r).params) for r in runs]).set_index(pd.Index(runs))
+
+
+def _acc_max(store, runs):
+    out = {}
+    for r in runs:
+        ch = _channel_of(store, r)
+        out[r] = float(np.max(store.read("hp", r, ch).y)) if ch else np.nan
+    return pd.Series(out)
+
+
+def _viewport_point(plot_widget, viewbox, x, y) -> QPoint:
+    scene = viewbox.mapViewToScene(QPointF(x, y))
+    return plot_widget.mapFromScene(scene)
+
+
+def _mouse(widget, kind, pos: QPoint, buttons, modifiers=Qt.KeyboardModifier.NoModifier):
+    button = Qt.MouseButton.LeftButton if kind != QEvent.Type.MouseMove else Qt.MouseButton.NoButton
+    ev = QMouseEvent(kind, QPointF(pos), QPointF(widget.mapToGlobal(pos)), button, buttons, modifiers)
+    QApplication.sendEvent(widget, ev)
+
+
+def drag(qtbot, plot_widget, viewbox, x, y0, y1, steps=8):
+    """A person's drag with the left button, from (x, y0) to (x, y1) in view coordinates."""
+    qtbot.wait(50)
+    vp = plot_widget.viewport()
+    a = _viewport_point(plot_widget, viewbox, x, y0)
+    b = _viewport_point(plot_widget, viewbox, x, y1)
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    _mouse(vp, QEvent.Type.MouseMove, a, none)
+    _mouse(vp, QEvent.Type.MouseButtonPress, a, left)
+    for i in range(1, steps + 1):
+        p = a + (b - a) * (i / steps)
+        _mouse(vp, QEvent.Type.MouseMove, p, left)
+        qtbot.wait(5)
+    _mouse(vp, QEvent.Type.MouseButtonRelease, b, none)
+
+
+def click_at(qtbot, plot_widget, viewbox, x, y, ctrl=False):
+    qtbot.wait(50)  # the view's range settles (auto range) before view coordinates are mapped
+    vp = plot_widget.viewport()
+    p = _viewport_point(plot_widget, viewbox, x, y)
+    mods = Qt.KeyboardModifier.ControlModifier if ctrl else Qt.KeyboardModifier.NoModifier
+    _mouse(vp, QEvent.Type.MouseMove, p, Qt.MouseButton.NoButton, mods)
+    _mouse(vp, QEvent.Type.MouseButtonPress, p, Qt.MouseButton.LeftButton, mods)
+    _mouse(vp, QEvent.Type.MouseButtonRelease, p, Qt.MouseButton.NoButton, mods)
+    qtbot.wait(20)
+
+
+def table_names(win):
+    m = win.runs_table.model
+    return {m.names()[i] for i in range(m.rowCount())} if hasattr(m, "names") else set()
+
+
+def pick(box, text):
+    """Choose ``text`` in a combo box as a person does (the list's entry)."""
+    i = box.findText(text)
+    assert i >= 0, (text, [box.itemText(j) for j in range(box.count())])
+    box.setCurrentIndex(i)
+    box.activated.emit(i)
+
+
+def test_scatter_through_the_menu(hp, open_win, qtbot, tmp_path):
+    win = open_win(hp, "hp")
+    menu_action(runs_menu(win), "Scatter of runs…").trigger()
+    view = win.sweep_views.scatter_view
+    wait_ready(qtbot, view)
+    pick(view.x_box, "optimizer.lr")
+    pick(view.y_box, "accuracy:max")
+    view.log_x.setChecked(True)
+    view.trend.setChecked(True)
+    qtbot.waitUntil(lambda: view.ready() and view.fitted is not None, timeout=20000)
+
+    runs = hp.experiments("hp")
+    lr = _params(hp, runs)["optimizer.lr"]
+    acc = _acc_max(hp, runs)
+    both = [r for r in runs if not np.isnan(acc[r])]
+    assert view.runs == both and "no-metric" not in view.runs  # one point per run with both values
+    assert "no-metric" in view.summary.text()  # the run left out is named, not dropped silently
+    xs, ys = view.points.getData()
+    np.testing.assert_allclose(xs, np.log10(lr[both].to_numpy()), rtol=1e-13)  # log axis: log10 of lr
+    np.testing.assert_allclose(ys, acc[both].to_numpy(), rtol=1e-13)  # 'acc' in run-01, the pin in 'pinned'
+    # each point in its run's own colour (the colour of its curves)
+    points = view.points.points()
+    assert [p.brush().color().name() for p in points] == [colors.style(hp.experiments("hp").index(r)).color
+                                                           for r in both]
+    r, _p = stats.pearsonr(np.log10(lr[both]), acc[both])
+    rho = stats.spearmanr(lr[both], acc[both])[0]
+    assert view.fitted.pearson == pytest.approx(r, rel=1e-12) and view.fitted.spearman == pytest.approx(rho, rel=1e-12)
+    assert f"r = {r:.3f}" in view.summary.text() and f"n = {len(both)}" in view.summary.text()
+    tx, ty = view.trend_line.getData()
+    lin = stats.linregress(np.log10(lr[both]), acc[both])
+    np.testing.assert_allclose(ty, lin.intercept + lin.slope * tx, rtol=1e-12)
+
+    # hover names the run and its values; a click selects it, the tree and runs table follow
+    target = "run-05"
+    p = view.point_of(target)
+    vb = view.plot.getViewBox()
+    click_at(qtbot, view.plot_widget, vb, p.x(), p.y())
+    assert view.hovered == target and target in view.hover_text.textItem.toPlainText()
+    assert f"{acc[target]:.6g}" in view.hover_text.textItem.toPlainText()
+    qtbot.waitUntil(lambda: win.ws.selection() == [target], timeout=5000)
+    assert win.tree.selected_experiments() == [target] if hasattr(win.tree, "selected_experiments") else True
+    p2 = view.point_of("run-07")
+    click_at(qtbot, view.plot_widget, vb, p2.x(), p2.y(), ctrl=True)
+    qtbot.waitUntil(lambda: win.ws.selection() == ["run-05", "run-07"], timeout=5000)
+
+    # the run filter decides what is drawn
+    win.runs_table.filter_edit.setText('optimizer.name == "adam"')
+    qtbot.waitUntil(lambda: set(view.runs) == {r for r in both if _params(hp, [r])["optimizer.name"][r] == "adam"},
+                    timeout=10000)
+
+    # grouped: each group's mean and standard error, as pandas computes them
+    win.runs_table.filter_edit.setText("")
+    win.runs_table.group_edit.setText("layers")
+    win.runs_table.apply_grouping()
+    layers = _params(hp, runs)["layers"]
+    qtbot.waitUntil(lambda: len(view.groups) == layers.nunique(), timeout=10000)
+    frame = pd.DataFrame({"x": np.log10(lr[both]), "y": acc[both],
+                          "g": layers[both]}).groupby("g").agg(["mean", "sem", "count"])
+    for g in view.groups:
+        value = int(g.label.split("=")[1])
+        if value not in frame.index:  # no-metric's group (layers=9): no run with both values, no mean made up
+            assert g.n == 0 and g.x is None and value == layers["no-metric"]
+            continue
+        assert g.n == frame.loc[value, ("x", "count")]
+        assert g.x == pytest.approx(frame.loc[value, ("x", "mean")], rel=1e-12)
+        assert g.y == pytest.approx(frame.loc[value, ("y", "mean")], rel=1e-12)
+        assert g.x_sem == pytest.approx(frame.loc[value, ("x", "sem")], rel=1e-12)
+        assert g.y_sem == pytest.approx(frame.loc[value, ("y", "sem")], rel=1e-12)
+    mx, my = view.means.getData()
+    np.testing.assert_allclose(sorted(my), sorted(frame[("y", "mean")]), rtol=1e-12)
+
+    # exports: CSV of the runs (missing as empty), PNG, SVG; the CSV through the dialog too
+    out = tmp_path / "scatter.csv"
+    answer_next_dialog(qtbot, lambda dlg: (dlg.selectFile(str(out)), dlg.accept()) if isinstance(dlg, QFileDialog)
+                       else None)
+    assert view.export_dialog("CSV") == str(out)
+    rows = list(csv.DictReader(io.StringIO(out.read_text().split("\n\n")[0])))
+    by = {r["run"]: r for r in rows}
+    assert by["no-metric"]["accuracy:max"] == "" and float(by["run-01"]["accuracy:max"]) == acc["run-01"]
+    for ext in ("png", "svg"):
+        view.export(str(tmp_path / f"s.{ext}"))
+        assert (tmp_path / f"s.{ext}").stat().st_size > 1000
+
+    # the configuration is kept for the project
+    saved = win.settings.get(prefs.SCATTER_VIEW, "hp")
+    assert "x=optimizer.lr" in saved and "y=accuracy:max" in saved and "log_x=1" in saved and "trend=1" in saved
+
+
+def test_parallel_coordinates_brush_is_the_run_filter(hp, open_win, qtbot, tmp_path):
+    win = open_win(hp, "hp")
+    menu_action(runs_menu(win), "Parallel coordinates…").trigger()
+    view = win.sweep_views.parallel_view
+    wait_ready(qtbot, view)
+    # tick exactly these axes through the list (a person's clicks on the check boxes)
+    lst = view.dims_list
+    want = ["optimizer.lr", "dropout", "optimizer.name", "accuracy:max"]
+    for i in range(lst.count()):
+        item = lst.item(i)
+        item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) in want
+                           else Qt.CheckState.Unchecked)
+    view.set_axes(want)  # and in this order (what dragging the entries does)
+    qtbot.waitUntil(lambda: view.ready() and view.keys == want, timeout=20000)
+    runs = hp.experiments("hp")
+    frame = _params(hp, runs)
+    frame["accuracy:max"] = _acc_max(hp, runs)
+    assert view.runs == runs  # every run, also those missing a value
+    # a run missing dropout sits on the missing band of that axis
+    miss = [r for r in runs if pd.isna(frame.loc[r, "dropout"])]
+    assert miss and all(view._unit[runs.index(r), 1] < 0 for r in miss)
+    assert view._unit[runs.index("no-metric"), 3] < 0
+
+    # drag along the accuracy:max axis, from its middle to its top
+    vb = view.plot.getViewBox()
+    drag(qtbot, view.plot_widget, vb, 3.0, 0.5, 1.05)
+    qtbot.waitUntil(lambda: "accuracy:max >= " in win.ws.run_filter().text, timeout=5000)
+    b = view.brushes["accuracy:max"]
+    d = view.loader.table["accuracy:max"]
+    lo, hi = d.span()
+    assert b.lo <= lo + 0.5 * (hi - lo) + (hi - lo) * 0.02 and b.hi >= frame["accuracy:max"].max()
+    expected = set(frame.index[(frame["accuracy:max"] >= b.lo) & (frame["accuracy:max"] <= b.hi)])
+    assert expected and "no-metric" not in expected and len(expected) < len(runs)
+    qtbot.waitUntil(lambda: win.ws.run_filter().shown == expected, timeout=10000)
+    assert view.inside == expected
+    assert win.runs_table.filter_edit.text() == win.ws.run_filter().text
+    qtbot.waitUntil(lambda: win.runs_table.model.rowCount() == len(expected), timeout=10000)
+
+    # a second brush on the log lr axis: both filter
+    drag(qtbot, view.plot_widget, vb, 0.0, 0.0, 0.6)
+    qtbot.waitUntil(lambda: "optimizer.lr" in view.brushes and "optimizer.lr >=" in win.ws.run_filter().text,
+                    timeout=5000)
+    bl = view.brushes["optimizer.lr"]
+    both = expected & set(frame.index[(frame["optimizer.lr"] >= bl.lo) & (frame["optimizer.lr"] <= bl.hi)])
+    qtbot.waitUntil(lambda: win.ws.run_filter().shown == both, timeout=10000)
+    qtbot.waitUntil(lambda: win.runs_table.model.rowCount() == len(both), timeout=10000)
+    assert set(win.ws.selection()) <= both
+
+    # what the person types in the runs table's box is the brush: a typed clause appears on its axis
+    text = win.ws.run_filter().text + ' and (optimizer.name == "adam" or optimizer.name == "rmsprop")'
+    win.runs_table.filter_edit.setText(text)
+    qtbot.waitUntil(lambda: "optimizer.name" in view.brushes, timeout=5000)
+    assert view.brushes["optimizer.name"].values == ("adam", "rmsprop")
+    three = both & set(frame.index[frame["optimizer.name"].isin(["adam", "rmsprop"])])
+    qtbot.waitUntil(lambda: win.ws.run_filter().shown == three and view.inside == three, timeout=10000)
+
+    # a click on an axis outside a line removes its brush; Clear brushes removes them all
+    view.clear_brush(2)
+    qtbot.waitUntil(lambda: "optimizer.name" not in win.ws.run_filter().text, timeout=5000)
+    assert win.ws.run_filter().shown == both
+
+    # export: CSV of the drawn runs with the brushed ones marked, PNG, SVG
+    out = tmp_path / "p.csv"
+    view.export(str(out))
+    rows = {r["run"]: r for r in csv.DictReader(io.StringIO(out.read_text()))}
+    assert set(rows) == set(runs) and {r for r, v in rows.items() if v["inside_brushes"] == "1"} == both
+    assert rows["run-00"]["dropout"] == "" and rows["no-metric"]["accuracy:max"] == ""
+    for ext in ("png", "svg"):
+        view.export(str(tmp_path / f"p.{ext}"))
+        assert (tmp_path / f"p.{ext}").stat().st_size > 1000
+
+    # the configuration (axes, brushes) is saved per project
+    saved = win.settings.get(prefs.PARALLEL_VIEW, "hp")
+    assert [s for s in saved if s.startswith("axis=")] == [f"axis={k}" for k in want]
+    assert any(s.startswith("brushes=") and "accuracy:max >=" in s for s in saved)
+
+    view.clear_brushes()
+    qtbot.waitUntil(lambda: win.ws.run_filter().text == "" and win.ws.run_filter().shown is None, timeout=5000)
+    qtbot.waitUntil(lambda: win.runs_table.model.rowCount() == len(runs), timeout=10000)
+
+
+def test_parallel_hover_and_click_select_a_run(hp, open_win, qtbot):
+    win = open_win(hp, "hp")
+    menu_action(runs_menu(win), "Parallel coordinates…").trigger()
+    view = win.sweep_views.parallel_view
+    wait_ready(qtbot, view)
+    view.set_axes(["layers", "optimizer.lr", "accuracy:max"])
+    qtbot.waitUntil(lambda: view.ready() and view.keys == ["layers", "optimizer.lr", "accuracy:max"], timeout=20000)
+    pick(view.colour_box, "accuracy:max")
+    assert view.colour_bar is not None
+    vb = view.plot.getViewBox()
+    run = "run-09"
+    x = 1.5
+    y = view.line_y(run, x)
+    others = [abs(view.line_y(r, x) - y) for r in view.runs if r != run]
+    if min(others) * 1 / vb.viewPixelSize()[1] < 3:  # another line too near there: take another place
+        x = 0.5
+        y = view.line_y(run, x)
+    click_at(qtbot, view.plot_widget, vb, x, y)
+    assert view.hovered == run and run in view.hover_text.textItem.toPlainText()
+    qtbot.waitUntil(lambda: win.ws.selection() == [run], timeout=5000)
