@@ -78,7 +78,8 @@ class SeriesRef:
 
     def __post_init__(self) -> None:
         if self.kind not in REF_KINDS:
-            raise InvalidInput(f"series ref kind must be 'channel', 'alias' or 'expr', not {short_repr(self.kind)}")
+            raise InvalidInput(f"series ref kind must be 'channel' or 'alias' (or 'expr' for an expression), "
+                               f"not {short_repr(self.kind)}")
         if not self.name:
             raise InvalidInput("series ref needs a name after the colon")
         if self.kind == "expr":
@@ -92,7 +93,7 @@ class SeriesRef:
     def parse(cls, text: str) -> SeriesRef:
         kind, sep, name = str(text).partition(":")
         if not sep:
-            raise InvalidInput(f"series ref {short_repr(text)} must be alias:NAME, channel:NAME or expr:EXPRESSION")
+            raise InvalidInput(f"series ref {short_repr(text)} must be alias:NAME or channel:NAME (or expr:EXPRESSION)")
         return cls(kind, name)
 
     def __str__(self) -> str:

@@ -130,9 +130,9 @@ BAD = [
     ("version: 1\naliases:\n  a: [x, x]\n", 3, "aliases.a[1]: 'x' is listed twice"),
     ("version: 1\naliases:\n  a: [x]\n  a: [y]\n", 4, "aliases.a: this key is given twice"),
     ("version: 1\nchart_sets:\n  - name: S\n    charts:\n      - name: C\n        series:\n          - alias:a\n"
-     "          - chanel:x\n", 8, "chart_sets[0].charts[0].series[1]: series ref kind must be 'channel', 'alias' or 'expr'"),
+     "          - chanel:x\n", 8, "chart_sets[0].charts[0].series[1]: series ref kind must be 'channel' or 'alias' (or 'expr' for an expression)"),
     ("version: 1\nchart_sets:\n  - name: S\n    charts:\n      - name: C\n        series: [loss]\n", 6,
-     "chart_sets[0].charts[0].series[0]: series ref 'loss' must be alias:NAME, channel:NAME or expr:EXPRESSION"),
+     "chart_sets[0].charts[0].series[0]: series ref 'loss' must be alias:NAME or channel:NAME (or expr:EXPRESSION)"),
     ("version: 1\nchart_sets:\n  - name: S\n    charts:\n      - name: C\n        log_y: yes\n", 6,
      "chart_sets[0].charts[0].log_y: log_y must be true or false, not 'yes'"),
     ("version: 1\nchart_sets:\n  - name: S\n    charts:\n      - name: C\n        log_x: 1\n", 6,
@@ -376,7 +376,7 @@ def test_cli_bad_file_and_bad_input_are_one_line_and_write_nothing(demo_db, tmp_
     r = cd("layout", "apply", "newproject", bad, db=demo_db, check=False)
     assert r.returncode == 1 and r.stdout == ""
     assert r.stderr == (f"chartdesk: error: {bad}:6: chart_sets[0].charts[0].series[1]: series ref 'x' must be "
-                        "alias:NAME, channel:NAME or expr:EXPRESSION\n")
+                        "alias:NAME or channel:NAME (or expr:EXPRESSION)\n")
     assert "newproject" not in cd("ls", db=demo_db).stdout
     r = cd("layout", "export", "mnist", "--chart-set", "Nope", db=demo_db, check=False)
     assert r.returncode == 1 and r.stderr == "chartdesk: error: unknown chart set 'Nope' in project 'mnist'; known: " \

@@ -131,8 +131,8 @@ def test_chart_sets_keep_order_and_options(store):
 
 
 @pytest.mark.parametrize("bad, message", [
-    ([{"name": "A", "series": ["acc"]}], "alias:NAME, channel:NAME or expr:EXPRESSION"),
-    ([{"name": "A", "series": ["metric:acc"]}], "'channel', 'alias' or 'expr'"),
+    ([{"name": "A", "series": ["acc"]}], "alias:NAME or channel:NAME"),
+    ([{"name": "A", "series": ["metric:acc"]}], "'channel' or 'alias'"),
     ([{"name": "A"}, {"name": "A"}], "unique"),
     ([{"name": "A", "x_axis": "epoch"}], "x_axis"),
     ([{"name": "A", "colour": "red"}], "unknown keys"),
