@@ -315,3 +315,53 @@ def test_a_removed_wal_under_an_open_store_loses_no_write(db_path):
             p.kill()
     with chartdesk.open_store(db_path) as s:
         assert sorted(s.read("p", "e", "v").y.tolist()) == [1.0, 2.0, 3.0]
+
+
+WRITES_ON = """
+    import os, sys, numpy as np, chartdesk
+    s = chartdesk.open_store(sys.argv[1])
+    s.append("p", "e", "v", np.arange(1000), np.zeros(1000))
+    print("written", flush=True)
+    sys.stdin.readline()
+    try:
+        s.append("p", "e", "v", np.arange(1000, 2000), np.ones(1000))
+        print("ok", flush=True)
+    except chartdesk.ChartDeskError as exc:
+        print("refused", exc, flush=True)
+    print("said", len(s.warnings), flush=True)
+    os._exit(0)  # killed
+"""
+
+
+def test_writes_after_an_outsider_cut_the_wal_are_not_lost_past_the_hole(db_path, tmp_path):
+    """Once -wal was cut while a reader pinned frames that no checkpoint could copy yet, SQLite
+    kept appending the writer's later commits past the hole, where its recovery never looks: every
+    write acknowledged after the cut was lost too (57,600 points in one try of faults.py --wal)."""
+    with chartdesk.open_store(db_path) as s:
+        s.create_experiment("p", "e")
+    with subprocess.Popen([sys.executable, "-c", textwrap.dedent(PINNED_READER), str(db_path)],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as reader, \
+            subprocess.Popen([sys.executable, "-c", textwrap.dedent(WRITES_ON), str(db_path)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as writer:
+        try:
+            assert reader.stdout.readline().strip() == "reading"
+            assert writer.stdout.readline().strip() == "written"
+            os.truncate(f"{db_path}-wal", 0)  # the outsider, while the reader pins the first batch
+            reader.kill()
+            reader.wait()
+            writer.stdin.write("go\n")
+            writer.stdin.flush()
+            answer = writer.stdout.readline().strip()
+            said = writer.stdout.readline().strip()
+            writer.wait(60)
+        finally:
+            reader.kill()
+            writer.kill()
+    assert answer == "ok", answer
+    assert said == "said 1", said  # the writer said what the cut lost, once
+    with chartdesk.open_store(db_path) as s:
+        y = s.read("p", "e", "v").y
+    assert np.array_equal(y, np.ones(1000)), (len(y), y[:3])  # the first batch went with the cut; the second is kept
+    assert any(".damaged-wal-" in p.name for p in tmp_path.iterdir())
+    r = cd("check", "--db", db_path)
+    assert r.returncode == 1 and "cut or removed by another program" in r.stdout, r.stdout

@@ -108,6 +108,8 @@ WAL_AUTOCHECKPOINT_PAGES = 64
 #: When a checkpoint lets the WAL start over, its file is cut back to this size (a big import's
 #: transaction may have made it larger).
 JOURNAL_SIZE_LIMIT = WAL_AUTOCHECKPOINT_PAGES * 65536
+#: How long a RESTART checkpoint waits for readers when the -wal was found cut (``_guard_wal``).
+RESTART_WAIT_MS = 1000
 
 
 class _Unchecked:
@@ -196,6 +198,13 @@ def _file_error_text(exc: BaseException) -> str:
     return text
 
 
+def _file_size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
 def _fd_deleted(path: Path) -> bool:
     """Whether this process still has ``path`` open after it was deleted (Linux; False elsewhere)."""
     gone = f"{path} (deleted)"
@@ -274,6 +283,10 @@ class Store:
         self._ckpt_lock = threading.Lock()
         self._closed = False
         self._last_ckpt = time.monotonic()
+        self._wal_frames = 0             # frames SQLite's index gave the WAL at our last checkpoint
+        self._page_size = 0
+        self._wal_broken: str | None = None  # a checkpoint could not read frames the index names
+        self._wal_said = False
         if path is not None:
             self._blob_uri = path.expanduser().resolve().as_uri()  # for blobread
             self._open_file(path, create, is_default(target))
@@ -375,6 +388,8 @@ class Store:
         if self._shm is not None:
             self._closed = False  # a closed store used again reconnects
             self._watch_shm()
+            if write:
+                self._guard_wal()
         try:
             with self.engine.connect() as conn:
                 conn.info.pop(_TOUCHED, None)  # conn.info outlives the checkout: start each transaction empty
@@ -398,6 +413,8 @@ class Store:
                         pass
                     raise
                 conn.exec_driver_sql("COMMIT")
+                if write and self._shm is not None:
+                    self._checkpoint_on(conn)
             if self._shm is not None:
                 self._after_sqlite_tx(write)
         except NoResultFound:
@@ -410,13 +427,15 @@ class Store:
             raise self._store_error(exc) from None
 
     # ---- the WAL kept with the store (SQLite files) ---------------------------------------------
-    # What a write committed lives in NAME-wal until a checkpoint copies it into the main file.
-    # Left there, it is at the mercy of any program that removes or cuts that file, or removes
-    # NAME-shm (the index of the WAL) under an open store. So every write asks for a PASSIVE
-    # checkpoint a moment later (``_checkpoints``), a reading store does so now and then for other
-    # processes' writes, ``close()`` checkpoints what is left, and SQLite checkpoints in the
-    # committing connection once the WAL holds ``WAL_AUTOCHECKPOINT_PAGES``. A checkpoint never
-    # passes a reader's snapshot: what a long read pins stays in the WAL until the read ends.
+    # What a write commits lives in NAME-wal until a checkpoint copies it into the main file. Left
+    # there, it is at the mercy of any program that removes or cuts that file, or removes NAME-shm
+    # (the index of the WAL) under an open store. So the committing connection checkpoints at once
+    # (PASSIVE: it waits for no one), and a write returns with its data in the main file unless a
+    # reader's snapshot still needs the WAL; then ``_checkpoints`` tries again a moment later, a
+    # reading store asks for one now and then (other processes' writes a killed writer left), and
+    # ``close()`` checkpoints what is left. SQLite also checkpoints once the WAL holds
+    # ``WAL_AUTOCHECKPOINT_PAGES``. Before each write, ``_watch_shm`` and ``_guard_wal`` make sure
+    # it does not go into files an outsider removed or cut (it would be lost with them).
     def _connected(self) -> bool:
         pool = getattr(getattr(self, "engine", None), "pool", None)
         try:
@@ -426,9 +445,7 @@ class Store:
 
     def _after_sqlite_tx(self, write: bool) -> None:
         now = time.monotonic()
-        if write:
-            _checkpoints.schedule(self, CHECKPOINT_DELAY_S)
-        elif now - self._last_ckpt > READ_CHECKPOINT_S:
+        if not write and now - self._last_ckpt > READ_CHECKPOINT_S:
             self._last_ckpt = now
             _checkpoints.schedule(self, 0.0)
         if self._shm_recheck:
@@ -478,12 +495,90 @@ class Store:
         with self._ckpt_lock:
             if self._closed:
                 return
-            self._last_ckpt = time.monotonic()
             try:
                 with self.engine.connect() as conn:
-                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    self._checkpoint_on(conn)
             except SQLAlchemyError as exc:
                 log.debug("checkpoint of %s failed: %s", self.describe(), exc)
+
+    def _checkpoint_on(self, conn: Connection) -> None:
+        """A PASSIVE checkpoint through ``conn``; notes how many frames the WAL holds (what
+        ``_guard_wal`` checks its file against). Never raises."""
+        self._last_ckpt = time.monotonic()
+        try:
+            busy, frames, copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+            if not self._page_size:
+                self._page_size = int(conn.exec_driver_sql("PRAGMA page_size").scalar() or 0)
+        except SQLAlchemyError as exc:
+            text = str(getattr(exc, "orig", exc))
+            if "disk i/o error" in text.lower():  # frames the index names are not in the file
+                self._wal_broken = text
+            log.debug("checkpoint of %s failed: %s", self.describe(), text)
+            return
+        self._wal_frames = max(int(frames), 0)
+        if copied < frames:  # a reader's snapshot still needs the rest: again in a moment
+            _checkpoints.schedule(self, CHECKPOINT_DELAY_S)
+
+    def _guard_wal(self) -> None:
+        """Before a write: when the -wal file is shorter than SQLite's index says it is (another
+        program cut or removed it), appending to it would put the write past a hole, where SQLite's
+        recovery never finds it: every later acknowledged write would be lost (57,600 points in one
+        try of ``faults.py --wal``, measured). So first make SQLite start the WAL over (a RESTART
+        checkpoint, which succeeds when every frame reached the main file); when frames are gone,
+        reopen every connection of this process, so that SQLite rebuilds its index from what is
+        left, say what was lost, and refuse the write while another program still holds the old
+        index. One ``stat``."""
+        frames, page = self._wal_frames, self._page_size
+        if self._wal_broken is None and (frames <= 0 or not page or _file_size(self._wal())
+                                         >= wal.WAL_HEADER + frames * (wal.FRAME_HEADER + page)):
+            return
+        if self._restart_wal():
+            return
+        lost = self._wal_broken or "frames missing"
+        for store in [self, *_siblings(self)]:  # none of ours may keep the old index alive
+            store.engine.dispose()
+            store._shm_seen = None
+        if self._restart_wal():
+            self._say_cut_wal(lost)
+            return
+        self._say_cut_wal(lost)
+        raise StoreError(f"store {self.describe()}: its write-ahead log {self._wal()} was cut or removed by another "
+                         "program while the store was open; writes are refused until every other program using the "
+                         "store has closed it (what reached the main file is kept)")
+
+    def _restart_wal(self) -> bool:
+        """A RESTART checkpoint (waits up to ``RESTART_WAIT_MS`` for readers): True when every frame
+        is in the main file and the next write starts the WAL over."""
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
+                try:
+                    busy, frames, copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(RESTART)").one()
+                finally:
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        except SQLAlchemyError as exc:
+            self._wal_broken = str(getattr(exc, "orig", exc))
+            return False
+        if busy or copied < frames:
+            return False
+        self._wal_broken = None
+        self._wal_frames = 0
+        return True
+
+    def _say_cut_wal(self, why: str) -> None:
+        """Once per damage: the line, and a record beside the store for ``chartdesk check``."""
+        if self._wal_said:
+            return
+        self._wal_said = True
+        line = (f"store {self.describe()}: its write-ahead log {self._wal()} was cut or removed by another program "
+                f"while transactions lived only in it ({why}): they are lost; the store goes on as of what reached "
+                "its main file")
+        kept = wal.keep(self.path, wal.Damage(self._wal(), 0, self._page_size or 65536, "cut or removed"),
+                        line=line) if self.path is not None else None
+        if kept is not None:
+            line += f" (recorded in {kept.name})"
+        self.warnings.append(line)
+        log.warning("%s", line)
 
     def _store_error(self, exc: Exception) -> StoreError:
         """A one-line error from SQLAlchemy's DBAPIError or the driver's own exception."""
@@ -498,6 +593,10 @@ class Store:
         if "disk is full" in low or ("disk i/o error" in low and self.path is not None
                                      and identity.no_space(self.path)):
             return StoreError(f"store {self.describe()}: no space left on the device ({text})")
+        if "disk i/o error" in low and self._shm is not None and self._wal_broken is not None:
+            return StoreError(f"store {self.describe()}: its write-ahead log {self._wal()} was cut or removed by "
+                              f"another program while the store was open ({text}); close every program using the "
+                              "store and open it again")
         return StoreError(f"store {self.describe()}: {text}")
 
     def describe(self) -> str:

@@ -226,18 +226,19 @@ def inspect(db: Path) -> Damage | None:
     return None
 
 
-def keep(db: Path, damage: Damage) -> Path | None:
+def keep(db: Path, damage: Damage, line: str | None = None) -> Path | None:
     """Record the damage beside the store: the line in ``NAME.damaged-wal-STAMP.txt`` and what
     the WAL still holds in ``NAME.damaged-wal-STAMP`` (a copy: SQLite's recovery will drop the
     frames past the cut, and the next writer overwrites them). The record, or None when the
-    folder cannot be written."""
+    folder cannot be written. The WAL file carries no lock of SQLite's, so copying it is safe
+    even in a process that has the store open (unlike the main file and -shm)."""
     stamp = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
     base = db.with_name(f"{db.name}{DAMAGE_TAG}{stamp}")
     note = base.with_name(base.name + ".txt")
     try:
         if damage.wal.exists() and damage.wal.stat().st_size > WAL_HEADER:
             shutil.copyfile(damage.wal, base)
-        note.write_text(f"{time.strftime('%Y-%m-%d %H:%M:%S')}: {damage.line()}\n", encoding="utf-8")
+        note.write_text(f"{time.strftime('%Y-%m-%d %H:%M:%S')}: {line or damage.line()}\n", encoding="utf-8")
     except OSError:
         return None
     return note
