@@ -101,8 +101,9 @@ def test_a_wheel_zoom_on_one_chart_zooms_every_chart_of_its_x_axis_and_they_fetc
     _wheel(loss, _plot_point(loss, 0.3))
     zoomed = _x(loss)
     assert zoomed[1] - zoomed[0] < 900  # the chart under the wheel zoomed in
+    # the others of its x axis show the same range (on the turns the grid gives them)
+    qtbot.waitUntil(lambda: all(_same(_x(c), zoomed) for c in (acc, lr)), timeout=5000)
     for c in (acc, lr):
-        assert _same(_x(c), zoomed), c.chart.name  # the others of its x axis show the same range
         assert not _vb(c).autoRangeEnabled()[0] and _vb(c).autoRangeEnabled()[1]  # y still fits
     assert grid.links.follows - follows == 2  # told once each; no follower told it again
     assert _x(wall) == wall_before  # a wall-time chart does not take a step range
@@ -113,7 +114,23 @@ def test_a_wheel_zoom_on_one_chart_zooms_every_chart_of_its_x_axis_and_they_fetc
         assert lo <= zoomed[0] and hi >= zoomed[1]
     # a Ctrl+wheel zooms y only: nobody's x moves
     _wheel(acc, _plot_point(acc), mods=Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not grid.following(), timeout=5000)
     assert _same(_x(loss), zoomed) and _same(_x(lr), zoomed)
+
+
+def test_gestures_faster_than_the_charts_paint_move_each_follower_once_to_the_latest_range(
+        linked_store, open_win, qtbot):
+    w, grid, charts = _open(open_win, linked_store, qtbot)
+    loss, acc, lr = (charts[n] for n in STEP_CHARTS)
+    moves = {c.chart.name: [] for c in (acc, lr)}
+    for c in (acc, lr):
+        _vb(c).sigXRangeChanged.connect(lambda _vb, r, n=c.chart.name: moves[n].append(tuple(r)))
+    for _ in range(3):  # three wheel steps within one turn of the event loop
+        _wheel(loss, _plot_point(loss, 0.5))
+    last = _x(loss)
+    qtbot.waitUntil(lambda: not grid.following() and all(_same(_x(c), last) for c in (acc, lr)), timeout=5000)
+    for name, seen in moves.items():
+        assert len(seen) == 1 and _same(seen[0], last), (name, seen)  # coalesced: the latest range, once
 
 
 def test_a_drag_pans_every_chart_of_its_x_axis_and_reset_view_resets_them_all(linked_store, open_win, qtbot):
@@ -124,10 +141,11 @@ def test_a_drag_pans_every_chart_of_its_x_axis_and_reset_view_resets_them_all(li
     _drag(acc, _plot_point(acc, 0.7), _plot_point(acc, 0.3))
     panned = _x(acc)
     assert panned[0] > before[0] + 1  # dragged left: later steps come into view
-    assert _same(_x(loss), panned) and _same(_x(lr), panned)
+    qtbot.waitUntil(lambda: _same(_x(loss), panned) and _same(_x(lr), panned), timeout=5000)
     wall_x = _x(wall)
     # the wall-time chart links with wall-time charts only: its own drag moves none of the others
     _drag(wall, _plot_point(wall, 0.6), _plot_point(wall, 0.4))
+    qtbot.waitUntil(lambda: not grid.following(), timeout=5000)
     assert _x(wall) != wall_x and _same(_x(loss), panned)
     # Reset view from one chart's menu: every chart of its x axis fits its data again
     lr.reset_action.trigger()
@@ -147,6 +165,8 @@ def test_link_x_axes_is_a_view_toggle_that_is_remembered(linked_store, open_win,
     assert not w.link_x_action.isChecked()
     acc_x = _x(acc)
     _wheel(loss, _plot_point(loss))
+    assert not grid.following()
+    settle(qtbot, w)
     assert _x(acc) == acc_x  # each chart zooms alone
     assert w.settings.get(prefs.LINK_X) is False
     w2 = open_win(linked_store, "lp")

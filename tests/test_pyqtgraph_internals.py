@@ -237,7 +237,8 @@ def test_pyqtgraph_marks_y_for_fitting_only_when_x_is_auto_ranged(make_plot):
 @pytest.mark.parametrize("move", ["setXRange", "translateBy", "scaleBy"])
 def test_chart_view_box_fits_y_to_a_new_x_range_in_the_same_paint(make_plot, move):
     """What ChartViewBox.setRange gives: any x change (setXRange, a drag's translateBy, the wheel's
-    scaleBy all go through setRange) marks y for fitting; one updateAutoRange clears it and fits y."""
+    scaleBy all go through setRange) fits y to the visible data and sets the view's transform at
+    once, so the paint that follows changes nothing and is the only one."""
     _pw, vb, _line = _ramp_plot(make_plot, ChartViewBox)
     vb.setXRange(100, 200, padding=0)
     vb.updateAutoRange()
@@ -251,19 +252,19 @@ def test_chart_view_box_fits_y_to_a_new_x_range_in_the_same_paint(make_plot, mov
         vb.scaleBy(x=2.0, center=QPointF(150, 0))
     x0, x1 = vb.viewRange()[0]
     assert x0 > 40 and x1 < 460, f"the {move} did not move x as expected: {x0, x1}"
-    assert vb._autoRangeNeedsUpdate is True, _broke(
-        f"ViewBox.{move} no longer goes through setRange, or setRange no longer updates state['targetRange']",
-        "plot_items.ChartViewBox.setRange", "the path every x change takes (pan, wheel, setXRange)")
-    vb.updateAutoRange()
-    assert vb._autoRangeNeedsUpdate is False, _broke(
-        "updateAutoRange() no longer clears _autoRangeNeedsUpdate", "chart_card ChartWidget._settle and "
-        "plot_items.ChartViewBox.setRange", "the flag's life cycle")
-    assert _fits(vb, x0, x1), _broke(
-        f"updateAutoRange() did not fit y to the visible x {x0:.0f}..{x1:.0f}: y is {vb.viewRange()[1]}",
-        "plot_items.ChartViewBox.setRange and childrenBounds", "how updateAutoRange asks for the visible data's bounds")
-    vb.updateMatrix()  # the paint's transform update
-    assert vb._autoRangeNeedsUpdate is False, _broke(
-        "the view's own transform update asks for another fit", "plot_items.ChartViewBox.itemBoundsChanged",
+    assert vb._autoRangeNeedsUpdate is False and _fits(vb, x0, x1), _broke(
+        f"ViewBox.{move} no longer goes through setRange, or updateAutoRange() no longer fits y to the visible "
+        f"x {x0:.0f}..{x1:.0f} (y is {vb.viewRange()[1]})", "plot_items.ChartViewBox.setRange and childrenBounds",
+        "the path every x change takes (pan, wheel, setXRange) and how updateAutoRange asks for the data's bounds")
+    assert vb._matrixNeedsUpdate is False, _broke(
+        f"the view's transform is still pending after a {move}", "plot_items.ChartViewBox.setRange (updateMatrix)",
+        "what updateMatrix does (a transform set while painting asks for a second paint)")
+    moved = []
+    vb.sigRangeChanged.connect(lambda *a: moved.append("range"))
+    vb.sigTransformChanged.connect(lambda *a: moved.append("transform"))
+    vb.prepareForPaint()  # the paint's own fit and transform update
+    assert moved == [] and vb._autoRangeNeedsUpdate is False, _broke(
+        f"the paint after a {move} still changed the view ({moved})", "plot_items.ChartViewBox.itemBoundsChanged",
         "which item reports the view moving (it was childGroup)")
 
 

@@ -154,6 +154,9 @@ class ChartWidget(QFrame):
         self._hover_timer.timeout.connect(self._hover_now)
         self.scheduler = None  # set by a ChartGrid: how to ask for a draw on a later turn
         self._link: TabLink | None = None  # the tab's linked x, crosshair and emphasis (``join_link``)
+        #: Set by a ChartGrid: how to ask for this chart's following on a later turn (``catch_up``).
+        self.follow_scheduler = None
+        self._follow_to: tuple[float, float] | None = None  # the linked range it is yet to show
         self._emphasized: set[int] = set()  # id() of the curves drawn wide for a legend entry under the pointer
         self._cross_dots: pg.ScatterPlotItem | None = None  # each curve's point under another chart's crosshair
         bg, fg = plot_colors()
@@ -344,7 +347,7 @@ class ChartWidget(QFrame):
         link.join(self)
         at = link.range_for(self.link_key())
         if at is not None:
-            self.follow_x(at)
+            self._show_x(at)
 
     def leave_link(self) -> None:
         if self._link is not None:
@@ -363,9 +366,25 @@ class ChartWidget(QFrame):
 
     def follow_x(self, x_range: tuple[float, float] | None) -> None:
         """Another chart of the tab was zoomed or panned to ``x_range`` (None: reset): show the
-        same. The new views are asked for as after a zoom of this chart's own (rate-limited)."""
+        same. In a grid, on the turn its scheduler gives it (``catch_up``), with the latest
+        range only; a reset at once. The new views are asked for as after a zoom of this chart's
+        own (rate-limited)."""
         if not shiboken6.isValid(self.plot):
             return
+        if x_range is not None and self.follow_scheduler is not None:
+            self._follow_to = x_range
+            self.follow_scheduler(self)
+            return
+        self._follow_to = None
+        self._show_x(x_range)
+
+    def catch_up(self) -> None:
+        """Show the linked range it was told last (the grid calls it when its turn comes)."""
+        at, self._follow_to = self._follow_to, None
+        if at is not None and shiboken6.isValid(self.plot):
+            self._show_x(at)
+
+    def _show_x(self, x_range: tuple[float, float] | None) -> None:
         item = self.plot.getPlotItem()
         if x_range is None:
             item.enableAutoRange()

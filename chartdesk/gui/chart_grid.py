@@ -29,6 +29,10 @@ from .widgets import menu_text
 CHART_HEIGHTS = {"small": 200, "medium": 280, "large": 380}
 MIN_CHART_WIDTH = 400  # a column per this many pixels of width (small multiples)
 MAX_COLUMNS = 4
+#: Milliseconds of painting a turn of the event loop may be given to charts following a linked
+#: zoom or pan (the chart under the pointer's own paint counted): the others follow on the next
+#: turns, each to the latest range, so a pan stays at 60 frames a second however many charts follow.
+FOLLOW_BUDGET_MS = 12.0
 #: Sections that start folded: hardware series (Neptune's ``monitoring/<hash>/cpu``, ...) are
 #: there when needed without pushing the run's own metrics down.
 FOLDED_SECTIONS = frozenset({"monitoring"})
@@ -92,6 +96,10 @@ class ChartGrid(QScrollArea):
         self._picture: dict[_Slot, int] | None = None  # slot heights while drawn as a figure
         self.all_at_once = False  # render: build every chart, whatever is in view
         self.links = TabLink()  # the charts of this tab together: linked x, crosshair, emphasis
+        self._following: list[ChartWidget] = []  # charts yet to show the linked range, in turn
+        self._follow_scheduled = False
+        self._lead_moved = False
+        self.follow_turns = 0  # turns of the event loop that moved following charts (tests, benchmarks)
         self.verticalScrollBar().valueChanged.connect(lambda _v: self._schedule_materialize())
         workspace.loader.sig_ready.connect(self._on_data_ready)
         self.set_charts(charts)
@@ -294,8 +302,49 @@ class ChartGrid(QScrollArea):
         w.sig_edit_requested.connect(self.sig_edit_chart)
         w.sig_options_requested.connect(self.sig_chart_options)
         w.sig_select_requested.connect(self.sig_select_requested)
+        w.follow_scheduler = self._follow_soon
         w.join_link(self.links)
         return w
+
+    def _follow_soon(self, w: ChartWidget) -> None:
+        """``w`` is to show the linked range it was told (``ChartWidget.catch_up``) on a turn of
+        its own or shared with others, within FOLLOW_BUDGET_MS of painting."""
+        self._lead_moved = True
+        if w not in self._following:
+            self._following.append(w)
+        if not self._follow_scheduled:
+            self._follow_scheduled = True
+            QTimer.singleShot(0, self._follow_next)
+
+    def _follow_next(self) -> None:
+        self._follow_scheduled = False
+        if not shiboken6.isValid(self):
+            return
+        lead = self.links.leader
+        spent = lead.plot.paint_ms if self._lead_moved and isinstance(lead, ChartWidget) and \
+            shiboken6.isValid(lead) else 0.0
+        self._lead_moved = False
+        moved = 0
+        while self._following:
+            w = self._following[0]
+            if not shiboken6.isValid(w):
+                self._following.pop(0)
+                continue
+            cost = 0.0 if w.visibleRegion().isEmpty() else max(1.0, w.plot.paint_ms)  # off screen: no paint
+            if moved and spent + cost > FOLLOW_BUDGET_MS:
+                break
+            self._following.pop(0)
+            w.catch_up()
+            spent += cost
+            moved += 1
+        self.follow_turns += 1
+        if self._following:  # the rest on the next turn, after this one's paint
+            self._follow_scheduled = True
+            QTimer.singleShot(1, self._follow_next)
+
+    def following(self) -> bool:
+        """Some chart is yet to show the linked range."""
+        return bool(self._following)
 
     def set_linked(self, on: bool) -> None:
         """View > Link x axes: the charts of this grid zoom and pan together, or each alone."""
@@ -337,8 +386,8 @@ class ChartGrid(QScrollArea):
             self.materialize(ahead=True)
 
     def settled(self) -> bool:
-        """Every chart in view is built and drawn."""
-        if self._materialize_scheduled:
+        """Every chart in view is built, follows the linked range and is drawn."""
+        if self._materialize_scheduled or self._following:
             return False
         return all(s.widget.drawn for s in self.slots if s.widget is not None and s.isVisible())
 
