@@ -183,6 +183,9 @@ def bench_big(db: Path, results: dict) -> None:
                     frames.append(d)
                 time.sleep(0.001)
         pan_stall = probe.stop()
+        t1 = time.perf_counter()  # the charts following catch up with the last pan step
+        pump_until(app, lambda: not grid.following(), timeout=10)
+        catch_up = time.perf_counter() - t1
         frames.sort()
         moved = 1 + (grid.links.follows - follows) / 120
         what = f"linked, {moved:.0f} charts moving" if linked else "not linked, 1 chart moving"
@@ -190,6 +193,9 @@ def bench_big(db: Path, results: dict) -> None:
                                                        f"{len(frames)} frames, 120 range changes at ~30/s")
         results[f"pan/zoom frame, 95th percentile ({what})"] = (frames[int(0.95 * len(frames))], "")
         results[f"longest GUI stall while panning ({what})"] = (pan_stall, "")
+        if linked:
+            results["linked: the last follower shows the last pan step after"] = (
+                catch_up, f"{grid.follow_turns} turns moved followers; each follows to the latest range only")
     w.tabs.set_linked(True)
     workers = sum(rss_mb(pid) for pid in set(w.ws.loader.processes.pids))
     results["resident memory after paint (MB)"] = (rss_mb(), f"peak {peak_mb():.0f} MB, before window {base_rss:.0f} MB; "

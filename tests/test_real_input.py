@@ -142,3 +142,38 @@ def test_a_real_drag_reorders_the_charts_of_a_set(xserver, tmp_path):
     assert out["panel"] == ["Loss", "Accuracy"]          # the list redrawn from the store, no row lost
     assert out["tab"] == ["Loss", "Accuracy"]            # the tab follows
     assert out["undo_text"] == "Move chart Loss"
+
+
+def test_a_real_wheel_and_drag_on_one_chart_move_the_linked_chart_and_the_crosshair_stands_in_both(
+        xserver, tmp_path):
+    """Issue 21: the OS's wheel over Accuracy zooms it and Loss (same x: steps) to the same range, a
+    drag across it pans both, the pointer resting on it puts the crosshair in Loss too, and off the
+    charts neither has a line."""
+    import chartdesk
+    from chartdesk.demo import seed
+
+    db = tmp_path / "link.db"
+    with chartdesk.open_store(db) as s:
+        seed(s)
+    env = {**os.environ, "DISPLAY": xserver, "QT_QPA_PLATFORM": "xcb", "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    r = subprocess.run([sys.executable, str(HERE / "real_link_app.py"), str(db)], capture_output=True, text=True,
+                       env=env, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
+    assert lines, f"no result; stderr: {r.stderr[-2000:]}"
+    out = json.loads(lines[-1])
+    assert out["steps"] == ["driven"], out
+    snap = out["snapshots"]
+
+    def same(a, b):
+        return all(abs(p - q) <= 1e-6 * max(1.0, abs(p)) for p, q in zip(a, b))
+
+    before, wheel, drag = snap["before"]["Accuracy"]["x"], snap["wheel"]["Accuracy"]["x"], snap["drag"]["Accuracy"]["x"]
+    assert wheel[1] - wheel[0] < 0.9 * (before[1] - before[0]), snap  # the wheel zoomed Accuracy in
+    assert same(snap["wheel"]["Loss"]["x"], wheel) and not snap["wheel"]["Loss"]["auto_x"], snap  # Loss too
+    assert drag[0] > wheel[0] and abs((drag[1] - drag[0]) - (wheel[1] - wheel[0])) < 1e-6 * drag[1], snap  # panned
+    assert same(snap["drag"]["Loss"]["x"], drag), snap
+    hover = snap["hover"]
+    assert hover["Accuracy"]["vline"] and hover["Loss"]["vline"], hover
+    assert abs(hover["Loss"]["vline_x"] - hover["Accuracy"]["vline_x"]) <= 0.01 * (drag[1] - drag[0]), hover
+    assert not snap["left"]["Accuracy"]["vline"] and not snap["left"]["Loss"]["vline"], snap["left"]
