@@ -149,6 +149,7 @@ class Dimension:
     values: tuple                 # per run, as the run has it (None: missing)
     categories: tuple = ()        # CATEGORY / BOOLEAN: the values in tick order
     brushable: bool = True
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def numeric(self) -> bool:
@@ -162,7 +163,14 @@ class Dimension:
     def coordinates(self, log: bool | None = None) -> np.ndarray:
         """Per run: where it sits on the axis (see the module's docstring); NaN where missing.
         ``log`` None: the dimension's own scale."""
-        log = self.kind == LOG if log is None else log
+        log = self.kind == LOG if log is None else bool(log)
+        hit = self._cache.get(("coordinates", log))
+        if hit is None:
+            hit = self._cache[("coordinates", log)] = self._coordinates(log)
+            hit.flags.writeable = False
+        return hit
+
+    def _coordinates(self, log: bool) -> np.ndarray:
         if self.numeric:
             a = np.array([float(v) if _finite(v) else np.nan for v in self.values], dtype=np.float64)
             if log:
@@ -176,9 +184,13 @@ class Dimension:
         """(lowest, highest) coordinate (the whole tick range for categories); None: no value."""
         if not self.numeric:
             return (0.0, float(len(self.categories) - 1)) if self.categories else None
-        c = self.coordinates(log)
-        c = c[np.isfinite(c)]
-        return (float(c.min()), float(c.max())) if c.size else None
+        log = self.kind == LOG if log is None else bool(log)
+        key = ("span", log)
+        if key not in self._cache:
+            c = self.coordinates(log)
+            c = c[np.isfinite(c)]
+            self._cache[key] = (float(c.min()), float(c.max())) if c.size else None
+        return self._cache[key]
 
     def normalised(self, flip: bool = False) -> np.ndarray:
         """Per run: 0..1 along the axis (1 at the top; ``flip`` turns it over); NaN where missing."""
@@ -245,7 +257,10 @@ class Dimension:
     def inside(self, b: Brush) -> np.ndarray:
         """Per run: inside the brush (a missing value never is), as the filter's clause decides."""
         if self.numeric:
-            a = np.array([float(v) if _is_number(v) else np.nan for v in self.values], dtype=np.float64)
+            a = self._cache.get("numbers")
+            if a is None:  # every number as the filter compares it (±inf too); NaN where none
+                a = self._cache["numbers"] = np.array([float(v) if _is_number(v) else np.nan for v in self.values],
+                                                      dtype=np.float64)
             with np.errstate(invalid="ignore"):
                 return (a >= b.lo) & (a <= b.hi)
         chosen = {repr(v) for v in b.values}

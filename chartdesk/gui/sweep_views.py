@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMenu,
@@ -49,7 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import colors
+from .. import colors, query
 from ..app import preferences as prefs
 from ..app import sweepview as sv
 from ..errors import ChartDeskError
@@ -59,7 +60,7 @@ from .export import save_picture
 from .runs_table import RowsProcess
 from .settings import Settings
 from .theme import plot_colors
-from .widgets import plural
+from .widgets import plural, set_invalid
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +170,22 @@ def offered_columns(ws, runs_columns) -> list[str]:
 
 def run_colour(ws, run: str) -> str:
     return colors.style(ws.experiment_index(run)).color
+
+
+def run_styles(ws, runs) -> list[colors.Style]:
+    """Each run's own style (``chartdesk.colors``: its key is its place in the project)."""
+    key = {n: i for i, n in enumerate(ws.experiment_names())}
+    return [colors.style(key.get(r, -1)) for r in runs]
+
+
+_BRUSHES: dict[tuple[str, int], object] = {}
+
+
+def _brush(colour: str, alpha: int = 255):
+    b = _BRUSHES.get((colour, alpha))
+    if b is None:
+        b = _BRUSHES[(colour, alpha)] = pg.mkBrush(faint_colour(colour, alpha))
+    return b
 
 
 def _save_dialog(parent, title: str, name: str) -> str:
@@ -315,7 +332,9 @@ class ScatterView(_ExportMixin, QDialog):
         self.hover_text.textItem.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         for item in (self.trend_line, self.points, self.rings, self.bars, self.means, self.hover_mark, self.hover_text):
             item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # a click is the view box's: the nearest run
-            self.plot.addItem(item)
+            self.plot.addItem(item, ignoreBounds=item in (self.hover_mark, self.hover_text))
+        for side in ("left", "bottom"):
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.hover_text.setVisible(False)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse)
         self.export_button = self._export_menu()
@@ -453,6 +472,7 @@ class ScatterView(_ExportMixin, QDialog):
             item.setData([], [])
         self.trend_line.setData([], [])
         self.bars.setData(x=np.empty(0), y=np.empty(0))
+        self.bars.setVisible(False)  # (an empty one still counts in the view's range)
         self.hover_text.setVisible(False)
         self.fitted, self.groups, self.runs = None, [], []
         if table is None:
@@ -484,12 +504,15 @@ class ScatterView(_ExportMixin, QDialog):
             exps = [e for e in self.ws.experiments() if e.name in set(shown)]
             groups = group_runs(exps, self.ws.group_by)
         selected = set(self.ws.selection())
+        styles = run_styles(self.ws, drawn)
         if groups is not None:
             group_of = {r: gi for gi, g in enumerate(groups) for r in g.runs}
-            brushes = [pg.mkBrush(faint_colour(colors.group_style(group_of.get(r, 0)).color, 110)) for r in drawn]
+            brushes = [_brush(colors.group_style(group_of.get(r, 0)).color, 110) for r in drawn]
         else:
-            brushes = [pg.mkBrush(run_colour(self.ws, r)) for r in drawn]
-        symbols = [colors.style(self.ws.experiment_index(r)).marker or "o" for r in drawn] if groups is None else "o"
+            brushes = [_brush(st.color) for st in styles]
+        symbols = [st.marker or "o" for st in styles] if groups is None else "o"
+        if not isinstance(symbols, str) and len(set(symbols)) <= 1:
+            symbols = symbols[0] if symbols else "o"
         self.points.setData(x=self._xy[:, 0], y=self._xy[:, 1], brush=brushes, symbol=symbols,
                             pen=pg.mkPen(plot_colors()[1], width=0.5), data=drawn)
         ring = [i for i, r in enumerate(drawn) if r in selected]
@@ -507,6 +530,7 @@ class ScatterView(_ExportMixin, QDialog):
                                pen=pg.mkPen(plot_colors()[1], width=1))
             self.bars.setData(x=gx[fine], y=gy[fine], width=2 * ex[fine], height=2 * ey[fine],
                               pen=pg.mkPen(plot_colors()[1], width=1.2))
+            self.bars.setVisible(bool(fine.any()))
             parts.append(f"{plural(len(groups), 'group')}: mean ± standard error")
         if self.trend.isChecked() and dx.numeric and dy.numeric:
             self.fitted = sv.fit(x, y)
@@ -692,6 +716,10 @@ class ParallelView(_ExportMixin, QDialog):
         self.dims_list.model().rowsMoved.connect(lambda *_a: self._on_axes())
         self.dims_list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.dims_list.customContextMenuRequested.connect(self._on_list_menu)
+        self.add_edit = QLineEdit(self)
+        self.add_edit.setPlaceholderText("Add an axis: accuracy:max, channel:loss:min")
+        self.add_edit.setToolTip("A summary column in the runs table's syntax (REF:REDUCER); Enter adds it as an axis")
+        self.add_edit.returnPressed.connect(self.add_axis)
         self.colour_box = _dimension_box(self, "Colour each run's line by its run colour or by a dimension")
         self.colour_box.setEditable(False)
         self.colour_box.activated.connect(lambda _i: self._on_colour())
@@ -713,7 +741,9 @@ class ParallelView(_ExportMixin, QDialog):
         self.colour_bar = None
         self._line_items: list[pg.PlotCurveItem] = []
         self._axis_items: list = []
-        self._brush_items: dict[int, QRectF] = {}
+        self._brush_rects: list = []
+        self._axes_key = None
+        self._bar_key = ""
         self.highlight = pg.PlotCurveItem(pen=pg.mkPen(fg, width=3))
         self.highlight.setZValue(50)
         self.hover_text = pg.TextItem(color=fg, fill=pg.mkBrush(QColor(bg).darker(105) if QColor(bg).lightness() > 128
@@ -731,6 +761,7 @@ class ParallelView(_ExportMixin, QDialog):
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addWidget(QLabel("Axes:", left))
         ll.addWidget(self.dims_list, 1)
+        ll.addWidget(self.add_edit)
         split = QSplitter(self)
         split.addWidget(left)
         split.addWidget(self._figure(self.plot_widget))
@@ -819,8 +850,35 @@ class ParallelView(_ExportMixin, QDialog):
         else:
             self.redraw()
 
+    def add_axis(self, text: str | None = None) -> bool:
+        """Add a summary column typed in the box (``REF:REDUCER``) as the last axis."""
+        text = (self.add_edit.text() if text is None else text).strip()
+        if not text:
+            return False
+        try:
+            query.parse_column(text, self.ws.aliases())
+        except ChartDeskError as exc:
+            self.summary.setText(f"{text}: {exc}")
+            set_invalid(self.add_edit, True)
+            return False
+        set_invalid(self.add_edit, False)
+        self.add_edit.clear()
+        if text not in self.keys:
+            self.keys.append(text)
+        self.save()
+        self.loader.reload()  # the list shows it when its values come
+        return True
+
     def set_axes(self, keys: list[str]) -> None:
-        """Tick exactly these axes, in this order (as a person does in the list)."""
+        """Tick exactly these axes, in this order (as a person does in the list; a summary column
+        not offered yet is added as typed in the box)."""
+        known = {self.dims_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.dims_list.count())}
+        new = [k for k in keys if k not in known]
+        if new:
+            self.keys = list(keys)
+            self.save()
+            self.loader.reload()
+            return
         lst = self.dims_list
         lst.blockSignals(True)
         items = {lst.item(i).data(Qt.ItemDataRole.UserRole): lst.takeItem(i) for i in reversed(range(lst.count()))}
@@ -968,26 +1026,27 @@ class ParallelView(_ExportMixin, QDialog):
     def redraw(self, live: bool = False) -> None:
         t0 = time.perf_counter()
         plot = self.plot
-        for item in self._line_items + self._axis_items:
+        for item in self._line_items:
             plot.removeItem(item)
-        self._line_items, self._axis_items = [], []
-        if self.colour_bar is not None:
-            self.plot_widget.removeItem(self.colour_bar)
-            self.colour_bar = None
+        self._line_items = []
         self.highlight.setData([], [])
         self.hover_text.setVisible(False)
         table = self.loader.table
         if table is None:
+            self._clear_axes()
             self.summary.setText(self.loader.error or "Reading the runs…")
             return
         keys = self._shown_keys()
         m = len(keys)
+        if m == 0:
+            self._clear_axes()
         base = table.passing(self.base)
         self.runs = [r for r in table.runs if base is None or r in base]
         at = {r: i for i, r in enumerate(table.runs)}
         idx = np.array([at[r] for r in self.runs], dtype=np.int64)
         self._idx = idx
         if m == 0 or not len(idx):
+            self._clear_axes()
             self._unit = np.empty((len(idx), m))
             self.summary.setText("Tick two or more axes" if m == 0 else "No run passes the filter")
             return
@@ -1031,22 +1090,37 @@ class ParallelView(_ExportMixin, QDialog):
     def _colours(self, table, idx) -> list[str]:
         key = self.colour_key()
         if key == RUN_COLOUR or key not in table.dimensions:
-            return [run_colour(self.ws, r) for r in self.runs]
+            self._colour_bar(None)
+            return [st.color for st in run_styles(self.ws, self.runs)]
         d = table[key]
         if not d.numeric:
+            self._colour_bar(None)
             c = d.coordinates()[idx]
             return [GREY if np.isnan(v) else colors.PALETTE[int(v) % len(colors.PALETTE)] for v in c]
         u = d.normalised()[idx]
         cmap = _colour_map()
         table_colours = [cmap.map(b / (COLOUR_BINS - 1), mode="qcolor").name() for b in range(COLOUR_BINS)]
         span = d.span()
-        if span is not None:
-            lo, hi = span
-            self.colour_bar = pg.ColorBarItem(values=((10 ** lo, 10 ** hi) if d.kind == sv.LOG else (lo, hi)),
-                                              colorMap=cmap, interactive=False, width=14, label=key,
-                                              colorMapMenu=False)
+        self._colour_bar(None if span is None else (key, (10 ** span[0], 10 ** span[1]) if d.kind == sv.LOG else span))
+        bins = np.where(np.isnan(u), -1, np.rint(np.nan_to_num(u) * (COLOUR_BINS - 1))).astype(int)
+        return [GREY if b < 0 else table_colours[b] for b in bins]
+
+    def _colour_bar(self, what) -> None:
+        """The colour bar of a number dimension (``(key, (lo, hi))``), or none."""
+        if what is None or (self.colour_bar is not None and self._bar_key != what[0]):
+            if self.colour_bar is not None:
+                self.plot_widget.removeItem(self.colour_bar)
+                self.colour_bar = None
+        if what is None:
+            return
+        key, values = what
+        if self.colour_bar is None:
+            self.colour_bar = pg.ColorBarItem(values=values, colorMap=_colour_map(), interactive=False, width=14,
+                                              label=key, colorMapMenu=False)
             self.plot_widget.addItem(self.colour_bar, 0, 1)
-        return [GREY if np.isnan(v) else table_colours[int(round(v * (COLOUR_BINS - 1)))] for v in u]
+            self._bar_key = key
+        else:
+            self.colour_bar.setLevels(values)
 
     def _add_lines(self, unit: np.ndarray, xs: np.ndarray, colour: QColor, alpha: int, z: int,
                    width: float = 1.0) -> None:
@@ -1062,7 +1136,32 @@ class ParallelView(_ExportMixin, QDialog):
         self.plot.addItem(item)
         self._line_items.append(item)
 
+    def _clear_axes(self) -> None:
+        for item in self._axis_items + self._brush_rects:
+            self.plot.removeItem(item)
+        self._axis_items, self._brush_rects, self._axes_key = [], [], None
+
     def _draw_axes(self, table, keys) -> None:
+        """The axes, their ticks and missing bands (made again only when they change), and the brushes."""
+        for item in self._brush_rects:
+            self.plot.removeItem(item)
+        self._brush_rects = []
+        for i, k in enumerate(keys):
+            if k in self.brushes:
+                lo, hi = self.brush_unit_span(i)
+                rect = pg.QtWidgets.QGraphicsRectItem(QRectF(i - 0.05, lo, 0.1, hi - lo))
+                rect.setBrush(pg.mkBrush(faint_colour("#f0a020", 90)))
+                rect.setPen(QPen(QColor("#f0a020"), 0))
+                rect.setZValue(7)
+                self.plot.addItem(rect)
+                self._brush_rects.append(rect)
+        axes_key = (id(table), tuple(keys), tuple(sorted(self.flipped)))
+        if axes_key == self._axes_key:
+            return
+        for item in self._axis_items:
+            self.plot.removeItem(item)
+        self._axis_items = []
+        self._axes_key = axes_key
         fg = self._fg
         m = len(keys)
         ax = np.repeat(np.arange(m, dtype=np.float64), 2)
@@ -1088,14 +1187,6 @@ class ParallelView(_ExportMixin, QDialog):
             t = pg.TextItem("missing", color=GREY, anchor=(1.05, 0.5))
             t.setPos(i, MISSING_Y)
             self._keep(t)
-            b = self.brushes.get(k)
-            if b is not None:
-                lo, hi = self.brush_unit_span(i)
-                rect = pg.QtWidgets.QGraphicsRectItem(QRectF(i - 0.05, lo, 0.1, hi - lo))
-                rect.setBrush(pg.mkBrush(faint_colour("#f0a020", 90)))
-                rect.setPen(QPen(QColor("#f0a020"), 0))
-                rect.setZValue(7)
-                self._keep(rect)
         bottom = self.plot.getAxis("bottom")
         bottom.setTicks([[(i, _short(k + (" ⇅" if k in self.flipped else ""), 22)) for i, k in enumerate(keys)]])
 
@@ -1140,7 +1231,7 @@ class ParallelView(_ExportMixin, QDialog):
         ys = self._unit[:, i] * (1 - t) + self._unit[:, min(i + 1, m - 1)] * t
         px = self.plot.getViewBox().viewPixelSize()[1]
         d = np.abs(ys - pos.y()) / px
-        inside = np.array([r in self.inside for r in self.runs])
+        inside = np.fromiter((r in self.inside for r in self.runs), dtype=bool, count=len(self.runs))
         d = np.where(inside, d, d + HOVER_PX / 2)  # a coloured line before a grey one
         j = int(np.argmin(d))
         return self.runs[j] if d[j] <= HOVER_PX else None
@@ -1164,7 +1255,7 @@ class ParallelView(_ExportMixin, QDialog):
         self.hover_text.setText(_tooltip(table, table.runs.index(run), keys))
         if pos is not None:
             m = max(len(self._shown_keys()), 1)
-            self.hover_text.setAnchor((1, 1) if pos.x() > (m - 1) / 2 else (0, 1))
+            self.hover_text.setAnchor((1 if pos.x() > (m - 1) / 2 else 0, 0 if pos.y() > 0.5 else 1))
             self.hover_text.setPos(pos)
         self.hover_text.setVisible(True)
 
