@@ -742,6 +742,8 @@ class ParallelView(_ExportMixin, QDialog):
         self._line_items: list[pg.PlotCurveItem] = []
         self._axis_items: list = []
         self._brush_rects: list = []
+        self._unit_key = self._colour_key = None
+        self._codes = np.empty(0, dtype=object)
         self._axes_key = None
         self._bar_key = ""
         self.highlight = pg.PlotCurveItem(pen=pg.mkPen(fg, width=3))
@@ -1025,10 +1027,8 @@ class ParallelView(_ExportMixin, QDialog):
     # ---- drawing ----------------------------------------------------------------------------
     def redraw(self, live: bool = False) -> None:
         t0 = time.perf_counter()
-        plot = self.plot
         for item in self._line_items:
-            plot.removeItem(item)
-        self._line_items = []
+            item.setVisible(False)
         self.highlight.setData([], [])
         self.hover_text.setVisible(False)
         table = self.loader.table
@@ -1050,29 +1050,38 @@ class ParallelView(_ExportMixin, QDialog):
             self._unit = np.empty((len(idx), m))
             self.summary.setText("Tick two or more axes" if m == 0 else "No run passes the filter")
             return
-        unit = np.column_stack([table[k].normalised(k in self.flipped)[idx] for k in keys])
-        unit = np.where(np.isnan(unit), MISSING_Y, unit)
-        self._unit = unit
+        unit_key = (id(table), tuple(keys), tuple(sorted(self.flipped)), tuple(self.runs))
+        if self._unit_key != unit_key:
+            unit = np.empty((len(idx), m))
+            for c, k in enumerate(keys):
+                unit[:, c] = table[k].normalised(k in self.flipped)[idx]
+            self._unit = np.where(np.isnan(unit), MISSING_Y, unit)
+            self._unit_key = unit_key
+        unit = self._unit
         inside = table.brushed(self.brushes.values()) if (live or not self.brushes) else None
         if inside is None:  # settled: what the run filter shows is what is coloured (one truth)
             shown = self.ws.run_filter().shown
             inside = frozenset(self.runs) if shown is None else frozenset(shown)
-        self.inside = frozenset(r for r in self.runs if r in inside)
-        colour_of = self._colours(table, idx)
+        mask = np.fromiter((r in inside for r in self.runs), dtype=bool, count=len(self.runs))
+        self.inside = frozenset(r for r, k in zip(self.runs, mask) if k)
+        colour_key = (unit_key, self.colour_key())
+        if self._colour_key != colour_key:
+            self._codes = np.array(self._colours(table, idx), dtype=object)
+            self._colour_key = colour_key
         xs = np.arange(m, dtype=np.float64)
-        bins: dict[str, list[int]] = {}
-        out: list[int] = []
-        for j, r in enumerate(self.runs):
-            if r in self.inside:
-                bins.setdefault(colour_of[j], []).append(j)
-            else:
-                out.append(j)
-        if out:
-            self._add_lines(unit[out], xs, QColor(GREY), alpha=70, z=1)
         width = 1.2 if len(self.runs) < 300 else 1.0
         alpha = 230 if len(self.runs) < 300 else 140 if len(self.runs) < 3000 else 70
-        for colour, rows in bins.items():
-            self._add_lines(unit[rows], xs, QColor(colour), alpha=alpha, z=2, width=width)
+        used = 0
+        if (~mask).any():
+            self._lines(used, unit[~mask], xs, GREY, alpha=70, z=1, width=1.0)
+            used += 1
+        codes = self._codes[mask]
+        rows_in = np.flatnonzero(mask)
+        for colour in dict.fromkeys(codes.tolist()):
+            self._lines(used, unit[rows_in[codes == colour]], xs, colour, alpha=alpha, z=2, width=width)
+            used += 1
+        for item in self._line_items[used:]:
+            item.setVisible(False)
         self._draw_axes(table, keys)
         self._draw_highlight()
         self.plot.getViewBox().setRange(xRange=(-0.35, m - 0.65), yRange=(MISSING_BAND[0] - 0.03, 1.08), padding=0)
@@ -1122,19 +1131,25 @@ class ParallelView(_ExportMixin, QDialog):
         else:
             self.colour_bar.setLevels(values)
 
-    def _add_lines(self, unit: np.ndarray, xs: np.ndarray, colour: QColor, alpha: int, z: int,
-                   width: float = 1.0) -> None:
+    def _lines(self, slot: int, unit: np.ndarray, xs: np.ndarray, colour: str, alpha: int, z: int,
+               width: float) -> None:
+        """Draw these runs' lines in one colour with the ``slot``-th curve item (kept from one draw
+        to the next: a brush's frame sets data, it makes no item)."""
         n, m = unit.shape
         x = np.tile(xs, n)
-        y = unit.ravel()
         connect = np.ones(n * m, dtype=bool)
         connect[m - 1::m] = False
-        colour = QColor(colour)
-        colour.setAlpha(alpha)
-        item = pg.PlotCurveItem(x=x, y=y, connect=connect, pen=pg.mkPen(colour, width=width))
+        c = QColor(colour)
+        c.setAlpha(alpha)
+        if slot >= len(self._line_items):
+            item = pg.PlotCurveItem()
+            item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+            self.plot.addItem(item)
+            self._line_items.append(item)
+        item = self._line_items[slot]
         item.setZValue(z)
-        self.plot.addItem(item)
-        self._line_items.append(item)
+        item.setData(x=x, y=unit.ravel(), connect=connect, pen=pg.mkPen(c, width=width))
+        item.setVisible(True)
 
     def _clear_axes(self) -> None:
         for item in self._axis_items + self._brush_rects:
