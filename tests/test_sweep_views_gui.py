@@ -289,3 +289,31 @@ def test_parallel_hover_and_click_select_a_run(hp, open_win, qtbot):
     click_at(qtbot, view.plot_widget, vb, x, y)
     assert view.hovered == run and run in view.hover_text.textItem.toPlainText()
     qtbot.waitUntil(lambda: win.ws.selection() == [run], timeout=5000)
+
+
+def test_parallel_configuration_comes_back_and_a_bad_filter_is_never_overwritten(hp, open_win, qtbot):
+    win = open_win(hp, "hp")
+    view = win.sweep_views.parallel()
+    wait_ready(qtbot, view)
+    view.set_axes(["layers", "optimizer.lr", "accuracy:max"])
+    qtbot.waitUntil(lambda: view.ready() and view.keys == ["layers", "optimizer.lr", "accuracy:max"], timeout=20000)
+    view.flip("optimizer.lr")
+    u = view._unit[:, 1]
+    lr = view.loader.table["optimizer.lr"].coordinates()
+    np.testing.assert_allclose(u, 1 - (lr - np.nanmin(lr)) / (np.nanmax(lr) - np.nanmin(lr)), rtol=1e-12)  # flipped
+    view.drag_brush(0, 0.0, 0.4)
+    qtbot.waitUntil(lambda: win.ws.run_filter().text.startswith("layers >= 2 and layers <= "), timeout=5000)
+    text = win.ws.run_filter().text
+    view.close()
+    win.ws.set_filter("")  # the filter is not saved; the view's brushes are
+
+    win2 = open_win(hp, "hp")
+    view2 = win2.sweep_views.parallel()
+    qtbot.waitUntil(lambda: view2.ready() and win2.ws.run_filter().text == text, timeout=20000)
+    assert view2.keys == ["layers", "optimizer.lr", "accuracy:max"] and view2.flipped == {"optimizer.lr"}
+    assert "layers" in view2.brushes and win2.runs_table.filter_edit.text() == text
+
+    win2.runs_table.filter_edit.setText("lr < < 3")  # a bad expression: filters nothing, says why
+    qtbot.waitUntil(lambda: bool(win2.ws.run_filter().error), timeout=5000)
+    view2.drag_brush(2, 0.5, 1.0)
+    assert win2.ws.run_filter().text == "lr < < 3" and "error" in view2.summary.text()

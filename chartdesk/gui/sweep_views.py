@@ -1017,6 +1017,12 @@ class ParallelView(_ExportMixin, QDialog):
     def commit(self) -> None:
         """Make the brushes the run filter's (the runs table's box shows the text)."""
         self._dragging = False
+        f = self.ws.run_filter()
+        if f.error:  # the person's text is kept as typed: a brush never overwrites it
+            self._read_filter()
+            self.redraw()
+            self.summary.setText(f"The run filter has an error ({f.error}): correct it in the runs table, then brush")
+            return
         self.save()
         text = self.filter_text()
         if text != self.ws.run_filter().text:
