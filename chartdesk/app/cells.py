@@ -44,20 +44,39 @@ class NumberFormat:
         return f"{value:.{self.decimals}f}"
 
 
-def _decimals(text: str) -> int:
-    return len(text.partition(".")[2])
-
-
 def number_format(values: Iterable[Any]) -> NumberFormat | None:
-    """The format of a column holding ``values`` (None when none of them is a finite number)."""
-    finite = [v for v in values if is_number(v) and math.isfinite(v)]
+    """The format of a column holding ``values`` (None when none of them is a finite number).
+    Each distinct value is written once (a param column of 1,000 runs has a few)."""
+    finite = set()
+    for v in values:
+        if type(v) is float:  # the common case first: a column of 1,000 runs is read on every reload
+            if v - v == 0.0:  # not NaN, not an infinity
+                finite.add(v)
+        elif type(v) is int or (is_number(v) and math.isfinite(v)):
+            finite.add(v)
     if not finite:
         return None
-    short = [f"{v:.{SIGNIFICANT}g}" if isinstance(v, float) else str(v) for v in finite]
-    if any("e" in s for s in short) or max(map(_decimals, short)) > MAX_DECIMALS:
-        mantissas = [f"{float(v):.{SIGNIFICANT - 1}e}".partition("e")[0].rstrip("0").rstrip(".") for v in finite]
-        return NumberFormat(max(map(_decimals, mantissas)), True)
-    return NumberFormat(max(map(_decimals, short)))
+    decimals, scientific = 0, False
+    for v in finite:
+        text = f"{v:.{SIGNIFICANT}g}" if isinstance(v, float) else str(v)
+        if "e" in text:
+            scientific = True
+            break
+        point = text.find(".")
+        if point >= 0 and len(text) - point - 1 > decimals:
+            decimals = len(text) - point - 1
+            if decimals > MAX_DECIMALS:
+                break
+    if not scientific and decimals <= MAX_DECIMALS:
+        return NumberFormat(decimals)
+    decimals = 0
+    for v in finite:  # the mantissa's decimals, 6 significant digits at most
+        mantissa = f"{float(v):.{SIGNIFICANT - 1}e}".partition("e")[0].rstrip("0")
+        if len(mantissa) - mantissa.find(".") - 1 > decimals:
+            decimals = len(mantissa) - mantissa.find(".") - 1
+            if decimals == SIGNIFICANT - 1:
+                break
+    return NumberFormat(decimals, True)
 
 
 def cell_text(column: str, value: Any, number: NumberFormat | None = None) -> str:

@@ -126,7 +126,13 @@ class _Task(QRunnable):
         except ChartDeskError as exc:
             to_gui.call(done, gen, None, str(exc))
             return
-        to_gui.call(done, gen, rows, "")
+        # each column's number format, here too: it reads every cell (65 columns of 1,000 runs)
+        to_gui.call(done, gen, rows, "", column_formats(_headers_of(rows, columns), rows, row_value))
+
+
+def _headers_of(rows: list[dict], columns: list[str]) -> list[str]:
+    """The table's columns for these rows: run fields, params by name, the summary columns."""
+    return [*FIXED, *sorted({k for r in rows for k in r.get("_flat", {})}), *columns]
 
 
 def _blocks(indexes: list[int]) -> list[tuple[int, int]]:
@@ -200,18 +206,20 @@ class RunsModel(QAbstractTableModel):
         """Wait for the rows under way (the workspace ends the worker processes)."""
         self.wait(10000)
 
-    def _on_rows(self, gen: int, rows, error: str) -> None:
+    def _on_rows(self, gen: int, rows, error: str, formats: dict | None = None) -> None:
+        """Rows (and their columns' number formats, worked out with them off the GUI thread)."""
         if gen != self._gen:
             return
         self.loading = False
         rows = rows or []
         self._ws.set_run_rows(rows)  # the filter is evaluated on them (one truth for every panel)
         self.error = error
-        self._params = sorted({k for r in rows for k in r.get("_flat", {})})
-        headers = [*FIXED, *self._params, *self.columns]
+        headers = _headers_of(rows, self.columns)
+        self._params = headers[len(FIXED):len(headers) - len(self.columns)]
         done = self._computing & set(self.columns)
         self._computing -= done
-        formats = column_formats(headers, rows, row_value)
+        if formats is None:
+            formats = column_formats(headers, rows, row_value)
         project = self._ws.project
         if project != self._rows_project:  # another project's runs: a new table, told as one
             self.beginResetModel()
@@ -398,9 +406,13 @@ class RunsModel(QAbstractTableModel):
                 return self._flash_brush()
         return None
 
+    _ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.DecorationRole,
+                        Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.TextAlignmentRole,
+                        Qt.ItemDataRole.BackgroundRole})
+
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._shown):
-            return None
+        if role not in self._ROLES or not index.isValid() or not 0 <= index.row() < len(self._shown):
+            return None  # Qt asks a dozen roles per cell painted: the others are answered at once
         row = self._shown[index.row()]
         col = self._headers[index.column()]
         if role == Qt.ItemDataRole.BackgroundRole:
@@ -447,7 +459,7 @@ class RunsModel(QAbstractTableModel):
 
     def set_sort(self, sort: tuple[str, bool] | None) -> None:
         """Sort by (column, descending), or None: the store's order (a layout change)."""
-        if sort == self._sort and self._shown == self._passing():
+        if sort == self._sort:
             return
         self.layoutAboutToBeChanged.emit()
         self._sort = sort
@@ -628,6 +640,7 @@ class RunsTable(QWidget):
         self.model = RunsModel(workspace, self)
         self.columns_layout = ColumnLayout()  # this project's, as the person arranged it
         self._layout_project: str | None = None
+        self._saved: dict = {}  # the layout's settings as last written
         self._arranging = 0  # >0 while the view is arranged from the layout (not the person's doing)
         self._sized: set[str] = set()  # columns sized to their text since the project was shown
         self._showing: str | None = None  # a column just added, scrolled to again once sized
@@ -752,6 +765,7 @@ class RunsTable(QWidget):
         settings, project = self._settings(), self.ws.project
         self.columns_layout = ColumnLayout.load(lambda key: settings.get(key, project)) if project else ColumnLayout()
         self._layout_project = project
+        self._saved = self.columns_layout.values()  # what the settings hold now
         self._sized = set()
         grouping = settings.get(prefs.GROUP_BY, project) if project else ""
         self.group_edit.setText(grouping)
@@ -775,9 +789,11 @@ class RunsTable(QWidget):
         self._save_timer.stop()
         if not self._layout_project:
             return
-        settings = self._settings()
-        for key, value in self.columns_layout.values().items():
-            settings.set(key, value, self._layout_project)
+        values = self.columns_layout.values()
+        changed = {k: v for k, v in values.items() if self._saved.get(k) != v}
+        if changed:  # one write of what changed (a sort is one key, not six file writes)
+            self._settings().set_many(changed, self._layout_project)
+            self._saved = values
 
     def hideEvent(self, event) -> None:
         self._save_layout()  # the window closes (or the panel is hidden): nothing waits
@@ -1126,7 +1142,7 @@ class RunsTable(QWidget):
         headers = self.model.headers()
         column = headers[logical] if 0 <= logical < len(headers) else None
         if self.columns_layout.set_sort(column, order == Qt.SortOrder.DescendingOrder):
-            self._save_layout()
+            self._save_timer.start()  # written after the clicks (a write of the file is ~10 ms)
 
     # ---- filter -------------------------------------------------------------------------
     def _show_error(self, text: str) -> None:

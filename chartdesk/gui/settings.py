@@ -57,6 +57,18 @@ class Settings:
         if path is not None:
             make_settings().setValue(path, QByteArray(value) if key.type is bytes else value)
 
+    def set_many(self, values: dict, project: str | None = None) -> None:
+        """Several keys at once, through one QSettings (each ``set`` writes the file anew)."""
+        qs = None
+        for key, value in values.items():
+            if isinstance(value, QByteArray):
+                value = bytes(value.data())
+            value = key.check(value)
+            path = prefs.key_path(key, self.store_id, project)
+            if path is not None:
+                qs = qs or make_settings()
+                qs.setValue(path, QByteArray(value) if key.type is bytes else value)
+
     def sync(self) -> None:
         make_settings().sync()
 
