@@ -197,6 +197,40 @@ def bench_big(db: Path, results: dict) -> None:
             results["linked: the last follower shows the last pan step after"] = (
                 catch_up, f"{grid.follow_turns} turns moved followers; each follows to the latest range only")
     w.tabs.set_linked(True)
+    # the crosshair: the pointer moves across the first chart at 60 Hz (mouse events on its
+    # viewport, as the window system sends them); every other chart shows the line and its dots
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    vp = chart.plot.viewport()
+    frames, lines = [], 0
+    probe = StallProbe()
+    probe.start()
+    for i in range(120):
+        at = QPointF(vp.width() * (0.1 + 0.8 * (i % 60) / 60), vp.height() / 2)
+        t1 = time.perf_counter()
+        QApplication.sendEvent(vp, QMouseEvent(QEvent.Type.MouseMove, at, QPointF(vp.mapToGlobal(at.toPoint())),
+                                               Qt.MouseButton.NoButton, Qt.MouseButton.NoButton,
+                                               Qt.KeyboardModifier.NoModifier))
+        app.processEvents()
+        frames.append(time.perf_counter() - t1)
+        end = time.perf_counter() + 1 / 60
+        while time.perf_counter() < end:
+            t1 = time.perf_counter()
+            app.processEvents()
+            d = time.perf_counter() - t1
+            if d > 0.001:
+                frames.append(d)
+            time.sleep(0.001)
+        lines = max(lines, sum(c.vline.isVisible() for c in grid.charts))
+    hover_stall = probe.stop()
+    QApplication.sendEvent(vp, QEvent(QEvent.Type.Leave))
+    frames.sort()
+    results["crosshair frame, median"] = (statistics.median(frames), f"{len(frames)} frames, pointer moved at 60 Hz; "
+                                                                     f"line shown in {lines} charts")
+    results["crosshair frame, 95th percentile"] = (frames[int(0.95 * len(frames))], "")
+    results["longest GUI stall while hovering"] = (hover_stall, "")
     workers = sum(rss_mb(pid) for pid in set(w.ws.loader.processes.pids))
     results["resident memory after paint (MB)"] = (rss_mb(), f"peak {peak_mb():.0f} MB, before window {base_rss:.0f} MB; "
                                                             f"+{workers:.0f} MB in the loader process(es)")

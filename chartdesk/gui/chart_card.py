@@ -157,6 +157,7 @@ class ChartWidget(QFrame):
         #: Set by a ChartGrid: how to ask for this chart's following on a later turn (``catch_up``).
         self.follow_scheduler = None
         self._follow_to: tuple[float, float] | None = None  # the linked range it is yet to show
+        self._cross_to: tuple = ()  # (x or None,): the crosshair it is yet to show; (): none pending
         self._emphasized: set[int] = set()  # id() of the curves drawn wide for a legend entry under the pointer
         self._cross_dots: pg.ScatterPlotItem | None = None  # each curve's point under another chart's crosshair
         bg, fg = plot_colors()
@@ -379,10 +380,16 @@ class ChartWidget(QFrame):
         self._show_x(x_range)
 
     def catch_up(self) -> None:
-        """Show the linked range it was told last (the grid calls it when its turn comes)."""
+        """Show the linked range and the crosshair it was told last (the grid calls it when its
+        turn comes)."""
         at, self._follow_to = self._follow_to, None
-        if at is not None and shiboken6.isValid(self.plot):
+        cross, self._cross_to = self._cross_to, ()
+        if not shiboken6.isValid(self.plot):
+            return
+        if at is not None:
             self._show_x(at)
+        if cross:
+            self._show_cross(cross[0])
 
     def _show_x(self, x_range: tuple[float, float] | None) -> None:
         item = self.plot.getPlotItem()
@@ -395,8 +402,18 @@ class ChartWidget(QFrame):
 
     def follow_hover(self, x: float | None) -> None:
         """The pointer is over another chart of the tab at ``x`` (axis units), or left it
-        (None): the line there, and a dot on each curve at its point nearest to it."""
-        if not shiboken6.isValid(self.plot) or self._pointer is not None:
+        (None): the line there, and a dot on each curve at its point nearest to it. In a grid,
+        on the turn its scheduler gives it (``catch_up``), at the latest x only."""
+        if not shiboken6.isValid(self.plot):
+            return
+        if self.follow_scheduler is not None:
+            self._cross_to = (x,)
+            self.follow_scheduler(self)
+            return
+        self._show_cross(x)
+
+    def _show_cross(self, x: float | None) -> None:
+        if self._pointer is not None:
             return  # the pointer is over this chart: its own hover stands
         if x is None or not self.curves or self._rebuild:
             self.vline.setVisible(False)
@@ -438,8 +455,11 @@ class ChartWidget(QFrame):
             if runs is not None and c.visible and not runs.isdisjoint(_runs_of(c)):
                 now.add(id(c))
                 c.line.emphasize(c.pen(width=3))
-            elif id(c) in self._emphasized and c is not self._hovered:
-                c.line.plain(c.pen())
+                c.line.setZValue(1)  # over the other runs' lines
+            elif id(c) in self._emphasized:
+                c.line.setZValue(0)
+                if c is not self._hovered:
+                    c.line.plain(c.pen())
         self._emphasized = now
 
     def emphasized(self) -> list:

@@ -99,6 +99,7 @@ class ChartGrid(QScrollArea):
         self._following: list[ChartWidget] = []  # charts yet to show the linked range, in turn
         self._follow_scheduled = False
         self._lead_moved = False
+        self._waited = False  # the last turn gave the followers nothing (the leader's paint took it)
         self.follow_turns = 0  # turns of the event loop that moved following charts (tests, benchmarks)
         self.verticalScrollBar().valueChanged.connect(lambda _v: self._schedule_materialize())
         workspace.loader.sig_ready.connect(self._on_data_ready)
@@ -331,12 +332,15 @@ class ChartGrid(QScrollArea):
                 self._following.pop(0)
                 continue
             cost = 0.0 if w.visibleRegion().isEmpty() else max(1.0, w.plot.paint_ms)  # off screen: no paint
-            if moved and spent + cost > FOLLOW_BUDGET_MS:
+            # Over the budget: the rest next turn; at least one a turn, except that a turn the
+            # leader's own paint fills is left to it (never two such turns in a row).
+            if spent + cost > FOLLOW_BUDGET_MS and (moved or (spent and not self._waited)):
                 break
             self._following.pop(0)
             w.catch_up()
             spent += cost
             moved += 1
+        self._waited = not moved
         self.follow_turns += 1
         if self._following:  # the rest on the next turn, after this one's paint
             self._follow_scheduled = True
