@@ -115,13 +115,15 @@ def tiny_disk(tmp_path, backend):
     if r.returncode != 0:
         pytest.skip(f"mounting a tmpfs is not permitted here: {r.stderr.strip()}")
 
-    def fill():
+    def fill(leave=0):
+        st = os.statvfs(folder)
+        take = st.f_bavail * st.f_frsize - leave
         fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         try:
             for size in (1 << 16, 1):
                 try:
-                    while os.write(fd, b"\0" * size):
-                        pass
+                    while take > 0 and os.write(fd, b"\0" * min(size, take)):
+                        take -= min(size, take)
                 except OSError:
                     pass
         finally:
@@ -223,3 +225,24 @@ def test_opening_a_store_removes_the_leftovers_of_a_killed_creation(backend, db_
     os.utime(stale, (old, old))
     chartdesk.open_store(db_path).close()  # an existing store: the same
     assert not stale.exists()
+
+
+def test_a_store_made_on_a_nearly_full_disk_is_refused_not_linked_half_made(tiny_disk):
+    """With room for the new file but not for it and its WAL at once, the WAL's checkpoint failed
+    and the file was linked into place without the WAL that held the rest: a 1.7 MB store that
+    every command then called "malformed"."""
+    folder, fill = tiny_disk
+    for leave in (1 << 20, 2 << 20, 3 << 20):
+        fill(leave)
+        new = folder / "new.db"
+        r = cd("demo", "--db", new)
+        if r.returncode == 0:  # it all fitted
+            assert leave == 3 << 20
+            assert cd("check", "--db", new).returncode == 0
+        else:
+            line = one_line(r)
+            assert str(new) in line and "no space left" in line, line
+            assert sorted(p.name for p in folder.iterdir()) == ["filler"], list(folder.iterdir())
+        (folder / "filler").unlink()
+        for p in folder.iterdir():
+            p.unlink()

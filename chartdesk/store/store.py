@@ -335,6 +335,10 @@ class Store:
                 self.created = identity.create_atomically(path, self._build_new_file)
             except (OSError, sqlite3.Error, SQLAlchemyError) as exc:
                 raise StoreError(f"cannot create store {path}: {_file_error_text(exc)}") from None
+            except StoreError as exc:
+                if identity.no_space(path):
+                    raise StoreError(f"cannot create store {path}: no space left on the device") from None
+                raise StoreError(str(exc).replace(f".{path.name}.creating", str(path), 1)) from None
             if not self.created:  # another process made it first: theirs is whole
                 identity.classify(path)
             self._file_id = _file_key(path)
@@ -362,14 +366,22 @@ class Store:
         log.warning("%s", line)
 
     def _build_new_file(self, tmp: Path) -> None:
+        """The new store, whole in the one file ``tmp`` before it is linked into place: its WAL is
+        checkpointed into it and emptied here. (When that failed for want of space, the file was
+        linked without the WAL that held the rest of it: a "malformed" store on a nearly full disk.)"""
         engine = _sqlite_engine(URL.create("sqlite", database=str(tmp)), file=True)
         try:
             with engine.connect() as conn:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
                 self._create(conn)
                 conn.exec_driver_sql("COMMIT")
+                busy, frames, copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+                if busy or copied < frames:
+                    raise StoreError(f"cannot create store {tmp.name}: its first checkpoint did not finish")
         finally:
             engine.dispose()
+        if _file_size(Path(f"{tmp}-wal")):
+            raise StoreError(f"cannot create store {tmp.name}: it could not be written whole")
 
     def _make_engine(self, url) -> Engine:
         if not self._sqlite:
