@@ -14,6 +14,27 @@ Prints tried / refused / lost per way; lost counts appends that were acknowledge
 in the store at the end (target 0 for all but the reference). --edits-db URL runs it on that
 store (e.g. PostgreSQL) in a project of its own, instead of a new SQLite file.
 
+--disk TRIES: a 4 MiB tmpfs (Linux, root) filled to leave 0 B to 2 MiB, then one command a try, in
+turn: creating a store (CLI and API), ls, export, runs --csv, alias set, chartset add, import, check
+and a training script's log on an existing store; then space is freed and the store is opened.
+Per command: tried / ok / refused (one line naming the store and saying "no space left", exit 1)
+/ failed (a traceback, more than one line or other words, a hang, a store that no longer opens or
+lost its points, a point the script logged that is not in the store after its recovery file is
+replayed, files left beside it).
+
+--hostile: one folder of what no tool meant to write (a FIFO, a socket, a device, a symlink loop,
+a dangling link, JSON nested 100,000 deep, a YAML alias bomb, a 26 MB header-only CSV, 1e999, a
+null metric name, a channel name over the limit) imported with ``chartdesk import``, outputs no
+one reads or that are full (``export --out FIFO``, standard output on /dev/full, an empty --out)
+and store paths with %41, # and ?. Per item: tried / failed (not named in one line, a hang, a
+traceback, stray files).
+
+--wal TRIES: while a training script logs (flushing every 0.05 s) and another process reads, an
+outside program truncates -wal, cuts it in half, removes it, removes -shm or both, at a random
+moment; the writer is SIGKILLed a moment later. Per act: tried / points lost that the writer had
+reported flushed 0.5 s before the kill / tries where points were lost and the next open said
+nothing (the target: 0 and 0).
+
 Modes (each kill at a random moment of the writer's life):
   fresh    a new store: kills land in creation, the first flushes, later flushes
   resumed  an existing store with a channel that grows through ``log`` and ``flush``
@@ -26,8 +47,11 @@ reported flushed at least 0.5 s before the kill is there. Prints the counts; exi
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -294,6 +318,369 @@ def concurrent_edits(seconds: float, folder: Path, writers: int, db: str | None)
     return bad
 
 
+# ---- a full disk ---------------------------------------------------------------------------------
+DISK_LOG = r"""
+import sys, chartdesk
+db, name, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+try:
+    run = chartdesk.init(project="p", experiment=name, db=db, flush_interval=0.05)
+except chartdesk.ChartDeskError as exc:
+    print(f"chartdesk: error: {exc}", file=sys.stderr)
+    sys.exit(1)
+with run:
+    for k in range(0, n, 1000):
+        run.log_many("v", range(k, k + 1000), range(k, k + 1000))
+print(n)
+"""
+
+
+#: Bytes left free on the disk, in turn: none, what the -shm needs, a few pages, more than a write.
+LEAVES = (0, 1 << 20, 128 << 10, 2 << 20, 4096, 512 << 10)
+
+
+def _fill(folder: Path, leave: int) -> None:
+    """Take all of ``folder``'s file system but ``leave`` bytes."""
+    st = os.statvfs(folder)
+    take = st.f_bavail * st.f_frsize - leave
+    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        block = b"\0" * (1 << 16)
+        while take > 0:
+            try:
+                take -= os.write(fd, block[:min(len(block), take)])
+            except OSError:
+                break
+    finally:
+        os.close(fd)
+
+
+def _outcome(r: subprocess.CompletedProcess | None, store: Path | None = None,
+             per_source: bool = False, must_say: str = "") -> tuple[str, str]:
+    """("ok" | "refused" | "failed", what failed) for a command's result. ``per_source``: an
+    import, which names each source it could not import in a line of its own; ``must_say``: words
+    the refusal must hold."""
+    if r is None:
+        return "failed", "hung"
+    err = r.stderr.strip()
+    if "Traceback" in err:
+        return "failed", "traceback: " + err.splitlines()[-1][:160]
+    if r.returncode == 0:
+        return "ok", ""
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    if per_source and lines and all(ln.startswith("chartdesk:") for ln in lines) and r.returncode in (1, 3):
+        lines = [lines[0]]
+    if len(lines) != 1 or not lines[0].startswith("chartdesk:"):
+        return "failed", f"{len(lines)} lines: {' | '.join(lines)[:200]}"
+    if store is not None and str(store) not in lines[0]:
+        return "failed", f"the line names no store: {lines[0][:200]}"
+    if must_say and must_say not in lines[0]:
+        return "failed", f"does not say {must_say!r}: {lines[0][:200]}"
+    return "refused", ""
+
+
+def _run(args: list[str], timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess | None:
+    try:
+        return subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return None
+
+
+def full_disk(tries: int, rng: random.Random, tmp: Path) -> int:
+    """``tries`` commands on a full 4 MiB tmpfs, in turn; returns the failures."""
+    if not sys.platform.startswith("linux") or os.geteuid() != 0 or not shutil.which("mount"):
+        print("full disk: skipped (needs Linux, root and mount(8) for a small tmpfs)")
+        return 0
+    disk = tmp / "disk"
+    disk.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], capture_output=True, text=True)
+    if r.returncode:
+        print(f"full disk: skipped (cannot mount a tmpfs: {r.stderr.strip()})")
+        return 0
+    csvdir = tmp / "csv"
+    csvdir.mkdir()
+    for i in range(5):
+        (csvdir / f"run{i}.csv").write_text("step,loss\n" + "".join(f"{k},{k * 0.5}\n" for k in range(2000)))
+    import logging
+
+    logging.getLogger("chartdesk").addHandler(logging.NullHandler())  # "replayed N points of ..." on each open
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp / "state"), "CHARTDESK_CLOSE_WAIT": "2"}
+    os.environ["XDG_STATE_HOME"] = env["XDG_STATE_HOME"]  # where this process replays the scripts' backlogs
+    py = [sys.executable, "-m", "chartdesk"]
+    old, new = disk / "old.db", disk / "new.db"
+    cases = [
+        ("create (demo)", lambda: py + ["demo", "--db", str(new)], new),
+        ("create (API)", lambda: [sys.executable, "-c", "import sys, chartdesk\ntry:\n chartdesk.open_store(sys.argv[1])"
+                                  "\nexcept chartdesk.ChartDeskError as e:\n print(f'chartdesk: error: {e}', "
+                                  "file=sys.stderr); sys.exit(1)", str(new)], new),
+        ("ls", lambda: py + ["ls", "p", "--db", str(old)], old),
+        ("export", lambda: py + ["export", "p", "e", "v", "--db", str(old)], old),
+        ("runs --csv", lambda: py + ["runs", "p", "--csv", "--column", "channel:v:max", "--db", str(old)], old),
+        ("alias set", lambda: py + ["alias", "set", "p", "acc", "v", "w", "--db", str(old)], old),
+        ("chartset add", lambda: py + ["chartset", "add", "p", "S", "C", "channel:v", "--db", str(old)], old),
+        ("import", lambda: py + ["import", str(csvdir), "--project", "imp", "--db", str(old)], old),
+        ("check", lambda: py + ["check", "--db", str(old)], old),
+        ("log (script)", None, old),
+    ]
+    counts = {name: {"tried": 0, "ok": 0, "refused": 0, "failed": 0} for name, _a, _s in cases}
+    shown: list[str] = []
+    shown_refusals: list[tuple[str, str]] = []
+    bad = 0
+    try:
+        for i in range(tries):
+            name, args, store = cases[i % len(cases)]
+            for p in disk.iterdir():
+                p.unlink()
+            x = np.arange(1000.0)
+            with chartdesk.open_store(old) as s:
+                s.create_experiment("p", "e")
+                s.append("p", "e", "v", x, x * 0.5)
+            leave = LEAVES[(i // len(cases)) % len(LEAVES)]  # each command meets each amount in turn
+            _fill(disk, leave)
+            logged = 0
+            if args is None:
+                logged = 20_000
+                r = _run([sys.executable, "-c", DISK_LOG, str(old), f"run{i}", str(logged)], env=env)
+                if r is not None and r.returncode != 0 and "Traceback" not in r.stderr:
+                    logged = 0  # init refused the store: nothing was acknowledged
+            else:
+                r = _run(args(), env=env)
+            outcome, why = _outcome(r, store if args is not None or (r and r.returncode) else None,
+                                    per_source=name == "import", must_say="no space left")
+            if outcome == "refused" and len(shown_refusals) < 12 and name not in {n for n, _ in shown_refusals}:
+                shown_refusals.append((name, r.stderr.strip().splitlines()[0][:150]))
+            if r is not None and args is None and r.returncode == 0 and "Traceback" not in r.stderr:
+                outcome = "ok"  # the script exited normally; its warnings are lines of its own
+            (disk / "filler").unlink()
+            try:  # space is back: the store opens, holds what it held and what the script logged
+                with chartdesk.open_store(old) as s:
+                    got = s.read("p", "e", "v")
+                    if not (np.array_equal(got.x, x) and np.array_equal(got.y, x * 0.5)):
+                        why = why or "the store's points changed"
+                    if logged:
+                        have = len(s.read("p", f"run{i}", "v")) if f"run{i}" in s.experiments("p") else 0
+                        if have != logged:
+                            why = why or f"{logged - have} logged points lost"
+                con = sqlite3.connect(old)
+                if con.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                    why = why or "integrity_check failed"
+                con.close()
+                if new.exists():
+                    chartdesk.open_store(new).close()
+            except ChartDeskError as exc:
+                why = why or f"does not open after: {exc}"
+            left = sorted(p.name for p in disk.iterdir() if p.name not in ("old.db", "new.db"))
+            if left:
+                why = why or f"left beside it: {', '.join(left)}"
+            if why:
+                outcome = "failed"
+                bad += 1
+                if len(shown) < 6:
+                    shown.append(f"{name} (free {leave}): {why}")
+            c = counts[name]
+            c["tried"] += 1
+            c[outcome] += 1
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)
+    print(f"full disk (a 4 MiB tmpfs, 0 B to 2 MiB left in turn): {tries} tries")
+    print(f"  {'command':16} {'tried':>6} {'ok':>5} {'refused':>8} {'failed':>7}")
+    for name, c in counts.items():
+        print(f"  {name:16} {c['tried']:6d} {c['ok']:5d} {c['refused']:8d} {c['failed']:7d}")
+    total = {k: sum(c[k] for c in counts.values()) for k in ("tried", "ok", "refused", "failed")}
+    print(f"  {'all':16} {total['tried']:6d} {total['ok']:5d} {total['refused']:8d} {total['failed']:7d}")
+    for line in shown:
+        print(f"    failed: {line}")
+    for name, line in shown_refusals:
+        print(f"    {name}: {line}")
+    return bad
+
+
+# ---- hostile folders and outputs -----------------------------------------------------------------
+def hostile(tmp: Path) -> int:
+    """One folder of hostile files, outputs and paths; returns the failures."""
+    folder = tmp / "hostile"
+    folder.mkdir()
+    (folder / "good.csv").write_text("step,loss\n0,1.0\n1,0.5\n")
+    items: dict[str, str] = {}  # file name -> what it is
+    os.mkfifo(folder / "metrics.csv")
+    items["metrics.csv"] = "a FIFO"
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(folder / "events.jsonl"))
+    items["events.jsonl"] = "a socket"
+    os.symlink("/dev/zero", folder / "zero.csv")
+    items["zero.csv"] = "a device (/dev/zero)"
+    os.symlink(folder / "loop.csv", folder / "loop.csv")
+    items["loop.csv"] = "a symlink loop"
+    os.symlink(folder / "gone.csv", folder / "dangling.csv")
+    items["dangling.csv"] = "a dangling link"
+    (folder / "deep.jsonl").write_text('{"a": ' * 100_000 + "1" + "}" * 100_000 + "\n")
+    items["deep.jsonl"] = "JSON nested 100,000 deep"
+    with open(folder / "wide.csv", "w") as fh:
+        fh.write(",".join(f"col{i}" for i in range(3_000_000)) + "\n")
+    items["wide.csv"] = "a 26 MB header-only CSV"
+    (folder / "big.jsonl").write_text('{"step": 0, "loss": 1e999}\n')
+    items["big.jsonl"] = "1e999"
+    (folder / "noname.jsonl").write_text('{"name": null, "step": 0, "value": 1.0}\n')
+    items["noname.jsonl"] = "a null metric name"
+    (folder / "long.csv").write_text("step," + "x" * 600 + "\n0,1\n")
+    items["long.csv"] = "a 600-character channel name"
+    run = folder / "lightning_logs" / "version_0"
+    run.mkdir(parents=True)
+    bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    bomb += [f"{n}: &{n} [{', '.join([f'*{prev}'] * 9)}]" for prev, n in zip("abcdefgh", "bcdefghi")]
+    (run / "hparams.yaml").write_text("lr: 0.01\n" + "\n".join(bomb) + "\n")
+    (run / "metrics.csv").write_text("epoch,step,loss\n0,0,1.0\n")
+    db = tmp / "hostile.db"
+    py = [sys.executable, "-m", "chartdesk"]
+    results: list[tuple[str, str, str]] = []  # (item, what, failure or "")
+    notes: dict[str, str] = {}  # item -> what was said (or done)
+    t0 = time.monotonic()
+    r = _run(py + ["import", str(folder), "--project", "h", "--db", str(db)], timeout=300)
+    took = time.monotonic() - t0
+    sock.close()
+    if r is None:
+        results += [(n, w, "the import hung") for n, w in items.items()]
+    else:
+        lines = r.stderr.strip().splitlines()
+        for n, w in items.items():
+            said = [ln for ln in lines if n in ln]
+            fail = "" if len(said) == 1 else f"named in {len(said)} lines"
+            if "Traceback" in r.stderr:
+                fail = "traceback"
+            notes[n] = said[0].split(n, 1)[1].lstrip(" :")[:70] if said else ""
+            results.append((n, w, fail))
+        with chartdesk.open_store(db) as s:
+            got = set(s.experiments("h")) if "h" in s.projects() else set()
+            exp = s.experiment("h", "lightning_logs/version_0") if "lightning_logs/version_0" in got else None
+        bomb_ok = exp is not None and len(str(exp.params)) < 10_000 and any("hparams.yaml" in ln for ln in lines)
+        results.append(("hparams.yaml", "a YAML alias bomb", "" if bomb_ok else "not kept small with a warning"))
+        results.append(("good.csv", "the one good file", "" if "good" in got else "not imported"))
+        results.append(("exit code", "3: some refused", "" if r.returncode == 3 else f"exit {r.returncode}"))
+    fifo = tmp / "out.csv"
+    os.mkfifo(fifo)
+    outs = [("export --out FIFO", py + ["export", "h", "good", "loss", "--out", str(fifo), "--db", str(db)], None),
+            ("export --out ''", py + ["export", "h", "good", "loss", "--out", "", "--db", str(db)], None)]
+    for what, args in (("ls > /dev/full", py + ["ls", "h", "--db", str(db)]),
+                       ("export > /dev/full", py + ["export", "h", "good", "loss", "--db", str(db)]),
+                       ("runs --csv > /dev/full", py + ["runs", "h", "--csv", "--db", str(db)])):
+        outs.append((what, args, "/dev/full"))
+    for what, args, stdout in outs:
+        if stdout and not os.path.exists(stdout):
+            continue
+        try:
+            with open(stdout or os.devnull, "w") as fh:
+                r = subprocess.run(args, stdout=fh, stderr=subprocess.PIPE, text=True, timeout=60)
+        except subprocess.TimeoutExpired:
+            r = None
+        outcome, why = _outcome(r)
+        notes[what] = r.stderr.strip().removeprefix("chartdesk: error: ")[:70] if r is not None else ""
+        results.append((what, "an output", why if outcome == "failed" else ("" if outcome == "refused"
+                                                                           else "exit 0")))
+    odd = tmp / "a%41b#c?d"
+    odd.mkdir()
+    path = odd / "x#y?%41.db"
+    r1 = _run(py + ["demo", "--db", str(path)])
+    r2 = _run(py + ["ls", "mnist", "--db", str(path)])
+    stray = sorted(p.name for p in odd.iterdir() if p.name != path.name)
+    fail = "" if r1 and r1.returncode == 0 and r2 and r2.returncode == 0 and r2.stdout and not stray else \
+        f"demo/ls: {_outcome(r1)[1] or _outcome(r2)[1] or ('stray files ' + ', '.join(stray))}"
+    results.append(("x#y?%41.db", "a store path with %41, # and ?", fail))
+    failed = [x for x in results if x[2]]
+    print(f"hostile folder and outputs: {len(results)} tried, {len(failed)} failed (import took {took:.1f} s)")
+    notes.setdefault("hparams.yaml", "top-level values kept, a warning")
+    notes.setdefault("good.csv", "imported")
+    notes.setdefault("exit code", "3")
+    notes.setdefault("x#y?%41.db", "made, listed, no stray files")
+    for item, what, why in results:
+        print(f"  {item:22} {what:31} {'FAILED: ' + why if why else notes.get(item, 'ok')}")
+    return len(failed)
+
+
+# ---- an outsider at the WAL ------------------------------------------------------------------------
+WAL_READER = r"""
+import sys, time, chartdesk
+db, seconds = sys.argv[1], float(sys.argv[2])
+end = time.time() + seconds
+s = chartdesk.open_store(db)
+while time.time() < end:
+    try:
+        if "p" in s.projects() and "e" in s.experiments("p") and "v" in s.channels("p", "e"):
+            s.read("p", "e", "v")
+    except chartdesk.ChartDeskError:
+        pass
+    time.sleep(0.05)
+"""
+
+
+def _act(db: Path, act: str) -> None:
+    wal, shm = Path(f"{db}-wal"), Path(f"{db}-shm")
+    try:
+        if act == "truncate -wal":
+            os.truncate(wal, 0)
+        elif act == "cut -wal in half":
+            os.truncate(wal, wal.stat().st_size // 2)
+        elif act == "remove -wal":
+            wal.unlink()
+        elif act == "remove -shm":
+            shm.unlink()
+        elif act == "remove both":
+            wal.unlink()
+            shm.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def wal_outsiders(tries: int, rng: random.Random, tmp: Path) -> int:
+    """An outside program at -wal/-shm under a writer and a reader; returns the unsaid losses."""
+    acts = ["truncate -wal", "cut -wal in half", "remove -wal", "remove -shm", "remove both"]
+    counts = {a: {"tried": 0, "acked": 0, "lost": 0, "lost_tries": 0, "said": 0, "unsaid": 0} for a in acts}
+    for i in range(tries):
+        act = acts[i % len(acts)]
+        db = tmp / f"wal-{i}.db"
+        chartdesk.open_store(db).close()
+        reader = subprocess.Popen([sys.executable, "-c", WAL_READER, str(db), "30"], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        log = db.with_suffix(".out")
+        with open(log, "w") as fh:
+            writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db), "resumed"], stdout=fh,
+                                      stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0.8, 2.0))
+            _act(db, act)
+            time.sleep(rng.uniform(0.6, 1.5))
+            writer.send_signal(signal.SIGKILL)
+            killed = time.time()
+            writer.wait()
+        reader.kill()
+        reader.wait()
+        flushed = [(int(a), float(b)) for a, b in (ln.split() for ln in log.read_text().splitlines()
+                                                   if len(ln.split()) == 2)]
+        promised = max((n for n, t in flushed if t <= killed - 0.5), default=0)
+        seen: list[str] = []
+        try:
+            with chartdesk.open_store(db) as s:
+                seen += getattr(s, "warnings", [])  # (an older ChartDesk logs only)
+                y = s.read("p", "e", "v").y if "p" in s.projects() and "v" in s.channels("p", "e") else np.empty(0)
+        except ChartDeskError as exc:
+            seen.append(str(exc))
+            y = np.empty(0)
+        prefix = len(y) and np.array_equal(y, np.arange(len(y), dtype=np.float64))
+        lost = max(0, promised - (len(y) if prefix or not len(y) else 0))
+        said = any("write-ahead log" in m for m in seen)
+        c = counts[act]
+        c["tried"] += 1
+        c["acked"] += promised
+        c["lost"] += lost
+        c["lost_tries"] += lost > 0
+        c["said"] += said
+        c["unsaid"] += lost > 0 and not said
+    print(f"outsider at the WAL (a writer flushing every 0.05 s, a reader every 0.05 s, SIGKILL after): {tries} tries")
+    print(f"  {'act':18} {'tried':>6} {'points acked':>13} {'lost':>9} {'tries with loss':>16} {'said on open':>13} "
+          f"{'lost, unsaid':>13}")
+    for act, c in counts.items():
+        print(f"  {act:18} {c['tried']:6d} {c['acked']:13,d} {c['lost']:9,d} {c['lost_tries']:16d} {c['said']:13d} "
+              f"{c['unsaid']:13d}")
+    return sum(c["unsaid"] + c["lost"] for c in counts.values())
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--count", type=int, default=8, help="kills per mode")
@@ -304,20 +691,33 @@ def main() -> int:
                     help="also run concurrent read-modify-write edits for this long per way")
     ap.add_argument("--writers", type=int, default=4, help="processes of --edits")
     ap.add_argument("--edits-db", metavar="URL", help="the store of --edits (default: a new SQLite file)")
+    ap.add_argument("--disk", type=int, default=0, metavar="TRIES", help="commands on a full small tmpfs")
+    ap.add_argument("--hostile", action="store_true", help="a hostile import folder, outputs and store paths")
+    ap.add_argument("--wal", type=int, default=0, metavar="TRIES", help="an outside program at -wal/-shm")
+    ap.add_argument("--only", action="store_true", help="run only the cases asked for (no kills)")
     args = ap.parse_args()
     bad_edits = 0
+    rng = random.Random(args.seed)
+    bad_other = 0
+    for wanted, case in ((args.disk, lambda tmp: full_disk(args.disk, rng, tmp)),
+                         (args.hostile, hostile),
+                         (args.wal, lambda tmp: wal_outsiders(args.wal, rng, tmp))):
+        if wanted:
+            with tempfile.TemporaryDirectory() as tmp:
+                bad_other += case(Path(tmp))
+    if args.only:
+        return 1 if bad_other else 0
     if args.edits:
         with tempfile.TemporaryDirectory() as tmp:
             bad_edits = concurrent_edits(args.edits, Path(tmp), args.writers, args.edits_db)
         if args.count == 0 and not args.soak:
-            return 1 if bad_edits else 0
+            return 1 if bad_edits or bad_other else 0
     if args.soak:
         with tempfile.TemporaryDirectory() as tmp:
             bad = soak(args.soak, Path(tmp))
         if args.count == 0:
-            return 1 if bad or bad_edits else 0
-    rng = random.Random(args.seed)
-    total_bad = 0
+            return 1 if bad or bad_edits or bad_other else 0
+    total_bad = bad_other
     print(f"{'mode':8} {'kills':>6} {'unopenable':>11} {'lost points':>12} {'other problems':>15}")
     with tempfile.TemporaryDirectory() as tmp:
         for mode in ("fresh", "resumed", "burst", "import"):
