@@ -317,3 +317,16 @@ def test_parallel_configuration_comes_back_and_a_bad_filter_is_never_overwritten
     qtbot.waitUntil(lambda: bool(win2.ws.run_filter().error), timeout=5000)
     view2.drag_brush(2, 0.5, 1.0)
     assert win2.ws.run_filter().text == "lr < < 3" and "error" in view2.summary.text()
+
+
+def test_axes_follow_the_list_order_when_an_entry_is_dragged(hp, open_win, qtbot):
+    win = open_win(hp, "hp")
+    view = win.sweep_views.parallel()
+    wait_ready(qtbot, view)
+    view.set_axes(["layers", "optimizer.lr", "accuracy:max"])
+    qtbot.waitUntil(lambda: view.ready() and view.keys == ["layers", "optimizer.lr", "accuracy:max"], timeout=20000)
+    model = view.dims_list.model()
+    assert model.moveRow(model.index(0, 0).parent(), 2, model.index(0, 0).parent(), 0)  # what a drop in the list does
+    qtbot.waitUntil(lambda: view.keys == ["accuracy:max", "layers", "optimizer.lr"], timeout=5000)
+    labels = [t for _x, t in view.plot.getAxis("bottom")._tickLevels[0]]
+    assert labels == ["accuracy:max", "layers", "optimizer.lr"]
