@@ -321,6 +321,9 @@ class ChartGrid(QScrollArea):
         self._follow_scheduled = False
         if not shiboken6.isValid(self):
             return
+        if not self.window().isVisible():  # the window closed meanwhile: nothing to show, nothing to read
+            self._following.clear()
+            return
         lead = self.links.leader
         spent = lead.plot.paint_ms if self._lead_moved and isinstance(lead, ChartWidget) and \
             shiboken6.isValid(lead) else 0.0
