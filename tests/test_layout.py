@@ -130,7 +130,8 @@ BAD = [
     ("version: 1\naliases:\n  a: [x, x]\n", 3, "aliases.a[1]: 'x' is listed twice"),
     ("version: 1\naliases:\n  a: [x]\n  a: [y]\n", 4, "aliases.a: this key is given twice"),
     ("version: 1\nchart_sets:\n  - name: S\n    charts:\n      - name: C\n        series:\n          - alias:a\n"
-     "          - chanel:x\n", 8, "chart_sets[0].charts[0].series[1]: series ref kind must be 'channel' or 'alias' (or 'expr' for an expression)"),
+     "          - chanel:x\n", 8,
+     "chart_sets[0].charts[0].series[1]: series ref kind must be 'channel' or 'alias' (or 'expr' for an expression)"),
     ("version: 1\nchart_sets:\n  - name: S\n    charts:\n      - name: C\n        series: [loss]\n", 6,
      "chart_sets[0].charts[0].series[0]: series ref 'loss' must be alias:NAME or channel:NAME (or expr:EXPRESSION)"),
     ("version: 1\nchart_sets:\n  - name: S\n    charts:\n      - name: C\n        log_y: yes\n", 6,
