@@ -494,6 +494,11 @@ class Store:
             gone = [p.name for p, a, b in zip((self._shm, self._wal()), seen, now) if a != b]
             log.warning("store %s: %s was removed or replaced by another program while the store was open; its "
                         "connections were closed and opened again", self.describe(), " and ".join(gone))
+            if seen[0] == now[0]:
+                # Only the WAL went, the index is everyone's still: our connections still read the
+                # removed file, so they copy what it holds into the main file first (waiting a
+                # moment for readers), before anyone opens a new, empty one.
+                self._rescue_removed_wal()
         for store in [self, *_siblings(self)]:
             store.engine.dispose()
             store._shm_seen = None
@@ -541,16 +546,20 @@ class Store:
         left, say what was lost, and refuse the write while another program still holds the old
         index. One ``stat``."""
         frames, page = self._wal_frames, self._page_size
-        if self._wal_broken is None and (frames <= 0 or not page or _file_size(self._wal())
-                                         >= wal.WAL_HEADER + frames * (wal.FRAME_HEADER + page)):
-            return
-        if self._restart_wal():
-            return
+        if self._wal_broken is None:
+            if frames <= 0 or not page:
+                return
+            size = _file_size(self._wal())
+            # SQLite itself cuts the file back to JOURNAL_SIZE_LIMIT, never below (when it starts over)
+            if size >= wal.WAL_HEADER + frames * (wal.FRAME_HEADER + page) or size >= JOURNAL_SIZE_LIMIT:
+                return
+        if self._restart_wal() != "broken":
+            return  # started over, or busy with other writers: then the checkpoint after the commit tells
         lost = self._wal_broken or "frames missing"
         for store in [self, *_siblings(self)]:  # none of ours may keep the old index alive
             store.engine.dispose()
             store._shm_seen = None
-        if self._restart_wal():
+        if self._restart_wal() == "ok":
             self._say_cut_wal(lost)
             return
         self._say_cut_wal(lost)
@@ -558,9 +567,25 @@ class Store:
                          "program while the store was open; writes are refused until every other program using the "
                          "store has closed it (what reached the main file is kept)")
 
-    def _restart_wal(self) -> bool:
-        """A RESTART checkpoint (waits up to ``RESTART_WAIT_MS`` for readers): True when every frame
-        is in the main file and the next write starts the WAL over."""
+    def _rescue_removed_wal(self) -> None:
+        pool = self.engine.pool
+        if pool.checkedin() == 0:
+            return  # no idle connection of ours has the removed file open (a new one would open a new, empty file)
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
+                try:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(RESTART)").fetchall()
+                finally:
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        except SQLAlchemyError as exc:
+            log.debug("could not copy the removed WAL of %s: %s", self.describe(), exc)
+
+    def _restart_wal(self) -> str:
+        """A RESTART checkpoint (waits up to ``RESTART_WAIT_MS`` for readers and writers): "ok" when
+        every frame is in the main file and the next write starts the WAL over, "broken" when frames
+        SQLite's index names cannot be read, "busy" when others kept it from finishing."""
+        self._wal_frames = 0  # looked at now: not again before the next checkpoint says otherwise
         try:
             with self.engine.connect() as conn:
                 conn.exec_driver_sql(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
@@ -569,13 +594,15 @@ class Store:
                 finally:
                     conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         except SQLAlchemyError as exc:
-            self._wal_broken = str(getattr(exc, "orig", exc))
-            return False
+            text = str(getattr(exc, "orig", exc))
+            if "disk i/o error" not in text.lower():
+                return "busy"
+            self._wal_broken = text
+            return "broken"
         if busy or copied < frames:
-            return False
+            return "busy"
         self._wal_broken = None
-        self._wal_frames = 0
-        return True
+        return "ok"
 
     def _say_cut_wal(self, why: str) -> None:
         """Once per damage: the line, and a record beside the store for ``chartdesk check``."""
