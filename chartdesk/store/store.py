@@ -80,6 +80,7 @@ NOTIFY_CHANNEL = "chartdesk"
 #: PostgreSQL: channels of at least this many chunks (2M points) are read by two connections at once.
 PARALLEL_READ_CHUNKS = 32
 _TOUCHED = "chartdesk_touched_projects"  # conn.info key: the projects a transaction wrote
+_POINTS = "chartdesk_points_written"     # conn.info key: how many points a transaction wrote
 #: Reads of the first 256 MiB of the file go through mmap (no copy into SQLite's page cache;
 #: a 10M-point read 1.8x -> 1.3x numpy.load, measured). Bounded, so resident memory stays bounded.
 MMAP_BYTES = 256 << 20
@@ -101,13 +102,18 @@ CHECKPOINT_DELAY_S = 0.05
 #: ... and at most this often from a store that only reads (a window): another process's writes
 #: that no checkpoint reached (a writer killed right after its commit) go to the main file too.
 READ_CHECKPOINT_S = 2.0
-#: SQLite checkpoints in the committing connection once the WAL holds this many pages (4 MiB).
-#: Its default, 1,000 pages, is 64 MB with our 64 KiB pages: the -wal beside a 2.9 MB store grew
-#: to 65 MB while a window was open (issue 23 item 29).
-WAL_AUTOCHECKPOINT_PAGES = 64
-#: When a checkpoint lets the WAL start over, its file is cut back to this size (a big import's
-#: transaction may have made it larger).
-JOURNAL_SIZE_LIMIT = WAL_AUTOCHECKPOINT_PAGES * 65536
+#: A write of up to this many points is checkpointed by the committing connection before the call
+#: returns (a few ms: two fsyncs); a bigger one by the checkpoint thread at once, beside the caller
+#: (copying 24 MB again in the call cut ``store_bench``'s ingest from 16.5 to 9.9 M points/s).
+SYNC_CHECKPOINT_POINTS = 100_000
+#: The backstop: SQLite checkpoints in the committing connection once the WAL holds this many pages
+#: (64 MB with our 64 KiB pages; its default), for a writer of big transactions back to back that
+#: the thread's checkpoints never let start the WAL over. Before, nothing else checkpointed, and
+#: the -wal beside a 2.9 MB store was 65 MB while a window was open (issue 23 item 29).
+WAL_AUTOCHECKPOINT_PAGES = 1000
+#: When the WAL starts over, its file is cut back to this size (a big import made it larger; before,
+#: it kept its largest size for good).
+JOURNAL_SIZE_LIMIT = 4 << 20
 #: How long a RESTART checkpoint waits for readers when the -wal was found cut (``_guard_wal``).
 RESTART_WAIT_MS = 1000
 
@@ -405,6 +411,7 @@ class Store:
         try:
             with self.engine.connect() as conn:
                 conn.info.pop(_TOUCHED, None)  # conn.info outlives the checkout: start each transaction empty
+                conn.info.pop(_POINTS, None)
                 if not self._sqlite:
                     if not write:  # a read of several statements sees one snapshot
                         conn = conn.execution_options(isolation_level="REPEATABLE READ")
@@ -426,7 +433,10 @@ class Store:
                     raise
                 conn.exec_driver_sql("COMMIT")
                 if write and self._shm is not None:
-                    self._checkpoint_on(conn)
+                    if conn.info.pop(_POINTS, 0) <= SYNC_CHECKPOINT_POINTS:
+                        self._checkpoint_on(conn)  # the write returns with its data in the main file
+                    else:  # copying a big one again here would halve an import's speed: at once, beside it
+                        _checkpoints.schedule(self, 0.0)
             if self._shm is not None:
                 self._after_sqlite_tx(write)
         except NoResultFound:
@@ -494,11 +504,6 @@ class Store:
             gone = [p.name for p, a, b in zip((self._shm, self._wal()), seen, now) if a != b]
             log.warning("store %s: %s was removed or replaced by another program while the store was open; its "
                         "connections were closed and opened again", self.describe(), " and ".join(gone))
-            if seen[0] == now[0]:
-                # Only the WAL went, the index is everyone's still: our connections still read the
-                # removed file, so they copy what it holds into the main file first (waiting a
-                # moment for readers), before anyone opens a new, empty one.
-                self._rescue_removed_wal()
         for store in [self, *_siblings(self)]:
             store.engine.dispose()
             store._shm_seen = None
@@ -566,20 +571,6 @@ class Store:
         raise StoreError(f"store {self.describe()}: its write-ahead log {self._wal()} was cut or removed by another "
                          "program while the store was open; writes are refused until every other program using the "
                          "store has closed it (what reached the main file is kept)")
-
-    def _rescue_removed_wal(self) -> None:
-        pool = self.engine.pool
-        if pool.checkedin() == 0:
-            return  # no idle connection of ours has the removed file open (a new one would open a new, empty file)
-        try:
-            with self.engine.connect() as conn:
-                conn.exec_driver_sql(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
-                try:
-                    conn.exec_driver_sql("PRAGMA wal_checkpoint(RESTART)").fetchall()
-                finally:
-                    conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        except SQLAlchemyError as exc:
-            log.debug("could not copy the removed WAL of %s: %s", self.describe(), exc)
 
     def _restart_wal(self) -> str:
         """A RESTART checkpoint (waits up to ``RESTART_WAIT_MS`` for readers and writers): "ok" when
@@ -936,6 +927,7 @@ class Store:
                 chunk_rows.append({**r, "channel_id": cid})
                 summaries.append({**summ, "channel_id": cid})
         if chunk_rows:
+            conn.info[_POINTS] = conn.info.get(_POINTS, 0) + sum(r["n"] for r in chunk_rows)
             conn.execute(insert(chunks), chunk_rows)
             conn.execute(insert(chunk_summaries), summaries)
 
@@ -1210,6 +1202,7 @@ class Store:
             r, summ = P.chunk_row(next_seq + i, cx, cy, ct)
             rows.append({**r, "channel_id": cid})
             summaries.append({**summ, "channel_id": cid})
+        conn.info[_POINTS] = conn.info.get(_POINTS, 0) + len(x)
         if rows:
             conn.execute(insert(chunks), rows)
             conn.execute(insert(chunk_summaries), summaries)
