@@ -3,7 +3,16 @@
 One SQLAlchemy engine per store. On SQLite: WAL journal, a long ``busy_timeout`` and writes in
 ``BEGIN IMMEDIATE`` transactions, so a training process writing and the GUI reading never meet
 "database is locked"; every pooled connection is used by one thread at a time. The file's
-identity and schema version are checked before anything touches it.
+identity and schema version are checked before anything touches it, and its WAL is looked at
+first (``wal.inspect``: what an outside program's cut lost is said in one line).
+
+The WAL is kept with the store: a write returns with its data in the main file (the committing
+connection checkpoints; a big write, the checkpoint thread at once), so an outside program that
+removes or cuts ``NAME-wal`` or removes ``NAME-shm`` loses nothing acknowledged unless a reader's
+snapshot still needed it; before each transaction two ``stat`` calls notice such a program, and
+the store reconnects (a removed file) or refuses to write past a hole (a cut one). A second handle
+in a process that has the store open never opens its files itself (closing a descriptor drops the
+process's POSIX locks on the file, SQLite's too).
 
 Edits of a project's aliases, pins and chart sets are serialised per project (the project row is
 locked first; on PostgreSQL a write that loses a race is run again) and can be compare-and-set:
