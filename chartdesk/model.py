@@ -82,6 +82,9 @@ class SeriesRef:
                                f"not {short_repr(self.kind)}")
         if not self.name:
             raise InvalidInput("series ref needs a name after the colon")
+        if self.kind != "expr" and len(self.name) > NAME_MAX:
+            raise InvalidInput(f"series {self.kind}:{self.name[:40]}… names a {self.kind} of {len(self.name)} "
+                               f"characters; names are at most {NAME_MAX}")
         if self.kind == "expr":
             try:
                 derived.parse(self.name)
@@ -128,6 +131,8 @@ class Chart:
     def __post_init__(self) -> None:
         if not self.name:
             raise InvalidInput("a chart needs a name")
+        if len(self.name) > NAME_MAX:
+            raise InvalidInput(f"chart name is {len(self.name)} characters long; at most {NAME_MAX} are allowed")
         if self.band not in BANDS:
             raise InvalidInput(f"chart {self.name!r}: band must be one of {', '.join(BANDS)}, not {self.band!r}")
         if self.legend not in LEGENDS:

@@ -309,3 +309,12 @@ def test_a_zoomed_out_view_of_an_expression_reads_its_summary_and_keeps_every_sp
     assert z.level == "full" and 51.0 in z.y
     inside = (z.x >= 123_000) & (z.x <= 124_000)
     assert inside.sum() > 500 and z.x[0] == 122_999 and z.x[-1] == 124_001  # a point beyond each edge
+
+
+def test_names_over_the_column_width_are_refused_before_any_store():
+    """Both backends refuse them alike (the store checks too); the chart and its refs say so first."""
+    with pytest.raises(InvalidInput, match="names are at most 512"):
+        SeriesRef("channel", "x" * 513)
+    with pytest.raises(InvalidInput, match="chart name is 513 characters long"):
+        Chart("c" * 513)
+    assert SeriesRef("alias", "a" * 512).name == "a" * 512
