@@ -55,3 +55,20 @@ def test_a_password_with_an_unescaped_at_sign_is_never_printed(tmp_path):
     with pytest.raises(StoreError) as err:  # escaped, it is a password like any other (this server is not there)
         open_store("postgresql+psycopg://bob:se%40cret@127.0.0.1:1/x")
     assert "cret" not in str(err.value)
+
+
+def test_sqlite_url_options_are_refused_not_ignored(tmp_path):
+    """Issue 24 item 14: ?mode=ro was dropped with a warning and the store written."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "x.db"
+    with open_store(db) as s:
+        s.create_experiment("p", "e")
+    before = db.read_bytes()
+    with pytest.raises(StoreError, match=r"has options \(mode\) that ChartDesk does not take for SQLite"):
+        open_store(f"sqlite:///{db}?mode=ro")
+    r = subprocess.run([sys.executable, "-m", "chartdesk", "--db", f"sqlite:///{db}?mode=ro", "alias", "set", "p", "a",
+                        "x"], capture_output=True, text=True)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "does not take" in r.stderr and "Warning" not in r.stderr
+    assert db.read_bytes() == before

@@ -99,6 +99,10 @@ def to_url(target) -> tuple[URL, Path | None]:
                 raise StoreError(f"the store {url.render_as_string(hide_password=True)} needs the {module} "
                                  f"module: {hint}") from None
         if backend == "sqlite":
+            if url.query:  # SQLAlchemy would drop them with a warning (mode=ro, and the store written)
+                raise StoreError(f"the store URL {_masked(text)} has options ({', '.join(sorted(url.query))}) that "
+                                 "ChartDesk does not take for SQLite: it opens the file itself; give the path or "
+                                 "sqlite:///PATH")
             db = url.database
             if not db or db == ":memory:":
                 return url, None
