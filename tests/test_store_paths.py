@@ -72,3 +72,16 @@ def test_sqlite_url_options_are_refused_not_ignored(tmp_path):
                         "x"], capture_output=True, text=True)
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "does not take" in r.stderr and "Warning" not in r.stderr
     assert db.read_bytes() == before
+
+
+@pytest.mark.parametrize("where", ["/dev/null", "folder"])
+def test_a_device_or_folder_is_refused_before_sqlite_touches_it(tmp_path, where):
+    """Issue 24 item 14: --db /dev/null said 'disk I/O error' and left /dev/null-journal."""
+    import os
+
+    target = tmp_path if where == "folder" else where
+    before = set(os.listdir(os.path.dirname(str(target)) if where != "folder" else tmp_path))
+    with pytest.raises(StoreError, match="is a device, not a store file" if where == "/dev/null" else "is a folder"):
+        open_store(target)
+    after = set(os.listdir(os.path.dirname(str(target)) if where != "folder" else tmp_path))
+    assert after == before  # no -journal, -wal or -shm beside it

@@ -28,6 +28,7 @@ import os
 import random
 import socket
 import sqlite3
+import stat
 import threading
 import time
 import uuid
@@ -322,6 +323,14 @@ class Store:
 
     # ---- engine, identity, transactions ------------------------------------------------------
     def _open_file(self, path: Path, create: bool, default: bool) -> None:
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            mode = None
+        if mode is not None and not stat.S_ISREG(mode):  # /dev/null, a FIFO, a folder: never handed to SQLite
+            kind = "a folder" if stat.S_ISDIR(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) \
+                else "a pipe" if stat.S_ISFIFO(mode) else "not a regular file"
+            raise StoreError(f"store {path} is {kind}, not a store file: give the path of a file")
         writable = _may_write(path)
         self._file_id = _file_key(path)
         if _siblings(self):
