@@ -85,3 +85,17 @@ def test_a_device_or_folder_is_refused_before_sqlite_touches_it(tmp_path, where)
         open_store(target)
     after = set(os.listdir(os.path.dirname(str(target)) if where != "folder" else tmp_path))
     assert after == before  # no -journal, -wal or -shm beside it
+
+
+def test_a_reading_command_leaves_an_empty_file_empty(tmp_path):
+    """Issue 24 item 14: `chartdesk ls` turned a 0-byte file into a 1.7 MB store."""
+    import subprocess
+    import sys
+
+    f = tmp_path / "empty.db"
+    f.touch()
+    r = subprocess.run([sys.executable, "-m", "chartdesk", "--db", str(f), "ls"], capture_output=True, text=True)
+    assert r.returncode == 1 and "the file is empty" in r.stderr and r.stderr.count("\n") == 1
+    assert f.stat().st_size == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]
+    r = subprocess.run([sys.executable, "-m", "chartdesk", "--db", str(f), "demo"], capture_output=True, text=True)
+    assert r.returncode == 0 and open_store(f).projects() == ["cifar10", "mnist", "sweep"]

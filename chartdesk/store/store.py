@@ -366,6 +366,9 @@ class Store:
             if not self.created:  # another process made it first: theirs is whole
                 identity.classify(path)
             self._file_id = _file_key(path)
+        elif state == "empty" and not create:  # a reading command leaves an empty file as it is
+            raise StoreError(f"no store at {path}: the file is empty (a command that writes, such as "
+                             "`chartdesk demo`, makes a store in it)")
         elif state == "empty" and not writable:
             raise StoreError(f"cannot create store {path}: it is read-only")
         elif not writable:
