@@ -99,3 +99,10 @@ def test_a_reading_command_leaves_an_empty_file_empty(tmp_path):
     assert f.stat().st_size == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]
     r = subprocess.run([sys.executable, "-m", "chartdesk", "--db", str(f), "demo"], capture_output=True, text=True)
     assert r.returncode == 0 and open_store(f).projects() == ["cifar10", "mnist", "sweep"]
+
+
+def test_pickling_a_store_says_what_to_pass_instead(tmp_path):
+    import pickle
+
+    with open_store(tmp_path / "p.db") as s, pytest.raises(TypeError, match="call chartdesk.open_store there"):
+        pickle.dumps(s)

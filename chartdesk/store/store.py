@@ -650,6 +650,10 @@ class Store:
                               "store and open it again")
         return StoreError(f"store {self.describe()}: {text}")
 
+    def __reduce_ex__(self, protocol):
+        raise TypeError(f"a chartdesk Store cannot be pickled (it holds connections and locks): pass its location "
+                        f"({self.describe()}) to the other process and call chartdesk.open_store there")
+
     def describe(self) -> str:
         return str(self.path) if self.path is not None else self.url.render_as_string(hide_password=True)
 
