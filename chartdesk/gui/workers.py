@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from concurrent.futures import Future
 from contextlib import contextmanager
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from .. import offload
@@ -110,11 +111,14 @@ class ViewLoader(QObject):
                 # The reads start when this turn of the event loop is over: a selection asks for
                 # every chart's views in one go, and reader threads started at the first chart
                 # would compete for the GIL with the rest of it (84 ms instead of 28, measured).
-                QTimer.singleShot(0, self._start_queued)
+                QTimer.singleShot(0, self, self._start_queued)  # not called once the loader is gone
             self._queued.extend(missing)
         return all(self.book.done(k) for k in keys)
 
     def _start_queued(self, batch: int = 8) -> None:
+        if self._closed or not shiboken6.isValid(self._threads):  # the window closed in the meantime
+            self._queued = []
+            return
         queued, self._queued = self.book.still_wanted(self._queued), []
         views = [k for k in queued if not isinstance(k, GroupRequest)]
         on_threads = [k for k in queued if isinstance(k, GroupRequest)]
