@@ -53,6 +53,7 @@ from PySide6.QtWidgets import (
 from .. import colors, query
 from ..app import preferences as prefs
 from ..app import sweepview as sv
+from ..app.linking import pick
 from ..errors import ChartDeskError
 from ..groups import group_runs
 from .bridge import ToGui
@@ -592,13 +593,8 @@ class ScatterView(_ExportMixin, QDialog):
         self.hover_text.setVisible(True)
 
     def click_run(self, run: str, add: bool = False) -> None:
-        """Select the run (Ctrl: add it to the selection, or take it out)."""
-        chosen = self.ws.selected()
-        if add:
-            chosen = [r for r in chosen if r != run] if run in chosen else [*chosen, run]
-        else:
-            chosen = [run]
-        self.ws.select_experiments(chosen)
+        """Select the run (Ctrl: add it to the selection, or take it out): the charts' click rule."""
+        self.ws.select_experiments(pick(self.ws.selected(), [run], add))
 
     def to_csv(self) -> str:
         table = self.loader.table
@@ -1281,12 +1277,8 @@ class ParallelView(_ExportMixin, QDialog):
         self.hover_text.setVisible(True)
 
     def click_run(self, run: str, add: bool = False) -> None:
-        chosen = self.ws.selected()
-        if add:
-            chosen = [r for r in chosen if r != run] if run in chosen else [*chosen, run]
-        else:
-            chosen = [run]
-        self.ws.select_experiments(chosen)
+        """Select the run (Ctrl: add it to the selection, or take it out): the charts' click rule."""
+        self.ws.select_experiments(pick(self.ws.selected(), [run], add))
 
     def to_csv(self) -> str:
         table = self.loader.table
