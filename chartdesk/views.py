@@ -153,11 +153,8 @@ def _read_derived_view(store, req: ViewRequest) -> View:
         key = (id(store), req.project, req.experiment, req.channel, req.x_axis, req.smoothing)
         ln = smoothing.line(key, (id(s), len(s)), lambda: (xs, y, None), req.smoothing)
         return _from_line(req, ln, len(s.x), s.parts)
-    i0, i1 = _range_of(xs, req)
-    if s.summary is not None and i1 - i0 > SUMMARY_ABOVE * max(1, int(req.width)):
-        keep = s.summary[(s.summary >= i0) & (s.summary < i1)]  # zoomed out: its bucket summary
-        return _decimated(req, xs[keep], y[keep], len(s.x), "summary", parts=tuple((n, a[keep]) for n, a in s.parts))
-    return _decimated(req, xs[i0:i1], y[i0:i1], len(s.x), "full", parts=tuple((n, a[i0:i1]) for n, a in s.parts))
+    sel, level = _selection(xs, s.summary, req)
+    return _decimated(req, xs[sel], y[sel], len(s.x), level, parts=tuple((n, a[sel]) for n, a in s.parts))
 
 
 def _grew(old_index, index) -> bool:
@@ -181,15 +178,19 @@ def _range_of(xs: np.ndarray, req: ViewRequest) -> tuple[int, int]:
     return 0, len(xs)
 
 
+def _selection(xs: np.ndarray, summary: np.ndarray | None, req: ViewRequest) -> tuple[np.ndarray | slice, str]:
+    """Which points of a whole computed line a view decimates: those of the requested range, or
+    (zoomed out: more than ``SUMMARY_ABOVE`` a pixel column) its bucket summary's there."""
+    i0, i1 = _range_of(xs, req)
+    if summary is not None and i1 - i0 > SUMMARY_ABOVE * max(1, int(req.width)):
+        return summary[(summary >= i0) & (summary < i1)], "summary"
+    return slice(i0, i1), "full"
+
+
 def _from_line(req: ViewRequest, ln: smoothing.Line, total: int, parts: tuple = ()) -> View:
     """The view of a smoothed line computed once (``smoothing.line``): its range, from its bucket
     summary when zoomed out, then M4; a zoom never smooths again."""
-    i0, i1 = _range_of(ln.x, req)
-    if i1 - i0 > SUMMARY_ABOVE * max(1, int(req.width)):
-        sel = ln.summary[(ln.summary >= i0) & (ln.summary < i1)]
-        level = "summary"
-    else:
-        sel, level = np.arange(i0, i1), "full"
+    sel, level = _selection(ln.x, ln.summary, req)
     return _decimated(req, ln.x[sel], ln.y[sel], total, level, ln.restarts,
                       tuple((n, a[sel]) for n, a in parts), smoothed=ln.smoothed[sel])
 
