@@ -38,6 +38,7 @@ OVERRIDES = """\
   plot_items.Line.setData / dataBounds        xData, yData, opts['pen'/'fillLevel'], dataBounds' masking rules
   plot_items.Line.pixelPadding / emphasize    pixelPadding read by boundingRect and ViewBox.childrenBounds
   plot_items.YAxis.tickStrings                logMode, log-mode tick values given as exponents
+  plot_items.set_log_mode                     PlotItem.ctrl.logXCheck/logYCheck, AxisItem.logMode, a log axis painting 10**range
   plot_items.ChartPlot.paintEvent             GraphicsView.paintEvent (prepareForPaint) and backgroundBrush
   chart_card ChartWidget._settle              _autoRangeNeedsUpdate, updateAutoRange, updateMatrix, AxisItem.picture,
                                               style['tickFont'], generateDrawSpecs, PlotItem.layout
@@ -677,6 +678,46 @@ def test_log_axis_asks_tick_strings_for_exponents(make_plot, monkeypatch):
     assert [bool(s) for s in labels] == [True, True, False, False, True, False, False, False, False, True], _broke(
         f"YAxis labels for 1..10 on a log axis are {labels}", "plot_items.YAxis.tickStrings",
         "AxisItem.tickStrings / logTickStrings")
+
+
+
+def test_switching_an_axis_to_log_moves_its_view_into_log_units(make_plot):
+    """pyqtgraph's setLogMode keeps the view range, and a log axis paints 10**range: a linear x
+    range of 1,000..20,000 freshly logged is 10**20000, an overflow in every paint (a CI run caught
+    it in the chart menu's Log x). plot_items.set_log_mode moves the range first; the raw call
+    must still overflow, or the helper is no longer needed."""
+    import warnings
+    x = np.arange(1, 21) * 1000.0
+    pw = make_plot()
+    line = Line(x, np.arange(20.0), pen=pg.mkPen("r"))
+    pw.getPlotItem().addItem(line)
+    pw.getPlotItem().getViewBox().setXRange(1000.0, 20000.0, padding=0)
+    pw.grab()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plot_items.set_log_mode(pw.getPlotItem(), x=True, y=False)
+        pw.getPlotItem().setLabel("bottom", "tokens")
+        pw.grab()  # painted before the chart hands the line its log10 x (the draw that comes next)
+        assert pw.getPlotItem().getAxis("bottom").logMode is True
+        line.setData(np.log10(x), np.arange(20.0))  # what the chart card draws on a log axis
+        pw.grab()
+        lo, hi = pw.getPlotItem().getViewBox().viewRange()[0]
+        assert 2.5 < lo < 3.2 and 4.1 < hi < 4.6, (lo, hi)
+        plot_items.set_log_mode(pw.getPlotItem(), x=False, y=False)
+        pw.grab()
+        line.setData(x, np.arange(20.0))
+        pw.grab()
+        lo, hi = pw.getPlotItem().getViewBox().viewRange()[0]
+        assert -1000 < lo < 1500 and 15000 < hi < 25000, (lo, hi)
+    raw = make_plot()
+    raw.getPlotItem().addItem(Line(np.arange(1, 21) * 1000.0, np.arange(20.0), pen=pg.mkPen("r")))
+    raw.getPlotItem().getViewBox().setXRange(1000.0, 20000.0, padding=0)
+    raw.grab()
+    with warnings.catch_warnings(), pytest.raises(RuntimeWarning, match="overflow"):
+        warnings.simplefilter("error")
+        raw.getPlotItem().setLogMode(x=True)
+        raw.getPlotItem().setLabel("bottom", "tokens")
+        raw.grab()
 
 
 # ---- wheel, menu, paint ------------------------------------------------------------------------

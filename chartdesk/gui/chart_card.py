@@ -55,7 +55,8 @@ from ..smoothing import KINDS
 from ..views import ViewRequest
 from .group_items import CountStrip, GroupCurve
 from .legend import Legend
-from .plot_items import DASHES, ChartPlot, ChartViewBox, Line, YAxis, log_safe, pixel_distance, plotted
+from .plot_items import (DASHES, ChartPlot, ChartViewBox, Line, YAxis, log_safe, pixel_distance, plotted,
+                         set_log_mode)
 from .readout import HoverTable, Row
 from .theme import faint, plot_colors
 from .widgets import ElidedLabel
@@ -612,7 +613,7 @@ class ChartWidget(QFrame):
             item.setAxisItems({"bottom": self._style_axis(pg.AxisItem(orientation="bottom"))})
         label = X_LABELS.get(mode) or self.chart.x_ref.name
         item.setLabel("bottom", label, color=self._fg)
-        item.setLogMode(x=self.chart.log_x, y=self.chart.log_y)
+        set_log_mode(item, x=self.chart.log_x, y=self.chart.log_y)
         if self.strip is not None:
             self.strip.setLogMode(x=self.chart.log_x)
 

@@ -281,3 +281,41 @@ def plotted(y: np.ndarray | None, log_y: bool) -> np.ndarray | None:
         return y
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.log10(y)
+
+
+def _range_in_units(lo: float, hi: float, to_log: bool) -> tuple[float, float]:
+    """A view range [lo, hi] in the other axis units: log10 of its positive part, or 10**x of a
+    log range (clipped so that a huge exponent stays a float)."""
+    if to_log:
+        top = hi if hi > 0 else 1.0
+        bottom = lo if lo > 0 else top / 1e3
+        return float(np.log10(bottom)), float(np.log10(top))
+    return float(10.0 ** np.clip(lo, -300, 300)), float(10.0 ** np.clip(hi, -300, 300))
+
+
+def move_view_for_log(vb: pg.ViewBox, vertical: bool, to_log: bool) -> None:
+    """Move one direction of a view into the units of an axis about to switch to (or from) log.
+
+    pyqtgraph keeps the view range when an axis changes mode, and a log axis paints 10**range,
+    so a linear range of 1,000..20,000 on a freshly logged axis is 10**20000: an overflow in every
+    paint until the auto-range catches up (a CI run caught it in the chart menu's Log x)."""
+    lo, hi = vb.viewRange()[1 if vertical else 0]
+    lo, hi = _range_in_units(lo, hi, to_log)
+    if vertical:
+        vb.setYRange(lo, hi, padding=0)
+    else:
+        vb.setXRange(lo, hi, padding=0)
+
+
+def set_log_mode(item: pg.PlotItem, x: bool, y: bool) -> None:
+    """Switch a plot's axes to (or from) log scale, its view moved into the new units first."""
+    vb = item.getViewBox()
+    if x != bool(item.ctrl.logXCheck.isChecked()):
+        move_view_for_log(vb, vertical=False, to_log=x)
+    if y != bool(item.ctrl.logYCheck.isChecked()):
+        move_view_for_log(vb, vertical=True, to_log=y)
+    item.setLogMode(x=x, y=y)
+    for name in ("bottom", "left"):  # an axis swapped in by setAxisItems (the date axis) too
+        axis = item.getAxis(name)
+        if axis.logMode != (x if name == "bottom" else y):
+            axis.setLogMode(x, y)

@@ -58,6 +58,7 @@ from ..errors import ChartDeskError
 from ..groups import group_runs
 from .bridge import ToGui
 from .export import save_picture
+from .plot_items import move_view_for_log
 from .runs_table import RowsProcess
 from .settings import Settings
 from .theme import plot_colors
@@ -496,8 +497,10 @@ class ScatterView(_ExportMixin, QDialog):
         self._xy = np.column_stack([x[ok], y[ok]]) if len(drawn) else np.empty((0, 2))
         self._idx = idx[ok]
         for side, dim, logged in (("bottom", dx, self.log_x.isChecked()), ("left", dy, self.log_y.isChecked())):
-            axis = self.plot.getAxis(side)
-            axis.setLogMode(logged and dim.numeric)
+            axis, on = self.plot.getAxis(side), logged and dim.numeric
+            if axis.logMode != on:
+                move_view_for_log(self.plot.getViewBox(), vertical=side == "left", to_log=on)
+            axis.setLogMode(on)
             axis.setTicks([dim.ticks()] if not dim.numeric else None)
             axis.setLabel(dim.key + (" (log)" if logged and dim.numeric else ""))
         groups = None
