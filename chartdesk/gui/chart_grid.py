@@ -1,12 +1,13 @@
 """The grid of a chart set (or of an experiment's own charts): small multiples, as many columns
-as the width allows, cards of the chosen height, sections by name prefix that fold, cards built
-as they scroll into view, and the one draw scheduler of the grid: the charts whose views are
+as the width allows, cards of the chosen height, sections by name prefix that fold and flow side
+by side when they are narrower than a row (``pack``), cards built as they scroll into view, and the one draw scheduler of the grid: the charts whose views are
 ready are drawn one per turn of the event loop, so no turn holds the GUI thread long. Its charts
 share one ``chartdesk.app.linking.TabLink`` (``links``): linked x, one crosshair, one emphasized run.
 """
 from __future__ import annotations
 
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -29,6 +30,7 @@ from .widgets import menu_text
 CHART_HEIGHTS = {"small": 200, "medium": 280, "large": 380}
 MIN_CHART_WIDTH = 400  # a column per this many pixels of width (small multiples)
 MAX_COLUMNS = 4
+CARD_SPACING = 8  # pixels between cards, and between sections side by side
 #: Milliseconds of painting a turn of the event loop may be given to charts following a linked
 #: zoom or pan (the chart under the pointer's own paint counted): the others follow on the next
 #: turns, each to the latest range, so a pan stays at 60 frames a second however many charts follow.
@@ -42,6 +44,32 @@ def group_of(name: str) -> str:
     """The group a chart falls in by its name's prefix (``train/loss`` -> ``train``), or ""."""
     head, sep, _rest = name.partition("/")
     return head if sep else ""
+
+
+def pack(sizes: list[int], columns: int) -> list[tuple[int, int, int]]:
+    """Where each section goes in a grid of ``columns`` columns, in order: (row, first column,
+    columns spanned). A section as wide as its cards (a row at most) shares its row with the
+    sections after it while they fit, so a run with one chart per section fills the width."""
+    out, row, col = [], 0, 0
+    for k in sizes:
+        span = max(1, min(k, columns))
+        if col + span > columns:
+            row, col = row + 1, 0
+        out.append((row, col, span))
+        col += span
+    return out
+
+
+@dataclass
+class _Section:
+    """A name-prefix section: its fold button (None when the grid is one section), its body (the
+    cards' grid) and the widget holding both, placed in the grid's flow of sections."""
+    header: QToolButton | None
+    body: QWidget
+    grid: QGridLayout
+    slots: list
+    box: QWidget
+    span: int = 1
 
 
 class _Slot(QWidget):
@@ -84,11 +112,13 @@ class ChartGrid(QScrollArea):
         self._outer.setContentsMargins(6, 6, 6, 6)
         self._outer.setSpacing(6)
         self.setWidget(self._inner)
+        self._flow: QWidget | None = None  # the sections, side by side while they fit a row
+        self._flow_grid: QGridLayout | None = None
         self.editable = editable
         self.empty_text = empty_text
         self.chart_height = chart_height
         self.slots: list[_Slot] = []
-        self._sections: list[tuple[QToolButton | None, QWidget, QGridLayout, list[_Slot]]] = []
+        self._sections: list[_Section] = []
         self._empty_label: QLabel | None = None
         self._columns = 0
         self._draw_scheduled = False
@@ -124,10 +154,20 @@ class ChartGrid(QScrollArea):
         for chart in charts:
             groups.setdefault(group_of(chart.name) if not self.editable else "", []).append(chart)
         sectioned = len(groups) > 1
+        self._flow = QWidget(self._inner)
+        self._flow_grid = QGridLayout(self._flow)
+        self._flow_grid.setContentsMargins(0, 0, 0, 0)
+        self._flow_grid.setHorizontalSpacing(CARD_SPACING)  # as the cards': a column is as wide in every section
+        self._flow_grid.setVerticalSpacing(6)
+        self._outer.addWidget(self._flow)
         for group, members in groups.items():
+            box = QWidget(self._flow)
+            box_lay = QVBoxLayout(box)
+            box_lay.setContentsMargins(0, 0, 0, 0)
+            box_lay.setSpacing(2)
             header = None
             if sectioned:
-                header = QToolButton(self._inner)
+                header = QToolButton(box)
                 header.setObjectName("GroupHeader")
                 header.setText(menu_text(f"{group or 'other'}  ({len(members)})"))
                 header.setCheckable(True)
@@ -135,11 +175,11 @@ class ChartGrid(QScrollArea):
                 header.setArrowType(Qt.ArrowType.DownArrow)
                 header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
                 header.setAutoRaise(True)
-                self._outer.addWidget(header)
-            body = QWidget(self._inner)
+                box_lay.addWidget(header, 0, Qt.AlignmentFlag.AlignLeft)
+            body = QWidget(box)
             grid = QGridLayout(body)
             grid.setContentsMargins(0, 0, 0, 0)
-            grid.setSpacing(8)
+            grid.setSpacing(CARD_SPACING)
             section_slots = []
             for chart in members:
                 slot = _Slot(chart, self.chart_height, body)
@@ -154,8 +194,8 @@ class ChartGrid(QScrollArea):
                 header.toggled.connect(lambda on, b=body, h=header: self._fold(h, b, on))
                 if group in FOLDED_SECTIONS:
                     header.setChecked(False)
-            self._outer.addWidget(body)
-            self._sections.append((header, body, grid, section_slots))
+            box_lay.addWidget(body)
+            self._sections.append(_Section(header, body, grid, section_slots, box))
         for w in old.values():
             w.leave_link()
             w.setParent(None)
@@ -173,6 +213,7 @@ class ChartGrid(QScrollArea):
     def _fold(self, header: QToolButton, body: QWidget, open_: bool) -> None:
         header.setArrowType(Qt.ArrowType.DownArrow if open_ else Qt.ArrowType.RightArrow)
         body.setVisible(open_)
+        self._fit_heights()
         self._schedule_materialize()
 
     def columns(self) -> int:
@@ -181,7 +222,15 @@ class ChartGrid(QScrollArea):
 
     def sections(self) -> list[tuple[QToolButton | None, QWidget]]:
         """(its fold button, None when the grid has one section only; its body) of each section."""
-        return [(header, body) for header, body, _grid, _slots in self._sections]
+        return [(sec.header, sec.body) for sec in self._sections]
+
+    def section_places(self) -> list[tuple[int, int, int]]:
+        """(row, first column, columns spanned) of each section in the flow of sections."""
+        out = []
+        for sec in self._sections:
+            row, col, _rows, span = self._flow_grid.getItemPosition(self._flow_grid.indexOf(sec.box))
+            out.append((row, col, span))
+        return out
 
     def set_chart_height(self, height: int) -> None:
         self.chart_height = height
@@ -191,9 +240,13 @@ class ChartGrid(QScrollArea):
     def _fit_heights(self) -> None:
         """Cards take the chosen height; a set of few charts fills the screen instead (up to twice it)."""
         cols = max(1, self._columns or 1)
-        rows = max(1, -(-len(self.slots) // cols))
-        headers = sum(1 for h, *_rest in self._sections if h is not None)
-        room = self.viewport().height() - 12 - 8 * (rows - 1) - 28 * headers
+        lines: dict[int, int] = {}  # a row of sections: the most rows of cards an open one of them has
+        for (row, _c, _span), sec in zip(pack([len(x.slots) for x in self._sections], cols), self._sections):
+            open_rows = -(-len(sec.slots) // cols) if not sec.body.isHidden() else 0
+            lines[row] = max(lines.get(row, 0), open_rows)
+        rows = max(1, sum(lines.values()))
+        headers = len(lines) if any(sec.header is not None for sec in self._sections) else 0
+        room = self.viewport().height() - 12 - CARD_SPACING * (rows - 1) - 34 * headers
         height = self.chart_height
         if rows * self.chart_height < room:
             height = min(2 * self.chart_height, room // rows)
@@ -225,8 +278,10 @@ class ChartGrid(QScrollArea):
     def _relayout(self) -> None:
         """Slot heights and every layout of the grid applied now, not on a later turn."""
         self._fit_heights()
-        for _h, _body, grid, _s in self._sections:
-            grid.activate()
+        for sec in self._sections:
+            sec.grid.activate()
+        if self._flow_grid is not None:
+            self._flow_grid.activate()
         self._outer.activate()
         for s in self.slots:
             if s.widget is not None:
@@ -247,13 +302,19 @@ class ChartGrid(QScrollArea):
         if cols == self._columns:
             return
         self._columns = cols
-        for _header, _body, grid, section_slots in self._sections:
-            for s in section_slots:
-                grid.removeWidget(s)
-            for i, s in enumerate(section_slots):  # at the top of its row: a figure's cards differ in height
-                grid.addWidget(s, i // cols, i % cols, Qt.AlignmentFlag.AlignTop)
+        for sec in self._sections:
+            self._flow_grid.removeWidget(sec.box)
+        for (row, col, span), sec in zip(pack([len(x.slots) for x in self._sections], cols), self._sections):
+            sec.span = span
+            self._flow_grid.addWidget(sec.box, row, col, 1, span, Qt.AlignmentFlag.AlignTop)
+            for s in sec.slots:
+                sec.grid.removeWidget(s)
+            for i, s in enumerate(sec.slots):  # at the top of its row: a figure's cards differ in height
+                sec.grid.addWidget(s, i // span, i % span, Qt.AlignmentFlag.AlignTop)
             for c in range(MAX_COLUMNS):
-                grid.setColumnStretch(c, 1 if c < cols else 0)
+                sec.grid.setColumnStretch(c, 1 if c < span else 0)
+        for c in range(MAX_COLUMNS):
+            self._flow_grid.setColumnStretch(c, 1 if c < cols else 0)
         self._fit_heights()
         self._schedule_materialize()
 
@@ -279,8 +340,10 @@ class ChartGrid(QScrollArea):
         if not shiboken6.isValid(self) or not self.isVisible():
             return 0
         self._outer.activate()  # geometry of slots added since the last layout pass
-        for _h, _body, grid, _s in self._sections:
-            grid.activate()
+        if self._flow_grid is not None:
+            self._flow_grid.activate()
+        for sec in self._sections:
+            sec.grid.activate()
         view = self.viewport().rect()
         if ahead:
             view.setBottom(view.bottom() + view.height())  # one screen ahead, so scrolling finds them made
