@@ -43,6 +43,37 @@ def remove_entry(entries: Sequence[str], row: int) -> tuple[str, ...]:
     return tuple(entries[:row]) + tuple(entries[row + 1:])
 
 
+# ---- an alias renamed: the series refs that plot it -------------------------------------------
+def rename_alias_in_ref(ref: str, old: str, new: str) -> str:
+    """A series ref (or a chart's x axis) as it reads once alias ``old`` is named ``new``:
+    ``alias:old`` becomes ``alias:new``, and in an expression every reference to the alias
+    (``alias:old``, or a bare ``old``, which meant the alias while it had that name) is renamed,
+    written as the grammar reads it back (quoted when it needs to be). Anything else, and a ref
+    that does not parse, is returned as it is."""
+    from . import derived
+
+    kind, _sep, name = ref.partition(":")
+    if kind == "alias":
+        return f"alias:{new}" if name == old else ref
+    if kind != "expr":
+        return ref
+    try:
+        expr = derived.parse(name)
+    except InvalidInput:
+        return ref
+
+    def means_alias(r) -> bool:
+        return r.name == old and r.kind in ("alias", None)
+
+    if not any(means_alias(r) for r in expr.refs):
+        return ref
+
+    def text(r) -> str:
+        return (f"{r.kind}:" if r.kind else "") + derived.name_text(new if means_alias(r) else r.name)
+
+    return derived.PREFIX + derived.unparse(expr.tree, text)
+
+
 # ---- chart sets ------------------------------------------------------------------------------
 def _names(sets: Sequence[ChartSet]) -> list[str]:
     return [s.name for s in sets]

@@ -24,7 +24,9 @@ LEGENDS = ("below", "side", "off")  # where a chart's legend is: under the plot,
 
 @dataclass(frozen=True)
 class Experiment:
-    """One run. Times are POSIX seconds (float); ``finished`` is None while running."""
+    """One run. Times are POSIX seconds (float); ``finished`` is None while running. ``source``
+    is the importer's key of an imported run (``tensorboard:/path/to/run``), ``notes`` the
+    person's notes on it (free text)."""
 
     name: str
     state: str = "running"
@@ -32,6 +34,8 @@ class Experiment:
     finished: float | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     tags: tuple[str, ...] = ()
+    notes: str = ""
+    source: str | None = None
 
     @property
     def fork(self) -> tuple[str, float] | None:

@@ -1,6 +1,6 @@
 """``chartdesk copy``: projects moved between any two stores (SQLite file <-> PostgreSQL), whole.
 
-What moves: experiments (state, times, params, tags, source), every channel's points, and the
+What moves: experiments (state, times, params, tags, notes, source), every channel's points, and the
 project's aliases, chart sets, pins and experiments' own charts. Chunks travel as stored (the
 same codec on every backend), so nothing is decoded on the way.
 
@@ -22,7 +22,7 @@ from sqlalchemy import delete, insert, select, text, update
 
 from ..errors import NotFound
 from . import points as P
-from .schema import channels, chunk_summaries, chunks, experiments
+from .schema import RUNS_COUNTER, channels, chunk_summaries, chunks, experiments, projects
 from .store import Store
 
 #: Chunks moved per round trip: 64 x 3 x 512 KiB at most in memory at once.
@@ -118,8 +118,11 @@ def _copy_experiment(src, dst, project: str, name: str, report: CopyReport) -> N
     with src._tx() as sconn, dst._tx(write=True) as dconn:
         seid = src._experiment_id(sconn, project, name)
         srow = sconn.execute(select(experiments).where(experiments.c.id == seid)).one()
-        meta = {k: srow._mapping[k] for k in ("state", "created", "finished", "params", "tags", "source")}
+        meta = {k: srow._mapping[k] for k in ("state", "created", "finished", "params", "tags", "notes", "source")}
         dpid = dst._project_id(dconn, project, create=True)
+        # The project row first (one lock order: project, then run): its runs counter is bumped
+        # below when the run's tags, notes or params change, so open windows re-read them.
+        dconn.execute(select(projects.c.id).where(projects.c.id == dpid).with_for_update())
         drow = dconn.execute(select(experiments).where(experiments.c.project_id == dpid, experiments.c.name == name)
                              .with_for_update()).first()
         if drow is None:
@@ -135,6 +138,7 @@ def _copy_experiment(src, dst, project: str, name: str, report: CopyReport) -> N
             new = False
             if changed:
                 dconn.execute(update(experiments).where(experiments.c.id == deid).values(**meta))
+                dst._bump(dconn, dpid, RUNS_COUNTER)
         schans = sconn.execute(select(channels.c.id, channels.c.name, channels.c.count)
                                .where(channels.c.experiment_id == seid).order_by(channels.c.name)).all()
         for scid, ch, count in schans:

@@ -48,7 +48,21 @@ def _v3_to_v4(conn: Connection) -> None:
         conn.execute(text(f"ALTER TABLE projects ADD COLUMN {name} INTEGER NOT NULL DEFAULT 0"))
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+def _v4_to_v5(conn: Connection) -> None:
+    """Schema 5 adds runs' notes (empty for every run) and the projects' runs counter
+    (``schema.RUNS_COUNTER``, zero)."""
+    from sqlalchemy import inspect, text
+
+    from .schema import RUNS_COUNTER
+
+    have = {c["name"] for c in inspect(conn).get_columns("experiments")}
+    if "notes" not in have:
+        conn.execute(text("ALTER TABLE experiments ADD COLUMN notes TEXT"))
+    if RUNS_COUNTER not in {c["name"] for c in inspect(conn).get_columns("projects")}:
+        conn.execute(text(f"ALTER TABLE projects ADD COLUMN {RUNS_COUNTER} INTEGER NOT NULL DEFAULT 0"))
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
 
 
 def migrate(conn: Connection, from_version: int, to_version: int) -> None:

@@ -7,6 +7,9 @@ count: ``points.encode``). What views need to choose and summarise chunks is in
 before it keep four unread range columns in ``chunks``. Schema 4 gives each project three edit
 counters (``EDIT_COUNTERS``): every write of its aliases, pins or charts bumps one in the same
 transaction, so another window sees the edit at its next poll and re-reads only what moved.
+Schema 5 gives each run its notes (``experiments.notes``) and each project a fourth counter,
+``RUNS_COUNTER``, bumped by every edit of a run's tags, notes or params: windows poll it with the
+project's runs (``Store.change_token`` part 1), so such an edit elsewhere reaches them too.
 """
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ from sqlalchemy import (
 #: SQLite ``PRAGMA application_id``: ASCII "CHDK".
 APPLICATION_ID = 0x4348444B
 #: Bumped on every schema change; ``migrations.MIGRATIONS`` lifts older stores to it.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = MetaData()
 
@@ -42,12 +45,14 @@ meta = Table(
 #: Schema 4: a project's edit counters, by what they count: aliases (entries, order, deletes),
 #: pins (per-run alias overrides) and charts (chart sets and experiments' own charts).
 EDIT_COUNTERS = ("aliases_v", "pins_v", "charts_v")
+#: Schema 5: a project's count of edits of its runs' tags, notes and params (not of their points).
+RUNS_COUNTER = "runs_v"
 
 projects = Table(
     "projects", metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(512), nullable=False, unique=True),
-    *(Column(name, Integer, nullable=False, default=0, server_default="0") for name in EDIT_COUNTERS),
+    *(Column(name, Integer, nullable=False, default=0, server_default="0") for name in (*EDIT_COUNTERS, RUNS_COUNTER)),
 )
 
 experiments = Table(
@@ -61,6 +66,7 @@ experiments = Table(
     Column("params", Text, nullable=False, default="{}"),   # JSON object
     Column("tags", Text, nullable=False, default="[]"),     # JSON list
     Column("source", Text),                                 # importer's key, for re-import
+    Column("notes", Text),                                  # schema 5: the run's notes (None: none)
     UniqueConstraint("project_id", "name"),
 )
 

@@ -66,6 +66,7 @@ from .migrations import migrate
 from .schema import (
     APPLICATION_ID,
     EDIT_COUNTERS,
+    RUNS_COUNTER,
     SCHEMA_VERSION,
     alias_entries,
     aliases,
@@ -275,6 +276,25 @@ def _json(value: Any, what: str) -> str:
         return json.dumps(value, sort_keys=True, allow_nan=True, default=str)
     except (TypeError, ValueError) as exc:
         raise InvalidInput(f"{what} must be JSON-serialisable: {exc}") from None
+
+
+#: A run's notes are at most this many characters.
+NOTES_MAX = 100_000
+
+
+def check_notes(notes: Any) -> str:
+    """A run's notes: text of at most ``NOTES_MAX`` characters that every backend keeps as it is."""
+    if not isinstance(notes, str):
+        raise InvalidInput(f"notes must be text, not {type(notes).__name__} {short_repr(notes)}")
+    if len(notes) > NOTES_MAX:
+        raise InvalidInput(f"notes are {len(notes):,} characters long; at most {NOTES_MAX:,} are kept")
+    if "\x00" in notes:
+        raise InvalidInput(f"notes {short_repr(notes)} hold a NUL character (\\x00), which PostgreSQL cannot store")
+    try:
+        notes.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"notes {short_repr(notes)} are not valid text (they hold a lone surrogate)") from None
+    return notes
 
 
 class Store:
@@ -864,7 +884,8 @@ class Store:
     @staticmethod
     def _experiment_from_row(row) -> Experiment:
         return Experiment(name=row.name, state=row.state, created=row.created, finished=row.finished,
-                          params=json.loads(row.params or "{}"), tags=tuple(json.loads(row.tags or "[]")))
+                          params=json.loads(row.params or "{}"), tags=tuple(json.loads(row.tags or "[]")),
+                          notes=row.notes or "", source=row.source)
 
     def experiment(self, project: str, experiment: str) -> Experiment:
         with self._tx() as conn:
@@ -885,6 +906,9 @@ class Store:
         tags = check_tags(tags)
         with self._tx(write=True) as conn:
             pid = self._project_id(conn, project, create=True)
+            # First (one lock order: project, then run): a resumed run's merged params and tags
+            # reach other windows (a new run does anyway).
+            self._bump(conn, pid, RUNS_COUNTER)
             where = (experiments.c.project_id == pid) & (experiments.c.name == experiment)
             row = conn.execute(select(experiments).where(where).with_for_update()).first()
             if row is None:
@@ -1113,13 +1137,47 @@ class Store:
             fin = None if state == "running" else (finished or time.time())
             conn.execute(update(experiments).where(experiments.c.id == eid).values(state=state, finished=fin))
 
+    # ---- a run's tags and notes: compare-and-set edits, counted by ``RUNS_COUNTER`` ------------
+    def _write_run_field(self, project: str, experiment: str, column: str, value: Any, expect: Any,
+                         what: str, read: Callable[[Any], Any]) -> None:
+        """Write one column of a run's row (``value`` as stored); with ``expect`` only while it
+        holds that (``read`` turns the stored value into the caller's form), else ``Conflict``."""
+        with self._tx(write=True) as conn:
+            pid = self._project_id(conn, project)
+            self._bump(conn, pid, RUNS_COUNTER)  # first: one lock order (project, then run)
+            eid = self._experiment_id(conn, project, experiment, lock=True)
+            current = read(conn.execute(select(experiments.c[column]).where(experiments.c.id == eid)).scalar())
+            self._expected(f"{what} of run {experiment!r}", expect, current)
+            conn.execute(update(experiments).where(experiments.c.id == eid).values({column: value}))
+
+    @_retried
+    def set_tags(self, project: str, experiment: str, tags: Iterable[str], *, expect: Any = UNCHECKED) -> None:
+        """Replace a run's tags (order kept, repeats dropped). With ``expect`` (the tags read
+        before) only while the run still has exactly those, else ``Conflict``."""
+        tags = check_tags(tags)
+        if expect is not UNCHECKED:
+            expect = check_tags(expect)
+        self._write_run_field(project, experiment, "tags", _json(tags, "tags"), expect, "the tag list",
+                              lambda raw: list(json.loads(raw or "[]")))
+
+    @_retried
+    def set_notes(self, project: str, experiment: str, notes: str, *, expect: Any = UNCHECKED) -> None:
+        """Replace a run's notes (free text, "" for none; read back as ``experiment().notes``).
+        With ``expect`` (the notes read before) only while the run still has those."""
+        notes = check_notes(notes)
+        if expect is not UNCHECKED:
+            expect = check_notes(expect)
+        self._write_run_field(project, experiment, "notes", notes or None, expect, "the notes field",
+                              lambda raw: raw or "")
+
     def change_token(self, project: str | None = None) -> tuple:
         """A cheap fingerprint of what a window shows, in three parts that move independently, so
         a window can poll often and re-read only what moved:
 
         - ``[0]`` the store's catalog: its projects and experiments (count, newest id, names' length),
           so a run that appears in a project not on screen reaches the tree;
-        - ``[1]`` the project's experiments, states and points (``()`` without a project);
+        - ``[1]`` the project's experiments, states and points, and its count of edits of runs'
+          tags, notes and params (``RUNS_COUNTER``) (``()`` without a project);
         - ``[2]`` the project's edit counters (aliases, pins, charts: ``EDIT_COUNTERS``).
         """
         with self._tx() as conn:
@@ -1138,8 +1196,9 @@ class Store:
             ch_row = conn.execute(select(func.count(), func.coalesce(func.sum(channels.c.version), 0))
                                   .join(experiments, experiments.c.id == channels.c.experiment_id)
                                   .where(experiments.c.project_id == pid)).one()
-            edits = conn.execute(select(*(projects.c[c] for c in EDIT_COUNTERS)).where(projects.c.id == pid)).one()
-            return (store_part, (*exp_row, *ch_row), tuple(edits))
+            *edits, runs_v = conn.execute(select(*(projects.c[c] for c in (*EDIT_COUNTERS, RUNS_COUNTER)))
+                                          .where(projects.c.id == pid)).one()
+            return (store_part, (*exp_row, *ch_row, runs_v), tuple(edits))
 
     def catalog(self, project: str) -> list[tuple[Experiment, list[ChannelInfo]]]:
         """Every experiment of the project with its channels, in two queries (for trees and resolvers)."""
@@ -1380,6 +1439,33 @@ class Store:
             return Series.empty()
         return Series(*(np.concatenate([P.decode(r[i]) for r in rows]) for i in range(3)))
 
+    def channel_ends(self, project: str, experiment: str) -> dict[str, tuple[int, float, float, float, float]]:
+        """``{channel: (points, first step, last step, first wall time, last wall time)}`` of a
+        run's channels that hold points, from the summaries of their first and last chunks (no
+        point is read; a chunk's summary keeps its first and last point)."""
+        from sqlalchemy import tuple_
+
+        with self._tx() as conn:
+            eid = self._experiment_id(conn, project, experiment)
+            names = dict(conn.execute(select(channels.c.id, channels.c.name)
+                                      .where(channels.c.experiment_id == eid)).all())
+            if not names:
+                return {}
+            cs = chunk_summaries.c
+            spans = conn.execute(select(cs.channel_id, func.min(cs.seq), func.max(cs.seq), func.sum(cs.n))
+                                 .where(cs.channel_id.in_(list(names))).group_by(cs.channel_id)).all()
+            if not spans:
+                return {}
+            ends = {(cid, seq): (P.decode(sx), P.decode(st)) for cid, seq, sx, st in conn.execute(
+                select(cs.channel_id, cs.seq, cs.sx, cs.st).where(tuple_(cs.channel_id, cs.seq).in_(
+                    [(cid, lo) for cid, lo, _hi, _n in spans] + [(cid, hi) for cid, _lo, hi, _n in spans]))).all()}
+        out = {}
+        for cid, lo, hi, n in spans:
+            (fx, ft), (lx, lt) = ends[(cid, lo)], ends[(cid, hi)]
+            if len(fx) and len(lx):
+                out[names[cid]] = (int(n), float(fx[0]), float(lx[-1]), float(ft[0]), float(lt[-1]))
+        return out
+
     def _channel_id(self, conn: Connection, project: str, experiment: str, channel: str) -> int:
         check_name("channel", channel)
         eid = self._experiment_id(conn, project, experiment)
@@ -1497,6 +1583,57 @@ class Store:
             if entries != current:
                 self._write_alias(conn, pid, aid, name, entries)
             return entries
+
+    @_retried
+    def rename_alias(self, project: str, name: str, new: str) -> int:
+        """Rename an alias in one transaction with everything that names it: its pins, and every
+        series of the project's charts (chart sets and runs' own charts) that plots it
+        (``alias:NAME``, an x axis or right-axis entry ``alias:NAME``, ``NAME`` in an expression),
+        so charts keep plotting what they did. A name the project has already is ``InvalidInput``.
+        Returns how many chart series and charts' options were rewritten."""
+        from ..edits import rename_alias_in_ref
+
+        check_name("alias", name)
+        check_name("alias", new)
+        with self._tx(write=True) as conn:
+            pid = self._project_id(conn, project)
+            for counter in EDIT_COUNTERS:  # first; the alias, its pins and charts may all move
+                self._bump(conn, pid, counter)
+            aid, _ = self._alias_row(conn, pid, name)
+            if aid is None:
+                raise NotFound(f"unknown alias {name!r} in project {project!r}")
+            if new == name:
+                return 0
+            if self._alias_row(conn, pid, new)[0] is not None:
+                raise InvalidInput(f"project {project!r} has an alias named {new!r} already")
+            conn.execute(update(aliases).where(aliases.c.id == aid).values(name=new))
+            exp_ids = select(experiments.c.id).where(experiments.c.project_id == pid)
+            conn.execute(delete(pins).where(pins.c.alias == new, pins.c.experiment_id.in_(exp_ids)))  # stale ones
+            conn.execute(update(pins).where(pins.c.alias == name, pins.c.experiment_id.in_(exp_ids)).values(alias=new))
+            owned = (charts.c.chart_set_id.in_(select(chart_sets.c.id).where(chart_sets.c.project_id == pid))
+                     | charts.c.experiment_id.in_(exp_ids))
+            rewritten = 0
+            for cid, pos, ref in conn.execute(select(chart_series.c.chart_id, chart_series.c.pos, chart_series.c.ref)
+                                              .join(charts, charts.c.id == chart_series.c.chart_id)
+                                              .where(owned)).all():
+                fixed = rename_alias_in_ref(ref, name, new)
+                if fixed != ref:
+                    conn.execute(update(chart_series).where(chart_series.c.chart_id == cid, chart_series.c.pos == pos)
+                                 .values(ref=fixed))
+                    rewritten += 1
+            for cid, options in conn.execute(select(charts.c.id, charts.c.options).where(owned)).all():
+                opts = json.loads(options or "{}")
+                fixed = dict(opts)
+                for key in ("x_axis", "right_axis"):  # options that hold series refs
+                    value = opts.get(key)
+                    if isinstance(value, str):
+                        fixed[key] = rename_alias_in_ref(value, name, new)
+                    elif isinstance(value, list):
+                        fixed[key] = [rename_alias_in_ref(v, name, new) if isinstance(v, str) else v for v in value]
+                if fixed != opts:
+                    conn.execute(update(charts).where(charts.c.id == cid).values(options=_json(fixed, "chart options")))
+                    rewritten += 1
+            return rewritten
 
     def aliases(self, project: str) -> dict[str, list[str]]:
         with self._tx() as conn:
