@@ -67,12 +67,9 @@ def rows_in_worker(project: str, columns: list[str]) -> list[dict]:
     return rows(_store, project, columns)
 
 
-# ---- parameter importance ---------------------------------------------------------------
-def importance_in_worker(project: str, metric: str, where: str | None):
-    """``chartdesk.importance.importance`` in a worker (the forest is a few seconds of a core)."""
-    from .importance import importance
-
-    return importance(_store, project, metric, where)
+def call_in_worker(fn, *args):  # parameter importance, a run diff, a sweep view's table
+    """``fn(store, *args)`` in a worker, on the store it opened (``WorkerPool.run``)."""
+    return fn(_store, *args)
 
 
 # ---- views ----------------------------------------------------------------------------

@@ -6,7 +6,8 @@ Qt is imported there), each opening the store once and ending with the window, a
 window is killed. One pool serves every kind of work (two pools each opening the store cost a
 process start each); ``submit`` returns None while the pool is not ready (not started, still
 starting, failed or broken), and the caller then does the work on a thread, where it is cheaper
-anyway for small jobs.
+anyway for small jobs. ``run`` does both for the caller: a worker process when ready, else the
+pool's one thread (the sweep views, the run diff and the importance hand their work to it).
 
 ``CHARTDESK_LOADER_PROCESSES`` sets how many processes (0: threads only); the default is one
 core less than the machine has, at least 1, at most 2.
@@ -17,7 +18,8 @@ import logging
 import multiprocessing
 import os
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from .. import offload
@@ -53,6 +55,8 @@ class WorkerPool:
         self.failed = "" if count > 0 else "no worker processes for this window"
         self.pids: list[int] = []
         self._settled = threading.Event()  # ready, or failed: waiting for it is over
+        self._thread: ThreadPoolExecutor | None = None  # ``run``'s work while there are no processes
+        self._closed = False
         if self.failed:
             self._settled.set()
 
@@ -64,7 +68,7 @@ class WorkerPool:
     def start(self) -> None:
         """Start every process now (each opens the store); ``ready`` once one has."""
         with self._lock:
-            if self._pool is not None or self.failed:
+            if self._pool is not None or self.failed or self._closed:
                 return
             try:
                 self._pool = ProcessPoolExecutor(self.count, mp_context=multiprocessing.get_context("spawn"),
@@ -118,6 +122,49 @@ class WorkerPool:
                 self._fail(exc)
                 return None
 
+    def run(self, fn, *args, wait_s: float = 0.0) -> Future:
+        """``fn(store, *args)`` (a module-level function: it is sent by name) in a worker process
+        when the pool is ready, else on the pool's one thread with the window's store, after
+        waiting there up to ``wait_s`` for the processes to start (a long job is worth the wait);
+        a job whose process died is done again on that thread. Its Future either way."""
+        future = self.submit(offload.call_in_worker, fn, *args)
+        if future is None:
+            return self._on_thread(self._relay, fn, args, wait_s)
+        out: Future = Future()
+        out.add_done_callback(lambda o: o.cancelled() and future.cancel())  # dropped: never started
+
+        def done(f: Future) -> None:  # on the executor's thread
+            if f.cancelled():
+                out.cancel()
+            elif isinstance(f.exception(), BrokenProcessPool):
+                self.broke(f.exception())
+                self._on_thread(fn, self._store, *args).add_done_callback(lambda g: _copy(g, out))
+            else:
+                _copy(f, out)
+        future.add_done_callback(done)
+        return out
+
+    def _relay(self, fn, args, wait_s: float):
+        """On the pool's thread: in a process after all, once they are up, else here."""
+        if wait_s > 0 and self.count > 0 and self.wait_ready(wait_s):
+            future = self.submit(offload.call_in_worker, fn, *args)
+            if future is not None:
+                try:
+                    return future.result()
+                except BrokenProcessPool as exc:  # the process died under it: here then
+                    self.broke(exc)
+        return fn(self._store, *args)
+
+    def _on_thread(self, fn, *args) -> Future:
+        with self._lock:
+            if self._closed:  # the window is closing: nothing starts
+                future: Future = Future()
+                future.cancel()
+                return future
+            if self._thread is None:
+                self._thread = ThreadPoolExecutor(1, thread_name_prefix="chartdesk-pool")
+            return self._thread.submit(fn, *args)
+
     def broke(self, exc: BaseException) -> None:
         """A worker died under a job: the pool is not used again."""
         with self._lock:
@@ -127,6 +174,22 @@ class WorkerPool:
     def shutdown(self) -> None:
         with self._lock:
             pool, self._pool = self._pool, None
-            self.ready = False
+            thread, self._thread = self._thread, None
+            self.ready, self._closed = False, True
+            self._settled.set()  # a job waiting for the processes works on without them
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+        if thread is not None:
+            thread.shutdown(wait=True, cancel_futures=True)
+
+
+def _copy(src: Future, dst: Future) -> None:
+    """``dst`` ends as ``src`` did."""
+    if src.cancelled() or not dst.set_running_or_notify_cancel():
+        dst.cancel()
+        return
+    exc = src.exception()
+    if exc is not None:
+        dst.set_exception(exc)
+    else:
+        dst.set_result(src.result())

@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import query
+from .. import offload, query
 from ..errors import ChartDeskError
 from ..importance import rank
 from ..runs import sort_key
@@ -381,6 +381,12 @@ def build(project: str, rows: Sequence[Mapping], columns: Sequence[str] = ()) ->
             values = [r["_flat"].get(k) for r in rows]
         dims[k] = dimension(k, source, values)
     return SweepTable(project, tuple(r["experiment"] for r in rows), dims, tuple(rows))
+
+
+def read_table(store, project: str, columns: Sequence[str] = ()) -> SweepTable:
+    """The project's table of dimensions with these summary columns, read from the store (in a
+    worker process of the window, or on its pool's thread)."""
+    return build(project, offload.rows(store, project, list(columns)), columns)
 
 
 def columns_of(keys: Iterable[str]) -> list[str]:

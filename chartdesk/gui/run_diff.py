@@ -7,17 +7,23 @@ The diff dialog: one column per run, the reference run marked (★) and chosen i
 value written as *missing*, Export CSV…. The importance dialog: a summary column
 (``accuracy:max``), the runs (the runs filter), per param its Spearman correlation, p-value,
 forest importance and the number of runs with both values, the warning under too few runs and
-the note where scikit-learn is missing, Export CSV…. Both read the store off the GUI thread: the
-importance in the window's worker processes (``chartdesk.app.pool``) when they are ready or the
-project is large enough to wait for them, else on a thread of the dialog; the answer comes back
-through ``ToGui``. Neither is modal: they stay open beside the charts.
+the note where scikit-learn is missing, Export CSV…. Neither is modal: they stay open beside the
+charts.
+
+Both compute off the GUI thread on the window's one pool (``chartdesk.gui.jobs``: a worker
+process, or the pool's thread while there is none; a large project's importance waits for the
+processes). Both follow the store while they are open: an edit anywhere (a run's params or state,
+a new run, points appended, an alias or pin) computes them again, keeping the person's choices
+(the runs, the reference, Only differences; the metric and the runs box); the importance's runs
+box follows the run filter until the person types another. A change arriving while a computation
+runs is computed after it (the answer in hand is shown first); closing a dialog drops its answer.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QThreadPool, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,11 +41,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import offload
 from ..errors import ChartDeskError
 from ..importance import HEADERS, Importance, importance
 from ..rundiff import RunDiff, cell_text, diff
-from .bridge import ToGui
+from .jobs import Jobs
 from .theme import faint
 from .widgets import plural, set_invalid
 
@@ -52,19 +57,32 @@ SECTION_TITLES = {"run": "Run", "param": "Param", "tag": "Tag", "column": "Colum
                   "channel": "Channel"}
 
 
-def _run(pool: QThreadPool, to_gui: ToGui, done: Callable, work: Callable, what: str) -> None:
-    """``work()`` on a thread of ``pool``; ``done(result, error)`` on the GUI thread."""
-    def task() -> None:
-        try:
-            result, why = work(), ""
-        except ChartDeskError as exc:
-            result, why = None, str(exc)
-        except Exception as exc:  # a worker must always answer: logged, and said in one line
-            log.exception("%s", what)
-            result, why = None, f"{what} failed: {type(exc).__name__}: {exc}"
-        to_gui.call(done, result, why)
+#: A store change is computed again this long after it arrived (a burst of them once; a live
+#: run's stream of points at most this often).
+FOLLOW_MS = 400
+#: The store's changes a dialog follows: (project, experiment, channel) sets or names as arguments.
+FOLLOWED = ("sig_catalog_changed", "sig_experiments_updated", "sig_points_appended", "sig_aliases_changed",
+            "sig_resolution_changed")
 
-    pool.start(task)
+
+class _Follower(QObject):
+    """Calls ``again()`` a moment after the store changed, while ``shown()`` (the dialog is open)."""
+
+    def __init__(self, workspace, parent: QDialog, again: Callable[[], None]) -> None:
+        super().__init__(parent)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(FOLLOW_MS)
+        self._timer.timeout.connect(again)
+        for name in FOLLOWED:
+            getattr(workspace, name).connect(lambda *_a: parent.isVisible() and self.soon())
+
+    def soon(self) -> None:
+        if not self._timer.isActive():  # a stream of changes: at most once per interval
+            self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
 
 
 def _save_text(parent: QWidget, title: str, name: str, text: str) -> str:
@@ -161,18 +179,18 @@ class RunDiffDialog(QDialog):
     sig_ready = Signal()
     """A diff was read and shown (or ``error`` says why not)."""
 
-    def __init__(self, store, parent=None) -> None:
+    def __init__(self, workspace, parent=None, columns: Callable[[], list[str]] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Compare runs")
         self.setObjectName("RunDiffDialog")
-        self._store = store
+        self._ws = workspace
+        self._columns = columns  # the runs table's summary columns, read again at each refresh (None: kept)
         self.diff: RunDiff | None = None
         self.error = ""
-        self._gen = 0
-        self._pending = False
-        self._threads = QThreadPool(self)
-        self._threads.setMaxThreadCount(1)
-        self._to_gui = ToGui(self)
+        self._asked: tuple[str, list[str], list[str]] | None = None  # (project, runs, columns)
+        self._again = False  # the store changed while a diff was computed: compute it once more
+        self._jobs = Jobs(workspace.pool, self)
+        self._follow = _Follower(workspace, self, self.refresh)
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.reference = QComboBox(self)
@@ -212,23 +230,49 @@ class RunDiffDialog(QDialog):
         self._set_enabled(False)
 
     def ready(self) -> bool:
-        return not self._pending
+        """Nothing is being computed, nor waits to be."""
+        return not self._jobs.busy and not self._again
 
     def start(self, project: str, runs: list[str], columns: list[str] = ()) -> None:
         """Read the diff of these runs (off the GUI thread), the first one as the reference."""
-        self._gen += 1
-        self._pending = True
-        gen, store, runs, columns = self._gen, self._store, list(runs), list(columns)
+        self._asked = (project, list(runs), list(columns))
+        self._again = False
+        self.diff = None
         self.setWindowTitle(f"Compare {plural(len(runs), 'run')} of {project}")
         self.summary.setText(f"Reading {plural(len(runs), 'run')}…")
         self._set_enabled(False)
-        only = self.only_differences.isChecked()
-        _run(self._threads, self._to_gui, lambda result, why: self._show(gen, result, why),
-             lambda: diff(store, project, runs, columns=columns, only_differences=only), "the run diff")
+        self._compute()
 
-    def _show(self, gen: int, d: RunDiff | None, error: str) -> None:
-        if gen != self._gen:
-            return  # an answer to an older question
+    def refresh(self) -> None:
+        """The store changed: the same runs again (a run deleted or renamed meanwhile is left out),
+        with the runs table's columns, the reference and Only differences as chosen."""
+        if self._asked is None or not self.isVisible():
+            return
+        if self._jobs.busy:
+            self._again = True
+            return
+        project, runs, columns = self._asked
+        if project == self._ws.project:
+            known = set(self._ws.experiment_names())
+            runs = [r for r in runs if r in known]
+        self._asked = (project, runs, list(self._columns()) if self._columns is not None else columns)
+        self._compute()
+
+    def _compute(self) -> None:
+        project, runs, columns = self._asked
+        only = self.only_differences.isChecked()
+        self._jobs.start(self._show, "the run diff", diff, project, runs, columns, self._chosen_reference(), only)
+
+    def _chosen_reference(self) -> str | None:
+        """The reference the person chose in the box (None: the first run)."""
+        run = self.reference.currentText() if self.diff is not None else ""
+        return run if self._asked is not None and run in self._asked[1] else None
+
+    def _show(self, d: RunDiff | None, error: str) -> None:
+        if d is not None:  # what the person chose while it was computed
+            ref = self._chosen_reference()
+            d = d.with_reference(ref) if ref and ref != d.reference else d
+            d = d.with_only_differences(self.only_differences.isChecked())
         self.error = error
         self.diff = d
         self.reference.blockSignals(True)
@@ -239,8 +283,21 @@ class RunDiffDialog(QDialog):
         self.reference.blockSignals(False)
         self._update()
         self._set_enabled(d is not None)
-        self._pending = False
+        if self._again:
+            self._again = False
+            self.refresh()
         self.sig_ready.emit()
+
+    def hideEvent(self, event) -> None:
+        """Closed: the answer under way is dropped, and the store is no longer followed (hidden
+        with its minimised window, it keeps both)."""
+        if event.spontaneous():
+            super().hideEvent(event)
+            return
+        self._jobs.cancel()
+        self._follow.stop()
+        self._again = False
+        super().hideEvent(event)
 
     def _set_enabled(self, on: bool) -> None:
         for w in (self.reference, self.only_differences, self.export_button):
@@ -334,34 +391,34 @@ class ImportanceDialog(QDialog):
 
     sig_ready = Signal()
 
-    #: Projects of fewer runs are computed on the dialog's thread when the worker processes are not
-    #: ready (they take well under a second); larger ones wait for the processes.
+    #: Projects of at least this many runs wait for the worker processes to start (a forest of a
+    #: second or more); smaller ones are computed on the pool's thread while there are none.
     PROCESS_FROM = 100
     START_TIMEOUT_S = 30.0
 
-    def __init__(self, store, pool=None, parent=None) -> None:
+    def __init__(self, workspace, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Parameter importance")
         self.setObjectName("ImportanceDialog")
-        self._store, self._pool = store, pool
+        self._ws = workspace
         self.project = ""
         self.found: Importance | None = None
         self.error = ""
-        self.where_ran = ""  # where the last result was computed: "process" or "thread"
-        self._gen = 0
-        self._pending = False
-        self._threads = QThreadPool(self)
-        self._threads.setMaxThreadCount(1)
-        self._to_gui = ToGui(self)
+        self._asked = False  # something was computed (or is): a store change computes it again
+        self._again = False
+        self._filter_text = ""  # the run filter's text as the runs box was given it (followed until edited)
+        self._jobs = Jobs(workspace.pool, self)
+        self._follow = _Follower(workspace, self, self.refresh)
+        workspace.sig_filter_changed.connect(self._on_filter)
         self.metric_box = QComboBox(self)
         self.metric_box.setEditable(True)
         self.metric_box.setMinimumWidth(220)
         self.metric_box.lineEdit().setPlaceholderText("accuracy:max")
         self.metric_box.setToolTip("A summary column: REF:REDUCER, e.g. accuracy:max, alias:accuracy:last, channel:loss:min")
-        self.metric_box.lineEdit().returnPressed.connect(self.compute)
+        self.metric_box.lineEdit().returnPressed.connect(lambda: self.compute())
         self.where = QLineEdit(self)
         self.where.setPlaceholderText('Runs (the runs filter): lr < 0.1 and state == "succeeded"')
-        self.where.returnPressed.connect(self.compute)
+        self.where.returnPressed.connect(lambda: self.compute())
         self.compute_button = QPushButton("Compute", self)
         self.compute_button.setDefault(True)
         self.compute_button.clicked.connect(lambda _c=False: self.compute())
@@ -400,7 +457,8 @@ class ImportanceDialog(QDialog):
         self.resize(760, 520)
 
     def ready(self) -> bool:
-        return not self._pending
+        """Nothing is being computed, nor waits to be."""
+        return not self._jobs.busy and not self._again
 
     def start(self, project: str, metrics: list[str], where: str = "") -> None:
         """Offer these summary columns (the first chosen) over the runs ``where`` passes."""
@@ -412,44 +470,45 @@ class ImportanceDialog(QDialog):
         if current:
             self.metric_box.setCurrentText(current)
         self.where.setText(where)
+        self._filter_text = where
         if self.metric_box.currentText().strip():
             self.compute()
         else:
             self.summary.setText("Choose a summary column, e.g. accuracy:max, and press Compute")
 
-    def compute(self) -> None:
-        self._gen += 1
-        self._pending = True
-        gen, project = self._gen, self.project
+    def compute(self, announce: bool = True) -> None:
+        """The importance of the metric in the box over the runs the box passes (what went before
+        is dropped); ``announce``: say so (a refresh keeps the result shown until the next)."""
+        self._asked, self._again = True, False
+        project = self.project
         metric, where = self.metric_box.currentText().strip(), self.where.text().strip() or None
-        self.summary.setText(f"Computing the importance of the params for {metric or '…'}…")
-        self.warning.setVisible(False)
-        self.compute_button.setEnabled(False)
-        _run(self._threads, self._to_gui, lambda result, why: self._show(gen, result, why),
-             lambda: self._importance(project, metric, where), "the parameter importance")
+        if announce:
+            self.summary.setText(f"Computing the importance of the params for {metric or '…'}…")
+            self.warning.setVisible(False)
+            self.compute_button.setEnabled(False)
+        runs = len(self._ws.experiment_names()) if project == self._ws.project else self.PROCESS_FROM
+        self._jobs.start(self._show, "the parameter importance", importance, project, metric, where,
+                         wait_s=self.START_TIMEOUT_S if runs >= self.PROCESS_FROM else 0.0)
 
-    def _importance(self, project: str, metric: str, where: str | None) -> Importance:
-        """On the dialog's thread: in the window's worker processes when they are ready (or the
-        project is large enough to wait for them to start), else here."""
-        from concurrent.futures.process import BrokenProcessPool
-
-        pool = self._pool
-        if pool is not None and (pool.ready or (pool.count > 0 and len(self._store.experiments(project))
-                                                >= self.PROCESS_FROM and pool.wait_ready(self.START_TIMEOUT_S))):
-            future = pool.submit(offload.importance_in_worker, project, metric, where)
-            if future is not None:
-                try:
-                    result = future.result()
-                    self.where_ran = "process"
-                    return result
-                except (BrokenProcessPool, OSError, RuntimeError) as exc:  # no process: here then
-                    pool.broke(exc)
-        self.where_ran = "thread"
-        return importance(self._store, project, metric, where)
-
-    def _show(self, gen: int, result: Importance | None, error: str) -> None:
-        if gen != self._gen:
+    def refresh(self) -> None:
+        """The store changed: the same metric over the same runs box, again."""
+        if not self._asked or not self.isVisible():
             return
+        if self._jobs.busy:
+            self._again = True
+            return
+        self.compute(announce=False)
+
+    def _on_filter(self, text: str, error: str) -> None:
+        """The run filter changed: the runs box follows it unless the person typed another."""
+        if error or self.project != self._ws.project or self.where.text().strip() != self._filter_text.strip():
+            return
+        if text.strip() != self._filter_text.strip():
+            self.where.setText(text)
+            self._filter_text = text
+            self.refresh()
+
+    def _show(self, result: Importance | None, error: str) -> None:
         self.found, self.error = result, error
         self.model.set_result(result)
         self.compute_button.setEnabled(True)
@@ -465,8 +524,21 @@ class ImportanceDialog(QDialog):
             self.warning.setText("\n".join(notes))
             self.warning.setVisible(bool(notes))
             self.view.resizeColumnsToContents()
-        self._pending = False
+        if self._again:
+            self.refresh()
         self.sig_ready.emit()
+
+    def hideEvent(self, event) -> None:
+        """Closed: the answer under way is dropped, and the store is no longer followed (hidden
+        with its minimised window, it keeps both)."""
+        if event.spontaneous():
+            super().hideEvent(event)
+            return
+        self._jobs.cancel()
+        self._follow.stop()
+        self._again = False
+        self.compute_button.setEnabled(True)
+        super().hideEvent(event)
 
     def export_csv(self) -> str:
         if self.found is None:
@@ -519,7 +591,7 @@ class SweepActions(QObject):
             self.sig_status_message.emit("Select two or more runs to compare them", 8000)
             return None
         if self.diff_dialog is None:
-            self.diff_dialog = RunDiffDialog(self._ws.store, self._parent)
+            self.diff_dialog = RunDiffDialog(self._ws, self._parent, self._columns)
         dlg = self.diff_dialog
         dlg.start(self._ws.project, runs, [c for c in self._columns()])
         dlg.show()
@@ -531,7 +603,7 @@ class SweepActions(QObject):
         if not project:
             return None
         if self.importance_dialog is None:
-            self.importance_dialog = ImportanceDialog(self._ws.store, self._ws.pool, self._parent)
+            self.importance_dialog = ImportanceDialog(self._ws, self._parent)
         dlg = self.importance_dialog
         f = self._ws.run_filter()
         dlg.start(project, self.metrics(), "" if f.error else f.text)

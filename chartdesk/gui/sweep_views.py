@@ -19,8 +19,8 @@ of dimensions, scaling, brushing, correlation and group means are computed, with
 
 Both export PNG, SVG (``export.save_picture``) and CSV (the dimensions shown, one row per run).
 Their configuration (dimensions, axes, colour, brushes) is saved per project
-(``prefs.SCATTER_VIEW``, ``prefs.PARALLEL_VIEW``). Rows are read off the GUI thread (the window's
-worker processes for large projects, ``RowsProcess``) and the table of dimensions is built there.
+(``prefs.SCATTER_VIEW``, ``prefs.PARALLEL_VIEW``). The rows are read and the table of dimensions
+built off the GUI thread, on the window's one pool (a worker process for large projects).
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRectF, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -56,10 +56,9 @@ from ..app import sweepview as sv
 from ..app.linking import pick
 from ..errors import ChartDeskError
 from ..groups import group_runs
-from .bridge import ToGui
 from .export import save_picture
-from .plot_items import move_view_for_log
-from .runs_table import RowsProcess
+from .jobs import Jobs
+from .plot_items import set_log_mode
 from .settings import Settings
 from .theme import plot_colors
 from .widgets import plural, set_invalid
@@ -84,10 +83,16 @@ def _colour_map():
 
 # ---- reading ---------------------------------------------------------------------------------
 class SweepLoader(QObject):
-    """The shown project's table of dimensions, read off the GUI thread and kept up to date."""
+    """The shown project's table of dimensions, read and built off the GUI thread (on the window's
+    one pool: ``chartdesk.gui.jobs``) and kept up to date."""
 
     sig_table = Signal(object)
     """A new ``SweepTable`` (or None with ``error`` set)."""
+
+    #: Projects of at least this many runs wait for the worker processes to start (their rows
+    #: and table would otherwise compete with the GUI thread for the GIL).
+    PROCESS_FROM = 100
+    START_TIMEOUT_S = 30.0
 
     def __init__(self, workspace, parent=None, columns=lambda: []) -> None:
         super().__init__(parent)
@@ -97,11 +102,8 @@ class SweepLoader(QObject):
         self.error = ""
         self.loading = False
         self.read_s = 0.0
-        self._gen = 0
-        self._threads = QThreadPool(self)
-        self._threads.setMaxThreadCount(1)
-        self._to_gui = ToGui(self)
-        self._process = RowsProcess(workspace.store, workspace.pool)
+        self._t0 = 0.0
+        self._jobs = Jobs(workspace.pool, self)
         self._soon = QTimer(self)
         self._soon.setSingleShot(True)
         self._soon.setInterval(250)
@@ -127,37 +129,28 @@ class SweepLoader(QObject):
         return self.table is None or any(c not in self.table.dimensions for c in self.columns())
 
     def reload(self) -> None:
-        self._gen += 1
-        gen, project, columns = self._gen, self.ws.project, self.columns()
+        project, columns = self.ws.project, self.columns()
         if not project:
-            self._done(gen, None, "", 0.0)
+            self._jobs.cancel()
+            self._done(None, "")
             return
         self.loading = True
-        process = self._process
+        self._t0 = time.perf_counter()
+        large = len(self.ws.experiment_names()) >= self.PROCESS_FROM
+        self._jobs.start(self._done, "reading the runs", sv.read_table, project, columns,
+                         wait_s=self.START_TIMEOUT_S if large else 0.0)
 
-        def task() -> None:
-            t0 = time.perf_counter()
-            try:
-                rows = process.rows(project, columns)
-                table, why = sv.build(project, rows, columns), ""
-            except ChartDeskError as exc:
-                table, why = None, str(exc)
-            except Exception as exc:  # a worker always answers
-                log.exception("the sweep view's rows")
-                table, why = None, f"reading the runs failed: {type(exc).__name__}: {exc}"
-            self._to_gui.call(self._done, gen, table, why, time.perf_counter() - t0)
-
-        self._threads.start(task)
-
-    def _done(self, gen: int, table, error: str, seconds: float) -> None:
-        if gen != self._gen:
-            return
+    def stop(self) -> None:
+        """The view closed: the table under way is dropped, nothing is read again until it opens."""
+        self._jobs.cancel()
+        self._soon.stop()
+        self._live.stop()
         self.loading = False
-        self.table, self.error, self.read_s = table, error, seconds
-        self.sig_table.emit(table)
 
-    def wait(self, ms: int = 30000) -> None:
-        self._threads.waitForDone(ms)
+    def _done(self, table, error: str) -> None:
+        self.loading = False
+        self.table, self.error, self.read_s = table, error, time.perf_counter() - self._t0
+        self.sig_table.emit(table)
 
 
 def offered_columns(ws, runs_columns) -> list[str]:
@@ -195,7 +188,15 @@ def _save_dialog(parent, title: str, name: str) -> str:
     return path
 
 
-class _ExportMixin:
+class _ViewMixin:
+    def hideEvent(self, event) -> None:
+        """Closed: the table under way is dropped, and the store is not followed until it opens
+        (a minimised window's views, hidden by the system, keep theirs)."""
+        if not event.spontaneous():
+            self.loader.stop()
+        super().hideEvent(event)
+
+
     def _export_menu(self) -> QPushButton:
         button = QPushButton("Export…", self)
         menu = QMenu(button)
@@ -278,7 +279,7 @@ class _ScatterBox(pg.ViewBox):
         super().mouseClickEvent(ev)
 
 
-class ScatterView(_ExportMixin, QDialog):
+class ScatterView(_ViewMixin, QDialog):
     """One point per shown run at (x, y) of two dimensions."""
 
     FILE_NAME = "scatter"
@@ -496,11 +497,10 @@ class ScatterView(_ExportMixin, QDialog):
         self.runs = drawn
         self._xy = np.column_stack([x[ok], y[ok]]) if len(drawn) else np.empty((0, 2))
         self._idx = idx[ok]
+        # the points are log10 of the values already: the axes only label them so (the view moved first)
+        set_log_mode(self.plot, self.log_x.isChecked() and dx.numeric, self.log_y.isChecked() and dy.numeric)
         for side, dim, logged in (("bottom", dx, self.log_x.isChecked()), ("left", dy, self.log_y.isChecked())):
-            axis, on = self.plot.getAxis(side), logged and dim.numeric
-            if axis.logMode != on:
-                move_view_for_log(self.plot.getViewBox(), vertical=side == "left", to_log=on)
-            axis.setLogMode(on)
+            axis = self.plot.getAxis(side)
             axis.setTicks([dim.ticks()] if not dim.numeric else None)
             axis.setLabel(dim.key + (" (log)" if logged and dim.numeric else ""))
         groups = None
@@ -678,7 +678,7 @@ class _ParallelBox(pg.ViewBox):
             self._view.clear_brush(i)
 
 
-class ParallelView(_ExportMixin, QDialog):
+class ParallelView(_ViewMixin, QDialog):
     """One axis per chosen dimension, one polyline per run the filter's other clauses pass."""
 
     FILE_NAME = "parallel"
