@@ -34,6 +34,7 @@ from .live import LiveUpdates
 from .notifications import ExceptionHooks
 from .project_tree import ProjectTree
 from .run_diff import SweepActions
+from .run_page import RunPages
 from .runs_table import RunsTable
 from .settings import Settings
 from .settings import make_settings as make_settings  # where older callers find it
@@ -64,6 +65,9 @@ class MainWindow(QMainWindow):
                                     Qt.DockWidgetArea.RightDockWidgetArea)
         self.runs_table = RunsTable(workspace, self)
         self.runs_dock = self._dock("Runs", "RunsDock", self.runs_table, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.run_pages = RunPages(workspace, self)  # double-click or Enter on a run: its page
+        for panel in (self.tree, self.runs_table):
+            panel.sig_open_run.connect(self.run_pages.open)
         self.tabifyDockWidget(self.tree_dock, self.runs_dock)
         self.tree_dock.raise_()
         self.resizeDocks([self.tree_dock, self.alias_dock], [290, 330], Qt.Orientation.Horizontal)

@@ -434,6 +434,8 @@ class _TreeView(QTreeView):
 
     sig_clicked = Signal()
     sig_drag_done = Signal()
+    sig_open = Signal(object)
+    """A run's row was double-clicked (its index): its page opens, the row is not expanded."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -451,6 +453,14 @@ class _TreeView(QTreeView):
             self.holding = False
             self.sig_clicked.emit()
 
+    def mouseDoubleClickEvent(self, event) -> None:
+        idx = self.indexAt(event.position().toPoint())
+        if event.button() == Qt.MouseButton.LeftButton and idx.isValid() and idx.data(KIND_ROLE) == "experiment":
+            event.accept()
+            self.sig_open.emit(idx)
+            return
+        super().mouseDoubleClickEvent(event)
+
     def startDrag(self, actions) -> None:
         self.holding = False
         try:
@@ -460,6 +470,9 @@ class _TreeView(QTreeView):
 
 
 class ProjectTree(QWidget):
+    sig_open_run = Signal(str)
+    """Open this run's page (a run of the shown project): double-click or Enter on its row."""
+
     """Filter box + tree over the workspace's store. It follows the workspace: the shown project's
     experiments and channels come from it (``ws.experiments()``, ``ws.channels``) as they change;
     the other projects' catalogs are read off the GUI thread (``TreeReader``) when the workspace
@@ -467,7 +480,7 @@ class ProjectTree(QWidget):
     hands the user's selection back to the workspace (from a press on a channel row only when it
     was a click, not the start of a drag); a row that goes away or that the filter hides is no
     choice of runs. Its context menu and the Delete and F2 keys rename and delete experiments and
-    projects.
+    projects; double-click or Enter on a run asks for its page (``sig_open_run``).
 
     The filter box takes plain text (names, states, tags, channels: applied as it is typed) or an
     expression of the runs grammar, evaluated on the runs of every project off the GUI thread,
@@ -547,6 +560,13 @@ class ProjectTree(QWidget):
         self.delete_action.triggered.connect(self.delete_selected)
         self.addAction(self.rename_action)
         self.addAction(self.delete_action)
+        self.open_action = QAction("Open run page", self)
+        self.open_action.setShortcuts([QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)])
+        self.open_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the tree's Enter, not the box's
+        self.open_action.setToolTip("The run's params, channels, tags and notes (double-click a run, or Enter)")
+        self.open_action.triggered.connect(lambda _c=False: self.open_run(self.view.currentIndex()))
+        self.view.addAction(self.open_action)
+        self.view.sig_open.connect(self.open_run)
         self.latest_action = QAction("Latest write per step", self, checkable=True)
         self.latest_action.setToolTip("For a resumed run whose steps go back: draw only the latest write at each "
                                       "step, as TensorBoard does (the store keeps every point)")
@@ -846,6 +866,8 @@ class ProjectTree(QWidget):
             menu.addAction(self.rename_action)
             menu.addAction(self.delete_action)
         if kind == "experiment":
+            menu.insertAction(menu.actions()[0], self.open_action)
+            menu.insertSeparator(menu.actions()[1])
             self.latest_action.setChecked(self.ws.latest(idx.data(EXPERIMENT_ROLE)))
             menu.addAction(self.latest_action)
             compare = menu.addAction("Add to comparison")
@@ -853,6 +875,15 @@ class ProjectTree(QWidget):
             compare.triggered.connect(lambda: self.ws.select_experiments(self.ws.selection() + [exp]))
         if not menu.isEmpty():
             menu.exec(self.view.viewport().mapToGlobal(pos))
+
+    def open_run(self, index) -> None:
+        """The page of the run on this row (its project is shown first, should it not be)."""
+        if not index.isValid() or index.data(KIND_ROLE) != "experiment":
+            return
+        project, exp = index.data(PROJECT_ROLE), index.data(EXPERIMENT_ROLE)
+        if project != self.ws.project:
+            self.ws.set_project(project)
+        self.sig_open_run.emit(exp)
 
     # ---- latest write per step (resumed runs) ---------------------------------------------
     def _load_latest(self, _project: str = "") -> None:

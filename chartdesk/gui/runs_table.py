@@ -38,7 +38,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QBrush, QColor, QGuiApplication
+from PySide6.QtGui import QAction, QBrush, QColor, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCompleter,
@@ -626,6 +626,8 @@ class RunsTable(QWidget):
 
     sig_compare_requested = Signal()
     """Compare selected runs… in the table's context menu (the window opens the run diff)."""
+    sig_open_run = Signal(str)
+    """Open this run's page: double-click on its row, or Enter (the window opens it: gui.run_page)."""
 
     #: Widths a person gives by dragging are saved this long after the last move of the edge.
     SAVE_DELAY_MS = 400
@@ -710,6 +712,13 @@ class RunsTable(QWidget):
         self.view.selectionModel().selectionChanged.connect(self._on_view_selection)
         self.compare_action = QAction("Compare selected runs…", self.view)  # the table's context menu
         self.compare_action.triggered.connect(lambda _c=False: self.sig_compare_requested.emit())
+        self.open_action = QAction("Open run page", self.view)
+        self.open_action.setShortcuts([QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)])
+        self.open_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.open_action.triggered.connect(lambda _c=False: self._open_row(self.view.currentIndex()))
+        self.view.addAction(self.open_action)
+        for v in (self.view, self.view.frozen):
+            v.doubleClicked.connect(self._open_row)
         self.view.addAction(self.compare_action)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         # the frozen names have the table's context menu too (its actions, whatever they are then)
@@ -1023,6 +1032,10 @@ class RunsTable(QWidget):
                 remove.addAction(menu_text(col)).triggered.connect(lambda _c=False, c=col: self.remove_column(c))
             remove.setEnabled(bool(self.model.columns))
             menu.addAction("Add summary column…").triggered.connect(self.ask_for_column)
+
+    def _open_row(self, index) -> None:
+        if index.isValid() and 0 <= index.row() < self.model.rowCount():
+            self.sig_open_run.emit(self.model.row(index.row())["experiment"])
 
     def _on_names_menu(self, pos) -> None:
         actions = self.view.actions()
