@@ -1,8 +1,9 @@
 """The grid of a chart set (or of an experiment's own charts): small multiples, as many columns
 as the width allows, cards of the chosen height, sections by name prefix that fold and flow side
-by side when they are narrower than a row (``pack``), cards built as they scroll into view, and the one draw scheduler of the grid: the charts whose views are
-ready are drawn one per turn of the event loop, so no turn holds the GUI thread long. Its charts
-share one ``chartdesk.app.linking.TabLink`` (``links``): linked x, one crosshair, one emphasized run.
+by side when they are narrower than a row (``pack``), cards built as they scroll into view, and
+the one draw scheduler of the grid: the charts whose views are ready are drawn one per turn of
+the event loop, so no turn holds the GUI thread long. Its charts share one
+``chartdesk.app.linking.TabLink`` (``links``): linked x, one crosshair, one emphasized run.
 """
 from __future__ import annotations
 

@@ -25,6 +25,10 @@ from .chart_grid import CHART_HEIGHTS, ChartGrid
 from .chart_sets import ChartEditor
 from .widgets import menu_text
 
+#: The chart tabs' narrowest width: with the docks at their minimum beside it, a window fits half
+#: of a 1366 px screen.
+CHARTS_MIN_WIDTH = 300
+
 SNIPPET = """import chartdesk
 
 with chartdesk.init(project="mnist", experiment="exp-1", params={"lr": 0.1}{db}) as run:
@@ -94,7 +98,7 @@ class ChartTabs(QTabWidget):
         self.setDocumentMode(True)
         self.setElideMode(Qt.TextElideMode.ElideMiddle)
         self.setUsesScrollButtons(True)
-        self.setMinimumWidth(420)  # on a narrow screen the docks give way, not the charts
+        self.setMinimumWidth(CHARTS_MIN_WIDTH)  # on a narrow screen the docks give way first (MainWindow)
         self.grids: dict[str, ChartGrid] = {}
         self.experiment_grid: ChartGrid | None = None
         self.chart_height = CHART_HEIGHTS["medium"]

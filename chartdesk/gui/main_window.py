@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import gc
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -39,7 +39,14 @@ from .runs_table import RunsTable
 from .settings import Settings
 from .settings import make_settings as make_settings  # where older callers find it
 from .sweep_views import SweepViewActions
-from .widgets import plural
+from .widgets import let_shrink, plural
+
+#: On a screen shorter than this, the right-hand docks (Aliases, Chart sets) start tabbed together,
+#: each the full height, instead of one above the other (each half of 768 px clipped the alias editor).
+TAB_RIGHT_DOCKS_BELOW = 1000
+#: A window made narrower (half of a laptop screen) keeps at least this share of its width for
+#: the charts: the docks give way, down to their minimum widths.
+CHARTS_SHARE = 0.54  # the default layout at 1366 px (docks 290 and 330 px) gives them 740
 
 
 class MainWindow(QMainWindow):
@@ -70,6 +77,9 @@ class MainWindow(QMainWindow):
             panel.sig_open_run.connect(self.run_pages.open)
         self.tabifyDockWidget(self.tree_dock, self.runs_dock)
         self.tree_dock.raise_()
+        if self.screen().availableGeometry().height() < TAB_RIGHT_DOCKS_BELOW:
+            self.tabifyDockWidget(self.alias_dock, self.sets_dock)
+            self.alias_dock.raise_()
         self.resizeDocks([self.tree_dock, self.alias_dock], [290, 330], Qt.Orientation.Horizontal)
         self._build_menus()
 
@@ -132,11 +142,40 @@ class MainWindow(QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        let_shrink(widget)  # rows of buttons wrap, long labels too: the dock can be narrow
         scroll.setWidget(widget)
         scroll.setMinimumWidth(widget.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
         dock.setWidget(scroll)
         self.addDockWidget(area, dock)
         return dock
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        old = event.oldSize().width()
+        if old < 0 or event.size().width() < old:  # shown, or made narrower: not when the user widens a dock
+            QTimer.singleShot(0, self, self._give_charts_room)
+
+    def _give_charts_room(self) -> None:
+        """The docks beside the charts narrowed, each side in proportion to its width (never below
+        its minimum), until the charts have CHARTS_SHARE of the window's width."""
+        short = int(CHARTS_SHARE * self.width()) - self.centralWidget().width()
+        sides = []  # (the docks of a side, its width, the narrowest it can be)
+        for area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea):
+            column = [d for d in self.findChildren(QDockWidget)
+                      if d.isVisible() and not d.isFloating() and self.dockWidgetArea(d) == area]
+            # A dock behind another's tab counts as visible, off the window: the one in front has the width.
+            front = [d.width() for d in column if not d.visibleRegion().isEmpty()]
+            if front:  # in tabs or one above another: the widest minimum holds them all
+                sides.append((column, max(front), max(d.minimumSizeHint().width() for d in column)))
+        spare = sum(max(0, width - least) for _c, width, least in sides)
+        if short <= 0 or spare <= 0:
+            return
+        take = min(short, spare)
+        docks, widths = [], []
+        for column, width, least in sides:
+            docks += column
+            widths += [width - round(take * max(0, width - least) / spare)] * len(column)
+        self.resizeDocks(docks, widths, Qt.Orientation.Horizontal)
 
     # ---- menus --------------------------------------------------------------------------
     def _action(self, text: str, slot, shortcut=None, name: str = "") -> QAction:

@@ -1,9 +1,19 @@
 """Small widgets shared by the panels: a label that elides in the middle and shows its whole text
-in a tooltip, and the plural helper every count in the window uses."""
+in a tooltip, the plural helper every count in the window uses, and what lets a dock's panel be
+narrow (``FlowLayout``, a row of buttons that wraps; ``let_shrink``, applied to each dock's panel)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QBoxLayout,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -55,3 +65,183 @@ class ElidedLabel(QLabel):
         shown = self.fontMetrics().elidedText(self._full, self._mode, width) if width > 20 else self._full
         if shown != self.text():
             super().setText(shown)
+
+
+class FlowLayout(QLayout):
+    """Items left to right, wrapping onto as many lines as the width needs (a line holds what fits
+    at the items' minimum widths); each line's items share its width (up to their maximum
+    widths), as a row of buttons in a QHBoxLayout do. Its
+    minimum height is the height of its lines at its present width, so a splitter or a box
+    layout above it never squeezes a wrapped line under its neighbour."""
+
+    def __init__(self, parent=None, spacing: int = 6) -> None:
+        super().__init__(parent)
+        self._items = []
+        self._width = -1  # the width last laid out at: the minimum height answers for it
+        self.setSpacing(spacing)
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item) -> None:
+        self._items.append(item)
+        self.invalidate()
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, i: int):
+        return self._items[i] if 0 <= i < len(self._items) else None
+
+    def takeAt(self, i: int):
+        if 0 <= i < len(self._items):
+            item = self._items.pop(i)
+            self.invalidate()
+            return item
+        return None
+
+    def expandingDirections(self) -> Qt.Orientation:
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return self._place(QRect(0, 0, width, 0), apply=False)
+
+    def setGeometry(self, rect: QRect) -> None:
+        super().setGeometry(rect)
+        self._place(rect, apply=True)
+        if rect.width() != self._width:  # the minimum height follows the lines this width makes
+            self._width = rect.width()
+            self.invalidate()
+
+    def _shown(self):
+        return [it for it in self._items if not (it.widget() is not None and it.widget().isHidden())]
+
+    def sizeHint(self) -> QSize:
+        shown = self._shown()
+        m = self.contentsMargins()
+        w = sum(it.sizeHint().width() for it in shown) + self.spacing() * max(0, len(shown) - 1)
+        h = max((it.sizeHint().height() for it in shown), default=0)
+        return QSize(w + m.left() + m.right(), h + m.top() + m.bottom())
+
+    def minimumSize(self) -> QSize:
+        m = self.contentsMargins()
+        w = max((it.minimumSize().width() for it in self._shown()), default=0) + m.left() + m.right()
+        h = self.heightForWidth(self._width) if self._width > 0 else self.sizeHint().height()
+        return QSize(w, h)
+
+    def _place(self, rect: QRect, apply: bool) -> int:
+        """Lay the items out in ``rect`` (or only measure): the height the lines take."""
+        m = self.contentsMargins()
+        inner = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom())
+        gap, lines, line, used = self.spacing(), [], [], 0
+        for it in self._shown():
+            w = it.minimumSize().width()
+            if line and used + gap + w > inner.width():
+                lines.append(line)
+                line, used = [], 0
+            used += (gap if line else 0) + w
+            line.append(it)
+        if line:
+            lines.append(line)
+        y = inner.y()
+        for line in lines:
+            height = max(it.sizeHint().height() for it in line)
+            if apply:
+                self._fill_line(line, inner.x(), y, inner.width(), height)
+            y += height + gap
+        return max(0, y - gap - inner.y()) + m.top() + m.bottom()
+
+    def _fill_line(self, line, x: int, y: int, width: int, height: int) -> None:
+        """The line's items widened from their minimum widths, in turn, by an equal share of what
+        the line leaves free."""
+        widths = [it.minimumSize().width() for it in line]
+        free = width - sum(widths) - self.spacing() * (len(line) - 1)
+        growing = list(range(len(line)))
+        while free > 0 and growing:
+            share = max(1, free // len(growing))
+            for i in list(growing):
+                room = line[i].maximumSize().width() - widths[i]
+                add = min(share, room, free)
+                widths[i] += add
+                free -= add
+                if add < share:
+                    growing.remove(i)
+                if free <= 0:
+                    break
+        for it, w in zip(line, widths):
+            it.setGeometry(QRect(QPoint(x, y), QSize(w, height)))
+            x += w + self.spacing()
+
+
+#: A label at least this wide (pixels of its one line) wraps instead, in a panel that may be narrow.
+WRAP_LABELS_WIDER_THAN = 140
+#: Pixels either side of a wrapping row's button text: its least width (the style's is 80 px, "↑" too).
+BUTTON_PADDING = 10
+
+
+class _WrappedHeights(QObject):
+    """Keeps each word-wrapped label of a panel at least as tall as its lines at its present
+    width (Qt guesses a wrapped label's minimum height for another width, and a QSplitter above
+    it then squeezes its last lines away): on the label's resize and when its parent lays out."""
+
+    def __init__(self, panel: QWidget) -> None:
+        super().__init__(panel)
+        self._labels: dict[QWidget, list[QLabel]] = {}
+
+    def track(self, label: QLabel) -> None:
+        parent = label.parentWidget()
+        if parent is not None and parent not in self._labels:
+            parent.installEventFilter(self)
+        self._labels.setdefault(parent, []).append(label)
+        label.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.Resize and isinstance(obj, QLabel):
+            self._fit(obj)
+        elif kind == QEvent.Type.LayoutRequest and obj in self._labels:
+            for label in self._labels[obj]:
+                self._fit(label)
+        return False
+
+    @staticmethod
+    def _fit(label: QLabel) -> None:
+        height = label.heightForWidth(label.width()) if label.isVisible() and label.width() > 0 else 0
+        if height > 0 and label.minimumHeight() != height:
+            label.setMinimumHeight(height)
+
+
+def let_shrink(panel: QWidget) -> None:
+    """A dock's panel made as narrow as its widest single control: each row that holds only
+    buttons wraps (its QHBoxLayout becomes a ``FlowLayout`` in the same place, the same buttons
+    in it, each as narrow as its text), one-line labels wider than WRAP_LABELS_WIDER_THAN wrap
+    their words, and wrapped labels keep the height of their lines (``_WrappedHeights``)."""
+    for row in panel.findChildren(QHBoxLayout):
+        holder = row.parent()
+        items = [row.itemAt(i) for i in range(row.count())]
+        buttons = [it.widget() for it in items if it.widget() is not None]
+        if not isinstance(holder, QBoxLayout) or len(buttons) < 2 or \
+                not all(isinstance(b, QAbstractButton) for b in buttons) or \
+                any(it.layout() is not None for it in items):
+            continue
+        at = next(i for i in range(holder.count()) if holder.itemAt(i).layout() is row)
+        flow = FlowLayout(spacing=row.spacing() if row.spacing() >= 0 else 6)
+        for b in buttons:
+            row.removeWidget(b)
+            if isinstance(b, QPushButton) and b.text():  # as narrow as its text, not the style's 80 px
+                least = b.fontMetrics().horizontalAdvance(b.text().replace("&", "")) + 2 * BUTTON_PADDING
+                b.setMinimumWidth(min(b.sizeHint().width(), least))
+            flow.addWidget(b)
+        holder.takeAt(at)
+        holder.insertLayout(at, flow)
+        row.setParent(None)
+        row.deleteLater()
+    heights = _WrappedHeights(panel)
+    for label in panel.findChildren(QLabel):
+        if isinstance(label, ElidedLabel):
+            continue
+        if not label.wordWrap() and label.minimumSizeHint().width() > WRAP_LABELS_WIDER_THAN:
+            label.setWordWrap(True)
+        if label.wordWrap():
+            heights.track(label)
