@@ -4,7 +4,8 @@ whether it belongs to this machine or to one store, and the one rule that puts n
 
 **Per machine** (how this person's screen is arranged, whatever store is open): the window's
 geometry, the docks' layout, the chart height, whether compare mode names runs by the params
-that differ, and whether a tab's charts link their x axes. The theme is chosen on the command
+that differ, whether a tab's charts link their x axes, and the folder each kind of file dialog
+was last left in. The theme is chosen on the command
 line (``--theme``) and is not stored; were it stored, it would be a machine key too.
 
 **Per store** (anything that names what a store holds): the last project shown, the project
@@ -129,6 +130,14 @@ KEYS = (WINDOW_GEOMETRY, WINDOW_STATE, CHART_HEIGHT, LABEL_BY_PARAMS, LINK_X, LA
 SCATTER_VIEW = Key("scatter_view", list, (), PROJECT)
 PARALLEL_VIEW = Key("parallel_view", list, (), PROJECT)
 KEYS = (*KEYS, SCATTER_VIEW, PARALLEL_VIEW)
+
+#: The folder each kind of file dialog was last left in (``chartdesk.gui.file_dialogs``), per
+#: machine (a folder of this machine's disks, whatever store is open): "" until one is used.
+#: ``import``: Import files/folder and Follow folder; ``export``: a chart's, a table's or a sweep
+#: view's picture or CSV; ``layout``: Export and Apply layout; ``report``: Export report.
+FOLDER_KINDS = ("import", "export", "layout", "report")
+LAST_FOLDER = {kind: Key(f"dialogs/{kind}_folder", str, "") for kind in FOLDER_KINDS}
+KEYS = (*KEYS, *LAST_FOLDER.values())
 
 
 # ---- names in keys -----------------------------------------------------------------------------

@@ -15,10 +15,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
 from ..errors import ChartDeskError
 from ..follow import Follower
+from . import file_dialogs
 from .widgets import plural
 
 
@@ -112,8 +113,8 @@ class FollowControl(QObject):
         self.label.setVisible(False)
 
     def ask(self) -> None:
-        path = QFileDialog.getExistingDirectory(self._dialog_parent, "Follow a log folder (TensorBoard, CSV, JSON "
-                                                "lines, MLflow, W&B, DVCLive): imported now and as it grows")
+        path = file_dialogs.open_folder(self._dialog_parent, "import", "Follow a log folder (TensorBoard, CSV, JSON "
+                                        "lines, MLflow, W&B, DVCLive): imported now and as it grows")
         if path:
             self.follow(path)
 

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -39,6 +38,7 @@ from PySide6.QtWidgets import (
 from .. import layout
 from ..app.history import Edit
 from ..errors import ChartDeskError
+from . import file_dialogs
 from .bridge import ToGui
 from .widgets import plural, set_invalid
 
@@ -360,7 +360,7 @@ class LayoutActions(QObject):
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
         chosen, pins = dlg.chosen(), dlg.pins.isChecked()
-        path, _ = QFileDialog.getSaveFileName(self._parent, "Export layout", f"{project}-layout.yaml", FILE_FILTER)
+        path, _ = file_dialogs.save_file(self._parent, "layout", "Export layout", f"{project}-layout.yaml", FILE_FILTER)
         if not path:
             return
         try:
@@ -379,7 +379,7 @@ class LayoutActions(QObject):
         if not project:
             return False
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self._parent, "Apply layout", "", FILE_FILTER)
+            path = file_dialogs.open_file(self._parent, "layout", "Apply layout", FILE_FILTER)
             if not path:
                 return False
         name = Path(path).name

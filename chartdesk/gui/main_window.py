@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QFrame,
     QLabel,
     QMainWindow,
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from ..app import preferences as prefs
 from ..errors import ChartDeskError
+from . import file_dialogs
 from . import help as help_pages
 from .alias_editor import AliasEditor
 from .chart_grid import CHART_HEIGHTS
@@ -379,14 +379,14 @@ class MainWindow(QMainWindow):
 
     # ---- importing ----------------------------------------------------------------------
     def _import_files_dialog(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Import files", "", "Experiment logs (*tfevents* *.csv *.jsonl "
-                                                "*.ndjson *.json *.db *.sqlite);;All files (*)")
+        paths = file_dialogs.open_files(self, "import", "Import files", "Experiment logs (*tfevents* *.csv *.jsonl "
+                                        "*.ndjson *.json *.db *.sqlite);;All files (*)")
         if paths:
             self.importer.start(paths)
 
     def _import_folder_dialog(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Import a folder (searched for TensorBoard, MLflow, "
-                                                "Lightning, HF and CSV logs)")
+        path = file_dialogs.open_folder(self, "import", "Import a folder (searched for TensorBoard, MLflow, "
+                                        "Lightning, HF and CSV logs)")
         if path:
             self.importer.start([path])
 

@@ -324,13 +324,14 @@ def export_dialog(parent, store, request: ReportRequest) -> ReportResult | None:
     """Ask where (HTML or PDF), draw with a progress dialog (Cancel stops), say what went wrong
     in one line; the report written, or None."""
     from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QProgressDialog
+    from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
     from ..errors import ChartDeskError
+    from . import file_dialogs
 
     html_filter, pdf_filter = "Report, one HTML file (*.html)", "PDF (*.pdf)"
-    path, chosen = QFileDialog.getSaveFileName(parent, "Export report", f"{request.project}-report.html",
-                                               f"{html_filter};;{pdf_filter}")
+    path, chosen = file_dialogs.save_file(parent, "report", "Export report", f"{request.project}-report.html",
+                                          f"{html_filter};;{pdf_filter}")
     if not path:
         return None
     if not os.path.splitext(path)[1]:
