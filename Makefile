@@ -6,6 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
+# The suite runs in two processes (pytest-xdist; the machines have two cores), a test module in
+# one process (its module fixtures, such as the real-input tests' Xvfb, are made once).
+# `make test PYTEST_ARGS=tests/test_gui.py` runs one file in this process.
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: run test lint bench clean
 

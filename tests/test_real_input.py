@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,27 +15,24 @@ import pytest
 HERE = Path(__file__).parent
 
 
-def _free_display() -> int:
-    for n in range(90, 140):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            return n
-    raise RuntimeError("no free X display number")
-
-
 @pytest.fixture(scope="module")
 def xserver():
+    """An Xvfb of this module's own. Xvfb picks a free display number itself (-displayfd) and
+    says which once it listens, so two test processes (pytest-xdist) never race for one."""
     missing = [t for t in ("Xvfb", "xdotool") if shutil.which(t) is None]
     if missing:
         pytest.skip(f"real-input tests need {' and '.join(missing)} (apt-get install xvfb xdotool; .ci/run does)")
-    n = _free_display()
-    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{n}").exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.skip(f"Xvfb :{n} did not start")
-        time.sleep(0.05)
+    read, write = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(write,))
+    os.close(write)
+    with os.fdopen(read) as said:
+        number = said.readline().strip()  # written once the server accepts connections; "" if it died
+    if not number.isdigit():
+        proc.kill()
+        proc.wait(10)
+        pytest.skip(f"Xvfb did not start (exit {proc.poll()})")
+    n = int(number)
     yield f":{n}"
     proc.terminate()
     proc.wait(10)
