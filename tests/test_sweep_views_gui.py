@@ -183,7 +183,8 @@ def test_scatter_through_the_menu(hp, open_win, qtbot, tmp_path):
         view.export(str(tmp_path / f"s.{ext}"))
         assert (tmp_path / f"s.{ext}").stat().st_size > 1000
 
-    # the configuration is kept for the project
+    # the configuration is kept for the project (written a moment after the last change)
+    qtbot.waitUntil(lambda: "trend=1" in win.settings.get(prefs.SCATTER_VIEW, "hp"), timeout=5000)
     saved = win.settings.get(prefs.SCATTER_VIEW, "hp")
     assert "x=optimizer.lr" in saved and "y=accuracy:max" in saved and "log_x=1" in saved and "trend=1" in saved
 
@@ -259,7 +260,9 @@ def test_parallel_coordinates_brush_is_the_run_filter(hp, open_win, qtbot, tmp_p
         view.export(str(tmp_path / f"p.{ext}"))
         assert (tmp_path / f"p.{ext}").stat().st_size > 1000
 
-    # the configuration (axes, brushes) is saved per project
+    # the configuration (axes, brushes) is saved per project (a moment after the last change)
+    qtbot.waitUntil(lambda: any(s.startswith("brushes=") and "optimizer.lr >=" in s
+                                for s in win.settings.get(prefs.PARALLEL_VIEW, "hp")), timeout=5000)
     saved = win.settings.get(prefs.PARALLEL_VIEW, "hp")
     assert [s for s in saved if s.startswith("axis=")] == [f"axis={k}" for k in want]
     assert any(s.startswith("brushes=") and "accuracy:max >=" in s for s in saved)
@@ -330,3 +333,61 @@ def test_axes_follow_the_list_order_when_an_entry_is_dragged(hp, open_win, qtbot
     qtbot.waitUntil(lambda: view.keys == ["accuracy:max", "layers", "optimizer.lr"], timeout=5000)
     labels = [t for _x, t in view.plot.getAxis("bottom")._tickLevels[0]]
     assert labels == ["accuracy:max", "layers", "optimizer.lr"]
+
+
+def header_point(view, i: int) -> QPoint:
+    """Where the ``i``-th axis' name is under the plot (the plot widget's viewport)."""
+    vb = view.plot.getViewBox()
+    x = vb.mapViewToScene(QPointF(i, 0)).x()
+    y = view.headers.sceneBoundingRect().center().y()
+    return view.plot_widget.mapFromScene(QPointF(x, y))
+
+
+def test_axes_are_moved_by_dragging_their_names_and_flipped_on_the_plot(hp, open_win, qtbot):
+    win = open_win(hp, "hp")
+    view = win.sweep_views.parallel()
+    wait_ready(qtbot, view)
+    view.set_axes(["layers", "optimizer.lr", "accuracy:max"])
+    qtbot.waitUntil(lambda: view.ready() and view.keys == ["layers", "optimizer.lr", "accuracy:max"], timeout=20000)
+    qtbot.wait(50)
+    # drag the name of the first axis (layers) to the last place, as a person does under the plot
+    vp = view.plot_widget.viewport()
+    a, b = header_point(view, 0), header_point(view, 2)
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    _mouse(vp, QEvent.Type.MouseMove, a, none)
+    _mouse(vp, QEvent.Type.MouseButtonPress, a, left)
+    for k in range(1, 9):
+        _mouse(vp, QEvent.Type.MouseMove, a + (b - a) * (k / 8), left)
+        qtbot.wait(5)
+    assert view.drop_line.isVisible() and view.drop_line.value() == 2  # where it will go
+    _mouse(vp, QEvent.Type.MouseButtonRelease, b, none)
+    qtbot.waitUntil(lambda: view.keys == ["optimizer.lr", "accuracy:max", "layers"], timeout=5000)
+    assert not view.drop_line.isVisible()
+    labels = [t for _x, t in view.plot.getAxis("bottom")._tickLevels[0]]
+    assert labels == ["optimizer.lr", "accuracy:max", "layers"]
+    lst = view.dims_list
+    assert [lst.item(i).data(Qt.ItemDataRole.UserRole) for i in range(3)] == ["optimizer.lr", "accuracy:max", "layers"]
+    layers = view.loader.table["layers"].coordinates()
+    np.testing.assert_allclose(view._unit[:, 2], (layers - np.nanmin(layers)) / (np.nanmax(layers) - np.nanmin(layers)))
+
+    # a double-click on a name flips its axis (1 at the bottom), and again flips it back
+    p = header_point(view, 2)
+    for kind, buttons in ((QEvent.Type.MouseButtonPress, left), (QEvent.Type.MouseButtonRelease, none),
+                          (QEvent.Type.MouseButtonDblClick, left), (QEvent.Type.MouseButtonRelease, none)):
+        _mouse(vp, kind, p, buttons)
+    qtbot.waitUntil(lambda: view.flipped == {"layers"}, timeout=5000)
+    np.testing.assert_allclose(view._unit[:, 2],
+                               1 - (layers - np.nanmin(layers)) / (np.nanmax(layers) - np.nanmin(layers)))
+    assert lst.item(2).text() == "layers  ⇅"
+
+    # the axis' menu (right-click on the axis in the plot): unflip, move left
+    menu = view.axis_menu(2)
+    next(a for a in menu.actions() if a.text() == "Unflip axis").trigger()
+    assert view.flipped == set()
+    menu = view.axis_menu(2)
+    assert not next(a for a in menu.actions() if a.text() == "Move right").isEnabled()
+    next(a for a in menu.actions() if a.text() == "Move left").trigger()
+    qtbot.waitUntil(lambda: view.keys == ["optimizer.lr", "layers", "accuracy:max"], timeout=5000)
+    qtbot.waitUntil(lambda: "axis=layers" in win.settings.get(prefs.PARALLEL_VIEW, "hp")
+                    and [s for s in win.settings.get(prefs.PARALLEL_VIEW, "hp") if s.startswith("axis=")]
+                    == ["axis=optimizer.lr", "axis=layers", "axis=accuracy:max"], timeout=5000)

@@ -156,6 +156,22 @@ class Dimension:
         return self.kind in (NUMBER, LOG)
 
     @property
+    def varying(self) -> bool:
+        """Some two runs have different values (missing counts as one)."""
+        hit = self._cache.get("varying")
+        if hit is None:
+            hit = self._cache["varying"] = len({repr(v) for v in self.values}) > 1
+        return hit
+
+    def warm(self) -> Dimension:
+        """Work out now what a view asks of every dimension (coordinates, span, whether it varies):
+        done in the worker, so the table reaches the window with them."""
+        self.coordinates()
+        self.span()
+        _ = self.varying
+        return self
+
+    @property
     def missing(self) -> np.ndarray:
         """Per run: no value to draw."""
         return np.isnan(self.coordinates(self.kind == LOG))
@@ -334,11 +350,15 @@ class SweepTable:
 
     def brushed(self, brushes: Iterable[Brush]) -> frozenset[str]:
         """The runs inside every brush (all runs without brushes)."""
+        return frozenset(r for r, k in zip(self.runs, self.brushed_mask(brushes)) if k)
+
+    def brushed_mask(self, brushes: Iterable[Brush]) -> np.ndarray:
+        """Per run of the table: inside every brush."""
         keep = np.ones(len(self.runs), dtype=bool)
         for b in brushes:
             if b.key in self.dimensions:
                 keep &= self.dimensions[b.key].inside(b)
-        return frozenset(r for r, k in zip(self.runs, keep) if k)
+        return keep
 
     def to_csv(self, keys: Sequence[str], runs: Iterable[str] | None = None, extra: Mapping[str, Sequence] = ()) -> str:
         """One row per run (``runs``: these, in the table's order), a column per dimension, its value
@@ -385,8 +405,17 @@ def build(project: str, rows: Sequence[Mapping], columns: Sequence[str] = ()) ->
 
 def read_table(store, project: str, columns: Sequence[str] = ()) -> SweepTable:
     """The project's table of dimensions with these summary columns, read from the store (in a
-    worker process of the window, or on its pool's thread)."""
-    return build(project, offload.rows(store, project, list(columns)), columns)
+    worker process of the window, or on its pool's thread), every dimension warmed."""
+    table = build(project, offload.rows(store, project, list(columns)), columns)
+    for d in table.dimensions.values():
+        d.warm()
+    return table
+
+
+def offered_columns(columns: Sequence[str], aliases: Iterable[str]) -> list[str]:
+    """The summary columns a view or dialog offers: the runs table's (``columns``), then each
+    alias's max, min and last."""
+    return list(dict.fromkeys([*columns, *(f"{a}:{r}" for a in aliases for r in ("max", "min", "last"))]))
 
 
 def columns_of(keys: Iterable[str]) -> list[str]:

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..errors import ChartDeskError
+from ..app.sweepview import offered_columns
 from ..importance import HEADERS, Importance, importance
 from ..rundiff import RunDiff, cell_text, diff
 from .jobs import Jobs
@@ -614,8 +615,4 @@ class SweepActions(QObject):
     def metrics(self) -> list[str]:
         """What the metric box offers: the runs table's summary columns, then each alias's max,
         min and last."""
-        try:
-            aliases = list(self._ws.store.aliases(self._ws.project))
-        except ChartDeskError:
-            aliases = []
-        return [*self._columns(), *(f"{a}:{r}" for a in aliases for r in ("max", "min", "last"))]
+        return offered_columns(self._columns(), self._ws.aliases())

@@ -24,13 +24,14 @@ built off the GUI thread, on the window's one pool (a worker process for large p
 """
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -154,23 +155,24 @@ class SweepLoader(QObject):
 
 
 def offered_columns(ws, runs_columns) -> list[str]:
-    """The summary columns the dimension boxes offer: the runs table's, then each alias's max,
-    min and last."""
-    try:
-        aliases = list(ws.store.aliases(ws.project)) if ws.project else []
-    except ChartDeskError:
-        aliases = []
-    return list(dict.fromkeys([*runs_columns(), *(f"{a}:{r}" for a in aliases for r in ("max", "min", "last"))]))
+    """The summary columns the dimension boxes offer (``sweepview.offered_columns``; the aliases
+    as the session holds them: no read of the store)."""
+    return sv.offered_columns(runs_columns(), ws.aliases() if ws.project else ())
 
 
 def run_colour(ws, run: str) -> str:
     return colors.style(ws.experiment_index(run)).color
 
 
+#: ``colors.style`` (a pure function of the key) made once per key: a thousand runs' styles
+#: were 15-30 ms of a draw.
+_style = functools.lru_cache(maxsize=None)(colors.style)
+
+
 def run_styles(ws, runs) -> list[colors.Style]:
     """Each run's own style (``chartdesk.colors``: its key is its place in the project)."""
     key = {n: i for i, n in enumerate(ws.experiment_names())}
-    return [colors.style(key.get(r, -1)) for r in runs]
+    return [_style(key.get(r, -1)) for r in runs]
 
 
 _BRUSHES: dict[tuple[str, int], object] = {}
@@ -189,10 +191,38 @@ def _save_dialog(parent, title: str, name: str) -> str:
 
 
 class _ViewMixin:
+    #: The configuration is written this long after its last change: one write of the settings
+    #: file per gesture, not one per brush or box (a write took 10-40 ms of the GUI thread).
+    SAVE_MS = 800
+    _save_timer: QTimer | None = None
+
+    def save(self) -> None:
+        """Keep the view's configuration for its project (written a moment later)."""
+        if not self.project:
+            return
+        if self._save_timer is None:
+            self._save_timer = QTimer(self)
+            self._save_timer.setSingleShot(True)
+            self._save_timer.setInterval(self.SAVE_MS)
+            self._save_timer.timeout.connect(self._write_configuration)
+        self._save_timer.start()
+
+    def save_now(self) -> None:
+        """Write a configuration still waiting to be written (before another project, or closing)."""
+        if self._save_timer is not None and self._save_timer.isActive():
+            self._save_timer.stop()
+            self._write_configuration()
+
+    def _write_configuration(self) -> None:
+        if self.project:
+            key, conf = self.configuration()
+            Settings(self.ws.store).set(key, sv.encode(conf), self.project)
+
     def hideEvent(self, event) -> None:
-        """Closed: the table under way is dropped, and the store is not followed until it opens
-        (a minimised window's views, hidden by the system, keep theirs)."""
+        """Closed: the configuration is written, the table under way dropped, and the store not
+        followed until it opens (a minimised window's views, hidden by the system, keep theirs)."""
         if not event.spontaneous():
+            self.save_now()
             self.loader.stop()
         super().hideEvent(event)
 
@@ -300,6 +330,9 @@ class ScatterView(_ViewMixin, QDialog):
         self.groups: list[sv.GroupPoint] = []
         self.runs: list[str] = []      # the runs drawn, in table order
         self._xy = np.empty((0, 2))
+        self._points_key = None        # what the points were last set to
+        self._axes: dict[str, tuple] = {}  # side -> (ticks, label) last set
+        self._style_of: tuple = ((), {})  # (the project's runs, run -> style)
         self.x_box = _dimension_box(self, "x: a run field, a param or a summary column (REF:REDUCER, e.g. accuracy:max)")
         self.y_box = _dimension_box(self, "y: a run field, a param or a summary column (REF:REDUCER, e.g. accuracy:max)")
         self.log_x = QCheckBox("Log x", self)
@@ -390,6 +423,7 @@ class ScatterView(_ViewMixin, QDialog):
     def start(self) -> None:
         """Show the shown project (its saved configuration the first time)."""
         if self.ws.project != self.project:
+            self.save_now()
             self.project = self.ws.project or ""
             conf = sv.decode(Settings(self.ws.store).get(prefs.SCATTER_VIEW, self.project) if self.project else [])
             self._wanted = (conf.get("x", ""), conf.get("y", ""))
@@ -412,7 +446,7 @@ class ScatterView(_ViewMixin, QDialog):
         if table is None:
             return
         numeric = [k for k in keys if k in table.dimensions and table[k].numeric and table[k].source == "param"
-                   and len(set(table[k].values)) > 1]
+                   and table[k].varying]
         columns = [k for k in keys if ":" in k]
         x = x or (numeric[0] if numeric else keys[0] if keys else "")
         y = y or (columns[0] if columns else keys[1] if len(keys) > 1 else x)
@@ -423,11 +457,10 @@ class ScatterView(_ViewMixin, QDialog):
             box.setCurrentText(key)
             box.blockSignals(False)
 
-    def save(self) -> None:
-        if self.project:
-            conf = {"x": self.x_key(), "y": self.y_key(), "log_x": self.log_x.isChecked(),
-                    "log_y": self.log_y.isChecked(), "trend": self.trend.isChecked()}
-            Settings(self.ws.store).set(prefs.SCATTER_VIEW, sv.encode(conf), self.project)
+    def configuration(self) -> tuple:
+        """(the settings key, what it keeps for the project)."""
+        return prefs.SCATTER_VIEW, {"x": self.x_key(), "y": self.y_key(), "log_x": self.log_x.isChecked(),
+                                    "log_y": self.log_y.isChecked(), "trend": self.trend.isChecked()}
 
     def _on_choice(self) -> None:
         self.save()
@@ -471,7 +504,7 @@ class ScatterView(_ViewMixin, QDialog):
     def redraw(self) -> None:
         t0 = time.perf_counter()
         table = self.loader.table
-        for item in (self.points, self.rings, self.means, self.hover_mark):
+        for item in (self.rings, self.means, self.hover_mark):
             item.setData([], [])
         self.trend_line.setData([], [])
         self.bars.setData(x=np.empty(0), y=np.empty(0))
@@ -479,10 +512,12 @@ class ScatterView(_ViewMixin, QDialog):
         self.hover_text.setVisible(False)
         self.fitted, self.groups, self.runs = None, [], []
         if table is None:
+            self._set_points(None)
             self.summary.setText(self.loader.error or "Reading the runs…")
             return
         xy = self.coordinates()
         if xy is None:
+            self._set_points(None)
             missing = [k for k in (self.x_key(), self.y_key()) if k not in table.dimensions]
             self.summary.setText(self.loader.error or f"No dimension {', '.join(missing)} in {self.project}")
             return
@@ -500,15 +535,19 @@ class ScatterView(_ViewMixin, QDialog):
         # the points are log10 of the values already: the axes only label them so (the view moved first)
         set_log_mode(self.plot, self.log_x.isChecked() and dx.numeric, self.log_y.isChecked() and dy.numeric)
         for side, dim, logged in (("bottom", dx, self.log_x.isChecked()), ("left", dy, self.log_y.isChecked())):
-            axis = self.plot.getAxis(side)
-            axis.setTicks([dim.ticks()] if not dim.numeric else None)
-            axis.setLabel(dim.key + (" (log)" if logged and dim.numeric else ""))
+            ticks = None if dim.numeric else [dim.ticks()]
+            label = dim.key + (" (log)" if logged and dim.numeric else "")
+            if self._axes.get(side) != (ticks, label):  # set again, the axis would draw itself anew
+                axis = self.plot.getAxis(side)
+                axis.setTicks(ticks)
+                axis.setLabel(label)
+                self._axes[side] = (ticks, label)
         groups = None
         if self.ws.group_by is not None and len(shown) >= 2:
             exps = [e for e in self.ws.experiments() if e.name in set(shown)]
             groups = group_runs(exps, self.ws.group_by)
         selected = set(self.ws.selection())
-        styles = run_styles(self.ws, drawn)
+        styles = self._styles(drawn)
         if groups is not None:
             group_of = {r: gi for gi, g in enumerate(groups) for r in g.runs}
             brushes = [_brush(colors.group_style(group_of.get(r, 0)).color, 110) for r in drawn]
@@ -517,8 +556,7 @@ class ScatterView(_ViewMixin, QDialog):
         symbols = [st.marker or "o" for st in styles] if groups is None else "o"
         if not isinstance(symbols, str) and len(set(symbols)) <= 1:
             symbols = symbols[0] if symbols else "o"
-        self.points.setData(x=self._xy[:, 0], y=self._xy[:, 1], brush=brushes, symbol=symbols,
-                            pen=pg.mkPen(plot_colors()[1], width=0.5), data=drawn)
+        self._set_points((drawn, brushes, symbols))
         ring = [i for i, r in enumerate(drawn) if r in selected]
         self.rings.setData(x=self._xy[ring, 0], y=self._xy[ring, 1], pen=pg.mkPen(plot_colors()[1], width=2))
         parts = [f"{plural(len(drawn), 'run')}"]
@@ -557,6 +595,34 @@ class ScatterView(_ViewMixin, QDialog):
         self.plot.enableAutoRange()
         self.draw_s = time.perf_counter() - t0
         self.sig_drawn.emit()
+
+    def forget(self) -> None:
+        """Draw again from the table at the next ``redraw``: nothing kept from the last one."""
+        self._points_key = None
+        self._axes = {}
+
+    def _styles(self, runs: list[str]) -> list[colors.Style]:
+        """Each run's own style, kept while the project's runs are the same."""
+        names = tuple(self.ws.experiment_names())
+        if self._style_of[0] != names:
+            self._style_of = (names, dict(zip(names, run_styles(self.ws, names))))
+        of = self._style_of[1]
+        return [of.get(r) or _style(-1) for r in runs]
+
+    def _set_points(self, what) -> None:
+        """The points of ``(runs, brushes, symbols)`` at ``self._xy`` (None: none); set only when
+        they changed (a selection changes the rings only)."""
+        key = None if what is None else (tuple(what[0]), self._xy.tobytes(), tuple(map(id, what[1])),
+                                         what[2] if isinstance(what[2], str) else tuple(what[2]))
+        if key == self._points_key:
+            return
+        self._points_key = key
+        if what is None:
+            self.points.setData([], [])
+            return
+        runs, brushes, symbols = what
+        self.points.setData(x=self._xy[:, 0], y=self._xy[:, 1], brush=brushes, symbol=symbols,
+                            pen=pg.mkPen(plot_colors()[1], width=0.5), data=runs)
 
     # ---- pointing ---------------------------------------------------------------------------
     def run_at(self, pos) -> str | None:
@@ -627,6 +693,136 @@ def faint_colour(hex_colour: str, alpha: int) -> QColor:
 
 
 # ---- parallel coordinates --------------------------------------------------------------------
+_PENS: dict[tuple[str, int, float], QPen] = {}
+
+
+def _pen(colour: str, alpha: int, width: float) -> QPen:
+    pen = _PENS.get((colour, alpha, width))
+    if pen is None:
+        pen = _PENS[(colour, alpha, width)] = pg.mkPen(faint_colour(colour, alpha), width=width)
+    return pen
+
+
+def polyline_path(unit: np.ndarray):
+    """One path of every row of ``unit`` (runs x axes) as a polyline through x = 0, 1, 2, ...:
+    its last point is not joined to the next row's first."""
+    n, m = unit.shape
+    x = np.tile(np.arange(m, dtype=np.float64), n)
+    connect = np.ones(n * m, dtype=bool)
+    connect[m - 1::m] = False
+    return pg.arrayToQPath(x, np.ascontiguousarray(unit, dtype=np.float64).ravel(), connect)
+
+
+class _Polylines(pg.GraphicsObject):
+    """Every run's line in one item: a path per colour, painted grey ones first (one item and a
+    path per colour where a curve item per colour set data, measured its bounds and built its path
+    again at each brush frame)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._paths: list[tuple[QPen, object]] = []
+        self._rect = QRectF()
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+
+    def set_paths(self, paths, rect: QRectF) -> None:
+        """``paths``: (pen, QPainterPath) in painting order; ``rect``: where they all lie."""
+        if rect != self._rect:
+            self.prepareGeometryChange()
+            self._rect = rect
+        self._paths = list(paths)
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # Qt's name
+        return self._rect
+
+    def paint(self, p, *_args) -> None:  # Qt's name
+        for pen, path in self._paths:
+            p.setPen(pen)
+            p.drawPath(path)
+
+
+class _Labels(pg.GraphicsObject):
+    """Text at points of the view, right-aligned just left of each point and centred on it, in
+    one item (a text item per tick made most of a full draw: 70 of them at 10 axes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._labels: list[tuple[float, float, str, QColor]] = []
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+
+    def set_labels(self, labels) -> None:
+        """(x, y, text, colour) each."""
+        self._labels = list(labels)
+        self.prepareGeometryChange()
+        self.update()
+
+    def labels(self) -> list[tuple[float, float, str]]:
+        return [(x, y, t) for x, y, t, _c in self._labels]
+
+    def boundingRect(self) -> QRectF:  # Qt's name: the view (the text is in pixels, left of its point)
+        vb = self.getViewBox()
+        return vb.viewRect() if vb is not None and self._labels else QRectF()
+
+    def viewRangeChanged(self) -> None:  # pyqtgraph's name
+        self.prepareGeometryChange()
+
+    def paint(self, p, *_args) -> None:  # Qt's name
+        to_device = p.transform()
+        p.save()
+        p.resetTransform()
+        fm = p.fontMetrics()
+        dy = (fm.ascent() - fm.descent()) / 2
+        for x, y, text, colour in self._labels:
+            at = to_device.map(QPointF(x, y))
+            p.setPen(colour)
+            p.drawText(QPointF(at.x() - fm.horizontalAdvance(text) - 6, at.y() + dy), text)
+        p.restore()
+
+
+class _AxisHeaders(pg.AxisItem):
+    """The axes' names under the plot: drag a name sideways to move its axis there (a line shows
+    where it goes), double-click it to flip the axis, right-click it for the axis' menu."""
+
+    def __init__(self, view) -> None:
+        super().__init__(orientation="bottom")
+        self._view = view
+        self._moving: int | None = None
+
+    def _x(self, scene_pos) -> float:
+        return self._view.box.mapSceneToView(scene_pos).x()
+
+    def mouseDragEvent(self, ev) -> None:  # pyqtgraph's name
+        view = self._view
+        if ev.button() != Qt.MouseButton.LeftButton or view.box.sceneBoundingRect().contains(ev.buttonDownScenePos()):
+            ev.ignore()
+            return
+        if ev.isStart():
+            self._moving = view.axis_under(self._x(ev.buttonDownScenePos()))
+        if self._moving is None:
+            ev.ignore()
+            return
+        ev.accept()
+        to = view.axis_slot(self._x(ev.scenePos()))
+        if ev.isFinish():
+            i, self._moving = self._moving, None
+            view.show_drop(None)
+            view.move_axis(i, to)
+        else:
+            view.show_drop(to)
+
+    def mouseClickEvent(self, ev) -> None:  # pyqtgraph's name
+        view = self._view
+        i = view.axis_under(self._x(ev.scenePos()))
+        if i is None:
+            ev.ignore()
+            return
+        ev.accept()
+        if ev.button() == Qt.MouseButton.LeftButton and ev.double():
+            view.flip(view.axis_keys()[i])
+        elif ev.button() == Qt.MouseButton.RightButton:
+            view.axis_menu(i).popup(ev.screenPos().toPoint())
+
+
 class _ParallelBox(pg.ViewBox):
     """Drags along an axis brush it; a click on an axis removes its brush, on a line selects it."""
 
@@ -665,6 +861,14 @@ class _ParallelBox(pg.ViewBox):
             self._drag = None
 
     def mouseClickEvent(self, ev) -> None:
+        if ev.button() == Qt.MouseButton.RightButton:  # on an axis: its menu
+            i = self._view.axis_near(self.mapSceneToView(ev.scenePos()).x())
+            if i is None:
+                ev.ignore()
+                return
+            ev.accept()
+            self._view.axis_menu(i).popup(ev.screenPos().toPoint())
+            return
         if ev.button() != Qt.MouseButton.LeftButton:
             ev.ignore()
             return
@@ -731,18 +935,32 @@ class ParallelView(_ViewMixin, QDialog):
         self.plot_widget = pg.GraphicsLayoutWidget(self)
         self.plot_widget.setBackground(bg)
         self.box = _ParallelBox(self)
-        self.plot = self.plot_widget.addPlot(viewBox=self.box)
+        self.headers = _AxisHeaders(self)
+        self.plot = self.plot_widget.addPlot(viewBox=self.box, axisItems={"bottom": self.headers})
         self.plot.hideAxis("left")
         self.plot.hideButtons()
         bottom = self.plot.getAxis("bottom")
         bottom.setTextPen(fg)
         bottom.setPen(pg.mkPen(fg, width=0))
         self.colour_bar = None
-        self._line_items: list[pg.PlotCurveItem] = []
+        self._spare_bar = None
+        self.lines = _Polylines()
+        self.lines.setZValue(2)
+        self.plot.addItem(self.lines, ignoreBounds=True)
+        self.tick_labels = _Labels()
+        self.tick_labels.setZValue(6)
+        self.plot.addItem(self.tick_labels, ignoreBounds=True)
         self._axis_items: list = []
         self._brush_rects: list = []
         self._unit_key = self._colour_key = None
-        self._codes = np.empty(0, dtype=object)
+        self._codes = np.empty(0, dtype=np.int64)  # each drawn run's colour, an index of _palette
+        self._palette: list[str] = []
+        self._path_cache: dict = {}  # colour (or "outside") -> (its runs' rows, their path)
+        self._runs_key = None
+        self._idx = np.empty(0, dtype=np.int64)
+        self._run_array = np.empty(0, dtype=object)
+        self._missing: dict[str, int] = {}
+        self._range = None
         self._axes_key = None
         self._bar_key = ""
         self.highlight = pg.PlotCurveItem(pen=pg.mkPen(fg, width=3))
@@ -752,6 +970,10 @@ class ParallelView(_ViewMixin, QDialog):
         self.hover_text.setZValue(100)
         self.hover_text.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.hover_text.textItem.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.drop_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(fg, width=2, style=Qt.PenStyle.DashLine))
+        self.drop_line.setZValue(60)
+        self.drop_line.setVisible(False)
+        self.plot.addItem(self.drop_line, ignoreBounds=True)
         self.plot.addItem(self.highlight)
         self.plot.addItem(self.hover_text)
         self.hover_text.setVisible(False)
@@ -795,6 +1017,7 @@ class ParallelView(_ViewMixin, QDialog):
 
     def start(self) -> None:
         if self.ws.project != self.project:
+            self.save_now()
             self.project = self.ws.project or ""
             conf = sv.decode(Settings(self.ws.store).get(prefs.PARALLEL_VIEW, self.project) if self.project else [],
                              lists=("axis", "flip"))
@@ -806,18 +1029,16 @@ class ParallelView(_ViewMixin, QDialog):
             self.setWindowTitle(f"Parallel coordinates — {self.project}")
         self.loader.reload()
 
-    def save(self) -> None:
-        if not self.project:
-            return
-        conf = {"axis": list(self.keys), "flip": sorted(self.flipped), "colour": self.colour_key(),
-                "brushes": sv.join_filter("", self.brushes.values())}
-        Settings(self.ws.store).set(prefs.PARALLEL_VIEW, sv.encode(conf), self.project)
+    def configuration(self) -> tuple:
+        """(the settings key, what it keeps for the project)."""
+        return prefs.PARALLEL_VIEW, {"axis": list(self.keys), "flip": sorted(self.flipped), "colour": self.colour_key(),
+                                     "brushes": sv.join_filter("", self.brushes.values())}
 
     def _fill(self) -> None:
         table = self.loader.table
         keys = table.names() if table is not None else []
         if not self.keys:  # at first: the params that vary, then the summary columns
-            varying = [k for k in keys if table[k].source == "param" and len({repr(v) for v in table[k].values}) > 1]
+            varying = [k for k in keys if table[k].source == "param" and table[k].varying]
             columns = [k for k in keys if table[k].source == "column"]
             self.keys = [*varying[: self.FIRST_AXES - 1], *columns[:2]][: self.FIRST_AXES] or keys[:2]
         lst = self.dims_list
@@ -909,6 +1130,51 @@ class ParallelView(_ViewMixin, QDialog):
         menu = QMenu(self)
         menu.addAction("Flip axis" if key not in self.flipped else "Unflip axis", lambda: self.flip(key))
         menu.exec(self.dims_list.viewport().mapToGlobal(pos))
+
+    # ---- axes on the plot: moved by their names, flipped ----------------------------------------
+    def axis_keys(self) -> list[str]:
+        """The axes drawn, left to right."""
+        return self._shown_keys()
+
+    def axis_under(self, x: float) -> int | None:
+        """The axis whose name is under ``x`` (view coordinates): the nearest, within half a spacing."""
+        i = int(round(x))
+        return i if 0 <= i < len(self._shown_keys()) and abs(x - i) <= 0.5 else None
+
+    def axis_slot(self, x: float) -> int:
+        """Where an axis dropped at ``x`` goes: the nearest place, at the ends at most."""
+        return min(max(int(round(x)), 0), max(len(self._shown_keys()) - 1, 0))
+
+    def show_drop(self, slot: int | None) -> None:
+        """Mark where the axis being moved would go (None: no mark)."""
+        self.drop_line.setVisible(slot is not None)
+        if slot is not None:
+            self.drop_line.setPos(slot)
+
+    def move_axis(self, i: int, to: int) -> None:
+        """Move the ``i``-th axis to place ``to`` (the list beside the plot follows)."""
+        keys = self._shown_keys()
+        if not 0 <= i < len(keys) or i == to:
+            return
+        key = keys.pop(i)
+        keys.insert(min(max(to, 0), len(keys)), key)
+        hidden = [k for k in self.keys if k not in keys]  # chosen, not in the table (yet): kept at the end
+        self.set_axes([*keys, *hidden])
+
+    def axis_menu(self, i: int) -> QMenu:
+        """The menu of the ``i``-th axis: flip it, move it left or right, take it off."""
+        keys = self._shown_keys()
+        key = keys[i]
+        menu = QMenu(self)
+        menu.setObjectName("axis_menu")
+        menu.addAction("Flip axis" if key not in self.flipped else "Unflip axis", lambda: self.flip(key))
+        left = menu.addAction("Move left", lambda: self.move_axis(i, i - 1))
+        left.setEnabled(i > 0)
+        right = menu.addAction("Move right", lambda: self.move_axis(i, i + 1))
+        right.setEnabled(i < len(keys) - 1)
+        menu.addAction(f"Remove axis {key}", lambda: self.set_axes([k for k in self.keys if k != key]))
+        menu.aboutToHide.connect(menu.deleteLater)
+        return menu
 
     def choose_colour(self, key: str) -> None:
         i = self.colour_box.findText(key)
@@ -1031,75 +1297,103 @@ class ParallelView(_ViewMixin, QDialog):
 
     # ---- drawing ----------------------------------------------------------------------------
     def redraw(self, live: bool = False) -> None:
+        """Draw the runs the filter's other clauses pass; ``live``: a brush is being dragged (the
+        runs inside it are worked out here, by the filter's rule; settled, the filter's are used)."""
         t0 = time.perf_counter()
-        for item in self._line_items:
-            item.setVisible(False)
         self.highlight.setData([], [])
         self.hover_text.setVisible(False)
         table = self.loader.table
         if table is None:
-            self._clear_axes()
-            self.summary.setText(self.loader.error or "Reading the runs…")
+            self.runs = []
+            self._nothing(self.loader.error or "Reading the runs…", 0)
             return
         keys = self._shown_keys()
         m = len(keys)
-        if m == 0:
-            self._clear_axes()
-        base = table.passing(self.base)
-        self.runs = [r for r in table.runs if base is None or r in base]
-        at = {r: i for i, r in enumerate(table.runs)}
-        idx = np.array([at[r] for r in self.runs], dtype=np.int64)
-        self._idx = idx
+        runs_key = (table, self.base)  # the table itself: an id could be reused
+        if self._runs_key != runs_key:  # kept while brushes move: the base of the filter is the same
+            base = table.passing(self.base)
+            self.runs = [r for r in table.runs if base is None or r in base]
+            at = {r: i for i, r in enumerate(table.runs)}
+            self._idx = np.array([at[r] for r in self.runs], dtype=np.int64)
+            self._run_array = np.array(self.runs, dtype=object)
+            self._runs_key = runs_key
+        idx = self._idx
         if m == 0 or not len(idx):
-            self._clear_axes()
-            self._unit = np.empty((len(idx), m))
-            self.summary.setText("Tick two or more axes" if m == 0 else "No run passes the filter")
+            self._nothing("Tick two or more axes" if m == 0 else "No run passes the filter", m)
             return
-        unit_key = (id(table), tuple(keys), tuple(sorted(self.flipped)), tuple(self.runs))
+        unit_key = (runs_key, tuple(keys), tuple(sorted(self.flipped)))
         if self._unit_key != unit_key:
             unit = np.empty((len(idx), m))
             for c, k in enumerate(keys):
                 unit[:, c] = table[k].normalised(k in self.flipped)[idx]
             self._unit = np.where(np.isnan(unit), MISSING_Y, unit)
+            self._missing = {k: int(np.isnan(table[k].coordinates()[idx]).sum()) for k in keys}
             self._unit_key = unit_key
         unit = self._unit
-        inside = table.brushed(self.brushes.values()) if (live or not self.brushes) else None
-        if inside is None:  # settled: what the run filter shows is what is coloured (one truth)
+        if live or not self.brushes:
+            mask = table.brushed_mask(self.brushes.values())[idx]
+        else:  # settled: what the run filter shows is what is coloured (one truth)
             shown = self.ws.run_filter().shown
-            inside = frozenset(self.runs) if shown is None else frozenset(shown)
-        mask = np.fromiter((r in inside for r in self.runs), dtype=bool, count=len(self.runs))
-        self.inside = frozenset(r for r, k in zip(self.runs, mask) if k)
+            mask = np.ones(len(idx), dtype=bool) if shown is None else \
+                np.fromiter((r in shown for r in self.runs), dtype=bool, count=len(self.runs))
+        self.inside = frozenset(self._run_array[mask].tolist())
         colour_key = (unit_key, self.colour_key())
         if self._colour_key != colour_key:
-            self._codes = np.array(self._colours(table, idx), dtype=object)
+            colours = self._colours(table, idx)
+            self._palette = list(dict.fromkeys(colours))  # in the order first met: the order they paint in
+            at_colour = {c: i for i, c in enumerate(self._palette)}
+            self._codes = np.fromiter((at_colour[c] for c in colours), dtype=np.int64, count=len(colours))
             self._colour_key = colour_key
-        xs = np.arange(m, dtype=np.float64)
-        width = 1.2 if len(self.runs) < 300 else 1.0
-        alpha = 230 if len(self.runs) < 300 else 140 if len(self.runs) < 3000 else 70
-        used = 0
-        if (~mask).any():
-            self._lines(used, unit[~mask], xs, GREY, alpha=70, z=1, width=1.0)
-            used += 1
-        codes = self._codes[mask]
-        rows_in = np.flatnonzero(mask)
-        for colour in dict.fromkeys(codes.tolist()):
-            self._lines(used, unit[rows_in[codes == colour]], xs, colour, alpha=alpha, z=2, width=width)
-            used += 1
-        for item in self._line_items[used:]:
-            item.setVisible(False)
+            self._path_cache = {}
+        self.lines.set_paths(self._paths(unit, mask), QRectF(-0.5, MISSING_BAND[0] - 0.05, m, 1.0 - MISSING_BAND[0] + 0.1))
         self._draw_axes(table, keys)
         self._draw_highlight()
-        self.plot.getViewBox().setRange(xRange=(-0.35, m - 0.65), yRange=(MISSING_BAND[0] - 0.03, 1.08), padding=0)
+        if self._range != m:
+            self.plot.getViewBox().setRange(xRange=(-0.35, m - 0.65), yRange=(MISSING_BAND[0] - 0.03, 1.08),
+                                            padding=0)
+            self._range = m
         parts = [f"{len(self.inside)} of {plural(len(self.runs), 'run')} inside the brushes" if self.brushes
                  else plural(len(self.runs), 'run')]
         if self.brushes:
             parts.append("filter: " + self.filter_text())
-        missing = {k: int(np.isnan(table[k].coordinates()[idx]).sum()) for k in keys}
-        if any(missing.values()):
-            parts.append("missing: " + ", ".join(f"{k} {n}" for k, n in missing.items() if n))
+        if any(self._missing.values()):
+            parts.append("missing: " + ", ".join(f"{k} {n}" for k, n in self._missing.items() if n))
         self.summary.setText(" · ".join(parts))
         self.draw_s = time.perf_counter() - t0
         self.sig_drawn.emit()
+
+    def forget(self) -> None:
+        """Draw again from the table at the next ``redraw``: nothing kept from the last one."""
+        self._runs_key = self._unit_key = self._colour_key = self._axes_key = self._range = None
+        self._path_cache = {}
+
+    def _nothing(self, why: str, m: int) -> None:
+        """No line to draw, and why."""
+        self.lines.set_paths([], QRectF())
+        self._clear_axes()
+        self._unit = np.empty((len(self.runs), m))
+        self.inside = frozenset()
+        self.summary.setText(why)
+
+    def _paths(self, unit: np.ndarray, mask: np.ndarray) -> list:
+        """(pen, path) of the runs outside the brushes (grey, under) and of those inside, a path per
+        colour; a colour's path is made again only when its runs changed (a brush frame moves few)."""
+        n = len(mask)
+        width = 1.2 if n < 300 else 1.0
+        alpha = 230 if n < 300 else 140 if n < 3000 else 70
+        groups = [("outside", np.flatnonzero(~mask), _pen(GREY, 70, 1.0))]
+        codes = self._codes
+        present = np.flatnonzero(np.bincount(codes[mask], minlength=len(self._palette)))  # in palette order
+        groups += [(int(c), np.flatnonzero(mask & (codes == c)), _pen(self._palette[c], alpha, width)) for c in present]
+        out = []
+        for key, rows, pen in groups:
+            if not len(rows):
+                continue
+            hit = self._path_cache.get(key)
+            if hit is None or not np.array_equal(hit[0], rows):
+                hit = self._path_cache[key] = (rows, polyline_path(unit[rows]))
+            out.append((pen, hit[1]))
+        return out
 
     def _colours(self, table, idx) -> list[str]:
         key = self.colour_key()
@@ -1129,53 +1423,39 @@ class ParallelView(_ViewMixin, QDialog):
             return
         key, values = what
         if self.colour_bar is None:
-            self.colour_bar = pg.ColorBarItem(values=values, colorMap=_colour_map(), interactive=False, width=14,
-                                              label=key, colorMapMenu=False)
+            if self._spare_bar is None:  # made once (tens of ms), then put back
+                self._spare_bar = pg.ColorBarItem(values=values, colorMap=_colour_map(), interactive=False,
+                                                  width=14, label=key, colorMapMenu=False)
+            self.colour_bar = self._spare_bar
+            self.colour_bar.getAxis("left").setLabel(key)
             self.plot_widget.addItem(self.colour_bar, 0, 1)
             self._bar_key = key
-        else:
-            self.colour_bar.setLevels(values)
-
-    def _lines(self, slot: int, unit: np.ndarray, xs: np.ndarray, colour: str, alpha: int, z: int,
-               width: float) -> None:
-        """Draw these runs' lines in one colour with the ``slot``-th curve item (kept from one draw
-        to the next: a brush's frame sets data, it makes no item)."""
-        n, m = unit.shape
-        x = np.tile(xs, n)
-        connect = np.ones(n * m, dtype=bool)
-        connect[m - 1::m] = False
-        c = QColor(colour)
-        c.setAlpha(alpha)
-        if slot >= len(self._line_items):
-            item = pg.PlotCurveItem()
-            item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-            self.plot.addItem(item)
-            self._line_items.append(item)
-        item = self._line_items[slot]
-        item.setZValue(z)
-        item.setData(x=x, y=unit.ravel(), connect=connect, pen=pg.mkPen(c, width=width))
-        item.setVisible(True)
+        self.colour_bar.setLevels(values)
 
     def _clear_axes(self) -> None:
-        for item in self._axis_items + self._brush_rects:
+        for item in self._axis_items:
             self.plot.removeItem(item)
-        self._axis_items, self._brush_rects, self._axes_key = [], [], None
+        for rect in self._brush_rects:
+            rect.setVisible(False)
+        self.tick_labels.set_labels([])
+        self._axis_items, self._axes_key = [], None
 
     def _draw_axes(self, table, keys) -> None:
         """The axes, their ticks and missing bands (made again only when they change), and the brushes."""
-        for item in self._brush_rects:
-            self.plot.removeItem(item)
-        self._brush_rects = []
-        for i, k in enumerate(keys):
-            if k in self.brushes:
-                lo, hi = self.brush_unit_span(i)
-                rect = pg.QtWidgets.QGraphicsRectItem(QRectF(i - 0.05, lo, 0.1, hi - lo))
-                rect.setBrush(pg.mkBrush(faint_colour("#f0a020", 90)))
-                rect.setPen(QPen(QColor("#f0a020"), 0))
-                rect.setZValue(7)
-                self.plot.addItem(rect)
-                self._brush_rects.append(rect)
-        axes_key = (id(table), tuple(keys), tuple(sorted(self.flipped)))
+        spans = [(i, self.brush_unit_span(i)) for i, k in enumerate(keys) if k in self.brushes]
+        while len(self._brush_rects) < len(spans):  # made once, moved at each frame
+            rect = pg.QtWidgets.QGraphicsRectItem()
+            rect.setBrush(pg.mkBrush(faint_colour("#f0a020", 90)))
+            rect.setPen(QPen(QColor("#f0a020"), 0))
+            rect.setZValue(7)
+            self.plot.addItem(rect, ignoreBounds=True)
+            self._brush_rects.append(rect)
+        for rect, (i, (lo, hi)) in zip(self._brush_rects, spans):
+            rect.setRect(QRectF(i - 0.05, lo, 0.1, hi - lo))
+            rect.setVisible(True)
+        for rect in self._brush_rects[len(spans):]:
+            rect.setVisible(False)
+        axes_key = (table, tuple(keys), tuple(sorted(self.flipped)))
         if axes_key == self._axes_key:
             return
         for item in self._axis_items:
@@ -1193,20 +1473,15 @@ class ParallelView(_ViewMixin, QDialog):
         band.setZValue(0)
         self._keep(axes)
         self._keep(band)
+        labels, ink, grey = [], QColor(fg), QColor(GREY)
         for i, k in enumerate(keys):
             d = table[k]
-            flip = k in self.flipped
-            for c, label in d.ticks():
-                u = float(d.to_unit(np.array([c]), flip)[0])
-                if not np.isfinite(u):
-                    continue
-                t = pg.TextItem(_short(label, 16), color=fg, anchor=(1.05, 0.5))
-                t.setPos(i, u)
-                t.setZValue(6)
-                self._keep(t)
-            t = pg.TextItem("missing", color=GREY, anchor=(1.05, 0.5))
-            t.setPos(i, MISSING_Y)
-            self._keep(t)
+            ticks = d.ticks()
+            units = d.to_unit(np.array([c for c, _l in ticks], dtype=np.float64), k in self.flipped)
+            labels.extend((float(i), float(u), _short(label, 16), ink)
+                          for (_c, label), u in zip(ticks, np.atleast_1d(units)) if np.isfinite(u))
+            labels.append((float(i), MISSING_Y, "missing", grey))
+        self.tick_labels.set_labels(labels)
         bottom = self.plot.getAxis("bottom")
         bottom.setTicks([[(i, _short(k + (" ⇅" if k in self.flipped else ""), 22)) for i, k in enumerate(keys)]])
 
