@@ -6,10 +6,11 @@
     alias:accuracy:max >= 0.9     the same, explicit; channel:loss:last < 0.2
     name ~ "seed[0-9]"            a regular expression search
     optimizer.lr != null          nested params are flattened with dots
+    alias:"val acc":max > 0.9     a name with blanks or other signs, quoted after alias:, channel: or expr:
 
 Grammar:  expr := or;  or := and ("or" and)*;  and := not ("and" not)*;  not := "not" not | cmp
           cmp := value (OP value | "in" value | "not" "in" value)? ;  value := NUMBER | STRING |
-          true | false | null | NAME | "(" expr ")"
+          true | false | null | NAME | ("alias" | "channel" | "expr") ":" STRING ":" REDUCER | "(" expr ")"
 A name is a run field (name, state, tags, created, finished, duration), a flattened param, or
 REF:REDUCER. A comparison with a missing value (a param the run lacks) is false. A bad
 expression raises ``InvalidInput`` naming the column and what was expected.
@@ -34,9 +35,11 @@ _TOKEN = re.compile(r"""
   | (?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![\w.:/-]))
   | (?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
   | (?P<op>==|!=|<=|>=|<|>|~|\(|\))
+  | (?P<qname>(?:alias|channel|expr):(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')(?::[A-Za-z_]\w*)?)
   | (?P<name>[A-Za-z_][\w.\-/]*(?::[A-Za-z_][\w.\-/]*)*)
 """, re.X)
 _KEYWORDS = {"and", "or", "not", "in", "true", "false", "null"}
+_QNAME = re.compile(r"""(alias|channel|expr):("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')(?::(\w+))?\Z""")
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,9 @@ def tokenize(text: str) -> list[Token]:
             t = m.group(kind)
             if kind == "name" and t.lower() in _KEYWORDS:
                 kind, t = "kw", t.lower()
+            elif kind == "qname":  # alias:"val acc":max reads the column alias:val acc:max
+                ref, quoted, reducer = _QNAME.match(t).groups()
+                kind, t = "name", f"{ref}:{_unquote(quoted)}" + (f":{reducer}" if reducer else "")
             out.append(Token(kind, t, pos))
         pos = m.end()
     out.append(Token("end", "", len(text)))

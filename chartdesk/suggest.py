@@ -1,7 +1,10 @@
 """Alias suggestions: names of the project's channels that look like one metric logged under
 different names. A group is suggested when its names never occur in the same run, are the same
 words after normalising (``val/acc``, ``val_acc``, ``eval_accuracy``), and their values overlap.
-Suggestions are only shown; an alias is made when the user adds it. Plain Python, no Qt.
+Suggestions are only shown; an alias is made when the user adds it. A suggestion is named after
+the channel it ranks first (the name most runs logged), as ``accuracy -> [accuracy, acc]`` is: a
+name made of the common words would be one of its channels' names while another came first
+(``val_acc -> [val/acc, eval_accuracy, val_acc]``). Plain Python, no Qt.
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ def tokens(name: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Suggestion:
-    alias: str                 # a name for the alias
+    alias: str                 # a name for the alias: its first channel's
     channels: tuple[str, ...]  # its list, the most used name first
 
 
@@ -45,7 +48,7 @@ def suggest(runs: Mapping[str, Iterable[str]], ranges: Mapping[str, tuple[float,
             groups.setdefault(t, []).append(name)
     covered = [set(v) for v in (existing or {}).values()]
     out = []
-    for t, names in groups.items():
+    for names in groups.values():
         if len(names) < 2:
             continue
         names = sorted(names, key=lambda n: (-uses[n], n))
@@ -55,7 +58,7 @@ def suggest(runs: Mapping[str, Iterable[str]], ranges: Mapping[str, tuple[float,
             continue  # two of them in one run: different metrics
         if ranges is not None and not _overlap([ranges[n] for n in names if n in ranges]):
             continue
-        out.append(Suggestion("_".join(t), tuple(names)))
+        out.append(Suggestion(names[0], tuple(names)))
     return sorted(out, key=lambda s: s.alias)
 
 

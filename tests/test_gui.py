@@ -1004,11 +1004,12 @@ def test_alias_suggestions_are_shown_and_added_with_one_click(store, open_win, q
     ed = w.alias_editor
     qtbot.waitUntil(lambda: ed.suggestions.count() == 1, timeout=5000)
     assert threads and threading.main_thread() not in threads  # value ranges read off the GUI thread
-    assert ed.suggestions.item(0).text().startswith("val_acc  ←")
+    # named after the channel it ranks first (issue 23 item 20: it was val_acc, ranked third)
+    assert ed.suggestions.item(0).text() == "eval_accuracy  ←  eval_accuracy, val/acc, val_acc"
     assert not ed.add_suggestion_btn.isEnabled()
     ed.suggestions.setCurrentRow(0)
     click(qtbot, ed.add_suggestion_btn)
-    assert store.aliases("p") == {"val_acc": ["eval_accuracy", "val/acc", "val_acc"]}
+    assert store.aliases("p") == {"eval_accuracy": ["eval_accuracy", "val/acc", "val_acc"]}
     qtbot.waitUntil(lambda: ed.suggestions.count() == 0, timeout=5000)  # covered now
     w.undo_action.trigger()
     assert store.aliases("p") == {}

@@ -8,7 +8,8 @@ def test_names_that_mean_the_same_are_suggested_once():
     runs = {"r1": ["val/acc", "loss"], "r2": ["val_acc", "loss"], "r3": ["eval_accuracy", "train_loss"],
             "r4": ["acc", "val/acc"]}
     got = suggest(runs, ranges={"val/acc": (0.1, 0.9), "val_acc": (0.2, 0.95), "eval_accuracy": (0.3, 0.9)})
-    assert [(s.alias, s.channels) for s in got] == [("val_acc", ("val/acc", "eval_accuracy", "val_acc"))]
+    # named after the channel it ranks first (most runs logged it), not after the third (issue 23 item 20)
+    assert [(s.alias, s.channels) for s in got] == [("val/acc", ("val/acc", "eval_accuracy", "val_acc"))]
 
 
 def test_names_in_one_run_or_with_disjoint_values_or_already_aliased_are_not():
@@ -33,5 +34,5 @@ def test_suggest_in_reads_only_the_candidates_value_ranges(tmp_path):
                                                                                                     reducers)
         runs = {e: store.channels("p", e) for e in store.experiments("p")}
         found = suggest_in(store, "p", runs, {})
-        assert [(s.alias, s.channels) for s in found] == [("val_acc", ("val/acc", "val_acc"))]
+        assert [(s.alias, s.channels) for s in found] == [("val/acc", ("val/acc", "val_acc"))]
         assert sorted(asked) == [("r1", "val/acc"), ("r2", "val_acc")]  # not the loss channel

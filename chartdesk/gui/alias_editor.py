@@ -27,6 +27,12 @@ panel that follows it run from the event loop, not inside Qt's drag-and-drop cod
 alias changed meanwhile is dropped. Calls from code (the buttons, ``moveRows`` or
 ``dropMimeData`` called directly) write at once.
 
+An alias is renamed with F2, a double-click on its name or the list's context menu (a dialog that
+asks again, with what was typed and why, when the name is taken): one undoable step that renames
+its pins and every chart series that plots it in the same transaction (``Store.rename_alias``).
+When the chosen alias goes and one with its entries comes (a rename here, its undo, one in another
+window), the panel keeps it chosen.
+
 The preview is rebuilt when the selection or the catalog changes, or when
 ``sig_resolution_changed`` names the chosen alias (or all) for a selected run (or all).
 """
@@ -39,7 +45,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QStringListModel, Qt, QThreadPool, QTimer
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCompleter,
@@ -49,6 +55,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QListWidget,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -65,6 +72,9 @@ from .bridge import ToGui
 from .project_tree import CHANNEL_MIME
 
 log = logging.getLogger(__name__)
+
+RENAME_LABEL = ("New name (the charts and pins that use the alias follow; a name with blanks is written\n"
+                'in quotes in filters and expressions: alias:"val acc":max > 0.9):')
 
 ENTRY_MIME = "application/x-chartdesk-alias-rows"
 
@@ -422,6 +432,17 @@ class AliasEditor(QWidget):
         self.alias_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.alias_view.selectionModel().currentChanged.connect(self._on_alias_pick)
         self.alias_view.clicked.connect(self._on_alias_pick)
+        self.alias_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.alias_view.doubleClicked.connect(lambda idx: self.rename_alias(self.aliases_model.name(idx.row())))
+        self.rename_action = QAction("Rename…", self.alias_view)
+        self.rename_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
+        self.rename_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.rename_action.setToolTip("Rename the alias; the charts that plot it, and its pins, follow (F2)")
+        self.rename_action.triggered.connect(lambda _c=False: self.rename_alias())
+        self.alias_view.addAction(self.rename_action)
+        self.alias_view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.alias_view.customContextMenuRequested.connect(self._on_alias_menu)
+        self._vanished: tuple[str, tuple[str, ...]] | None = None  # the chosen alias, gone (renamed?)
         self.new_btn = QPushButton("New alias…", self)
         self.new_btn.clicked.connect(lambda _checked=False: self.new_alias())
         self.delete_btn = QPushButton("Delete", self)
@@ -529,7 +550,7 @@ class AliasEditor(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(split)
 
-        workspace.sig_aliases_changed.connect(lambda _names: self._on_aliases_changed())
+        workspace.sig_aliases_changed.connect(self._on_aliases_changed)
         workspace.sig_resolution_changed.connect(self._on_resolution_change)
         workspace.sig_selection_changed.connect(lambda _s: self._refresh_preview())
         # The preview names the selected runs: a rename (or its undo) changes their names without
@@ -566,6 +587,44 @@ class AliasEditor(QWidget):
                 QMessageBox.warning(self, "Alias", str(exc))
                 return
         self.choose(name)
+
+    def rename_alias(self, name: str | None = None) -> bool:
+        """Ask for a new name of the alias (the chosen one by default) and rename it, undoably:
+        in one transaction, its pins and every chart series that plots it follow
+        (``Store.rename_alias``). A name the project has, or one the store refuses, is said in
+        the dialog, asked again with what was typed."""
+        from ..app.run_meta import MetaEdits, check_alias_name
+        from .run_page import write_edit
+
+        name = name or self.entries_model.alias
+        if not name or self._ws.alias(name) is None:
+            return False
+        text, label = name, RENAME_LABEL
+        while True:
+            typed, ok = QInputDialog.getText(self, f"Rename alias {name}", label, text=text)
+            new = typed.strip()
+            if not ok or not new or new == name:
+                return False
+            try:
+                check_alias_name(new, set(self._ws.aliases()) - {name})
+                write_edit(self._ws, MetaEdits(self._ws.session).rename_alias_edit(name, new))
+            except ChartDeskError as exc:  # asked again: what was typed, and why not
+                why = str(exc)
+                text, label = typed, f"{why[:1].upper()}{why[1:]}\n{RENAME_LABEL}"
+                continue
+            self.choose(new)
+            return True
+
+    def _on_alias_menu(self, pos) -> None:
+        idx = self.alias_view.indexAt(pos)
+        menu = QMenu(self)
+        if idx.isValid():
+            self.choose(self.aliases_model.name(idx.row()))
+            menu.addAction(self.rename_action)
+            menu.addAction("Delete").triggered.connect(lambda _c=False: self.delete_alias())
+            menu.addSeparator()
+        menu.addAction("New alias…").triggered.connect(lambda _c=False: self.new_alias())
+        menu.exec(self.alias_view.viewport().mapToGlobal(pos))
 
     def show_coverage(self):
         """The runs x aliases coverage matrix (a window of its own; it follows every edit)."""
@@ -706,13 +765,21 @@ class AliasEditor(QWidget):
         name = self.entries_model.alias
         if not name or (names is not None and name not in names) or self._ws.alias(name) is not None:
             return
+        self._vanished = (name, tuple(self.entries_model.entries()))
         self.alias_view.selectionModel().clear()  # its row is still there: no neighbour becomes current
         if self.entries_model.alias is not None:
             self.entries_model.set_alias(None)
             self._refresh()
 
-    def _on_aliases_changed(self) -> None:
-        """Aliases were created, edited or deleted (the models have followed): the title and buttons."""
+    def _on_aliases_changed(self, names=None) -> None:
+        """Aliases were created, edited or deleted (the models have followed): the title and
+        buttons. When the chosen alias went and one alias with its entries came with it (a
+        rename here, its undo, or one in another window), that one is chosen."""
+        vanished, self._vanished = self._vanished, None
+        if vanished is not None and names is not None:
+            came = [n for n in names if n != vanished[0] and self._ws.alias(n) == vanished[1]]
+            if len(came) == 1:
+                self.choose(came[0])
         self._update_buttons()
         self._update_title()
 

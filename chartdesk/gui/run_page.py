@@ -407,13 +407,7 @@ class RunPage(QDialog):
 
     # ---- edits --------------------------------------------------------------------------
     def _edit(self, edit) -> bool:
-        """Write an edit, then push its undo step; a ChartDeskError propagates (nothing written)."""
-        editor = MetaEdits(self.ws.session)
-        written = editor.edit(edit)
-        if written is None:
-            return False
-        self.ws.undo_stack.push(EditCommand(editor, written))
-        return True
+        return write_edit(self.ws, edit)
 
     def add_tags(self) -> bool:
         """Enter in the tag box: the tags typed (comma-separated) are added; the box empties."""
@@ -516,6 +510,18 @@ class RunPage(QDialog):
 
     def _update_buttons(self) -> None:
         self.remove_tag_btn.setEnabled(self.run() is not None and self.tags.currentItem() is not None)
+
+
+def write_edit(workspace, edit) -> bool:
+    """Write a run's tags or notes edit, or an alias rename (``app.run_meta.MetaEdit``), then
+    push its undo step on the project's history; a ChartDeskError propagates (nothing written).
+    False when nothing changed."""
+    editor = MetaEdits(workspace.session)
+    written = editor.edit(edit)
+    if written is None:
+        return False
+    workspace.undo_stack.push(EditCommand(editor, written))
+    return True
 
 
 def _filter_rows(table: QTableWidget, text: str) -> None:
