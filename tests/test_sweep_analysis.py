@@ -406,3 +406,32 @@ def test_cli_without_scikit_learn_still_gives_spearman(hp_db, monkeypatch, capsy
            "Spearman only" in err.splitlines()
     rows = [line.split() for line in out.splitlines()[2:]]
     assert rows and all(len(r) == 5 for r in rows)  # name, kind, spearman, p, n: no importance columns
+
+
+@pytest.mark.parametrize("rows", [50_000, 700])  # one predict call per chunk of columns; several chunks
+def test_permutation_drops_are_scikit_learns_to_the_bit(rows):
+    """The batched permutation importance draws the same shuffles as scikit-learn's and gives the
+    same numbers exactly, missing values included."""
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.inspection import permutation_importance
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(120, 7))
+    x[rng.uniform(size=x.shape) < 0.1] = np.nan
+    y = 2 * np.nan_to_num(x[:, 0]) - np.nan_to_num(x[:, 2]) ** 2 + rng.normal(scale=0.1, size=120)
+    model = RandomForestRegressor(n_estimators=imp.N_TREES, min_samples_leaf=imp.MIN_LEAF,
+                                  max_features=imp.MAX_FEATURES, random_state=imp.SEED).fit(x, y)
+    want = permutation_importance(model, x, y, n_repeats=imp.N_REPEATS, random_state=imp.SEED)
+    mean, std = imp.permutation_drops(model, x, y, imp.N_REPEATS, imp.SEED, rows=rows)
+    assert np.array_equal(mean, want.importances_mean) and np.array_equal(std, want.importances_std)
+
+
+def test_r2_rows_is_r2_score_with_its_edge_cases():
+    from sklearn.metrics import r2_score
+
+    rng = np.random.default_rng(4)
+    y = rng.normal(size=30)
+    p = np.vstack([rng.normal(size=30), y, np.full(30, y.mean())])
+    assert list(imp.r2_rows(y, p)) == [r2_score(y, row) for row in p]
+    flat = np.full(30, 2.0)  # a constant y: 1 when predicted exactly, else 0
+    assert list(imp.r2_rows(flat, np.vstack([flat, flat + 1]))) == [r2_score(flat, flat), r2_score(flat, flat + 1)]
