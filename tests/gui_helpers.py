@@ -135,3 +135,18 @@ def svg_picture(path, size):
     renderer.render(p)
     p.end()
     return img
+
+
+def run_real_app(xserver: str, tmp_path, script, *args, timeout: int = 90) -> dict:
+    """Run a tests/real_*_app.py script on the X server ``xserver`` (test_real_input.xserver) with
+    Qt's xcb platform and this test's own settings folder; the last JSON line it printed."""
+    import json
+    import os
+
+    env = {**os.environ, "DISPLAY": xserver, "QT_QPA_PLATFORM": "xcb", "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    r = subprocess.run([sys.executable, str(script), *map(str, args)], capture_output=True, text=True, env=env,
+                       timeout=timeout)
+    assert r.returncode == 0, r.stderr[-2000:]
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
+    assert lines, f"no result; stderr: {r.stderr[-2000:]}"
+    return json.loads(lines[-1])

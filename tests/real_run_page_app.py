@@ -12,20 +12,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 
 from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtWidgets import QApplication, QInputDialog
+from real_focus_app import xdo
 
 import chartdesk
 from chartdesk.demo import seed
 from chartdesk.gui.app import make_app, open_window
-
-
-def xdo(*args) -> None:
-    subprocess.run(["xdotool", *map(str, args)], check=True, timeout=10)
 
 
 def at(p: QPoint, *clicks: str) -> None:

@@ -3,25 +3,16 @@ action of a chart's ⋯ menu the keyboard focus stays on the charts the action w
 jump to the project tree's filter box (the tabs were taken out and put back after every edit)."""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from gui_helpers import run_real_app
 from test_real_input import xserver  # noqa: F401  (the fixture)
 
 HERE = Path(__file__).parent
 
 
 def test_a_chart_menu_action_leaves_the_focus_on_the_charts_not_in_the_tree_filter(xserver, tmp_path):  # noqa: F811
-    env = {**os.environ, "DISPLAY": xserver, "QT_QPA_PLATFORM": "xcb", "XDG_CONFIG_HOME": str(tmp_path / "config")}
-    r = subprocess.run([sys.executable, str(HERE / "real_focus_app.py"), str(tmp_path / "focus.db")],
-                       capture_output=True, text=True, env=env, timeout=90)
-    assert r.returncode == 0, r.stderr[-2000:]
-    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
-    assert lines, f"no result; stderr: {r.stderr[-2000:]}"
-    out = json.loads(lines[-1])
+    out = run_real_app(xserver, tmp_path, HERE / "real_focus_app.py", tmp_path / "focus.db")
     assert out["steps"] == ["click a run in the tree", "open the chart's menu", "pick Log y", "settle",
                             "look again"], out
     assert out["after tree click"] == "tree", out

@@ -142,3 +142,34 @@ def test_channel_ends_come_from_the_summaries(store):
     store.create_experiment("p", "empty")
     assert store.channel_ends("p", "e") == {"loss": (4, 5.0, 10.0, 100.0, 106.0)}
     assert store.channel_ends("p", "empty") == {}
+
+
+def test_a_name_with_blanks_is_filtered_quoted_as_expressions_quote_it(store):
+    for exp, top in (("a", 0.3), ("b", 0.9)):
+        store.create_experiment("p", exp)
+        store.append("p", exp, "val acc", [0, 1], [0.1, top])
+    store.set_alias("p", "val accuracy", ["val acc"])
+    assert [r["experiment"] for r in store.runs("p", where='alias:"val accuracy":max > 0.5')] == ["b"]
+    assert [r["experiment"] for r in store.runs("p", where="channel:'val acc':last < 0.5")] == ["a"]
+    assert [r["experiment"] for r in store.runs("p", where='expr:"1 - \\"val accuracy\\"":min < 0.5')] == ["b"]
+
+
+def test_a_tags_edit_is_carried_over_to_tags_another_window_changed(store):
+    from chartdesk.app.run_meta import MetaEdits
+
+    store.create_experiment("p", "e", tags=["a"])
+    session = Session(store)
+    session.set_project("p")
+    edits = MetaEdits(session)
+    edit = edits.add_tags_edit("e", ["mine"])
+    store.set_tags("p", "e", ["a", "theirs"])  # another window, before this edit is written
+    written = edits.edit(edit)
+    assert store.experiment("p", "e").tags == ("a", "theirs", "mine")
+    assert written.before == ("a", "theirs") and session.experiments()[0].tags == ("a", "theirs", "mine")
+    assert edits.replay(written, written.before)  # undo takes back only this edit's tag
+    assert store.experiment("p", "e").tags == ("a", "theirs")
+    notes = edits.notes_edit("e", "x")
+    store.set_notes("p", "e", "elsewhere")
+    with pytest.raises(Conflict, match="changed elsewhere meanwhile"):
+        edits.edit(notes)
+    assert session.experiments()[0].notes == "elsewhere"  # the session shows what the store holds

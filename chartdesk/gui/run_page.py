@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+import re
 
 from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -64,12 +65,17 @@ def _number(v) -> str:
     return "—" if v is None else cell_text("", v)
 
 
+def _natural(text: str) -> tuple:
+    """A sort key that puts block2 before block10."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", text.lower()) if p)
+
+
 class _Item(QTableWidgetItem):
     """A cell that sorts by its value (numbers as numbers), not by its text."""
 
     def __init__(self, text: str, key=None, right: bool = False) -> None:
         super().__init__(text)
-        self.key = (0, key) if isinstance(key, (int, float)) and not isinstance(key, bool) else (1, text.lower())
+        self.key = (0, key) if isinstance(key, (int, float)) and not isinstance(key, bool) else (1, _natural(text))
         self.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
         self.setToolTip(text)
         if right:
@@ -190,6 +196,10 @@ class RunPage(QDialog):
         self.channel_filter.textChanged.connect(self._filter_channels)
         self.channels = _table(self, CHANNEL_HEADERS)
         self.channels.setObjectName("RunChannels")
+        ch = self.channels.horizontalHeader()  # the numbers as wide as they are, the name takes the rest
+        ch.setStretchLastSection(False)
+        ch.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        ch.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.channels_note = QLabel("", self)
         self.channels_note.setObjectName("Hint")
 
@@ -381,10 +391,8 @@ class RunPage(QDialog):
                 for j, v in enumerate(values, start=1):
                     t.setItem(i, j, _Item(f"{v:,}" if j == 1 else _number(v), v, right=True))
             t.setSortingEnabled(True)
-            if not self._channels_sized:  # sized once; then as the person left them
+            if not self._channels_sized:  # sorted by name once; then as the person sorts
                 t.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-                t.resizeColumnsToContents()
-                t.setColumnWidth(0, min(t.columnWidth(0), 260))
                 self._channels_sized = True
             self.tabs.setTabText(1, f"Channels ({len(details.channels)})")
             self._filter_channels(self.channel_filter.text())
