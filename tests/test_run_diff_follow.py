@@ -120,15 +120,20 @@ def test_importance_follows_new_runs_and_the_run_filter(hp, open_win, qtbot):
     assert dlg.where.text() == "layers >= 3" and dlg.found.where == "layers >= 3"
 
 
-def test_a_dialog_closed_while_it_computes_drops_the_answer(hp, open_win, qtbot, monkeypatch):
-    release, started = threading.Event(), threading.Event()
-    real = run_diff_module.diff
+def held(fn):
+    """``fn`` that waits, once started, until ``release`` is set: (the wrapper, started, release)."""
+    started, release = threading.Event(), threading.Event()
 
-    def slow_diff(*args):
+    def wrapper(*args):
         started.set()
         release.wait(20)
-        return real(*args)
+        return fn(*args)
+    return wrapper, started, release
 
+
+def test_a_dialog_closed_while_it_computes_drops_the_answer(hp, open_win, qtbot, monkeypatch):
+    real = run_diff_module.diff
+    slow_diff, started, release = held(real)
     monkeypatch.setattr(run_diff_module, "diff", slow_diff)
     win = open_win(hp, "hp")
     win.ws.select_experiments(["run-00", "run-01"])
@@ -150,13 +155,7 @@ def test_a_dialog_closed_while_it_computes_drops_the_answer(hp, open_win, qtbot,
 
 def test_a_closed_window_drops_the_answer_under_way(hp, open_win, qtbot, monkeypatch):
     """The window closes while the importance computes: nothing crashes when the answer comes."""
-    release, started = threading.Event(), threading.Event()
-
-    def slow_importance(*args):
-        started.set()
-        release.wait(20)
-        return importance(*args)
-
+    slow_importance, started, release = held(importance)
     monkeypatch.setattr(run_diff_module, "importance", slow_importance)
     win = open_win(hp, "hp")
     win.sweep_actions.importance()

@@ -87,6 +87,15 @@ def click_at(qtbot, plot_widget, viewbox, x, y, ctrl=False):
     qtbot.wait(20)
 
 
+def parallel_with(win, qtbot, axes):
+    """The parallel coordinates opened, with exactly these axes ticked in this order."""
+    view = win.sweep_views.parallel()
+    wait_ready(qtbot, view)
+    view.set_axes(axes)
+    qtbot.waitUntil(lambda: view.ready() and view.keys == axes, timeout=20000)
+    return view
+
+
 def table_names(win):
     m = win.runs_table.model
     return {m.names()[i] for i in range(m.rowCount())} if hasattr(m, "names") else set()
@@ -296,10 +305,7 @@ def test_parallel_hover_and_click_select_a_run(hp, open_win, qtbot):
 
 def test_parallel_configuration_comes_back_and_a_bad_filter_is_never_overwritten(hp, open_win, qtbot):
     win = open_win(hp, "hp")
-    view = win.sweep_views.parallel()
-    wait_ready(qtbot, view)
-    view.set_axes(["layers", "optimizer.lr", "accuracy:max"])
-    qtbot.waitUntil(lambda: view.ready() and view.keys == ["layers", "optimizer.lr", "accuracy:max"], timeout=20000)
+    view = parallel_with(win, qtbot, ["layers", "optimizer.lr", "accuracy:max"])
     view.flip("optimizer.lr")
     u = view._unit[:, 1]
     lr = view.loader.table["optimizer.lr"].coordinates()
@@ -324,10 +330,7 @@ def test_parallel_configuration_comes_back_and_a_bad_filter_is_never_overwritten
 
 def test_axes_follow_the_list_order_when_an_entry_is_dragged(hp, open_win, qtbot):
     win = open_win(hp, "hp")
-    view = win.sweep_views.parallel()
-    wait_ready(qtbot, view)
-    view.set_axes(["layers", "optimizer.lr", "accuracy:max"])
-    qtbot.waitUntil(lambda: view.ready() and view.keys == ["layers", "optimizer.lr", "accuracy:max"], timeout=20000)
+    view = parallel_with(win, qtbot, ["layers", "optimizer.lr", "accuracy:max"])
     model = view.dims_list.model()
     assert model.moveRow(model.index(0, 0).parent(), 2, model.index(0, 0).parent(), 0)  # what a drop in the list does
     qtbot.waitUntil(lambda: view.keys == ["accuracy:max", "layers", "optimizer.lr"], timeout=5000)
@@ -345,10 +348,7 @@ def header_point(view, i: int) -> QPoint:
 
 def test_axes_are_moved_by_dragging_their_names_and_flipped_on_the_plot(hp, open_win, qtbot):
     win = open_win(hp, "hp")
-    view = win.sweep_views.parallel()
-    wait_ready(qtbot, view)
-    view.set_axes(["layers", "optimizer.lr", "accuracy:max"])
-    qtbot.waitUntil(lambda: view.ready() and view.keys == ["layers", "optimizer.lr", "accuracy:max"], timeout=20000)
+    view = parallel_with(win, qtbot, ["layers", "optimizer.lr", "accuracy:max"])
     qtbot.wait(50)
     # drag the name of the first axis (layers) to the last place, as a person does under the plot
     vp = view.plot_widget.viewport()

@@ -66,6 +66,29 @@ FOLLOWED = ("sig_catalog_changed", "sig_experiments_updated", "sig_points_append
             "sig_resolution_changed")
 
 
+class _FollowingDialog(QDialog):
+    """A dialog that computes on the window's pool (``_jobs``) and follows the store while open
+    (``_follow`` calls ``refresh``; ``_again``: a change came during a computation)."""
+
+    def _follow_store(self, workspace) -> None:
+        self._again = False
+        self._jobs = Jobs(workspace.pool, self)
+        self._follow = _Follower(workspace, self, self.refresh)
+
+    def hideEvent(self, event) -> None:
+        """Closed: the answer under way is dropped, and the store is no longer followed (hidden
+        with its minimised window, it keeps both)."""
+        if not event.spontaneous():
+            self._jobs.cancel()
+            self._follow.stop()
+            self._again = False
+            self._closed()
+        super().hideEvent(event)
+
+    def _closed(self) -> None:
+        """What else a closed dialog puts back."""
+
+
 class _Follower(QObject):
     """Calls ``again()`` a moment after the store changed, while ``shown()`` (the dialog is open)."""
 
@@ -174,7 +197,7 @@ class RunDiffModel(QAbstractTableModel):
         return self._rows[row].cells[self.diff.runs.index(run)]
 
 
-class RunDiffDialog(QDialog):
+class RunDiffDialog(_FollowingDialog):
     """The diff of some runs of the shown project: reference, Only differences, Export CSV…."""
 
     sig_ready = Signal()
@@ -189,9 +212,7 @@ class RunDiffDialog(QDialog):
         self.diff: RunDiff | None = None
         self.error = ""
         self._asked: tuple[str, list[str], list[str]] | None = None  # (project, runs, columns)
-        self._again = False  # the store changed while a diff was computed: compute it once more
-        self._jobs = Jobs(workspace.pool, self)
-        self._follow = _Follower(workspace, self, self.refresh)
+        self._follow_store(workspace)
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.reference = QComboBox(self)
@@ -289,17 +310,6 @@ class RunDiffDialog(QDialog):
             self.refresh()
         self.sig_ready.emit()
 
-    def hideEvent(self, event) -> None:
-        """Closed: the answer under way is dropped, and the store is no longer followed (hidden
-        with its minimised window, it keeps both)."""
-        if event.spontaneous():
-            super().hideEvent(event)
-            return
-        self._jobs.cancel()
-        self._follow.stop()
-        self._again = False
-        super().hideEvent(event)
-
     def _set_enabled(self, on: bool) -> None:
         for w in (self.reference, self.only_differences, self.export_button):
             w.setEnabled(on)
@@ -387,7 +397,7 @@ class ImportanceModel(QAbstractTableModel):
         return None
 
 
-class ImportanceDialog(QDialog):
+class ImportanceDialog(_FollowingDialog):
     """Which params go with a summary column over the runs the filter shows."""
 
     sig_ready = Signal()
@@ -406,10 +416,8 @@ class ImportanceDialog(QDialog):
         self.found: Importance | None = None
         self.error = ""
         self._asked = False  # something was computed (or is): a store change computes it again
-        self._again = False
         self._filter_text = ""  # the run filter's text as the runs box was given it (followed until edited)
-        self._jobs = Jobs(workspace.pool, self)
-        self._follow = _Follower(workspace, self, self.refresh)
+        self._follow_store(workspace)
         workspace.sig_filter_changed.connect(self._on_filter)
         self.metric_box = QComboBox(self)
         self.metric_box.setEditable(True)
@@ -529,17 +537,8 @@ class ImportanceDialog(QDialog):
             self.refresh()
         self.sig_ready.emit()
 
-    def hideEvent(self, event) -> None:
-        """Closed: the answer under way is dropped, and the store is no longer followed (hidden
-        with its minimised window, it keeps both)."""
-        if event.spontaneous():
-            super().hideEvent(event)
-            return
-        self._jobs.cancel()
-        self._follow.stop()
-        self._again = False
+    def _closed(self) -> None:
         self.compute_button.setEnabled(True)
-        super().hideEvent(event)
 
     def export_csv(self) -> str:
         if self.found is None:

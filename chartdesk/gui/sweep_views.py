@@ -185,6 +185,18 @@ def _brush(colour: str, alpha: int = 255):
     return b
 
 
+_PENS: dict[tuple[str, int, float], QPen] = {}
+
+
+def _pen(colour: str, alpha: int, width: float) -> QPen:
+    """One pen per look: pyqtgraph's symbol atlas keys a point's look by its pen and brush
+    objects, so a new pen per draw rendered every symbol again (and grew the atlas)."""
+    pen = _PENS.get((colour, alpha, width))
+    if pen is None:
+        pen = _PENS[(colour, alpha, width)] = pg.mkPen(faint_colour(colour, alpha), width=width)
+    return pen
+
+
 def _save_dialog(parent, title: str, name: str) -> str:
     path, _ = QFileDialog.getSaveFileName(parent, title, name, "PNG (*.png);;SVG (*.svg);;CSV (*.csv)")
     return path
@@ -558,7 +570,7 @@ class ScatterView(_ViewMixin, QDialog):
             symbols = symbols[0] if symbols else "o"
         self._set_points((drawn, brushes, symbols))
         ring = [i for i, r in enumerate(drawn) if r in selected]
-        self.rings.setData(x=self._xy[ring, 0], y=self._xy[ring, 1], pen=pg.mkPen(plot_colors()[1], width=2))
+        self.rings.setData(x=self._xy[ring, 0], y=self._xy[ring, 1], pen=_pen(plot_colors()[1], 255, 2.0))
         parts = [f"{plural(len(drawn), 'run')}"]
         if groups is not None:
             self.groups = sv.group_points(groups, table.runs, xy[0], xy[1])
@@ -568,10 +580,10 @@ class ScatterView(_ViewMixin, QDialog):
             ey = np.array([g.y_sem or 0.0 for g in self.groups])
             fine = np.isfinite(gx) & np.isfinite(gy)
             self.means.setData(x=gx[fine], y=gy[fine], data=[g.label for g, f in zip(self.groups, fine) if f],
-                               brush=[pg.mkBrush(colors.group_style(i).color) for i in np.flatnonzero(fine)],
-                               pen=pg.mkPen(plot_colors()[1], width=1))
+                               brush=[_brush(colors.group_style(i).color) for i in np.flatnonzero(fine)],
+                               pen=_pen(plot_colors()[1], 255, 1.0))
             self.bars.setData(x=gx[fine], y=gy[fine], width=2 * ex[fine], height=2 * ey[fine],
-                              pen=pg.mkPen(plot_colors()[1], width=1.2))
+                              pen=_pen(plot_colors()[1], 255, 1.2))
             self.bars.setVisible(bool(fine.any()))
             parts.append(f"{plural(len(groups), 'group')}: mean ± standard error")
         if self.trend.isChecked() and dx.numeric and dy.numeric:
@@ -622,7 +634,7 @@ class ScatterView(_ViewMixin, QDialog):
             return
         runs, brushes, symbols = what
         self.points.setData(x=self._xy[:, 0], y=self._xy[:, 1], brush=brushes, symbol=symbols,
-                            pen=pg.mkPen(plot_colors()[1], width=0.5), data=runs)
+                            pen=_pen(plot_colors()[1], 255, 0.5), data=runs)
 
     # ---- pointing ---------------------------------------------------------------------------
     def run_at(self, pos) -> str | None:
@@ -693,16 +705,6 @@ def faint_colour(hex_colour: str, alpha: int) -> QColor:
 
 
 # ---- parallel coordinates --------------------------------------------------------------------
-_PENS: dict[tuple[str, int, float], QPen] = {}
-
-
-def _pen(colour: str, alpha: int, width: float) -> QPen:
-    pen = _PENS.get((colour, alpha, width))
-    if pen is None:
-        pen = _PENS[(colour, alpha, width)] = pg.mkPen(faint_colour(colour, alpha), width=width)
-    return pen
-
-
 def polyline_path(unit: np.ndarray):
     """One path of every row of ``unit`` (runs x axes) as a polyline through x = 0, 1, 2, ...:
     its last point is not joined to the next row's first."""
