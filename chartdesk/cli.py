@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 
 from .errors import ChartDeskError, InvalidInput
-from .model import BANDS, X_AXES, SeriesRef
+from .model import BANDS, X_AXES, Chart, SeriesRef
 from .smoothing import KINDS as SMOOTHING_KINDS
 
 
@@ -128,6 +128,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--x-axis", default="step", metavar="X",
                    help=f"{', '.join(X_AXES)}, or channel:NAME / alias:NAME for x from data (matched by step)")
     c.add_argument("--log-x", action="store_true", help="logarithmic x axis")
+    for axis in ("y", "x"):
+        c.add_argument(f"--symlog-{axis}", action="store_true",
+                       help=f"symmetric log {axis} axis, for values that cross zero: linear within ±T, "
+                            "logarithmic outside (matplotlib's symlog)")
+        c.add_argument(f"--linthresh-{axis}", type=float, default=1.0, metavar="T",
+                       help=f"the linear region ±T of --symlog-{axis} (default 1)")
+    c.add_argument("--right", action="append", default=[], metavar="REF",
+                   help="draw this series (one of the REFs) against a right y axis, autoranged on its own; "
+                        "repeat for more")
     c.add_argument("--band", choices=BANDS, default="std",
                    help="how a group of runs spreads around its mean in the window: std, sem (standard error) "
                         "or minmax (default std)")
@@ -424,7 +433,11 @@ def cmd_chartset(args) -> int:
         if args.chartset_command == "add":
             chart = {"name": args.chart, "series": [str(SeriesRef.parse(r)) for r in args.refs],
                      "x_axis": args.x_axis, "log_y": args.log_y, "smoothing": args.smoothing, "log_x": args.log_x,
-                     "band": args.band, "smoothing_kind": args.smoothing_kind}
+                     "band": args.band, "smoothing_kind": args.smoothing_kind,
+                     "symlog_y": args.symlog_y, "linthresh_y": args.linthresh_y,
+                     "symlog_x": args.symlog_x, "linthresh_x": args.linthresh_x,
+                     "right_axis": [str(SeriesRef.parse(r)) for r in args.right]}
+            Chart.from_dict(chart)  # a bad option is refused before the store is written
             def with_chart(existing):  # read and written in one transaction: a concurrent edit is kept
                 charts = list(existing or [])
                 names = [c["name"] for c in charts]
@@ -445,8 +458,10 @@ def cmd_chartset(args) -> int:
                 for name, charts in sets.items():
                     print(name)
                     for c in charts:
-                        opts = [k for k in ("log_y",) if c.get(k)]
-                        opts += [f"{k}={c[k]}" for k in ("x_axis", "smoothing", "smoothing_kind") if k in c]
+                        opts = [k for k in ("log_y", "log_x", "symlog_y", "symlog_x") if c.get(k)]
+                        opts += [f"{k}={c[k]}" for k in ("x_axis", "smoothing", "smoothing_kind", "linthresh_y",
+                                                         "linthresh_x") if k in c]
+                        opts += [f"right axis: {', '.join(c['right_axis'])}"] if c.get("right_axis") else []
                         print(f"  {c['name']}: {', '.join(c['series'])}" + (f"  ({', '.join(opts)})" if opts else ""))
     return 0
 

@@ -18,6 +18,8 @@ from . import colors, derived
 from .model import Chart, SeriesRef
 
 DASH_COUNT = 4
+#: What a legend entry (and a read-out row) of a series on the right y axis says after its name.
+RIGHT_AXIS = " (right axis)"
 #: How a chart names a group's band (its note, its menu).
 BAND_NAMES = {"std": "mean ± std", "sem": "mean ± standard error", "minmax": "min to max"}
 
@@ -67,6 +69,8 @@ def plan(chart: Chart, selection: Sequence[str], channel_for: Callable[[SeriesRe
             name = series_name(ref, ch)
             if pinned is not None and pinned(ref, exp):
                 name += " (pinned)"
+            if chart.axis_of(ref) == "right":
+                name += RIGHT_AXIS
             if compare:
                 label = f"{run_label(exp) if run_label else exp} · {name}"
                 st = colors.style(k)
@@ -122,6 +126,8 @@ def plan_groups(chart: Chart, groups: Sequence, channel_for: Callable[[SeriesRef
                 continue
             runs = f"{len(members)} run{'s' if len(members) != 1 else ''}"
             label = f"{group.label} ({runs})" + (f" · {ref.name}" if len(chart.series) > 1 else "")
+            if chart.axis_of(ref) == "right":
+                label += RIGHT_AXIS
             st = colors.group_style(gi)
             out.append(PlannedGroup(ref, label, st.color, si % DASH_COUNT, tuple(members),
                                     tuple(xs) if x_ref is not None else None, st.marker))
@@ -153,3 +159,15 @@ def format_y(y: float) -> str:
     if math.isinf(y):
         return "inf" if y > 0 else "-inf"
     return f"{y:.6g}"
+
+
+def format_tick(v: float) -> str:
+    """A tick label of an axis whose ticks are at real values the axis does not space evenly
+    (symlog): 4 significant digits, exponents short (``1e6``, ``-2e-5``)."""
+    if not math.isfinite(v):
+        return format_y(v)
+    text = f"{v:.4g}"
+    if "e" in text:
+        mant, _e, exp = text.partition("e")
+        text = f"{mant}e{int(exp)}"
+    return "0" if text in ("-0", "0") else text

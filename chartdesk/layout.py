@@ -321,23 +321,15 @@ def _read_chart(r: _Reader, node, key: str) -> Chart:
     name = r.text(given["name"][1], f"{key}.name", "chart")
     values: dict[str, Any] = {"name": name}
     if "series" in given:
-        refs = []
-        for i, snode in enumerate(r.sequence(given["series"][1], f"{key}.series", allow_null=True)):
-            text = r.scalar(snode, f"{key}.series[{i}]")
-            if not isinstance(text, str):
-                r.fail(snode, f"{key}.series[{i}]", f"expected a series ref (alias:NAME, channel:NAME or expr:EXPRESSION), "
-                       f"not {_what(snode)}")
-            try:
-                ref = SeriesRef.parse(text)
-                check_name(ref.kind, ref.name)
-            except InvalidInput as exc:
-                r.fail(snode, f"{key}.series[{i}]", str(exc))
-            if ref in refs:
-                r.fail(snode, f"{key}.series[{i}]", f"{text} is listed twice")
-            refs.append(ref)
-        values["series"] = tuple(refs)
+        values["series"] = tuple(_read_refs(r, given["series"][1], f"{key}.series"))
+    if "right_axis" in given:
+        right = _read_refs(r, given["right_axis"][1], f"{key}.right_axis")
+        for i, ref in enumerate(right):
+            if ref not in values.get("series", ()):
+                r.fail(given["right_axis"][1], f"{key}.right_axis[{i}]", f"{ref} is not one of the chart's series")
+        values["right_axis"] = tuple(right)
     for k in CHART_KEYS:
-        if k in ("name", "series") or k not in given:
+        if k in ("name", "series", "right_axis") or k not in given:
             continue
         vnode = given[k][1]
         value = r.scalar(vnode, f"{key}.{k}")
@@ -346,7 +338,29 @@ def _read_chart(r: _Reader, node, key: str) -> Chart:
         except (InvalidInput, TypeError, ValueError) as exc:
             r.fail(vnode, f"{key}.{k}", _strip_chart(str(exc)))
         values[k] = value
-    return Chart(**values)
+    try:  # options that do not go together (log_y and symlog_y)
+        return Chart(**values)
+    except InvalidInput as exc:
+        r.fail(node, key, _strip_chart(str(exc)))
+
+
+def _read_refs(r: _Reader, node, key: str) -> list[SeriesRef]:
+    """A list of series refs (a chart's series, its right axis), each checked, none twice."""
+    refs: list[SeriesRef] = []
+    for i, snode in enumerate(r.sequence(node, key, allow_null=True)):
+        text = r.scalar(snode, f"{key}[{i}]")
+        if not isinstance(text, str):
+            r.fail(snode, f"{key}[{i}]", f"expected a series ref (alias:NAME, channel:NAME or expr:EXPRESSION), "
+                   f"not {_what(snode)}")
+        try:
+            ref = SeriesRef.parse(text)
+            check_name(ref.kind, ref.name)
+        except InvalidInput as exc:
+            r.fail(snode, f"{key}[{i}]", str(exc))
+        if ref in refs:
+            r.fail(snode, f"{key}[{i}]", f"{text} is listed twice")
+        refs.append(ref)
+    return refs
 
 
 def read(path: str | os.PathLike) -> Layout:

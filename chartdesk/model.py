@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from . import derived
+from . import derived, scales
 from .errors import InvalidInput
 from .smoothing import Smoothing
 
@@ -131,6 +131,13 @@ class Chart:
     band: str = "std"  # how a group of runs spreads around its mean: std, sem or minmax
     legend: str = "below"  # where the legend is: below (the plot), side (beside it) or off
     smoothing_kind: str = "ema"  # what ``smoothing`` is: see chartdesk.smoothing (ema, twema, sma, cma, gauss)
+    symlog_y: bool = False  # symmetric log y (chartdesk.scales): linear within ±linthresh_y, log outside
+    linthresh_y: float = 1.0
+    symlog_x: bool = False
+    linthresh_x: float = 1.0
+    #: The series drawn against a y axis on the right (autoranged on its own), in series order. A ref
+    #: not in ``series`` is dropped (a series removed or replaced takes its axis with it).
+    right_axis: tuple[SeriesRef, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -147,9 +154,19 @@ class Chart:
             except InvalidInput:
                 raise InvalidInput(f"chart {self.name!r}: x_axis must be one of {', '.join(X_AXES)} or a series ref "
                                    f"(channel:NAME, alias:NAME), not {self.x_axis!r}") from None
-        for flag in ("log_y", "log_x"):
+        for flag in ("log_y", "log_x", "symlog_y", "symlog_x"):
             if not isinstance(getattr(self, flag), bool):
                 raise InvalidInput(f"chart {self.name!r}: {flag} must be true or false, not {getattr(self, flag)!r}")
+        for axis in ("y", "x"):
+            if getattr(self, f"log_{axis}") and getattr(self, f"symlog_{axis}"):
+                raise InvalidInput(f"chart {self.name!r}: log_{axis} and symlog_{axis} cannot both be on (pick one scale)")
+            t = getattr(self, f"linthresh_{axis}")
+            if isinstance(t, bool) or not isinstance(t, (int, float)) or not (0 < t < float("inf")):
+                raise InvalidInput(f"chart {self.name!r}: linthresh_{axis} (symlog's linear region ±t) must be a "
+                                   f"number above 0, not {short_repr(t)}")
+            object.__setattr__(self, f"linthresh_{axis}", float(t))
+        right = tuple(r if isinstance(r, SeriesRef) else SeriesRef.parse(r) for r in self.right_axis)
+        object.__setattr__(self, "right_axis", tuple(r for r in self.series if r in right))
         self.smoother.check(f"chart {self.name!r}: smoothing")
 
     def to_dict(self) -> dict:
@@ -168,6 +185,13 @@ class Chart:
             d["legend"] = self.legend
         if self.smoothing_kind != "ema":
             d["smoothing_kind"] = self.smoothing_kind
+        for axis in ("y", "x"):
+            if getattr(self, f"symlog_{axis}"):
+                d[f"symlog_{axis}"] = True
+            if getattr(self, f"linthresh_{axis}") != 1.0:
+                d[f"linthresh_{axis}"] = getattr(self, f"linthresh_{axis}")
+        if self.right_axis:
+            d["right_axis"] = [str(r) for r in self.right_axis]
         return d
 
     @classmethod
@@ -175,15 +199,21 @@ class Chart:
         if not isinstance(d, Mapping):
             raise InvalidInput(f"a chart must be a dict with 'name' and 'series', not {d!r}")
         unknown = set(d) - {"name", "series", "x_axis", "log_y", "log_x", "smoothing", "band", "legend",
-                            "smoothing_kind"}
+                            "smoothing_kind", "symlog_y", "linthresh_y", "symlog_x", "linthresh_x", "right_axis"}
         if unknown:
             raise InvalidInput(f"chart {d.get('name')!r}: unknown keys {sorted(unknown)}")
         series = d.get("series", [])
         if isinstance(series, str):
             raise InvalidInput(f"chart {d.get('name')!r}: 'series' must be a list of refs")
+        refs, right = _series_entries(d.get("name"), series, d.get("right_axis", ()))
         return cls(
             name=str(d.get("name", "")),
-            series=tuple(s if isinstance(s, SeriesRef) else SeriesRef.parse(s) for s in series),
+            series=refs,
+            right_axis=right,
+            symlog_y=d.get("symlog_y", False),
+            linthresh_y=d.get("linthresh_y", 1.0),
+            symlog_x=d.get("symlog_x", False),
+            linthresh_x=d.get("linthresh_x", 1.0),
             x_axis=str(d.get("x_axis", "step")),
             log_y=d.get("log_y", False),  # a bool, checked: "no" is not False (nor True)
             log_x=d.get("log_x", False),
@@ -199,12 +229,57 @@ class Chart:
         return Smoothing(self.smoothing_kind, self.smoothing)
 
     @property
+    def y_scale(self) -> scales.Scale:
+        """How y is drawn: linear, log or symlog (``chartdesk.scales``)."""
+        return scales.of(self.log_y, self.symlog_y, self.linthresh_y)
+
+    @property
+    def x_scale(self) -> scales.Scale:
+        return scales.of(self.log_x, self.symlog_x, self.linthresh_x)
+
+    def axis_of(self, ref: SeriesRef) -> str:
+        """Which y axis a series is drawn against: "left" or "right"."""
+        return "right" if ref in self.right_axis else "left"
+
+    @property
     def x_ref(self) -> SeriesRef | None:
         """The series the x axis is taken from (matched by step), when it is not step or time."""
         return None if self.x_axis in X_AXES else SeriesRef.parse(self.x_axis)
 
     def with_(self, **changes: Any) -> Chart:
         return replace(self, **changes)
+
+
+def _series_entries(chart: Any, series: Iterable, right: Any) -> tuple[tuple[SeriesRef, ...], tuple[SeriesRef, ...]]:
+    """A chart definition's series and its right-axis refs. A series entry is a ref
+    (``"channel:lr"``) or ``{"ref": "channel:lr", "axis": "right"}`` (axis "left" or "right"),
+    which is kept as the chart's ``right_axis`` list, so stored series stay plain refs."""
+    if isinstance(right, (str, Mapping)) or not isinstance(right, Iterable):
+        raise InvalidInput(f"chart {chart!r}: 'right_axis' must be a list of series refs, not {short_repr(right)}")
+    right_refs = [r if isinstance(r, SeriesRef) else SeriesRef.parse(r) for r in right]
+    refs = []
+    for s in series:
+        if isinstance(s, Mapping):
+            extra = set(s) - {"ref", "axis"}
+            if "ref" not in s or extra:
+                raise InvalidInput(f"chart {chart!r}: a series entry is a ref or {{'ref': REF, 'axis': 'left' or "
+                                   f"'right'}}, not {short_repr(dict(s))}")
+            axis = s.get("axis", "left")
+            if axis not in ("left", "right"):
+                raise InvalidInput(f"chart {chart!r}: series {s['ref']}: axis must be 'left' or 'right', not "
+                                   f"{short_repr(axis)}")
+            ref = s["ref"] if isinstance(s["ref"], SeriesRef) else SeriesRef.parse(s["ref"])
+            if axis == "right":
+                right_refs.append(ref)
+            elif ref in right_refs:
+                right_refs.remove(ref)
+        else:
+            ref = s if isinstance(s, SeriesRef) else SeriesRef.parse(s)
+        refs.append(ref)
+    stray = [str(r) for r in right_refs if r not in refs]
+    if stray:
+        raise InvalidInput(f"chart {chart!r}: right_axis names {', '.join(stray)}, which the chart does not plot")
+    return tuple(refs), tuple(right_refs)
 
 
 @dataclass(frozen=True)

@@ -130,8 +130,8 @@ class ChartState:
 
     # ---- views -----------------------------------------------------------------------------
     def ranged(self) -> bool:
-        """Whether views are read per visible x range (not with x from data or a log x axis)."""
-        return self.chart.x_ref is None and not self.chart.log_x
+        """Whether views are read per visible x range (not with x from data or a log or symlog x axis)."""
+        return self.chart.x_ref is None and not self.chart.log_x and not self.chart.symlog_x
 
     def request(self, planned) -> ViewRequest | GroupRequest:
         """The loader's key of one planned curve or group, for the fetched range and width."""

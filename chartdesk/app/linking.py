@@ -3,8 +3,8 @@
 A ``TabLink`` is shared by the charts of one tab (``gui.chart_grid.ChartGrid`` makes one, each card
 joins it). It holds:
 
-- **the linked x range** of each kind of x axis (``key``: the x mode, and whether x is on a log
-  scale): a zoom or pan *gesture* on one chart (the leader) is told with ``moved``, and every other
+- **the linked x range** of each kind of x axis (``key``: the x mode, and its scale: linear, log or
+  symlog with its linear region): a zoom or pan *gesture* on one chart (the leader) is told with ``moved``, and every other
   chart of the same key follows (``follow_x``). A chart that follows is never a leader: what it is
   told while the link is telling others is dropped (``moved`` returns 0), so no range goes round in
   a loop. ``reset`` (Reset view) makes every chart of the key fit its data again. Charts built later

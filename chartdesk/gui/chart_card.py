@@ -51,6 +51,7 @@ from ..curves import BAND_NAMES, PlannedGroup, format_x, format_y
 from ..errors import ChartDeskError
 from ..groups import GroupRequest
 from ..model import BANDS, LEGENDS, X_AXES, Chart
+from ..scales import Scale
 from ..smoothing import KINDS
 from ..views import ViewRequest
 from .group_items import CountStrip, GroupCurve
@@ -85,6 +86,7 @@ class _Curve:
         self.x_channel = planned.x_channel
         self.label, self.color, self.dash = planned.label, planned.color, planned.dash
         self.marker = planned.marker  # the run's marker past the palette's size (chartdesk.colors), or None
+        self.right = False  # drawn against the right y axis (set by the chart: ``Chart.right_axis``)
         self.x = np.empty(0)
         self.y = np.empty(0)
         self.values = np.empty(0)  # logged values (±inf kept) at x
@@ -138,7 +140,8 @@ class ChartWidget(QFrame):
         self._rebuild = True
         #: What it plots, the views it asks for, when a range change needs new ones (no Qt).
         self.state = ChartState(workspace.session, chart, on_dirty=self._on_state_dirty)
-        self._inf_items: list[pg.PlotDataItem] = []
+        self._inf_items: list[pg.ScatterPlotItem] = []  # ▲ ▼ of ±inf values, on the left axis
+        self._inf_right: list[pg.ScatterPlotItem] = []  # and on the right one
         self._restart_items: list[pg.InfiniteLine] = []
         self._restart_key: list = []  # what the restart marks were made for
         self.restarts = 0  # restarts (steps going back) marked in the curves shown
@@ -161,6 +164,7 @@ class ChartWidget(QFrame):
         self._cross_to: tuple = ()  # (x or None,): the crosshair it is yet to show; (): none pending
         self._emphasized: set[int] = set()  # id() of the curves drawn wide for a legend entry under the pointer
         self._cross_dots: pg.ScatterPlotItem | None = None  # each curve's point under another chart's crosshair
+        self._cross_dots_right: pg.ScatterPlotItem | None = None  # those of the right axis' curves
         bg, fg = plot_colors()
         self._bg, self._fg = bg, fg
 
@@ -169,6 +173,13 @@ class ChartWidget(QFrame):
         self.options_label = QLabel(self)  # what changes what is drawn: "EMA 0.95" (issue 23 item 7)
         self.options_label.setObjectName("Hint")
         self._show_options()
+        # y no longer fits the data once the person zoomed or dragged y (issue 23 item 5): says so
+        self.y_fixed_label = QLabel("y fixed · double-click to fit", self)
+        self.y_fixed_label.setObjectName("Hint")
+        self.y_fixed_label.setToolTip("You zoomed or dragged y (Ctrl+wheel, or the wheel or a drag on a y axis), so "
+                                      "y stays where you put it; double-click the plot (or Reset view) to fit it "
+                                      "to the data again. A pan keeps y fitting.")
+        self.y_fixed_label.setVisible(False)
         self.menu = self._build_menu()
         self.menu.aboutToShow.connect(self._pointer_gone)  # the menu has the pointer (no leave comes, always)
         self.menu_button = QToolButton(self)
@@ -181,13 +192,16 @@ class ChartWidget(QFrame):
         self.menu_button.setSizePolicy(keep)
 
         self.plot = ChartPlot(self, background=bg, viewBox=ChartViewBox(),
-                                  axisItems={"left": YAxis(orientation="left")})
+                              axisItems={"left": YAxis(orientation="left"), "right": YAxis(orientation="right"),
+                                         "bottom": YAxis(orientation="bottom")})
+        self._right_vb: ChartViewBox | None = None  # the right y axis' view (``_right_box``), made on first use
         self.plot.setMinimumHeight(PLOT_MIN_HEIGHT)
         item = self.plot.getPlotItem()
         item.setMenuEnabled(False)
         item.hideButtons()
         item.showGrid(x=True, y=True, alpha=0.15)
-        for side in ("left", "bottom"):
+        item.getAxis("right").setGrid(False)  # its own ticks; the grid is the left axis'
+        for side in ("left", "bottom", "right"):
             self._style_axis(item.getAxis(side))
         self.plot.scene().sigMouseClicked.connect(self._on_plot_click)
         self.plot.sig_pointer.connect(self._on_pointer)
@@ -207,6 +221,7 @@ class ChartWidget(QFrame):
         item.getViewBox().sigRangeChanged.connect(self._hover_soon)  # other values under a resting pointer
         # A wheel or drag of the person's (not a range set by code, nor a follow): the others follow.
         item.getViewBox().sigRangeChangedManually.connect(self._on_gesture)
+        item.getViewBox().sigStateChanged.connect(self._show_y_fixed)
         # Zoom, pan and resize ask for new views of the visible range, at most ~30 times a second.
         self._range_proxy = pg.SignalProxy(item.getViewBox().sigXRangeChanged, rateLimit=30, slot=self._on_x_range)
 
@@ -214,6 +229,7 @@ class ChartWidget(QFrame):
         head.setContentsMargins(0, 0, 0, 0)
         head.addWidget(self.title, 2)
         head.addWidget(self.options_label)
+        head.addWidget(self.y_fixed_label)
         head.addWidget(self.note, 3)
         head.addWidget(self.menu_button)
         self._column = QVBoxLayout()  # the plot and, while grouped, the run-count strip under it
@@ -256,12 +272,14 @@ class ChartWidget(QFrame):
         xmenu.addSeparator()
         self._log_x_action = QAction("Log x", self, checkable=True)
         self._log_x_action.setChecked(self.chart.log_x)
-        self._log_x_action.triggered.connect(lambda checked: self._set_option(log_x=bool(checked)))
+        self._log_x_action.triggered.connect(lambda checked: self._set_option(log_x=bool(checked), symlog_x=False))
         xmenu.addAction(self._log_x_action)
+        self._symlog_x_action, self._linthresh_x_action = self._symlog_actions(xmenu, "x")
         self._log_action = QAction("Log y", self, checkable=True)
         self._log_action.setChecked(self.chart.log_y)
-        self._log_action.triggered.connect(lambda checked: self._set_option(log_y=bool(checked)))
+        self._log_action.triggered.connect(lambda checked: self._set_option(log_y=bool(checked), symlog_y=False))
         menu.addAction(self._log_action)
+        self._symlog_y_action, self._linthresh_y_action = self._symlog_actions(menu, "y")
         self._smooth_actions = self._smoothing_menu(menu)
         self._band_actions = self._choice_menu(menu, "Group band", "band", {b: BAND_NAMES[b] for b in BANDS},
                                                lambda b: self.chart.band == b,
@@ -281,6 +299,40 @@ class ChartWidget(QFrame):
         menu.addAction("Export SVG…").triggered.connect(lambda: self._export_dialog("svg"))
         menu.addAction("Export CSV of plotted data…").triggered.connect(lambda: self._export_dialog("csv"))
         return menu
+
+    def _symlog_actions(self, menu: QMenu, axis: str) -> tuple[QAction, QAction]:
+        """"Symlog y" (checkable) and "Symlog y linear region…" (asks for ±t) in ``menu``."""
+        sym = QAction(f"Symlog {axis}", self, checkable=True)
+        sym.setToolTip(f"Symmetric log {axis}: linear within ±t, logarithmic outside, for values that cross zero")
+        sym.setChecked(getattr(self.chart, f"symlog_{axis}"))
+        sym.triggered.connect(lambda checked: self._set_option(**{f"symlog_{axis}": bool(checked),
+                                                                  f"log_{axis}": False}))
+        menu.addAction(sym)
+        region = QAction(self._linthresh_text(axis), self)
+        region.triggered.connect(lambda _c=False: self.choose_linthresh(axis))
+        menu.addAction(region)
+        return sym, region
+
+    def _linthresh_text(self, axis: str) -> str:
+        return f"Symlog {axis} linear region (±{getattr(self.chart, f'linthresh_{axis}'):g})…"
+
+    def choose_linthresh(self, axis: str = "y") -> None:
+        """Ask for symlog's linear region ±t of an axis, then set it (and symlog on that axis)."""
+        from PySide6.QtWidgets import QInputDialog
+
+        now = getattr(self.chart, f"linthresh_{axis}")
+        text, ok = QInputDialog.getText(self, f"Symlog {axis}", f"Linear within ±t around 0 (the {axis} axis is "
+                                        "logarithmic outside it); t =", text=f"{now:g}")
+        if ok and text.strip():
+            try:
+                value = float(text.strip())
+            except ValueError:
+                self._ws.sig_error.emit(f"symlog's linear region must be a number above 0, not {text.strip()!r}")
+                return
+            try:
+                self._set_option(**{f"linthresh_{axis}": value, f"symlog_{axis}": True, f"log_{axis}": False})
+            except ChartDeskError as exc:
+                self._ws.sig_error.emit(str(exc))
 
     def choose_x_series(self) -> None:
         """Ask which channel or alias gives x (matched by step), then set it."""
@@ -305,6 +357,9 @@ class ChartWidget(QFrame):
         else:
             self._x_data_action.setChecked(True)
         self._log_x_action.setChecked(self.chart.log_x)
+        for axis in ("x", "y"):
+            getattr(self, f"_symlog_{axis}_action").setChecked(getattr(self.chart, f"symlog_{axis}"))
+            getattr(self, f"_linthresh_{axis}_action").setText(self._linthresh_text(axis))
 
     def _on_plot_click(self, event) -> None:
         if not shiboken6.isValid(self):
@@ -312,7 +367,10 @@ class ChartWidget(QFrame):
         if event.button() == Qt.MouseButton.RightButton:
             event.accept()
             self.menu.popup(event.screenPos().toPoint())
-        elif event.button() == Qt.MouseButton.LeftButton and not event.double():
+        elif event.button() == Qt.MouseButton.LeftButton and event.double():
+            event.accept()
+            self.reset_view()  # as Reset view: y fits again, and the tab's linked charts too
+        elif event.button() == Qt.MouseButton.LeftButton:
             curve = self.curve_at(event.scenePos())
             if curve is not None:
                 event.accept()
@@ -325,12 +383,13 @@ class ChartWidget(QFrame):
         vb = self.plot.getPlotItem().getViewBox()
         if not vb.sceneBoundingRect().contains(scene) or vb.pixelVectors()[0] is None:
             return None
-        p = vb.mapSceneToView(scene)
-        pw, ph = vb.viewPixelSize()
         best, best_d = None, float(CLICK_REACH)
         for c in self.curves:
             if not c.visible or c.line is None:
                 continue
+            box = self._box(c.right)
+            p = box.mapSceneToView(scene)
+            pw, ph = box.viewPixelSize()
             d = pixel_distance(c.line.xData, c.line.yData, p.x(), p.y(), pw, ph)
             if d <= best_d:
                 best, best_d = c, d
@@ -339,6 +398,8 @@ class ChartWidget(QFrame):
     def reset_view(self) -> None:
         """Fit the data again; with the tab's x linked, every chart of this x axis does."""
         self.plot.getPlotItem().enableAutoRange()
+        if self._right_vb is not None:
+            self._right_vb.enableAutoRange(y=True)
         if self._link is not None:
             self._link.reset(self, self.link_key())
 
@@ -356,9 +417,9 @@ class ChartWidget(QFrame):
             self._link.leave(self)
             self._link = None
 
-    def link_key(self) -> tuple[str, bool]:
-        """Charts link only with charts of the same x: its mode (or the series x is from) and log x."""
-        return (self.x_mode(), self.chart.log_x)
+    def link_key(self) -> tuple:
+        """Charts link only with charts of the same x: its mode (or the series x is from) and scale."""
+        return (self.x_mode(), *self._xs().key())
 
     def _on_gesture(self, mask) -> None:
         if self._link is None or not mask[0] or not shiboken6.isValid(self.plot):
@@ -418,31 +479,39 @@ class ChartWidget(QFrame):
             return  # the pointer is over this chart: its own hover stands
         if x is None or not self.curves or self._rebuild:
             self.vline.setVisible(False)
-            if self._cross_dots is not None:
-                self._cross_dots.setData([], [])
+            for dots in (self._cross_dots, self._cross_dots_right):
+                if dots is not None:
+                    dots.setData([], [])
             return
         self.vline.setPos(x)
         self.vline.setVisible(True)
-        xs, ys, brushes = [], [], []
+        found: dict[bool, tuple[list, list, list]] = {False: ([], [], []), True: ([], [], [])}
         reach = READOUT_REACH * self._pixel_width()
         for c in self.curves:
             if not c.visible or c.line is None or c.line.xData is None or not len(c.line.xData):
                 continue
             px, py = c.line.xData, c.line.yData
-            first, last = _extent(px, False)
+            first, last = _extent(px)
             if not first - reach <= x <= last + reach:
                 continue
             with np.errstate(invalid="ignore"):
                 i = int(np.nanargmin(np.abs(px - x)))
             if np.isfinite(py[i]):
+                xs, ys, brushes = found[c.right]
                 xs.append(px[i])
                 ys.append(py[i])
                 brushes.append(pg.mkBrush(c.color))
-        if self._cross_dots is None:
-            self._cross_dots = pg.ScatterPlotItem(size=7, pen=pg.mkPen(self._bg, width=1))
-            self._cross_dots.setZValue(20)  # over the lines
-            self.plot.addItem(self._cross_dots, ignoreBounds=True)
-        self._cross_dots.setData(xs, ys, brush=brushes)
+        for right, (xs, ys, brushes) in found.items():
+            name = "_cross_dots_right" if right else "_cross_dots"
+            dots = getattr(self, name)
+            if dots is None:
+                if right and not xs:
+                    continue
+                dots = pg.ScatterPlotItem(size=7, pen=pg.mkPen(self._bg, width=1))
+                setattr(self, name, dots)
+                dots.setZValue(20)  # over the lines
+                self._box(right).addItem(dots, ignoreBounds=True)
+            dots.setData(xs, ys, brush=brushes)
 
     def follow_runs(self, runs: frozenset[str] | None) -> None:
         """Draw the curves of these runs wide (a legend entry of theirs is under the pointer in
@@ -514,9 +583,14 @@ class ChartWidget(QFrame):
 
     def _show_options(self) -> None:
         """The header says how the lines are smoothed (the raw line stays faint behind)."""
-        text = self.chart.smoother.label()
+        smoothed = self.chart.smoother.label()
+        scales = [f"{axis} {scale.label()}" for axis, scale in (("x", self._xs()), ("y", self._ys())) if scale.symlog]
+        text = " · ".join([smoothed] * bool(smoothed) + scales)
+        tips = [f"Smoothed: {smoothed}; the raw values are the faint line behind"] * bool(smoothed)
+        tips += [f"{axis}: symmetric log, linear within ±{scale.linthresh:g}, logarithmic outside"
+                 for axis, scale in (("x", self._xs()), ("y", self._ys())) if scale.symlog]
         self.options_label.setText(text)
-        self.options_label.setToolTip(f"Smoothed: {text}; the raw values are the faint line behind" if text else "")
+        self.options_label.setToolTip("\n".join(tips))
         self.options_label.setVisible(bool(text))
 
     def _smoothing_menu(self, menu) -> dict:
@@ -611,11 +685,71 @@ class ChartWidget(QFrame):
                 item.setAxisItems({"bottom": self._style_axis(pg.DateAxisItem(orientation="bottom"))})
         elif isinstance(item.getAxis("bottom"), pg.DateAxisItem):
             item.setAxisItems({"bottom": self._style_axis(pg.AxisItem(orientation="bottom"))})
+        elif not isinstance(item.getAxis("bottom"), YAxis):
+            item.setAxisItems({"bottom": self._style_axis(YAxis(orientation="bottom"))})
         label = X_LABELS.get(mode) or self.chart.x_ref.name
         item.setLabel("bottom", label, color=self._fg)
-        set_log_mode(item, x=self.chart.log_x, y=self.chart.log_y)
+        right = bool(self.chart.right_axis)
+        if right:
+            self._right_box()
+        item.showAxis("right", right)
+        others = (self._right_vb,) if self._right_vb is not None else ()
+        y_auto = [box.autoRangeEnabled()[1] for box in others]
+        set_log_mode(item, x=self._xs(), y=self._ys(), others=others)
+        for box, auto in zip(others, y_auto):  # moved into the new units, and still fitting its data
+            if auto:
+                box.enableAutoRange(y=True)
         if self.strip is not None:
             self.strip.setLogMode(x=self.chart.log_x)
+        self._show_y_fixed()
+
+    def _xs(self) -> Scale:
+        """The x axis' scale (``chartdesk.scales``); a wall-time axis is never symlog (no time is below 0)."""
+        scale = self.chart.x_scale
+        return Scale() if scale.symlog and self.x_mode() == "wall" else scale
+
+    def _ys(self) -> Scale:
+        """The y axes' scale (the right axis has the left one's)."""
+        return self.chart.y_scale
+
+    def _box(self, right: bool) -> pg.ViewBox:
+        """The view a curve is drawn in: the plot's own, or the right axis' (``_right_box``)."""
+        return self._right_box() if right else self.plot.getPlotItem().getViewBox()
+
+    def _right_box(self) -> ChartViewBox:
+        """The right y axis' view (pyqtgraph's MultiplePlotAxes): over the plot's own, x linked to
+        it, y fitting its own curves. It is under the plot's view, so the wheel and drags over the
+        plot go to that one (x follows through the link), and those over the right axis to this."""
+        if self._right_vb is None:
+            item = self.plot.getPlotItem()
+            main = item.getViewBox()
+            vb = self._right_vb = ChartViewBox()
+            vb.setZValue(-10)
+            item.scene().addItem(vb)
+            item.getAxis("right").linkToView(vb)
+            vb.setXLink(main)
+            main.sigResized.connect(self._place_right_box)
+            vb.sigStateChanged.connect(self._show_y_fixed)
+            self._place_right_box()
+        return self._right_vb
+
+    def _place_right_box(self, *_args) -> None:
+        if self._right_vb is not None and shiboken6.isValid(self._right_vb):
+            main = self.plot.getPlotItem().getViewBox()
+            self._right_vb.setGeometry(main.sceneBoundingRect())
+            self._right_vb.linkedViewChanged(main, self._right_vb.XAxis)
+
+    def y_fixed(self) -> bool:
+        """Whether a y axis stays where the person put it (zoomed or dragged y), not fitting the data."""
+        boxes = [self.plot.getPlotItem().getViewBox()] + ([self._right_vb] if self.chart.right_axis else [])
+        return any(box is not None and box.autoRangeEnabled()[1] is False for box in boxes)
+
+    def _show_y_fixed(self, *_args) -> None:
+        if not shiboken6.isValid(self) or not hasattr(self, "y_fixed_label"):
+            return
+        fixed = self.y_fixed() and bool(self.curves)
+        if fixed == self.y_fixed_label.isHidden():  # a change only: a label shown or hidden re-lays out the card
+            self.y_fixed_label.setVisible(fixed)
 
     # ---- following the workspace ---------------------------------------------------------
     def invalidate(self) -> None:
@@ -715,14 +849,16 @@ class ChartWidget(QFrame):
         range when it paints, and an axis learns how wide its labels are while painting; each
         change asks for another paint: four paints of every newly drawn chart, measured."""
         item = self.plot.getPlotItem()
-        vb = item.getViewBox()
-        if vb._autoRangeNeedsUpdate:
-            vb.updateAutoRange()
-        vb.updateMatrix()
+        for vb in (item.getViewBox(), self._right_vb):
+            if vb is None:
+                continue
+            if vb._autoRangeNeedsUpdate:
+                vb.updateAutoRange()
+            vb.updateMatrix()
         image = QImage(1, 1, QImage.Format.Format_ARGB32_Premultiplied)
         painter = QPainter(image)
         try:
-            for name in ("left", "bottom"):
+            for name in ("left", "bottom", "right"):
                 axis = item.getAxis(name)
                 if axis.isVisible() and axis.picture is None:
                     if axis.style["tickFont"]:
@@ -735,8 +871,8 @@ class ChartWidget(QFrame):
     def draw(self) -> None:
         item = self.plot.getPlotItem()
         self.clear_hover()
-        for it in self._items:
-            item.removeItem(it)
+        for it, box in self._items:
+            box.removeItem(it)
         self._items = []
         planned, missing, grouped = self._plan()
         self.missing = list(missing)
@@ -746,8 +882,9 @@ class ChartWidget(QFrame):
             self.curves = [GroupCurve(g) for g in planned]
             for curve in self.curves:
                 curve.visible = (curve.experiment, curve.label) not in self._hidden
+                curve.right = self.chart.axis_of(curve.ref) == "right"
                 for it in curve.plot_items():
-                    self._add(it)
+                    self._add(it, curve.right)
                     it.setVisible(curve.visible)
             self._count_strip().attach(self.curves)
         else:
@@ -756,26 +893,34 @@ class ChartWidget(QFrame):
                 self.strip.attach([])
             for curve in self.curves:
                 curve.visible = (curve.experiment, curve.label) not in self._hidden
+                curve.right = self.chart.axis_of(curve.ref) == "right"
                 if self.chart.smoothing:
                     curve.faint = Line(pen=pg.mkPen(faint(curve.color, 55), width=1), connect="finite")
-                    self._add(curve.faint)
+                    self._add(curve.faint, curve.right)
                 # PlotCurveItem: a fraction of PlotDataItem's set-up cost, which dominated drawing 240 curves
                 curve.line = Line(pen=curve.pen(), connect="finite")
-                self._add(curve.line)
+                self._add(curve.line, curve.right)
                 for it in curve.items():
                     it.setVisible(curve.visible)
         if self.strip is not None:
             self.strip.setVisible(grouped)
         self.legend.fill(self.curves)
         self._place_legend()
-        self._inf_items = [pg.PlotDataItem(pen=None, symbol=sym, symbolSize=9, symbolPen=None,
-                                           symbolBrush=pg.mkBrush("#d64541")) for sym in ("t1", "t")]
-        for it in self._inf_items:
-            self._add(it)
+        # ±inf marks (▲ at the top, ▼ at the bottom of the data), per y axis: in the axis' units
+        self._inf_items, self._inf_right = [], []
+        for right, marks in ((False, self._inf_items), (True, self._inf_right)):
+            if right and not self.chart.right_axis:
+                continue
+            for sym in ("t1", "t"):
+                marks.append(pg.ScatterPlotItem(pen=None, symbol=sym, size=9, brush=pg.mkBrush("#d64541")))
+                self._add(marks[-1], right)
         self._rebuild = False
         self._emphasized = set()
-        if self._cross_dots is not None:
-            self._cross_dots.setData([], [])
+        for dots in (self._cross_dots, self._cross_dots_right):
+            if dots is not None:
+                dots.setData([], [])
+        if self._right_vb is not None:
+            self._right_vb.enableAutoRange(y=True)
         if self.state.range is None:
             linked = self._link.range_for(self.link_key()) if self._link is not None else None
             if linked is None:
@@ -783,6 +928,7 @@ class ChartWidget(QFrame):
             else:  # the tab's charts of this x are zoomed: so is this one
                 item.enableAutoRange(y=True)
                 item.getViewBox().setXRange(linked[0], linked[1], padding=0)
+        self._show_y_fixed()
 
     def _count_strip(self) -> CountStrip:
         """The run-count strip under the plot, made on first use."""
@@ -792,9 +938,11 @@ class ChartWidget(QFrame):
             self._column.insertWidget(self._column.indexOf(self.plot) + 1, self.strip)
         return self.strip
 
-    def _add(self, it) -> None:
-        self.plot.getPlotItem().addItem(it)
-        self._items.append(it)
+    def _add(self, it, right: bool = False) -> None:
+        """Put an item of a curve in the view of its y axis (it goes at the next ``draw``)."""
+        box = self._right_box() if right else self.plot.getPlotItem()
+        box.addItem(it)
+        self._items.append((it, box))
 
     def _on_legend_toggle(self, row: int, visible: bool) -> None:
         if not 0 <= row < len(self.curves):
@@ -813,7 +961,8 @@ class ChartWidget(QFrame):
 
     def _update_lines(self) -> None:
         """Give each line the points of its current view (a few per pixel column)."""
-        pos_inf, neg_inf = [], []
+        infs: dict[bool, tuple[list, list]] = {False: ([], []), True: ([], [])}  # per axis: +inf x, -inf x
+        sx, sy = self._xs(), self._ys()
         restarts: list[tuple] = []  # (curve, x) where steps go back; (curve, x, parent) where a fork starts
         forks = {e.name: e.fork for e in self._ws.experiments() if e.fork is not None}
         self.errors = []
@@ -826,46 +975,45 @@ class ChartWidget(QFrame):
                     self.errors.append(error)
                 continue
             if isinstance(curve, GroupCurve):
-                curve.set_view(view, self.chart.log_x, self.chart.log_y)
+                curve.set_view(view, sx, sy)  # the scales (log_safe and plotted take them)
                 continue
             curve.x = view.x
             curve.values = view.values
             curve.parts = view.parts
-            curve.y = log_safe(view.y, self.chart.log_y)
-            shown = plotted(curve.y, self.chart.log_y)
-            px = plotted(log_safe(curve.x, self.chart.log_x), self.chart.log_x)  # the axis' own units
+            curve.y = log_safe(view.y, sy)
+            shown = plotted(curve.y, sy)
+            px = plotted(log_safe(curve.x, sx), sx)  # the axis' own units
             curve.line.setData(px, shown, connect="finite")
             if len(curve.x) <= SPARSE_POINTS:  # an eval metric logged a few times: dots, or it is invisible
                 if curve.dots is None:
                     curve.dots = pg.ScatterPlotItem(size=7 if curve.marker else 6, pen=None, symbol=curve.marker or "o",
                                                     brush=pg.mkBrush(curve.color))
                     curve.dots.setVisible(curve.visible)
-                    self._add(curve.dots)
+                    self._add(curve.dots, curve.right)
                 curve.dots.setData(px, shown)
             elif curve.dots is not None:
                 curve.dots.setData([], [])
             if curve.marker is not None:
                 self._mark(curve, px, shown, len(curve.x) <= SPARSE_POINTS)
             if curve.faint is not None:
-                curve.faint.setData(px, plotted(log_safe(view.raw, self.chart.log_y), self.chart.log_y),
-                                    connect="finite")
+                curve.faint.setData(px, plotted(log_safe(view.raw, sy), sy), connect="finite")
             restarts.extend((curve, float(x)) for x in view.restarts[:20])
             fork = forks.get(curve.experiment) if self.x_mode() == "step" else None
             if fork is not None:
                 restarts.append((curve, fork[1], fork[0]))
-            if len(view.pos_inf):
-                pos_inf.append(view.pos_inf)
-            if len(view.neg_inf):
-                neg_inf.append(view.neg_inf)
+            for side, xs in zip(infs[curve.right], (view.pos_inf, view.neg_inf)):
+                if len(xs):
+                    side.append(xs)
         # ±inf are marked at the top and bottom of the data, never drawn as huge values
         total = 0
-        for it, xs, top in zip(self._inf_items, (pos_inf, neg_inf), (True, False)):
-            if xs:
-                xs = np.concatenate(xs)
-                total += len(xs)
-                it.setData(xs, np.full(len(xs), self._data_edge(top)))
-            elif it.xData is not None and len(it.xData):
-                it.setData([], [])
+        for right, marks in ((False, self._inf_items), (True, self._inf_right)):
+            for it, xs, top in zip(marks, infs[right], (True, False)):
+                if xs:
+                    xs = np.concatenate(xs)
+                    total += len(xs)
+                    it.setData(plotted(log_safe(xs, sx), sx), np.full(len(xs), self._data_edge(top, right)))
+                elif len(it.data):
+                    it.setData([], [])
         if self.grouped and self.strip is not None:
             self.strip.rescale(self.curves)
             self.strip.align()
@@ -879,7 +1027,7 @@ class ChartWidget(QFrame):
             curve.marks = pg.ScatterPlotItem(size=8, symbol=curve.marker, pen=pg.mkPen(self._bg, width=1),
                                              brush=pg.mkBrush(curve.color))
             curve.marks.setVisible(curve.visible)
-            self._add(curve.marks)
+            self._add(curve.marks, curve.right)
         if sparse or px is None or shown is None:
             curve.marks.setData([], [])
             return
@@ -896,7 +1044,8 @@ class ChartWidget(QFrame):
         """A dashed line where a run's steps go back (it was resumed from an earlier checkpoint),
         and a dotted one at the step a forked run starts from its parent (``Experiment.fork``:
         the points up to it are the parent's)."""
-        key = [(id(mark[0]), *mark[1:], self.chart.log_x) for mark in restarts]
+        sx = self._xs()
+        key = [(id(mark[0]), *mark[1:], sx) for mark in restarts]
         if key == self._restart_key and all(it.scene() is not None for it in self._restart_items):
             return  # the same marks: a pan or a new point does not rebuild them
         self._restart_key = key
@@ -905,7 +1054,9 @@ class ChartWidget(QFrame):
             item.removeItem(it)
         self._restart_items = []
         for curve, x, *parent in restarts:
-            pos = float(np.log10(x)) if self.chart.log_x and x > 0 else x
+            pos = float(plotted(np.array([x]), sx)[0]) if sx else x
+            if not np.isfinite(pos):  # below 0 on a log axis
+                continue
             style = Qt.PenStyle.DotLine if parent else Qt.PenStyle.DashLine
             line = pg.InfiniteLine(pos=pos, angle=90, movable=False, label="⑂" if parent else "↺",
                                    pen=pg.mkPen(faint(curve.color, 160), width=1, style=style),
@@ -918,11 +1069,19 @@ class ChartWidget(QFrame):
         self.restarts = sum(1 for mark in restarts if len(mark) == 2)
         self.fork_marks = [(mark[0].experiment, mark[2], mark[1]) for mark in restarts if len(mark) == 3]
 
-    def _data_edge(self, top: bool) -> float:
-        edges = [(np.nanmax if top else np.nanmin)(c.y) for c in self.curves if np.isfinite(c.y).any()]
+    def _data_edge(self, top: bool, right: bool = False) -> float:
+        """The top (or bottom) of the drawn data of one y axis, in its units."""
+        sy = self._ys()
+        edges = []
+        for c in self.curves:
+            if c.right == right:
+                shown = plotted(c.y, sy)
+                with np.errstate(invalid="ignore"):
+                    shown = shown[np.isfinite(shown)] if shown is not None else ()
+                if len(shown):
+                    edges.append(float(shown.max() if top else shown.min()))
         if not edges:
-            return 1.0
-        # linear values: these markers are PlotDataItems, which follow the axis' log mode themselves
+            return float(plotted(np.array([1.0]), sy)[0])
         return float(max(edges) if top else min(edges))
 
     def _set_notes(self, infinite: int) -> None:
@@ -1025,7 +1184,7 @@ class ChartWidget(QFrame):
             return
         p = vb.mapSceneToView(scene)
         self._tell_hover(p.x())
-        self.show_values_at(10 ** p.x() if self.chart.log_x else p.x(), p.y())
+        self.show_values_at(float(self._xs().inverse(p.x())), p.y())
 
     def clear_hover(self) -> None:
         """No hover line, read-out or highlight (until the pointer moves or the plot changes)."""
@@ -1046,23 +1205,26 @@ class ChartWidget(QFrame):
     def show_values_at(self, x: float, y: float | None = None) -> list[tuple[str, float, float]]:
         """For each visible curve drawn at ``x`` (from its first point to its last: a run that
         ended before, or began after, has no value there), its drawn point nearest to ``x``; the
-        curve nearest to the cursor's ``y`` is highlighted. The read-out table lists them all,
+        curve nearest to the cursor's ``y`` (in the left axis' units; a curve of the right axis
+        is as near as it is on screen) is highlighted. The read-out table lists them all,
         highest value first; returns them as (label, x, value), nearest to ``y`` first."""
         found = []
-        log_x = self.chart.log_x
-        at_x = (float(np.log10(x)) if x > 0 else np.nan) if log_x else x  # in the axis' own units
+        sx, sy = self._xs(), self._ys()
+        at_x = self._x_units(x)
         reach = READOUT_REACH * self._pixel_width()
+        at_y = self._y_pixel(y, False) if y is not None else None
         for c in self.curves:
             if len(c.x) == 0 or not c.visible:
                 continue
-            first, last = _extent(c.x, log_x)
+            cx = plotted(log_safe(c.x, sx), sx)
+            first, last = _extent(cx)
             if not first - reach <= at_x <= last + reach:  # also false when none of it can be drawn (NaN)
                 continue
             with np.errstate(invalid="ignore"):
-                i = int(np.nanargmin(np.abs(c.x - x)))
+                i = int(np.nanargmin(np.abs(cx - at_x)))
             value = float(c.values[i]) if len(c.values) == len(c.x) else float(c.y[i])
-            drawn = plotted(np.array([c.y[i]]), self.chart.log_y)[0]
-            dist = abs(drawn - y) if y is not None and np.isfinite(drawn) else np.inf
+            drawn = plotted(np.array([c.y[i]]), sy)[0]
+            dist = abs(self._y_pixel(drawn, c.right) - at_y) if at_y is not None and np.isfinite(drawn) else np.inf
             found.append((dist, c, float(c.x[i]), value, c.detail(i)))
         if not found:
             self.clear_hover()
@@ -1072,7 +1234,7 @@ class ChartWidget(QFrame):
         nearest = found[0][1] if y is not None else None
         self._highlight(nearest)
         at = found[0][2] if len(found) == 1 else x
-        self.vline.setPos(float(np.log10(at)) if self.chart.log_x and at > 0 else at)
+        self.vline.setPos(self._x_units(at))
         self.vline.setVisible(True)
         by_value = sorted(found, key=lambda f: _value_order(f[3]))
         rows = [Row(c.color, c.label, format_y(v), more.strip(), c is nearest, getattr(c, "marker", None))
@@ -1087,11 +1249,20 @@ class ChartWidget(QFrame):
         if self._pointer is not None:
             return self.plot.viewport().mapToGlobal(self._pointer.toPoint())
         vb = self.plot.getPlotItem().getViewBox()
-        px = float(np.log10(x)) if self.chart.log_x and x > 0 else x
+        px = self._x_units(x)
         if y is None or not np.isfinite(y):
             y = float(np.mean(vb.viewRange()[1]))
         scene = vb.mapViewToScene(QPointF(px, y))
         return self.plot.viewport().mapToGlobal(self.plot.mapFromScene(scene))
+
+    def _x_units(self, x: float) -> float:
+        """A real x in the x axis' units (NaN: it cannot be drawn, as x <= 0 on a log axis)."""
+        sx = self._xs()
+        return float(plotted(log_safe(np.array([x], dtype=np.float64), sx), sx)[0]) if sx else float(x)
+
+    def _y_pixel(self, y: float, right: bool) -> float:
+        """Where a y of an axis' units (the right one's or the left one's) is on screen (scene y)."""
+        return float(self._box(right).mapViewToScene(QPointF(0.0, float(y))).y())
 
     def _pixel_width(self) -> float:
         """One screen pixel along x, in the axis' units (0 before the plot was first shown)."""
@@ -1174,13 +1345,11 @@ def _value_order(v: float) -> tuple[int, float]:
     return (1, 0.0) if np.isnan(v) else (0, -v)
 
 
-def _extent(x: np.ndarray, log_x: bool) -> tuple[float, float]:
-    """The first and last x a curve is drawn at, in the axis' own units; (nan, nan): none."""
-    with np.errstate(invalid="ignore"):
-        drawn = x[np.isfinite(x) & (x > 0)] if log_x else x[np.isfinite(x)]
+def _extent(x: np.ndarray) -> tuple[float, float]:
+    """The first and last x a curve is drawn at (x in the axis' own units); (nan, nan): none."""
+    drawn = x[np.isfinite(x)]
     if not len(drawn):
         return (np.nan, np.nan)
-    lo, hi = float(drawn.min()), float(drawn.max())
-    return (float(np.log10(lo)), float(np.log10(hi))) if log_x else (lo, hi)
+    return float(drawn.min()), float(drawn.max())
 
 

@@ -70,8 +70,9 @@ class ChartEditor(QDialog):
         self.available.itemDoubleClicked.connect(lambda _i: self._add())
         self.chosen = QListWidget(self)
         self.chosen.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.chosen.setToolTip("Ticked: drawn against the right y axis (autoranged on its own series)")
         for ref in chart.series:
-            self.chosen.addItem(_ref_item(ref, workspace))
+            self._add_chosen(ref, chart.axis_of(ref) == "right")
         refs = [SeriesRef("alias", a) for a in sorted(workspace.aliases())]
         refs += [SeriesRef("channel", c) for c in workspace.project_channels()]
         for ref in refs:
@@ -98,6 +99,8 @@ class ChartEditor(QDialog):
         self.log_x.setChecked(chart.log_x)
         self.log_y = QCheckBox("logarithmic y axis", self)
         self.log_y.setChecked(chart.log_y)
+        self.symlog_x, self.linthresh_x = self._symlog_row("x", chart, self.log_x)
+        self.symlog_y, self.linthresh_y = self._symlog_row("y", chart, self.log_y)
         self.smoothing_kind = QComboBox(self)
         for kind, name in KINDS.items():
             self.smoothing_kind.addItem(name[0].upper() + name[1:], kind)
@@ -124,7 +127,7 @@ class ChartEditor(QDialog):
         mid.addWidget(rm)
         mid.addStretch(1)
         right = QVBoxLayout()
-        right.addWidget(QLabel("Plotted, in order (drag to reorder)", self))
+        right.addWidget(QLabel("Plotted, in order (drag to reorder; ticked: right y axis)", self))
         right.addWidget(self.chosen)
         lists.addLayout(left, 1)
         lists.addLayout(mid)
@@ -132,8 +135,8 @@ class ChartEditor(QDialog):
         form = QFormLayout()
         form.addRow("Name", self.name_edit)
         form.addRow("X axis", self.x_axis)
-        form.addRow("", self.log_x)
-        form.addRow("", self.log_y)
+        form.addRow("", self._scale_row(self.log_x, self.symlog_x, self.linthresh_x))
+        form.addRow("", self._scale_row(self.log_y, self.symlog_y, self.linthresh_y))
         smooth_row = QHBoxLayout()
         smooth_row.addWidget(self.smoothing_kind)
         smooth_row.addWidget(self.smoothing, 1)
@@ -149,6 +152,40 @@ class ChartEditor(QDialog):
         lay.addWidget(self.expression_note)
         lay.addWidget(buttons)
         self.resize(720, 480)
+
+    def _symlog_row(self, axis: str, chart: Chart, log: QCheckBox) -> tuple[QCheckBox, QLineEdit]:
+        """"symmetric log y axis, linear within ± [t]": one of log and symlog at a time."""
+        sym = QCheckBox("or symmetric log (values that cross zero), linear within ±", self)
+        sym.setChecked(getattr(chart, f"symlog_{axis}"))
+        t = QLineEdit(f"{getattr(chart, f'linthresh_{axis}'):g}", self)
+        t.setMaximumWidth(90)
+        t.setToolTip(f"symlog's linear region: |{axis}| below this is drawn linearly, above it logarithmically")
+        sym.toggled.connect(lambda on: on and log.setChecked(False))
+        log.toggled.connect(lambda on: on and sym.setChecked(False))
+        return sym, t
+
+    def _scale_row(self, log: QCheckBox, sym: QCheckBox, edit: QLineEdit) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.addWidget(log)
+        row.addSpacing(12)
+        row.addWidget(sym)
+        row.addWidget(edit)
+        row.addStretch(1)
+        return row
+
+    def _linthresh(self, axis: str) -> float:
+        text = getattr(self, f"linthresh_{axis}").text().strip()
+        try:
+            return float(text)
+        except ValueError:
+            raise ChartDeskError(f"symlog {axis}'s linear region must be a number above 0, not {text!r}") from None
+
+    def _add_chosen(self, ref: SeriesRef, right: bool = False) -> None:
+        """A plotted series, ticked when it is drawn against the right y axis."""
+        item = _ref_item(ref, self._ws)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(Qt.CheckState.Checked if right else Qt.CheckState.Unchecked)
+        self.chosen.addItem(item)
 
     def x_axis_value(self) -> str:
         """The x axis chosen (an item's id), or what was typed (a series ref)."""
@@ -241,7 +278,7 @@ class ChartEditor(QDialog):
             return False
         ref = SeriesRef("expr", text)
         if str(ref) not in {self.chosen.item(i).data(REF_ROLE) for i in range(self.chosen.count())}:
-            self.chosen.addItem(_ref_item(ref, self._ws))
+            self._add_chosen(ref)
         self.expression.clear()
         return True
 
@@ -272,15 +309,19 @@ class ChartEditor(QDialog):
         have = {self.chosen.item(i).data(REF_ROLE) for i in range(self.chosen.count())}
         for it in self.available.selectedItems() if items is None else items:
             if it.data(REF_ROLE) not in have:
-                self.chosen.addItem(_ref_item(SeriesRef.parse(it.data(REF_ROLE)), self._ws))
+                self._add_chosen(SeriesRef.parse(it.data(REF_ROLE)))
 
     def chart(self) -> Chart:
-        refs = tuple(SeriesRef.parse(self.chosen.item(i).data(REF_ROLE)) for i in range(self.chosen.count()))
+        items = [self.chosen.item(i) for i in range(self.chosen.count())]
+        refs = tuple(SeriesRef.parse(it.data(REF_ROLE)) for it in items)
+        right = tuple(r for r, it in zip(refs, items) if it.checkState() == Qt.CheckState.Checked)
         # the options this dialog does not show (band, legend, ...) stay as the chart had them
-        return self._original.with_(name=self.name_edit.text().strip(), series=refs,
+        return self._original.with_(name=self.name_edit.text().strip(), series=refs, right_axis=right,
                                     x_axis=self.x_axis_value(), log_y=self.log_y.isChecked(),
                                     smoothing=self._smoothing_value(), log_x=self.log_x.isChecked(),
-                                    smoothing_kind=self.smoothing_kind.currentData())
+                                    smoothing_kind=self.smoothing_kind.currentData(),
+                                    symlog_x=self.symlog_x.isChecked(), linthresh_x=self._linthresh("x"),
+                                    symlog_y=self.symlog_y.isChecked(), linthresh_y=self._linthresh("y"))
 
     def accept(self) -> None:
         if self.expression.text().strip() and not self.add_expression():

@@ -95,29 +95,34 @@ def export_csv(chart, path: str) -> None:
         export_group_csv(chart, path)
         return
     smooth = bool(chart.chart.smoothing)
+    two_axes = bool(chart.chart.right_axis)  # a column says which y axis each series is drawn against
     ws = chart._ws
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["experiment", "series", "channel", "x", "y"] + (["y_smoothed"] if smooth else []))
+        w.writerow(["experiment", "series", "channel"] + ["axis"] * two_axes + ["x", "y"]
+                   + (["y_smoothed"] if smooth else []))
         for c in chart.curves:
             x, y, ys = full_series(ws.store, ws.project, c.experiment, c.channel, chart.chart.x_axis,
                                    chart.chart.smoother)
             cols = [x.tolist(), y.tolist()] + ([ys.tolist()] if smooth else [])
+            axis = [chart.chart.axis_of(c.ref)] * two_axes
             for values in zip(*cols):
-                w.writerow([c.experiment, str(c.ref), c.channel, *map(repr, values)])
+                w.writerow([c.experiment, str(c.ref), c.channel, *axis, *map(repr, values)])
 
 
 def export_group_csv(chart, path: str) -> None:
     ws = chart._ws
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["group", "series", "runs", "band", "x", "mean", "lo", "hi", "n"])
+        two_axes = bool(chart.chart.right_axis)
+        w.writerow(["group", "series", "runs"] + ["axis"] * two_axes + ["band", "x", "mean", "lo", "hi", "n"])
         for c in chart.curves:
             req = GroupRequest(ws.project, c.members, chart.chart.band, x_channels=c.planned.x_channels)
             x, mean, lo, hi, n = exact_group(ws.store, req)
             runs = " ".join(e for e, _c in c.members)
+            axis = [chart.chart.axis_of(c.ref)] * two_axes
             for row in zip(x.tolist(), mean.tolist(), lo.tolist(), hi.tolist(), n.tolist()):
-                w.writerow([c.label, str(c.ref), runs, chart.chart.band, *map(repr, row[:4]), row[4]])
+                w.writerow([c.label, str(c.ref), runs, *axis, chart.chart.band, *map(repr, row[:4]), row[4]])
 
 
 def export_chart(chart, path: str, scale: int = 1) -> None:

@@ -12,12 +12,16 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QEnterEvent, QPainter
 
+from ..curves import format_tick
+from ..scales import Scale
+
 DASHES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine)
 
 
 class ChartViewBox(pg.ViewBox):
-    """The wheel zooms x only, and y keeps fitting the visible data (as TensorBoard and W&B do);
-    Ctrl+wheel, or the wheel over the y axis, zooms y."""
+    """The wheel zooms x only, a drag pans x only, and y keeps fitting the visible data (as
+    TensorBoard and W&B do); Ctrl+wheel, or the wheel or a drag over the y axis, zooms or moves y,
+    which then stays where it was put until the view is reset (a double-click on the plot)."""
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("enableMenu", False)  # ChartDesk's own menu replaces pyqtgraph's (and is not built)
@@ -28,6 +32,23 @@ class ChartViewBox(pg.ViewBox):
         if axis is None:
             axis = 1 if ev.modifiers() & Qt.KeyboardModifier.ControlModifier else 0
         super().wheelEvent(ev, axis)
+
+    def mouseDragEvent(self, ev, axis=None):  # pyqtgraph's name
+        """A drag over the plot pans (right button: zooms) x only while y fits the data, so a
+        drag that is not perfectly level keeps y fitting (pyqtgraph moved y by the pointer's
+        few pixels of height, which turned y's fitting off for good: issue 23 item 5). Once the
+        person zoomed or dragged y (Ctrl+wheel, the wheel or a drag over the y axis: ``axis``
+        1), a drag over the plot moves y too."""
+        if axis is not None or self.state["autoRange"][1] is False:
+            super().mouseDragEvent(ev, axis)
+            return
+        enabled = self.state["mouseEnabled"]
+        was = enabled[1]
+        enabled[1] = False  # pyqtgraph's pan masks y by it, and its right-drag zoom leaves y alone
+        try:
+            super().mouseDragEvent(ev, axis)
+        finally:
+            enabled[1] = was
 
     # One paint per pan step. pyqtgraph fits y to the new x range only after painting once: a
     # change of x marks y for fitting only when *x* is auto-ranged, and the paint's own transform
@@ -153,9 +174,20 @@ class ChartPlot(pg.PlotWidget):
 
 
 class YAxis(pg.AxisItem):
-    """Left axis that, on a log scale, labels only 1-2-5 mantissas when ticks are dense."""
+    """An axis that, on a log scale, labels only 1-2-5 mantissas when ticks are dense, and on a
+    symlog scale (``symlog``: its ``Scale``, set by ``set_log_mode``) puts its ticks at 0 and
+    ±linthresh·10^k and labels them with the real values, not the axis' units."""
+
+    symlog: Scale | None = None
+
+    def tickValues(self, minVal, maxVal, size):  # pyqtgraph's name
+        if self.symlog is None:
+            return super().tickValues(minVal, maxVal, size)
+        return self.symlog.ticks(float(minVal), float(maxVal), float(size))
 
     def tickStrings(self, values, scale, spacing):  # pyqtgraph's name
+        if self.symlog is not None:
+            return [format_tick(float(self.symlog.inverse(float(v)))) for v in values]
         strings = super().tickStrings(values, scale, spacing)
         if not self.logMode or len(values) <= 6:
             return strings
@@ -266,56 +298,75 @@ def pixel_distance(x: np.ndarray | None, y: np.ndarray | None, at_x: float, at_y
     return best
 
 
-def log_safe(y: np.ndarray | None, log_y: bool) -> np.ndarray | None:
-    """On a log axis, values <= 0 cannot be drawn: they become gaps, not warnings."""
-    if y is None or not log_y:
+def scale_of(scale: Scale | bool) -> Scale:
+    """A chart axis' scale; True/False: log or linear (as the log_x/log_y options say)."""
+    return scale if isinstance(scale, Scale) else Scale("log") if scale else Scale()
+
+
+def log_safe(y: np.ndarray | None, scale: Scale | bool) -> np.ndarray | None:
+    """The values that can be drawn on this axis: on a log axis values <= 0 are gaps, not warnings."""
+    if y is None or not scale:
         return y
-    with np.errstate(invalid="ignore"):
-        return np.where(y > 0, y, np.nan)
+    return scale_of(scale).safe(y)
 
 
-def plotted(y: np.ndarray | None, log_y: bool) -> np.ndarray | None:
-    """What the curve item gets: log10 of the values on a log axis (PlotCurveItem, unlike the
-    heavier PlotDataItem, does not transform by itself)."""
-    if y is None or not log_y:
+def plotted(y: np.ndarray | None, scale: Scale | bool) -> np.ndarray | None:
+    """What the curve item gets: the values in the axis' units (log10 on a log axis, symlog's
+    transform on a symlog one; PlotCurveItem, unlike the heavier PlotDataItem, does not
+    transform by itself)."""
+    if y is None or not scale:
         return y
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.log10(y)
+    return scale_of(scale).forward(y)
 
 
-def _range_in_units(lo: float, hi: float, to_log: bool) -> tuple[float, float]:
-    """A view range [lo, hi] in the other axis units: log10 of its positive part, or 10**x of a
-    log range (clipped so that a huge exponent stays a float)."""
-    if to_log:
+def _range_in_units(lo: float, hi: float, old: Scale, new: Scale) -> tuple[float, float]:
+    """A view range [lo, hi] of an axis of scale ``old`` in the units of ``new``: on a log axis
+    log10 of its positive part (real values come back clipped, so that a huge exponent stays a
+    float)."""
+    lo, hi = float(old.inverse(lo)), float(old.inverse(hi))
+    if new.log:
         top = hi if hi > 0 else 1.0
-        bottom = lo if lo > 0 else top / 1e3
-        return float(np.log10(bottom)), float(np.log10(top))
-    return float(10.0 ** np.clip(lo, -300, 300)), float(10.0 ** np.clip(hi, -300, 300))
+        lo = lo if lo > 0 else top / 1e3
+        hi = top
+    return float(new.forward(lo)), float(new.forward(hi))
 
 
-def move_view_for_log(vb: pg.ViewBox, vertical: bool, to_log: bool) -> None:
-    """Move one direction of a view into the units of an axis about to switch to (or from) log.
+def move_view_for_log(vb: pg.ViewBox, vertical: bool, old: Scale, new: Scale) -> None:
+    """Move one direction of a view into the units of an axis about to switch scale.
 
     pyqtgraph keeps the view range when an axis changes mode, and a log axis paints 10**range,
     so a linear range of 1,000..20,000 on a freshly logged axis is 10**20000: an overflow in every
     paint until the auto-range catches up (a CI run caught it in the chart menu's Log x)."""
     lo, hi = vb.viewRange()[1 if vertical else 0]
-    lo, hi = _range_in_units(lo, hi, to_log)
+    lo, hi = _range_in_units(lo, hi, old, new)
     if vertical:
         vb.setYRange(lo, hi, padding=0)
     else:
         vb.setXRange(lo, hi, padding=0)
 
 
-def set_log_mode(item: pg.PlotItem, x: bool, y: bool) -> None:
-    """Switch a plot's axes to (or from) log scale, its view moved into the new units first."""
+def set_log_mode(item: pg.PlotItem, x: Scale | bool, y: Scale | bool, others: tuple[pg.ViewBox, ...] = ()) -> None:
+    """Switch a plot's axes to another scale (linear, log, symlog; a bool: log or linear), its
+    view moved into the new units first; ``others``: more view boxes on the plot's y scale (a
+    right axis' view, x-linked to the plot's), moved along in y."""
+    x, y = scale_of(x), scale_of(y)
     vb = item.getViewBox()
-    if x != bool(item.ctrl.logXCheck.isChecked()):
-        move_view_for_log(vb, vertical=False, to_log=x)
-    if y != bool(item.ctrl.logYCheck.isChecked()):
-        move_view_for_log(vb, vertical=True, to_log=y)
-    item.setLogMode(x=x, y=y)
-    for name in ("bottom", "left"):  # an axis swapped in by setAxisItems (the date axis) too
+    old = getattr(item, "chartdesk_scales", None) or (scale_of(bool(item.ctrl.logXCheck.isChecked())),
+                                                       scale_of(bool(item.ctrl.logYCheck.isChecked())))
+    if x != old[0]:
+        move_view_for_log(vb, vertical=False, old=old[0], new=x)
+    if y != old[1]:
+        for box in (vb, *others):
+            move_view_for_log(box, vertical=True, old=old[1], new=y)
+    item.chartdesk_scales = (x, y)
+    item.setLogMode(x=x.log, y=y.log)
+    for name in ("bottom", "left", "right"):  # an axis swapped in by setAxisItems (the date axis) too
         axis = item.getAxis(name)
-        if axis.logMode != (x if name == "bottom" else y):
-            axis.setLogMode(x, y)
+        scale = x if name == "bottom" else y
+        if axis.logMode != (x.log if name == "bottom" else y.log):
+            axis.setLogMode(x.log, y.log)
+        symlog = scale if scale.symlog else None
+        if isinstance(axis, YAxis) and axis.symlog != symlog:
+            axis.symlog = symlog
+            axis.picture = None  # ticks again
+            axis.update()
