@@ -78,7 +78,9 @@ HOVER_PX = 8
 COLOUR_BINS = 24
 
 
+@functools.lru_cache(maxsize=1)
 def _colour_map():
+    """Read from its file once (10-20 ms a time)."""
     return pg.colormap.get("viridis")
 
 
