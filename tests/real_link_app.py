@@ -3,7 +3,11 @@ Training tab (Accuracy and Loss, both by step), driven by xdotool so that Qt get
 wheel, drag and motion events. The wheel over Accuracy, a drag across it, the pointer resting on
 it and then off the charts; after each, what both charts show. Prints one JSON line.
 
-    python real_link_app.py DB
+    python real_link_app.py DB [pan]
+
+``pan`` (test_real_pan.py, issue 23 item 5): the wheel over Accuracy (x zooms), a drag across it
+that is not level (x pans, y keeps fitting), Ctrl+wheel (y zooms: y fixed, and the card says so), a
+drag with y fixed (y moves too), a double-click on the plot (the view and the linked chart reset).
 """
 from __future__ import annotations
 
@@ -18,6 +22,9 @@ from PySide6.QtCore import QPoint, QTimer
 
 import chartdesk
 from chartdesk.gui.app import make_app, open_window
+
+
+SCENARIO = sys.argv[2] if len(sys.argv) > 2 else "link"
 
 
 def xdo(*args) -> None:
@@ -51,7 +58,9 @@ def main() -> int:
         for name, c in charts().items():
             vb = c.plot.getPlotItem().getViewBox()
             out[name] = {"x": list(vb.viewRange()[0]), "vline": c.vline.isVisible(),
-                         "vline_x": float(c.vline.value()), "auto_x": bool(vb.autoRangeEnabled()[0])}
+                         "vline_x": float(c.vline.value()), "auto_x": bool(vb.autoRangeEnabled()[0]),
+                         "y": list(vb.viewRange()[1]), "auto_y": vb.autoRangeEnabled()[1] is not False,
+                         "fixed_shown": c.y_fixed_label.isVisible(), "fixed_text": c.y_fixed_label.text()}
         out["following"] = grid.following()
         return out
 
@@ -78,22 +87,53 @@ def main() -> int:
         if not done.wait(20):
             raise RuntimeError(f"no snapshot {name}")
 
+    def drag(start, moves) -> None:
+        xdo("mousemove", "--sync", *start)
+        time.sleep(0.2)
+        xdo("mousedown", 1)
+        for x, y in moves:
+            xdo("mousemove", "--sync", x, y)
+            time.sleep(0.04)
+        xdo("mouseup", 1)
+
+    def pan_driver(points) -> None:
+        mid, right, left, low = points["mid"], points["right"], points["left"], points["low"]
+        xdo("mousemove", "--sync", *mid)
+        time.sleep(0.3)
+        ask("before")
+        xdo("click", "--repeat", "2", "--delay", "80", 4)  # the wheel, two notches up: x zooms in
+        ask("wheel")
+        # to the left and 40 px down: a pan that is not level
+        drag(right, [(round(right[0] + (left[0] - right[0]) * i / 12), round(right[1] + 40 * i / 12))
+                     for i in range(1, 13)])
+        ask("drag")
+        xdo("mousemove", "--sync", *mid)
+        time.sleep(0.2)
+        xdo("keydown", "ctrl")
+        xdo("click", "--repeat", "2", "--delay", "80", 4)  # Ctrl+wheel: y zooms
+        xdo("keyup", "ctrl")
+        ask("ctrl wheel")
+        drag(right, [(right[0] - 10 * i, right[1] + 6 * i) for i in range(1, 7)])
+        ask("drag with y fixed")
+        xdo("mousemove", "--sync", *low)
+        time.sleep(0.3)
+        xdo("click", "--repeat", "2", "--delay", "60", 1)  # double-click on the plot: reset
+        ask("double click")
+
     def driver(points) -> None:
         try:
-            acc_mid, acc_right, acc_left, off = points
+            if SCENARIO == "pan":
+                pan_driver(points)
+                result["steps"].append("driven")
+                return
+            acc_mid, acc_right, acc_left, off = (points[k] for k in ("mid", "right", "left", "off"))
             xdo("mousemove", "--sync", *acc_mid)
             time.sleep(0.3)
             ask("before")
             xdo("click", "--repeat", "2", "--delay", "80", 4)  # the wheel, two notches up: zoom in
             ask("wheel")
-            xdo("mousemove", "--sync", *acc_right)
-            time.sleep(0.2)
-            xdo("mousedown", 1)
-            for i in range(1, 13):
-                x = round(acc_right[0] + (acc_left[0] - acc_right[0]) * i / 12)
-                xdo("mousemove", "--sync", x, acc_right[1])
-                time.sleep(0.04)
-            xdo("mouseup", 1)
+            drag(acc_right, [(round(acc_right[0] + (acc_left[0] - acc_right[0]) * i / 12), acc_right[1])
+                             for i in range(1, 13)])
             ask("drag")
             xdo("mousemove", "--sync", *acc_mid)
             time.sleep(0.1)
@@ -116,7 +156,9 @@ def main() -> int:
             return
         acc = charts()["Accuracy"]
         off = window.tabs.tabBar().mapToGlobal(window.tabs.tabBar().rect().center())
-        points = (at(acc, 0.5, 0.5), at(acc, 0.75, 0.5), at(acc, 0.35, 0.5), (off.x(), off.y()))
+        height = 0.4 if SCENARIO == "pan" else 0.5
+        points = {"mid": at(acc, 0.5, 0.5), "right": at(acc, 0.75, height), "left": at(acc, 0.35, height),
+                  "off": (off.x(), off.y()), "low": at(acc, 0.6, 0.9)}
         result["points"] = points
         serve()
         thread = threading.Thread(target=driver, args=(points,), daemon=True)
