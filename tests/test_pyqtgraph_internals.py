@@ -33,12 +33,15 @@ OVERRIDES = """\
   plot_items.ChartViewBox.itemBoundsChanged   childGroup, _itemBoundsCache (the view moving reported as a bounds change)
   plot_items.ChartViewBox.childrenBounds      addedItems, childGroup, updateAutoRange calling it without items
   plot_items.ChartViewBox.wheelEvent          ViewBox.wheelEvent(ev, axis), AxisItem.wheelEvent passing axis=
+  plot_items.ChartViewBox.mouseDragEvent      ViewBox.mouseDragEvent masking by state['mouseEnabled'], AxisItem passing axis=1
   plot_items.ChartViewBox.__init__            enableMenu=False builds no ViewBoxMenu
   plot_items.Line.viewTransformChanged        _boundingRect (PlotCurveItem.boundingRect's cache)
   plot_items.Line.setData / dataBounds        xData, yData, opts['pen'/'fillLevel'], dataBounds' masking rules
   plot_items.Line.pixelPadding / emphasize    pixelPadding read by boundingRect and ViewBox.childrenBounds
   plot_items.YAxis.tickStrings                logMode, log-mode tick values given as exponents
   plot_items.set_log_mode                     PlotItem.ctrl.logXCheck/logYCheck, AxisItem.logMode, a log axis painting 10**range
+  plot_items.YAxis.tickValues (symlog)        AxisItem.tickValues(minVal, maxVal, size) -> [(spacing, values)]
+  chart_card ChartWidget._right_box           AxisItem.linkToView, ViewBox.setXLink, linkedViewChanged (MultiplePlotAxes)
   plot_items.ChartPlot.paintEvent             GraphicsView.paintEvent (prepareForPaint) and backgroundBrush
   chart_card ChartWidget._settle              _autoRangeNeedsUpdate, updateAutoRange, updateMatrix, AxisItem.picture,
                                               style['tickFont'], generateDrawSpecs, PlotItem.layout
@@ -753,6 +756,111 @@ def test_wheel_zooms_x_and_ctrl_wheel_or_the_y_axis_zooms_y(make_plot):
         f"AxisItem.wheelEvent handed the linked view axis={passed}, not [1, 0] (left, bottom)",
         "plot_items.ChartViewBox.wheelEvent (keeps an axis it is given: the wheel over the y axis zooms y)",
         "AxisItem.wheelEvent")
+
+
+class _Drag:
+    """What ViewBox.mouseDragEvent reads of a drag event (pyqtgraph's MouseDragEvent)."""
+
+    def __init__(self, start, end, button=Qt.MouseButton.LeftButton):
+        self._start, self._end, self._button = pg.Point(*start), pg.Point(*end), button
+
+    def accept(self):
+        pass
+
+    def pos(self):
+        return self._end
+
+    def lastPos(self):
+        return self._start
+
+    def screenPos(self):
+        return self._end
+
+    def lastScreenPos(self):
+        return self._start
+
+    def buttonDownPos(self, _button=None):
+        return self._start
+
+    def button(self):
+        return self._button
+
+    def isFinish(self):
+        return False
+
+
+@pytest.mark.parametrize("button", [Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton])
+def test_a_drag_that_is_not_level_moves_x_only_while_y_fits(make_plot, button):
+    """Issue 23 item 5: pyqtgraph's drag pans (right button: zooms) both directions and so turns
+    y's fitting off for good; ChartViewBox.mouseDragEvent masks y by state['mouseEnabled'] while y
+    is auto-ranged, and leaves a drag over the y axis (axis=1) and a drag once y is fixed alone."""
+    raw = pg.ViewBox()
+    raw.setRange(xRange=(0, 100), yRange=(0, 100), padding=0)
+    raw.mouseDragEvent(_Drag((50, 50), (30, 60), button))
+    assert raw.autoRangeEnabled()[1] is False, _broke(
+        "a drag with a vertical part no longer turns y's auto-range off", "plot_items.ChartViewBox.mouseDragEvent",
+        "whether the override is still needed")
+    pw = make_plot()
+    vb = _vb(pw)
+    pw.getPlotItem().addItem(Line(np.arange(100.0), np.arange(100.0) % 7, pen=pg.mkPen("r")))
+    vb.enableAutoRange()
+    pw.grab()
+    x_before = vb.viewRange()[0]
+    vb.mouseDragEvent(_Drag((50, 50), (30, 60), button))
+    assert vb.viewRange()[0] != x_before and vb.autoRangeEnabled()[1] is not False, _broke(
+        f"a drag over ChartViewBox gave x {vb.viewRange()[0]}, y auto {vb.autoRangeEnabled()[1]}",
+        "plot_items.ChartViewBox.mouseDragEvent", "ViewBox.mouseDragEvent's mask from state['mouseEnabled']")
+    assert vb.state["mouseEnabled"] == [True, True]  # given back
+    vb.mouseDragEvent(_Drag((50, 50), (50, 70), button), axis=1)  # over the y axis: y moves, and is fixed
+    y_fixed = vb.viewRange()[1]
+    assert vb.autoRangeEnabled()[1] is False
+    vb.mouseDragEvent(_Drag((50, 50), (40, 70), button))  # y fixed: a drag moves y too
+    assert vb.viewRange()[1] != y_fixed
+
+
+def test_symlog_axis_ticks_and_the_view_moved_into_its_units(make_plot):
+    """YAxis.tickValues/tickStrings on a symlog axis (set_log_mode sets ``symlog``); the view is moved
+    into symlog's units before, as for log."""
+    import warnings
+
+    from chartdesk.scales import Scale
+    pw = make_plot()
+    vb = _vb(pw)
+    vb.setYRange(-1000.0, 1000.0, padding=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plot_items.set_log_mode(pw.getPlotItem(), x=False, y=Scale("symlog", 1.0))
+        lo, hi = vb.viewRange()[1]
+        assert lo == pytest.approx(-(10 / 9 + 3)) and hi == pytest.approx(10 / 9 + 3)
+        axis = pw.getPlotItem().getAxis("left")
+        assert axis.symlog == Scale("symlog", 1.0) and not axis.logMode
+        levels = axis.tickValues(lo, hi, 300)
+        assert axis.tickStrings(levels[0][1], 1, levels[0][0]) == ["-1000", "-100", "-10", "-1", "0", "1", "10",
+                                                                   "100", "1000"]
+        pw.grab()
+        plot_items.set_log_mode(pw.getPlotItem(), x=False, y=False)
+        assert axis.symlog is None and vb.viewRange()[1] == pytest.approx([-1000.0, 1000.0])
+
+
+def test_a_second_view_box_linked_on_x_follows_the_plots_x(make_plot):
+    """The right axis (pyqtgraph's MultiplePlotAxes example): a ViewBox in the scene, the right axis
+    linked to it, x linked to the plot's view; each fits its own y."""
+    pw = make_plot()
+    item = pw.getPlotItem()
+    right = ChartViewBox()
+    item.scene().addItem(right)
+    item.getAxis("right").linkToView(right)
+    right.setXLink(item.getViewBox())
+    right.setGeometry(item.getViewBox().sceneBoundingRect())
+    item.addItem(Line(np.arange(100.0), np.arange(100.0), pen=pg.mkPen("r")))
+    right.addItem(Line(np.arange(100.0), np.arange(100.0) * 1e-3, pen=pg.mkPen("b")))
+    item.enableAutoRange()
+    right.enableAutoRange()
+    item.getViewBox().setXRange(20, 40, padding=0)
+    pw.grab()
+    assert right.viewRange()[0] == pytest.approx([20, 40]), _broke(
+        f"the x-linked view shows x {right.viewRange()[0]}", "chart_card ChartWidget._right_box", "ViewBox.setXLink")
+    assert right.viewRange()[1][1] < 0.05 and item.getViewBox().viewRange()[1][1] > 30
 
 
 def test_no_view_box_menu_is_built(qapp):
