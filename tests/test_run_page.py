@@ -96,7 +96,7 @@ def test_enter_and_double_click_in_the_runs_table_open_the_page(qtbot, open_win,
     name = table.model.index(table.model.row_of("base"), 0)
     double_click(qtbot, frozen.viewport(), frozen.visualRect(name).center())
     assert page_of(qtbot, win, "base").title.full_text() == "base"
-    assert "Open run page" in [a.text() for a in table.view.actions()]  # its context menu has it too
+    assert "Open run page\tEnter" in [a.text() for a in table.view.actions()]  # its context menu has it, with its key
 
 
 def test_tags_are_added_removed_and_undone_from_the_page(qtbot, open_win, runs):

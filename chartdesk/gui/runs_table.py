@@ -38,7 +38,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QBrush, QColor, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCompleter,
@@ -502,6 +502,9 @@ class RunsView(QTableView):
     header's section is the name column's (click to sort, drag its edge to size, right-click for
     its menu)."""
 
+    sig_enter = Signal(QModelIndex)
+    """Enter or Return on the current row (the table opens that run's page)."""
+
     def __init__(self, model, parent=None) -> None:
         super().__init__(parent)
         self.setModel(model)
@@ -614,6 +617,15 @@ class RunsView(QTableView):
         if left < self.frozen.width():
             self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() + left - self.frozen.width())
 
+    def keyPressEvent(self, event) -> None:  # Qt's name
+        """Enter on a run opens it (``sig_enter``): a key of the table's own, not a shortcut, so
+        an Enter meant for another widget (the column box beside it) never opens a page."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.state() != QAbstractItemView.State.EditingState:
+            self.sig_enter.emit(self.currentIndex())
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def column_in_view(self, logical: int) -> bool:
         """Whether the whole of column ``logical`` is in view, clear of the frozen names."""
         x = self.columnViewportPosition(logical)
@@ -712,10 +724,9 @@ class RunsTable(QWidget):
         self.view.selectionModel().selectionChanged.connect(self._on_view_selection)
         self.compare_action = QAction("Compare selected runs…", self.view)  # the table's context menu
         self.compare_action.triggered.connect(lambda _c=False: self.sig_compare_requested.emit())
-        self.open_action = QAction("Open run page", self.view)
-        self.open_action.setShortcuts([QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)])
-        self.open_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.open_action = QAction("Open run page\tEnter", self.view)
         self.open_action.triggered.connect(lambda _c=False: self._open_row(self.view.currentIndex()))
+        self.view.sig_enter.connect(self._open_row)
         self.view.addAction(self.open_action)
         for v in (self.view, self.view.frozen):
             v.doubleClicked.connect(self._open_row)
