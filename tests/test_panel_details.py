@@ -179,6 +179,23 @@ def test_the_name_column_takes_the_trees_free_width(demo_store, open_win, qtbot)
     assert header.sectionSize(1) == info and header.sectionSize(0) == view.viewport().width() - info
 
 
+def test_a_narrow_tree_fits_its_columns_without_a_horizontal_scrollbar(demo_store, open_win, qtbot):
+    """Below ~286 px, 35% for Info was less than the header's minimum section: the header
+    widened Info anyway and the columns overflowed into a horizontal scrollbar (at 683 px)."""
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    view, header = w.tree.view, w.tree.view.header()
+    header.setMinimumSectionSize(100)  # what the xcb style gives it (offscreen: 26)
+    w.resizeDocks([w.tree_dock], [230], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: view.viewport().width() < 260, timeout=5000)
+    width = view.viewport().width()
+    assert width * 35 // 100 < header.minimumSectionSize()  # the narrow case this is about
+    qtbot.waitUntil(lambda: header.sectionSize(0) + header.sectionSize(1) <= max(width, w.tree.NAME_MIN_WIDTH
+                                                                                 + header.minimumSectionSize()),
+                    timeout=5000)
+    assert header.sectionSize(1) == header.minimumSectionSize()
+    assert header.sectionSize(0) == max(w.tree.NAME_MIN_WIDTH, width - header.minimumSectionSize())
+
+
 def test_the_trees_expansion_comes_back_when_the_filter_is_cleared(demo_store, open_win, qtbot):
     w = open_win(demo_store, "mnist", "baseline-sgd")
     qtbot.waitUntil(lambda: set(_expanded(w)[0]) == {"cifar10", "mnist", "sweep"}, timeout=10000)

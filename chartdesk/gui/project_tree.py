@@ -777,6 +777,7 @@ class ProjectTree(QWidget):
         """Name as wide as the tree less the Info column's width (the person's, or the default)."""
         width = self.view.viewport().width()
         info = min(self.INFO_WIDTH, width * 35 // 100) if self._info_width is None else min(self._info_width, width // 2)
+        info = max(info, self.view.header().minimumSectionSize())  # what the header gives it anyway
         name = max(self.NAME_MIN_WIDTH, width - info)
         if self.view.header().sectionSize(0) != name:
             self._fitting = True
