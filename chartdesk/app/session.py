@@ -289,7 +289,7 @@ class Session:
         if old is None or token[0] != old[0]:
             self.events.projects.emit()
         if self.project and old is not None:
-            if token[1] != old[1]:
+            if token[1] != old[1] or token[0] != old[0]:  # the catalog part: a run renamed, too
                 self.refresh_catalog()
             if token[2] != old[2]:
                 self.refresh_edits(old[2], token[2])

@@ -873,6 +873,7 @@ class Store:
             if new != experiment and conn.execute(select(experiments.c.id).where(
                     experiments.c.project_id == pid, experiments.c.name == new)).first():
                 raise InvalidInput(f"project {project!r} has an experiment named {new!r} already")
+            self._bump(conn, pid, RUNS_COUNTER)  # a rename to a name as long moves no other part of the token
             conn.execute(update(experiments).where(experiments.c.id == eid).values(name=new))
 
     def experiments(self, project: str) -> list[str]:

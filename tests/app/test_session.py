@@ -186,6 +186,20 @@ def test_another_process_edit_is_reread_and_announced_by_what_moved(session, dem
     assert "loss" not in session.aliases() and ("aliases", {"loss"}) in heard.seen
 
 
+@pytest.mark.parametrize("new", ["wide-net-stopped-2", "wide-net-stoppe2"])  # a longer name, and one as long
+def test_a_run_renamed_by_another_process_is_renamed_in_the_session(session, demo, new):
+    """`chartdesk mv` while a window was open: the tree, legends and charts kept the old name,
+    and choosing it raised NotFound (a rename moved only the store's catalog part of the token)."""
+    session.select_experiments(["wide-net-stopped", "baseline-sgd"])
+    heard = Heard(session)
+    with chartdesk.open_store(demo) as other:
+        other.rename_experiment("mnist", "wide-net-stopped", new)
+    assert session.poll() is True
+    names = [e.name for e in session.experiments()]
+    assert new in names and "wide-net-stopped" not in names
+    assert "catalog" in heard.names() and session.selection() == ["baseline-sgd"]
+
+
 def test_a_run_in_a_project_not_shown_is_announced(session, demo):
     heard = Heard(session)
     with chartdesk.open_store(demo) as other:
