@@ -162,3 +162,23 @@ def test_notes_are_saved_undoable_and_follow_another_process(qtbot, open_win, ru
     assert runs.experiment("p", "base").notes == "theirs"
     page.save_notes()  # saved again: over theirs, which the page has seen now
     assert runs.experiment("p", "base").notes == "from the terminal + mine"
+
+
+def test_a_closed_page_hears_nothing_more_when_the_project_changes(qtbot, open_win, runs):
+    """A page closed with its button, then another project chosen in the tree: the page's
+    project handler ran on its deleted widgets ('Internal C++ object (QLineEdit) already
+    deleted'), found in a hands-on walk."""
+    from test_gui import click_row
+
+    runs.create_experiment("q", "elsewhere")
+    runs.append("q", "elsewhere", "loss", [0, 1], [1.0, 0.5])
+    win = open_win(runs, "p", "base")
+    win.tree.open_run(tree_index(win, "base"))
+    page = page_of(qtbot, win, "base")
+    page.close()  # the window's close button, Escape and Close all end here
+    qtbot.waitUntil(lambda: ("p", "base") not in win.run_pages.pages, timeout=5000)
+    qtbot.waitUntil(lambda: win.tree.model.project_index("q").isValid(), timeout=10000)
+    click_row(qtbot, win, "q")
+    qtbot.waitUntil(lambda: win.ws.project == "q", timeout=5000)
+    click_row(qtbot, win, "p")
+    qtbot.waitUntil(lambda: win.ws.project == "p", timeout=5000)  # an exception in a handler fails the test

@@ -277,7 +277,7 @@ class RunPage(QDialog):
         workspace.sig_experiments_updated.connect(self._show_run)
         workspace.sig_catalog_changed.connect(self._on_catalog)
         workspace.sig_points_appended.connect(self._on_points)
-        workspace.sig_project_changed.connect(lambda _p: self._show_run())
+        workspace.sig_project_changed.connect(self._on_project)  # a method: Qt disconnects it with the page
         self._show_run()
         self.reread()
 
@@ -287,6 +287,9 @@ class RunPage(QDialog):
         if self.ws.project != self.project:
             return None
         return next((e for e in self.ws.experiments() if e.name == self.experiment), None)
+
+    def _on_project(self, _project: str) -> None:
+        self._show_run()
 
     def _show_run(self) -> None:
         e = self.run()
