@@ -3,12 +3,9 @@ view on an X server of this module's own (Xvfb), driven by xdotool, so the OS de
 events. Skipped with the reason when no X server can be started here."""
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from gui_helpers import run_real_app
 from test_real_input import xserver  # noqa: F401  (the fixture: an Xvfb on a free display)
 from test_sweep_analysis import fill
 
@@ -21,14 +18,7 @@ def test_a_real_drag_of_an_axis_name_moves_it_and_a_double_click_flips_it(xserve
     db = tmp_path / "sweep.db"
     with chartdesk.open_store(db) as s:
         fill(s)
-    env = {**os.environ, "DISPLAY": xserver, "QT_QPA_PLATFORM": "xcb", "CHARTDESK_DB": str(db),
-           "XDG_CONFIG_HOME": str(tmp_path / "config"), "CHARTDESK_LOADER_PROCESSES": "0"}
-    r = subprocess.run([sys.executable, str(HERE / "sweep_real_input_app.py"), str(db)], capture_output=True,
-                       text=True, env=env, timeout=120)
-    assert r.returncode == 0, r.stderr[-2000:]
-    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
-    assert lines, f"no result; stderr: {r.stderr[-2000:]}"
-    out = json.loads(lines[-1])
+    out = run_real_app(xserver, tmp_path, HERE / "sweep_real_input_app.py", db, timeout=120)
     assert out["steps"] == ["dragged", "double-clicked"], out
     # layers, dragged by its name from the first place to the last
     assert out["keys"] == ["optimizer.lr", "accuracy:max", "layers"], out
