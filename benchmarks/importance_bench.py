@@ -18,8 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import chartdesk  # noqa: E402
 from sweep_views_bench import build  # noqa: E402
+
+import chartdesk  # noqa: E402
 
 
 def main() -> int:

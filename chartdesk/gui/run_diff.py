@@ -41,8 +41,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..errors import ChartDeskError
 from ..app.sweepview import offered_columns
+from ..errors import ChartDeskError
 from ..importance import HEADERS, Importance, importance
 from ..rundiff import RunDiff, cell_text, diff
 from .jobs import Jobs
