@@ -406,3 +406,29 @@ def test_render_draws_the_whole_legend_through_the_same_picture_path(qapp, store
     ten, two = QImage(str(tmp_path / "r.png")), QImage(str(tmp_path / "two.png"))
     assert ten.height() > two.height(), (ten.height(), two.height())
     assert _ink(ten, ten.height() - 4, ten.height(), 0, ten.width()) == 0  # no row cut at the bottom
+
+
+def test_each_read_out_row_says_its_own_step_when_it_is_not_the_headings(store, open_win, qtbot):
+    """Runs logged at other steps, or a zoomed-out line drawn from a thinned-out few of its points,
+    gave values of other steps under one 'step 5000' heading (a hands-on walk: baseline-sgd's
+    value at 4960 shown as at 5000). Each row says its own step when it differs."""
+    import numpy as np
+
+    from chartdesk.curves import format_y
+
+    store.create_experiment("p", "even")
+    store.append("p", "even", "loss", np.arange(0, 400, 2.0), np.arange(0, 400, 2.0) / 1000)
+    store.create_experiment("p", "sparse")
+    store.append("p", "sparse", "loss", np.arange(0, 400, 7.0), 1 + np.arange(0, 400, 7.0) / 1000)
+    store.set_chart_set("p", "S", [{"name": "Loss", "series": ["channel:loss"]}])
+    w = open_win(store, "p", "even")
+    w.ws.select_experiments(["even", "sparse"])
+    c = chart(w, "S", "Loss")
+    qtbot.waitUntil(lambda: c.drawn and len(c.curves) == 2, timeout=10000)
+    c.show_values_at(100.0, 0.1)  # nearest the "even" line: heading step 100
+    rows = {r.label: r for r in c.readout.rows()}
+    by_run = {k.experiment: k.label for k in c.curves}
+    assert c.readout.text().splitlines()[0] == "step 100"
+    assert rows[by_run["even"]].value == format_y(0.1) and "at" not in rows[by_run["even"]].detail
+    assert rows[by_run["sparse"]].value == format_y(1.098)  # its point nearest 100 is at 98
+    assert rows[by_run["sparse"]].detail == "at step 98"

@@ -1237,10 +1237,11 @@ class ChartWidget(QFrame):
         self.vline.setPos(self._x_units(at))
         self.vline.setVisible(True)
         by_value = sorted(found, key=lambda f: _value_order(f[3]))
-        rows = [Row(c.color, c.label, format_y(v), more.strip(), c is nearest, getattr(c, "marker", None))
-                for _d, c, _x, v, more in by_value]
+        heading, mode = found[0][2], self.x_mode()
+        rows = [Row(c.color, c.label, format_y(v), _at(more, px, heading, mode), c is nearest, getattr(c, "marker", None))
+                for _d, c, px, v, more in by_value]
         self._hover_at = (x, y)
-        self.readout.show_rows(format_x(found[0][2], self.x_mode()), rows, self._anchor(at, y))
+        self.readout.show_rows(format_x(heading, mode), rows, self._anchor(at, y))
         return [(c.label, cx, v) for _d, c, cx, v, _more in found]
 
     def _anchor(self, x: float, y: float | None) -> QPoint:
@@ -1338,6 +1339,16 @@ def _runs_of(curve) -> list[str]:
     if members is not None:
         return list(dict.fromkeys(e for e, _ch in members))
     return [curve.experiment]
+
+
+def _at(detail: str, x: float, heading: float, mode: str) -> str:
+    """A read-out row's detail, saying the row's own x when it is not the heading's: a run that
+    logged at other steps, or a zoomed-out line whose drawn points are a thinned-out few, shows
+    its point nearest the pointer, which is not a value at the heading's step."""
+    detail = detail.strip()
+    if x == heading:
+        return detail
+    return f"{detail} at {format_x(x, mode)}".strip()
 
 
 def _value_order(v: float) -> tuple[int, float]:
