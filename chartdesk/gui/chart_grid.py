@@ -279,8 +279,9 @@ class ChartGrid(QScrollArea):
     def _relayout(self) -> None:
         """Slot heights and every layout of the grid applied now, not on a later turn."""
         self._fit_heights()
-        for sec in self._sections:
+        for sec in self._sections:  # inside out: a section's cards, the section, the rows of sections
             sec.grid.activate()
+            sec.box.layout().activate()
         if self._flow_grid is not None:
             self._flow_grid.activate()
         self._outer.activate()
