@@ -131,3 +131,21 @@ def test_a_folder_gone_since_opens_at_its_nearest_folder_still_there(demo_store,
     seen = ask(qtbot, menu_action(menu(win, "File"), "Import files…"), cancel)
     assert same(seen["folder"], kept)
     assert same(Settings().get(prefs.LAST_FOLDER["import"]), kept / "gone" / "deeper")  # a cancel forgets nothing
+
+
+def test_a_chart_export_opens_where_the_last_export_went(demo_store, open_win, qtbot, tmp_path, places):
+    """The chart's ⋯ > Export CSV… and the next export: both through file_dialogs (the chart's
+    own dialog opened in the working directory)."""
+    from gui_helpers import chart
+
+    home, cwd = places
+    out = tmp_path / "figures"
+    out.mkdir()
+    w = open_win(demo_store, "mnist", "baseline-sgd")
+    c = chart(w, "Training", "Loss")
+    qtbot.waitUntil(lambda: c.drawn, timeout=10000)
+    first = ask(qtbot, menu_action(c.menu, "Export CSV of plotted data…"), choose(out / "loss.csv"))
+    assert same(first["folder"], home) and first["name"] == "Loss.csv"
+    qtbot.waitUntil(lambda: (out / "loss.csv").exists(), timeout=5000)
+    second = ask(qtbot, menu_action(c.menu, "Export SVG…"), cancel)
+    assert same(second["folder"], out) and not any(cwd.iterdir())

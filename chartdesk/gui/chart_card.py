@@ -35,7 +35,6 @@ from PySide6.QtCore import QPoint, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCursor, QImage, QPainter
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -54,10 +53,10 @@ from ..model import BANDS, LEGENDS, X_AXES, Chart
 from ..scales import Scale
 from ..smoothing import KINDS
 from ..views import ViewRequest
+from . import file_dialogs
 from .group_items import CountStrip, GroupCurve
 from .legend import Legend
-from .plot_items import (DASHES, ChartPlot, ChartViewBox, Line, YAxis, log_safe, pixel_distance, plotted,
-                         set_log_mode)
+from .plot_items import DASHES, ChartPlot, ChartViewBox, Line, YAxis, log_safe, pixel_distance, plotted, set_log_mode
 from .readout import HoverTable, Row
 from .theme import faint, plot_colors
 from .widgets import ElidedLabel
@@ -1317,8 +1316,8 @@ class ChartWidget(QFrame):
     # ---- export -------------------------------------------------------------------------
     def _export_dialog(self, kind: str, scale: int = 1) -> None:
         filters = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "csv": "CSV (*.csv)"}
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {self.chart.name}", f"{self.chart.name}.{kind}",
-                                              filters[kind])
+        path, _ = file_dialogs.save_file(self, "export", f"Export {self.chart.name}", f"{self.chart.name}.{kind}",
+                                         filters[kind])
         if path:
             from .export import export_chart
 

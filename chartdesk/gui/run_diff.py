@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -45,6 +44,7 @@ from ..app.sweepview import offered_columns
 from ..errors import ChartDeskError
 from ..importance import HEADERS, Importance, importance
 from ..rundiff import RunDiff, cell_text, diff
+from . import file_dialogs
 from .jobs import Jobs
 from .theme import faint
 from .widgets import plural, set_invalid
@@ -111,7 +111,7 @@ class _Follower(QObject):
 
 def _save_text(parent: QWidget, title: str, name: str, text: str) -> str:
     """Ask where, write ``text``; the path written, "" when cancelled; OSError as one line."""
-    path, _ = QFileDialog.getSaveFileName(parent, title, name, "CSV (*.csv);;All files (*)")
+    path, _ = file_dialogs.save_file(parent, "export", title, name, "CSV (*.csv);;All files (*)")
     if not path:
         return ""
     try:

@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -57,6 +56,7 @@ from ..app import sweepview as sv
 from ..app.linking import pick
 from ..errors import ChartDeskError
 from ..groups import group_runs
+from . import file_dialogs
 from .export import save_picture
 from .jobs import Jobs
 from .plot_items import set_log_mode
@@ -200,7 +200,7 @@ def _pen(colour: str, alpha: int, width: float) -> QPen:
 
 
 def _save_dialog(parent, title: str, name: str) -> str:
-    path, _ = QFileDialog.getSaveFileName(parent, title, name, "PNG (*.png);;SVG (*.svg);;CSV (*.csv)")
+    path, _ = file_dialogs.save_file(parent, "export", title, name, "PNG (*.png);;SVG (*.svg);;CSV (*.csv)")
     return path
 
 
