@@ -391,3 +391,25 @@ def test_axes_are_moved_by_dragging_their_names_and_flipped_on_the_plot(hp, open
     qtbot.waitUntil(lambda: "axis=layers" in win.settings.get(prefs.PARALLEL_VIEW, "hp")
                     and [s for s in win.settings.get(prefs.PARALLEL_VIEW, "hp") if s.startswith("axis=")]
                     == ["axis=optimizer.lr", "axis=layers", "axis=accuracy:max"], timeout=5000)
+
+
+def test_a_redraw_after_groups_leaves_no_error_bars_of_the_old_groups(hp, open_win, qtbot):
+    """ErrorBarItem keeps what setData is not given: clearing x and y left the groups' widths and
+    heights, and every later draw failed ('operands could not be broadcast together with shapes
+    (0,) (4,)', once per selection change even with the view closed; a hands-on walk)."""
+    win = open_win(hp, "hp")
+    menu_action(runs_menu(win), "Scatter of runs…").trigger()
+    view = win.sweep_views.scatter_view
+    wait_ready(qtbot, view)
+    pick(view.x_box, "optimizer.lr")
+    pick(view.y_box, "accuracy:max")
+    win.runs_table.group_edit.setText("layers")
+    win.runs_table.apply_grouping()
+    qtbot.waitUntil(lambda: len(view.groups) >= 2 and view.bars.isVisible(), timeout=10000)
+    view.close()
+    win.runs_table.group_edit.setText("")
+    win.runs_table.apply_grouping()
+    win.ws.select_experiments(["run-01"])
+    qtbot.waitUntil(lambda: not view.groups, timeout=10000)
+    view.bars.boundingRect()  # draws its path: what a paint or the view's range asks for
+    assert view.bars.opts["width"] is None and view.bars.opts["height"] is None

@@ -521,7 +521,7 @@ class ScatterView(_ViewMixin, QDialog):
         for item in (self.rings, self.means, self.hover_mark):
             item.setData([], [])
         self.trend_line.setData([], [])
-        self.bars.setData(x=np.empty(0), y=np.empty(0))
+        self.bars.setData(x=np.empty(0), y=np.empty(0), width=None, height=None)  # ErrorBarItem keeps a field not given
         self.bars.setVisible(False)  # (an empty one still counts in the view's range)
         self.hover_text.setVisible(False)
         self.fitted, self.groups, self.runs = None, [], []
