@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     a = asub.add_parser("rm", parents=[db], help="delete an alias")
     a.add_argument("project")
     a.add_argument("name")
+    a = asub.add_parser("rename", parents=[db], help="rename an alias; its pins and every chart series that plots "
+                        "it follow in the same transaction")
+    a.add_argument("project")
+    a.add_argument("name")
+    a.add_argument("new")
     a = asub.add_parser("pin", parents=[db], help="make an alias mean this channel in one run (while it has it)")
     a.add_argument("project")
     a.add_argument("experiment")
@@ -186,6 +191,18 @@ def build_parser() -> argparse.ArgumentParser:
                        "(chartdesk mv P E NEW); aliases and chart sets follow")
     p.add_argument("names", nargs="+", metavar="NAME", help="PROJECT [EXPERIMENT] NEW")
 
+    p = sub.add_parser("notes", parents=[db], help="a run's notes: print them, or replace them (--set, --file)")
+    p.add_argument("project")
+    p.add_argument("experiment")
+    given = p.add_mutually_exclusive_group()
+    given.add_argument("--set", metavar="TEXT", help="replace the notes with TEXT ('' clears them)")
+    given.add_argument("--file", metavar="FILE", help="replace the notes with a UTF-8 file's text (- reads stdin)")
+    p = sub.add_parser("tag", parents=[db], help="a run's tags: print them, or add and remove some first")
+    p.add_argument("project")
+    p.add_argument("experiment")
+    p.add_argument("--add", nargs="+", default=[], metavar="TAG")
+    p.add_argument("--remove", nargs="+", default=[], metavar="TAG")
+
     p = sub.add_parser("desktop", help="add ChartDesk to (or remove it from) the desktop's application menu")
     p.add_argument("desktop_action", choices=("install", "uninstall"))
 
@@ -271,8 +288,15 @@ def _open(args):
     from .store import Store
 
     sub = getattr(args, "alias_command", None) or getattr(args, "chartset_command", None)
-    reading = args.command in READ_ONLY or (args.command, sub) in READ_ONLY
+    reading = args.command in READ_ONLY or (args.command, sub) in READ_ONLY or _only_reads(args)
     return Store(getattr(args, "db", None), create=not reading)
+
+
+def _only_reads(args) -> bool:
+    """notes and tag without anything to write only read."""
+    if args.command == "notes":
+        return args.set is None and args.file is None
+    return args.command == "tag" and not args.add and not args.remove
 
 
 def _print_json(value) -> None:
@@ -323,6 +347,9 @@ def cmd_alias(args) -> int:
             print(f"{args.name} -> {', '.join(args.channels)}")
         elif args.alias_command == "rm":
             store.delete_alias(args.project, args.name)
+        elif args.alias_command == "rename":
+            n = store.rename_alias(args.project, args.name, args.new)
+            print(f"renamed alias {args.name} to {args.new} in {args.project} ({n} chart series rewritten)")
         elif args.alias_command == "pin":
             store.set_pin(args.project, args.experiment, args.name, args.channel)
             print(f"{args.experiment}: {args.name} -> {args.channel} (pinned)")
@@ -532,6 +559,36 @@ def cmd_mv(args) -> int:
     return 0
 
 
+def cmd_notes(args) -> int:
+    from pathlib import Path
+
+    text = args.set
+    if args.file is not None:
+        where = "stdin" if args.file == "-" else args.file
+        try:
+            text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"{where}: cannot read the notes ({getattr(exc, 'strerror', None) or exc})") from None
+    with _open(args) as store:
+        if text is not None:
+            store.set_notes(args.project, args.experiment, text)
+        notes = store.experiment(args.project, args.experiment).notes
+    if notes:
+        print(notes.rstrip("\n"))
+    return 0
+
+
+def cmd_tag(args) -> int:
+    with _open(args) as store:
+        if args.add or args.remove:
+            old = list(store.experiment(args.project, args.experiment).tags)
+            tags = [t for t in old + [t for t in args.add if t not in old] if t not in set(args.remove)]
+            store.set_tags(args.project, args.experiment, tags, expect=old)  # a tag added meanwhile is not lost
+        tags = store.experiment(args.project, args.experiment).tags
+    print(", ".join(tags) if tags else "(no tags)")
+    return 0
+
+
 def cmd_desktop(args) -> int:
     from . import desktop
 
@@ -717,7 +774,8 @@ def cmd_gui(args) -> int:
 COMMANDS = {"demo": cmd_demo, "ls": cmd_ls, "alias": cmd_alias, "resolve": cmd_resolve, "chartset": cmd_chartset,
             "export": cmd_export, "render": cmd_render, "rm": cmd_rm, "mv": cmd_mv, "check": cmd_check,
             "desktop": cmd_desktop, "import": cmd_import, "runs": cmd_runs, "copy": cmd_copy, "layout": cmd_layout,
-            "follow": cmd_follow, "report": cmd_report, "diff": cmd_diff, "importance": cmd_importance}
+            "follow": cmd_follow, "report": cmd_report, "diff": cmd_diff, "importance": cmd_importance,
+            "notes": cmd_notes, "tag": cmd_tag}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

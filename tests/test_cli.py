@@ -61,6 +61,32 @@ def test_chartset_add_and_ls_json(target):
     assert list(sets) == ["Training", "Mine"]
 
 
+def test_alias_rename_notes_and_tags(target, tmp_path):
+    db = target
+    cd("demo", db=db)
+    cd("chartset", "add", "mnist", "Mine", "Acc", "alias:accuracy", "expr:1 - accuracy", db=db)
+    out = cd("alias", "rename", "mnist", "accuracy", "acc_any", db=db).stdout
+    assert out.startswith("renamed alias accuracy to acc_any in mnist")
+    sets = json.loads(cd("chartset", "ls", "mnist", "--json", db=db).stdout)
+    assert sets["Mine"][0]["series"][0] == "alias:acc_any" and "acc_any" in sets["Mine"][0]["series"][1]
+    taken = cd("alias", "rename", "mnist", "loss", "acc_any", db=db, check=False)
+    assert taken.returncode == 1 and taken.stderr.strip().count("\n") == 0 and "'acc_any'" in taken.stderr
+    assert "loss -> " in cd("alias", "ls", "mnist", db=db).stdout  # nothing written
+
+    added = cd("tag", "mnist", "baseline-sgd", "--add", "best", "lr sweep", db=db).stdout
+    assert added.strip() == "baseline, best, lr sweep"
+    assert cd("tag", "mnist", "baseline-sgd", "--remove", "best", db=db).stdout.strip() == "baseline, lr sweep"
+    assert cd("tag", "mnist", "baseline-sgd", db=db).stdout.strip() == "baseline, lr sweep"
+    cd("notes", "mnist", "baseline-sgd", "--set", "diverged at 3k\nrerun with warmup", db=db)
+    assert cd("notes", "mnist", "baseline-sgd", db=db).stdout == "diverged at 3k\nrerun with warmup\n"
+    (tmp_path / "n.txt").write_text("from a file\n", encoding="utf-8")
+    cd("notes", "mnist", "baseline-sgd", "--file", str(tmp_path / "n.txt"), db=db)
+    assert cd("notes", "mnist", "baseline-sgd", db=db).stdout == "from a file\n"
+    missing = cd("notes", "mnist", "baseline-sgd", "--file", str(tmp_path / "gone.txt"), db=db, check=False)
+    assert missing.returncode == 1 and "gone.txt" in missing.stderr and missing.stderr.count("\n") == 1
+    assert cd("notes", "mnist", "baseline-sgd", db=db).stdout == "from a file\n"  # kept
+
+
 def test_export_csv_round_trips_values(demo_db, tmp_path):
     out = tmp_path / "loss.csv"
     cd("export", "mnist", "adam-lr1e-1-diverged", "loss", "--out", str(out), db=demo_db)
