@@ -136,3 +136,35 @@ def test_the_import_report_counts_one_experiment_in_the_singular(demo_store, ope
     w.importer.start([str(tmp_path / "one.csv")], project="x")
     qtbot.waitUntil(lambda: bool(answered), timeout=30000)
     assert said[0].startswith("Imported 1 experiment into x (1).")  # issue 23 item 25: not "1 experiments"
+
+
+def test_the_import_report_of_many_runs_fits_a_768_px_screen_with_every_line_in_its_details(
+        demo_store, open_win, qtbot, tmp_path):
+    """Importing 88 runs made a 940 px tall box whose OK button was off a 768 px screen (a
+    hands-on walk); it listed at most 30 runs. A few lines each now, every line in the details."""
+    from gui_helpers import answer_next_dialog, click
+    from PySide6.QtWidgets import QMessageBox, QTextEdit
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for i in range(40):
+        (logs / f"run-{i:02d}.csv").write_text("step,loss\n0,1\n1,0.5\n")
+    for i in range(9):
+        (logs / f"bad-{i}.csv").write_text("step,loss\n0,1,2,3\nnot,a,row\n")
+    w = open_win(demo_store)
+    seen = {}
+
+    def read_and_ok(dlg):
+        dlg.adjustSize()
+        seen["text"], seen["details"], seen["height"] = dlg.text(), dlg.detailedText(), dlg.sizeHint().height()
+        seen["details_box"] = dlg.findChild(QTextEdit)
+        click(qtbot, dlg.button(QMessageBox.StandardButton.Ok))
+
+    answered = answer_next_dialog(qtbot, read_and_ok, timeout_ms=60000)
+    w.importer.start([str(logs)], project="many")
+    qtbot.waitUntil(lambda: bool(answered), timeout=60000)
+    assert seen["text"].startswith("Imported 40 experiments into many (40).")
+    assert "… and 34 more (Show Details…)" in seen["text"]
+    assert seen["height"] < 700, seen["height"]
+    assert all(f"run-{i:02d}" in seen["details"] for i in range(40))
+    assert seen["details_box"] is not None  # scrolled inside the box

@@ -120,16 +120,12 @@ class Importer(QObject):
         if self._project == OWN_PROJECTS:  # the window goes to the project that got the most runs
             self._project = max(report.projects, key=report.projects.get) if report.projects else ""
         self.sig_finished.emit(self._project, report)
-        lines = [f"{name} ({fmt}): {ch} channels, {pts:,} points" for name, fmt, ch, pts in report.imported]
-        into = ", ".join(f"{p} ({n})" for p, n in report.projects.items()) or self._project
-        head = "Import cancelled." if report.cancelled else f"Imported {plural(len(lines), 'experiment')} into {into}."
-        text = head + ("\n\n" + "\n".join(lines[:30]) if lines else "")
-        if report.refused:
-            text += f"\n\nNot imported ({len(report.refused)}):\n" + "\n".join(report.refused[:15])
-        if report.warnings:
-            text += "\n\nWarnings:\n" + "\n".join(report.warnings[:10])
-        box = QMessageBox.warning if report.refused else QMessageBox.information
-        box(self._parent, "Import", text)
+        text, details = import_report_text(report, self._project)
+        box = QMessageBox(QMessageBox.Icon.Warning if report.refused else QMessageBox.Icon.Information, "Import", text,
+                          QMessageBox.StandardButton.Ok, self._parent)
+        if details:
+            box.setDetailedText(details)  # every line, scrolled in the box: the box fits any screen
+        box.exec()
 
     def fail(self, message: str) -> None:
         self._close_dialog()
@@ -143,3 +139,28 @@ def local_paths(mime) -> list[str]:
     if not mime.hasUrls():
         return []
     return [u.toLocalFile() for u in mime.urls() if u.isLocalFile() and Path(u.toLocalFile()).exists()]
+
+
+#: Lines of each list the import report shows in its text; all of them are in its details.
+REPORT_LINES = 6
+
+
+def import_report_text(report, project: str) -> tuple[str, str]:
+    """The import report as (text, details): the text a few lines of each list (what was
+    imported, refused, warned about) with their counts, so the box stays small on a 768 px
+    screen (88 imported runs made it 940 px tall); the details every line."""
+    lines = [f"{name} ({fmt}): {ch} channels, {pts:,} points" for name, fmt, ch, pts in report.imported]
+    into = ", ".join(f"{p} ({n})" for p, n in report.projects.items()) or project
+    head = "Import cancelled." if report.cancelled else f"Imported {plural(len(lines), 'experiment')} into {into}."
+    parts, details, cut = [head], [], False
+    for title, items in (("Imported", lines), (f"Not imported ({len(report.refused)})", report.refused),
+                         (f"Warnings ({len(report.warnings)})", report.warnings)):
+        if not items:
+            continue
+        shown = list(items[:REPORT_LINES])
+        if len(items) > len(shown):
+            cut = True
+            shown.append(f"… and {len(items) - len(shown)} more (Show Details…)")
+        parts.append((f"{title}:\n" if title != "Imported" else "") + "\n".join(shown))
+        details.append(f"{title}:\n" + "\n".join(items))
+    return "\n\n".join(parts), "\n\n".join(details) if cut else ""
