@@ -267,3 +267,20 @@ def test_long_run_names_take_at_most_part_of_a_narrow_table_and_all_their_text_w
     w.resizeDocks([w.runs_dock], [900], Qt.Orientation.Horizontal)
     qtbot.waitUntil(lambda: view.columnWidth(0) > full, timeout=5000)  # the whole name, not cut in the middle
     assert view.frozen.width() == view.columnWidth(0)
+
+
+def test_the_sweeps_run_names_are_whole_in_the_default_runs_dock(demo_store, open_win, qtbot):
+    """At 1920x1050 the demo sweep's names read 'lr0...ed0' for every lr (a hands-on walk): the
+    name column took at most 45% of a 215 px table. Names this short are now shown whole."""
+    from chartdesk.gui.runs_table import SWATCH
+
+    w = open_win(demo_store, "sweep", "lr0.1-seed0")
+    w.resize(1920, 1050)
+    w.runs_dock.raise_()
+    w.resizeDocks([w.runs_dock], [232], Qt.Orientation.Horizontal)  # the dock as the walk had it
+    rt, view = w.runs_table, w.runs_table.view
+    qtbot.waitUntil(lambda: rt.model.rowCount() == 20 and not rt.model.loading, timeout=10000)
+    qtbot.waitUntil(lambda: 200 <= view.viewport().width() <= 230, timeout=5000)
+    longest = max(view.fontMetrics().horizontalAdvance(rt.model.row(r)["experiment"]) for r in range(20))
+    need = longest + 12 + SWATCH.width() + 8  # the text, its margins and the run's swatch
+    qtbot.waitUntil(lambda: view.columnWidth(0) >= need, timeout=5000)  # the whole name

@@ -646,7 +646,7 @@ class RunsTable(QWidget):
     #: A column sized to its text is at most this wide (the header's menu fits it wider).
     AUTO_WIDTH_MAX = 220
     #: The frozen name column, sized to its text, takes at most this share (%) of the table's width.
-    NAME_SHARE = 45
+    NAME_SHARE = 60
 
     def __init__(self, workspace, parent=None) -> None:
         super().__init__(parent)
