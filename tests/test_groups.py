@@ -236,3 +236,26 @@ def test_a_grouped_time_axis_is_drawn_by_step_and_one_run_is_not_a_group(store, 
     w.ws.poll()
     qtbot.waitUntil(lambda: c.drawn and len(c.curves[0].x) == 51, timeout=10000)
     assert c.curves[0].values[-1] == 100.0 and c.curves[0].n[-1] == 1
+
+
+def test_a_group_whose_runs_logged_one_point_draws_its_mean_as_a_dot(store, open_win, qtbot):
+    """45 runs that logged their lr once, grouped by optimizer: the legend said '(15 runs)' and
+    the plot was empty, a line of one point being nothing (a hands-on walk)."""
+    for i in range(6):
+        store.create_experiment("p", f"r{i}", params={"opt": "adam" if i % 2 else "sgd"})
+        store.append("p", f"r{i}", "lr", [0.0], [0.01 * (i + 1)])
+    store.set_chart_set("p", "S", [{"name": "lr", "series": ["channel:lr"]}])
+    w = open_win(store, "p", "r0")
+    w.ws.select_experiments([f"r{i}" for i in range(6)])
+    c = chart(w, "S", "lr")
+    qtbot.waitUntil(lambda: c.drawn and len(c.curves) == 6, timeout=10000)
+    w.runs_table.group_edit.setText("opt")
+    w.runs_table.apply_grouping()
+    qtbot.waitUntil(lambda: c.drawn and c.grouped and len(c.curves) == 2, timeout=10000)
+    means = {}
+    for g in c.curves:
+        xs, ys = g.dots.getData()
+        assert g.dots.isVisible() and g.dots.parentItem() is not None  # on the plot
+        means[g.label.split(" ")[0]] = (list(xs), list(ys))
+    assert means["opt=adam"][0] == [0.0] and np.allclose(means["opt=adam"][1], [np.mean([0.02, 0.04, 0.06])])
+    assert means["opt=sgd"][0] == [0.0] and np.allclose(means["opt=sgd"][1], [np.mean([0.01, 0.03, 0.05])])

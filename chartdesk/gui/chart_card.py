@@ -56,7 +56,18 @@ from ..views import ViewRequest
 from . import file_dialogs
 from .group_items import CountStrip, GroupCurve
 from .legend import Legend
-from .plot_items import DASHES, ChartPlot, ChartViewBox, Line, YAxis, log_safe, pixel_distance, plotted, set_log_mode
+from .plot_items import (
+    DASHES,
+    SPARSE_POINTS,
+    ChartPlot,
+    ChartViewBox,
+    Line,
+    YAxis,
+    log_safe,
+    pixel_distance,
+    plotted,
+    set_log_mode,
+)
 from .readout import HoverTable, Row
 from .theme import faint, plot_colors
 from .widgets import ElidedLabel
@@ -67,7 +78,6 @@ LEGEND_NAMES = {"below": "Under the plot", "side": "Beside the plot (where the n
 SMOOTHING_STEPS = {"ema": (0.3, 0.6, 0.8, 0.9, 0.95, 0.99), "twema": (0.3, 0.6, 0.8, 0.9, 0.95, 0.99),
                    "sma": (5, 10, 20, 50, 100), "cma": (5, 10, 20, 50, 100), "gauss": (2, 5, 10, 25, 50)}
 PLOT_MIN_HEIGHT = 110
-SPARSE_POINTS = 64  # a view with at most this many points also gets dots
 SPLIT_ABOVE = 4     # a chart of more curves than this is drawn over two turns of the event loop
 HOVER_HZ = 30       # the hover follows the pointer at most this many times a second
 MARK_SPACING = 110  # pixels between a run's markers along its line (runs past the palette's size)

@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from ..curves import PlannedGroup, format_y
-from .plot_items import DASHES, Line, log_safe, plotted
+from .plot_items import DASHES, SPARSE_POINTS, Line, log_safe, plotted
 from .theme import faint
 
 
@@ -34,13 +34,14 @@ class GroupCurve:
         self._hi = pg.PlotCurveItem(pen=None, connect="finite")
         self.fill = pg.FillBetweenItem(self._lo, self._hi, brush=pg.mkBrush(faint(self.color, 85)))
         self.count = pg.PlotCurveItem(pen=pg.mkPen(self.color, width=1.5))
+        self.dots = pg.ScatterPlotItem(size=7, pen=None, brush=pg.mkBrush(self.color))  # a mean too sparse for a line
 
     def pen(self, width: int = 2):
         return pg.mkPen(self.color, width=width + 1 if width > 2 else width, style=DASHES[self.dash % len(DASHES)])
 
     def plot_items(self) -> tuple:
         """What goes on the plot, back to front."""
-        return self._lo, self._hi, self.fill, self.line
+        return self._lo, self._hi, self.fill, self.line, self.dots
 
     def items(self) -> tuple:
         return (*self.plot_items(), self.count)
@@ -65,6 +66,10 @@ class GroupCurve:
         if gap.any():
             lo, hi = np.where(gap, np.nan, lo), np.where(gap, np.nan, hi)
         self.line.setData(px, plotted(self.y, log_y), connect="finite")
+        if len(px) <= SPARSE_POINTS:  # runs that logged a value once or a few times: a line of one point is nothing
+            self.dots.setData(px, plotted(self.y, log_y))
+        else:
+            self.dots.setData([], [])
         self._lo.setData(px, plotted(lo, log_y), connect="finite")
         self._hi.setData(px, plotted(hi, log_y), connect="finite")
         sx, sn = stairs(px, self.n.astype(float))

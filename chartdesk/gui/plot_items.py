@@ -18,6 +18,9 @@ from ..scales import Scale
 DASHES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine)
 
 
+SPARSE_POINTS = 64  # a line of at most this many points also gets dots (one point alone is no line)
+
+
 class ChartViewBox(pg.ViewBox):
     """The wheel zooms x only, a drag pans x only, and y keeps fitting the visible data (as
     TensorBoard and W&B do); Ctrl+wheel, or the wheel or a drag over the y axis, zooms or moves y,
