@@ -23,7 +23,6 @@ from PySide6.QtCore import QPoint, QTimer
 import chartdesk
 from chartdesk.gui.app import make_app, open_window
 
-
 SCENARIO = sys.argv[2] if len(sys.argv) > 2 else "link"
 
 

@@ -33,13 +33,15 @@ OVERRIDES = """\
   plot_items.ChartViewBox.itemBoundsChanged   childGroup, _itemBoundsCache (the view moving reported as a bounds change)
   plot_items.ChartViewBox.childrenBounds      addedItems, childGroup, updateAutoRange calling it without items
   plot_items.ChartViewBox.wheelEvent          ViewBox.wheelEvent(ev, axis), AxisItem.wheelEvent passing axis=
-  plot_items.ChartViewBox.mouseDragEvent      ViewBox.mouseDragEvent masking by state['mouseEnabled'], AxisItem passing axis=1
+  plot_items.ChartViewBox.mouseDragEvent      ViewBox.mouseDragEvent masking by state['mouseEnabled'],
+                                              AxisItem passing axis=1
   plot_items.ChartViewBox.__init__            enableMenu=False builds no ViewBoxMenu
   plot_items.Line.viewTransformChanged        _boundingRect (PlotCurveItem.boundingRect's cache)
   plot_items.Line.setData / dataBounds        xData, yData, opts['pen'/'fillLevel'], dataBounds' masking rules
   plot_items.Line.pixelPadding / emphasize    pixelPadding read by boundingRect and ViewBox.childrenBounds
   plot_items.YAxis.tickStrings                logMode, log-mode tick values given as exponents
-  plot_items.set_log_mode                     PlotItem.ctrl.logXCheck/logYCheck, AxisItem.logMode, a log axis painting 10**range
+  plot_items.set_log_mode                     PlotItem.ctrl.logXCheck/logYCheck, AxisItem.logMode,
+                                              a log axis painting 10**range
   plot_items.YAxis.tickValues (symlog)        AxisItem.tickValues(minVal, maxVal, size) -> [(spacing, values)]
   chart_card ChartWidget._right_box           AxisItem.linkToView, ViewBox.setXLink, linkedViewChanged (MultiplePlotAxes)
   plot_items.ChartPlot.paintEvent             GraphicsView.paintEvent (prepareForPaint) and backgroundBrush
