@@ -119,3 +119,16 @@ def test_the_window_title_names_the_project_the_store_and_the_app_once(store, op
     store.create_experiment("p", "e")
     w.ws.set_project("p")
     assert w.windowTitle() == f"p — {store.describe()} — ChartDesk"
+
+
+def test_the_status_bar_names_an_active_filter_that_hides_none_of_the_selection(demo_store, open_win, qtbot):
+    """One selected run that the filter keeps: the status bar said '1 experiment selected' with no
+    word of the filter deciding what else is listed (a hands-on walk)."""
+    w = open_win(demo_store, "sweep", "lr0.01-seed0")
+    rt = w.runs_table
+    qtbot.keyClicks(rt.filter_edit, "lr < 0.1")
+    qtbot.waitUntil(lambda: rt.model.rowCount() == 10, timeout=10000)
+    qtbot.waitUntil(lambda: "filter: lr < 0.1" in w.selection_label.text(), timeout=5000)
+    assert w.selection_label.text().startswith("sweep: 1 experiment selected")
+    rt.filter_edit.clear()
+    qtbot.waitUntil(lambda: "filter" not in w.selection_label.text(), timeout=5000)

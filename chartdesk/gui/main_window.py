@@ -515,8 +515,10 @@ class MainWindow(QMainWindow):
             how = f" in {plural(len(groups), 'group')} by {self.ws.group_by} (each drawn as its mean and band)"
         else:
             how = " (compare mode: each experiment has its colour)" if shown > 1 else ""
-        if shown == selected:
-            self.selection_label.setText(f"{self.ws.project}: {plural(selected, 'experiment')} selected" + how)
+        active = self.ws.run_filter().text.strip()
+        if shown == selected:  # the filter (if any) hides none of them, but it is still what decides
+            self.selection_label.setText(f"{self.ws.project}: {plural(selected, 'experiment')} selected" + how
+                                         + (f" · filter: {active}" if active else ""))
         else:  # what the filter hides is not drawn: say so
             self.selection_label.setText(f"{self.ws.project}: {shown} of {plural(selected, 'selected experiment')} "
                                          f"shown{how} · filter: {self.ws.run_filter().text}")
