@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -132,6 +133,11 @@ def plan_groups(chart: Chart, groups: Sequence, channel_for: Callable[[SeriesRef
             out.append(PlannedGroup(ref, label, st.color, si % DASH_COUNT, tuple(members),
                                     tuple(xs) if x_ref is not None else None, st.marker))
     return tuple(out), tuple(dict.fromkeys(missing))
+
+
+def natural_key(text: str) -> tuple:
+    """A sort key for names that puts block2 before block10 and ignores case."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", text.lower()) if p)
 
 
 def format_x(x: float, x_axis: str) -> str:

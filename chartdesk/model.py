@@ -19,6 +19,9 @@ STATES = ("running", "succeeded", "failed", "aborted")
 X_AXES = ("step", "wall", "relative")
 REF_KINDS = ("channel", "alias", "expr")  # what a series ref names: see SeriesRef
 BANDS = ("std", "sem", "minmax")  # a group's band: mean -/+ population std, -/+ standard error, min to max
+#: The order of a chart's legend entries: as planned (series, then runs), by name, or by each
+#: curve's last value in view (highest first, as the hover table sorts).
+LEGEND_ORDERS = ("plotted", "name", "last")
 LEGENDS = ("below", "side", "off")  # where a chart's legend is: under the plot, beside it, or not shown
 
 
@@ -138,6 +141,7 @@ class Chart:
     #: The series drawn against a y axis on the right (autoranged on its own), in series order. A ref
     #: not in ``series`` is dropped (a series removed or replaced takes its axis with it).
     right_axis: tuple[SeriesRef, ...] = ()
+    legend_order: str = "plotted"  # LEGEND_ORDERS
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -148,6 +152,9 @@ class Chart:
             raise InvalidInput(f"chart {self.name!r}: band must be one of {', '.join(BANDS)}, not {self.band!r}")
         if self.legend not in LEGENDS:
             raise InvalidInput(f"chart {self.name!r}: legend must be one of {', '.join(LEGENDS)}, not {self.legend!r}")
+        if self.legend_order not in LEGEND_ORDERS:
+            raise InvalidInput(f"chart {self.name!r}: legend_order must be one of {', '.join(LEGEND_ORDERS)}, "
+                               f"not {short_repr(self.legend_order)}")
         if self.x_axis not in X_AXES:
             try:
                 SeriesRef.parse(self.x_axis)
@@ -183,6 +190,8 @@ class Chart:
             d["band"] = self.band
         if self.legend != "below":
             d["legend"] = self.legend
+        if self.legend_order != "plotted":
+            d["legend_order"] = self.legend_order
         if self.smoothing_kind != "ema":
             d["smoothing_kind"] = self.smoothing_kind
         for axis in ("y", "x"):
@@ -199,7 +208,8 @@ class Chart:
         if not isinstance(d, Mapping):
             raise InvalidInput(f"a chart must be a dict with 'name' and 'series', not {d!r}")
         unknown = set(d) - {"name", "series", "x_axis", "log_y", "log_x", "smoothing", "band", "legend",
-                            "smoothing_kind", "symlog_y", "linthresh_y", "symlog_x", "linthresh_x", "right_axis"}
+                            "smoothing_kind", "symlog_y", "linthresh_y", "symlog_x", "linthresh_x", "right_axis",
+                            "legend_order"}
         if unknown:
             raise InvalidInput(f"chart {d.get('name')!r}: unknown keys {sorted(unknown)}")
         series = d.get("series", [])
@@ -220,6 +230,7 @@ class Chart:
             smoothing=d.get("smoothing", 0.0),
             band=str(d.get("band", "std")),
             legend=str(d.get("legend", "below")),
+            legend_order=str(d.get("legend_order", "plotted")),
             smoothing_kind=str(d.get("smoothing_kind", "ema")),
         )
 

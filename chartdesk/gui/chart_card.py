@@ -46,10 +46,10 @@ from PySide6.QtWidgets import (
 from .. import smoothing
 from ..app.chartstate import ChartState, columns_wanted
 from ..app.linking import TabLink
-from ..curves import BAND_NAMES, PlannedGroup, format_x, format_y
+from ..curves import BAND_NAMES, PlannedGroup, format_x, format_y, natural_key
 from ..errors import ChartDeskError
 from ..groups import GroupRequest
-from ..model import BANDS, LEGENDS, X_AXES, Chart
+from ..model import BANDS, LEGEND_ORDERS, LEGENDS, X_AXES, Chart
 from ..scales import Scale
 from ..smoothing import KINDS
 from ..views import ViewRequest
@@ -74,6 +74,7 @@ from .widgets import ElidedLabel
 
 X_LABELS = {"step": "step", "wall": "wall time", "relative": "relative time (s)"}
 LEGEND_NAMES = {"below": "Under the plot", "side": "Beside the plot (where the names fit)", "off": "Hidden"}
+LEGEND_ORDER_NAMES = {"plotted": "As plotted", "name": "By name", "last": "By last value (highest first)"}
 #: The values the Smoothing menu offers for each kind.
 SMOOTHING_STEPS = {"ema": (0.3, 0.6, 0.8, 0.9, 0.95, 0.99), "twema": (0.3, 0.6, 0.8, 0.9, 0.95, 0.99),
                    "sma": (5, 10, 20, 50, 100), "cma": (5, 10, 20, 50, 100), "gauss": (2, 5, 10, 25, 50)}
@@ -297,6 +298,9 @@ class ChartWidget(QFrame):
         self.reset_action.triggered.connect(self.reset_view)
         self._legend_actions = self._choice_menu(menu, "Legend", "legend", {w: LEGEND_NAMES[w] for w in LEGENDS},
                                                  lambda w: self.chart.legend == w)
+        self._legend_order_actions = self._choice_menu(
+            menu, "Legend order", "legend_order", {o: LEGEND_ORDER_NAMES[o] for o in LEGEND_ORDERS},
+            lambda o: self.chart.legend_order == o, "The order of the legend's entries (saved with the chart)")
         menu.addSeparator()
         self.edit_action = menu.addAction("Edit chart…")
         self.edit_action.setEnabled(self.editable)
@@ -667,6 +671,7 @@ class ChartWidget(QFrame):
         self._show_options()
         self._band_actions[chart.band].setChecked(True)
         self._legend_actions[chart.legend].setChecked(True)
+        self._legend_order_actions[chart.legend_order].setChecked(True)
         self._place_legend()
         self._apply_axes()
         self.plot.getPlotItem().enableAutoRange()  # new options: the whole channel again (_range -> None)
@@ -913,7 +918,7 @@ class ChartWidget(QFrame):
                     it.setVisible(curve.visible)
         if self.strip is not None:
             self.strip.setVisible(grouped)
-        self.legend.fill(self.curves)
+        self.legend.fill(self.curves, self._legend_order())
         self._place_legend()
         # ±inf marks (▲ at the top, ▼ at the bottom of the data), per y axis: in the axis' units
         self._inf_items, self._inf_right = [], []
@@ -1028,6 +1033,26 @@ class ChartWidget(QFrame):
             self.strip.align()
         self._mark_restarts(restarts)
         self._set_notes(total)
+        order = self._legend_order()
+        if order is not None and order != self.legend.order():  # by last value: known now
+            self.legend.fill(self.curves, order)
+            self._place_legend()
+
+    def _legend_order(self) -> list[int] | None:
+        """The curve index of each legend entry for the chart's ``legend_order`` (None: as
+        plotted). By last value: each curve's last finite value in view, highest first; a curve
+        with none (not read yet, or all NaN) after the others, as plotted."""
+        kind, n = self.chart.legend_order, len(self.curves)
+        if kind == "name":
+            return sorted(range(n), key=lambda i: natural_key(self.curves[i].label))
+        if kind == "last":
+            def last(c) -> float | None:
+                values = c.values if len(c.values) == len(c.x) else c.y
+                finite = values[np.isfinite(values)] if len(values) else values
+                return float(finite[-1]) if len(finite) else None
+            ends = [last(c) for c in self.curves]
+            return sorted(range(n), key=lambda i: (ends[i] is None, -(ends[i] or 0.0), i))
+        return None
 
     def _mark(self, curve: _Curve, px, shown, sparse: bool) -> None:
         """The run's marker at a few points spread along its line (every point of a sparse series

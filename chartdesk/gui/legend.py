@@ -271,6 +271,7 @@ class Legend(QListWidget):
         self.viewport().setAutoFillBackground(False)  # the card's background (no style sheet: the
         # scrollbar keeps the style's own look, not a black groove)
         self._labels: list[str] = []
+        self._order: list[int] = []  # the curve index of each entry
         self._shown: list[bool] = []
         self._pieces: list[list[tuple[str, bool]]] = []
         self.side = False
@@ -281,22 +282,25 @@ class Legend(QListWidget):
         self.setMouseTracking(True)
 
     # ---- entries ----------------------------------------------------------------------------
-    def fill(self, curves: list) -> None:
+    def fill(self, curves: list, order: Sequence[int] | None = None) -> None:
         """One entry per curve (anything with ``label``, ``color``, ``dash``, ``visible``,
-        ``tooltip()``; ``marker`` if it has one)."""
+        ``tooltip()``; ``marker`` if it has one), in ``order`` (curve indices, first entry first;
+        curve order when None). The signals name curves by their index, whatever the order."""
         self._hover_row_is(-1)  # the entry under the pointer is going
         self.setUpdatesEnabled(False)  # one relayout for all entries, not one per entry
         self.clear()
+        self._order = list(range(len(curves))) if order is None else list(order)
+        shown = [curves[i] for i in self._order]
         self._labels = [c.label for c in curves]
         self._shown = [True] * len(curves)
-        self._pieces = segments(self._labels)
-        for i, c in enumerate(curves):
+        self._pieces = segments([c.label for c in shown])
+        for row, c in enumerate(shown):
             item = QListWidgetItem(swatch(c.color, c.dash, getattr(c, "marker", None)), c.label)
             item.setToolTip(c.tooltip())
             item.setData(Qt.ItemDataRole.UserRole, c.label)
             self.addItem(item)
             if not c.visible:  # the plain look is the default: only hidden entries are restyled
-                self._style(i, False)
+                self._style(row, False)
         self._col = 0
         self.setUpdatesEnabled(True)
         self._fit()
@@ -305,11 +309,20 @@ class Legend(QListWidget):
         """Every entry's whole name, in curve order."""
         return list(self._labels)
 
+    def order(self) -> list[int]:
+        """The curve index of each entry, first entry first."""
+        return list(self._order)
+
+    def shown_labels(self) -> list[str]:
+        """Every entry's whole name, in the order the legend lists them."""
+        return [self._labels[i] for i in self._order]
+
     def shown_texts(self) -> list[str]:
         """What each entry shows now (its name, or the name shortened to fit)."""
         return [self.item(i).text() for i in range(self.count())]
 
     def is_shown(self, row: int) -> bool:
+        """Whether the curve of this entry is drawn."""
         return self._shown[row]
 
     # ---- layout -----------------------------------------------------------------------------
@@ -481,7 +494,7 @@ class Legend(QListWidget):
     def _hover_row_is(self, row: int) -> None:
         if row != self._hover_row:
             self._hover_row = row
-            self.sig_hovered.emit(row)
+            self.sig_hovered.emit(self._order[row] if 0 <= row < len(self._order) else -1)
 
     def mouseMoveEvent(self, event) -> None:
         item = self.itemAt(event.position().toPoint())
@@ -501,6 +514,6 @@ class Legend(QListWidget):
         if item is not None and event.button() == Qt.MouseButton.LeftButton:
             row = self.row(item)
             self._style(row, not self._shown[row])
-            self.sig_toggled.emit(row, self._shown[row])
+            self.sig_toggled.emit(self._order[row], self._shown[row])
             return
         super().mousePressEvent(event)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
-import re
 
 from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -45,6 +44,7 @@ from PySide6.QtWidgets import (
 from ..app.cells import cell_text
 from ..app.history import new_gesture
 from ..app.run_meta import MetaEdits, RunDetails, params_rows, parse_tags, read_details
+from ..curves import natural_key
 from ..errors import ChartDeskError
 from ..model import Experiment
 from .bridge import ToGui
@@ -65,17 +65,12 @@ def _number(v) -> str:
     return "—" if v is None else cell_text("", v)
 
 
-def _natural(text: str) -> tuple:
-    """A sort key that puts block2 before block10."""
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", text.lower()) if p)
-
-
 class _Item(QTableWidgetItem):
     """A cell that sorts by its value (numbers as numbers), not by its text."""
 
     def __init__(self, text: str, key=None, right: bool = False) -> None:
         super().__init__(text)
-        self.key = (0, key) if isinstance(key, (int, float)) and not isinstance(key, bool) else (1, _natural(text))
+        self.key = (0, key) if isinstance(key, (int, float)) and not isinstance(key, bool) else (1, natural_key(text))
         self.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
         self.setToolTip(text)
         if right:
