@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 
-from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -47,8 +47,8 @@ from ..app.run_meta import MetaEdits, RunDetails, params_rows, parse_tags, read_
 from ..curves import natural_key
 from ..errors import ChartDeskError
 from ..model import Experiment
-from .bridge import ToGui
 from .commands import EditCommand
+from .jobs import Jobs
 from .theme import state_color
 from .widgets import ElidedLabel, plural
 
@@ -110,11 +110,8 @@ class RunPage(QDialog):
         self.experiment = experiment
         self.details: RunDetails | None = None
         self.error = ""
-        self._gen = 0
         self._pending = False
-        self._threads = QThreadPool(self)
-        self._threads.setMaxThreadCount(1)
-        self._to_gui = ToGui(self)
+        self._jobs = Jobs(workspace.pool, self)  # the window's one pool: its summaries are read there
         self._notes_gesture: int | None = None  # one typing (focus in to focus out) is one undo step
         self._params_sized = False
         self._channels_sized = False
@@ -355,27 +352,12 @@ class RunPage(QDialog):
         return not self._pending
 
     def reread(self) -> None:
-        """Read the channel summaries on the page's thread; shown when they arrive (an answer to
+        """Read the channel summaries on the window's pool; shown when they arrive (an answer to
         an older question is dropped)."""
-        self._gen += 1
         self._pending = True
-        gen, store, project, experiment = self._gen, self.ws.store, self.project, self.experiment
+        self._jobs.start(self._show_details, "reading the channels", read_details, self.project, self.experiment)
 
-        def work() -> None:
-            try:
-                got, why = read_details(store, project, experiment), ""
-            except ChartDeskError as exc:
-                got, why = None, str(exc)
-            except Exception as exc:  # a worker always answers: logged, and said in one line
-                log.exception("reading the channels of %s", experiment)
-                got, why = None, f"reading the channels failed: {type(exc).__name__}: {exc}"
-            self._to_gui.call(self._show_details, gen, got, why)
-
-        self._threads.start(work)
-
-    def _show_details(self, gen: int, details: RunDetails | None, error: str) -> None:
-        if gen != self._gen:
-            return
+    def _show_details(self, details: RunDetails | None, error: str) -> None:
         self._pending = False
         self.error = error
         if details is not None:
@@ -503,6 +485,7 @@ class RunPage(QDialog):
     def done(self, result: int) -> None:  # Close, Escape, the window's close button
         if self._notes_unsaved() and self.run() is not None:
             self.save_notes()
+        self._jobs.cancel()  # a summary under way is not shown on a closed page
         super().done(result)
 
     def closeEvent(self, event) -> None:
