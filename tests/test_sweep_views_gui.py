@@ -413,3 +413,31 @@ def test_a_redraw_after_groups_leaves_no_error_bars_of_the_old_groups(hp, open_w
     qtbot.waitUntil(lambda: not view.groups, timeout=10000)
     view.bars.boundingRect()  # draws its path: what a paint or the view's range asks for
     assert view.bars.opts["width"] is None and view.bars.opts["height"] is None
+
+
+def test_with_every_run_selected_lines_and_points_keep_their_colours(hp, open_win, qtbot):
+    """Every run selected (the usual way to compare them) drew every parallel line in the thick
+    black highlight and ringed every scatter point: the colours were gone (a hands-on walk)."""
+    win = open_win(hp, "hp")
+    menu_action(runs_menu(win), "Parallel coordinates…").trigger()
+    par = win.sweep_views.parallel_view
+    wait_ready(qtbot, par)
+    everyone = list(par.runs)
+
+    def highlighted() -> int:
+        xs = par.highlight.getData()[0]
+        return 0 if xs is None else len(xs)
+
+    win.ws.select_experiments(everyone[:2])  # a few chosen among the others: drawn thick on top
+    qtbot.waitUntil(lambda: highlighted() > 0, timeout=10000)
+    win.ws.select_experiments(everyone)
+    qtbot.waitUntil(lambda: win.ws.selection() == everyone and highlighted() == 0, timeout=10000)
+    menu_action(runs_menu(win), "Scatter of runs…").trigger()
+    sc = win.sweep_views.scatter_view
+    wait_ready(qtbot, sc)
+    pick(sc.x_box, "optimizer.lr")
+    pick(sc.y_box, "accuracy:max")
+    win.ws.select_experiments(list(sc.runs) + [r for r in everyone if r not in sc.runs])
+    qtbot.waitUntil(lambda: sc.ready() and len(sc.rings.getData()[0]) == 0, timeout=10000)
+    win.ws.select_experiments([sc.runs[0]])
+    qtbot.waitUntil(lambda: sc.ready() and len(sc.rings.getData()[0]) == 1, timeout=10000)

@@ -199,6 +199,13 @@ def _pen(colour: str, alpha: int, width: float) -> QPen:
     return pen
 
 
+def marked_runs(selected: set[str], drawn) -> set[str]:
+    """The drawn runs to mark as selected (ringed, drawn thick on top): none when every drawn
+    run is selected, where a mark on each would only hide their colours (all lines black)."""
+    marked = selected & set(drawn)
+    return set() if len(marked) == len(set(drawn)) else marked
+
+
 def _save_dialog(parent, title: str, name: str) -> str:
     path, _ = file_dialogs.save_file(parent, "export", title, name, "PNG (*.png);;SVG (*.svg);;CSV (*.csv)")
     return path
@@ -571,7 +578,8 @@ class ScatterView(_ViewMixin, QDialog):
         if not isinstance(symbols, str) and len(set(symbols)) <= 1:
             symbols = symbols[0] if symbols else "o"
         self._set_points((drawn, brushes, symbols))
-        ring = [i for i, r in enumerate(drawn) if r in selected]
+        marked = marked_runs(selected, drawn)
+        ring = [i for i, r in enumerate(drawn) if r in marked]
         self.rings.setData(x=self._xy[ring, 0], y=self._xy[ring, 1], pen=_pen(plot_colors()[1], 255, 2.0))
         parts = [f"{plural(len(drawn), 'run')}"]
         if groups is not None:
@@ -1498,7 +1506,7 @@ class ParallelView(_ViewMixin, QDialog):
         if not len(self.runs) or self._unit.size == 0:
             self.highlight.setData([], [])
             return
-        picked = set(self.ws.selection()) | ({self.hovered} if self.hovered else set())
+        picked = marked_runs(set(self.ws.selection()), self.runs) | ({self.hovered} if self.hovered else set())
         rows = [j for j, r in enumerate(self.runs) if r in picked]
         if not rows:
             self.highlight.setData([], [])
