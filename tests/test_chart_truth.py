@@ -432,3 +432,18 @@ def test_each_read_out_row_says_its_own_step_when_it_is_not_the_headings(store, 
     assert rows[by_run["even"]].value == format_y(0.1) and "at" not in rows[by_run["even"]].detail
     assert rows[by_run["sparse"]].value == format_y(1.098)  # its point nearest 100 is at 98
     assert rows[by_run["sparse"]].detail == "at step 98"
+
+
+def test_a_chart_of_one_point_labels_its_axes_without_a_scale_factor(store, open_win, qtbot):
+    """One point at step 0 read '-400 ... 400' under 'step (x0.001)' (a hands-on walk): the
+    axes' automatic SI rescaling, which no tick of ours needs."""
+    store.create_experiment("p", "e")
+    store.append("p", "e", "lr", [0.0], [0.0003])
+    store.set_chart_set("p", "S", [{"name": "lr", "series": ["channel:lr"]}])
+    w = open_win(store, "p", "e")
+    c = chart(w, "S", "lr")
+    qtbot.waitUntil(lambda: c.drawn and len(c.curves) == 1, timeout=10000)
+    c.plot.grab()
+    for side in ("bottom", "left"):
+        axis = c.plot.getPlotItem().getAxis(side)
+        assert axis.autoSIPrefixScale == 1.0 and "x0." not in axis.labelString(), (side, axis.labelString())
