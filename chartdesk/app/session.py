@@ -126,7 +126,10 @@ class Session:
         return self.resolver.pin(self.project, experiment, alias) if self.project else None
 
     def pinned(self, ref: SeriesRef, experiment: str) -> bool:
-        """Whether the run's pin decides what this alias means in it (legends say so)."""
+        """Whether the run's pin decides what this alias means in it, or what an alias of this
+        expression means (legends say so)."""
+        if ref.kind == "expr" and self.project:
+            return any(self.pinned(SeriesRef("alias", a), experiment) for a in ref.aliases_used(self.aliases()))
         if ref.kind != "alias" or not self.project:
             return False
         pin = self.resolver.pin(self.project, experiment, ref.name)

@@ -360,3 +360,18 @@ def test_an_edit_that_cannot_be_carried_over_is_refused_in_one_line_and_the_sess
     b.edit(b.pin_edit("adam-both-names", "accuracy", "acc"))
     assert a.replay(pin, pin.before) is False
     assert a.store.pins("mnist")["adam-both-names"]["accuracy"] == "acc"
+
+
+def test_an_expression_over_a_pinned_alias_is_pinned_too(session, demo):
+    """The Accuracy legend said 'accuracy → acc (pinned)' and the derived one '1 - accuracy → 1 - acc'
+    without it (a hands-on walk): the pin decides the expression's operand just the same."""
+    from chartdesk.model import SeriesRef
+
+    with chartdesk.open_store(demo) as other:
+        other.set_pin("mnist", "adam-both-names", "accuracy", "pred_acc")  # acc by the alias' order
+    session.poll()
+    expr = SeriesRef("expr", "1 - accuracy")
+    assert session.pinned(SeriesRef("alias", "accuracy"), "adam-both-names")
+    assert session.pinned(expr, "adam-both-names")
+    assert not session.pinned(expr, "baseline-sgd")  # no pin there
+    assert not session.pinned(SeriesRef("expr", "1 - channel:acc"), "adam-both-names")  # no alias in it
