@@ -292,7 +292,7 @@ class Session:
         if old is None or token[0] != old[0]:
             self.events.projects.emit()
         if self.project and old is not None:
-            if token[1] != old[1] or token[0] != old[0]:  # the catalog part: a run renamed, too
+            if token[1] != old[1]:  # runs, points, states, and a run's tags, notes, params or name (runs_v)
                 self.refresh_catalog()
             if token[2] != old[2]:
                 self.refresh_edits(old[2], token[2])
