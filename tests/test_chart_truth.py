@@ -306,6 +306,30 @@ def _ink(img: QImage, top: int, bottom: int, left: int, right: int) -> int:
     return sum(counts.values()) - max(counts.values()) if counts else 0
 
 
+def test_axes_painted_from_a_pixmap_on_screen_are_vectors_in_an_exported_svg(demo_store, open_win, qtbot, tmp_path):
+    """On screen a chart's axes (their ticks, labels and grid) are painted from a cached pixmap,
+    so a crosshair's strip does not replay them; an exported figure draws them as themselves:
+    the SVG is the one made with no cache at all (tick labels as text), and the screen keeps
+    its cache after the export."""
+    from PySide6.QtWidgets import QGraphicsItem
+
+    runs = sorted(demo_store.experiments("sweep"))[:3]
+    _w, c = _open(open_win, demo_store, qtbot, runs)
+    axes = [c.plot.getPlotItem().getAxis(n) for n in ("left", "bottom")]
+    cached = QGraphicsItem.CacheMode.DeviceCoordinateCache
+    assert all(a.cacheMode() == cached for a in axes)
+    svg, plain = tmp_path / "loss.svg", tmp_path / "plain.svg"
+    _export_through_menu(qtbot, c, svg, "Export SVG…")
+    assert all(a.cacheMode() == cached for a in axes)  # the screen's cache is back
+    for a in axes:
+        a.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+    _export_through_menu(qtbot, c, plain, "Export SVG…")
+    assert svg.read_text() == plain.read_text()
+    values = axes[0].tickValues(*axes[0].range, axes[0].size().height())
+    labels = [t for spacing, vals in values for t in axes[0].tickStrings(vals, 1.0, spacing) if t]
+    assert labels and set(labels) & set(_svg_texts(svg)), labels  # the y axis' tick labels, as text
+
+
 def test_an_exported_png_and_svg_hold_the_whole_legend_and_no_scrollbar(demo_store, open_win, qtbot, tmp_path):
     runs = sorted(demo_store.experiments("sweep"))
     _w, c = _open(open_win, demo_store, qtbot, runs, "Eval accuracy")  # long names: more rows than fit

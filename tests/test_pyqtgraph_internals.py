@@ -911,3 +911,83 @@ def test_plot_data_item_xdata_says_whether_it_holds_points(qapp):
     assert it.xData is None or len(it.xData) == 0, _broke(
         "an emptied PlotDataItem still has points in xData", "chart_card ChartWidget._update_lines",
         "PlotDataItem.setData with empty data")
+
+
+# ---- the crosshair's cost: what a move of the pointer repaints ------------------------------
+
+
+def test_a_crosshair_mark_added_with_ignore_bounds_never_refits_the_view(make_plot):
+    """The crosshair's line and dots move on every pointer move; pyqtgraph's ViewBox queued a new fit of
+    its range for any item telling it its bounds changed (then fitted on the next paint, 0.9 ms
+    a chart a move), also for items added with ignoreBounds. ChartViewBox.itemBoundsChanged drops
+    those; a curve of the range still queues it."""
+    from chartdesk.gui.cross_dots import CrossDots
+
+    pw, vb, line = _ramp_plot(make_plot, ChartViewBox)
+    dots = CrossDots(size=7, outline="w")
+    vb.addItem(dots, ignoreBounds=True)
+    vb.prepareForPaint()
+    assert hasattr(vb, "_autoRangeNeedsUpdate"), _broke("ViewBox._autoRangeNeedsUpdate is gone",
+                                                        "ChartViewBox.itemBoundsChanged / setRange", "both")
+    vline = pg.InfiniteLine(angle=90, movable=False)
+    vb.addItem(vline, ignoreBounds=True)
+    vb.prepareForPaint()
+    vb._autoRangeNeedsUpdate = False
+    vline.setPos(300.0)  # pyqtgraph tells the view on every move of an item (ItemPositionHasChanged)
+    dots.setData([10.0, 20.0], [5.0, 7.0], brush=["r", "b"])
+    assert not vb._autoRangeNeedsUpdate  # a mark's bounds are not the data's
+    assert dots.dataBounds(0) is None and len(dots.getData()[0]) == 2
+    line.setData(np.arange(10.0), np.arange(10.0) * 3)
+    assert vb._autoRangeNeedsUpdate  # the data's bounds still are
+
+
+def _paint_strip(line, pw, strip, whole: bool) -> QImage:
+    from PySide6.QtWidgets import QStyleOptionGraphicsItem
+
+    view = pw
+    img = QImage(view.viewport().size(), QImage.Format.Format_ARGB32_Premultiplied)
+    img.fill(0)
+    p = QPainter(img)
+    p.setTransform(line.deviceTransform(view.viewportTransform()))
+    p.setClipRect(strip)
+    opt = QStyleOptionGraphicsItem()
+    opt.exposedRect = strip
+    if whole:
+        pg.PlotCurveItem.paint(line, p, opt, None)
+    else:
+        line.paint(p, opt, None)
+    p.end()
+    return img
+
+
+def test_a_line_asked_to_paint_a_narrow_strip_strokes_only_the_points_there_with_the_same_pixels(make_plot):
+    """A crosshair's move exposes a strip a few pixels wide of every curve under it; Line paints
+    the points of that strip (and one more each side) instead of stroking its whole path to be
+    clipped: the same pixels in the strip, a path of a few segments instead of 5,000."""
+    from PySide6.QtCore import QRectF
+
+    pw = make_plot()
+    vb = _vb(pw)
+    rng = np.random.default_rng(3)
+    x = np.arange(5000.0)
+    y = np.cumsum(rng.normal(size=5000))
+    y[2500:2510] = np.nan  # a gap, drawn as one ('finite')
+    line = Line(x, y, pen=pg.mkPen("r", width=1), connect="finite", antialias=True)
+    vb.addItem(line)
+    pg.QtWidgets.QApplication.processEvents()
+    assert line.flags() & line.GraphicsItemFlag.ItemUsesExtendedStyleOption  # Qt passes the exposed rect
+    lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
+    px = line.pixelWidth()  # about 14 points a pixel
+    for x0 in (1000.0, 2496.0, 4990.0):
+        strip = QRectF(x0, lo - 1, 6 * px, hi - lo + 2)  # a crosshair's strip: 6 pixels
+        from PySide6.QtWidgets import QStyleOptionGraphicsItem
+        opt = QStyleOptionGraphicsItem()
+        opt.exposedRect = strip
+        part = line._exposed_part(opt)
+        assert part is not None and part.elementCount() < len(x) / 20, x0  # a few segments, not the whole path
+        a, b = _paint_strip(line, pw, strip, whole=True), _paint_strip(line, pw, strip, whole=False)
+        assert not a.isNull() and a == b, f"strip at x={x0}: the part painted differs from the whole"
+    wide = QRectF(0.0, lo - 1, 4000.0, hi - lo + 2)
+    opt = QStyleOptionGraphicsItem()
+    opt.exposedRect = wide
+    assert line._exposed_part(opt) is None  # a pan's paint: the whole path, as pyqtgraph draws it

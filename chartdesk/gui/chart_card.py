@@ -54,6 +54,7 @@ from ..scales import Scale
 from ..smoothing import KINDS
 from ..views import ViewRequest
 from . import file_dialogs
+from .cross_dots import CrossDots
 from .group_items import CountStrip, GroupCurve
 from .legend import Legend
 from .plot_items import (
@@ -173,8 +174,8 @@ class ChartWidget(QFrame):
         self._follow_to: tuple[float, float] | None = None  # the linked range it is yet to show
         self._cross_to: tuple = ()  # (x or None,): the crosshair it is yet to show; (): none pending
         self._emphasized: set[int] = set()  # id() of the curves drawn wide for a legend entry under the pointer
-        self._cross_dots: pg.ScatterPlotItem | None = None  # each curve's point under another chart's crosshair
-        self._cross_dots_right: pg.ScatterPlotItem | None = None  # those of the right axis' curves
+        self._cross_dots: CrossDots | None = None  # each curve's point under another chart's crosshair
+        self._cross_dots_right: CrossDots | None = None  # those of the right axis' curves
         bg, fg = plot_colors()
         self._bg, self._fg = bg, fg
 
@@ -520,7 +521,7 @@ class ChartWidget(QFrame):
             if dots is None:
                 if right and not xs:
                     continue
-                dots = pg.ScatterPlotItem(size=7, pen=pg.mkPen(self._bg, width=1))
+                dots = CrossDots(size=7, outline=self._bg)
                 setattr(self, name, dots)
                 dots.setZValue(20)  # over the lines
                 self._box(right).addItem(dots, ignoreBounds=True)
@@ -685,6 +686,10 @@ class ChartWidget(QFrame):
         # Ticks say the values themselves: no "step (x0.001)" label rescaling them (a chart of one
         # point at step 0 read -400 ... 400 "x0.001"; the tick formats handle small and large values).
         axis.enableAutoSIPrefix(False)
+        # Painted from a pixmap until the axis changes: its grid spans the plot, so every paint
+        # of a part of the plot (a crosshair's strip) replayed its ticks, labels and grid (0.9 ms
+        # an axis). Figures paint it as vectors (export._uncached).
+        axis.setCacheMode(axis.CacheMode.DeviceCoordinateCache)
         return axis
 
     def x_mode(self) -> str:

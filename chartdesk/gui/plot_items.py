@@ -74,7 +74,19 @@ class ChartViewBox(pg.ViewBox):
         if item is self.childGroup:  # the view moved; the data did not
             self._itemBoundsCache.pop(item, None)
             return
+        if not self._in_range(item):  # added with ignoreBounds (a crosshair, its dots): not in the range
+            return
         super().itemBoundsChanged(item)
+
+    def _in_range(self, item) -> bool:
+        """Whether ``item`` (or the item it is part of) counts in the view's auto range: it was
+        added without ``ignoreBounds``. A crosshair's dots told their bounds on every move of the
+        pointer, and the view fitted its range again on the next paint (0.9 ms a chart a move)."""
+        while item is not None and item is not self.childGroup:
+            if item in self.addedItems:
+                return True
+            item = item.parentItem()
+        return False
 
     def childrenBounds(self, frac=None, orthoRange=(None, None), items=None):  # pyqtgraph's name
         """pyqtgraph's union of the items' data bounds, with ChartDesk's lines (in data coordinates
@@ -201,6 +213,10 @@ class YAxis(pg.AxisItem):
         return keep
 
 
+#: A paint that exposes at most this share of a line (a crosshair's strip) paints only that part of it.
+NARROW_EXPOSED = 0.25
+
+
 class Line(pg.PlotCurveItem):
     """A curve whose data bounds survive pans and zooms.
 
@@ -208,9 +224,54 @@ class Line(pg.PlotCurveItem):
     each curve, twice per frame (4 ms of a pan frame with 20 curves, measured). The data bounds only
     change with the data (``setData`` still resets them); only the pixel-padded rectangle depends
     on the view.
+
+    It also paints only the part of itself a paint exposes when that is a narrow strip: a
+    crosshair moving over the chart asks every curve under its old and new line to paint a few
+    pixels, and a whole path of thousands of segments stroked to be clipped to them was most of
+    each crosshair frame (12 charts x 20 curves).
     """
 
     _held_padding: float | None = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # paint() gets the exposed rect
+
+    def paint(self, p, opt, widget):  # Qt's name
+        part = self._exposed_part(opt)
+        if part is None:
+            return super().paint(p, opt, widget)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, bool(self.opts["antialias"]))
+        if self.opts["compositionMode"] is not None:
+            p.setCompositionMode(self.opts["compositionMode"])
+        for kind in ("shadowPen", "pen"):
+            pen = self.opts[kind]
+            if pen is not None and pen.style() != Qt.PenStyle.NoPen:
+                p.setPen(pen)
+                p.drawPath(part)
+        return None
+
+    def _exposed_part(self, opt):
+        """The path of the points a narrow exposed strip needs (and those a few pixels beyond each
+        side, so a segment crossing its edge and the pen's joins are drawn whole), or None: paint
+        it all."""
+        x = self.xData
+        if (x is None or not getattr(self, "_x_sorted", False) or len(x) < 64 or self._exportOpts is not False
+                or self.opts["fillLevel"] is not None or self.opts["stepMode"]):
+            return None
+        exposed = opt.exposedRect
+        whole = self.boundingRect()
+        if exposed.isEmpty() or whole.isEmpty() or exposed.width() > NARROW_EXPOSED * whole.width():
+            return None
+        margin = 4 * (self.pixelWidth() or 0.0) + 1e-12 * abs(exposed.right())  # the pen's caps and joins
+        i0 = max(0, int(np.searchsorted(x, exposed.left() - margin, "left")) - 1)
+        i1 = min(len(x), int(np.searchsorted(x, exposed.right() + margin, "right")) + 1)
+        if i1 - i0 > NARROW_EXPOSED * len(x):
+            return None
+        connect = self.opts["connect"]
+        if isinstance(connect, np.ndarray):
+            connect = connect[i0:i1]
+        return pg.arrayToQPath(x[i0:i1], self.yData[i0:i1], connect=connect)
 
     def viewTransformChanged(self):  # pyqtgraph's name
         self._boundingRect = None
