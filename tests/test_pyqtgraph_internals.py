@@ -941,6 +941,16 @@ def test_a_crosshair_mark_added_with_ignore_bounds_never_refits_the_view(make_pl
     assert vb._autoRangeNeedsUpdate  # the data's bounds still are
 
 
+def _exposed_part(line, pw, opt):
+    img = QImage(pw.viewport().size(), QImage.Format.Format_ARGB32_Premultiplied)
+    p = QPainter(img)
+    p.setTransform(line.deviceTransform(pw.viewportTransform()))
+    try:
+        return line._exposed_part(p, opt)
+    finally:
+        p.end()
+
+
 def _paint_strip(line, pw, strip, whole: bool) -> QImage:
     from PySide6.QtWidgets import QStyleOptionGraphicsItem
 
@@ -983,11 +993,11 @@ def test_a_line_asked_to_paint_a_narrow_strip_strokes_only_the_points_there_with
         from PySide6.QtWidgets import QStyleOptionGraphicsItem
         opt = QStyleOptionGraphicsItem()
         opt.exposedRect = strip
-        part = line._exposed_part(opt)
+        part = _exposed_part(line, pw, opt)
         assert part is not None and part.elementCount() < len(x) / 20, x0  # a few segments, not the whole path
         a, b = _paint_strip(line, pw, strip, whole=True), _paint_strip(line, pw, strip, whole=False)
         assert not a.isNull() and a == b, f"strip at x={x0}: the part painted differs from the whole"
     wide = QRectF(0.0, lo - 1, 4000.0, hi - lo + 2)
     opt = QStyleOptionGraphicsItem()
     opt.exposedRect = wide
-    assert line._exposed_part(opt) is None  # a pan's paint: the whole path, as pyqtgraph draws it
+    assert _exposed_part(line, pw, opt) is None  # a pan's paint: the whole path, as pyqtgraph draws it

@@ -213,7 +213,8 @@ class YAxis(pg.AxisItem):
         return keep
 
 
-#: A paint that exposes at most this share of a line (a crosshair's strip) paints only that part of it.
+#: A paint that exposes at most this share of the plot's width (a crosshair's strip) paints only
+#: the part of each line there.
 NARROW_EXPOSED = 0.25
 
 
@@ -238,7 +239,7 @@ class Line(pg.PlotCurveItem):
         self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption)  # paint() gets the exposed rect
 
     def paint(self, p, opt, widget):  # Qt's name
-        part = self._exposed_part(opt)
+        part = self._exposed_part(p, opt)
         if part is None:
             return super().paint(p, opt, widget)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, bool(self.opts["antialias"]))
@@ -251,19 +252,22 @@ class Line(pg.PlotCurveItem):
                 p.drawPath(part)
         return None
 
-    def _exposed_part(self, opt):
-        """The path of the points a narrow exposed strip needs (and those a few pixels beyond each
-        side, so a segment crossing its edge and the pen's joins are drawn whole), or None: paint
-        it all."""
+    def _exposed_part(self, p, opt):
+        """When a paint exposes a narrow strip of the device (a crosshair's), the path of the
+        points there (and those a few pixels beyond each side, so a segment crossing its edge and
+        the pen's joins are drawn whole); else None: paint it all, as pyqtgraph does. Only cheap
+        questions: it is asked by every curve of every paint of a pan too."""
         x = self.xData
-        if (x is None or not getattr(self, "_x_sorted", False) or len(x) < 64 or self._exportOpts is not False
+        if (x is None or len(x) < 64 or not getattr(self, "_x_sorted", False) or self._exportOpts is not False
                 or self.opts["fillLevel"] is not None or self.opts["stepMode"]):
             return None
         exposed = opt.exposedRect
-        whole = self.boundingRect()
-        if exposed.isEmpty() or whole.isEmpty() or exposed.width() > NARROW_EXPOSED * whole.width():
+        per_unit = abs(p.transform().m11())  # device pixels per x unit (no rotation in a chart)
+        device = p.device()
+        if exposed.isEmpty() or not per_unit or device is None or \
+                exposed.width() * per_unit > NARROW_EXPOSED * device.width():
             return None
-        margin = 4 * (self.pixelWidth() or 0.0) + 1e-12 * abs(exposed.right())  # the pen's caps and joins
+        margin = 4 / per_unit  # the pen's caps and joins
         i0 = max(0, int(np.searchsorted(x, exposed.left() - margin, "left")) - 1)
         i1 = min(len(x), int(np.searchsorted(x, exposed.right() + margin, "right")) + 1)
         if i1 - i0 > NARROW_EXPOSED * len(x):
