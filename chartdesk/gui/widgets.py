@@ -1,19 +1,30 @@
 """Small widgets shared by the panels: a label that elides in the middle and shows its whole text
 in a tooltip, the plural helper every count in the window uses, and what lets a dock's panel be
-narrow (``FlowLayout``, a row of buttons that wraps; ``let_shrink``, applied to each dock's panel)."""
+narrow (``FlowLayout``, a row of buttons that wraps; ``let_shrink``, applied to each dock's panel),
+and ``SwatchDelegate``, which keeps a run's swatch readable on a selected row of the project tree
+and the runs table."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QIcon, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QApplication,
     QBoxLayout,
     QHBoxLayout,
     QLabel,
     QLayout,
     QPushButton,
     QSizePolicy,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QWidget,
 )
+
+#: The role a run's row answers with the style its swatch shows now (``chartdesk.colors.Style``),
+#: None for a run the charts do not draw: ``SwatchDelegate`` reads it.
+SWATCH_ROLE = Qt.ItemDataRole.UserRole + 40
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -245,3 +256,43 @@ def let_shrink(panel: QWidget) -> None:
             label.setWordWrap(True)
         if label.wordWrap():
             heights.track(label)
+
+
+# ---- a run's swatch on a selected row ---------------------------------------------------------
+PLATE_MARGIN = 2  # pixels of plate left and right of the row's icon (it is as high as the icon)
+PLATE_RADIUS = 3
+
+
+class SwatchDelegate(QStyledItemDelegate):
+    """A run's row (project tree, runs table) whose swatch shows on a selected row as on a chart:
+    the row's icon (the swatch, and in the tree the state dot) sits on a small plate of the plot
+    background (the palette's Base, light or dark: the background the palette's colours are made
+    to read on), so a blue run on the blue selection is still seen. Unselected rows, and rows of
+    runs not drawn (``SWATCH_ROLE`` None), are painted as Qt paints them."""
+
+    def paint(self, painter, option, index) -> None:
+        if not option.state & QStyle.StateFlag.State_Selected or index.data(SWATCH_ROLE) is None:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        icon = QIcon(opt.icon)  # a copy: the option's own is emptied below
+        if icon.isNull():
+            super().paint(painter, option, index)
+            return
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        opt.icon = QIcon()  # the row as Qt draws it (the text where it always is), the icon after
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemDecoration, opt, widget)
+        size = icon.actualSize(opt.decorationSize)
+        plate = QRect(0, 0, size.width() + 2 * PLATE_MARGIN, min(size.height(), opt.rect.height() - 2))
+        plate.moveCenter(rect.center())  # as high as the icon and short of the row: rows apart, plates apart
+        plate = plate.intersected(opt.rect)
+        painter.save()
+        painter.setRenderHint(painter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(opt.palette.color(QPalette.ColorRole.Base))
+        painter.drawRoundedRect(plate, PLATE_RADIUS, PLATE_RADIUS)
+        painter.restore()
+        icon.paint(painter, rect, Qt.AlignmentFlag.AlignCenter, QIcon.Mode.Normal, QIcon.State.Off)
