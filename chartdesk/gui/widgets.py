@@ -1,12 +1,13 @@
 """Small widgets shared by the panels: a label that elides in the middle and shows its whole text
 in a tooltip, the plural helper every count in the window uses, and what lets a dock's panel be
 narrow (``FlowLayout``, a row of buttons that wraps; ``let_shrink``, applied to each dock's panel),
-and ``SwatchDelegate``, which keeps a run's swatch readable on a selected row of the project tree
-and the runs table."""
+``SwatchDelegate``, which keeps a run's swatch readable on a selected row of the project tree
+and the runs table, and ``SubmenuPlacement``, which opens a submenu beside the menu it came from,
+never over it."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QIcon, QPalette
+from PySide6.QtGui import QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLayout,
+    QMenu,
     QPushButton,
     QSizePolicy,
     QStyle,
@@ -296,3 +298,65 @@ class SwatchDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(plate, PLATE_RADIUS, PLATE_RADIUS)
         painter.restore()
         icon.paint(painter, rect, Qt.AlignmentFlag.AlignCenter, QIcon.Mode.Normal, QIcon.State.Off)
+
+
+# ---- a submenu beside its menu ----------------------------------------------------------------
+def parent_menu(menu: QMenu) -> QMenu | None:
+    """The open menu ``menu`` was opened from as a submenu; None for a menu of its own."""
+    for obj in menu.menuAction().associatedObjects():
+        if isinstance(obj, QMenu) and obj is not menu and obj.isVisible():
+            return obj
+    return None
+
+
+def submenu_place(menu: QMenu) -> QPoint | None:
+    """Where the submenu ``menu`` goes so that it covers none of the menus it was opened from
+    (its parent, the parent's parent ...); None where Qt put it already covers none of them.
+
+    Qt puts a submenu right of its parent unless it would leave the screen, and does not look
+    further up: a submenu opened to the left for want of room (the chart's ⋯ menu near the
+    window's right edge) has its own submenus opened to the right again, over the first menu
+    (Smoothing > EMA over the ⋯ menu, found in a hands-on walk). Here a submenu goes beside its
+    parent, at the height Qt chose, on the side away from the parent's parent first (the cascade
+    keeps its way), then the other side; a side must be on the screen and clear of every menu of
+    the chain, or else (no such side) clear of its parent at least."""
+    chain: list[QMenu] = []
+    up = parent_menu(menu)
+    while up is not None and up not in chain and up is not menu:
+        chain.append(up)
+        up = parent_menu(up)
+    if not chain:
+        return None
+    here = menu.geometry()
+
+    def covers(r: QRect, menus) -> bool:
+        return any(r.intersects(m.geometry()) for m in menus)
+
+    if not covers(here, chain):
+        return None
+    parent = chain[0].geometry()
+    right = QRect(QPoint(parent.right() + 1, here.top()), here.size())
+    left = QRect(QPoint(parent.left() - here.width(), here.top()), here.size())
+    sides = [right, left]
+    if len(chain) > 1 and chain[1].geometry().center().x() > parent.center().x():
+        sides = [left, right]  # the cascade goes left: keep going left
+    screen = menu.screen() or QGuiApplication.primaryScreen()
+    room = screen.availableGeometry() if screen is not None else QRect()
+    for menus in (chain, chain[:1]):
+        for r in sides:
+            if (room.isNull() or room.contains(r)) and not covers(r, menus):
+                return r.topLeft()
+    return None
+
+
+class SubmenuPlacement(QObject):
+    """Installed on every menu (the application's style does it as each menu is first shown):
+    a submenu about to be shown is moved beside its parent when Qt put it over a menu of its
+    chain (``submenu_place``)."""
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Show and isinstance(obj, QMenu):
+            to = submenu_place(obj)
+            if to is not None:
+                obj.move(to)
+        return False
