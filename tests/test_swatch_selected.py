@@ -10,10 +10,9 @@ import pytest
 from gui_helpers import settle
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QImage, QPalette
-from PySide6.QtWidgets import QApplication
 
 from chartdesk import colors
-from chartdesk.gui.app import dark_palette
+from chartdesk.gui.theme import SYSTEM, theme_switch
 
 N = 20
 
@@ -31,12 +30,10 @@ def _project(store) -> list[str]:
 
 @pytest.fixture(params=["light", "dark"])
 def palette(request):
-    """The window in the light (Fusion's own) or the dark palette, as ``--theme`` sets it."""
-    app = QApplication.instance()
-    app.setStyle("Fusion")
-    app.setPalette(dark_palette() if request.param == "dark" else app.style().standardPalette())
+    """The window in the Light or the Dark theme (View > Theme)."""
+    theme_switch().set(request.param)
     yield request.param
-    app.setPalette(app.style().standardPalette())
+    theme_switch().set(SYSTEM)
 
 
 def _near(c: QColor, want: QColor, tol: int) -> bool:
