@@ -782,10 +782,15 @@ class ProjectTree(QWidget):
         info = min(self.INFO_WIDTH, width * 35 // 100) if self._info_width is None else min(self._info_width, width // 2)
         info = max(info, self.view.header().minimumSectionSize())  # what the header gives it anyway
         name = max(self.NAME_MIN_WIDTH, width - info)
-        if self.view.header().sectionSize(0) != name:
+        header = self.view.header()
+        if header.sectionSize(0) != name or header.length() > width:
             self._fitting = True
             try:
-                self.view.header().resizeSection(0, name)
+                # Info first: Qt never stretches the last section below the width it last had
+                # (100 px at first), so a narrower tree (a vertical scrollbar came, with 45 runs)
+                # was wider than its viewport by that much, with a horizontal scrollbar for it
+                header.resizeSection(1, max(header.minimumSectionSize(), width - name))
+                header.resizeSection(0, name)
             finally:
                 self._fitting = False
 
