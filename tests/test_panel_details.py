@@ -196,6 +196,33 @@ def test_a_narrow_tree_fits_its_columns_without_a_horizontal_scrollbar(demo_stor
     assert header.sectionSize(0) == max(w.tree.NAME_MIN_WIDTH, width - header.minimumSectionSize())
 
 
+
+def test_a_tree_of_45_runs_with_its_vertical_scrollbar_has_no_horizontal_one(store, open_win, qtbot):
+    """Found in a hands-on walk: with 45 runs the vertical scrollbar narrowed the tree, Name was
+    fitted to it but Qt kept the stretched Info column at the 100 px it last had, so the columns
+    were 5 px wider than the tree, under a horizontal scrollbar, and "45 experiments" was cut."""
+    import numpy as np
+
+    x = np.arange(0, 100, 10.0)
+    for i in range(45):
+        name = f"transformer-base-adamw-lr0.0003-warmup500-cosine-seed{i}"
+        store.create_experiment("walk", name, params={"lr": 0.0003, "seed": i}, state="succeeded")
+        store.append("walk", name, "loss", x, np.exp(-x / 50))
+    w = open_win(store, "walk", "transformer-base-adamw-lr0.0003-warmup500-cosine-seed0")
+    w.resize(1366, 768)
+    view, header = w.tree.view, w.tree.view.header()
+    view.expand(_tree_index(w, "walk"))
+    qtbot.waitUntil(lambda: view.verticalScrollBar().isVisible(), timeout=5000)
+    settle(qtbot, w)
+    qtbot.waitUntil(lambda: header.length() <= view.viewport().width(), timeout=5000)
+    assert header.sectionSize(0) + header.sectionSize(1) == view.viewport().width()
+    assert view.horizontalScrollBar().maximum() == 0
+    # and when the scrollbar goes again (the project folded), Info takes the width back
+    view.collapse(_tree_index(w, "walk"))
+    qtbot.waitUntil(lambda: not view.verticalScrollBar().isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: header.sectionSize(0) + header.sectionSize(1) == view.viewport().width(), timeout=5000)
+
+
 def test_the_trees_expansion_comes_back_when_the_filter_is_cleared(demo_store, open_win, qtbot):
     w = open_win(demo_store, "mnist", "baseline-sgd")
     qtbot.waitUntil(lambda: set(_expanded(w)[0]) == {"cifar10", "mnist", "sweep"}, timeout=10000)

@@ -58,7 +58,7 @@ def test_machine_keys_are_global_and_session_keys_belong_to_a_store_and_project(
     assert prefs.key_path(prefs.SELECTION, "/x/a.db", "a/b") == "stores/%2Fx%2Fa.db/projects/a%2Fb/selection"
     machine = {k for k in prefs.KEYS if k.scope == prefs.MACHINE}
     assert machine == {prefs.WINDOW_GEOMETRY, prefs.WINDOW_STATE, prefs.CHART_HEIGHT, prefs.LABEL_BY_PARAMS,
-                       prefs.LINK_X, *prefs.LAST_FOLDER.values()}
+                       prefs.LINK_X, prefs.THEME, *prefs.LAST_FOLDER.values()}
     session = [k for k in prefs.KEYS if k.scope != prefs.MACHINE]
     paths = set()
     for key, store, project in itertools.product(session, ["/x/a.db", "/x/b.db", "postgresql://h:5432/a"],

@@ -4,9 +4,9 @@ whether it belongs to this machine or to one store, and the one rule that puts n
 
 **Per machine** (how this person's screen is arranged, whatever store is open): the window's
 geometry, the docks' layout, the chart height, whether compare mode names runs by the params
-that differ, whether a tab's charts link their x axes, and the folder each kind of file dialog
-was last left in. The theme is chosen on the command
-line (``--theme``) and is not stored; were it stored, it would be a machine key too.
+that differ, whether a tab's charts link their x axes, the theme chosen in View > Theme (system,
+light or dark; the command line's ``--theme light|dark`` overrides it for one session and is not
+stored), and the folder each kind of file dialog was last left in.
 
 **Per store** (anything that names what a store holds): the last project shown, the project
 tree's expanded rows, and for each project its selected runs, its chart tab, its runs-table
@@ -101,6 +101,8 @@ WINDOW_STATE = Key("window/state", bytes, b"")
 CHART_HEIGHT = Key("view/chart_height", str, "medium")
 LABEL_BY_PARAMS = Key("view/label_by_params", bool, True)
 LINK_X = Key("view/link_x", bool, True)  # View > Link x axes
+#: View > Theme: "system", "light" or "dark" (``chartdesk.gui.theme.THEMES``).
+THEME = Key("view/theme", str, "system")
 
 LAST_PROJECT = Key("last_project", str, "", STORE)
 #: The project tree's rows the person expanded (``chartdesk.app.expansion``).
@@ -119,7 +121,7 @@ RUNS_SORT_DESC = Key("runs_sort_desc", bool, False, PROJECT)
 GROUP_BY = Key("group_by", str, "", PROJECT)
 LATEST_PER_STEP = Key("latest_per_step", list, (), PROJECT)
 
-KEYS = (WINDOW_GEOMETRY, WINDOW_STATE, CHART_HEIGHT, LABEL_BY_PARAMS, LINK_X, LAST_PROJECT, TREE_EXPANDED,
+KEYS = (WINDOW_GEOMETRY, WINDOW_STATE, CHART_HEIGHT, LABEL_BY_PARAMS, LINK_X, THEME, LAST_PROJECT, TREE_EXPANDED,
         SELECTION, TAB, RUNS_COLUMNS, RUNS_ORDER, RUNS_HIDDEN, RUNS_WIDTHS, RUNS_SORT, RUNS_SORT_DESC, GROUP_BY,
         LATEST_PER_STEP)
 

@@ -1,53 +1,73 @@
-"""Starting the application: QApplication, theme, store (seeded with the demo when empty),
-workspace, main window; ``--screenshot`` draws everything, saves a PNG and exits."""
+"""Starting the application: QApplication, style and theme, store (seeded with the demo when
+empty), workspace, main window; ``--screenshot`` draws everything, saves a PNG and exits."""
 from __future__ import annotations
 
 import gc
+import logging
 import sys
 import time
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QColor, QIcon, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMenu, QProxyStyle, QStyleFactory
 
+from ..app import preferences as prefs
 from ..errors import ChartDeskError, NotFound
 from ..store import open_store
 from ..store.location import is_default
 from .platform import preflight
 from .resources import read_text, resource_path
+from .settings import Settings, make_settings
+from .theme import SYSTEM, THEMES, theme_switch
+from .widgets import SubmenuPlacement
+
+log = logging.getLogger(__name__)
 
 SCREENSHOT_TIMEOUT_S = 60
 SCREENSHOT_CHECK_MS = 25  # drawn at two checks in a row (a relayout may ask for new views): the picture
 
 
-def dark_palette() -> QPalette:
-    p = QPalette()
-    roles = {
-        QPalette.ColorRole.Window: "#2b2d31", QPalette.ColorRole.WindowText: "#e6e6e6",
-        QPalette.ColorRole.Base: "#1e1f22", QPalette.ColorRole.AlternateBase: "#26282c",
-        QPalette.ColorRole.Text: "#e6e6e6", QPalette.ColorRole.Button: "#34363b",
-        QPalette.ColorRole.ButtonText: "#e6e6e6", QPalette.ColorRole.Highlight: "#3d6fb4",
-        QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#34363b",
-        QPalette.ColorRole.ToolTipText: "#e6e6e6", QPalette.ColorRole.Mid: "#55585e",
-        QPalette.ColorRole.Dark: "#8a8d93", QPalette.ColorRole.PlaceholderText: "#8a8d93",
-    }
-    for role, c in roles.items():
-        p.setColor(role, QColor(c))
-    for role in (QPalette.ColorRole.ButtonText, QPalette.ColorRole.Text, QPalette.ColorRole.WindowText):
-        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6b6e74"))  # disabled must look disabled
-    return p
+class AppStyle(QProxyStyle):
+    """Fusion, with each menu given ``SubmenuPlacement`` as Qt first polishes it (so that a
+    submenu opens beside its menu, never over it: menus are made in many panels, and this is
+    the one place every one of them passes)."""
+
+    def __init__(self, placement: SubmenuPlacement) -> None:
+        super().__init__(QStyleFactory.create("Fusion"))
+        self._placement = placement
+
+    def polish(self, arg):
+        done = super().polish(arg)
+        if isinstance(arg, QMenu):
+            arg.installEventFilter(self._placement)
+        return done
+
+
+def saved_theme() -> str:
+    """The theme chosen in View > Theme (``preferences.THEME``); System for a value it cannot be."""
+    theme = Settings().get(prefs.THEME)
+    if theme not in THEMES:
+        log.warning("%s: %s is %r, not one of %s: the System theme is used", make_settings().fileName(),
+                    prefs.THEME.name, theme, ", ".join(THEMES))
+        return SYSTEM
+    return theme
 
 
 def make_app(argv: list[str] | None = None, theme: str = "auto") -> QApplication:
+    """The application with ChartDesk's style; ``theme`` "light" or "dark" for this session (the
+    command line's ``--theme``), "auto" for the one saved in View > Theme."""
     app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
     app.setApplicationName("ChartDesk")
     app.setOrganizationName("ChartDesk")
-    app.setStyle("Fusion")
-    if theme == "dark":
-        app.setPalette(dark_palette())
-    elif theme == "light":
-        app.setPalette(app.style().standardPalette())
+    placement = app.findChild(SubmenuPlacement)
+    if placement is None:
+        placement = SubmenuPlacement(app)
+    app.setStyle(AppStyle(placement))
     app.setStyleSheet(read_text("style.qss"))
+    wanted = theme if theme in ("light", "dark") else saved_theme()
+    switch = theme_switch()
+    if wanted != switch.theme:
+        switch.set(wanted)
     icon = resource_path("chartdesk.svg")
     if icon is not None:
         app.setWindowIcon(QIcon(str(icon)))
@@ -57,9 +77,8 @@ def make_app(argv: list[str] | None = None, theme: str = "auto") -> QApplication
 def open_window(store, project: str | None = None, experiment: str | None = None, processes: int | None = None):
     """Build workspace and window on ``store``, preselecting project and experiment; ``processes``:
     how many loader processes (``workers.process_count()`` unless given; 0 for a one-shot picture)."""
-    from ..app import preferences as prefs
     from .main_window import MainWindow
-    from .settings import Settings, migrate_legacy
+    from .settings import migrate_legacy
     from .workspace import Workspace
 
     projects = store.projects()

@@ -1,5 +1,6 @@
 """The main window, a shell: the project tree (left), the chart tabs (centre), the alias editor
-and chart-set panel (right), menus, the status bar, persisted layout and session (gui/settings.py), the
+and chart-set panel (right), menus (View > Theme among them: ``gui.theme``), the status bar,
+persisted layout and session (gui/settings.py), the
 import glue, and the live updates (gui/live.py) that follow running experiments. Every panel wires itself to the
 workspace; the window only places them and connects the few requests that cross panels."""
 from __future__ import annotations
@@ -9,6 +10,7 @@ import gc
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFrame,
     QLabel,
@@ -39,6 +41,7 @@ from .runs_table import RunsTable
 from .settings import Settings
 from .settings import make_settings as make_settings  # where older callers find it
 from .sweep_views import SweepViewActions
+from .theme import THEMES, theme_switch
 from .widgets import let_shrink, plural
 
 #: On a screen shorter than this, the right-hand docks (Aliases, Chart sets) start tabbed together,
@@ -292,6 +295,19 @@ class MainWindow(QMainWindow):
             group.addAction(act)
             heights.addAction(act)
             self.height_actions[name] = act
+        themes = view.addMenu("&Theme")
+        group = QActionGroup(self)
+        self.theme_actions = {}
+        for name, words in THEMES.items():
+            act = QAction(words, self, checkable=True)
+            act.setToolTip("System: the desktop's colours" if name == "system" else f"{words} colours in every window")
+            act.triggered.connect(lambda _c=False, n=name: self.set_theme(n))
+            group.addAction(act)
+            themes.addAction(act)
+            self.theme_actions[name] = act
+        switch = theme_switch()
+        self.theme_actions[switch.theme].setChecked(True)
+        switch.sig_theme_changed.connect(self._on_theme_changed)
 
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.concepts_action)
@@ -344,6 +360,24 @@ class MainWindow(QMainWindow):
         self.height_actions[name].setChecked(True)
         self.tabs.set_chart_height(CHART_HEIGHTS[name])
         self.settings.set(prefs.CHART_HEIGHT, name)
+
+    def set_theme(self, name: str) -> None:
+        """View > Theme: every window takes it now (``ThemeSwitch``), and the next start too."""
+        theme_switch().set(name)
+        self.settings.set(prefs.THEME, name)
+
+    def _on_theme_changed(self, name: str) -> None:
+        """The application's theme changed (from this window's menu or another's): tick it, and
+        draw the charts anew in its plot colours (a chart takes them when it is made)."""
+        self.theme_actions[name].setChecked(True)
+        focus = QApplication.focusWidget()
+        for grid in self.tabs.all_grids():
+            had_focus = focus is not None and grid.isAncestorOf(focus)
+            charts = [slot.chart for slot in grid.slots]
+            grid.set_charts([])
+            grid.set_charts(charts)
+            if had_focus:  # its chart went with the old cards: the focus stays on the charts (issue 23 item 24)
+                grid.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _update_chart_actions(self) -> None:
         has_project = bool(self.ws.project)

@@ -53,7 +53,7 @@ from .legend import RUN_ICON, run_icon
 from .settings import Settings
 from .theme import state_color
 from .tree_reader import Catalogs, Matches, TreeReader
-from .widgets import plural, set_invalid
+from .widgets import SWATCH_ROLE, SwatchDelegate, plural, set_invalid
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 PROJECT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -330,6 +330,8 @@ class ProjectTreeModel(QAbstractItemModel):
             return bold
         if role == Qt.ItemDataRole.DecorationRole and col == 0 and node.kind == "experiment":
             return run_icon(node.experiment.state, self.swatches.get((node.parent.name, node.name)))
+        if role == SWATCH_ROLE and col == 0 and node.kind == "experiment":
+            return self.swatches.get((node.parent.name, node.name))
         if role == Qt.ItemDataRole.ForegroundRole and col == 1 and node.kind == "experiment":
             return QBrush(QColor(state_color(node.experiment.state)))
         if role == KIND_ROLE:
@@ -538,6 +540,7 @@ class ProjectTree(QWidget):
         self.view.viewport().installEventFilter(self)  # a wider tree gives its width to the names
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # run names differ at both ends
         self.view.setIconSize(RUN_ICON)  # a run's swatch (when drawn) and its state dot
+        self.view.setItemDelegateForColumn(0, SwatchDelegate(self.view))  # the swatch seen on a selected row
         self.view.setItemDelegateForColumn(1, _ElideRight(self.view))
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._on_context_menu)
@@ -779,10 +782,15 @@ class ProjectTree(QWidget):
         info = min(self.INFO_WIDTH, width * 35 // 100) if self._info_width is None else min(self._info_width, width // 2)
         info = max(info, self.view.header().minimumSectionSize())  # what the header gives it anyway
         name = max(self.NAME_MIN_WIDTH, width - info)
-        if self.view.header().sectionSize(0) != name:
+        header = self.view.header()
+        if header.sectionSize(0) != name or header.length() > width:
             self._fitting = True
             try:
-                self.view.header().resizeSection(0, name)
+                # Info first: Qt never stretches the last section below the width it last had
+                # (100 px at first), so a narrower tree (a vertical scrollbar came, with 45 runs)
+                # was wider than its viewport by that much, with a horizontal scrollbar for it
+                header.resizeSection(1, max(header.minimumSectionSize(), width - name))
+                header.resizeSection(0, name)
             finally:
                 self._fitting = False
 

@@ -69,7 +69,7 @@ from .bridge import ToGui
 from .legend import SWATCH, run_icon
 from .settings import Settings
 from .theme import state_color
-from .widgets import menu_text, set_invalid
+from .widgets import SWATCH_ROLE, SwatchDelegate, menu_text, set_invalid
 
 FIXED = ("name", "state", "tags", "created", "duration")
 
@@ -408,7 +408,7 @@ class RunsModel(QAbstractTableModel):
 
     _ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.DecorationRole,
                         Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.TextAlignmentRole,
-                        Qt.ItemDataRole.BackgroundRole})
+                        Qt.ItemDataRole.BackgroundRole, SWATCH_ROLE})
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if role not in self._ROLES or not index.isValid() or not 0 <= index.row() < len(self._shown):
@@ -432,6 +432,8 @@ class RunsModel(QAbstractTableModel):
             return f"{row['experiment']}\n{col}: {cell_text(col, v)}"
         if role == Qt.ItemDataRole.DecorationRole and col == "name":
             return run_icon(None, self.swatches.get(row["experiment"])) if self.swatches else None
+        if role == SWATCH_ROLE:
+            return self.swatches.get(row["experiment"]) if col == "name" else None
         if role == Qt.ItemDataRole.ForegroundRole and col == "state":
             return QBrush(QColor(state_color(str(v))))
         if role == Qt.ItemDataRole.TextAlignmentRole and (is_number(v) or col == "duration") and col != "created":
@@ -525,6 +527,7 @@ class RunsView(QTableView):
         f.setIconSize(SWATCH)
         for v in (self, f):  # a long run name is cut in the middle (names differ at both ends), not wrapped
             v.setWordWrap(False)
+            v.setItemDelegateForColumn(0, SwatchDelegate(v))  # the swatch seen on a selected row
             v.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         fh = f.horizontalHeader()
         fh.setSectionsClickable(True)

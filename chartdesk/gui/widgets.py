@@ -1,19 +1,32 @@
 """Small widgets shared by the panels: a label that elides in the middle and shows its whole text
 in a tooltip, the plural helper every count in the window uses, and what lets a dock's panel be
-narrow (``FlowLayout``, a row of buttons that wraps; ``let_shrink``, applied to each dock's panel)."""
+narrow (``FlowLayout``, a row of buttons that wraps; ``let_shrink``, applied to each dock's panel),
+``SwatchDelegate``, which keeps a run's swatch readable on a selected row of the project tree
+and the runs table, and ``SubmenuPlacement``, which opens a submenu beside the menu it came from,
+never over it."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QApplication,
     QBoxLayout,
     QHBoxLayout,
     QLabel,
     QLayout,
+    QMenu,
     QPushButton,
     QSizePolicy,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QWidget,
 )
+
+#: The role a run's row answers with the style its swatch shows now (``chartdesk.colors.Style``),
+#: None for a run the charts do not draw: ``SwatchDelegate`` reads it.
+SWATCH_ROLE = Qt.ItemDataRole.UserRole + 40
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
@@ -245,3 +258,105 @@ def let_shrink(panel: QWidget) -> None:
             label.setWordWrap(True)
         if label.wordWrap():
             heights.track(label)
+
+
+# ---- a run's swatch on a selected row ---------------------------------------------------------
+PLATE_MARGIN = 2  # pixels of plate left and right of the row's icon (it is as high as the icon)
+PLATE_RADIUS = 3
+
+
+class SwatchDelegate(QStyledItemDelegate):
+    """A run's row (project tree, runs table) whose swatch shows on a selected row as on a chart:
+    the row's icon (the swatch, and in the tree the state dot) sits on a small plate of the plot
+    background (the palette's Base, light or dark: the background the palette's colours are made
+    to read on), so a blue run on the blue selection is still seen. Unselected rows, and rows of
+    runs not drawn (``SWATCH_ROLE`` None), are painted as Qt paints them."""
+
+    def paint(self, painter, option, index) -> None:
+        if not option.state & QStyle.StateFlag.State_Selected or index.data(SWATCH_ROLE) is None:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        icon = QIcon(opt.icon)  # a copy: the option's own is emptied below
+        if icon.isNull():
+            super().paint(painter, option, index)
+            return
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        opt.icon = QIcon()  # the row as Qt draws it (the text where it always is), the icon after
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemDecoration, opt, widget)
+        size = icon.actualSize(opt.decorationSize)
+        plate = QRect(0, 0, size.width() + 2 * PLATE_MARGIN, min(size.height(), opt.rect.height() - 2))
+        plate.moveCenter(rect.center())  # as high as the icon and short of the row: rows apart, plates apart
+        plate = plate.intersected(opt.rect)
+        painter.save()
+        painter.setRenderHint(painter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(opt.palette.color(QPalette.ColorRole.Base))
+        painter.drawRoundedRect(plate, PLATE_RADIUS, PLATE_RADIUS)
+        painter.restore()
+        icon.paint(painter, rect, Qt.AlignmentFlag.AlignCenter, QIcon.Mode.Normal, QIcon.State.Off)
+
+
+# ---- a submenu beside its menu ----------------------------------------------------------------
+def parent_menu(menu: QMenu) -> QMenu | None:
+    """The open menu ``menu`` was opened from as a submenu; None for a menu of its own."""
+    for obj in menu.menuAction().associatedObjects():
+        if isinstance(obj, QMenu) and obj is not menu and obj.isVisible():
+            return obj
+    return None
+
+
+def submenu_place(menu: QMenu) -> QPoint | None:
+    """Where the submenu ``menu`` goes so that it covers none of the menus it was opened from
+    (its parent, the parent's parent ...); None where Qt put it already covers none of them.
+
+    Qt puts a submenu right of its parent unless it would leave the screen, and does not look
+    further up: a submenu opened to the left for want of room (the chart's ⋯ menu near the
+    window's right edge) has its own submenus opened to the right again, over the first menu
+    (Smoothing > EMA over the ⋯ menu, found in a hands-on walk). Here a submenu goes beside its
+    parent, at the height Qt chose, on the side away from the parent's parent first (the cascade
+    keeps its way), then the other side; a side must be on the screen and clear of every menu of
+    the chain, or else (no such side) clear of its parent at least."""
+    chain: list[QMenu] = []
+    up = parent_menu(menu)
+    while up is not None and up not in chain and up is not menu:
+        chain.append(up)
+        up = parent_menu(up)
+    if not chain:
+        return None
+    here = menu.geometry()
+
+    def covers(r: QRect, menus) -> bool:
+        return any(r.intersects(m.geometry()) for m in menus)
+
+    if not covers(here, chain):
+        return None
+    parent = chain[0].geometry()
+    right = QRect(QPoint(parent.right() + 1, here.top()), here.size())
+    left = QRect(QPoint(parent.left() - here.width(), here.top()), here.size())
+    sides = [right, left]
+    if len(chain) > 1 and chain[1].geometry().center().x() > parent.center().x():
+        sides = [left, right]  # the cascade goes left: keep going left
+    screen = menu.screen() or QGuiApplication.primaryScreen()
+    room = screen.availableGeometry() if screen is not None else QRect()
+    for menus in (chain, chain[:1]):
+        for r in sides:
+            if (room.isNull() or room.contains(r)) and not covers(r, menus):
+                return r.topLeft()
+    return None
+
+
+class SubmenuPlacement(QObject):
+    """Installed on every menu (the application's style does it as each menu is first shown):
+    a submenu about to be shown is moved beside its parent when Qt put it over a menu of its
+    chain (``submenu_place``)."""
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.Show and isinstance(obj, QMenu):
+            to = submenu_place(obj)
+            if to is not None:
+                obj.move(to)
+        return False
