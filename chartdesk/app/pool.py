@@ -8,6 +8,8 @@ process start each); ``submit`` returns None while the pool is not ready (not st
 starting, failed or broken), and the caller then does the work on a thread, where it is cheaper
 anyway for small jobs. ``run`` does both for the caller: a worker process when ready, else the
 pool's one thread (the sweep views, the run diff and the importance hand their work to it).
+``probe`` runs short reads (the window's poll of the store's change token) on a thread of their
+own, so that they never wait behind a long job, nor hold the GUI thread for their queries.
 
 ``CHARTDESK_LOADER_PROCESSES`` sets how many processes (0: threads only); the default is one
 core less than the machine has, at least 1, at most 2.
@@ -56,6 +58,7 @@ class WorkerPool:
         self.pids: list[int] = []
         self._settled = threading.Event()  # ready, or failed: waiting for it is over
         self._thread: ThreadPoolExecutor | None = None  # ``run``'s work while there are no processes
+        self._probe: ThreadPoolExecutor | None = None  # ``probe``'s short reads
         self._closed = False
         if self.failed:
             self._settled.set()
@@ -165,6 +168,18 @@ class WorkerPool:
                 self._thread = ThreadPoolExecutor(1, thread_name_prefix="chartdesk-pool")
             return self._thread.submit(fn, *args)
 
+    def probe(self, fn, *args) -> Future:
+        """``fn(*args)``, a short read of the window's store (its change token), on the pool's
+        probe thread; a cancelled Future once the pool is shut down."""
+        with self._lock:
+            if self._closed:
+                future: Future = Future()
+                future.cancel()
+                return future
+            if self._probe is None:
+                self._probe = ThreadPoolExecutor(1, thread_name_prefix="chartdesk-probe")
+            return self._probe.submit(fn, *args)
+
     def broke(self, exc: BaseException) -> None:
         """A worker died under a job: the pool is not used again."""
         with self._lock:
@@ -175,12 +190,14 @@ class WorkerPool:
         with self._lock:
             pool, self._pool = self._pool, None
             thread, self._thread = self._thread, None
+            probe, self._probe = self._probe, None
             self.ready, self._closed = False, True
             self._settled.set()  # a job waiting for the processes works on without them
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-        if thread is not None:
-            thread.shutdown(wait=True, cancel_futures=True)
+        for executor in (thread, probe):
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _copy(src: Future, dst: Future) -> None:
