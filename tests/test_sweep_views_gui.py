@@ -441,3 +441,67 @@ def test_with_every_run_selected_lines_and_points_keep_their_colours(hp, open_wi
     qtbot.waitUntil(lambda: sc.ready() and len(sc.rings.getData()[0]) == 0, timeout=10000)
     win.ws.select_experiments([sc.runs[0]])
     qtbot.waitUntil(lambda: sc.ready() and len(sc.rings.getData()[0]) == 1, timeout=10000)
+
+
+def _round_step(values) -> float:
+    """The one step between these tick values, asserted to be 1, 2 or 5 times a power of ten."""
+    steps = np.diff(values)
+    assert len(values) >= 2 and np.allclose(steps, steps[0], rtol=1e-9)
+    mantissa = steps[0] / 10 ** np.floor(np.log10(steps[0]))
+    assert min(abs(mantissa - m) for m in (1, 2, 5, 10)) < 1e-9, values
+    return float(steps[0])
+
+
+def test_parallel_axes_range_over_the_shown_runs_with_round_ticks(hp, open_win, qtbot):
+    """A filter typed in the runs table leaves runs of lower dropout, more layers and no sgd: every axis then
+    spans those runs (their lines reach both ends of it instead of bunching up in part of an axis
+    scaled to every run), its ticks are round values (1-2-5 steps; decades or 1-2-5 on the log lr
+    axis) written as such, a category axis ticks only the categories drawn, and a brush dragged
+    over the lower half of an axis covers the lower half of the shown runs' range."""
+    win = open_win(hp, "hp")
+    menu_action(runs_menu(win), "Parallel coordinates…").trigger()
+    view = win.sweep_views.parallel_view
+    wait_ready(qtbot, view)
+    axes = ["optimizer.lr", "dropout", "optimizer.name", "accuracy:max"]
+    view.set_axes(axes)
+    qtbot.waitUntil(lambda: view.ready() and view.keys == axes, timeout=20000)
+    runs = hp.experiments("hp")
+    frame = _params(hp, runs)
+    frame["accuracy:max"] = _acc_max(hp, runs)
+    win.runs_table.filter_edit.setText('dropout <= 0.35 and layers >= 3 and not (optimizer.name == "sgd")')
+    shown = frame[(frame["dropout"] <= 0.35) & (frame["layers"] >= 3) & (frame["optimizer.name"] != "sgd")]
+    assert 2 < len(shown) < len(runs) - 5
+    qtbot.waitUntil(lambda: set(view.runs) == set(shown.index) and not view.brushes, timeout=10000)
+    labels = view.tick_labels.labels()
+
+    def ticks(i):
+        return [(y, text) for x, y, text in labels if x == i and text != "missing"]
+
+    for key in ["optimizer.lr", "dropout", "accuracy:max"]:
+        i = axes.index(key)
+        values = shown[key].dropna()
+        lo, hi = values.min(), values.max()
+        col = view._unit[[view.runs.index(r) for r in values.index], i]
+        assert col.min() == pytest.approx(0.0, abs=1e-12) and col.max() == pytest.approx(1.0, abs=1e-12), key
+        got = ticks(i)
+        tick_values = np.array([float(t) for _y, t in got])
+        assert len(got) >= 2 and lo <= tick_values.min() and tick_values.max() <= hi, (key, got)
+        if key == "optimizer.lr":  # log: each tick a decade or 1, 2 or 5 of one, where it belongs
+            mantissa = tick_values / 10 ** np.floor(np.log10(tick_values) + 1e-12)
+            assert all(min(abs(m - k) for k in (1, 2, 5)) < 1e-9 for m in mantissa), got
+            want_y = (np.log10(tick_values) - np.log10(lo)) / (np.log10(hi) - np.log10(lo))
+        else:
+            step = _round_step(tick_values)
+            decimals = max(0, -int(np.floor(np.log10(step) + 1e-12)))
+            assert [t for _y, t in got] == [f"{v:.{decimals}f}" for v in tick_values], got  # 0.2, not 0.2275
+            want_y = (tick_values - lo) / (hi - lo)
+        np.testing.assert_allclose([y for y, _t in got], want_y, rtol=1e-9, atol=1e-12)
+    assert [t for _y, t in ticks(2)] == sorted(shown["optimizer.name"].unique())  # only the categories drawn
+
+    # a brush over the lower half of the dropout axis: the lower half of the shown runs' dropout
+    vb = view.plot.getViewBox()
+    drag(qtbot, view.plot_widget, vb, 1.0, 0.0, 0.5)
+    qtbot.waitUntil(lambda: "dropout" in view.brushes and "dropout >= " in win.ws.run_filter().text, timeout=5000)
+    b = view.brushes["dropout"]
+    lo, hi = shown["dropout"].min(), shown["dropout"].max()
+    assert b.lo <= lo + 1e-3 and b.hi == pytest.approx(lo + 0.5 * (hi - lo), abs=0.04 * (hi - lo))

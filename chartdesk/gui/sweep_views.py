@@ -920,6 +920,8 @@ class ParallelView(_ViewMixin, QDialog):
         self.hovered: str | None = None
         self.draw_s = 0.0
         self._unit = np.empty((0, 0))
+        #: Each axis drawn, over the drawn runs (``sweepview.axis``): its range, ticks and brushes.
+        self.axes: dict[str, sv.Axis] = {}
         self._dragging = False
         self._restored = False
         bg, fg = plot_colors()
@@ -1248,13 +1250,11 @@ class ParallelView(_ViewMixin, QDialog):
         """Where the brush of the ``i``-th axis is, in the axis's 0..1 (None: no brush)."""
         key = self._shown_keys()[i]
         b = self.brushes.get(key)
-        if b is None:
+        ax = self.axes.get(key)
+        if b is None or ax is None:
             return None
-        d = self.loader.table[key]
-        c0, c1 = d.brush_span(b)
-        u = d.to_unit(np.array([c0, c1]), key in self.flipped)
-        u = np.where(np.isfinite(u), u, -0.05)
-        return float(min(u)), float(max(u))
+        lo, hi = ax.brush_units(b)
+        return min(max(lo, -0.05), 1.05), min(max(hi, -0.05), 1.05)  # past an end: drawn to it
 
     def drag_brush(self, i: int, u0: float, u1: float, finished: bool = True) -> None:
         """Brush the ``i``-th axis from ``u0`` to ``u1`` (0..1 of the axis); the filter is set when
@@ -1265,13 +1265,12 @@ class ParallelView(_ViewMixin, QDialog):
         if not d.brushable:
             self.summary.setText(f"{key} cannot be brushed: the filter grammar cannot name it")
             return
+        ax = self.axes.get(key)
         lo, hi = sorted((u0, u1))
-        if hi < 0:  # only the missing band: a missing value is never inside a brush
+        if hi < 0 or ax is None or ax.lo is None:  # only the missing band: a missing value is never inside a brush
             return
-        flip = key in self.flipped
         lo, hi = min(max(lo, 0.0), 1.0), min(max(hi, 0.0), 1.0)  # the ends of the axis at most
-        b = d.brush(d.from_unit(lo, flip), d.from_unit(hi, flip))
-        self.brushes[key] = b
+        self.brushes[key] = ax.brush(lo, hi)
         self._dragging = not finished
         if finished:
             self.commit()
@@ -1334,10 +1333,11 @@ class ParallelView(_ViewMixin, QDialog):
             self._nothing("Tick two or more axes" if m == 0 else "No run passes the filter", m)
             return
         unit_key = (runs_key, tuple(keys), tuple(sorted(self.flipped)))
-        if self._unit_key != unit_key:
+        if self._unit_key != unit_key:  # each axis over the drawn runs (the filtered-out ones are not drawn)
+            self.axes = {k: sv.axis(table[k], idx, k in self.flipped) for k in keys}
             unit = np.empty((len(idx), m))
             for c, k in enumerate(keys):
-                unit[:, c] = table[k].normalised(k in self.flipped)[idx]
+                unit[:, c] = self.axes[k].unit()
             self._unit = np.where(np.isnan(unit), MISSING_Y, unit)
             self._missing = {k: int(np.isnan(table[k].coordinates()[idx]).sum()) for k in keys}
             self._unit_key = unit_key
@@ -1417,10 +1417,11 @@ class ParallelView(_ViewMixin, QDialog):
             self._colour_bar(None)
             c = d.coordinates()[idx]
             return [GREY if np.isnan(v) else colors.PALETTE[int(v) % len(colors.PALETTE)] for v in c]
-        u = d.normalised()[idx]
+        ax = sv.axis(d, idx)  # the colours too range over the drawn runs
+        u = ax.unit()
         cmap = _colour_map()
         table_colours = [cmap.map(b / (COLOUR_BINS - 1), mode="qcolor").name() for b in range(COLOUR_BINS)]
-        span = d.span()
+        span = None if ax.lo is None else (ax.lo, ax.hi)
         self._colour_bar(None if span is None else (key, (10 ** span[0], 10 ** span[1]) if d.kind == sv.LOG else span))
         bins = np.where(np.isnan(u), -1, np.rint(np.nan_to_num(u) * (COLOUR_BINS - 1))).astype(int)
         return [GREY if b < 0 else table_colours[b] for b in bins]
@@ -1467,7 +1468,7 @@ class ParallelView(_ViewMixin, QDialog):
             rect.setVisible(True)
         for rect in self._brush_rects[len(spans):]:
             rect.setVisible(False)
-        axes_key = (table, tuple(keys), tuple(sorted(self.flipped)))
+        axes_key = self._unit_key  # the table, the drawn runs, the axes and their flips
         if axes_key == self._axes_key:
             return
         for item in self._axis_items:
@@ -1487,11 +1488,7 @@ class ParallelView(_ViewMixin, QDialog):
         self._keep(band)
         labels, ink, grey = [], QColor(fg), QColor(GREY)
         for i, k in enumerate(keys):
-            d = table[k]
-            ticks = d.ticks()
-            units = d.to_unit(np.array([c for c, _l in ticks], dtype=np.float64), k in self.flipped)
-            labels.extend((float(i), float(u), _short(label, 16), ink)
-                          for (_c, label), u in zip(ticks, np.atleast_1d(units)) if np.isfinite(u))
+            labels.extend((float(i), u, _short(label, 16), ink) for u, label in self.axes[k].ticks() if np.isfinite(u))
             labels.append((float(i), MISSING_Y, "missing", grey))
         self.tick_labels.set_labels(labels)
         bottom = self.plot.getAxis("bottom")
