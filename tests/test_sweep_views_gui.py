@@ -159,8 +159,13 @@ def test_scatter_through_the_menu(hp, open_win, qtbot, tmp_path):
     qtbot.waitUntil(lambda: set(view.runs) == {r for r in both if _params(hp, [r])["optimizer.name"][r] == "adam"},
                     timeout=10000)
 
-    # grouped: each group's mean and standard error, as pandas computes them
+    # grouped: each group's mean and standard error, as pandas computes them (every run selected:
+    # the groups are those of the selected runs, as the charts draw them)
     win.runs_table.filter_edit.setText("")
+    qtbot.waitUntil(lambda: win.runs_table.model.rowCount() == len(runs), timeout=10000)
+    win.runs_table.view.setFocus()
+    qtbot.keyClick(win.runs_table.view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: win.ws.selection() == runs, timeout=5000)
     win.runs_table.group_edit.setText("layers")
     win.runs_table.apply_grouping()
     layers = _params(hp, runs)["layers"]
@@ -403,6 +408,7 @@ def test_a_redraw_after_groups_leaves_no_error_bars_of_the_old_groups(hp, open_w
     wait_ready(qtbot, view)
     pick(view.x_box, "optimizer.lr")
     pick(view.y_box, "accuracy:max")
+    win.ws.select_experiments(hp.experiments("hp"))  # the groups are the selected runs'
     win.runs_table.group_edit.setText("layers")
     win.runs_table.apply_grouping()
     qtbot.waitUntil(lambda: len(view.groups) >= 2 and view.bars.isVisible(), timeout=10000)
@@ -505,3 +511,39 @@ def test_parallel_axes_range_over_the_shown_runs_with_round_ticks(hp, open_win, 
     b = view.brushes["dropout"]
     lo, hi = shown["dropout"].min(), shown["dropout"].max()
     assert b.lo <= lo + 1e-3 and b.hi == pytest.approx(lo + 0.5 * (hi - lo), abs=0.04 * (hi - lo))
+
+
+def test_the_scatter_and_the_charts_show_the_same_groups(hp, open_win, qtbot):
+    """Grouped, the scatter's groups are the charts' (of the selected runs the filter shows, the
+    session's one rule): the same labels and runs, each mean over that group's runs as pandas
+    computes it, in the group's colour; the runs not selected are not in any group."""
+    from gui_helpers import chart
+
+    hp.set_chart_set("hp", "Main", [{"name": "Accuracy", "series": ["alias:accuracy"]}])
+    win = open_win(hp, "hp")
+    runs = hp.experiments("hp")
+    chosen = runs[:12]
+    win.ws.select_experiments(chosen)
+    win.runs_table.group_edit.setText("layers")
+    win.runs_table.apply_grouping()
+    acc = chart(win, "Main", "Accuracy")
+    qtbot.waitUntil(lambda: acc.drawn and len(acc.legend.labels()) == 4, timeout=10000)
+    menu_action(runs_menu(win), "Scatter of runs…").trigger()
+    view = win.sweep_views.scatter_view
+    wait_ready(qtbot, view)
+    pick(view.x_box, "optimizer.lr")
+    pick(view.y_box, "accuracy:max")
+    qtbot.waitUntil(lambda: view.ready() and len(view.groups) == 4, timeout=10000)
+    assert [f"{g.label} ({g.n} runs)" for g in view.groups] == acc.legend.labels()
+    layers = _params(hp, runs)["layers"]
+    lr, accmax = _params(hp, runs)["optimizer.lr"], _acc_max(hp, runs)
+    for g in view.groups:
+        members = [r for r in chosen if f"layers={layers[r]}" == g.label]
+        assert list(g.runs) == members
+        assert g.x == pytest.approx(lr[members].mean(), rel=1e-12) and g.y == pytest.approx(accmax[members].mean(),
+                                                                                              rel=1e-12)
+    means = view.means.points()
+    assert [p.brush().color().name() for p in means] == [colors.group_style(i).color for i in range(4)]
+    at = {r: p for r, p in zip(view.runs, view.points.points())}
+    assert at["run-20"].brush().color().alpha() < 100  # not selected: in no group, faint
+    assert at["run-00"].brush().color().name() == colors.group_style(0).color  # layers=2, the first group

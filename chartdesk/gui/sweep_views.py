@@ -5,8 +5,10 @@ of dimensions, scaling, brushing, correlation and group means are computed, with
 - **Scatter of runs**: x and y chosen among the dimensions (run fields, params, summary columns
   such as ``accuracy:max``; a typed ``REF:REDUCER`` is computed), one point per run in its own
   colour (``chartdesk.colors``, as its curves), the selected runs ringed; Log x / Log y; Trend
-  line with Pearson's r and Spearman's rho; while runs are grouped (Group by), each group's mean
-  with standard-error bars. Hover names the run and its values; a click selects it (Ctrl+click
+  line with Pearson's r and Spearman's rho; while runs are grouped (Group by), the groups the
+  charts draw (``Session.groups``: of the selected runs the filter shows, one rule for both),
+  their runs' points in the group's colour (the other runs faint grey) and each group's mean with
+  standard-error bars. Hover names the run and its values; a click selects it (Ctrl+click
   adds or removes it), through the session, so the tree, the runs table and the charts follow.
 - **Parallel coordinates**: one vertical axis per chosen dimension (ticked and reordered in the
   list; right-click an entry to flip its axis), categories as ticks, a *missing* band under each
@@ -55,7 +57,6 @@ from ..app import preferences as prefs
 from ..app import sweepview as sv
 from ..app.linking import pick
 from ..errors import ChartDeskError
-from ..groups import group_runs
 from . import file_dialogs
 from .export import save_picture
 from .jobs import Jobs
@@ -563,15 +564,13 @@ class ScatterView(_ViewMixin, QDialog):
                 axis.setTicks(ticks)
                 axis.setLabel(label)
                 self._axes[side] = (ticks, label)
-        groups = None
-        if self.ws.group_by is not None and len(shown) >= 2:
-            exps = [e for e in self.ws.experiments() if e.name in set(shown)]
-            groups = group_runs(exps, self.ws.group_by)
+        groups = self.ws.groups()  # the charts' groups (of the selected runs shown): one rule
         selected = set(self.ws.selection())
         styles = self._styles(drawn)
         if groups is not None:
             group_of = {r: gi for gi, g in enumerate(groups) for r in g.runs}
-            brushes = [_brush(colors.group_style(group_of.get(r, 0)).color, 110) for r in drawn]
+            brushes = [_brush(colors.group_style(group_of[r]).color, 110) if r in group_of else _brush(GREY, 60)
+                       for r in drawn]
         else:
             brushes = [_brush(st.color) for st in styles]
         symbols = [st.marker or "o" for st in styles] if groups is None else "o"
@@ -595,7 +594,7 @@ class ScatterView(_ViewMixin, QDialog):
             self.bars.setData(x=gx[fine], y=gy[fine], width=2 * ex[fine], height=2 * ey[fine],
                               pen=_pen(plot_colors()[1], 255, 1.2))
             self.bars.setVisible(bool(fine.any()))
-            parts.append(f"{plural(len(groups), 'group')}: mean ± standard error")
+            parts.append(f"{plural(len(groups), 'group')} of the selected runs: mean ± standard error")
         if self.trend.isChecked() and dx.numeric and dy.numeric:
             self.fitted = sv.fit(x, y)
             f = self.fitted
