@@ -8,8 +8,10 @@ process start each); ``submit`` returns None while the pool is not ready (not st
 starting, failed or broken), and the caller then does the work on a thread, where it is cheaper
 anyway for small jobs. ``run`` does both for the caller: a worker process when ready, else the
 pool's one thread (the sweep views, the run diff and the importance hand their work to it).
-``probe`` runs short reads (the window's poll of the store's change token) on a thread of their
-own, so that they never wait behind a long job, nor hold the GUI thread for their queries.
+``warm`` sends a function that warms a process (an import the first job would wait for) to the
+processes once they are up, never to a thread of the window. ``probe`` runs short reads (the
+window's poll of the store's change token) on a thread of their own, so that they never wait
+behind a long job, nor hold the GUI thread for their queries.
 
 ``CHARTDESK_LOADER_PROCESSES`` sets how many processes (0: threads only); the default is one
 core less than the machine has, at least 1, at most 2.
@@ -59,6 +61,7 @@ class WorkerPool:
         self._settled = threading.Event()  # ready, or failed: waiting for it is over
         self._thread: ThreadPoolExecutor | None = None  # ``run``'s work while there are no processes
         self._probe: ThreadPoolExecutor | None = None  # ``probe``'s short reads
+        self._warm: list = []  # ``warm``'s functions, sent to each process as it is up
         self._closed = False
         if self.failed:
             self._settled.set()
@@ -96,6 +99,8 @@ class WorkerPool:
             self.pids.append(future.result())
             self.ready = True
             self._settled.set()
+            for fn in self._warm:
+                self._pool.submit(offload.call_in_worker, fn)
 
     def _fail(self, exc: BaseException) -> None:
         self.failed = f"{type(exc).__name__}: {exc}"
@@ -167,6 +172,22 @@ class WorkerPool:
             if self._thread is None:
                 self._thread = ThreadPoolExecutor(1, thread_name_prefix="chartdesk-pool")
             return self._thread.submit(fn, *args)
+
+    def warm(self, fn) -> None:
+        """``fn(store)`` (module-level, quick: it starts its work on a thread of the process) in
+        each worker process, now for those up and as each comes up (the pool is started); once
+        per function; never on a thread of the window."""
+        with self._lock:
+            if fn in self._warm or self._closed:
+                return
+            self._warm.append(fn)
+            if self.ready and self._pool is not None:
+                for _ in range(max(len(self.pids), 1)):
+                    try:
+                        self._pool.submit(offload.call_in_worker, fn)
+                    except RuntimeError:  # broken or shut down: nothing to warm
+                        break
+        self.start()
 
     def probe(self, fn, *args) -> Future:
         """``fn(*args)``, a short read of the window's store (its change token), on the pool's

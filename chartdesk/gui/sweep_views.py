@@ -57,6 +57,7 @@ from ..app import preferences as prefs
 from ..app import sweepview as sv
 from ..app.linking import pick
 from ..errors import ChartDeskError
+from ..importance import warm_up
 from . import file_dialogs
 from .export import save_picture
 from .jobs import Jobs
@@ -1612,9 +1613,16 @@ class SweepViewActions(QObject):
         for act in self.actions():
             act.setEnabled(bool(self._ws.project))
 
+    def _warm_up(self) -> None:
+        """A sweep view has its table: scikit-learn is imported in the worker processes now, so a
+        first Parameter importance does not wait for it (importance_bench.py)."""
+        self._ws.pool.warm(warm_up)
+
     def scatter(self) -> ScatterView:
         if self.scatter_view is None:
             self.scatter_view = ScatterView(self._ws, self._columns, self._parent)
+            # once its first table is in (the import would slow reading it in the same process)
+            self.scatter_view.loader.sig_table.connect(lambda _t: self._warm_up())
             self._ws.sig_project_changed.connect(lambda _p: self.scatter_view.isVisible() and self.scatter_view.start())
         self.scatter_view.start()
         self.scatter_view.show()
@@ -1624,6 +1632,8 @@ class SweepViewActions(QObject):
     def parallel(self) -> ParallelView:
         if self.parallel_view is None:
             self.parallel_view = ParallelView(self._ws, self._columns, self._parent)
+            # once its first table is in (the import would slow reading it in the same process)
+            self.parallel_view.loader.sig_table.connect(lambda _t: self._warm_up())
             self._ws.sig_project_changed.connect(lambda _p: self.parallel_view.isVisible()
                                                  and self.parallel_view.start())
         self.parallel_view.start()
