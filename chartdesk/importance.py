@@ -25,13 +25,20 @@ set): it says what the forest relies on, not what would generalise. scikit-learn
 ``sweep`` extra; without it ``forest`` says so in one line and the correlations are still given.
 With fewer than ``MIN_RUNS`` runs that have the metric no forest is fitted and ``warning`` says
 why. Rows are sorted by importance (by |correlation| without a forest), missing values last.
+
+Importing scikit-learn takes 1-3 s of a core: ``warm_up`` does it (and fits a forest of two trees
+on 16 rows) on a thread of a worker process of the window, as the sweep views are first shown, so
+that the first importance the person asks for does not wait for it (an import under way is
+waited for, never done twice).
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
+import logging
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,6 +47,8 @@ import numpy as np
 from . import query
 from .errors import InvalidInput
 from .runs import table
+
+log = logging.getLogger(__name__)
 
 #: Fewer runs with the metric than this: no forest, and a warning.
 MIN_RUNS = 8
@@ -209,6 +218,31 @@ def _scipy_special():
 
 
 # ---- the forest ----------------------------------------------------------------------------
+_warming: threading.Thread | None = None
+
+
+def _warm() -> None:
+    try:
+        from sklearn.ensemble import RandomForestRegressor
+    except ImportError:  # no forest then: importance says so in one line
+        return
+    rng = np.random.default_rng(SEED)
+    x, y = rng.uniform(size=(16, 3)), rng.uniform(size=16)
+    RandomForestRegressor(n_estimators=2, min_samples_leaf=MIN_LEAF, random_state=SEED, n_jobs=1).fit(x, y).predict(x)
+
+
+def warm_up(_store=None) -> bool:
+    """Import scikit-learn (and fit a tiny forest) on a thread of this process, once; returns at
+    once (True when this call started it). Sent to the window's worker processes by name
+    (``WorkerPool.warm``), never run on a thread of the window: an import holds the GIL."""
+    global _warming
+    if _warming is not None:
+        return False
+    _warming = threading.Thread(target=_warm, name="scikit-learn warm-up", daemon=True)
+    _warming.start()
+    return True
+
+
 #: The permuted copies of the runs are predicted this many rows at a time (20 MB at 50 params).
 PREDICT_ROWS = 50_000
 

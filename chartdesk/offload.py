@@ -63,11 +63,7 @@ def rows(store, project: str, columns: list[str]) -> list[dict]:
     return out
 
 
-def rows_in_worker(project: str, columns: list[str]) -> list[dict]:
-    return rows(_store, project, columns)
-
-
-def call_in_worker(fn, *args):  # parameter importance, a run diff, a sweep view's table
+def call_in_worker(fn, *args):  # the runs table's rows, parameter importance, a run diff, a sweep view's table
     """``fn(store, *args)`` in a worker, on the store it opened (``WorkerPool.run``)."""
     return fn(_store, *args)
 

@@ -64,6 +64,30 @@ def test_the_live_poll_alone_brings_another_process_edit(demo_store, target, ope
     assert w.ws.alias("loss") == ("train_loss", "loss")
 
 
+def test_the_live_poll_reads_the_store_off_the_gui_thread(demo_store, target, open_win, qtbot):
+    """The window's own poll asks the store for its change token (and the catalog of runs that
+    moved) on a thread of the window's pool: the GUI thread runs none of those queries."""
+    import threading
+
+    w = open_win(demo_store, "mnist", "adam-both-names")
+    store = w.ws.store
+    threads = []
+    for name in ("change_token", "catalog"):
+        real = getattr(store, name)
+
+        def spy(*args, _real=real, _name=name, **kwargs):
+            threads.append((_name, threading.current_thread() is threading.main_thread()))
+            return _real(*args, **kwargs)
+        setattr(store, name, spy)
+    with chartdesk.open_store(target) as other:  # a training script elsewhere starts a run
+        other.create_experiment("mnist", "late-run")
+        other.set_alias("mnist", "loss", ["train_loss", "loss"])
+    qtbot.waitUntil(lambda: "late-run" in w.ws.experiment_names() and w.ws.alias("loss") == ("train_loss", "loss"),
+                    timeout=10000)
+    assert ("catalog", False) in threads and ("change_token", False) in threads
+    assert ("change_token", True) not in threads and ("catalog", True) not in threads
+
+
 def test_an_edit_of_this_window_is_not_announced_again_by_the_next_poll(demo_store, open_win, qtbot):
     w = open_win(demo_store, "mnist", "adam-both-names")
     heard = []

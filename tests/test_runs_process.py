@@ -55,7 +55,7 @@ def test_the_rows_come_from_a_worker_process_that_ends_with_the_window(demo_stor
     rt = _add_summary_column(qtbot, w)
     children = multiprocessing.active_children()
     assert len(children) == 1 and pool.failed == ""  # one pool for the window: views and rows
-    assert offload.rows_in_worker in sent
+    assert offload.call_in_worker in sent
     want = {r["experiment"]: r["columns"]["alias:accuracy:max"]
             for r in demo_store.runs("mnist", columns=["alias:accuracy:max"])}
     assert {n: rt.model.value(rt.model.row(i), "alias:accuracy:max")

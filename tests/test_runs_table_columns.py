@@ -284,3 +284,18 @@ def test_the_sweeps_run_names_are_whole_in_the_default_runs_dock(demo_store, ope
     longest = max(view.fontMetrics().horizontalAdvance(rt.model.row(r)["experiment"]) for r in range(20))
     need = longest + 12 + SWATCH.width() + 8  # the text, its margins and the run's swatch
     qtbot.waitUntil(lambda: view.columnWidth(0) >= need, timeout=5000)  # the whole name
+
+
+def test_a_column_is_as_wide_as_its_longest_text_also_in_a_run_far_down_the_table(store, open_win, qtbot):
+    """The widths are measured from texts found where the rows are computed (a sample spread over
+    every run, here all of them), not from the first 50 rows the GUI thread used to read."""
+    for i in range(120):
+        store.create_experiment("wide", f"run-{i:03d}", params={"note": "short" if i != 110 else "a much longer note"})
+    w = open_win(store, "wide", "run-000")
+    w.runs_dock.raise_()
+    rt = w.runs_table
+    qtbot.waitUntil(lambda: rt.model.rowCount() == 120 and not rt.model.loading, timeout=10000)
+    logical = rt.model.headers().index("note")
+    fm = rt.view.fontMetrics()
+    qtbot.waitUntil(lambda: rt.view.columnWidth(logical) >= fm.horizontalAdvance("a much longer note") + 12,
+                    timeout=5000)

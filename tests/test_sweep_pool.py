@@ -53,3 +53,37 @@ def test_a_large_job_waits_for_the_processes_and_runs_there(store):
             pool.run(fails).result(30)
     finally:
         pool.shutdown()
+
+
+def imported(_store, module):
+    """Runs in the pool: whether ``module`` has been imported there."""
+    import sys
+
+    return module in sys.modules and getattr(sys.modules[module], "__spec__", None) is not None
+
+
+def test_a_sweep_view_with_its_table_warms_scikit_learn_in_the_worker_process_not_in_the_window(
+        demo_store, open_win, qtbot, monkeypatch):
+    """The first Parameter importance would otherwise wait 1-3 s for scikit-learn's import in the
+    worker: opening a sweep view starts it there (on a thread of that process), never in the window."""
+    import sys
+
+    pytest.importorskip("sklearn")
+    monkeypatch.setenv("CHARTDESK_LOADER_PROCESSES", "1")
+    win = open_win(demo_store, "sweep")
+    had = "sklearn.ensemble" in sys.modules
+    view = win.sweep_views.parallel()
+    qtbot.waitUntil(lambda: view.ready(), timeout=30000)
+    pool = win.ws.pool
+    assert pool.wait_ready(60)
+    answers = []
+
+    def asked() -> bool:
+        if not answers or answers[-1].done():
+            if answers and answers[-1].result() is True:
+                return True
+            answers.append(pool.run(imported, "sklearn.ensemble"))
+        return False
+    qtbot.waitUntil(asked, timeout=30000)
+    assert os.getpid() not in {pool.run(where, "pid").result(10)[0]}  # asked in the worker process
+    assert ("sklearn.ensemble" in sys.modules) == had  # the window did not import it

@@ -159,8 +159,13 @@ def test_scatter_through_the_menu(hp, open_win, qtbot, tmp_path):
     qtbot.waitUntil(lambda: set(view.runs) == {r for r in both if _params(hp, [r])["optimizer.name"][r] == "adam"},
                     timeout=10000)
 
-    # grouped: each group's mean and standard error, as pandas computes them
+    # grouped: each group's mean and standard error, as pandas computes them (every run selected:
+    # the groups are those of the selected runs, as the charts draw them)
     win.runs_table.filter_edit.setText("")
+    qtbot.waitUntil(lambda: win.runs_table.model.rowCount() == len(runs), timeout=10000)
+    win.runs_table.view.setFocus()
+    qtbot.keyClick(win.runs_table.view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: win.ws.selection() == runs, timeout=5000)
     win.runs_table.group_edit.setText("layers")
     win.runs_table.apply_grouping()
     layers = _params(hp, runs)["layers"]
@@ -403,6 +408,7 @@ def test_a_redraw_after_groups_leaves_no_error_bars_of_the_old_groups(hp, open_w
     wait_ready(qtbot, view)
     pick(view.x_box, "optimizer.lr")
     pick(view.y_box, "accuracy:max")
+    win.ws.select_experiments(hp.experiments("hp"))  # the groups are the selected runs'
     win.runs_table.group_edit.setText("layers")
     win.runs_table.apply_grouping()
     qtbot.waitUntil(lambda: len(view.groups) >= 2 and view.bars.isVisible(), timeout=10000)
@@ -441,3 +447,103 @@ def test_with_every_run_selected_lines_and_points_keep_their_colours(hp, open_wi
     qtbot.waitUntil(lambda: sc.ready() and len(sc.rings.getData()[0]) == 0, timeout=10000)
     win.ws.select_experiments([sc.runs[0]])
     qtbot.waitUntil(lambda: sc.ready() and len(sc.rings.getData()[0]) == 1, timeout=10000)
+
+
+def _round_step(values) -> float:
+    """The one step between these tick values, asserted to be 1, 2 or 5 times a power of ten."""
+    steps = np.diff(values)
+    assert len(values) >= 2 and np.allclose(steps, steps[0], rtol=1e-9)
+    mantissa = steps[0] / 10 ** np.floor(np.log10(steps[0]))
+    assert min(abs(mantissa - m) for m in (1, 2, 5, 10)) < 1e-9, values
+    return float(steps[0])
+
+
+def test_parallel_axes_range_over_the_shown_runs_with_round_ticks(hp, open_win, qtbot):
+    """A filter typed in the runs table leaves runs of lower dropout, more layers and no sgd: every axis then
+    spans those runs (their lines reach both ends of it instead of bunching up in part of an axis
+    scaled to every run), its ticks are round values (1-2-5 steps; decades or 1-2-5 on the log lr
+    axis) written as such, a category axis ticks only the categories drawn, and a brush dragged
+    over the lower half of an axis covers the lower half of the shown runs' range."""
+    win = open_win(hp, "hp")
+    menu_action(runs_menu(win), "Parallel coordinates…").trigger()
+    view = win.sweep_views.parallel_view
+    wait_ready(qtbot, view)
+    axes = ["optimizer.lr", "dropout", "optimizer.name", "accuracy:max"]
+    view.set_axes(axes)
+    qtbot.waitUntil(lambda: view.ready() and view.keys == axes, timeout=20000)
+    runs = hp.experiments("hp")
+    frame = _params(hp, runs)
+    frame["accuracy:max"] = _acc_max(hp, runs)
+    win.runs_table.filter_edit.setText('dropout <= 0.35 and layers >= 3 and not (optimizer.name == "sgd")')
+    shown = frame[(frame["dropout"] <= 0.35) & (frame["layers"] >= 3) & (frame["optimizer.name"] != "sgd")]
+    assert 2 < len(shown) < len(runs) - 5
+    qtbot.waitUntil(lambda: set(view.runs) == set(shown.index) and not view.brushes, timeout=10000)
+    labels = view.tick_labels.labels()
+
+    def ticks(i):
+        return [(y, text) for x, y, text in labels if x == i and text != "missing"]
+
+    for key in ["optimizer.lr", "dropout", "accuracy:max"]:
+        i = axes.index(key)
+        values = shown[key].dropna()
+        lo, hi = values.min(), values.max()
+        col = view._unit[[view.runs.index(r) for r in values.index], i]
+        assert col.min() == pytest.approx(0.0, abs=1e-12) and col.max() == pytest.approx(1.0, abs=1e-12), key
+        got = ticks(i)
+        tick_values = np.array([float(t) for _y, t in got])
+        assert len(got) >= 2 and lo <= tick_values.min() and tick_values.max() <= hi, (key, got)
+        if key == "optimizer.lr":  # log: each tick a decade or 1, 2 or 5 of one, where it belongs
+            mantissa = tick_values / 10 ** np.floor(np.log10(tick_values) + 1e-12)
+            assert all(min(abs(m - k) for k in (1, 2, 5)) < 1e-9 for m in mantissa), got
+            want_y = (np.log10(tick_values) - np.log10(lo)) / (np.log10(hi) - np.log10(lo))
+        else:
+            step = _round_step(tick_values)
+            decimals = max(0, -int(np.floor(np.log10(step) + 1e-12)))
+            assert [t for _y, t in got] == [f"{v:.{decimals}f}" for v in tick_values], got  # 0.2, not 0.2275
+            want_y = (tick_values - lo) / (hi - lo)
+        np.testing.assert_allclose([y for y, _t in got], want_y, rtol=1e-9, atol=1e-12)
+    assert [t for _y, t in ticks(2)] == sorted(shown["optimizer.name"].unique())  # only the categories drawn
+
+    # a brush over the lower half of the dropout axis: the lower half of the shown runs' dropout
+    vb = view.plot.getViewBox()
+    drag(qtbot, view.plot_widget, vb, 1.0, 0.0, 0.5)
+    qtbot.waitUntil(lambda: "dropout" in view.brushes and "dropout >= " in win.ws.run_filter().text, timeout=5000)
+    b = view.brushes["dropout"]
+    lo, hi = shown["dropout"].min(), shown["dropout"].max()
+    assert b.lo <= lo + 1e-3 and b.hi == pytest.approx(lo + 0.5 * (hi - lo), abs=0.04 * (hi - lo))
+
+
+def test_the_scatter_and_the_charts_show_the_same_groups(hp, open_win, qtbot):
+    """Grouped, the scatter's groups are the charts' (of the selected runs the filter shows, the
+    session's one rule): the same labels and runs, each mean over that group's runs as pandas
+    computes it, in the group's colour; the runs not selected are not in any group."""
+    from gui_helpers import chart
+
+    hp.set_chart_set("hp", "Main", [{"name": "Accuracy", "series": ["alias:accuracy"]}])
+    win = open_win(hp, "hp")
+    runs = hp.experiments("hp")
+    chosen = runs[:12]
+    win.ws.select_experiments(chosen)
+    win.runs_table.group_edit.setText("layers")
+    win.runs_table.apply_grouping()
+    acc = chart(win, "Main", "Accuracy")
+    qtbot.waitUntil(lambda: acc.drawn and len(acc.legend.labels()) == 4, timeout=10000)
+    menu_action(runs_menu(win), "Scatter of runs…").trigger()
+    view = win.sweep_views.scatter_view
+    wait_ready(qtbot, view)
+    pick(view.x_box, "optimizer.lr")
+    pick(view.y_box, "accuracy:max")
+    qtbot.waitUntil(lambda: view.ready() and len(view.groups) == 4, timeout=10000)
+    assert [f"{g.label} ({g.n} runs)" for g in view.groups] == acc.legend.labels()
+    layers = _params(hp, runs)["layers"]
+    lr, accmax = _params(hp, runs)["optimizer.lr"], _acc_max(hp, runs)
+    for g in view.groups:
+        members = [r for r in chosen if f"layers={layers[r]}" == g.label]
+        assert list(g.runs) == members
+        assert g.x == pytest.approx(lr[members].mean(), rel=1e-12) and g.y == pytest.approx(accmax[members].mean(),
+                                                                                              rel=1e-12)
+    means = view.means.points()
+    assert [p.brush().color().name() for p in means] == [colors.group_style(i).color for i in range(4)]
+    at = {r: p for r, p in zip(view.runs, view.points.points())}
+    assert at["run-20"].brush().color().alpha() < 100  # not selected: in no group, faint
+    assert at["run-00"].brush().color().name() == colors.group_style(0).color  # layers=2, the first group

@@ -13,13 +13,62 @@ summary column comes at the end, a new param beside its neighbour.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import offload
 from . import preferences as prefs
+from .cells import NumberFormat, cell_text, column_formats
+from .runfilter import row_value
 
 FROZEN = "name"
+#: The run fields every runs table starts with, in this order.
+FIELDS = ("name", "state", "tags", "created", "duration")
+#: How many rows (spread over the table) a column's width is measured from, and how many of its
+#: longest texts are measured.
+WIDTH_SAMPLE = 200
+WIDTH_TEXTS = 3
+
+
+def headers_of(rows: Sequence[Mapping], columns: Sequence[str]) -> list[str]:
+    """The table's own columns for these rows: run fields, params by name, the summary columns."""
+    return [*FIELDS, *sorted({k for r in rows for k in r.get("_flat", {})}), *columns]
+
+
+def longest_texts(headers: Sequence[str], rows: Sequence[Mapping], formats: Mapping[str, NumberFormat],
+                  sample: int = WIDTH_SAMPLE, keep: int = WIDTH_TEXTS) -> dict[str, tuple[str, ...]]:
+    """Per column, its ``keep`` longest cell texts (in characters) among ``sample`` rows spread
+    evenly over ``rows``: what the column's width is measured from, so that the GUI thread
+    measures three strings per column instead of reading and formatting a sample of cells."""
+    n = len(rows)
+    picked = [rows[i * n // sample] for i in range(sample)] if n > sample else list(rows)
+    out = {}
+    for col in headers:
+        texts = {cell_text(col, row_value(r, col), formats.get(col)) for r in picked}
+        out[col] = tuple(sorted(texts, key=lambda t: (-len(t), t))[:keep])
+    return out
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """A project's runs-table rows with what the table needs of every cell, worked out where the
+    rows are computed (a worker process for a large project): the columns, each column's number
+    format (it reads every cell) and its longest texts (its width)."""
+
+    rows: list[dict]
+    headers: list[str]
+    formats: dict[str, NumberFormat]
+    longest: dict[str, tuple[str, ...]]
+
+
+def table_rows(store, project: str, columns: Sequence[str]) -> TableRows:
+    """The rows of ``offload.rows`` with their columns, number formats and longest texts (run in
+    the window's worker process, or on a thread of the table: never on the GUI thread)."""
+    rows = offload.rows(store, project, list(columns))
+    headers = headers_of(rows, list(columns))
+    formats = column_formats(headers, rows, row_value)
+    return TableRows(rows, headers, formats, longest_texts(headers, rows, formats))
 
 
 @dataclass

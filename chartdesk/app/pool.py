@@ -8,6 +8,10 @@ process start each); ``submit`` returns None while the pool is not ready (not st
 starting, failed or broken), and the caller then does the work on a thread, where it is cheaper
 anyway for small jobs. ``run`` does both for the caller: a worker process when ready, else the
 pool's one thread (the sweep views, the run diff and the importance hand their work to it).
+``warm`` sends a function that warms a process (an import the first job would wait for) to the
+processes once they are up, never to a thread of the window. ``probe`` runs short reads (the
+window's poll of the store's change token) on a thread of their own, so that they never wait
+behind a long job, nor hold the GUI thread for their queries.
 
 ``CHARTDESK_LOADER_PROCESSES`` sets how many processes (0: threads only); the default is one
 core less than the machine has, at least 1, at most 2.
@@ -56,6 +60,8 @@ class WorkerPool:
         self.pids: list[int] = []
         self._settled = threading.Event()  # ready, or failed: waiting for it is over
         self._thread: ThreadPoolExecutor | None = None  # ``run``'s work while there are no processes
+        self._probe: ThreadPoolExecutor | None = None  # ``probe``'s short reads
+        self._warm: list = []  # ``warm``'s functions, sent to each process as it is up
         self._closed = False
         if self.failed:
             self._settled.set()
@@ -93,6 +99,8 @@ class WorkerPool:
             self.pids.append(future.result())
             self.ready = True
             self._settled.set()
+            for fn in self._warm:
+                self._pool.submit(offload.call_in_worker, fn)
 
     def _fail(self, exc: BaseException) -> None:
         self.failed = f"{type(exc).__name__}: {exc}"
@@ -165,6 +173,34 @@ class WorkerPool:
                 self._thread = ThreadPoolExecutor(1, thread_name_prefix="chartdesk-pool")
             return self._thread.submit(fn, *args)
 
+    def warm(self, fn) -> None:
+        """``fn(store)`` (module-level, quick: it starts its work on a thread of the process) in
+        each worker process, now for those up and as each comes up (the pool is started); once
+        per function; never on a thread of the window."""
+        with self._lock:
+            if fn in self._warm or self._closed:
+                return
+            self._warm.append(fn)
+            if self.ready and self._pool is not None:
+                for _ in range(max(len(self.pids), 1)):
+                    try:
+                        self._pool.submit(offload.call_in_worker, fn)
+                    except RuntimeError:  # broken or shut down: nothing to warm
+                        break
+        self.start()
+
+    def probe(self, fn, *args) -> Future:
+        """``fn(*args)``, a short read of the window's store (its change token), on the pool's
+        probe thread; a cancelled Future once the pool is shut down."""
+        with self._lock:
+            if self._closed:
+                future: Future = Future()
+                future.cancel()
+                return future
+            if self._probe is None:
+                self._probe = ThreadPoolExecutor(1, thread_name_prefix="chartdesk-probe")
+            return self._probe.submit(fn, *args)
+
     def broke(self, exc: BaseException) -> None:
         """A worker died under a job: the pool is not used again."""
         with self._lock:
@@ -175,12 +211,14 @@ class WorkerPool:
         with self._lock:
             pool, self._pool = self._pool, None
             thread, self._thread = self._thread, None
+            probe, self._probe = self._probe, None
             self.ready, self._closed = False, True
             self._settled.set()  # a job waiting for the processes works on without them
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-        if thread is not None:
-            thread.shutdown(wait=True, cancel_futures=True)
+        for executor in (thread, probe):
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _copy(src: Future, dst: Future) -> None:

@@ -282,10 +282,23 @@ class Session:
         finally:
             self._loading = False
 
-    def poll(self) -> bool:
+    @property
+    def token(self) -> tuple | None:
+        """The store's change token as of the last poll (or project shown)."""
+        return self._token
+
+    def probe(self, project: str | None, known: tuple | None) -> tuple[tuple, list | None]:
+        """What a poll reads from the store, on any thread (the window's poll thread): the change
+        token of ``project``, and its catalog when the runs part moved since ``known``."""
+        token = self.store.change_token(project)
+        moved = project and known is not None and token[1] != known[1]
+        return token, (self.store.catalog(project) if moved else None)
+
+    def poll(self, token: tuple | None = None, catalog: list | None = None) -> bool:
         """Called often by a timer (or on a change notice): re-read only what moved in the store
-        since the last poll. True when anything did."""
-        token = self.store.change_token(self.project)
+        since the last poll. True when anything did. ``token`` and ``catalog``: read already by
+        ``probe`` off the GUI thread (the project's catalog as of that token, or None)."""
+        token = self.store.change_token(self.project) if token is None else token
         old, self._token = self._token, token
         if token == old:
             return False
@@ -293,7 +306,7 @@ class Session:
             self.events.projects.emit()
         if self.project and old is not None:
             if token[1] != old[1]:  # runs, points, states, and a run's tags, notes, params or name (runs_v)
-                self.refresh_catalog()
+                self.refresh_catalog(catalog)
             if token[2] != old[2]:
                 self.refresh_edits(old[2], token[2])
         elif self.project:  # the first poll after a reload: the aliases and charts were just read
@@ -345,11 +358,12 @@ class Session:
                     self._experiment_charts = own
                     self.events.chart_sets.emit()
 
-    def refresh_catalog(self) -> None:
-        """Re-read experiments and channels; new channels reach the resolver as event 2."""
+    def refresh_catalog(self, catalog: list | None = None) -> None:
+        """Re-read experiments and channels (or take ``catalog``, read already); new channels
+        reach the resolver as event 2."""
         if not self.project:
             return
-        catalog = self.store.catalog(self.project)
+        catalog = self.store.catalog(self.project) if catalog is None else catalog
         structure = [e.name for e, _ in catalog] != [e.name for e in self._experiments]
         restated = not structure and [e for e, _ in catalog] != self._experiments
         grown: set[tuple[str, str, str]] = set()

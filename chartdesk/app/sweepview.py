@@ -21,8 +21,18 @@ has it and drawn on the axis's *missing* band (parallel coordinates) or counted 
 
 **Coordinates.** ``Dimension.coordinates(log)``: the number (log10 of it on a log axis; NaN where
 missing or, on a log axis, not > 0), the index of a category among the sorted categories, 0/1 for
-booleans. ``Dimension.normalised(flip)`` maps them to 0..1 over the finite range (a dimension of
-one value sits at 0.5), the parallel coordinates' axis.
+booleans. ``Dimension.normalised(flip)`` maps them to 0..1 over the finite range of every run (a
+dimension of one value sits at 0.5).
+
+**Parallel axes** (``Axis``, made by ``axis(dimension, rows)``) range over the runs drawn, not
+every run of the project: the runs the filter's other clauses pass (what the brushes are dragged
+over; a run those clauses leave out is not drawn at all), so a filter that keeps runs of small
+``lr`` spreads them over the whole axis instead of bunching them at its bottom. A number axis goes
+from the lowest to the highest value drawn, with ticks at round values (``nice_ticks``: steps of
+1, 2 or 5 times a power of ten, written with the decimals the step needs); a log axis ticks the
+decades it covers, or 1-2-5 in each decade when it covers fewer than two, and a category axis
+ticks only the categories the drawn runs have. A brush is made and drawn through the axis
+(``Axis.brush``, ``Axis.brush_units``), so what it covers is what the axis shows under it.
 
 **Brushing is the run filter.** A brush is a range on one axis; the runs inside every brush are
 the runs the run filter shows (``chartdesk.app.runfilter``), because a brush *is* a clause of the
@@ -221,13 +231,6 @@ class Dimension:
         u = (np.asarray(c, float) - lo) / (hi - lo) if hi > lo else np.where(np.isnan(c), np.nan, 0.5)
         return 1.0 - u if flip else u
 
-    def from_unit(self, u: float, flip: bool = False) -> float:
-        """The coordinate at ``u`` (0..1) of the axis."""
-        span = self.span() or (0.0, 1.0)
-        lo, hi = span
-        u = 1.0 - u if flip else u
-        return lo + u * (hi - lo) if hi > lo else lo
-
     def ticks(self, count: int = 5) -> list[tuple[float, str]]:
         """(coordinate, label) of the axis: every category, else ``count`` values over the range
         (decades on a log axis)."""
@@ -313,6 +316,153 @@ def _kind(values: Sequence) -> tuple[str, tuple]:
     for v in present:
         cats.setdefault(repr(v), v)
     return CATEGORY, tuple(sorted(cats.values(), key=lambda v: sort_key(v, False)))
+
+
+# ---- parallel axes over the drawn runs -----------------------------------------------------------
+def nice_step(lo: float, hi: float, count: int = 5) -> float:
+    """The step of about ``count`` ticks over lo..hi: 1, 2 or 5 times a power of ten (the one
+    whose number of steps over the range is nearest ``count``)."""
+    span = hi - lo
+    if not span > 0 or not math.isfinite(span):
+        return 0.0
+    power = 10.0 ** math.floor(math.log10(span / count))
+    return min((m * power for m in (1, 2, 5, 10)), key=lambda step: abs(span / step - count))
+
+
+def nice_ticks(lo: float, hi: float, count: int = 5) -> list[tuple[float, str]]:
+    """(value, label) of round values within lo..hi (``nice_step`` apart), each written with the
+    decimals the step needs (``0.2``, not ``0.2000000001`` or ``0.2275``)."""
+    step = nice_step(lo, hi, count)
+    if step == 0.0:
+        return [(lo, value_text(lo))]
+    first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
+    exponent = math.floor(math.log10(step) + 1e-9)
+    decimals = max(0, -exponent)
+    big = max(abs(first), abs(last)) * step
+    out = []
+    for k in range(first, last + 1):
+        v = k * step
+        if big >= 1e6 or step < 1e-4:
+            text = f"{v:.{max(1, len(str(abs(k))))}g}" if k else "0"
+        else:
+            text = f"{v:.{decimals}f}"
+        out.append((float(f"{v:.{decimals + 1}f}") if decimals < 15 else v, text))
+    return out
+
+
+def log_ticks(lo: float, hi: float) -> list[tuple[float, str]]:
+    """(log10 of the value, label) on a log axis over lo..hi (log10 of the values): the decades
+    it covers, else 1, 2 and 5 in each decade, else round values of its own."""
+    decades = [(float(d), f"{10.0 ** d:g}") for d in range(math.ceil(lo - 1e-9), math.floor(hi + 1e-9) + 1)]
+    if len(decades) >= 2:
+        return decades
+    steps = [(math.log10(m) + d, f"{m * 10.0 ** d:g}") for d in range(math.floor(lo) - 1, math.ceil(hi) + 1)
+             for m in (1, 2, 5) if lo - 1e-9 <= math.log10(m) + d <= hi + 1e-9]
+    if len(steps) >= 2:
+        return steps
+    return [(math.log10(v), text) for v, text in nice_ticks(10.0 ** lo, 10.0 ** hi) if v > 0]
+
+
+@dataclass(frozen=True, eq=False)
+class Axis:
+    """One parallel axis over the drawn runs (``axis``): its range (``lo``..``hi`` of the
+    coordinates; for categories, of their places on this axis), flipped or not."""
+
+    dim: Dimension
+    rows: np.ndarray              # the drawn runs (indexes of the table's runs)
+    lo: float | None              # None: no drawn run has a value
+    hi: float | None
+    flip: bool = False
+    categories: tuple = ()        # CATEGORY / BOOLEAN: the drawn runs' categories, in tick order
+    place: np.ndarray | None = None   # a category's index among ``dim.categories`` -> its place here
+
+    def places(self, coords) -> np.ndarray:
+        """Coordinates of the dimension as places along this axis (categories: among the drawn ones)."""
+        c = np.asarray(coords, dtype=np.float64)
+        if self.dim.numeric or self.place is None:
+            return c
+        out = np.full(c.shape, np.nan)
+        ok = np.isfinite(c)
+        out[ok] = self.place[c[ok].astype(np.int64)]
+        return out
+
+    def to_unit(self, coords) -> np.ndarray:
+        """0..1 along the axis (1 at the top, 0 flipped) of coordinates of the dimension; NaN where missing."""
+        p = self.places(coords)
+        if self.lo is None:
+            return np.full(p.shape, np.nan)
+        u = (p - self.lo) / (self.hi - self.lo) if self.hi > self.lo else np.where(np.isnan(p), np.nan, 0.5)
+        return 1.0 - u if self.flip else u
+
+    def unit(self) -> np.ndarray:
+        """Per drawn run (in ``rows`` order): where its line crosses the axis; NaN where missing."""
+        return self.to_unit(self.dim.coordinates()[self.rows])
+
+    def _place_at(self, u: float) -> float:
+        u = 1.0 - u if self.flip else u
+        return self.lo + u * (self.hi - self.lo) if self.hi > self.lo else self.lo
+
+    def ticks(self, count: int = 5) -> list[tuple[float, str]]:
+        """(unit, label): every category drawn, else round values over the range."""
+        if self.lo is None:
+            return []
+        if not self.dim.numeric:
+            return [(float(self.to_unit_place(i)), value_text(c)) for i, c in enumerate(self.categories)]
+        if self.hi == self.lo:
+            v = 10 ** self.lo if self.dim.kind == LOG else self.lo
+            return [(float(self.to_unit(np.array([self.lo]))[0]), value_text(v))]
+        ticks = log_ticks(self.lo, self.hi) if self.dim.kind == LOG else nice_ticks(self.lo, self.hi, count)
+        units = self.to_unit(np.array([c for c, _t in ticks], dtype=np.float64))
+        return [(float(u), t) for u, (_c, t) in zip(units, ticks) if -1e-9 <= u <= 1 + 1e-9]
+
+    def to_unit_place(self, place: float) -> float:
+        """0..1 of a place along a category axis."""
+        u = (place - self.lo) / (self.hi - self.lo) if self.hi > self.lo else 0.5
+        return 1.0 - u if self.flip else u
+
+    def brush(self, u0: float, u1: float) -> Brush:
+        """The brush from ``u0`` to ``u1`` (0..1 of the axis, either way round)."""
+        if self.lo is None:
+            return Brush(self.dim.key, values=()) if not self.dim.numeric else Brush(self.dim.key, math.nan, math.nan)
+        p0, p1 = sorted((self._place_at(u0), self._place_at(u1)))
+        if self.dim.numeric:
+            return self.dim.brush(p0, p1)
+        covered = tuple(c for i, c in enumerate(self.categories) if p0 - 0.5 < i < p1 + 0.5)
+        if not covered:  # a range between two ticks: the nearer one
+            covered = (self.categories[min(max(0, round((p0 + p1) / 2)), len(self.categories) - 1)],)
+        return Brush(self.dim.key, values=covered)
+
+    def brush_units(self, b: Brush) -> tuple[float, float]:
+        """Where a brush lies along the axis (0..1, lowest first; beyond the axis where it reaches past)."""
+        if self.lo is None:
+            return (0.0, 0.0)
+        if self.dim.numeric:
+            c0, c1 = self.dim.brush_span(b)
+            u = self.to_unit(np.array([c0, c1], dtype=np.float64))
+        else:
+            places = [i for i, c in enumerate(self.categories) if any(repr(c) == repr(v) for v in b.values)]
+            if not places:
+                return (0.0, 0.0)
+            half = 0.4 / (self.hi - self.lo) if self.hi > self.lo else 0.1
+            ends = [self.to_unit_place(min(places)), self.to_unit_place(max(places))]
+            u = np.array([min(ends) - half, max(ends) + half])
+        u = np.where(np.isnan(u), -np.inf, u)
+        return float(min(u)), float(max(u))
+
+
+def axis(dim: Dimension, rows: Sequence[int] | np.ndarray, flip: bool = False) -> Axis:
+    """The parallel axis of ``dim`` over the table's runs at ``rows`` (the drawn ones)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    c = dim.coordinates()[rows]
+    c = c[np.isfinite(c)]
+    if not c.size:
+        return Axis(dim, rows, None, None, flip)
+    if dim.numeric:
+        return Axis(dim, rows, float(c.min()), float(c.max()), flip)
+    present = np.unique(c.astype(np.int64))
+    place = np.full(len(dim.categories), np.nan)
+    place[present] = np.arange(len(present), dtype=np.float64)
+    return Axis(dim, rows, 0.0, float(len(present) - 1), flip, tuple(dim.categories[i] for i in present), place)
 
 
 def dimension(key: str, source: str, values: Sequence) -> Dimension:
@@ -508,8 +658,8 @@ def split_filter(text: str, dims: Mapping[str, Dimension]) -> tuple[str, dict[st
     highs: dict[str, int] = {}
     for i, p in enumerate(parts):
         b = _bound(p, dims)
-        if b is not None:
-            (lows if b[1] == ">=" else highs).setdefault(b[0], i)
+        if b is not None:  # the last of each: a brush comes after a one-sided bound typed on its axis
+            (lows if b[1] == ">=" else highs)[b[0]] = i
             continue
         c = _categories(p, dims)
         if c is not None and c[0] not in brushes:

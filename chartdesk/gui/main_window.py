@@ -130,7 +130,7 @@ class MainWindow(QMainWindow):
         self.live_label.setVisible(False)
         self.statusBar().addPermanentWidget(self.live_label)
         self.live = LiveUpdates(workspace.store, lambda: workspace.project, self)
-        self.live.sig_check.connect(self._poll_store)
+        self.live.sig_check.connect(self.ws.poll_in_background)  # the store is read off the GUI thread
         self.live.sig_status.connect(self._on_live_status)
         self.live.start()
         self._restore_settings()

@@ -57,8 +57,8 @@ from PySide6.QtWidgets import (
 
 from .. import offload, query
 from ..app import preferences as prefs
-from ..app.cells import NumberFormat, cell_text, column_formats, is_number
-from ..app.columns import FROZEN, ColumnLayout
+from ..app.cells import NumberFormat, cell_text, is_number
+from ..app.columns import FIELDS, FROZEN, ColumnLayout, TableRows, headers_of, table_rows
 from ..app.pool import WorkerPool
 from ..app.runfilter import row_value
 from ..colors import keys, run_styles
@@ -71,7 +71,7 @@ from .settings import Settings
 from .theme import state_color
 from .widgets import SWATCH_ROLE, SwatchDelegate, menu_text, set_invalid
 
-FIXED = ("name", "state", "tags", "created", "duration")
+FIXED = FIELDS
 
 
 def _parse(column: str, aliases) -> tuple[str, str, str] | None:
@@ -83,10 +83,11 @@ def _parse(column: str, aliases) -> tuple[str, str, str] | None:
 
 
 class RowsProcess:
-    """The rows of a project (``chartdesk.offload.rows``), computed in the window's worker
-    processes (``WorkerPool``, shared with the chart views) when the project is large enough to
-    pay for it, else, or when the pool cannot be had, on the calling thread (a worker thread of
-    the table, never the GUI thread)."""
+    """The rows of a project with their columns' formats and widths' texts
+    (``chartdesk.app.columns.table_rows``), computed in the window's worker processes
+    (``WorkerPool``, shared with the chart views) when the project is large enough to pay for it,
+    else, or when the pool cannot be had, on the calling thread (a worker thread of the table,
+    never the GUI thread)."""
 
     #: Projects of fewer runs are computed on the calling thread: their rows take milliseconds,
     #: and starting a process (about a second of a core) would compete with the window's start.
@@ -98,20 +99,20 @@ class RowsProcess:
         self._store = store
         self.pool = pool
 
-    def rows(self, project: str, columns: list[str]) -> list[dict]:
+    def rows(self, project: str, columns: list[str]) -> TableRows:
         from concurrent.futures.process import BrokenProcessPool
 
         if not self.pool.ready and len(self._store.experiments(project)) < self.PROCESS_FROM:
-            return offload.rows(self._store, project, columns)
-        future = self.pool.submit(offload.rows_in_worker, project, columns) \
+            return table_rows(self._store, project, columns)
+        future = self.pool.submit(offload.call_in_worker, table_rows, project, columns) \
             if self.pool.wait_ready(self.START_TIMEOUT_S) else None
         if future is None:
-            return offload.rows(self._store, project, columns)
+            return table_rows(self._store, project, columns)
         try:
             return future.result()
         except (BrokenProcessPool, OSError, RuntimeError) as exc:  # no process: the rows here then
             self.pool.broke(exc)
-            return offload.rows(self._store, project, columns)
+            return table_rows(self._store, project, columns)
 
 
 class _Task(QRunnable):
@@ -122,17 +123,11 @@ class _Task(QRunnable):
     def run(self) -> None:
         process, project, columns, gen, done, to_gui = self.args
         try:
-            rows = process.rows(project, columns)
+            table = process.rows(project, columns)
         except ChartDeskError as exc:
             to_gui.call(done, gen, None, str(exc))
             return
-        # each column's number format, here too: it reads every cell (65 columns of 1,000 runs)
-        to_gui.call(done, gen, rows, "", column_formats(_headers_of(rows, columns), rows, row_value))
-
-
-def _headers_of(rows: list[dict], columns: list[str]) -> list[str]:
-    """The table's columns for these rows: run fields, params by name, the summary columns."""
-    return [*FIXED, *sorted({k for r in rows for k in r.get("_flat", {})}), *columns]
+        to_gui.call(done, gen, table, "")
 
 
 def _blocks(indexes: list[int]) -> list[tuple[int, int]]:
@@ -171,6 +166,8 @@ class RunsModel(QAbstractTableModel):
         self._rows_project: str | None = None  # whose rows these are (another project's: a new table)
         self._computing: set[str] = set()  # columns added whose values are being computed
         self._formats: dict[str, NumberFormat] = {}
+        #: Per column, its longest texts in a sample of the rows (what its width is measured from).
+        self.longest: dict[str, tuple[str, ...]] = {}
         self._sort: tuple[str, bool] | None = None
         self._gen = 0
         self._to_gui = ToGui(self)
@@ -194,7 +191,7 @@ class RunsModel(QAbstractTableModel):
         """Recompute the rows off the GUI thread (results come back as a signal)."""
         self._gen += 1
         if not self._ws.project:
-            self._on_rows(self._gen, [], "")
+            self._on_rows(self._gen, TableRows([], [*FIXED], {}, {}), "")
             return
         self.loading = True
         self._pool.start(_Task(self.process, self._ws.project, list(self.columns), self._gen, self._on_rows, self._to_gui))
@@ -206,20 +203,21 @@ class RunsModel(QAbstractTableModel):
         """Wait for the rows under way (the workspace ends the worker processes)."""
         self.wait(10000)
 
-    def _on_rows(self, gen: int, rows, error: str, formats: dict | None = None) -> None:
-        """Rows (and their columns' number formats, worked out with them off the GUI thread)."""
+    def _on_rows(self, gen: int, table: TableRows | None, error: str) -> None:
+        """Rows, with their columns' number formats and longest texts (worked out with them off
+        the GUI thread: the GUI thread reads no cell to format or size a column)."""
         if gen != self._gen:
             return
         self.loading = False
-        rows = rows or []
+        rows = table.rows if table is not None else []
         self._ws.set_run_rows(rows)  # the filter is evaluated on them (one truth for every panel)
         self.error = error
-        headers = _headers_of(rows, self.columns)
+        headers = headers_of(rows, self.columns)
         self._params = headers[len(FIXED):len(headers) - len(self.columns)]
         done = self._computing & set(self.columns)
         self._computing -= done
-        if formats is None:
-            formats = column_formats(headers, rows, row_value)
+        formats = table.formats if table is not None else {}
+        self.longest = table.longest if table is not None else {}
         project = self._ws.project
         if project != self._rows_project:  # another project's runs: a new table, told as one
             self.beginResetModel()
@@ -1134,15 +1132,20 @@ class RunsTable(QWidget):
         return super().eventFilter(obj, event)
 
     def _text_width(self, logical: int, limit: int | None = AUTO_WIDTH_MAX) -> int:
-        """A column's width from its header and the first rows' text (Qt's resizeColumnsToContents
-        asks every role of every cell: 0.13 s of the GUI thread for 65 columns)."""
+        """A column's width from its header and its longest texts (``RunsModel.longest``, found
+        where the rows were computed: reading and formatting 50 rows of 65 columns here stalled
+        the window 20-160 ms as 1,000 runs arrived, sweep_views_bench.py); a column without them
+        (none computed yet) from the first rows' text. Qt's resizeColumnsToContents asks every
+        role of every cell."""
         fm = self.view.fontMetrics()
-        display = Qt.ItemDataRole.DisplayRole
         h = self.model.headers()[logical]
         extra = SWATCH.width() + 8 if h == FROZEN else 0
-        widest = max([fm.horizontalAdvance(h) + 24] +
-                     [fm.horizontalAdvance(str(self.model.data(self.model.index(r, logical), display) or "")) + 12 + extra
-                      for r in range(min(50, self.model.rowCount()))])
+        texts = self.model.longest.get(h)
+        if texts is None:
+            display = Qt.ItemDataRole.DisplayRole
+            texts = [str(self.model.data(self.model.index(r, logical), display) or "")
+                     for r in range(min(50, self.model.rowCount()))]
+        widest = max([fm.horizontalAdvance(h) + 24] + [fm.horizontalAdvance(t) + 12 + extra for t in texts])
         return widest if limit is None else min(widest, limit)
 
     def _on_section_moved(self, _logical: int, _old: int, _new: int) -> None:

@@ -5,8 +5,10 @@ of dimensions, scaling, brushing, correlation and group means are computed, with
 - **Scatter of runs**: x and y chosen among the dimensions (run fields, params, summary columns
   such as ``accuracy:max``; a typed ``REF:REDUCER`` is computed), one point per run in its own
   colour (``chartdesk.colors``, as its curves), the selected runs ringed; Log x / Log y; Trend
-  line with Pearson's r and Spearman's rho; while runs are grouped (Group by), each group's mean
-  with standard-error bars. Hover names the run and its values; a click selects it (Ctrl+click
+  line with Pearson's r and Spearman's rho; while runs are grouped (Group by), the groups the
+  charts draw (``Session.groups``: of the selected runs the filter shows, one rule for both),
+  their runs' points in the group's colour (the other runs faint grey) and each group's mean with
+  standard-error bars. Hover names the run and its values; a click selects it (Ctrl+click
   adds or removes it), through the session, so the tree, the runs table and the charts follow.
 - **Parallel coordinates**: one vertical axis per chosen dimension (ticked and reordered in the
   list; right-click an entry to flip its axis), categories as ticks, a *missing* band under each
@@ -55,7 +57,7 @@ from ..app import preferences as prefs
 from ..app import sweepview as sv
 from ..app.linking import pick
 from ..errors import ChartDeskError
-from ..groups import group_runs
+from ..importance import warm_up
 from . import file_dialogs
 from .export import save_picture
 from .jobs import Jobs
@@ -563,15 +565,13 @@ class ScatterView(_ViewMixin, QDialog):
                 axis.setTicks(ticks)
                 axis.setLabel(label)
                 self._axes[side] = (ticks, label)
-        groups = None
-        if self.ws.group_by is not None and len(shown) >= 2:
-            exps = [e for e in self.ws.experiments() if e.name in set(shown)]
-            groups = group_runs(exps, self.ws.group_by)
+        groups = self.ws.groups()  # the charts' groups (of the selected runs shown): one rule
         selected = set(self.ws.selection())
         styles = self._styles(drawn)
         if groups is not None:
             group_of = {r: gi for gi, g in enumerate(groups) for r in g.runs}
-            brushes = [_brush(colors.group_style(group_of.get(r, 0)).color, 110) for r in drawn]
+            brushes = [_brush(colors.group_style(group_of[r]).color, 110) if r in group_of else _brush(GREY, 60)
+                       for r in drawn]
         else:
             brushes = [_brush(st.color) for st in styles]
         symbols = [st.marker or "o" for st in styles] if groups is None else "o"
@@ -595,7 +595,7 @@ class ScatterView(_ViewMixin, QDialog):
             self.bars.setData(x=gx[fine], y=gy[fine], width=2 * ex[fine], height=2 * ey[fine],
                               pen=_pen(plot_colors()[1], 255, 1.2))
             self.bars.setVisible(bool(fine.any()))
-            parts.append(f"{plural(len(groups), 'group')}: mean ± standard error")
+            parts.append(f"{plural(len(groups), 'group')} of the selected runs: mean ± standard error")
         if self.trend.isChecked() and dx.numeric and dy.numeric:
             self.fitted = sv.fit(x, y)
             f = self.fitted
@@ -920,6 +920,8 @@ class ParallelView(_ViewMixin, QDialog):
         self.hovered: str | None = None
         self.draw_s = 0.0
         self._unit = np.empty((0, 0))
+        #: Each axis drawn, over the drawn runs (``sweepview.axis``): its range, ticks and brushes.
+        self.axes: dict[str, sv.Axis] = {}
         self._dragging = False
         self._restored = False
         bg, fg = plot_colors()
@@ -1248,13 +1250,11 @@ class ParallelView(_ViewMixin, QDialog):
         """Where the brush of the ``i``-th axis is, in the axis's 0..1 (None: no brush)."""
         key = self._shown_keys()[i]
         b = self.brushes.get(key)
-        if b is None:
+        ax = self.axes.get(key)
+        if b is None or ax is None:
             return None
-        d = self.loader.table[key]
-        c0, c1 = d.brush_span(b)
-        u = d.to_unit(np.array([c0, c1]), key in self.flipped)
-        u = np.where(np.isfinite(u), u, -0.05)
-        return float(min(u)), float(max(u))
+        lo, hi = ax.brush_units(b)
+        return min(max(lo, -0.05), 1.05), min(max(hi, -0.05), 1.05)  # past an end: drawn to it
 
     def drag_brush(self, i: int, u0: float, u1: float, finished: bool = True) -> None:
         """Brush the ``i``-th axis from ``u0`` to ``u1`` (0..1 of the axis); the filter is set when
@@ -1265,13 +1265,12 @@ class ParallelView(_ViewMixin, QDialog):
         if not d.brushable:
             self.summary.setText(f"{key} cannot be brushed: the filter grammar cannot name it")
             return
+        ax = self.axes.get(key)
         lo, hi = sorted((u0, u1))
-        if hi < 0:  # only the missing band: a missing value is never inside a brush
+        if hi < 0 or ax is None or ax.lo is None:  # only the missing band: a missing value is never inside a brush
             return
-        flip = key in self.flipped
         lo, hi = min(max(lo, 0.0), 1.0), min(max(hi, 0.0), 1.0)  # the ends of the axis at most
-        b = d.brush(d.from_unit(lo, flip), d.from_unit(hi, flip))
-        self.brushes[key] = b
+        self.brushes[key] = ax.brush(lo, hi)
         self._dragging = not finished
         if finished:
             self.commit()
@@ -1334,10 +1333,11 @@ class ParallelView(_ViewMixin, QDialog):
             self._nothing("Tick two or more axes" if m == 0 else "No run passes the filter", m)
             return
         unit_key = (runs_key, tuple(keys), tuple(sorted(self.flipped)))
-        if self._unit_key != unit_key:
+        if self._unit_key != unit_key:  # each axis over the drawn runs (the filtered-out ones are not drawn)
+            self.axes = {k: sv.axis(table[k], idx, k in self.flipped) for k in keys}
             unit = np.empty((len(idx), m))
             for c, k in enumerate(keys):
-                unit[:, c] = table[k].normalised(k in self.flipped)[idx]
+                unit[:, c] = self.axes[k].unit()
             self._unit = np.where(np.isnan(unit), MISSING_Y, unit)
             self._missing = {k: int(np.isnan(table[k].coordinates()[idx]).sum()) for k in keys}
             self._unit_key = unit_key
@@ -1417,10 +1417,11 @@ class ParallelView(_ViewMixin, QDialog):
             self._colour_bar(None)
             c = d.coordinates()[idx]
             return [GREY if np.isnan(v) else colors.PALETTE[int(v) % len(colors.PALETTE)] for v in c]
-        u = d.normalised()[idx]
+        ax = sv.axis(d, idx)  # the colours too range over the drawn runs
+        u = ax.unit()
         cmap = _colour_map()
         table_colours = [cmap.map(b / (COLOUR_BINS - 1), mode="qcolor").name() for b in range(COLOUR_BINS)]
-        span = d.span()
+        span = None if ax.lo is None else (ax.lo, ax.hi)
         self._colour_bar(None if span is None else (key, (10 ** span[0], 10 ** span[1]) if d.kind == sv.LOG else span))
         bins = np.where(np.isnan(u), -1, np.rint(np.nan_to_num(u) * (COLOUR_BINS - 1))).astype(int)
         return [GREY if b < 0 else table_colours[b] for b in bins]
@@ -1467,7 +1468,7 @@ class ParallelView(_ViewMixin, QDialog):
             rect.setVisible(True)
         for rect in self._brush_rects[len(spans):]:
             rect.setVisible(False)
-        axes_key = (table, tuple(keys), tuple(sorted(self.flipped)))
+        axes_key = self._unit_key  # the table, the drawn runs, the axes and their flips
         if axes_key == self._axes_key:
             return
         for item in self._axis_items:
@@ -1487,11 +1488,7 @@ class ParallelView(_ViewMixin, QDialog):
         self._keep(band)
         labels, ink, grey = [], QColor(fg), QColor(GREY)
         for i, k in enumerate(keys):
-            d = table[k]
-            ticks = d.ticks()
-            units = d.to_unit(np.array([c for c, _l in ticks], dtype=np.float64), k in self.flipped)
-            labels.extend((float(i), float(u), _short(label, 16), ink)
-                          for (_c, label), u in zip(ticks, np.atleast_1d(units)) if np.isfinite(u))
+            labels.extend((float(i), u, _short(label, 16), ink) for u, label in self.axes[k].ticks() if np.isfinite(u))
             labels.append((float(i), MISSING_Y, "missing", grey))
         self.tick_labels.set_labels(labels)
         bottom = self.plot.getAxis("bottom")
@@ -1616,9 +1613,16 @@ class SweepViewActions(QObject):
         for act in self.actions():
             act.setEnabled(bool(self._ws.project))
 
+    def _warm_up(self) -> None:
+        """A sweep view has its table: scikit-learn is imported in the worker processes now, so a
+        first Parameter importance does not wait for it (importance_bench.py)."""
+        self._ws.pool.warm(warm_up)
+
     def scatter(self) -> ScatterView:
         if self.scatter_view is None:
             self.scatter_view = ScatterView(self._ws, self._columns, self._parent)
+            # once its first table is in (the import would slow reading it in the same process)
+            self.scatter_view.loader.sig_table.connect(lambda _t: self._warm_up())
             self._ws.sig_project_changed.connect(lambda _p: self.scatter_view.isVisible() and self.scatter_view.start())
         self.scatter_view.start()
         self.scatter_view.show()
@@ -1628,6 +1632,8 @@ class SweepViewActions(QObject):
     def parallel(self) -> ParallelView:
         if self.parallel_view is None:
             self.parallel_view = ParallelView(self._ws, self._columns, self._parent)
+            # once its first table is in (the import would slow reading it in the same process)
+            self.parallel_view.loader.sig_table.connect(lambda _t: self._warm_up())
             self._ws.sig_project_changed.connect(lambda _p: self.parallel_view.isVisible()
                                                  and self.parallel_view.start())
         self.parallel_view.start()
