@@ -136,7 +136,7 @@ class Follower:
                 return
             if len(x) > n:
                 batch[name] = (x[n:], y[n:], t[n:])
-        self._append(run, batch, step)
+        self._append(run, batch, step, exp)
         walls = [t for ch in exp.channels.values() for t in ch.t[-1:] if np.isfinite(t)]
         if walls:
             run.last_wall = max(walls)
@@ -165,7 +165,7 @@ class Follower:
             run = self.runs[key]
         else:
             batch = {name: ch.arrays() for name, ch in part.channels.items() if ch.x}
-            self._append(run, batch, step)
+            self._append(run, batch, step, part)
         if part.state != "succeeded":  # an add_hparams session end said how the run ended
             run.state = part.state
         if walls:
@@ -183,11 +183,12 @@ class Follower:
             step.new_runs.append(name)
         step.points += exp.points()
 
-    def _append(self, run: _Run, batch: dict, step: Step) -> None:
+    def _append(self, run: _Run, batch: dict, step: Step, exp: ParsedExperiment) -> None:
         if not batch:
             return
+        named = {name: exp.x_name_of(name) for name in batch}  # a channel that appears later says its x too
         try:
-            self.store.append_many(self.project, run.name, batch)
+            self.store.append_many(self.project, run.name, batch, x_names={n: x for n, x in named.items() if x})
         except NotFound:  # renamed or deleted in the window meanwhile: stop following it
             raise ImportFailed(run.name, None, "the run was renamed or deleted while followed; no longer followed") from None
         step.points += sum(len(v[0]) for v in batch.values())
