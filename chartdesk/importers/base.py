@@ -76,7 +76,6 @@ class ParsedExperiment:
     fork: tuple[str, float] | None = None  # (parent's experiment name, fork step): a Neptune forked run
     aliases: dict[str, list[str]] = field(default_factory=dict)  # friendlier names the importer proposes
     x_name: str | None = None  # what every channel's x is (a table's step column); None: FORMAT_X_NAMES
-    purged: int = 0  # points dropped as a restarted run's orphans (TensorBoard: tensorboard.purge_orphans)
 
     def channel(self, name: str) -> ChannelData:
         ch = self.channels.get(name)
