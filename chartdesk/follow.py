@@ -4,7 +4,9 @@ new points are appended as the files grow, with no change to the training code.
 A ``Follower`` keeps, per source, where it has read to. TensorBoard event files are read on from
 the last complete record (a record still being written is left for the next read); text tables
 (CSV, JSON lines, MLflow metric files, DVCLive TSVs) are read up to their last full line and
-only the rows past what the store holds are written. New runs are picked up as their folders
+only the rows past what the store holds are written. A TensorBoard run resumed from a checkpoint
+(its steps go back) is read again whole and imported with its orphaned points purged, as an
+import does (``tensorboard.purge_orphans``; ``Step.warnings`` says how many). New runs are picked up as their folders
 appear. Followed runs are ``running``; ``stop`` gives each the state its files say (or
 ``succeeded``) and leaves everything imported. ``watch`` waits for changes with ``watchfiles``
 (inotify and friends: an idle folder costs nothing), so the module needs no Qt.
@@ -21,10 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
+from .decimate import latest_writes
 from .errors import ChartDeskError, InvalidInput, NotFound
 from .importers import Source, discover, run_groups
 from .importers.base import ImportFailed, ParsedExperiment, growing_files
-from .importers.tensorboard import read_events
+from .importers.tensorboard import purge_orphans, read_events
 
 
 @dataclass
@@ -36,6 +39,16 @@ class _Run:
     sizes: dict[Path, int] = field(default_factory=dict)     # other files: size when last read
     state: str = "succeeded"  # what its files say the run ended as (hparams session end, MLflow status)
     last_wall: float | None = None
+    last_x: dict[str, float] = field(default_factory=dict)  # event files: each channel's last (highest) stored step
+
+
+def _went_back(run: _Run, part: ParsedExperiment) -> bool:
+    """Whether new records of an event-file run go back to a step at or below one it holds (a run
+    resumed from a checkpoint), which orphans points already written."""
+    for name, ch in part.channels.items():
+        if ch.x and (ch.x[0] <= run.last_x.get(name, -np.inf) or not latest_writes(np.asarray(ch.x)).all()):
+            return True
+    return False
 
 
 @dataclass
@@ -45,6 +58,7 @@ class Step:
     new_runs: list[str] = field(default_factory=list)
     points: int = 0
     refused: list[str] = field(default_factory=list)  # newly refused files (each reported once)
+    warnings: list[str] = field(default_factory=list)  # what was dropped on the way (a resumed run's orphans)
 
 
 class Follower:
@@ -136,15 +150,17 @@ class Follower:
                 return
             if len(x) > n:
                 batch[name] = (x[n:], y[n:], t[n:])
-        self._append(run, batch, step)
+        self._append(run, batch, step, exp)
         walls = [t for ch in exp.channels.values() for t in ch.t[-1:] if np.isfinite(t)]
         if walls:
             run.last_wall = max(walls)
 
-    def _follow_events(self, src: Source, key: str, run: _Run | None, step: Step) -> None:
+    @staticmethod
+    def _read_events(src: Source, offsets: dict[Path, int]) -> tuple[ParsedExperiment, dict[Path, int]]:
+        """The records of a run's event files past ``offsets``, and the offsets after them."""
         # the source key of a plain import of this folder: importing it later replaces, never duplicates
         part = ParsedExperiment(name=src.name, source=f"tensorboard:{src.path.resolve()}", fmt="tensorboard")
-        offsets = dict(run.offsets) if run is not None else {}
+        offsets = dict(offsets)
         for f in sorted(src.files):
             size = f.stat().st_size
             start = offsets.get(f, 0)
@@ -157,20 +173,30 @@ class Follower:
                 data = fh.read(size - start)
             _records, end = read_events(data, 0, part, f, growing=True)
             offsets[f] = start + end
+        return part, offsets
+
+    def _follow_events(self, src: Source, key: str, run: _Run | None, step: Step) -> None:
+        part, offsets = self._read_events(src, run.offsets if run is not None else {})
+        again = run is not None and _went_back(run, part)
+        if again:  # resumed from a checkpoint: the points it orphans are stored; read it all again, purged
+            part, offsets = self._read_events(src, {})
         walls = [t for ch in part.channels.values() for t in ch.t if np.isfinite(t)]
-        if run is None:
+        if run is None or again:
+            purge_orphans(part, src.path)
+            step.warnings.extend(part.warnings)
             if walls:
                 part.created, part.finished = min(walls), max(walls)
-            self._import(part, key, part.state, step)
+            self._import(part, key, part.state, step, again=again)
             run = self.runs[key]
         else:
             batch = {name: ch.arrays() for name, ch in part.channels.items() if ch.x}
-            self._append(run, batch, step)
+            self._append(run, batch, step, part)
         if part.state != "succeeded":  # an add_hparams session end said how the run ended
             run.state = part.state
         if walls:
             run.last_wall = max(walls + ([run.last_wall] if run.last_wall else []))
         run.offsets = offsets
+        run.last_x.update((name, ch.x[-1]) for name, ch in part.channels.items() if ch.x)
 
     def _import(self, exp: ParsedExperiment, key: str, final: str, step: Step, again: bool = False) -> None:
         name = self.store.import_experiment(self.project, replace(exp, state="running", finished=None))
@@ -183,11 +209,12 @@ class Follower:
             step.new_runs.append(name)
         step.points += exp.points()
 
-    def _append(self, run: _Run, batch: dict, step: Step) -> None:
+    def _append(self, run: _Run, batch: dict, step: Step, exp: ParsedExperiment) -> None:
         if not batch:
             return
+        named = {name: exp.x_name_of(name) for name in batch}  # a channel that appears later says its x too
         try:
-            self.store.append_many(self.project, run.name, batch)
+            self.store.append_many(self.project, run.name, batch, x_names={n: x for n, x in named.items() if x})
         except NotFound:  # renamed or deleted in the window meanwhile: stop following it
             raise ImportFailed(run.name, None, "the run was renamed or deleted while followed; no longer followed") from None
         step.points += sum(len(v[0]) for v in batch.values())

@@ -52,10 +52,11 @@ class Experiment:
 
 @dataclass(frozen=True)
 class ChannelInfo:
-    """A channel's name and how many points it holds."""
+    """A channel's name, how many points it holds, and what its x is ("epoch", "step"; None: not said)."""
 
     name: str
     count: int = 0
+    x_name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -276,6 +276,7 @@ class Run:
             raise
         self._channels: dict[str, _Channel] = {c.name: _Channel(c.count) for c in infos}
         self._stored = {c.name: c.count for c in infos}  # each channel's count in the store, as last seen
+        self._x_names: dict[str, str] = {}  # what log(..., x_name=) said a channel's x is; sent with its points
         self._sqlite = self._store.url.get_backend_name() == "sqlite"
         self._lock = threading.Lock()        # the buffers and the state below
         self._write_lock = threading.Lock()  # one write to the store at a time
@@ -311,8 +312,14 @@ class Run:
             ch = self._channels[name] = _Channel(0)
         return ch
 
-    def log(self, name: str, value: float, step: float | None = None) -> None:
-        """Log one value; ``step`` defaults to the channel's next index (0, 1, 2, ...)."""
+    def _say_x(self, name: str, x_name: str) -> None:
+        if self._x_names.get(name) != x_name:
+            self._x_names[name] = check_name(f"{self.experiment}/{name}: x", x_name)
+
+    def log(self, name: str, value: float, step: float | None = None, *, x_name: str | None = None) -> None:
+        """Log one value; ``step`` defaults to the channel's next index (0, 1, 2, ...). ``x_name``
+        says what the step is ("epoch", "tokens"): charts name their x axis by it (said once is
+        enough; it stays with the channel)."""
         try:
             v = float(value)
             s = None if step is None else float(step)
@@ -326,6 +333,8 @@ class Run:
             ch = self._channels.get(name) if type(name) is str else None
             if ch is None:
                 ch = self._channel(name)
+            if x_name is not None:
+                self._say_x(name, x_name)
             if s is None:
                 s = ch.next_step
             ch.next_step += 1
@@ -333,8 +342,8 @@ class Run:
             ch.y.append(v)
             ch.t.append(now)
 
-    def log_many(self, name: str, steps, values) -> None:
-        """Log arrays of steps and values (equal length) in one go."""
+    def log_many(self, name: str, steps, values, *, x_name: str | None = None) -> None:
+        """Log arrays of steps and values (equal length) in one go; ``x_name`` as in ``log``."""
         xs = P.as_points(steps, f"steps of {name!r}")
         ys = P.as_points(values, f"values of {name!r}")
         if len(xs) != len(ys):
@@ -344,6 +353,8 @@ class Run:
             if self._closed:
                 raise InvalidInput(f"run {self.experiment!r} is closed; cannot log {name!r}")
             ch = self._channel(name)
+            if x_name is not None:
+                self._say_x(name, x_name)
             ch.seal()
             ch.parts.append((xs.copy(), ys.copy(), np.full(len(xs), now)))
             ch.next_step += len(xs)
@@ -420,12 +431,13 @@ class Run:
                 return
             self._inflight = batch
             orphaned = self._orphaned
+            x_names = {n: self._x_names[n] for n in batch if n in self._x_names}
         if orphaned:  # the experiment is gone: said once, the points are not kept
             with self._lock:
                 self._inflight = None
             return
         try:
-            counts = self._store.append_many(self.project, self.experiment, batch)
+            counts = self._store.append_many(self.project, self.experiment, batch, x_names=x_names)
         except NotFound as exc:
             self._orphan(exc)
             raise

@@ -1,9 +1,10 @@
-"""Resumed runs: a TensorBoard run whose steps go back keeps every point in the store, its chart
-marks where the steps went back, and "Latest write per step" draws what TensorBoard's dashboard
-shows (what was written before at a step and after is replaced by the resumed run's points)."""
+"""Resumed runs: a run whose steps go back (a training script resumed from a checkpoint, logging
+into the same experiment) keeps every point in the store, its chart marks where the steps went
+back, and "Latest write per step" draws what TensorBoard's dashboard shows (what was written
+before at a step and after is replaced by the resumed run's points). A TensorBoard import keeps
+only what TensorBoard shows, by the same rule (test_tb_resume.py)."""
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -33,22 +34,18 @@ def test_latest_write_per_step_is_what_tensorboard_keeps(steps):
     assert restarts(x).tolist() == [i for i in range(1, len(steps)) if steps[i] < steps[i - 1]]
 
 
-def _resumed_run(folder):
-    from tensorboardX.event_file_writer import EventsWriter
-    from tensorboardX.proto import event_pb2, summary_pb2
+def _resumed_run(store):
+    """A script logs steps 0..99, is resumed from its step-50 checkpoint and logs 50..149 into the
+    same experiment (``chartdesk.init`` resumes it)."""
+    import chartdesk
 
-    folder.mkdir(parents=True)
-    for part, steps, base in (("a", range(0, 100), 1.0), ("b", range(50, 150), 10.0)):  # resumed at step 50
-        w = EventsWriter(str(folder / "events"), filename_suffix=f".{part}")
-        for s in steps:
-            summary = summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag="loss", simple_value=base + s)])
-            w.write_event(event_pb2.Event(wall_time=time.time(), step=s, summary=summary))
-        w.close()
+    for steps, base in ((range(0, 100), 1.0), (range(50, 150), 10.0)):
+        with chartdesk.init("p", "resumed", db=store) as run:
+            run.log_many("loss", list(steps), [base + s for s in steps])
 
 
 def test_a_resumed_run_is_marked_and_drawn_with_its_latest_writes_on_request(store, open_win, qtbot, tmp_path):
-    _resumed_run(tmp_path / "logs" / "resumed")
-    import_paths(store, [tmp_path / "logs"], "p")
+    _resumed_run(store)
     assert len(store.read("p", "resumed", "loss")) == 200  # the store keeps every point
     w = open_win(store, "p", "resumed")
     c = next(c for g in w.tabs.all_grids() for c in g.charts if c.chart.name == "loss")  # its own charts' tab

@@ -74,6 +74,20 @@ from .theme import faint, plot_colors
 from .widgets import ElidedLabel
 
 X_LABELS = {"step": "step", "wall": "wall time", "relative": "relative time (s)"}
+
+
+def step_label(planned, channels_of) -> str:
+    """The step axis' label: what x is in every planned channel (``ChannelInfo.x_name``) when
+    they all say the same ("epoch" for a Keras log), else "step" (they differ, or one says nothing:
+    a channel logged without ``x_name``, an expression). ``channels_of(experiment)``: its ChannelInfos."""
+    said: set[str | None] = set()
+    known: dict[str, dict[str, str | None]] = {}
+    for c in planned:
+        for experiment, channel in (c.members if isinstance(c, PlannedGroup) else ((c.experiment, c.channel),)):
+            if experiment not in known:
+                known[experiment] = {i.name: i.x_name for i in channels_of(experiment)}
+            said.add(known[experiment].get(channel))
+    return next(iter(said)) if len(said) == 1 and None not in said else X_LABELS["step"]
 LEGEND_NAMES = {"below": "Under the plot", "side": "Beside the plot (where the names fit)", "off": "Hidden"}
 LEGEND_ORDER_NAMES = {"plotted": "As plotted", "name": "By name", "last": "By last value (highest first)"}
 #: The values the Smoothing menu offers for each kind.
@@ -709,7 +723,10 @@ class ChartWidget(QFrame):
             item.setAxisItems({"bottom": self._style_axis(pg.AxisItem(orientation="bottom"))})
         elif not isinstance(item.getAxis("bottom"), YAxis):
             item.setAxisItems({"bottom": self._style_axis(YAxis(orientation="bottom"))})
-        label = X_LABELS.get(mode) or self.chart.x_ref.name
+        if mode == "step":
+            label = step_label(self.state.plan().planned, self._ws.channels)
+        else:
+            label = X_LABELS.get(mode) or self.chart.x_ref.name
         item.setLabel("bottom", label, color=self._fg)
         right = bool(self.chart.right_axis)
         if right:
@@ -1041,6 +1058,12 @@ class ChartWidget(QFrame):
             self.strip.align()
         self._mark_restarts(restarts)
         self._set_notes(total)
+        bottom = self.plot.getPlotItem().getAxis("bottom")
+        whole = self.x_mode() == "step" and bool(self.curves) and all(_whole(c.x) for c in self.curves)
+        if isinstance(bottom, YAxis) and bottom.whole_steps != whole:  # ticks at whole steps only, or as before
+            bottom.whole_steps = whole
+            bottom.picture = None
+            bottom.update()
         order = self._legend_order()
         if order is not None and order != self.legend.order():  # by last value: known now
             self.legend.fill(self.curves, order)
@@ -1396,6 +1419,12 @@ def _at(detail: str, x: float, heading: float, mode: str) -> str:
 def _value_order(v: float) -> tuple[int, float]:
     """Highest value first (as on the plot), NaN last."""
     return (1, 0.0) if np.isnan(v) else (0, -v)
+
+
+def _whole(x: np.ndarray) -> bool:
+    """Whether every finite x is a whole number (the steps of a run, the epochs of a Keras log)."""
+    x = x[np.isfinite(x)]
+    return bool(np.all(x == np.round(x)))
 
 
 def _extent(x: np.ndarray) -> tuple[float, float]:

@@ -191,9 +191,20 @@ class ChartPlot(pg.PlotWidget):
 class YAxis(pg.AxisItem):
     """An axis that, on a log scale, labels only 1-2-5 mantissas when ticks are dense, and on a
     symlog scale (``symlog``: its ``Scale``, set by ``set_log_mode``) puts its ticks at 0 and
-    ±linthresh·10^k and labels them with the real values, not the axis' units."""
+    ±linthresh·10^k and labels them with the real values, not the axis' units. On a linear scale
+    with ``whole_steps`` (every x drawn is a whole number: steps, epochs) ticks are whole numbers
+    only: no "0.5" between epoch 0 and epoch 1."""
 
     symlog: Scale | None = None
+    whole_steps = False
+
+    def tickSpacing(self, minVal, maxVal, size):  # pyqtgraph's name
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if not self.whole_steps or self.logMode or self.symlog is not None:
+            return levels
+        whole = [(float(round(spacing)), offset) for spacing, offset in levels
+                 if spacing >= 1 - 1e-9 and abs(spacing - round(spacing)) <= 1e-9 * spacing]
+        return whole or [(1.0, 0.0)]
 
     def tickValues(self, minVal, maxVal, size):  # pyqtgraph's name
         if self.symlog is None:

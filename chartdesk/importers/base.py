@@ -1,5 +1,6 @@
 """What every importer shares: the parsed form of an experiment, the error that names the file,
-the offset or line and the reason, and warnings that do not stop an import."""
+the offset or line and the reason, warnings that do not stop an import, and what each format's x
+is (``FORMAT_X_NAMES``)."""
 from __future__ import annotations
 
 import contextvars
@@ -27,11 +28,25 @@ class ImportFailed(InvalidInput):
         super().__init__(f"{path}{f' ({where})' if where else ''}: {why}")
 
 
+#: What x is in a format's files ("step", "epoch", ...), stored with each imported channel
+#: (``Store.channel_infos``) unless its importer says otherwise (``ParsedExperiment.x_name``,
+#: ``ChannelData.x_name``: a table's step column). A format not named here says nothing.
+FORMAT_X_NAMES = {
+    "tensorboard": "step", "mlflow": "step", "hf": "step", "wandb": "step", "dvclive": "step",
+    "trackio": "step", "goodseed": "step", "sacred": "step",
+    "neptune-export": "step", "neptune-offline": "step", "neptune-scale": "step",
+    "keras-history": "epoch", "yolov5": "epoch", "sb3-monitor": "episode",
+}
+#: The x of a table that has no step column: its row's index (0, 1, ...).
+ROW_X_NAME = "row"
+
+
 @dataclass
 class ChannelData:
     x: list[float] = field(default_factory=list)
     y: list[float] = field(default_factory=list)
     t: list[float] = field(default_factory=list)
+    x_name: str | None = None  # what x is, when it differs from the experiment's (ParsedExperiment.x_name_of)
 
     def add(self, x: float, y: float, t: float) -> None:
         self.x.append(x)
@@ -60,6 +75,7 @@ class ParsedExperiment:
     project: str | None = None  # the source's own project (Neptune, trackio), used when no --project is given
     fork: tuple[str, float] | None = None  # (parent's experiment name, fork step): a Neptune forked run
     aliases: dict[str, list[str]] = field(default_factory=dict)  # friendlier names the importer proposes
+    x_name: str | None = None  # what every channel's x is (a table's step column); None: FORMAT_X_NAMES
 
     def channel(self, name: str) -> ChannelData:
         ch = self.channels.get(name)
@@ -69,6 +85,11 @@ class ParsedExperiment:
 
     def points(self) -> int:
         return sum(len(c.x) for c in self.channels.values())
+
+    def x_name_of(self, channel: str) -> str | None:
+        """What ``channel``'s x is: its own word, else the experiment's, else its format's."""
+        own = getattr(self.channels.get(channel), "x_name", None)
+        return own or self.x_name or FORMAT_X_NAMES.get(self.fmt)
 
 
 class ProtoFile:

@@ -9,7 +9,7 @@ import json
 import math
 from pathlib import Path
 
-from .base import ImportFailed, ParsedExperiment, bounded_params, flat_yaml, read_lines_bytes, to_float
+from .base import ROW_X_NAME, ImportFailed, ParsedExperiment, bounded_params, flat_yaml, read_lines_bytes, to_float
 
 STEP_COLUMNS = ("step", "global_step", "training_iteration", "iteration", "iter", "epoch", "x", "_step")
 TIME_COLUMNS = ("time", "wall_time", "timestamp", "_timestamp", "t")
@@ -121,6 +121,7 @@ def parse_csv(path: Path, name: str, fmt: str = "csv") -> ParsedExperiment:
         else:
             exp.warnings.append(f"{path}: column {time_col!r} is the wall clock")
     metrics = [h for h in header if h not in (step_col, time_col) and h not in text_cols]
+    exp.x_name = step_col or ROW_X_NAME  # x is that column ("epoch" of Keras' CSVLogger), else the row's index
     ms = time_col is not None and max((to_float(r[idx[time_col]], path, "") for _n, r in rows), default=0) > 1e11
     for row_no, row in rows:
         where = f"line {row_no}"
@@ -280,13 +281,21 @@ def parse_jsonl(path: Path, name: str) -> ParsedExperiment:
             metric = obj[name_key]
             if not isinstance(metric, (str, int, float)) or isinstance(metric, bool) or not str(metric).strip():
                 raise ImportFailed(path, where, f"the metric name {json.dumps(metric)[:40]} is no name")
-            exp.channel(str(metric)).add(step, _num(obj[value_key], path, where), wall)
+            _channel_of(exp, str(metric), step_key).add(step, _num(obj[value_key], path, where), wall)
             continue
         for k, v in obj.items():
             if k in (step_key, time_key) or isinstance(v, (str, dict, list, bool)) or v is None:
                 continue
-            exp.channel(k).add(step, _num(v, path, where), wall)
+            _channel_of(exp, k, step_key).add(step, _num(v, path, where), wall)
     return exp
+
+
+def _channel_of(exp: ParsedExperiment, name: str, step_key: str | None):
+    """A JSON lines channel, its x named by the step key of the line that first gave it a point."""
+    ch = exp.channel(name)
+    if ch.x_name is None:
+        ch.x_name = step_key or ROW_X_NAME
+    return ch
 
 
 def _json_float(text: str, path, where: str) -> float:

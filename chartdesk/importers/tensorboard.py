@@ -5,6 +5,13 @@ params and the end state). One experiment per folder holding event files.
 Reading needs neither TensorFlow nor tensorboard: TFRecord framing with CRC32C checked by the
 ``google-crc32c`` C library, and the few Event messages we need declared here as a descriptor
 and parsed by protobuf's C parser (upb).
+
+A run resumed from a checkpoint writes a new event file whose steps start again below where the
+old one stopped (steps 0..1000, then 600..): as TensorBoard does (its data server's reservoir: "a
+record with step s preempts any records with steps not smaller than s", per tag), each point
+logged before a later point of the same tag at the same or a lower step is dropped
+(``purge_orphans``, the rule of ``decimate.latest_writes``), so the curve continues from the
+checkpoint instead of drawing a line back to it; the import report says how many points went.
 """
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..decimate import latest_writes
 from .base import ImportFailed, ParsedExperiment, ProtoFile
 
 FORMAT = "tensorboard"
@@ -215,11 +223,35 @@ def read_events(data: bytes, start: int, exp: ParsedExperiment, path: Path, chec
     return records, pos
 
 
+def purge_orphans(exp: ParsedExperiment, where) -> int:
+    """Keep only each channel's latest write per step (``decimate.latest_writes``: a point goes
+    when a later one of its tag has the same or a lower step), as TensorBoard shows the run; a
+    warning naming ``where`` says how many went and where the steps went back. Returns how many."""
+    total, back = 0, set()
+    for ch in exp.channels.values():
+        x = np.asarray(ch.x, dtype=np.float64)
+        if len(x) < 2 or bool(np.all(x[1:] > x[:-1])):
+            continue
+        keep = np.flatnonzero(latest_writes(x))
+        if len(keep) == len(x):
+            continue
+        total += len(x) - len(keep)
+        back.update(x[1:][x[1:] <= x[:-1]][:3].tolist())  # where a step was not above the one before
+        ch.x, ch.y, ch.t = [ch.x[i] for i in keep], [ch.y[i] for i in keep], [ch.t[i] for i in keep]
+    if total:
+        steps = ", ".join(f"{v:g}" for v in sorted(back)[:3])
+        exp.warnings.append(f"{where}: {total:,} points purged: the run went back to step {steps} (resumed from a "
+                            "checkpoint); as TensorBoard does, what was logged before at that step and after it "
+                            "was dropped")
+    return total
+
+
 def parse_run_folder(folder: Path, files: list[Path], name: str) -> ParsedExperiment:
     exp = ParsedExperiment(name=name, source=f"tensorboard:{folder.resolve()}", fmt=FORMAT)
     for f in sorted(files):
         read_event_file(f, exp)
     walls = [t for ch in exp.channels.values() for t in ch.t[:1] + ch.t[-1:]]
-    if walls:
+    if walls:  # the run began with its first process, whatever a restart purges
         exp.created, exp.finished = min(walls), max(walls)
+    purge_orphans(exp, folder)
     return exp

@@ -139,13 +139,14 @@ def _copy_experiment(src, dst, project: str, name: str, report: CopyReport) -> N
             if changed:
                 dconn.execute(update(experiments).where(experiments.c.id == deid).values(**meta))
                 dst._bump(dconn, dpid, RUNS_COUNTER)
-        schans = sconn.execute(select(channels.c.id, channels.c.name, channels.c.count)
+        schans = sconn.execute(select(channels.c.id, channels.c.name, channels.c.count, channels.c.x_name)
                                .where(channels.c.experiment_id == seid).order_by(channels.c.name)).all()
-        for scid, ch, count in schans:
+        for scid, ch, count, x_name in schans:
             drow_c = dconn.execute(select(channels.c.id, channels.c.count).where(
                 channels.c.experiment_id == deid, channels.c.name == ch).with_for_update()).first()
             if drow_c is None:
-                dcid, _ = Store._insert_missing(dconn, channels, dict(experiment_id=deid, name=ch, count=0, version=0),
+                dcid, _ = Store._insert_missing(dconn, channels, dict(experiment_id=deid, name=ch, count=0, version=0,
+                                                                      x_name=x_name),
                                                 (channels.c.experiment_id == deid) & (channels.c.name == ch))
                 first = 0
             else:
@@ -154,7 +155,7 @@ def _copy_experiment(src, dst, project: str, name: str, report: CopyReport) -> N
                 if first is None:
                     continue
             _copy_chunks(sconn, scid, dconn, dcid, first, report)
-            dconn.execute(update(channels).where(channels.c.id == dcid).values(count=count,
+            dconn.execute(update(channels).where(channels.c.id == dcid).values(count=count, x_name=x_name,
                                                                               version=channels.c.version + 1))
             changed = True
     if new:

@@ -62,7 +62,17 @@ def _v4_to_v5(conn: Connection) -> None:
         conn.execute(text(f"ALTER TABLE projects ADD COLUMN {RUNS_COUNTER} INTEGER NOT NULL DEFAULT 0"))
 
 
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
+def _v5_to_v6(conn: Connection) -> None:
+    """Schema 6 adds what each channel's x is (``channels.x_name``), None (not said) for every
+    channel already stored: nothing in an older store says it."""
+    from sqlalchemy import inspect, text
+
+    if "x_name" not in {c["name"] for c in inspect(conn).get_columns("channels")}:
+        conn.execute(text("ALTER TABLE channels ADD COLUMN x_name VARCHAR(512)"))
+
+
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5,
+                                                       5: _v5_to_v6}
 
 
 def migrate(conn: Connection, from_version: int, to_version: int) -> None:

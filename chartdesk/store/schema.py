@@ -10,6 +10,8 @@ transaction, so another window sees the edit at its next poll and re-reads only 
 Schema 5 gives each run its notes (``experiments.notes``) and each project a fourth counter,
 ``RUNS_COUNTER``, bumped by every edit of a run's tags, notes or params: windows poll it with the
 project's runs (``Store.change_token`` part 1), so such an edit elsewhere reaches them too.
+Schema 6 gives each channel the name of what its x is (``channels.x_name``: "epoch", "step", ...,
+or None where nobody said), written by importers and by the logging API when told.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from sqlalchemy import (
 #: SQLite ``PRAGMA application_id``: ASCII "CHDK".
 APPLICATION_ID = 0x4348444B
 #: Bumped on every schema change; ``migrations.MIGRATIONS`` lifts older stores to it.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 metadata = MetaData()
 
@@ -77,6 +79,7 @@ channels = Table(
     Column("name", String(512), nullable=False),
     Column("count", Integer, nullable=False, default=0),
     Column("version", Integer, nullable=False, default=0),  # bumped on each append
+    Column("x_name", String(512)),                          # schema 6: what x is ("epoch"); None: not said
     UniqueConstraint("experiment_id", "name"),
 )
 

@@ -271,6 +271,16 @@ def _sqlite_engine(url, file: bool) -> Engine:
     return engine
 
 
+def _x_name(x_name: Any, channel: str) -> str | None:
+    """What a channel's x is, checked as a name (None: not said)."""
+    if x_name is None:
+        return None
+    try:
+        return check_name("x", x_name)
+    except InvalidInput as exc:
+        raise InvalidInput(f"channel {short_repr(channel)}: {exc}") from None
+
+
 def _json(value: Any, what: str) -> str:
     try:
         return json.dumps(value, sort_keys=True, allow_nan=True, default=str)
@@ -945,29 +955,31 @@ class Store:
             check_name("channel", name)
             batch[name] = ch.arrays()
         check_name("project", project)
+        x_names = {name: _x_name(parsed.x_name_of(name), name) for name in batch}
         if sum(len(x) for x, _y, _t in batch.values()) <= IMPORT_TX_POINTS:
-            return self._import_whole(project, parsed, batch)
-        return self._import_staged(project, parsed, batch)
+            return self._import_whole(project, parsed, batch, x_names)
+        return self._import_staged(project, parsed, batch, x_names)
 
     @_retried
-    def _import_whole(self, project: str, parsed, batch: Mapping[str, tuple]) -> str:
+    def _import_whole(self, project: str, parsed, batch: Mapping[str, tuple], x_names: Mapping[str, str | None]) -> str:
         with self._tx(write=True) as conn:
             eid, name = self._imported_row(conn, project, parsed)
             if eid is None:
                 return name
-            self._write_new_channels(conn, eid, batch)
+            self._write_new_channels(conn, eid, batch, x_names)
             return name
 
     @staticmethod
-    def _write_new_channels(conn: Connection, eid: int, batch: Mapping[str, tuple]) -> None:
+    def _write_new_channels(conn: Connection, eid: int, batch: Mapping[str, tuple],
+                            x_names: Mapping[str, str | None]) -> None:
         """Channels experiment ``eid`` does not have yet, all in three statements whatever their
         number (an import of a run with 100 metrics; appending them one by one cost about 0.8 ms
         each in statements): the channel rows, then every chunk and every chunk summary."""
         if not batch:
             return
         names = list(batch)
-        rows = [dict(experiment_id=eid, name=n, count=len(batch[n][0]), version=int(len(batch[n][0]) > 0))
-                for n in names]
+        rows = [dict(experiment_id=eid, name=n, count=len(batch[n][0]), version=int(len(batch[n][0]) > 0),
+                     x_name=x_names.get(n)) for n in names]
         ids = conn.execute(insert(channels).returning(channels.c.id, sort_by_parameter_order=True), rows).scalars().all()
         chunk_rows, summaries = [], []
         for cid, n in zip(ids, names):
@@ -1050,7 +1062,7 @@ class Store:
             time.sleep(min(IMPORT_YIELD_S, (time.monotonic() - started) / 10))
         return out
 
-    def _import_staged(self, project: str, parsed, batch: Mapping[str, tuple]) -> str:
+    def _import_staged(self, project: str, parsed, batch: Mapping[str, tuple], x_names: Mapping[str, str | None]) -> str:
         self.clear_staging()
         staged = self._write_bounded(lambda conn: self._staging_run(conn, f"import {parsed.source}"))
         try:
@@ -1069,7 +1081,7 @@ class Store:
                 def write(conn, parts=parts):
                     for ch, a, b in parts:
                         x, y, t = batch[ch]
-                        self._append(conn, staged, ch, x[a:b], y[a:b], t[a:b])
+                        self._append(conn, staged, ch, x[a:b], y[a:b], t[a:b], x_names.get(ch))
                     conn.execute(update(experiments).where(experiments.c.id == staged).values(created=time.time()))
 
                 self._write_bounded(write)
@@ -1208,11 +1220,11 @@ class Store:
             rows = conn.execute(select(experiments).where(experiments.c.project_id == pid)
                                 .order_by(experiments.c.id)).all()
             chans: dict[int, list[ChannelInfo]] = {r.id: [] for r in rows}
-            q = (select(channels.c.experiment_id, channels.c.name, channels.c.count)
+            q = (select(channels.c.experiment_id, channels.c.name, channels.c.count, channels.c.x_name)
                  .join(experiments, experiments.c.id == channels.c.experiment_id)
                  .where(experiments.c.project_id == pid).order_by(channels.c.name))
-            for eid, name, count in conn.execute(q).all():  # one fetch, not a Python call per row
-                chans[eid].append(ChannelInfo(name, count))
+            for eid, name, count, x_name in conn.execute(q).all():  # one fetch, not a Python call per row
+                chans[eid].append(ChannelInfo(name, count, x_name))
             return [(self._experiment_from_row(r), chans[r.id]) for r in rows]
 
     # ---- channels and points -----------------------------------------------------------------
@@ -1222,17 +1234,25 @@ class Store:
     def channel_infos(self, project: str, experiment: str) -> list[ChannelInfo]:
         with self._tx() as conn:
             eid = self._experiment_id(conn, project, experiment)
-            q = select(channels.c.name, channels.c.count).where(channels.c.experiment_id == eid).order_by(channels.c.name)
-            return [ChannelInfo(n, c) for n, c in conn.execute(q)]
+            q = (select(channels.c.name, channels.c.count, channels.c.x_name)
+                 .where(channels.c.experiment_id == eid).order_by(channels.c.name))
+            return [ChannelInfo(n, c, x) for n, c, x in conn.execute(q)]
 
     def append(self, project: str, experiment: str, channel: str, x, y, t=None) -> int:
         """Append points to a channel (created on first use); returns its new point count."""
         return self.append_many(project, experiment, {channel: (x, y, t)})[channel]
 
     @_retried
-    def append_many(self, project: str, experiment: str,
-                    batch: Mapping[str, tuple[Any, Any, Any]]) -> dict[str, int]:
-        """Append to several channels of one experiment in one transaction."""
+    def append_many(self, project: str, experiment: str, batch: Mapping[str, tuple[Any, Any, Any]],
+                    *, x_names: Mapping[str, str] | None = None) -> dict[str, int]:
+        """Append to several channels of one experiment in one transaction. ``x_names``: what the
+        x of some of them is ("epoch"), kept with the channel (``channel_infos``)."""
+        named = {}
+        for name, x_name in (x_names or {}).items():
+            if name not in batch:
+                raise InvalidInput(f"x_names names channel {short_repr(name)}, which has no points in this batch")
+            if x_name is not None:
+                named[name] = _x_name(x_name, name)
         prepared = {}
         for name, (x, y, t) in batch.items():
             check_name("channel", name)
@@ -1248,21 +1268,26 @@ class Store:
         with self._tx(write=True) as conn:
             eid = self._experiment_id(conn, project, experiment, lock=True)
             for name, (xa, ya, ta) in sorted(prepared.items()):  # one lock order for every writer
-                counts[name] = self._append(conn, eid, name, xa, ya, ta)
+                counts[name] = self._append(conn, eid, name, xa, ya, ta, named.get(name))
         return counts
 
-    def _append(self, conn: Connection, eid: int, name: str, x: np.ndarray, y: np.ndarray, t: np.ndarray) -> int:
+    def _append(self, conn: Connection, eid: int, name: str, x: np.ndarray, y: np.ndarray, t: np.ndarray,
+                x_name: str | None = None) -> int:
         # The channel's row is locked (PostgreSQL) until commit: two writers appending to one channel
         # take turns; writers of other channels or experiments never wait on each other.
         where = (channels.c.experiment_id == eid) & (channels.c.name == name)
         row = conn.execute(select(channels.c.id, channels.c.count).where(where).with_for_update()).first()
         if row is None:
-            cid, _ = self._insert_missing(conn, channels, dict(experiment_id=eid, name=name, count=0, version=0), where)
+            cid, _ = self._insert_missing(conn, channels, dict(experiment_id=eid, name=name, count=0, version=0,
+                                                               x_name=x_name), where)
             cid, count = conn.execute(select(channels.c.id, channels.c.count).where(channels.c.id == cid)
                                       .with_for_update()).one()
         else:
             cid, count = row
+        named = {} if x_name is None else {"x_name": x_name}  # a channel's x_name is only ever said, never unsaid
         if len(x) == 0:
+            if named:
+                conn.execute(update(channels).where(channels.c.id == cid).values(**named))
             return count
         total = count + len(x)
         last = conn.execute(select(chunks.c.seq, chunks.c.n, chunks.c.x, chunks.c.y, chunks.c.t)
@@ -1291,7 +1316,8 @@ class Store:
         if rows:
             conn.execute(insert(chunks), rows)
             conn.execute(insert(chunk_summaries), summaries)
-        conn.execute(update(channels).where(channels.c.id == cid).values(count=total, version=channels.c.version + 1))
+        conn.execute(update(channels).where(channels.c.id == cid).values(count=total, version=channels.c.version + 1,
+                                                                         **named))
         return int(total)
 
     def read(self, project: str, experiment: str, channel: str, start: int = 0) -> Series:
