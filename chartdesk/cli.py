@@ -712,6 +712,8 @@ def cmd_follow(args) -> int:
         for line in step.refused:
             refused.append(line)
             print(f"chartdesk: not followed: {line}", file=sys.stderr, flush=True)
+        for line in step.warnings:  # a resumed run's orphaned points dropped, as TensorBoard drops them
+            print(f"chartdesk: {line}", file=sys.stderr, flush=True)
 
     with _open(args) as store:
         follower = Follower(store, args.follow_project, args.paths)

@@ -230,7 +230,7 @@ class Follower:
 
         def step() -> None:
             s = self.poll()
-            if on_step is not None and (s.points or s.new_runs or s.refused):
+            if on_step is not None and (s.points or s.new_runs or s.refused or s.warnings):
                 on_step(s)
 
         try:

@@ -69,3 +69,29 @@ def test_following_a_run_that_resumes_purges_what_it_had_written(tmp_path, store
     assert on.points == 200 and not on.warnings
     assert store.read("live", "run", "loss").x.tolist() == list(range(1201))
     follower.close()
+
+
+def test_the_follow_command_says_when_a_resumed_run_was_put_right(tmp_path):
+    """``chartdesk follow`` prints the purge line on stderr, as ``import`` reports it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    logs = tmp_path / "logs"
+    run = logs / "run"
+    _write(run, range(0, 1001), ".1")
+    db = tmp_path / "s.db"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    proc = subprocess.Popen([sys.executable, "-m", "chartdesk", "--db", str(db), "follow", str(logs), "--project",
+                             "live", "--seconds", "8"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    first = ""
+    while "following run\n" not in first:
+        line = proc.stdout.readline()
+        assert line, f"the follower ended before following run: {first!r}"
+        first += line
+    _write(run, range(600, 1101), ".2", value=lambda s: 2.0 + s)  # resumed at 600
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "802 points purged: the run went back to step 600" in err, err

@@ -151,6 +151,8 @@ class FollowControl(QObject):
                                          + ", ".join(step.new_runs[:5]), 10000)
         for line in step.refused:
             self.sig_status_message.emit(f"Not followed: {line}", 15000)
+        for line in step.warnings:  # a resumed run's orphaned points dropped
+            self.sig_status_message.emit(f"Following {folder}: {line}", 15000)
         self._update()
 
     def _on_failed(self, folder: str, message: str) -> None:
