@@ -49,14 +49,27 @@ def _head(path: Path) -> bytes:
         return b""
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, report: CheckReport) -> sqlite3.Connection:
+    """A read-only connection to ``path``; a header an outsider overwrote is a problem of the
+    report (and the rest is checked when SQLite can still read the file)."""
     head = _head(path) if path.is_file() else b""
+    ours = len(head) == 100 and int.from_bytes(head[68:72], "big") == identity.APPLICATION_ID
     if not head.startswith(identity.SQLITE_MAGIC):
+        if ours:
+            raise StoreError(f"{identity.header_damage(head)}; SQLite cannot read the rest")
         raise StoreError(f"{path} is not an SQLite database; nothing to check")
-    if int.from_bytes(head[68:72], "big") != identity.APPLICATION_ID:
-        raise StoreError(f"{path} is not a ChartDesk store")
     con = sqlite3.connect(identity.file_uri(path, "mode=ro"), uri=True, timeout=60)
     con.execute("PRAGMA query_only=1")
+    if not ours:
+        try:
+            mine = con.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                               (PLAIN_TABLES[0],)).fetchone()[0] > 0
+        except sqlite3.DatabaseError:
+            mine = False
+        if not mine:
+            con.close()
+            raise StoreError(f"{path} is not a ChartDesk store")
+        report.problems.append(identity.header_damage(head))
     return con
 
 
@@ -89,12 +102,12 @@ def check(path: Path, tidy: bool = False) -> CheckReport:
     if identity.no_space(path):
         raise StoreError(f"cannot check {path}: no space left on the device (SQLite needs room for its -shm "
                          "and -wal files beside the store); free some and check again")
+    seen = len(report.problems)
     try:
-        con = _connect(path)
+        con = _connect(path, report)
     except StoreError as exc:
         report.problems.append(str(exc))
         return report
-    seen = len(report.problems)
     try:
         try:
             rows = [r[0] for r in con.execute("PRAGMA integrity_check(100)")]
@@ -238,7 +251,7 @@ def repair(path: Path, out: Path | None = None) -> tuple[Path, dict[str, int]]:
     if out.exists():
         raise StoreError(f"{out} exists already; move it away or name another with --out")
     figures = {"rows": 0, "chunks": 0, "lost_chunks": 0, "points": 0, "lost_points": 0}
-    con = _connect(path)
+    con = _connect(path, CheckReport())
     target = Store(out)
     try:
         with target._tx(write=True) as conn:
