@@ -279,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Commands that write much into a store: a store file with damaged pages is refused first.
+BIG_WRITES = {"import", "demo"}
+
 #: Commands that only read: on a missing store they say so and create nothing.
 READ_ONLY = {"ls", "resolve", "export", "render", "report", "runs", "diff", "importance", ("alias", "ls"),
              ("chartset", "ls")}
@@ -289,7 +292,14 @@ def _open(args):
 
     sub = getattr(args, "alias_command", None) or getattr(args, "chartset_command", None)
     reading = args.command in READ_ONLY or (args.command, sub) in READ_ONLY or _only_reads(args)
-    return Store(getattr(args, "db", None), create=not reading)
+    store = Store(getattr(args, "db", None), create=not reading)
+    if args.command in BIG_WRITES:
+        try:
+            store.require_sound()
+        except BaseException:
+            store.close()
+            raise
+    return store
 
 
 def _only_reads(args) -> bool:

@@ -97,7 +97,7 @@ def test_import_and_demo_refuse_to_write_into_a_damaged_store(tmp_path, table, k
     for args in (("import", tmp_path / "new.csv"), ("demo",)):
         line = one_line(cd(*args, "--db", f))
         assert "the store is damaged" in line and f"chartdesk check --db {f}" in line, line
-        assert "nothing was written" in line, line
+        assert "Nothing was written" in line, line
     assert f.read_bytes() == before
 
 
