@@ -104,6 +104,15 @@ IMPORT_TX_POINTS = 64 * 65536
 IMPORT_YIELD_S = 0.1
 #: The project that holds big imports while they are written: a name no one can type or see.
 STAGING_PROJECT = "\x1fchartdesk staging"
+
+#: The first "the store is damaged" line any store of this process raised: a command whose
+#: reads run where their errors are only shown (the window's ``--screenshot``) asks it at its end.
+_damage_met: list[str] = []
+
+
+def damage_met() -> str | None:
+    """The first damage a store of this process met (its one line), or None."""
+    return _damage_met[0] if _damage_met else None
 #: A staging run untouched for this long belongs to an import that died (any host).
 STAGING_STALE_S = 600
 #: SQLite: a PASSIVE checkpoint this long after a write (a burst of writes shares one), so that
@@ -657,8 +666,11 @@ class Store:
         text = (str(orig).splitlines() or [type(orig).__name__])[0]
         low = text.lower()
         if "malformed" in low or "not a database" in low or "corrupt" in low:
-            return StoreError(f"the store is damaged: {self.describe()} ({text}); run `chartdesk check "
-                              f"--db {self.describe()}` to see what can be saved")
+            line = (f"the store is damaged: {self.describe()} ({text}); run `chartdesk check --db {self.describe()}` "
+                    "to see what can be saved")
+            if not _damage_met:
+                _damage_met.append(line)
+            return StoreError(line)
         if "readonly" in low or "read-only" in low:
             return StoreError(f"store {self.describe()} is read-only ({text})")
         if "disk is full" in low or ("disk i/o error" in low and self.path is not None
