@@ -279,9 +279,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: Commands that write much into a store: a store file with damaged pages is refused first.
-BIG_WRITES = {"import", "demo"}
-
 #: Commands that only read: on a missing store they say so and create nothing.
 READ_ONLY = {"ls", "resolve", "export", "render", "report", "runs", "diff", "importance", ("alias", "ls"),
              ("chartset", "ls")}
@@ -292,14 +289,7 @@ def _open(args):
 
     sub = getattr(args, "alias_command", None) or getattr(args, "chartset_command", None)
     reading = args.command in READ_ONLY or (args.command, sub) in READ_ONLY or _only_reads(args)
-    store = Store(getattr(args, "db", None), create=not reading)
-    if args.command in BIG_WRITES:
-        try:
-            store.require_sound()
-        except BaseException:
-            store.close()
-            raise
-    return store
+    return Store(getattr(args, "db", None), create=not reading)
 
 
 def _only_reads(args) -> bool:
@@ -317,6 +307,7 @@ def cmd_demo(args) -> int:
     from .demo import seed
 
     with _open(args) as store:
+        store.require_sound()  # a store file with damaged pages is refused before anything is written
         created = seed(store)
         where = store.describe()
     print(f"demo: {len(created)} experiments added to {where}" if created else f"demo: already in {where}")

@@ -15,6 +15,7 @@ import pytest
 
 import chartdesk
 from chartdesk import StoreError
+from chartdesk.importers import import_paths
 
 
 def cd(*args, timeout=120, env=None):
@@ -99,6 +100,10 @@ def test_import_and_demo_refuse_to_write_into_a_damaged_store(tmp_path, table, k
         assert "the store is damaged" in line and f"chartdesk check --db {f}" in line, line
         assert "Nothing was written" in line, line
     assert f.read_bytes() == before
+    with chartdesk.open_store(f) as s:  # the window's import goes through the same call
+        with pytest.raises(StoreError, match="the store is damaged.*Nothing was written"):
+            import_paths(s, [tmp_path / "new.csv"], "q")
+        assert s.projects() == ["p"]
 
 
 # ---- the window's screenshot -----------------------------------------------------------------------
