@@ -813,4 +813,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except ChartDeskError as exc:  # e.g. --edits-db naming a database this user may not create tables in
+        print(f"faults.py: {exc}", file=sys.stderr)
+        sys.exit(2)
