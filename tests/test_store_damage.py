@@ -125,3 +125,19 @@ def test_a_screenshot_of_a_window_that_met_damage_exits_1_naming_it(tmp_path):
     r = cd("--db", good, "--project", "p", "--experiment", "e", "--screenshot", tmp_path / "g.png", env=env,
            timeout=180)
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("where, what", [(0, b"SQLite format 4"), (68, b"\0\0\0\0")])
+def test_check_repair_saves_a_store_whose_header_was_overwritten(tmp_path, where, what):
+    f = tmp_path / "s.db"
+    _store(f)
+    with open(f, "r+b") as fh:
+        fh.seek(where)
+        fh.write(what)
+    before = f.read_bytes()
+    r = cd("check", "--repair", "--db", f)
+    assert r.returncode == 0 and "0 points lost" in r.stdout, (r.stdout, r.stderr)
+    assert f.read_bytes() == before
+    with chartdesk.open_store(tmp_path / "s.repaired.db") as s:
+        assert s.read("p", "e", "loss").y.tolist() == np.linspace(1, 0, 300_000).tolist()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # the copy it read is gone

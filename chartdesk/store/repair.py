@@ -12,8 +12,11 @@ counts and summaries, and writes a new store beside it.
 """
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,7 +59,8 @@ def _connect(path: Path, report: CheckReport) -> sqlite3.Connection:
     ours = len(head) == 100 and int.from_bytes(head[68:72], "big") == identity.APPLICATION_ID
     if not head.startswith(identity.SQLITE_MAGIC):
         if ours:
-            raise StoreError(f"{identity.header_damage(head)}; SQLite cannot read the rest")
+            raise StoreError(f"{identity.header_damage(head)}; SQLite cannot read the rest as it is (--repair "
+                             "reads a copy with the magic written back)")
         raise StoreError(f"{path} is not an SQLite database; nothing to check")
     con = sqlite3.connect(identity.file_uri(path, "mode=ro"), uri=True, timeout=60)
     con.execute("PRAGMA query_only=1")
@@ -242,16 +246,43 @@ def default_repair_path(path: Path) -> Path:
 
 def repair(path: Path, out: Path | None = None) -> tuple[Path, dict[str, int]]:
     """Copy everything readable of ``path`` into a new store ``out``; returns (out, figures)."""
+    out = out or default_repair_path(path)
+    if out.exists():
+        raise StoreError(f"{out} exists already; move it away or name another with --out")
+    figures = {"rows": 0, "chunks": 0, "lost_chunks": 0, "points": 0, "lost_points": 0}
+    with _readable(path, out) as source:
+        con = _connect(source, CheckReport())
+        _copy(con, out, figures)
+    return out, figures
+
+
+@contextmanager
+def _readable(path: Path, out: Path) -> Iterator[Path]:
+    """``path``, or, when an outsider overwrote SQLite's magic in a store of ours (its application
+    id still there), a copy beside ``out`` with the magic written back, so SQLite reads the rest
+    (the damaged file is never written); the copy is removed afterwards."""
+    head = _head(path)
+    if head.startswith(identity.SQLITE_MAGIC) or len(head) < 100 or \
+            int.from_bytes(head[68:72], "big") != identity.APPLICATION_ID:
+        yield path
+        return
+    copy = out.with_name(f".{out.name}.header-{os.getpid()}")
+    try:
+        shutil.copyfile(path, copy)
+        with open(copy, "r+b") as fh:
+            fh.write(identity.SQLITE_MAGIC)
+        yield copy
+    finally:
+        for p in (copy, *(Path(f"{copy}{s}") for s in identity.SIDE_SUFFIXES)):
+            p.unlink(missing_ok=True)
+
+
+def _copy(con: sqlite3.Connection, out: Path, figures: dict[str, int]) -> None:
     from sqlalchemy import insert, text
 
     from .schema import channels, chunk_summaries, chunks, metadata
     from .store import Store
 
-    out = out or default_repair_path(path)
-    if out.exists():
-        raise StoreError(f"{out} exists already; move it away or name another with --out")
-    figures = {"rows": 0, "chunks": 0, "lost_chunks": 0, "points": 0, "lost_points": 0}
-    con = _connect(path, CheckReport())
     target = Store(out)
     try:
         with target._tx(write=True) as conn:
@@ -308,6 +339,5 @@ def repair(path: Path, out: Path | None = None) -> tuple[Path, dict[str, int]]:
         raise
     target.close()
     con.close()
-    return out, figures
 
 
