@@ -715,6 +715,9 @@ def wal_outsiders(tries: int, rng: random.Random, tmp: Path) -> int:
         with open(log, "w") as fh:
             writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db), "resumed"], stdout=fh,
                                       stderr=subprocess.DEVNULL)
+            started = time.monotonic()  # the act comes after the writer's first flush, whatever the load
+            while writer.poll() is None and not log.read_text().strip() and time.monotonic() - started < 60:
+                time.sleep(0.02)
             time.sleep(rng.uniform(0.8, 2.0))
             _act(db, act)
             time.sleep(rng.uniform(0.6, 1.5))
