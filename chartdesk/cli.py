@@ -307,6 +307,7 @@ def cmd_demo(args) -> int:
     from .demo import seed
 
     with _open(args) as store:
+        store.require_sound()  # a store file with damaged pages is refused before anything is written
         created = seed(store)
         where = store.describe()
     print(f"demo: {len(created)} experiments added to {where}" if created else f"demo: already in {where}")
@@ -768,9 +769,15 @@ def cmd_report(args) -> int:
 
 def cmd_gui(args) -> int:
     from .gui.app import run_gui
+    from .store.store import damage_met
 
-    return run_gui(db=getattr(args, "db", None), project=args.project, experiment=args.experiment,
+    code = run_gui(db=getattr(args, "db", None), project=args.project, experiment=args.experiment,
                    screenshot=args.screenshot, theme=args.theme)
+    if args.screenshot and code == 0 and damage_met() is not None:
+        # The window showed it on its status bar; the picture is taken, but of a damaged store.
+        print(f"chartdesk: error: {damage_met()}", file=sys.stderr)
+        return 1
+    return code
 
 
 COMMANDS = {"demo": cmd_demo, "ls": cmd_ls, "alias": cmd_alias, "resolve": cmd_resolve, "chartset": cmd_chartset,

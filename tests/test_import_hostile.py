@@ -103,3 +103,30 @@ def test_a_run_the_store_refuses_is_named_and_the_later_sources_still_import(tmp
     assert [r[0] for r in report.imported] == ["a", "c"]
     assert len(report.refused) == 1 and "b.csv" in report.refused[0] and "characters long" in report.refused[0]
     assert report.exit_code == 3
+
+
+@pytest.mark.parametrize("rel, text, at", [
+    ("keras/history.json", '{"loss": [1.0,\n 1e999], "acc": [0.1, 0.2]}', "line 2"),
+    ("keras/history.json", '{"loss": [1.0, ' + "1" * 400 + '], "acc": [0.1, 0.2]}', "line 1"),
+    ("hf/trainer_state.json", '{"log_history": [\n{"step": 1, "loss": 0.5},\n{"step": 2, "loss": -1e999}]}',
+     "line 3"),
+    ("sacred/1/metrics.json", '{"loss": {"steps": [0, 1], "values": [1e400, 0.5]}}', "line 1"),
+    ("sb3/monitor.csv", '#{"t_start": 1e999}\nr,l,t\n1.0,10,0.5\n', "line 1"),
+])
+def test_whole_json_files_refuse_numbers_no_float64_holds_too(tmp_path, store, rel, text, at):
+    """JSON lines refused 1e999 (CSV too), but a Keras history, a trainer_state.json, Sacred's
+    metrics.json and a monitor.csv header read it as +inf without a word (and a 400-digit
+    integer in a Keras history was a traceback)."""
+    f = tmp_path / rel
+    f.parent.mkdir(parents=True)
+    f.write_text(text)
+    if rel.startswith("sacred"):
+        (f.parent / "run.json").write_text('{"status": "COMPLETED", "experiment": {"name": "x"}, '
+                                           '"start_time": "2026-12-03T06:36:05.377796"}')
+        (f.parent / "config.json").write_text("{}")
+    _good(tmp_path)
+    report = import_paths(store, [tmp_path], "p")
+    assert [r[0] for r in report.imported] == ["good"], (report.imported, report.refused)
+    assert len(report.refused) == 1, report.refused
+    line = report.refused[0]
+    assert f.name in line and at in line and "too large for a float64" in line, line

@@ -415,7 +415,9 @@ def import_paths(store, paths, project: str | None = None, progress: Callable[[i
     ``project`` None: each experiment goes to the project its source names (a Neptune or trackio
     project), else to ``default_project(paths)``. With ``project`` given, everything goes there,
     and a run id that another source project already gave in this import is qualified by its own
-    project (``acme/other/SAN-1``)."""
+    project (``acme/other/SAN-1``). A store file with damaged pages is refused (StoreError)
+    before anything is read or written."""
+    store.require_sound()
     paths = list(paths)
     report = ImportReport()
     sources = discover(paths)

@@ -4,9 +4,11 @@ is (``FORMAT_X_NAMES``)."""
 from __future__ import annotations
 
 import contextvars
+import json
 import math
 import shutil
 import sqlite3
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -219,6 +221,43 @@ def to_float(text: str, path, where: str) -> float:
     if math.isinf(v) and "inf" not in s.lower():  # "1" * 400: no float holds it
         raise ImportFailed(path, where, f"{s[:20]}… ({len(s)} characters) is too large for a float64")
     return v
+
+
+#: The largest integer a float64 holds as a finite number.
+FLOAT64_MAX_INT = int(sys.float_info.max)
+
+
+def load_json(text: str, path, line: int | None = None):
+    """``text`` as JSON, with one-line errors naming ``path`` and the line: a syntax error,
+    nesting too deep, and a number no float64 holds (``1e999``, a 400-digit integer), refused as
+    in CSV where ``json`` would make it ``inf`` without a word (JSON's own ``Infinity`` and
+    ``NaN`` are kept: json reads those without the hooks). ``line``: the line ``text`` is of
+    its file (JSON lines), else lines are counted in ``text``."""
+    def where(token: str) -> str | None:
+        if line is not None:
+            return f"line {line}"
+        at = text.find(token)
+        return f"line {text.count(chr(10), 0, at) + 1}" if at >= 0 else None
+
+    def too_large(token: str):
+        shown = token if len(token) <= 20 else f"{token[:20]}… ({len(token)} characters)"
+        raise ImportFailed(path, where(token), f"{shown} is too large for a float64")
+
+    def real(token: str) -> float:
+        v = float(token)
+        return too_large(token) if math.isinf(v) else v
+
+    def integer(token: str) -> int:
+        # 310 digits are past float64's 1.8e308 (and Python refuses to read 4,300 at all)
+        return too_large(token) if len(token.lstrip("-")) > 309 or abs(v := int(token)) > FLOAT64_MAX_INT else v
+
+    try:
+        return json.loads(text, parse_float=real, parse_int=integer)
+    except json.JSONDecodeError as exc:
+        at = f"line {line if line is not None else exc.lineno}, column {exc.colno}"
+        raise ImportFailed(path, at, exc.msg) from None
+    except RecursionError:
+        raise ImportFailed(path, None if line is None else f"line {line}", "nested too deeply") from None
 
 
 PARAMS_VALUES_MAX = 100_000

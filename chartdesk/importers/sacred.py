@@ -4,14 +4,13 @@ values}}``, what ``_run.log_scalar`` wrote). One experiment per numbered folder;
 (the saved source files) is no run. Sacred writes its times as UTC without a zone."""
 from __future__ import annotations
 
-import json
 import math
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
-from .base import ChannelData, ImportFailed, ParsedExperiment
+from .base import ChannelData, ImportFailed, ParsedExperiment, load_json
 
 FORMAT = "sacred"
 STATES = {"COMPLETED": "succeeded", "FAILED": "failed", "INTERRUPTED": "aborted", "TIMEOUT": "failed",
@@ -20,9 +19,7 @@ STATES = {"COMPLETED": "succeeded", "FAILED": "failed", "INTERRUPTED": "aborted"
 
 def _json(path: Path):
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ImportFailed(path, f"line {exc.lineno}, column {exc.colno}", exc.msg) from None
+        return load_json(path.read_text(encoding="utf-8"), path)
     except UnicodeDecodeError as exc:
         raise ImportFailed(path, f"byte {exc.start}", "not UTF-8 text") from None
 

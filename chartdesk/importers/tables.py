@@ -9,7 +9,16 @@ import json
 import math
 from pathlib import Path
 
-from .base import ROW_X_NAME, ImportFailed, ParsedExperiment, bounded_params, flat_yaml, read_lines_bytes, to_float
+from .base import (
+    ROW_X_NAME,
+    ImportFailed,
+    ParsedExperiment,
+    bounded_params,
+    flat_yaml,
+    load_json,
+    read_lines_bytes,
+    to_float,
+)
 
 STEP_COLUMNS = ("step", "global_step", "training_iteration", "iteration", "iter", "epoch", "x", "_step")
 TIME_COLUMNS = ("time", "wall_time", "timestamp", "_timestamp", "t")
@@ -160,10 +169,7 @@ def parse_sb3_monitor(path: Path, name: str) -> ParsedExperiment:
     SB3's names ``r`` and ``l``; the project gets the aliases ``episode_reward`` and
     ``episode_length`` for them."""
     lines = _read_text(path).splitlines()
-    try:
-        header = json.loads(lines[0][1:].strip()) if lines and lines[0].startswith("#") else {}
-    except json.JSONDecodeError as exc:
-        raise ImportFailed(path, f"line 1, column {exc.colno + 1}", exc.msg) from None
+    header = load_json(lines[0][1:].strip(), path, line=1) if lines and lines[0].startswith("#") else {}
     t_start = float(header.get("t_start", 0.0)) if isinstance(header, dict) else 0.0
     reader = csv.reader(io.StringIO("\n".join(lines[1:])))
     try:
@@ -238,12 +244,7 @@ def parse_jsonl(path: Path, name: str) -> ParsedExperiment:
     for i, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line, parse_float=lambda text, i=i: _json_float(text, path, f"line {i}"))
-        except json.JSONDecodeError as exc:
-            raise ImportFailed(path, f"line {i}, column {exc.colno}", exc.msg) from None
-        except RecursionError:
-            raise ImportFailed(path, f"line {i}", "nested too deeply") from None
+        obj = load_json(line, path, line=i)
         if not isinstance(obj, dict):
             raise ImportFailed(path, f"line {i}", "each line must be a JSON object")
         objs.append((i, obj))
@@ -298,15 +299,6 @@ def _channel_of(exp: ParsedExperiment, name: str, step_key: str | None):
     return ch
 
 
-def _json_float(text: str, path, where: str) -> float:
-    """A JSON number as float64; one too large for it (``1e999``) is refused, as in CSV (JSON's
-    own ``Infinity`` and ``NaN`` are kept: json reads those without this hook)."""
-    v = float(text)
-    if math.isinf(v):
-        raise ImportFailed(path, where, f"{text[:20]} is too large for a float64")
-    return v
-
-
 def _num(v, path, where) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float, str)):
         raise ImportFailed(path, where, f"{str(v)[:40]!r} is not a number")
@@ -320,10 +312,7 @@ def _num(v, path, where) -> float:
 
 def parse_hf_trainer_state(path: Path, name: str) -> ParsedExperiment:
     """HF Trainer ``trainer_state.json``: train and eval entries of ``log_history``."""
-    try:
-        state = json.loads(_read_text(path))
-    except json.JSONDecodeError as exc:
-        raise ImportFailed(path, f"line {exc.lineno}, column {exc.colno}", exc.msg) from None
+    state = load_json(_read_text(path), path)
     history = state.get("log_history") if isinstance(state, dict) else None
     if not isinstance(history, list):
         raise ImportFailed(path, None, "no 'log_history' list: not a trainer_state.json")
@@ -383,14 +372,20 @@ def parse_yolov5_results(path: Path, name: str) -> ParsedExperiment:
     return exp
 
 
-def keras_history(path: Path) -> dict[str, list] | None:
+def keras_history(path: Path, strict: bool = False) -> dict[str, list] | None:
     """A Keras ``history.history`` saved with ``json.dump``: a mapping of metric name to one value
-    per epoch (lists of one length), or None when the file is something else."""
+    per epoch (lists of one length), or None when the file is something else. ``strict``: a
+    number no float64 holds is an ImportFailed (the file is one, but cannot be imported)."""
     try:
         if path.stat().st_size > 64 * 1024 * 1024:
             return None
-        data = json.loads(_read_text(path))
-    except (OSError, ValueError, ImportFailed, RecursionError):
+        text = _read_text(path)
+        data = load_json(text, path) if strict else json.loads(text)
+    except ImportFailed as exc:
+        if strict and "too large for a float64" in exc.why:
+            raise
+        return None
+    except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or not data:
         return None
@@ -406,7 +401,7 @@ def keras_history(path: Path) -> dict[str, list] | None:
 def parse_keras_history(path: Path, name: str) -> ParsedExperiment:
     """Keras ``history.history`` as JSON: x = the epoch (0, 1, ...), as ``History.epoch`` counts;
     a null value (NaN written by some encoders) is NaN."""
-    data = keras_history(path)
+    data = keras_history(path, strict=True)
     if data is None:
         raise ImportFailed(path, None, "not a mapping of metric name to a list of numbers per epoch")
     exp = ParsedExperiment(name=name, source=f"keras-history:{path.resolve()}", fmt="keras-history")

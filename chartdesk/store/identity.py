@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 
 from ..errors import StoreError
-from .schema import APPLICATION_ID, SCHEMA_VERSION
+from .schema import APPLICATION_ID, SCHEMA_VERSION, meta
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SIDE_SUFFIXES = ("-wal", "-shm", "-journal")
@@ -88,9 +88,10 @@ def _recover_hot_journal(path: Path) -> None:
                          "it was left untouched") from None
 
 
-def _look(path: Path, writable: bool) -> tuple[int, int, int]:
-    """(application_id, user_version, table count), read in one read transaction. Where no side
-    file can be made (a read-only folder), the file is read as it is (``immutable``)."""
+def _look(path: Path, writable: bool) -> tuple[int, int, int, bool]:
+    """(application_id, user_version, table count, whether ChartDesk's own table is among them),
+    read in one read transaction. Where no side file can be made (a read-only folder), the file
+    is read as it is (``immutable``)."""
     flag = "mode=ro" if writable or Path(f"{path}-shm").exists() else "immutable=1"
     ro = sqlite3.connect(file_uri(path, flag), uri=True, timeout=60, isolation_level=None)
     try:
@@ -98,8 +99,10 @@ def _look(path: Path, writable: bool) -> tuple[int, int, int]:
         app_id = ro.execute("PRAGMA application_id").fetchone()[0]
         version = ro.execute("PRAGMA user_version").fetchone()[0]
         n = ro.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        mine = ro.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                          (meta.name,)).fetchone()[0] > 0
         ro.execute("COMMIT")
-        return app_id, version, n
+        return app_id, version, n, mine
     finally:
         ro.close()
 
@@ -129,9 +132,28 @@ def _look_failed(path: Path, head: bytes, exc: sqlite3.DatabaseError) -> str:
                     "-wal files beside it); it was left untouched")
         return f"cannot read store {path}: {text}; it was left untouched"
     if _header_app_id(head) == APPLICATION_ID:
-        return (f"the store is damaged: {path} ({text}); run `chartdesk check --db {path}` to see what can be "
-                "saved. It was left untouched")
+        return damaged_line(path, text)
     return f"{path} is not a ChartDesk store ({text}); it was left untouched"
+
+
+def damaged_line(path: Path, why: str) -> str:
+    """The one line for a store of ours that is damaged (the rest of the folder left as it was)."""
+    return (f"the store is damaged: {path} ({why}); run `chartdesk check --db {path}` to see what can be saved. "
+            "It was left untouched")
+
+
+def header_damage(head: bytes) -> str | None:
+    """What is wrong with the first 100 bytes of a store file of ours (its identity: the header
+    starts with SQLite's magic and holds ChartDesk's application id at offset 68, and a file
+    with our application id, or our tables, is ours whatever else was overwritten); None when
+    both are as SQLite and ChartDesk wrote them."""
+    if not head.startswith(SQLITE_MAGIC):
+        return f"its file header was overwritten: it starts {head[:16]!r}, not SQLite's {SQLITE_MAGIC!r}"
+    app_id = _header_app_id(head)
+    if app_id != APPLICATION_ID:
+        return (f"its file header was overwritten: application id {app_id:#010x} at offset 68, not ChartDesk's "
+                f"{APPLICATION_ID:#010x}, yet it holds ChartDesk's tables")
+    return None
 
 
 def classify(path: Path, writable: bool = True) -> str:
@@ -155,10 +177,12 @@ def classify(path: Path, writable: bool = True) -> str:
             return "empty"
         head = _read_head(path, 100)
     if not head.startswith(SQLITE_MAGIC) or len(head) < 100:
+        if len(head) == 100 and _header_app_id(head) == APPLICATION_ID:
+            raise StoreError(damaged_line(path, header_damage(head)))
         raise StoreError(f"{path} is not a ChartDesk store (not an SQLite database); it was left untouched")
     before = side_files(path)
     try:
-        app_id, version, n = _look(path, writable)
+        app_id, version, n, mine = _look(path, writable)
     except sqlite3.DatabaseError as exc:
         _drop_new_side_files(path, before)
         raise StoreError(_look_failed(path, head, exc)) from None
@@ -171,6 +195,8 @@ def classify(path: Path, writable: bool = True) -> str:
     if app_id == 0 and n == 0:
         return "empty"
     _drop_new_side_files(path, before)
+    if mine:  # our tables under another id: the header's application id was overwritten
+        raise StoreError(damaged_line(path, header_damage(head)))
     if n == 0:
         raise StoreError(f"{path} is an SQLite database of another application (application id {app_id}), "
                          "not a ChartDesk store; it was left untouched")

@@ -12,8 +12,11 @@ counts and summaries, and writes a new store beside it.
 """
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,14 +52,28 @@ def _head(path: Path) -> bytes:
         return b""
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, report: CheckReport) -> sqlite3.Connection:
+    """A read-only connection to ``path``; a header an outsider overwrote is a problem of the
+    report (and the rest is checked when SQLite can still read the file)."""
     head = _head(path) if path.is_file() else b""
+    ours = len(head) == 100 and int.from_bytes(head[68:72], "big") == identity.APPLICATION_ID
     if not head.startswith(identity.SQLITE_MAGIC):
+        if ours:
+            raise StoreError(f"{identity.header_damage(head)}; SQLite cannot read the rest as it is (--repair "
+                             "reads a copy with the magic written back)")
         raise StoreError(f"{path} is not an SQLite database; nothing to check")
-    if int.from_bytes(head[68:72], "big") != identity.APPLICATION_ID:
-        raise StoreError(f"{path} is not a ChartDesk store")
     con = sqlite3.connect(identity.file_uri(path, "mode=ro"), uri=True, timeout=60)
     con.execute("PRAGMA query_only=1")
+    if not ours:
+        try:
+            mine = con.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                               (PLAIN_TABLES[0],)).fetchone()[0] > 0
+        except sqlite3.DatabaseError:
+            mine = False
+        if not mine:
+            con.close()
+            raise StoreError(f"{path} is not a ChartDesk store")
+        report.problems.append(identity.header_damage(head))
     return con
 
 
@@ -89,12 +106,12 @@ def check(path: Path, tidy: bool = False) -> CheckReport:
     if identity.no_space(path):
         raise StoreError(f"cannot check {path}: no space left on the device (SQLite needs room for its -shm "
                          "and -wal files beside the store); free some and check again")
+    seen = len(report.problems)
     try:
-        con = _connect(path)
+        con = _connect(path, report)
     except StoreError as exc:
         report.problems.append(str(exc))
         return report
-    seen = len(report.problems)
     try:
         try:
             rows = [r[0] for r in con.execute("PRAGMA integrity_check(100)")]
@@ -229,16 +246,43 @@ def default_repair_path(path: Path) -> Path:
 
 def repair(path: Path, out: Path | None = None) -> tuple[Path, dict[str, int]]:
     """Copy everything readable of ``path`` into a new store ``out``; returns (out, figures)."""
+    out = out or default_repair_path(path)
+    if out.exists():
+        raise StoreError(f"{out} exists already; move it away or name another with --out")
+    figures = {"rows": 0, "chunks": 0, "lost_chunks": 0, "points": 0, "lost_points": 0}
+    with _readable(path, out) as source:
+        con = _connect(source, CheckReport())
+        _copy(con, out, figures)
+    return out, figures
+
+
+@contextmanager
+def _readable(path: Path, out: Path) -> Iterator[Path]:
+    """``path``, or, when an outsider overwrote SQLite's magic in a store of ours (its application
+    id still there), a copy beside ``out`` with the magic written back, so SQLite reads the rest
+    (the damaged file is never written); the copy is removed afterwards."""
+    head = _head(path)
+    if head.startswith(identity.SQLITE_MAGIC) or len(head) < 100 or \
+            int.from_bytes(head[68:72], "big") != identity.APPLICATION_ID:
+        yield path
+        return
+    copy = out.with_name(f".{out.name}.header-{os.getpid()}")
+    try:
+        shutil.copyfile(path, copy)
+        with open(copy, "r+b") as fh:
+            fh.write(identity.SQLITE_MAGIC)
+        yield copy
+    finally:
+        for p in (copy, *(Path(f"{copy}{s}") for s in identity.SIDE_SUFFIXES)):
+            p.unlink(missing_ok=True)
+
+
+def _copy(con: sqlite3.Connection, out: Path, figures: dict[str, int]) -> None:
     from sqlalchemy import insert, text
 
     from .schema import channels, chunk_summaries, chunks, metadata
     from .store import Store
 
-    out = out or default_repair_path(path)
-    if out.exists():
-        raise StoreError(f"{out} exists already; move it away or name another with --out")
-    figures = {"rows": 0, "chunks": 0, "lost_chunks": 0, "points": 0, "lost_points": 0}
-    con = _connect(path)
     target = Store(out)
     try:
         with target._tx(write=True) as conn:
@@ -295,6 +339,5 @@ def repair(path: Path, out: Path | None = None) -> tuple[Path, dict[str, int]]:
         raise
     target.close()
     con.close()
-    return out, figures
 
 
