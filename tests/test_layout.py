@@ -147,7 +147,7 @@ BAD = [
     ("version: 1\nchart_sets:\n  - name: S\n    charts:\n      - name: C\n        colour: red\n", 6,
      "chart_sets[0].charts[0].colour: unknown key (a chart has name, series, x_axis, log_y, smoothing, log_x, "
      "band, legend, smoothing_kind, symlog_y, linthresh_y, symlog_x, linthresh_x, right_axis, "
-     "legend_order)"),
+     "legend_order, legend_crosshair)"),
     ("version: 1\nchart_sets:\n  - name: S\n    charts:\n      - name: C\n      - name: C\n", 6,
      "chart_sets[0].charts[1].name: chart set 'S' has a chart named 'C' already"),
     ("version: 1\nchart_sets:\n  - name: S\n  - name: S\n", 4, "chart_sets[1].name: a chart set named 'S' comes earlier"),
