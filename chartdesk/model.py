@@ -176,6 +176,10 @@ class Chart:
                 raise InvalidInput(f"chart {self.name!r}: linthresh_{axis} (symlog's linear region ±t) must be a "
                                    f"number above 0, not {short_repr(t)}")
             object.__setattr__(self, f"linthresh_{axis}", float(t))
+        if self.symlog_x and self.x_axis == "wall":
+            raise InvalidInput(f"chart {self.name!r}: symlog_x has no meaning on a wall-time x axis (dates are "
+                               "far from its linear region around 0): use x_axis relative, the time since each "
+                               "run's start")
         right = tuple(r if isinstance(r, SeriesRef) else SeriesRef.parse(r) for r in self.right_axis)
         object.__setattr__(self, "right_axis", tuple(r for r in self.series if r in right))
         self.smoother.check(f"chart {self.name!r}: smoothing")

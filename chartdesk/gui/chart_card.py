@@ -271,7 +271,9 @@ class ChartWidget(QFrame):
         for mode in X_AXES:
             act = QAction(X_LABELS[mode].capitalize(), self, checkable=True)
             act.setChecked(self.chart.x_axis == mode)
-            act.triggered.connect(lambda _c=False, m=mode: self._set_option(x_axis=m))
+            # symlog x has no meaning on wall time (``Chart``): choosing wall time turns it off
+            act.triggered.connect(lambda _c=False, m=mode: self._set_option(x_axis=m, **({"symlog_x": False}
+                                                                                      if m == "wall" else {})))
             group.addAction(act)
             xmenu.addAction(act)
             self._x_actions[mode] = act
@@ -670,7 +672,12 @@ class ChartWidget(QFrame):
         return actions
 
     def _set_option(self, **changes) -> None:
-        new = self.chart.with_(**changes)
+        try:
+            new = self.chart.with_(**changes)
+        except ChartDeskError as exc:  # a combination the chart refuses (symlog x on wall time): one line
+            self._ws.sig_error.emit(str(exc))
+            self._x_actions_sync()
+            return
         if new == self.chart:
             return
         if self.editable:
@@ -739,9 +746,8 @@ class ChartWidget(QFrame):
         self._show_y_fixed()
 
     def _xs(self) -> Scale:
-        """The x axis' scale (``chartdesk.scales``); a wall-time axis is never symlog (no time is below 0)."""
-        scale = self.chart.x_scale
-        return Scale() if scale.symlog and self.x_mode() == "wall" else scale
+        """The x axis' scale (``chartdesk.scales``; a chart of wall time is never symlog: ``Chart``)."""
+        return self.chart.x_scale
 
     def _ys(self) -> Scale:
         """The y axes' scale (the right axis has the left one's)."""
