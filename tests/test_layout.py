@@ -325,6 +325,23 @@ def test_health_filter_pins_empty_runs_and_existing_aliases(demo_store):
     assert json.loads(json.dumps(data)) == data and data["runs"] == 20
 
 
+def test_plotting_a_channel_as_an_alias_keeps_its_right_axis_and_the_charts_other_options(demo_store):
+    s = demo_store
+    s.set_chart_set("sweep", "Two", [{"name": "G", "series": ["channel:lr", {"ref": "channel:val_acc", "axis": "right"},
+                                                              "channel:eval/accuracy"],
+                                      "legend_order": "name", "log_x": True, "band": "minmax", "smoothing": 0.6}])
+    (use,) = [f for f in health.check(s, "sweep").suggestions if f.kind == "use"]
+    assert use.alias == "accuracy"
+    (after,) = dict(use.after.chart_sets)["Two"]
+    accuracy = SeriesRef("alias", "accuracy")
+    assert after.series == (SeriesRef("channel", "lr"), accuracy)  # both channels are the alias: once, in val_acc's place
+    assert after.right_axis == (accuracy,) and after.axis_of(SeriesRef("channel", "lr")) == "left"
+    layout.write_changes(s, "sweep", use.before, use.after)
+    assert s.chart_sets("sweep")["Two"] == [{"name": "G", "series": ["channel:lr", "alias:accuracy"], "log_x": True,
+                                            "smoothing": 0.6, "band": "minmax", "legend_order": "name",
+                                            "right_axis": ["alias:accuracy"]}]
+
+
 def test_health_of_an_alias_the_charts_plot_but_nobody_defines(demo_store):
     s = demo_store
     s.delete_alias("sweep", "accuracy")
