@@ -1066,6 +1066,10 @@ class ChartWidget(QFrame):
             self.legend.fill(self.curves, order)
             self._place_legend()
 
+    def legend_at_crosshair(self) -> bool:
+        """Whether the legend lists the curves by their values under a crosshair now."""
+        return self._legend_at_x
+
     def _sort_legend_at(self, values: dict[int, float] | None) -> None:
         """With ``Chart.legend_crosshair``, while a crosshair is on the chart: the legend lists the
         curves by their value under it (``values``: curve index -> value, of the curves drawn
