@@ -182,3 +182,17 @@ def test_legend_crosshair_is_part_of_the_chart_definition():
     assert "legend_crosshair" not in Chart.from_dict({"name": "Acc", "series": []}).to_dict()
     with pytest.raises(InvalidInput, match="legend_crosshair must be true or false, not 'yes'"):
         Chart.from_dict({"name": "Acc", "series": [], "legend_crosshair": "yes"})
+
+
+def test_legend_crosshair_in_a_layout_file():
+    import pytest
+
+    from chartdesk import layout
+    from chartdesk.errors import InvalidInput
+    text = ("version: 1\nchart_sets:\n  - name: S\n    charts:\n      - name: A\n        series: [channel:x]\n"
+            "        legend_crosshair: true\n")
+    (chart_,) = layout.loads(text, "f.yaml").chart_sets[0].charts
+    assert chart_.legend_crosshair is True and "legend_crosshair: true" in layout.dump(layout.loads(text, "f.yaml"))
+    with pytest.raises(InvalidInput, match=r"^f.yaml:7: chart_sets\[0\].charts\[0\].legend_crosshair: "
+                                           "legend_crosshair must be true or false, not 'yes'$"):
+        layout.loads(text.replace("true", "yes"), "f.yaml")
