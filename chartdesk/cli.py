@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 
 from .errors import ChartDeskError, InvalidInput
-from .model import BANDS, X_AXES, Chart, SeriesRef
+from .model import BANDS, LEGEND_ORDERS, LEGENDS, X_AXES, Chart, SeriesRef
 from .smoothing import KINDS as SMOOTHING_KINDS
 
 
@@ -148,6 +148,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--smoothing", type=float, default=0.0,
                    help="0: none; for ema and twema a weight in [0, 1), for sma and cma a window of points, "
                         "for gauss sigma in points")
+    c.add_argument("--legend", choices=LEGENDS, default="below",
+                   help="where the chart's legend is: below (the plot, default), side (beside it, where the names "
+                        "fit) or off")
+    c.add_argument("--legend-order", choices=LEGEND_ORDERS, default="plotted",
+                   help="the order of the legend's entries: plotted (default), name (natural: run2 before run10) "
+                        "or last (by last value in view, highest first)")
+    c.add_argument("--legend-crosshair", action="store_true",
+                   help="while the pointer is over the chart (or a linked chart), list the legend by the values "
+                        "under the crosshair, highest first; --legend-order again when it leaves")
     c.add_argument("--smoothing-kind", choices=list(SMOOTHING_KINDS), default="ema",
                    help="ema (TensorBoard's, default), twema (W&B's time-weighted EMA), sma (trailing moving "
                         "average), cma (centred), gauss (gaussian)")
@@ -461,7 +470,8 @@ def cmd_chartset(args) -> int:
         if args.chartset_command == "add":
             chart = {"name": args.chart, "series": [str(SeriesRef.parse(r)) for r in args.refs],
                      "x_axis": args.x_axis, "log_y": args.log_y, "smoothing": args.smoothing, "log_x": args.log_x,
-                     "band": args.band, "smoothing_kind": args.smoothing_kind,
+                     "band": args.band, "smoothing_kind": args.smoothing_kind, "legend": args.legend,
+                     "legend_order": args.legend_order, "legend_crosshair": args.legend_crosshair,
                      "symlog_y": args.symlog_y, "linthresh_y": args.linthresh_y,
                      "symlog_x": args.symlog_x, "linthresh_x": args.linthresh_x,
                      "right_axis": [str(SeriesRef.parse(r)) for r in args.right]}

@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import NotFound
 from .layout import Changes, Layout
-from .model import ChartSet, SeriesRef
+from .model import Chart, ChartSet, SeriesRef
 from .resolver import resolve_ref
 from .suggest import Suggestion, suggest_in, tokens
 
@@ -225,6 +225,21 @@ def check(store, project: str, layout: Layout | None = None, where: str | None =
     return h
 
 
+def _plotted_as(chart: Chart, olds: set[SeriesRef], new: SeriesRef) -> Chart:
+    """The chart with each of ``olds`` plotted as ``new``, in the place of the first of them and with
+    its options (the y axis it is drawn against); every other option of the chart as it was."""
+    series: list[SeriesRef] = []
+    right: list[SeriesRef] = []
+    for ref in chart.series:
+        now = new if ref in olds else ref
+        if now in series:  # plotted already (an earlier old ref, or the alias itself): that one stands
+            continue
+        series.append(now)
+        if chart.axis_of(ref) == "right":
+            right.append(now)
+    return chart.with_(series=tuple(series), right_axis=tuple(right))
+
+
 def fixes(sets: list[ChartSet], aliases: dict[str, tuple[str, ...]], channels: dict[str, set[str]],
           pins: dict[str, dict[str, str]], found: list[Suggestion], health: Health) -> list[Fix]:
     """The suggestions (and the project's own aliases) that would fill a gap of the checked
@@ -245,12 +260,7 @@ def fixes(sets: list[ChartSet], aliases: dict[str, tuple[str, ...]], channels: d
             for c in cs.charts:
                 olds = {SeriesRef.parse(r) for s, cn, r in refs if s == set_name and cn == c.name}
                 if olds:
-                    series = []
-                    for ref in c.series:
-                        ref = SeriesRef("alias", alias) if ref in olds else ref
-                        if ref not in series:
-                            series.append(ref)
-                    c = c.with_(series=tuple(series))
+                    c = _plotted_as(c, olds, SeriesRef("alias", alias))
                 new.append(c)
             before.append((set_name, cs.charts))
             after.append((set_name, tuple(new)))

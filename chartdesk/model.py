@@ -143,6 +143,10 @@ class Chart:
     #: not in ``series`` is dropped (a series removed or replaced takes its axis with it).
     right_axis: tuple[SeriesRef, ...] = ()
     legend_order: str = "plotted"  # LEGEND_ORDERS
+    #: While a crosshair is on the chart (the pointer over it, or over a linked chart of its tab),
+    #: the legend lists the curves by their value at its x (highest first); ``legend_order`` again
+    #: when it goes.
+    legend_crosshair: bool = False
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -162,7 +166,7 @@ class Chart:
             except InvalidInput:
                 raise InvalidInput(f"chart {self.name!r}: x_axis must be one of {', '.join(X_AXES)} or a series ref "
                                    f"(channel:NAME, alias:NAME), not {self.x_axis!r}") from None
-        for flag in ("log_y", "log_x", "symlog_y", "symlog_x"):
+        for flag in ("log_y", "log_x", "symlog_y", "symlog_x", "legend_crosshair"):
             if not isinstance(getattr(self, flag), bool):
                 raise InvalidInput(f"chart {self.name!r}: {flag} must be true or false, not {getattr(self, flag)!r}")
         for axis in ("y", "x"):
@@ -173,6 +177,10 @@ class Chart:
                 raise InvalidInput(f"chart {self.name!r}: linthresh_{axis} (symlog's linear region ±t) must be a "
                                    f"number above 0, not {short_repr(t)}")
             object.__setattr__(self, f"linthresh_{axis}", float(t))
+        if self.symlog_x and self.x_axis == "wall":
+            raise InvalidInput(f"chart {self.name!r}: symlog_x has no meaning on a wall-time x axis (dates are "
+                               "far from its linear region around 0): use x_axis relative, the time since each "
+                               "run's start")
         right = tuple(r if isinstance(r, SeriesRef) else SeriesRef.parse(r) for r in self.right_axis)
         object.__setattr__(self, "right_axis", tuple(r for r in self.series if r in right))
         self.smoother.check(f"chart {self.name!r}: smoothing")
@@ -193,6 +201,8 @@ class Chart:
             d["legend"] = self.legend
         if self.legend_order != "plotted":
             d["legend_order"] = self.legend_order
+        if self.legend_crosshair:
+            d["legend_crosshair"] = True
         if self.smoothing_kind != "ema":
             d["smoothing_kind"] = self.smoothing_kind
         for axis in ("y", "x"):
@@ -210,7 +220,7 @@ class Chart:
             raise InvalidInput(f"a chart must be a dict with 'name' and 'series', not {d!r}")
         unknown = set(d) - {"name", "series", "x_axis", "log_y", "log_x", "smoothing", "band", "legend",
                             "smoothing_kind", "symlog_y", "linthresh_y", "symlog_x", "linthresh_x", "right_axis",
-                            "legend_order"}
+                            "legend_order", "legend_crosshair"}
         if unknown:
             raise InvalidInput(f"chart {d.get('name')!r}: unknown keys {sorted(unknown)}")
         series = d.get("series", [])
@@ -232,6 +242,7 @@ class Chart:
             band=str(d.get("band", "std")),
             legend=str(d.get("legend", "below")),
             legend_order=str(d.get("legend_order", "plotted")),
+            legend_crosshair=d.get("legend_crosshair", False),
             smoothing_kind=str(d.get("smoothing_kind", "ema")),
         )
 

@@ -1,7 +1,10 @@
 """Run by test_real_input.py on an X server (Xvfb) with Qt's xcb platform: 20 runs compared, the
 OS's pointer moved over a chart with xdotool. Prints one JSON line of what the hover read-out
 table showed: while the pointer rests and moves over the plot (the table, a window of its own,
-never takes the pointer from it) and after the pointer left the plot.
+never takes the pointer from it), with the pointer near the plot's right edge (the window is
+1200 px wide without its right docks, on a wider screen: the table turns to the left of the
+pointer, whole inside the window, where the screen had room for it on the right), and after the
+pointer left the plot.
 
     python real_hover_app.py DB
 """
@@ -48,11 +51,14 @@ def main() -> int:
     store = chartdesk.open_store(db)
     window = open_window(store, "many", names[0])
     window.move(0, 0)
-    window.resize(1366, 768)
+    window.resize(1200, 768)
     window.show()
+    window.alias_dock.hide()  # the charts reach the window's right edge
+    window.sets_dock.hide()
     window.ws.select_experiments(names)
     result: dict = {"steps": []}
-    seen = {"table": threading.Event(), "moved": threading.Event(), "gone": threading.Event()}
+    seen = {"table": threading.Event(), "moved": threading.Event(), "corner": threading.Event(),
+            "gone": threading.Event()}
     started = time.monotonic()
 
     def loss_chart():
@@ -75,9 +81,11 @@ def main() -> int:
                 "nearest": t.nearest(), "hovered": c.hovered().label if c.hovered() else None,
                 "under_pointer": g.contains(QPoint(*pointer)), "pointer_over_plot": c._pointer is not None,
                 "on_screen": t.screen().availableGeometry().contains(g) if t.isVisible() else None,
+                "in_window": window.frameGeometry().contains(g) if t.isVisible() else None,
+                "left_of_pointer": g.right() < pointer[0], "window": list(window.frameGeometry().getRect()),
                 "geom": [g.x(), g.y(), g.width(), g.height()], "pointer": list(pointer)}
 
-    def driver(a, b, out) -> None:
+    def driver(a, b, corner, out) -> None:
         try:
             for attempt in range(3):  # a person's approach: a few small moves onto the plot (again if need be:
                 for i in range(6):    # without a window manager, Xvfb may deliver the first moves before the
@@ -93,6 +101,11 @@ def main() -> int:
             if not seen["moved"].wait(10):
                 result["steps"].append("the table did not follow")
                 return
+            for i in range(1, 4):
+                xdo("mousemove", "--sync", b[0] + (corner[0] - b[0]) * i // 3, b[1] + (corner[1] - b[1]) * i // 3)
+            if not seen["corner"].wait(10):
+                result["steps"].append("no table in the corner")
+                return
             xdo("mousemove", "--sync", *out)  # off the plot, onto the tree
             result["steps"].append("moved")
         except Exception as exc:  # reported in the JSON, the test fails on it
@@ -104,7 +117,7 @@ def main() -> int:
         return at == QPoint(*p) and not c._hover_timer.isActive() and c.readout.isVisible() \
             and len(c.readout.rows()) == RUNS
 
-    def watch(stage, a, b) -> None:
+    def watch(stage, a, b, corner) -> None:
         if time.monotonic() - started > 60:
             return finish()
         c = loss_chart()
@@ -115,12 +128,16 @@ def main() -> int:
         elif stage == "move" and caught_up(c, b):
             result["moving"] = snapshot(b)
             seen["moved"].set()
+            stage = "corner"
+        elif stage == "corner" and caught_up(c, corner):
+            result["corner"] = snapshot(corner)
+            seen["corner"].set()
             stage = "out"
         elif stage == "out" and not c.readout.isVisible() and "moved" in result["steps"]:
             result["left"] = {"visible": c.readout.isVisible(), "hovered": c.hovered() is not None,
                               "vline": c.vline.isVisible()}
             return finish()
-        QTimer.singleShot(20, lambda: watch(stage, a, b))
+        QTimer.singleShot(20, lambda: watch(stage, a, b, corner))
 
     def start() -> None:
         c = loss_chart()
@@ -129,11 +146,11 @@ def main() -> int:
                 return finish()
             QTimer.singleShot(50, start)
             return
-        a, b = plot_point(0.25, 0.5), plot_point(0.45, 0.35)
+        a, b, corner = plot_point(0.25, 0.5), plot_point(0.45, 0.35), plot_point(0.93, 0.95)
         tree = window.tree.view.viewport()
         out = tree.mapToGlobal(tree.rect().center())
-        threading.Thread(target=driver, args=(a, b, (out.x(), out.y())), daemon=True).start()
-        watch("rest", a, b)
+        threading.Thread(target=driver, args=(a, b, corner, (out.x(), out.y())), daemon=True).start()
+        watch("rest", a, b, corner)
 
     def finish() -> None:
         print(json.dumps(result), flush=True)

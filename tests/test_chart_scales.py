@@ -302,3 +302,91 @@ def test_a_right_axis_fits_its_own_series_and_hover_legend_and_exports_hold_both
     text = svg.read_text()
     assert "0.0005" in text or "5e-4" in text  # the right axis' labels are in the picture
     assert "lr (right axis)" in text
+
+
+# ---- symlog x and time: relative time is symlog, wall time refuses it ------------------------------------
+WALL = "symlog_x has no meaning on a wall-time x axis"
+
+
+@pytest.fixture
+def timed(store):
+    store.create_experiment("p", "e")
+    store.append("p", "e", "adv", X, ADV, t=1.7e9 + 3.0 * X)  # 3 s a step
+    store.set_chart_set("p", "S", [{"name": "Rel", "series": ["channel:adv"], "x_axis": "relative",
+                                    "symlog_x": True},
+                                   {"name": "Wall", "series": ["channel:adv"], "x_axis": "wall"}])
+    return store
+
+
+def test_symlog_x_is_refused_on_wall_time_in_one_line_everywhere(tmp_path):
+    for d in ({"x_axis": "wall", "symlog_x": True}, {"x_axis": "wall", "symlog_x": True, "linthresh_x": 60}):
+        with pytest.raises(InvalidInput, match=WALL + r".*use x_axis relative"):
+            Chart.from_dict({"name": "A", "series": ["channel:adv"], **d})
+    assert Chart.from_dict({"name": "A", "x_axis": "relative", "symlog_x": True}).x_scale.symlog
+    import chartdesk
+
+    db = tmp_path / "c.db"
+    with chartdesk.open_store(db) as s:
+        s.create_experiment("p", "e")
+        with pytest.raises(InvalidInput, match=WALL):
+            s.set_chart_set("p", "S", [{"name": "A", "series": ["channel:adv"], "x_axis": "wall", "symlog_x": True}])
+    r = subprocess.run([sys.executable, "-m", "chartdesk", "chartset", "add", "p", "S", "A", "channel:adv",
+                        "--x-axis", "wall", "--symlog-x", "--db", str(db)], capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and WALL in r.stderr and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    layout = tmp_path / "l.yaml"
+    layout.write_text("version: 1\nchart_sets:\n  - name: S\n    charts:\n      - name: A\n        series: [channel:adv]\n"
+                      "        x_axis: wall\n        symlog_x: true\n")
+    r = subprocess.run([sys.executable, "-m", "chartdesk", "layout", "apply", "p", str(layout), "--db", str(db)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0 and WALL in r.stderr and "l.yaml" in r.stderr and r.stderr.count("\n") == 1
+    with chartdesk.open_store(db) as s:
+        assert s.chart_sets("p") == {}  # nothing written
+
+
+def test_symlog_x_on_relative_time_is_drawn_symlog_and_the_menu_refuses_it_on_wall_time(timed, open_win, qtbot):
+    w = open_win(timed, "p", "e")
+    rel = chart(w, "S", "Rel")
+    qtbot.waitUntil(lambda: rel.drawn and bool(rel.curves), timeout=10000)
+    xs = rel.curves[0].line.getData()[0]
+    assert np.allclose(xs, symlog_reference(3.0 * X, 1.0))  # seconds since the start, symlog
+    assert "x symlog ±1" in rel.options_label.text()
+
+    wall = chart(w, "S", "Wall")
+    qtbot.waitUntil(lambda: wall.drawn and bool(wall.curves), timeout=10000)
+    menu_action(wall.menu, "X axis", "Symlog x").trigger()
+    qtbot.waitUntil(lambda: WALL in w.statusBar().currentMessage(), timeout=3000)
+    assert "\n" not in w.statusBar().currentMessage()
+    assert not menu_action(wall.menu, "X axis", "Symlog x").isChecked()
+    assert "symlog_x" not in timed.chart_sets("p")["S"][1]  # nothing saved
+
+    # a symlog chart switched to wall time: wall time, linear (symlog goes with the choice)
+    menu_action(rel.menu, "X axis", "Wall time").trigger()
+    qtbot.waitUntil(lambda: timed.chart_sets("p")["S"][0].get("x_axis") == "wall", timeout=5000)
+    assert "symlog_x" not in timed.chart_sets("p")["S"][0]
+    rel = chart(w, "S", "Rel")
+    qtbot.waitUntil(lambda: rel.drawn and bool(rel.curves) and rel.chart.x_axis == "wall", timeout=10000)
+    assert np.allclose(rel.curves[0].line.getData()[0], 1.7e9 + 3.0 * X)
+    assert not menu_action(rel.menu, "X axis", "Symlog x").isChecked() and "symlog" not in rel.options_label.text()
+
+
+def test_the_chart_editor_refuses_symlog_x_on_wall_time(timed, open_win, qtbot):
+    w = open_win(timed, "p", "e")
+    wall = chart(w, "S", "Wall")
+    said, stayed = [], []
+
+    def warning(box):
+        said.append(box.text())
+        box.accept()
+
+    def edit(dlg):
+        qtbot.mouseClick(dlg.symlog_x, Qt.MouseButton.LeftButton)
+        answer_next_dialog(qtbot, warning)
+        qtbot.mouseClick(dlg.buttons.button(dlg.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton)
+        stayed.append(dlg.isVisible())
+        dlg.reject()
+
+    answer_next_dialog(qtbot, edit)
+    menu_action(wall.menu, "Edit chart…").trigger()
+    qtbot.waitUntil(lambda: bool(stayed), timeout=5000)
+    assert stayed == [True] and len(said) == 1 and WALL in said[0] and "\n" not in said[0]
+    assert "symlog_x" not in timed.chart_sets("p")["S"][1]

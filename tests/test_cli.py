@@ -61,6 +61,26 @@ def test_chartset_add_and_ls_json(target):
     assert list(sets) == ["Training", "Mine"]
 
 
+def test_chartset_add_takes_the_legend_options(target):
+    db = target
+    cd("demo", db=db)
+    cd("chartset", "add", "mnist", "Mine", "Acc", "alias:accuracy", "--legend", "side", "--legend-order", "name",
+       "--legend-crosshair", db=db)
+    cd("chartset", "add", "mnist", "Mine", "Loss", "channel:loss", "--legend-order", "last", db=db)
+    sets = json.loads(cd("chartset", "ls", "mnist", "--json", db=db).stdout)
+    assert sets["Mine"] == [{"name": "Acc", "series": ["alias:accuracy"], "legend": "side", "legend_order": "name",
+                             "legend_crosshair": True},
+                            {"name": "Loss", "series": ["channel:loss"], "legend_order": "last"}]
+    for flag, value, said in (("--legend", "top", "argument --legend: invalid choice: 'top' (choose from 'below', "
+                                                  "'side', 'off')"),
+                              ("--legend-order", "size", "argument --legend-order: invalid choice: 'size' (choose from "
+                                                         "'plotted', 'name', 'last')")):
+        r = cd("chartset", "add", "mnist", "Mine", "Acc", "alias:accuracy", flag, value, db=db, check=False)
+        assert r.returncode == 2 and said in r.stderr, r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+    assert json.loads(cd("chartset", "ls", "mnist", "--json", db=db).stdout)["Mine"] == sets["Mine"]  # nothing written
+
+
 def test_alias_rename_notes_and_tags(target, tmp_path):
     db = target
     cd("demo", db=db)

@@ -147,7 +147,7 @@ BAD = [
     ("version: 1\nchart_sets:\n  - name: S\n    charts:\n      - name: C\n        colour: red\n", 6,
      "chart_sets[0].charts[0].colour: unknown key (a chart has name, series, x_axis, log_y, smoothing, log_x, "
      "band, legend, smoothing_kind, symlog_y, linthresh_y, symlog_x, linthresh_x, right_axis, "
-     "legend_order)"),
+     "legend_order, legend_crosshair)"),
     ("version: 1\nchart_sets:\n  - name: S\n    charts:\n      - name: C\n      - name: C\n", 6,
      "chart_sets[0].charts[1].name: chart set 'S' has a chart named 'C' already"),
     ("version: 1\nchart_sets:\n  - name: S\n  - name: S\n", 4, "chart_sets[1].name: a chart set named 'S' comes earlier"),
@@ -323,6 +323,23 @@ def test_health_filter_pins_empty_runs_and_existing_aliases(demo_store):
     assert dict(use.after.chart_sets)["Nothing"][0].series == (SeriesRef("alias", "accuracy"),)
     data = h.to_json()
     assert json.loads(json.dumps(data)) == data and data["runs"] == 20
+
+
+def test_plotting_a_channel_as_an_alias_keeps_its_right_axis_and_the_charts_other_options(demo_store):
+    s = demo_store
+    s.set_chart_set("sweep", "Two", [{"name": "G", "series": ["channel:lr", {"ref": "channel:val_acc", "axis": "right"},
+                                                              "channel:eval/accuracy"],
+                                      "legend_order": "name", "log_x": True, "band": "minmax", "smoothing": 0.6}])
+    (use,) = [f for f in health.check(s, "sweep").suggestions if f.kind == "use"]
+    assert use.alias == "accuracy"
+    (after,) = dict(use.after.chart_sets)["Two"]
+    accuracy = SeriesRef("alias", "accuracy")
+    assert after.series == (SeriesRef("channel", "lr"), accuracy)  # both channels are the alias: once, in val_acc's place
+    assert after.right_axis == (accuracy,) and after.axis_of(SeriesRef("channel", "lr")) == "left"
+    layout.write_changes(s, "sweep", use.before, use.after)
+    assert s.chart_sets("sweep")["Two"] == [{"name": "G", "series": ["channel:lr", "alias:accuracy"], "log_x": True,
+                                            "smoothing": 0.6, "band": "minmax", "legend_order": "name",
+                                            "right_axis": ["alias:accuracy"]}]
 
 
 def test_health_of_an_alias_the_charts_plot_but_nobody_defines(demo_store):

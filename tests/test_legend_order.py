@@ -62,3 +62,137 @@ def test_legend_order_is_part_of_the_chart_definition():
     from chartdesk.errors import InvalidInput
     with pytest.raises(InvalidInput, match="legend_order must be one of plotted, name, last, not 'size'"):
         Chart.from_dict({"name": "Acc", "series": [], "legend_order": "size"})
+
+
+# ---- by the value under the crosshair (issue 21) ------------------------------------------------------
+STEPS = np.arange(100.0)
+CROSSING = {"alpha": 100 - STEPS, "mid": STEPS.copy(), "zeta": np.full(50, 30.0)}  # zeta ends at step 49
+
+
+def _crossing(store):
+    for name, y in CROSSING.items():
+        store.create_experiment("p", name)
+        store.append("p", name, "acc", STEPS[:len(y)], y)
+    store.set_chart_set("p", "S", [{"name": "Acc", "series": ["channel:acc"], "legend_order": "name"},
+                                   {"name": "Other", "series": ["channel:acc"]}])
+
+
+def _expected_at(x: float, hidden=()) -> list[str]:
+    """The runs by their value at the step nearest x, highest first; those with none there (ended
+    before x, hidden) after them by name: worked out from the logged arrays, not the chart."""
+    step = int(round(x))
+    have = {r: float(y[step]) for r, y in CROSSING.items() if step < len(y) and r not in hidden}
+    return sorted(have, key=lambda r: -have[r]) + sorted(r for r in CROSSING if r not in have)
+
+
+def _point(c, fx: float):
+    from PySide6.QtCore import QPoint
+
+    vb = c.plot.getPlotItem().getViewBox()
+    r = c.plot.mapFromScene(vb.sceneBoundingRect()).boundingRect()
+    return QPoint(int(r.left() + fx * r.width()), int(r.top() + 0.5 * r.height()))
+
+
+def _x_at(c, pos) -> float:
+    return c.plot.getPlotItem().getViewBox().mapSceneToView(c.plot.mapToScene(pos)).x()
+
+
+def test_legend_follows_the_value_under_the_crosshair_and_returns_to_its_order(store, open_win, qtbot):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from chartdesk.gui.chart_card import LEGEND_CROSSHAIR_NAME
+
+    _crossing(store)
+    w = open_win(store, "p", "alpha")
+    w.resize(1400, 900)
+    w.ws.select_experiments(list(CROSSING))
+    c = chart(w, "S", "Acc")
+    qtbot.waitUntil(lambda: c.drawn and len(c.curves) == 3, timeout=10000)
+    run_of = {k.label: k.experiment for k in c.curves}
+
+    def legend_runs(ch):
+        return [run_of[label] for label in ch.legend.shown_labels()]
+
+    menu_action(c.menu, "Legend order", LEGEND_CROSSHAIR_NAME).trigger()
+    qtbot.waitUntil(lambda: store.chart_sets("p")["S"][0].get("legend_crosshair") is True, timeout=5000)
+    c, other = chart(w, "S", "Acc"), chart(w, "S", "Other")
+    qtbot.waitUntil(lambda: c.drawn and len(c.curves) == 3 and other.drawn and len(other.curves) == 3, timeout=10000)
+    assert menu_action(c.menu, "Legend order", LEGEND_CROSSHAIR_NAME).isChecked()
+    assert legend_runs(c) == ["alpha", "mid", "zeta"]  # no crosshair: by name, as chosen
+
+    # the pointer over the chart: the legend by the values under it
+    early = _point(c, 0.2)
+    qtbot.mouseMove(c.plot.viewport(), early)
+    x = _x_at(c, early)
+    assert 10 < x < 40
+    qtbot.waitUntil(lambda: legend_runs(c) == _expected_at(x), timeout=3000)
+    assert legend_runs(c) == ["alpha", "zeta", "mid"]
+    # a move that keeps the order rewrites no entry
+    changed = []
+    c.legend.model().dataChanged.connect(lambda *a: changed.append(a))
+    near = _point(c, 0.22)
+    qtbot.mouseMove(c.plot.viewport(), near)
+    qtbot.waitUntil(lambda: c._hover_at is not None and abs(c._hover_at[0] - _x_at(c, near)) < 1e-6, timeout=3000)
+    assert legend_runs(c) == _expected_at(_x_at(c, near)) and changed == []
+    late = _point(c, 0.8)
+    qtbot.mouseMove(c.plot.viewport(), late)
+    qtbot.waitUntil(lambda: legend_runs(c) == _expected_at(_x_at(c, late)), timeout=3000)
+    assert legend_runs(c) == ["mid", "alpha", "zeta"]  # zeta ended before: last
+    # each entry is still its own curve's: the swatch colour and the hidden look move with it
+    colours = {k.experiment: k.color for k in c.curves}
+    for row, run in enumerate(legend_runs(c)):
+        assert c.legend.item(row).icon().pixmap(22, 12).toImage().pixelColor(11, 6).name() == colours[run]
+    QApplication.sendEvent(c.plot.viewport(), QEvent(QEvent.Type.Leave))
+    qtbot.waitUntil(lambda: legend_runs(c) == ["alpha", "mid", "zeta"], timeout=3000)  # the chosen order again
+
+    # a curve hidden from the legend has no value under the crosshair: last, still struck through
+    legend = c.legend
+    qtbot.mouseClick(legend.viewport(), Qt.MouseButton.LeftButton, pos=legend.visualItemRect(legend.item(0)).center())
+    assert [k.experiment for k in c.curves if not k.visible] == ["alpha"]
+    qtbot.mouseMove(c.plot.viewport(), early)
+    qtbot.waitUntil(lambda: legend_runs(c) == _expected_at(_x_at(c, early), hidden={"alpha"}), timeout=3000)
+    assert legend_runs(c) == ["zeta", "mid", "alpha"]
+    assert [legend.is_shown(r) for r in range(3)] == [True, True, False]
+    assert legend.item(2).font().strikeOut() and not legend.item(0).font().strikeOut()
+    QApplication.sendEvent(c.plot.viewport(), QEvent(QEvent.Type.Leave))
+    qtbot.waitUntil(lambda: legend_runs(c) == ["alpha", "mid", "zeta"], timeout=3000)
+    # a click on the first entry (alpha's again) shows alpha's curve, not another's
+    qtbot.mouseClick(legend.viewport(), Qt.MouseButton.LeftButton, pos=legend.visualItemRect(legend.item(0)).center())
+    assert all(k.visible for k in c.curves) and not legend.item(0).font().strikeOut()
+
+    # the pointer over a linked chart of the tab: its crosshair orders this legend too
+    qtbot.mouseMove(other.plot.viewport(), _point(other, 0.8))
+    x = _x_at(other, _point(other, 0.8))
+    qtbot.waitUntil(lambda: c.vline.isVisible() and legend_runs(c) == _expected_at(x), timeout=3000)
+    assert legend_runs(other) == ["alpha", "mid", "zeta"]  # that chart's legend keeps its order (no crosshair sort)
+    QApplication.sendEvent(other.plot.viewport(), QEvent(QEvent.Type.Leave))
+    qtbot.waitUntil(lambda: not c.vline.isVisible() and legend_runs(c) == ["alpha", "mid", "zeta"], timeout=3000)
+
+    w.undo_action.trigger()
+    qtbot.waitUntil(lambda: "legend_crosshair" not in store.chart_sets("p")["S"][0], timeout=5000)
+
+
+def test_legend_crosshair_is_part_of_the_chart_definition():
+    import pytest
+
+    from chartdesk.errors import InvalidInput
+    d = {"name": "Acc", "series": ["channel:acc"], "legend_order": "name", "legend_crosshair": True}
+    assert Chart.from_dict(d).to_dict() == d
+    assert "legend_crosshair" not in Chart.from_dict({"name": "Acc", "series": []}).to_dict()
+    with pytest.raises(InvalidInput, match="legend_crosshair must be true or false, not 'yes'"):
+        Chart.from_dict({"name": "Acc", "series": [], "legend_crosshair": "yes"})
+
+
+def test_legend_crosshair_in_a_layout_file():
+    import pytest
+
+    from chartdesk import layout
+    from chartdesk.errors import InvalidInput
+    text = ("version: 1\nchart_sets:\n  - name: S\n    charts:\n      - name: A\n        series: [channel:x]\n"
+            "        legend_crosshair: true\n")
+    (chart_,) = layout.loads(text, "f.yaml").chart_sets[0].charts
+    assert chart_.legend_crosshair is True and "legend_crosshair: true" in layout.dump(layout.loads(text, "f.yaml"))
+    with pytest.raises(InvalidInput, match=r"^f.yaml:7: chart_sets\[0\].charts\[0\].legend_crosshair: "
+                                           "legend_crosshair must be true or false, not 'yes'$"):
+        layout.loads(text.replace("true", "yes"), "f.yaml")

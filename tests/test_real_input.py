@@ -113,8 +113,9 @@ def test_a_real_drop_from_the_tree_is_written_after_qts_drop_handler_returned(xs
 def test_a_real_hover_shows_a_table_of_every_run_sorted_by_value_and_it_goes_when_the_pointer_leaves(
         xserver, tmp_path):
     """Issue 23 item 4: 20 runs compared, the OS pointer over a chart: a floating table of every
-    run's value there, highest first, the nearest highlighted, whole on the screen and never under
-    the pointer (the plot keeps the pointer while it moves); off the plot, no table."""
+    run's value there, highest first, the nearest highlighted, whole inside the window (left of the
+    pointer near the window's right edge) and never under the pointer (the plot keeps the
+    pointer while it moves); off the plot, no table."""
     env = {**os.environ, "DISPLAY": xserver, "QT_QPA_PLATFORM": "xcb", "XDG_CONFIG_HOME": str(tmp_path / "config")}
     r = subprocess.run([sys.executable, str(HERE / "real_hover_app.py"), str(tmp_path / "hover.db")],
                        capture_output=True, text=True, env=env, timeout=90)
@@ -123,11 +124,14 @@ def test_a_real_hover_shows_a_table_of_every_run_sorted_by_value_and_it_goes_whe
     assert lines, f"no result; stderr: {r.stderr[-2000:]}"
     out = json.loads(lines[-1])
     assert out["steps"] == ["moved"], out
-    for seen in (out["rest"], out["moving"]):
+    for seen in (out["rest"], out["moving"], out["corner"]):
         assert seen["visible"] and seen["rows"] == 20 and seen["labels"] == seen["curves"], seen
         assert seen["values"] == sorted(seen["values"], reverse=True), seen
         assert seen["nearest"] is not None and seen["nearest"] == seen["hovered"], seen
         assert seen["on_screen"] and not seen["under_pointer"] and seen["pointer_over_plot"], seen
+        # whole inside the window (1200 px wide on a 1600 px screen: the screen had room to its right)
+        assert seen["in_window"], seen
+    assert out["corner"]["left_of_pointer"] and not out["moving"]["left_of_pointer"], out  # it turned at the edge
     assert out["left"] == {"visible": False, "hovered": False, "vline": False}, out
 
 

@@ -90,6 +90,7 @@ def step_label(planned, channels_of) -> str:
     return next(iter(said)) if len(said) == 1 and None not in said else X_LABELS["step"]
 LEGEND_NAMES = {"below": "Under the plot", "side": "Beside the plot (where the names fit)", "off": "Hidden"}
 LEGEND_ORDER_NAMES = {"plotted": "As plotted", "name": "By name", "last": "By last value (highest first)"}
+LEGEND_CROSSHAIR_NAME = "By the value under the crosshair, while it is on the chart"
 #: The values the Smoothing menu offers for each kind.
 SMOOTHING_STEPS = {"ema": (0.3, 0.6, 0.8, 0.9, 0.95, 0.99), "twema": (0.3, 0.6, 0.8, 0.9, 0.95, 0.99),
                    "sma": (5, 10, 20, 50, 100), "cma": (5, 10, 20, 50, 100), "gauss": (2, 5, 10, 25, 50)}
@@ -190,6 +191,7 @@ class ChartWidget(QFrame):
         self._emphasized: set[int] = set()  # id() of the curves drawn wide for a legend entry under the pointer
         self._cross_dots: CrossDots | None = None  # each curve's point under another chart's crosshair
         self._cross_dots_right: CrossDots | None = None  # those of the right axis' curves
+        self._legend_at_x = False  # the legend is in the crosshair's order now (``_sort_legend_at``)
         bg, fg = plot_colors()
         self._bg, self._fg = bg, fg
 
@@ -284,7 +286,9 @@ class ChartWidget(QFrame):
         for mode in X_AXES:
             act = QAction(X_LABELS[mode].capitalize(), self, checkable=True)
             act.setChecked(self.chart.x_axis == mode)
-            act.triggered.connect(lambda _c=False, m=mode: self._set_option(x_axis=m))
+            # symlog x has no meaning on wall time (``Chart``): choosing wall time turns it off
+            act.triggered.connect(lambda _c=False, m=mode: self._set_option(x_axis=m, **({"symlog_x": False}
+                                                                                      if m == "wall" else {})))
             group.addAction(act)
             xmenu.addAction(act)
             self._x_actions[mode] = act
@@ -316,6 +320,17 @@ class ChartWidget(QFrame):
         self._legend_order_actions = self._choice_menu(
             menu, "Legend order", "legend_order", {o: LEGEND_ORDER_NAMES[o] for o in LEGEND_ORDERS},
             lambda o: self.chart.legend_order == o, "The order of the legend's entries (saved with the chart)")
+        order_menu = menu.actions()[-1].menu()  # that submenu: the last entry added
+        order_menu.addSeparator()
+        self._legend_crosshair_action = QAction(LEGEND_CROSSHAIR_NAME, self, checkable=True)
+        self._legend_crosshair_action.setChecked(self.chart.legend_crosshair)
+        self._legend_crosshair_action.setToolTip("While the pointer is over this chart (or over a linked chart of "
+                                                 "the tab), the legend lists the curves by their value there, "
+                                                 "highest first; the order above again when it leaves")
+        self._legend_crosshair_action.triggered.connect(
+            lambda checked: self._set_option(legend_crosshair=bool(checked)))
+        order_menu.addAction(self._legend_crosshair_action)
+        order_menu.setToolTipsVisible(True)
         menu.addSeparator()
         self.edit_action = menu.addAction("Edit chart…")
         self.edit_action.setEnabled(self.editable)
@@ -510,12 +525,14 @@ class ChartWidget(QFrame):
             for dots in (self._cross_dots, self._cross_dots_right):
                 if dots is not None:
                     dots.setData([], [])
+            self._sort_legend_at(None)
             return
         self.vline.setPos(x)
         self.vline.setVisible(True)
         found: dict[bool, tuple[list, list, list]] = {False: ([], [], []), True: ([], [], [])}
+        values: dict[int, float] = {}  # curve index -> its value there (``legend_crosshair``)
         reach = READOUT_REACH * self._pixel_width()
-        for c in self.curves:
+        for k, c in enumerate(self.curves):
             if not c.visible or c.line is None or c.line.xData is None or not len(c.line.xData):
                 continue
             px, py = c.line.xData, c.line.yData
@@ -524,6 +541,7 @@ class ChartWidget(QFrame):
                 continue
             with np.errstate(invalid="ignore"):
                 i = int(np.nanargmin(np.abs(px - x)))
+            values[k] = _value(c, i)
             if np.isfinite(py[i]):
                 xs, ys, brushes = found[c.right]
                 xs.append(px[i])
@@ -540,6 +558,7 @@ class ChartWidget(QFrame):
                 dots.setZValue(20)  # over the lines
                 self._box(right).addItem(dots, ignoreBounds=True)
             dots.setData(xs, ys, brush=brushes)
+        self._sort_legend_at(values)
 
     def follow_runs(self, runs: frozenset[str] | None) -> None:
         """Draw the curves of these runs wide (a legend entry of theirs is under the pointer in
@@ -668,7 +687,12 @@ class ChartWidget(QFrame):
         return actions
 
     def _set_option(self, **changes) -> None:
-        new = self.chart.with_(**changes)
+        try:
+            new = self.chart.with_(**changes)
+        except ChartDeskError as exc:  # a combination the chart refuses (symlog x on wall time): one line
+            self._ws.sig_error.emit(str(exc))
+            self._x_actions_sync()
+            return
         if new == self.chart:
             return
         if self.editable:
@@ -687,6 +711,7 @@ class ChartWidget(QFrame):
         self._band_actions[chart.band].setChecked(True)
         self._legend_actions[chart.legend].setChecked(True)
         self._legend_order_actions[chart.legend_order].setChecked(True)
+        self._legend_crosshair_action.setChecked(chart.legend_crosshair)
         self._place_legend()
         self._apply_axes()
         self.plot.getPlotItem().enableAutoRange()  # new options: the whole channel again (_range -> None)
@@ -743,9 +768,8 @@ class ChartWidget(QFrame):
         self._show_y_fixed()
 
     def _xs(self) -> Scale:
-        """The x axis' scale (``chartdesk.scales``); a wall-time axis is never symlog (no time is below 0)."""
-        scale = self.chart.x_scale
-        return Scale() if scale.symlog and self.x_mode() == "wall" else scale
+        """The x axis' scale (``chartdesk.scales``; a chart of wall time is never symlog: ``Chart``)."""
+        return self.chart.x_scale
 
     def _ys(self) -> Scale:
         """The y axes' scale (the right axis has the left one's)."""
@@ -944,6 +968,7 @@ class ChartWidget(QFrame):
         if self.strip is not None:
             self.strip.setVisible(grouped)
         self.legend.fill(self.curves, self._legend_order())
+        self._legend_at_x = False
         self._place_legend()
         # ±inf marks (▲ at the top, ▼ at the bottom of the data), per y axis: in the axis' units
         self._inf_items, self._inf_right = [], []
@@ -1065,9 +1090,33 @@ class ChartWidget(QFrame):
             bottom.picture = None
             bottom.update()
         order = self._legend_order()
-        if order is not None and order != self.legend.order():  # by last value: known now
+        if order is not None and not self._legend_at_x and order != self.legend.order():  # by last value: known now
             self.legend.fill(self.curves, order)
             self._place_legend()
+
+    def legend_at_crosshair(self) -> bool:
+        """Whether the legend lists the curves by their values under a crosshair now."""
+        return self._legend_at_x
+
+    def _sort_legend_at(self, values: dict[int, float] | None) -> None:
+        """With ``Chart.legend_crosshair``, while a crosshair is on the chart: the legend lists the
+        curves by their value under it (``values``: curve index -> value, of the curves drawn
+        there), highest first; those with no value there (not drawn there, hidden, NaN) after
+        them, in the chart's own order. ``values`` None: the crosshair went, the chart's own order
+        again. The entries move only when the order changes (``Legend.reorder``: no relayout)."""
+        if not self.chart.legend_crosshair or len(self.legend.order()) != len(self.curves):
+            return
+        base = self._legend_order() or list(range(len(self.curves)))
+        if values is None:
+            self._legend_at_x = False
+            self.legend.reorder(base)
+            return
+        self._legend_at_x = True
+
+        def key(i: int) -> tuple[int, float]:
+            v = values.get(i)
+            return (1, 0.0) if v is None or np.isnan(v) else (0, -v)
+        self.legend.reorder(sorted(base, key=key))  # stable: ties and the rest keep the chart's order
 
     def _legend_order(self) -> list[int] | None:
         """The curve index of each legend entry for the chart's ``legend_order`` (None: as
@@ -1257,6 +1306,7 @@ class ChartWidget(QFrame):
         self.vline.setVisible(False)
         self.readout.hide()
         self._highlight(None)
+        self._sort_legend_at(None)
 
     def _highlight(self, curve: _Curve | None) -> None:
         if curve is self._hovered:
@@ -1278,7 +1328,8 @@ class ChartWidget(QFrame):
         at_x = self._x_units(x)
         reach = READOUT_REACH * self._pixel_width()
         at_y = self._y_pixel(y, False) if y is not None else None
-        for c in self.curves:
+        values: dict[int, float] = {}  # curve index -> its value there (``legend_crosshair``)
+        for k, c in enumerate(self.curves):
             if len(c.x) == 0 or not c.visible:
                 continue
             cx = plotted(log_safe(c.x, sx), sx)
@@ -1287,7 +1338,7 @@ class ChartWidget(QFrame):
                 continue
             with np.errstate(invalid="ignore"):
                 i = int(np.nanargmin(np.abs(cx - at_x)))
-            value = float(c.values[i]) if len(c.values) == len(c.x) else float(c.y[i])
+            value = values[k] = _value(c, i)
             drawn = plotted(np.array([c.y[i]]), sy)[0]
             dist = abs(self._y_pixel(drawn, c.right) - at_y) if at_y is not None and np.isfinite(drawn) else np.inf
             found.append((dist, c, float(c.x[i]), value, c.detail(i)))
@@ -1307,6 +1358,7 @@ class ChartWidget(QFrame):
                 for _d, c, px, v, more in by_value]
         self._hover_at = (x, y)
         self.readout.show_rows(format_x(heading, mode), rows, self._anchor(at, y))
+        self._sort_legend_at(values)
         return [(c.label, cx, v) for _d, c, cx, v, _more in found]
 
     def _anchor(self, x: float, y: float | None) -> QPoint:
@@ -1414,6 +1466,11 @@ def _at(detail: str, x: float, heading: float, mode: str) -> str:
     if x == heading:
         return detail
     return f"{detail} at {format_x(x, mode)}".strip()
+
+
+def _value(curve, i: int) -> float:
+    """A curve's value (as logged, ±inf kept; a group's mean) at its point i."""
+    return float(curve.values[i]) if len(curve.values) == len(curve.x) else float(curve.y[i])
 
 
 def _value_order(v: float) -> tuple[int, float]:

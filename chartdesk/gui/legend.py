@@ -305,6 +305,38 @@ class Legend(QListWidget):
         self.setUpdatesEnabled(True)
         self._fit()
 
+    def reorder(self, order: Sequence[int]) -> bool:
+        """The same entries in another ``order`` (curve indices, first entry first, as ``fill``
+        takes it): each entry's name as shown, swatch, tooltip and look (hidden or not) move with its
+        curve, and nothing is made or laid out again (the crosshair reorders the legend as the
+        pointer moves: only the entries whose curve changed are rewritten). False: that is the
+        order already (nothing done)."""
+        order = list(order)
+        if order == self._order:
+            return False
+        if sorted(order) != sorted(self._order):
+            raise ValueError(f"a legend of {len(self._order)} entries cannot be put in the order {order}")
+        row_of = {curve: row for row, curve in enumerate(self._order)}
+        role = Qt.ItemDataRole
+        roles = (role.DisplayRole, role.DecorationRole, role.ToolTipRole, role.UserRole, role.FontRole,
+                 role.ForegroundRole)
+        was = [[self.item(row).data(r) for r in roles] for row in range(self.count())]
+        shown, pieces = list(self._shown), list(self._pieces)
+        hover = self._hover_row
+        for row, curve in enumerate(order):
+            old = row_of[curve]
+            if old == row:
+                continue
+            item = self.item(row)
+            for r, value in zip(roles, was[old]):
+                item.setData(r, value)
+            self._shown[row], self._pieces[row] = shown[old], pieces[old]
+        self._order = order
+        if hover >= 0:  # the entry under the pointer is another curve's now
+            self._hover_row = -1
+            self._hover_row_is(hover)
+        return True
+
     def labels(self) -> list[str]:
         """Every entry's whole name, in curve order."""
         return list(self._labels)

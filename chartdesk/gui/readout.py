@@ -5,6 +5,11 @@ highlighted, a group's band and run count in a column of their own. It is a wind
 over the plot: it never starts a leave), and it is shown only while the chart says what is under
 the pointer now (``ChartWidget.show_values_at``, ``clear_hover``).
 
+It stands whole inside the chart's window (and its screen): right of the pointer, or left of it
+where the right has no room, and as high as the pointer less a third of it, moved up or down to
+stay inside (``bounds``, ``_place``); its names are shortened to the wider side's room. Only a
+window too small for it lets it out onto the rest of the screen.
+
 It paints its rows itself: laying a rich-text table out took 27 ms for 45 rows, at every move of
 the pointer; measuring and painting them takes well under one.
 """
@@ -88,8 +93,7 @@ class HoverTable(QWidget):
         """Show ``rows`` (in this order) under the heading ``x_text``, beside the screen point
         ``anchor`` (the pointer), within that screen."""
         self._rows, self._x_text = list(rows), x_text
-        screen = QGuiApplication.screenAt(anchor) or QGuiApplication.primaryScreen()
-        area = screen.availableGeometry() if screen is not None else QRect(0, 0, 1920, 1080)
+        area = self.bounds(anchor)
         fm = QFontMetrics(self.font())
         bold = QFontMetrics(self._bold)
         row_h = fm.height() + 2
@@ -109,7 +113,10 @@ class HoverTable(QWidget):
         name = max((fm.horizontalAdvance(n) for n in self._names), default=0) + PAD
         self._widths = (glyph, name, value, detail)
         width = max(fixed + columns * name, bold.horizontalAdvance(x_text) + 2 * PAD)
-        self.resize(QSize(width, (self._per_column + 1) * row_h + 2 * PAD))
+        size = QSize(width, (self._per_column + 1) * row_h + 2 * PAD)
+        if size.width() > area.width() or size.height() > area.height():  # a window too small for it
+            area = self._screen_area(anchor)
+        self.resize(size)
         self.move(self._place(anchor, area))
         self.update()
         if not self.isVisible():
@@ -129,15 +136,37 @@ class HoverTable(QWidget):
             self._names_for = (labels, room, shorten_all(self._pieces_for[1], room, fm.horizontalAdvance, elide))
         return list(self._names_for[2])
 
+    @staticmethod
+    def _screen_area(anchor: QPoint) -> QRect:
+        screen = QGuiApplication.screenAt(anchor) or QGuiApplication.primaryScreen()
+        return screen.availableGeometry() if screen is not None else QRect(0, 0, 1920, 1080)
+
+    def bounds(self, anchor: QPoint) -> QRect:
+        """Where the table may stand (screen coordinates): the chart's window, as far as it is on
+        the screen of ``anchor``; that screen when the window is not on it."""
+        area = self._screen_area(anchor)
+        parent = self.parentWidget()
+        if parent is None:
+            return area
+        top = parent.window()
+        inside = top.frameGeometry().intersected(area)
+        return inside if inside.contains(anchor) else area
+
     def _place(self, anchor: QPoint, area: QRect) -> QPoint:
-        """Right of the pointer when it fits on the screen, else left of it (never under it), as
-        high as the pointer less a third of the table, within the screen."""
+        """Right of the pointer when it fits in ``area``, else left of it when that fits (never
+        under it); else on the side with more room, moved in so that it is whole. As high as
+        the pointer less a third of the table, moved up or down to stay inside ``area``."""
         w, h = self.width(), self.height()
-        x = anchor.x() + GAP
-        if x + w > area.right() and anchor.x() - area.left() > area.right() - anchor.x():
-            x = anchor.x() - GAP - w
-        y = min(max(area.top(), anchor.y() - h // 3), area.bottom() - h + 1)
-        return QPoint(x, max(area.top(), y))
+        right, left = anchor.x() + GAP, anchor.x() - GAP - w
+        if right + w - 1 <= area.right():
+            x = right
+        elif left >= area.left():
+            x = left
+        else:
+            x = right if area.right() - anchor.x() >= anchor.x() - area.left() else left
+            x = max(area.left(), min(x, area.right() - w + 1))
+        y = max(area.top(), min(anchor.y() - h // 3, area.bottom() - h + 1))
+        return QPoint(x, y)
 
     def event(self, ev) -> bool:  # Qt's name
         kind = ev.type()
