@@ -140,8 +140,9 @@ def natural_key(text: str) -> tuple:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", text.lower()) if p)
 
 
-def format_x(x: float, x_axis: str) -> str:
-    """An x value as a person reads it: a step, a local date and time, or h:mm:ss since the start."""
+def format_x(x: float, x_axis: str, step_name: str = "step") -> str:
+    """An x value as a person reads it: a step (named by what it counts: ``step_name``, "epoch"
+    for a Keras log), a local date and time, or h:mm:ss since the start."""
     if not math.isfinite(x):
         return str(x)
     if x_axis == "wall":
@@ -155,7 +156,7 @@ def format_x(x: float, x_axis: str) -> str:
         m, sec = divmod(rem, 60)
         frac = s - int(s)
         return f"{sign}{h}:{m:02d}:{sec:02d}" + (f".{int(frac * 10)}" if s < 60 and frac else "")
-    return f"step {x:.6g}"
+    return f"{step_name} {x:.6g}"
 
 
 def format_y(y: float) -> str:

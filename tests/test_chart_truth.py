@@ -97,8 +97,16 @@ def _reads_true(c, pos: QPoint) -> bool:
     if set(said) != set(drawn):  # every curve drawn there, and no other
         return False
     x = _x_at(c, pos)
-    return all(format_y(float(drawn[label].values[int(np.argmin(np.abs(drawn[label].x - x)))])) == value
+    return all(_says(value, float(drawn[label].values[int(np.argmin(np.abs(drawn[label].x - x)))]))
                for label, value in said.items())
+
+
+def _says(text: str, value: float) -> bool:
+    """The read-out's text is ``value`` (written with its column's precision: 6 significant digits
+    of it at least, ``nan``/``inf`` spelled out)."""
+    if not np.isfinite(value):
+        return text == format_y(value)
+    return bool(np.isclose(float(text), value, rtol=1e-5, atol=1e-300))
 
 
 def _true_now(c, x_format: re.Pattern, pos: QPoint) -> bool:
@@ -227,6 +235,24 @@ def test_hiding_a_curve_from_the_legend_leaves_no_read_out_of_it(demo_store, ope
     assert not c.curves[row2].visible
     assert second not in _named(c) and first not in _named(c)
     assert _true_now(c, STEP, pos) and len(_named(c)) == 1
+
+
+def test_the_hover_tables_values_line_up_on_the_decimal_point(demo_store, open_win, qtbot):
+    """The read-out's values are written with one precision, as a runs-table column is
+    (``app.cells.number_format``): 0.853540 under 0.888844, not 0.85354."""
+    runs = sorted(demo_store.experiments("sweep"))
+    _w, c = _open(open_win, demo_store, qtbot, runs, "Eval accuracy")
+    before = None
+    for fx in (0.3, 0.55, 0.8):
+        qtbot.mouseMove(c.plot.viewport(), _plot_point(c, fx, 0.5))
+        qtbot.waitUntil(lambda before=before: c.readout.isVisible() and c.readout.x_text() != before
+                        and len(c.readout.rows()) >= 10, timeout=10000)  # (a run or two ended before the end)
+        before = c.readout.x_text()
+        values = [r.value for r in c.readout.rows()]
+        decimals = {len(v.partition(".")[2]) for v in values}
+        assert len(decimals) == 1 and decimals != {0}, values
+        assert {float(v) for v in values} == {float(f"{float(v):.6g}") for v in values}  # 6 significant digits kept
+    QApplication.sendEvent(c.plot.viewport(), QEvent(QEvent.Type.Leave))
 
 
 def test_a_dialog_a_leave_or_another_window_takes_the_hover_away(demo_store, open_win, qtbot):
@@ -436,10 +462,6 @@ def test_each_read_out_row_says_its_own_step_when_it_is_not_the_headings(store, 
     """Runs logged at other steps, or a zoomed-out line drawn from a thinned-out few of its points,
     gave values of other steps under one 'step 5000' heading (a hands-on walk: baseline-sgd's
     value at 4960 shown as at 5000). Each row says its own step when it differs."""
-    import numpy as np
-
-    from chartdesk.curves import format_y
-
     store.create_experiment("p", "even")
     store.append("p", "even", "loss", np.arange(0, 400, 2.0), np.arange(0, 400, 2.0) / 1000)
     store.create_experiment("p", "sparse")
@@ -453,8 +475,8 @@ def test_each_read_out_row_says_its_own_step_when_it_is_not_the_headings(store, 
     rows = {r.label: r for r in c.readout.rows()}
     by_run = {k.experiment: k.label for k in c.curves}
     assert c.readout.text().splitlines()[0] == "step 100"
-    assert rows[by_run["even"]].value == format_y(0.1) and "at" not in rows[by_run["even"]].detail
-    assert rows[by_run["sparse"]].value == format_y(1.098)  # its point nearest 100 is at 98
+    assert _says(rows[by_run["even"]].value, 0.1) and "at" not in rows[by_run["even"]].detail
+    assert _says(rows[by_run["sparse"]].value, 1.098)  # its point nearest 100 is at 98
     assert rows[by_run["sparse"]].detail == "at step 98"
 
 

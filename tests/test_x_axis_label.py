@@ -5,9 +5,9 @@ of fractional steps keeps its fractional ticks."""
 from __future__ import annotations
 
 from gui_helpers import answer_next_dialog, click, index_point, settle, type_and_ok
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QImage, QPainter
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 KERAS_LOG = "epoch,accuracy,loss,val_accuracy,val_loss\n" + "".join(
     f"{e},{0.6 + 0.08 * e:.2f},{1.2 - 0.2 * e:.2f},{0.58 + 0.07 * e:.2f},{1.3 - 0.2 * e:.2f}\n" for e in range(4))
@@ -78,6 +78,13 @@ def test_runs_that_disagree_on_x_read_step_and_fractional_steps_keep_their_ticks
     c = _experiment_charts(w)["loss"]
     qtbot.waitUntil(lambda: c.drawn and len(c.curves) == 1, timeout=10000)
     assert _bottom_axis(c)[0] == "epoch"
+    settle(qtbot, w)
+    vb = c.plot.getPlotItem().getViewBox()
+    r = c.plot.mapFromScene(vb.sceneBoundingRect()).boundingRect()
+    qtbot.mouseMove(c.plot.viewport(), r.center())
+    qtbot.waitUntil(lambda: c.readout.isVisible(), timeout=5000)
+    assert c.readout.x_text().startswith("epoch "), c.readout.x_text()  # the hover says what the axis says
+    QApplication.sendEvent(c.plot.viewport(), QEvent(QEvent.Type.Leave))
     modifier = Qt.KeyboardModifier.ControlModifier
     m = w.tree.model
     idx = w.tree.proxy.mapFromSource(m.experiment_index("p", "script"))

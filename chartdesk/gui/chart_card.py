@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import smoothing
+from ..app.cells import number_format
 from ..app.chartstate import ChartState, columns_wanted
 from ..app.linking import TabLink
 from ..curves import BAND_NAMES, PlannedGroup, format_x, format_y, natural_key
@@ -88,6 +89,8 @@ def step_label(planned, channels_of) -> str:
                 known[experiment] = {i.name: i.x_name for i in channels_of(experiment)}
             said.add(known[experiment].get(channel))
     return next(iter(said)) if len(said) == 1 and None not in said else X_LABELS["step"]
+
+
 LEGEND_NAMES = {"below": "Under the plot", "side": "Beside the plot (where the names fit)", "off": "Hidden"}
 LEGEND_ORDER_NAMES = {"plotted": "As plotted", "name": "By name", "last": "By last value (highest first)"}
 LEGEND_CROSSHAIR_NAME = "By the value under the crosshair, while it is on the chart"
@@ -192,6 +195,7 @@ class ChartWidget(QFrame):
         self._cross_dots: CrossDots | None = None  # each curve's point under another chart's crosshair
         self._cross_dots_right: CrossDots | None = None  # those of the right axis' curves
         self._legend_at_x = False  # the legend is in the crosshair's order now (``_sort_legend_at``)
+        self._step_name = X_LABELS["step"]  # what the step axis counts, as its label says ("epoch")
         bg, fg = plot_colors()
         self._bg, self._fg = bg, fg
 
@@ -749,7 +753,7 @@ class ChartWidget(QFrame):
         elif not isinstance(item.getAxis("bottom"), YAxis):
             item.setAxisItems({"bottom": self._style_axis(YAxis(orientation="bottom"))})
         if mode == "step":
-            label = step_label(self.state.plan().planned, self._ws.channels)
+            label = self._step_name = step_label(self.state.plan().planned, self._ws.channels)
         else:
             label = X_LABELS.get(mode) or self.chart.x_ref.name
         item.setLabel("bottom", label, color=self._fg)
@@ -1354,10 +1358,13 @@ class ChartWidget(QFrame):
         self.vline.setVisible(True)
         by_value = sorted(found, key=lambda f: _value_order(f[3]))
         heading, mode = found[0][2], self.x_mode()
-        rows = [Row(c.color, c.label, format_y(v), _at(more, px, heading, mode), c is nearest, getattr(c, "marker", None))
+        # one precision for the column of values, as the runs table's (0.853540 under 0.888844)
+        numbers = number_format(f[3] for f in by_value)
+        rows = [Row(c.color, c.label, numbers.text(v) if numbers is not None else format_y(v),
+                    _at(more, px, heading, mode, self._step_name), c is nearest, getattr(c, "marker", None))
                 for _d, c, px, v, more in by_value]
         self._hover_at = (x, y)
-        self.readout.show_rows(format_x(heading, mode), rows, self._anchor(at, y))
+        self.readout.show_rows(format_x(heading, mode, self._step_name), rows, self._anchor(at, y))
         self._sort_legend_at(values)
         return [(c.label, cx, v) for _d, c, cx, v, _more in found]
 
@@ -1458,14 +1465,14 @@ def _runs_of(curve) -> list[str]:
     return [curve.experiment]
 
 
-def _at(detail: str, x: float, heading: float, mode: str) -> str:
+def _at(detail: str, x: float, heading: float, mode: str, step_name: str = "step") -> str:
     """A read-out row's detail, saying the row's own x when it is not the heading's: a run that
     logged at other steps, or a zoomed-out line whose drawn points are a thinned-out few, shows
     its point nearest the pointer, which is not a value at the heading's step."""
     detail = detail.strip()
     if x == heading:
         return detail
-    return f"{detail} at {format_x(x, mode)}".strip()
+    return f"{detail} at {format_x(x, mode, step_name)}".strip()
 
 
 def _value(curve, i: int) -> float:
