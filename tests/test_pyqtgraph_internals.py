@@ -1001,3 +1001,33 @@ def test_a_line_asked_to_paint_a_narrow_strip_strokes_only_the_points_there_with
     opt = QStyleOptionGraphicsItem()
     opt.exposedRect = wide
     assert _exposed_part(line, pw, opt) is None  # a pan's paint: the whole path, as pyqtgraph draws it
+
+
+def test_a_cached_axis_painted_straight_into_its_pixmap_looks_as_pyqtgraphs_picture_does(make_plot):
+    """A chart's axes are cached as pixmaps on screen, and YAxis then paints into the pixmap
+    directly instead of recording a QPicture to play it at once; the window looks the same as
+    with pyqtgraph's way (no cache: the QPicture), ticks, labels and grid."""
+    from PySide6.QtWidgets import QGraphicsItem
+
+    pw = make_plot()
+    pi = pw.getPlotItem()
+    pi.setAxisItems({"bottom": YAxis(orientation="bottom")})
+    pi.showGrid(x=True, y=True, alpha=0.15)
+    x = np.arange(1000.0)
+    pi.getViewBox().addItem(Line(x, np.sin(x / 50), pen=pg.mkPen("r")))
+    axes = [pi.getAxis("left"), pi.getAxis("bottom")]
+    for a in axes:
+        a.setStyle(maxTickLevel=1)
+    pg.QtWidgets.QApplication.processEvents()
+    plain = pw.grab().toImage()
+    calls = []
+    for a in axes:
+        a.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        a.generateDrawSpecs = (lambda f: lambda p: calls.append(1) or f(p))(a.generateDrawSpecs)
+        a.picture = None
+        a.update()
+    pg.QtWidgets.QApplication.processEvents()
+    cached = pw.grab().toImage()
+    assert calls  # the cached axes were painted (straight, by YAxis.paint)
+    assert all(a.picture is None for a in axes)  # no QPicture recorded for them
+    assert cached == plain

@@ -198,6 +198,24 @@ class YAxis(pg.AxisItem):
     symlog: Scale | None = None
     whole_steps = False
 
+    def paint(self, p, opt, widget):  # Qt's name
+        """Drawn straight into the painter while the screen caches the axis in a pixmap (a chart's
+        axes are DeviceCoordinateCache'd: Qt asks for a paint only when the axis changed, so
+        pyqtgraph's QPicture, recorded and then played, was each pan step's work twice: 1-4 ms an
+        axis). Uncached (a figure being exported), pyqtgraph's own way, unchanged."""
+        if self.cacheMode() == self.CacheMode.NoCache:
+            return super().paint(p, opt, widget)
+        p.save()
+        try:
+            if self.style["tickFont"]:
+                p.setFont(self.style["tickFont"])
+            specs = self.generateDrawSpecs(p)
+            if specs is not None:
+                self.drawPicture(p, *specs)
+        finally:
+            p.restore()
+        return None
+
     def tickSpacing(self, minVal, maxVal, size):  # pyqtgraph's name
         levels = super().tickSpacing(minVal, maxVal, size)
         if not self.whole_steps or self.logMode or self.symlog is not None:
