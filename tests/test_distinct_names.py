@@ -162,3 +162,25 @@ def test_the_runs_tables_rows_are_as_compact_as_the_trees_and_20_runs_fit_at_136
     rt.view.scrollToTop()
     assert rt.view.rowViewportPosition(last) + rt.view.rowHeight(last) <= rt.view.viewport().height(), \
         "the 20th run is not in view at 1366 x 768"
+
+
+def test_where_even_what_tells_names_apart_is_too_wide_its_last_pieces_stay_whole():
+    """The tree at 1366 px has ~90 px for a name: the old rule then cut every telling piece in its
+    middle, in turn, into "…0.001……s…3" and "…………seed0". Now they give way whole, from the left:
+    "…sgd…seed3", "…seed3"."""
+    from chartdesk.app.labels import fit_names
+
+    names = [_name(lr, opt, s) for lr in ("0.0003", "0.001", "0.003") for opt in ("adamw", "sgd", "lion")
+             for s in range(5)]
+
+    def elide(text, _side, room):
+        room = int(room)
+        return text if len(text) <= room else text[:(room - 1) // 2] + "…" + text[len(text) - (room - 1) // 2:]
+
+    for room, kept in ((len("…adamw…seed0"), 2), (len("…seed0") + 1, 1)):
+        for name, text in zip(names, fit_names(names, room, len, elide)):
+            opt, seed = name.split("=")[2].split("-")[0], name[-1]
+            assert len(text) <= room and "……" not in text, (room, text)
+            assert text.endswith(f"seed{seed}"), (room, text)
+            if kept == 2 and len(f"…{opt}…seed{seed}") <= room:
+                assert text == f"…{opt}…seed{seed}", (room, text)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 _TOKEN = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|\w+|\s+|.")
 ELLIPSIS = "…"
+_RUN_OF_ELLIPSES = re.compile("…{2,}")
 
 
 def common_parts(labels: Sequence[str]) -> tuple[int, int]:
@@ -88,8 +89,9 @@ def shorten(pieces: Sequence[tuple[str, bool]], room: float, width: Callable[[st
             elide: Callable[[str, str, float], str], give_way: int = 0) -> str:
     """A label (its ``segments``) in at most ``room`` pixels: whole when it fits; else its common
     pieces give way first (``_giving_way``): each becomes "…" (a common end is dropped), so what
-    tells it apart stays whole; only when that alone is too wide is
-    its longest piece cut, in its middle. ``width(text)`` measures; ``elide(text, side, room)``
+    tells it apart stays whole; only when that alone is too wide do the telling pieces give way
+    too, whole, from the left (the last, most particular, stays), and what is left is cut in its
+    middle. ``width(text)`` measures; ``elide(text, side, room)``
     cuts on "left", "right" or "middle". ``give_way``: at least this many common pieces give way
     (so that entries alike are shortened alike)."""
     shown = [text for text, _c in pieces]
@@ -100,17 +102,17 @@ def shorten(pieces: Sequence[tuple[str, bool]], room: float, width: Callable[[st
         text = "".join(shown).strip()
         if width(text) <= room and n >= give_way:
             return text
-    while shown:  # only what tells it apart is left, and it is too wide: its longest piece cut
-        text = "".join(shown).strip()
-        over = width(text) - room
-        if over <= 0:
+    # Only what tells it apart is left, and it is too wide: its telling pieces give way too, whole
+    # and from the left (a name goes from the general to the particular: "…seed3" stays, not
+    # "…0.001……s…3", cut piece by piece), pieces given way side by side one "…"; what is left,
+    # still too wide, is cut in its middle.
+    text = "".join(shown).strip()
+    for i in [k for k, (_t, c) in enumerate(pieces) if not c][:-1]:
+        shown[i] = ELLIPSIS
+        text = _RUN_OF_ELLIPSES.sub(ELLIPSIS, "".join(shown)).strip()
+        if width(text) <= room:
             return text
-        i = max(range(len(shown)), key=lambda k: width(shown[k]))
-        cut = elide(shown[i], "middle", max(0.0, width(shown[i]) - over))
-        if cut == shown[i]:
-            return elide(text, "middle", room)
-        shown[i] = cut
-    return ""
+    return text if width(text) <= room else elide(text, "middle", room)
 
 
 def shorten_all(all_pieces: Sequence[Sequence[tuple[str, bool]]], room: float, width: Callable[[str], float],
