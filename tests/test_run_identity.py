@@ -16,7 +16,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QImage
 
 from chartdesk import colors
-from chartdesk.gui.legend import SWATCH, Legend, common_parts, segments, shorten
+from chartdesk.app.labels import common_parts, segments, shorten
+from chartdesk.gui.legend import SWATCH, Legend
 
 # ---- the palette: distinct colours, measured --------------------------------------------------
 

@@ -33,7 +33,8 @@ its pins and every chart series that plots it in the same transaction (``Store.r
 When the chosen alias goes and one with its entries comes (a rename here, its undo, one in another
 window), the panel keeps it chosen.
 
-The preview is rebuilt when the selection or the catalog changes, or when
+The preview names each selected run as the tree does (shortened by what tells the runs apart,
+``widgets.NameDelegate``). It is rebuilt when the selection or the catalog changes, or when
 ``sig_resolution_changed`` names the chosen alias (or all) for a selected run (or all).
 """
 from __future__ import annotations
@@ -50,6 +51,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCompleter,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -70,6 +72,7 @@ from ..edits import insert_entries, longest_increasing, move_entries, remove_ent
 from ..errors import ChartDeskError, Conflict
 from .bridge import ToGui
 from .project_tree import CHANNEL_MIME
+from .widgets import NameDelegate
 
 log = logging.getLogger(__name__)
 
@@ -511,7 +514,11 @@ class AliasEditor(QWidget):
         self.preview.setHeaderLabels(["Selected experiment", "Resolves to"])
         self.preview.setRootIsDecorated(False)
         self.preview.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.preview.setColumnWidth(0, 150)
+        self.preview.setItemDelegateForColumn(0, NameDelegate(self.preview))  # what tells runs apart stays
+        head = self.preview.header()  # the channel as wide as it is, the names the rest (not 150 px)
+        head.setStretchLastSection(False)
+        head.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        head.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
 
         top = QWidget(self)
         tl = QVBoxLayout(top)

@@ -1,5 +1,6 @@
 """The grid of a chart set (or of an experiment's own charts): small multiples, as many columns
-as the width allows, cards of the chosen height, sections by name prefix that fold and flow side
+as the width allows, cards of the chosen height (a few charts share the whole height instead,
+``ChartGrid._plan``), sections by name prefix that fold and flow side
 by side when they are narrower than a row (``pack``), cards built as they scroll into view, and
 the one draw scheduler of the grid: the charts whose views are ready are drawn one per turn of
 the event loop, so no turn holds the GUI thread long. Its charts share one
@@ -214,6 +215,7 @@ class ChartGrid(QScrollArea):
     def _fold(self, header: QToolButton, body: QWidget, open_: bool) -> None:
         header.setArrowType(Qt.ArrowType.DownArrow if open_ else Qt.ArrowType.RightArrow)
         body.setVisible(open_)
+        self._layout()  # fewer rows open: few charts may fill the height in other columns
         self._fit_heights()
         self._schedule_materialize()
 
@@ -235,22 +237,52 @@ class ChartGrid(QScrollArea):
 
     def set_chart_height(self, height: int) -> None:
         self.chart_height = height
+        self._layout()
         self._fit_heights()
         self._schedule_materialize()
 
-    def _fit_heights(self) -> None:
-        """Cards take the chosen height; a set of few charts fills the screen instead (up to twice it)."""
-        cols = max(1, self._columns or 1)
+    def _rows(self, cols: int) -> tuple[int, int]:
+        """(rows of cards, lines of section headers) the grid has at ``cols`` columns."""
         lines: dict[int, int] = {}  # a row of sections: the most rows of cards an open one of them has
         for (row, _c, _span), sec in zip(pack([len(x.slots) for x in self._sections], cols), self._sections):
             open_rows = -(-len(sec.slots) // cols) if not sec.body.isHidden() else 0
             lines[row] = max(lines.get(row, 0), open_rows)
-        rows = max(1, sum(lines.values()))
         headers = len(lines) if any(sec.header is not None for sec in self._sections) else 0
+        return max(1, sum(lines.values())), headers
+
+    def _filled(self, cols: int) -> tuple[int, int]:
+        """(the height cards would share the viewport's height in, their width) at ``cols`` columns."""
+        rows, headers = self._rows(cols)
         room = self.viewport().height() - 12 - CARD_SPACING * (rows - 1) - 34 * headers
+        width = (self.viewport().width() - 12 - CARD_SPACING * (cols - 1)) // cols
+        return room // rows, width
+
+    def _plan(self) -> tuple[int, int]:
+        """(columns, card height). As many columns as the width allows, cards of the chosen height;
+        but a set of few charts (their rows fit the viewport at the chosen height) takes the whole
+        height, in the most columns whose cards are then no taller than wide: three charts at
+        1920 x 1080 are two columns of two rows filling the screen, not one row of 560 px over an
+        empty half. Never taller than wide, never lower than the chosen height."""
+        most = self._columns_for(self.viewport().width())
+        if not self.slots:
+            return most, self.chart_height
+        for cols in range(most, 0, -1):
+            height, width = self._filled(cols)
+            if height < self.chart_height:
+                break  # fewer columns only make more rows
+            if height <= width:
+                return cols, height
+        height, width = self._filled(most)
+        return most, max(self.chart_height, min(height, width))
+
+    def _fit_heights(self) -> None:
+        """Cards take the chosen height, or the viewport's when they are few (``_plan``)."""
+        cols = max(1, self._columns or 1)
         height = self.chart_height
-        if rows * self.chart_height < room:
-            height = min(2 * self.chart_height, room // rows)
+        if self._columns:
+            fill, width = self._filled(cols)
+            if fill >= self.chart_height:
+                height = min(fill, max(width, self.chart_height))
         for s in self.slots:
             h = height if self._picture is None else self._picture.get(s, s.height())
             if s.height() != h:
@@ -300,7 +332,7 @@ class ChartGrid(QScrollArea):
         return min(n, max(1, len(self.slots)))
 
     def _layout(self) -> None:
-        cols = self._columns_for(self.viewport().width())
+        cols = self._plan()[0] if self._picture is None else self._columns
         if cols == self._columns:
             return
         self._columns = cols

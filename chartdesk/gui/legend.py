@@ -5,8 +5,9 @@ its name; a click hides or shows the curve, and the pointer over an entry says s
 Under the plot (the default) it is a grid of entries, as many columns as fit, and it takes the
 rows it needs up to a share of the card (``BELOW_SHARE``), scrolling only past that; beside the
 plot (the chart's *Legend > Beside the plot*) it is one column, as tall as the plot. A name too
-long for its entry loses what it has in common with the other entries first (``shorten``): the
-part that tells the curves apart stays whole; the tooltip has the whole name. ``whole()`` shows
+long for its entry loses what it has in common with the other entries first
+(``chartdesk.app.labels``, the rule of every list of names): the part that tells the curves apart
+stays whole; the tooltip has the whole name. ``whole()`` shows
 every entry, whole, for as long as it lasts (an exported figure holds the whole legend, no
 scrollbar).
 
@@ -16,8 +17,7 @@ tree and the runs table.
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import contextmanager
 
 from pyqtgraph.graphicsItems.ScatterPlotItem import Symbols
@@ -25,6 +25,7 @@ from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QListView, QListWidget, QListWidgetItem
 
+from ..app.labels import segments, shorten_all
 from ..colors import Style
 from .plot_items import DASHES
 from .theme import state_color
@@ -119,126 +120,10 @@ def run_icon(state: str | None, style: Style | None) -> QIcon:
     return icon
 
 
-# ---- names that fit: the common part goes first -------------------------------------------------
-_TOKEN = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|\w+|\s+|.")
-ELLIPSIS = "…"
-
-
-def common_parts(labels: Sequence[str]) -> tuple[int, int]:
-    """How many characters the labels share at their start and at their end, in whole tokens
-    (``lr=0.0003`` is the tokens ``lr``, ``=``, ``0.0003``: a number is never split); (0, 0) for
-    fewer than two labels."""
-    if len(labels) < 2:
-        return 0, 0
-    toks = [_TOKEN.findall(s) for s in labels]
-    pre, suf = _common_ends(toks)
-    return len("".join(toks[0][:pre])), len("".join(toks[0][len(toks[0]) - suf:]))
-
-
-def segments(labels: Sequence[str]) -> list[list[tuple[str, bool]]]:
-    """Each label as pieces (text, common): whole tokens that every label has at the same place
-    (its start, its end, and, between them, the same place when the labels have as many tokens:
-    ``lr=``, ``, optimizer=``, `` · accuracy → ``) are common; the rest tells the labels apart."""
-    if len(labels) < 2:
-        return [[(s, False)] for s in labels]
-    toks = [_TOKEN.findall(s) for s in labels]
-    pre, suf = _common_ends(toks)
-    middles = [t[pre:len(t) - suf] for t in toks]
-    same_shape = len({len(m) for m in middles}) == 1
-    out = []
-    for t, m in zip(toks, middles):
-        flags = [True] * pre
-        flags += [same_shape and all(o[i] == m[i] for o in middles) for i in range(len(m))]
-        flags += [True] * suf
-        pieces: list[tuple[str, bool]] = []
-        for tok, common in zip(t, flags):
-            if pieces and pieces[-1][1] == common:
-                pieces[-1] = (pieces[-1][0] + tok, common)
-            else:
-                pieces.append((tok, common))
-        out.append(pieces)
-    return out
-
-
-def _common_ends(toks: list[list[str]]) -> tuple[int, int]:
-    n = min(len(t) for t in toks)
-    pre = 0
-    while pre < n and all(t[pre] == toks[0][pre] for t in toks):
-        pre += 1
-    suf = 0
-    while suf < n - pre and all(t[-1 - suf] == toks[0][-1 - suf] for t in toks):
-        suf += 1
-    return pre, suf
-
-
-def _giving_way(pieces: Sequence[tuple[str, bool]]) -> list[int]:
-    """The common pieces in the order they give way: the common end first (the series' name, which
-    the chart's title has), then the longest (the rightmost of equal ones)."""
-    last = len(pieces) - 1
-    return sorted((i for i, (_t, c) in enumerate(pieces) if c), key=lambda i: (i != last, -len(pieces[i][0]), -i))
-
-
-def given_way(pieces: Sequence[tuple[str, bool]], text: str) -> int:
-    """How many common pieces ``shorten`` let give way to make ``text``."""
-    whole = "".join(t for t, _c in pieces)
-    if text == whole:
-        return 0
-    shown = [t for t, _c in pieces]
-    for n, i in enumerate(_giving_way(pieces), 1):
-        shown[i] = "" if i == len(pieces) - 1 else ELLIPSIS
-        if "".join(shown).strip() == text:
-            return n
-    return len(_giving_way(pieces))
-
-
-def shorten(pieces: Sequence[tuple[str, bool]], room: float, width: Callable[[str], float],
-            elide: Callable[[str, str, float], str], give_way: int = 0) -> str:
-    """A label (its ``segments``) in at most ``room`` pixels: whole when it fits; else its common
-    pieces give way first (``_giving_way``): each becomes "…" (a common end is dropped), so what
-    tells it apart stays whole; only when that alone is too wide is
-    its longest piece cut, in its middle. ``width(text)`` measures; ``elide(text, side, room)``
-    cuts on "left", "right" or "middle". ``give_way``: at least this many common pieces give way
-    (so that entries alike are shortened alike)."""
-    shown = [text for text, _c in pieces]
-    if width("".join(shown)) <= room and not give_way:
-        return "".join(shown)
-    for n, i in enumerate(_giving_way(pieces), 1):
-        shown[i] = "" if i == len(pieces) - 1 else ELLIPSIS
-        text = "".join(shown).strip()
-        if width(text) <= room and n >= give_way:
-            return text
-    while shown:  # only what tells it apart is left, and it is too wide: its longest piece cut
-        text = "".join(shown).strip()
-        over = width(text) - room
-        if over <= 0:
-            return text
-        i = max(range(len(shown)), key=lambda k: width(shown[k]))
-        cut = elide(shown[i], "middle", max(0.0, width(shown[i]) - over))
-        if cut == shown[i]:
-            return elide(text, "middle", room)
-        shown[i] = cut
-    return ""
-
-
-def shorten_all(all_pieces: Sequence[Sequence[tuple[str, bool]]], room: float, width: Callable[[str], float],
-                elide: Callable[[str, str, float], str]) -> list[str]:
-    """``shorten`` each label; when one of them lost its common end, labels of its shape lose it
-    too (a legend or a table then reads as one); what else gives way is each label's own need."""
-    texts = [shorten(p, room, width, elide) for p in all_pieces]
-    need: dict[tuple, int] = {}
-    for p, text in zip(all_pieces, texts):
-        key = tuple(c for _t, c in p)
-        first = _giving_way(p)[:1]
-        ends = 1 if first and first[0] == len(p) - 1 and given_way(p, text) else 0
-        need[key] = max(need.get(key, 0), ends)
-    return [text if given_way(p, text) >= need[tuple(c for _t, c in p)]
-            else shorten(p, room, width, elide, need[tuple(c for _t, c in p)]) for p, text in zip(all_pieces, texts)]
-
-
 class Legend(QListWidget):
     """Every curve of a chart (never over the data): a swatch and the name, shortened where it does
-    not fit (``shorten``; the tooltip has it whole). A click hides or shows the curve; a hidden
-    curve's entry is greyed and struck through."""
+    not fit (``chartdesk.app.labels.shorten_all``; the tooltip has it whole). A click hides or
+    shows the curve; a hidden curve's entry is greyed and struck through."""
 
     sig_toggled = Signal(int, bool)
     """(curve index, visible) after the user clicked an entry."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gc
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -50,6 +50,11 @@ TAB_RIGHT_DOCKS_BELOW = 1000
 #: A window made narrower (half of a laptop screen) keeps at least this share of its width for
 #: the charts: the docks give way, down to their minimum widths.
 CHARTS_SHARE = 0.54  # the default layout at 1366 px (docks 290 and 330 px) gives them 740
+#: The docks' widths at first (no layout saved yet): at 1366 px, and on a wider window the same
+#: share of its width (the names in the tree and the alias preview get the room the screen has).
+DOCK_WIDTHS_AT = 1366
+DOCK_WIDTHS = (290, 330)
+DOCK_SHARES = (290 / DOCK_WIDTHS_AT, 330 / DOCK_WIDTHS_AT)
 
 
 class MainWindow(QMainWindow):
@@ -83,7 +88,8 @@ class MainWindow(QMainWindow):
         if self.screen().availableGeometry().height() < TAB_RIGHT_DOCKS_BELOW:
             self.tabifyDockWidget(self.alias_dock, self.sets_dock)
             self.alias_dock.raise_()
-        self.resizeDocks([self.tree_dock, self.alias_dock], [290, 330], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.tree_dock, self.alias_dock], list(DOCK_WIDTHS), Qt.Orientation.Horizontal)
+        self._dock_widths: tuple[int, ...] | None = DOCK_WIDTHS  # as the window set them; None: the person's
         self._build_menus()
 
         # What is selected and shown: a widget of the status bar, not a message, so that menus'
@@ -155,8 +161,27 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         old = event.oldSize().width()
+        if self._dock_widths is not None and event.size().width() != old:
+            QTimer.singleShot(0, self, self._share_docks)
         if old < 0 or event.size().width() < old:  # shown, or made narrower: not when the user widens a dock
             QTimer.singleShot(0, self, self._give_charts_room)
+
+    def _share_docks(self) -> None:
+        """Until a layout is restored or the person sizes a dock, the docks take DOCK_SHARES of a
+        window wider than 1366 px (never less than DOCK_WIDTHS): a window made 1920 px wide on
+        first launch gives the names 408 and 464 px, not the 290 and 330 of a laptop's screen."""
+        if self._dock_widths is None or not self.isVisible() or self.width() <= DOCK_WIDTHS_AT:
+            return  # narrower windows: _give_charts_room
+        want = tuple(max(least, round(share * self.width())) for least, share in zip(DOCK_WIDTHS, DOCK_SHARES))
+        self.resizeDocks([self.tree_dock, self.alias_dock], list(want), Qt.Orientation.Horizontal)
+        self._dock_widths = want
+
+    def event(self, event) -> bool:
+        """A press on the window itself, not on a panel, is on the edge between a dock and the
+        charts: the person sizes the docks from now on (``_share_docks`` stops)."""
+        if event.type() == QEvent.Type.MouseButtonPress:
+            self._dock_widths = None
+        return super().event(event)
 
     def _give_charts_room(self) -> None:
         """The docks beside the charts narrowed, each side in proportion to its width (never below
@@ -458,6 +483,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geom)
         if state:
             self.restoreState(state)
+            self._dock_widths = None  # the docks as they were left
         self.set_chart_height(s.get(prefs.CHART_HEIGHT))
         self.label_params_action.setChecked(s.get(prefs.LABEL_BY_PARAMS))
         self.link_x_action.setChecked(s.get(prefs.LINK_X))

@@ -540,7 +540,8 @@ class ProjectTree(QWidget):
         self.view.viewport().installEventFilter(self)  # a wider tree gives its width to the names
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # run names differ at both ends
         self.view.setIconSize(RUN_ICON)  # a run's swatch (when drawn) and its state dot
-        self.view.setItemDelegateForColumn(0, SwatchDelegate(self.view))  # the swatch seen on a selected row
+        # a name that does not fit keeps what tells its run apart; the swatch seen on a selected row
+        self.view.setItemDelegateForColumn(0, SwatchDelegate(self.view))
         self.view.setItemDelegateForColumn(1, _ElideRight(self.view))
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._on_context_menu)

@@ -69,7 +69,7 @@ from .bridge import ToGui
 from .legend import SWATCH, run_icon
 from .settings import Settings
 from .theme import state_color
-from .widgets import SWATCH_ROLE, SwatchDelegate, menu_text, set_invalid
+from .widgets import SWATCH_ROLE, SwatchDelegate, compact_rows, menu_text, set_invalid
 
 FIXED = FIELDS
 
@@ -522,11 +522,12 @@ class RunsView(QTableView):
         f.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         f.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         f.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        f.setIconSize(SWATCH)
-        for v in (self, f):  # a long run name is cut in the middle (names differ at both ends), not wrapped
+        for v in (self, f):  # a long run name loses what it shares with the others (not wrapped)
+            v.setIconSize(SWATCH)  # a drawn run's swatch before its name
             v.setWordWrap(False)
-            v.setItemDelegateForColumn(0, SwatchDelegate(v))  # the swatch seen on a selected row
+            v.setItemDelegateForColumn(0, SwatchDelegate(v))  # names fitted, the swatch seen on a selected row
             v.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+            compact_rows(v)  # a line of text high, as the tree's rows (the header's 30 px fitted 18 of 20 runs)
         fh = f.horizontalHeader()
         fh.setSectionsClickable(True)
         fh.setSortIndicatorShown(True)

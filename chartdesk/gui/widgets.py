@@ -1,18 +1,21 @@
 """Small widgets shared by the panels: a label that elides in the middle and shows its whole text
 in a tooltip, the plural helper every count in the window uses, and what lets a dock's panel be
 narrow (``FlowLayout``, a row of buttons that wraps; ``let_shrink``, applied to each dock's panel),
-``SwatchDelegate``, which keeps a run's swatch readable on a selected row of the project tree
-and the runs table, and ``SubmenuPlacement``, which opens a submenu beside the menu it came from,
-never over it."""
+``NameDelegate``, which shortens a column of names by the legend's rule (what tells a run apart
+stays: ``chartdesk.app.labels``), ``compact_rows`` (a table's rows a line of text high, as the
+tree's), ``SwatchDelegate``, which also keeps a run's swatch readable on a selected row of the
+project tree and the runs table, and ``SubmenuPlacement``, which opens a submenu beside the menu
+it came from, never over it."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QGuiApplication, QIcon, QPalette
+from PySide6.QtGui import QFontMetrics, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
     QBoxLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLayout,
     QMenu,
@@ -23,6 +26,8 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
     QWidget,
 )
+
+from ..app.labels import fit_names
 
 #: The role a run's row answers with the style its swatch shows now (``chartdesk.colors.Style``),
 #: None for a run the charts do not draw: ``SwatchDelegate`` reads it.
@@ -260,30 +265,150 @@ def let_shrink(panel: QWidget) -> None:
             heights.track(label)
 
 
-# ---- a run's swatch on a selected row ---------------------------------------------------------
+# ---- names that tell runs apart, and a run's swatch on a selected row -------------------------
 PLATE_MARGIN = 2  # pixels of plate left and right of the row's icon (it is as high as the icon)
 PLATE_RADIUS = 3
+_FITS_KEPT = 8  # widths whose fitted names a column keeps (a dragged splitter passes through many)
 
 
-class SwatchDelegate(QStyledItemDelegate):
-    """A run's row (project tree, runs table) whose swatch shows on a selected row as on a chart:
-    the row's icon (the swatch, and in the tree the state dot) sits on a small plate of the plot
-    background (the palette's Base, light or dark: the background the palette's colours are made
-    to read on), so a blue run on the blue selection is still seen. Unselected rows, and rows of
-    runs not drawn (``SWATCH_ROLE`` None), are painted as Qt paints them."""
+def font_elide(fm: QFontMetrics):
+    """``elide(text, side, px)`` for ``chartdesk.app.labels``: Qt's elision in this font."""
+    modes = {"left": Qt.TextElideMode.ElideLeft, "right": Qt.TextElideMode.ElideRight,
+             "middle": Qt.TextElideMode.ElideMiddle}
+    return lambda text, side, px: fm.elidedText(text, modes[side], max(0, int(px)))
 
-    def paint(self, painter, option, index) -> None:
-        if not option.state & QStyle.StateFlag.State_Selected or index.data(SWATCH_ROLE) is None:
-            super().paint(painter, option, index)
-            return
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        icon = QIcon(opt.icon)  # a copy: the option's own is emptied below
-        if icon.isNull():
-            super().paint(painter, option, index)
-            return
+
+def line_height(view) -> int:
+    """The height of a row of ``view`` that holds one line of its font and an icon of its icon
+    size, as the project tree's rows are (the style's item adds 2 px about an icon; a table's rows
+    are the header's ~30 px otherwise)."""
+    return max(QFontMetrics(view.font()).height(), view.iconSize().height())
+
+
+def compact_rows(table) -> None:
+    """A table's rows as tall as a line of its font needs (``line_height``), as the tree's are."""
+    header = table.verticalHeader()
+    height = line_height(table)
+    header.setMinimumSectionSize(min(header.minimumSectionSize(), height))
+    header.setDefaultSectionSize(height)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+
+
+class NameDelegate(QStyledItemDelegate):
+    """A column of names (runs, their channels, projects) whose text, where it does not fit, is
+    shortened by the legend's rule (``chartdesk.app.labels``): what a name shares with the names
+    beside it (its siblings in the column: the runs of its project) gives way first, so the part
+    that tells it apart stays whole; Qt's own cut in the middle kept "transf…-seed0" for three
+    runs. A name that fits is painted as Qt paints it; the tooltip (the model's) has it whole.
+    The fitted names of a column are computed once per width and font, and forgotten when the
+    model's rows or names change."""
+
+    def __init__(self, view) -> None:
+        super().__init__(view)
+        self._model = None
+        # (path of the parent's rows, the font) -> {room: {name: text}}; the siblings' names by path
+        self._fits: dict[tuple, dict[int, dict[str, str]]] = {}
+        self._names: dict[tuple, list[str]] = {}
+
+    # ---- the text ---------------------------------------------------------------------------
+    def fitted_text(self, opt: QStyleOptionViewItem, index) -> str:
+        """The text this row's name is painted with in ``opt`` (its rect, font and icon as the view
+        gives them): the name, or the name shortened among its siblings' to the room it has."""
+        text = opt.text
+        if not text or not opt.features & QStyleOptionViewItem.ViewItemFeature.HasDisplay:
+            return text
         widget = opt.widget
         style = widget.style() if widget is not None else QApplication.style()
+        rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, widget)
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, widget) + 1
+        room = rect.width() - 2 * margin - 1  # Qt lays the text out in the rect less its margins
+        fm = QFontMetrics(opt.font)
+        if fm.horizontalAdvance(text) <= room:
+            return text
+        names, key = self._siblings(index)
+        fits = self._fits.setdefault((key, opt.font.key()), {})
+        fit = fits.get(room)
+        if fit is None or text not in fit:
+            if len(fits) >= _FITS_KEPT:
+                fits.clear()
+            shown = fit_names(names if text in names else [*names, text], room, fm.horizontalAdvance, font_elide(fm))
+            fit = fits[room] = dict(zip(names if text in names else [*names, text], shown))
+        return fit.get(text, text)
+
+    def _siblings(self, index) -> tuple[list[str], tuple]:
+        """The names in this index's column under its parent (the rows the view has), and the
+        parent's path of rows (the cache's key)."""
+        model = index.model()
+        if model is not self._model:
+            self._follow(model)
+        path, up = [], index.parent()
+        while up.isValid():
+            path.append(up.row())
+            up = up.parent()
+        key = (tuple(path), index.column())
+        names = self._names.get(key)
+        if names is None:
+            parent, col = index.parent(), index.column()
+            names = self._names[key] = [str(model.index(r, col, parent).data() or "") for r in range(model.rowCount(parent))]
+        return names, key
+
+    def _follow(self, model) -> None:
+        """Forget the fitted names whenever the model's rows or names change."""
+        if self._model is not None:
+            for sig in self._signals(self._model):
+                try:
+                    sig.disconnect(self._forget)
+                except (RuntimeError, TypeError):
+                    pass
+            try:
+                self._model.dataChanged.disconnect(self._on_data_changed)
+            except (RuntimeError, TypeError):
+                pass
+        self._model = model
+        self._forget()
+        for sig in self._signals(model):
+            sig.connect(self._forget)
+        model.dataChanged.connect(self._on_data_changed)
+
+    @staticmethod
+    def _signals(model):
+        return (model.modelReset, model.layoutChanged, model.rowsInserted, model.rowsRemoved, model.rowsMoved)
+
+    def _forget(self, *_args) -> None:
+        self._fits.clear()
+        self._names.clear()
+
+    def _on_data_changed(self, _top, _bottom, roles=()) -> None:
+        if not roles or Qt.ItemDataRole.DisplayRole in roles:  # a swatch or a font changed: the names did not
+            self._forget()
+
+    # ---- painting ---------------------------------------------------------------------------
+    def paint(self, painter, option, index) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = self.fitted_text(opt, index)
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        self._draw(painter, opt, index, style)
+
+    def _draw(self, painter, opt: QStyleOptionViewItem, index, style) -> None:
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+
+
+class SwatchDelegate(NameDelegate):
+    """A run's row (project tree, runs table): its name fitted as ``NameDelegate`` fits it, and
+    its swatch shown on a selected row as on a chart: the row's icon (the swatch, and in the tree
+    the state dot) sits on a small plate of the plot background (the palette's Base, light or
+    dark: the background the palette's colours are made to read on), so a blue run on the blue
+    selection is still seen. Unselected rows, and rows of runs not drawn (``SWATCH_ROLE`` None),
+    have their icon as Qt paints it."""
+
+    def _draw(self, painter, opt: QStyleOptionViewItem, index, style) -> None:
+        icon = QIcon(opt.icon)  # a copy: the option's own is emptied below
+        if not opt.state & QStyle.StateFlag.State_Selected or index.data(SWATCH_ROLE) is None or icon.isNull():
+            super()._draw(painter, opt, index, style)
+            return
+        widget = opt.widget
         opt.icon = QIcon()  # the row as Qt draws it (the text where it always is), the icon after
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
         rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemDecoration, opt, widget)
