@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from gui_helpers import menu_action, settle
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from chartdesk.app import preferences as prefs
@@ -44,7 +44,8 @@ def checked_theme(w) -> str:
 
 def plot_background(card) -> str:
     """The colour most of the chart's plot is painted in (what a person sees behind the curves)."""
-    img = card.plot.grab().toImage()
+    widget = card.plot_widget if hasattr(card, "plot_widget") else card.plot  # a sweep view's, or a chart's
+    img = widget.grab().toImage()
     seen = Counter(img.pixelColor(x, y).name() for x in range(0, img.width(), 4) for y in range(0, img.height(), 4))
     return seen.most_common(1)[0][0]
 
@@ -129,3 +130,34 @@ def test_a_theme_the_settings_file_cannot_mean_is_the_system_one_with_a_warning(
     assert theme_switch().theme == SYSTEM
     assert any("view/theme is 'purple'" in r.getMessage() and "ChartDesk.ini" in r.getMessage()
                for r in caplog.records), caplog.text
+
+
+def test_the_sweep_views_open_when_the_theme_changes_take_its_colours_and_keep_their_axes(demo_store, open_win,
+                                                                                          qtbot):
+    """Runs > Scatter of runs… and Parallel coordinates… open while View > Theme changes are drawn
+    again in the theme's plot colours (they kept the old ground until reopened), their axes and
+    runs as they were."""
+    from chartdesk.gui.theme import plot_colors
+
+    w = open_win(demo_store, "sweep")
+    w.ws.select_experiments(demo_store.experiments("sweep"))
+    runs = next(a.menu() for a in w.menuBar().actions() if a.text().replace("&", "") == "Runs")
+    runs.aboutToShow.emit()
+    views = []
+    for text, attr in (("Scatter of runs…", "scatter_view"), ("Parallel coordinates…", "parallel_view")):
+        menu_action(runs, text).trigger()
+        view = getattr(w.sweep_views, attr)
+        qtbot.waitUntil(lambda v=view: v.isVisible() and v.ready(), timeout=20000)
+        views.append(view)
+    pick_theme(w, "Light")
+    light = QColor(plot_colors()[0]).name()
+    qtbot.waitUntil(lambda: all(plot_background(v) == light for v in views), timeout=5000)
+    before = [(v.x_box.currentText(), v.y_box.currentText()) if hasattr(v, "x_box") else list(v.keys) for v in views]
+    pick_theme(w, "Dark")
+    dark = QColor(plot_colors()[0]).name()
+    assert dark != light
+    qtbot.waitUntil(lambda: all(plot_background(v) == dark for v in views), timeout=5000)
+    after = [(v.x_box.currentText(), v.y_box.currentText()) if hasattr(v, "x_box") else list(v.keys) for v in views]
+    assert after == before
+    parallel = views[1]
+    assert parallel.plot.getAxis("bottom").textPen().color().name() == QColor(plot_colors()[1]).name()

@@ -34,7 +34,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPen
+from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -63,7 +63,7 @@ from .export import save_picture
 from .jobs import Jobs
 from .plot_items import set_log_mode
 from .settings import Settings
-from .theme import plot_colors
+from .theme import plot_colors, theme_switch
 from .widgets import plural, set_invalid
 
 log = logging.getLogger(__name__)
@@ -213,11 +213,30 @@ def _save_dialog(parent, title: str, name: str) -> str:
     return path
 
 
+def _hover_fill(bg) -> QBrush:
+    """The hover label's ground: a shade off the plot's background, darker on a light one."""
+    c = QColor(bg)
+    return pg.mkBrush(c.darker(105) if c.lightness() > 128 else c.lighter(140))
+
+
 class _ViewMixin:
     #: The configuration is written this long after its last change: one write of the settings
     #: file per gesture, not one per brush or box (a write took 10-40 ms of the GUI thread).
     SAVE_MS = 800
     _save_timer: QTimer | None = None
+
+    def _follow_theme(self) -> None:
+        """Take the plot colours of the application's theme whenever it changes (View > Theme),
+        as the charts do; the configuration, brushes and selection stay."""
+        theme_switch().sig_theme_changed.connect(self._on_theme)
+
+    def _on_theme(self, _theme: str) -> None:
+        bg, fg = plot_colors()
+        self.plot_widget.setBackground(bg)
+        self.hover_text.setColor(fg)
+        self.hover_text.fill = _hover_fill(bg)
+        self._recolour(fg)
+        self.redraw()
 
     def save(self) -> None:
         """Keep the view's configuration for its project (written a moment later)."""
@@ -384,8 +403,7 @@ class ScatterView(_ViewMixin, QDialog):
         self.bars = pg.ErrorBarItem(beam=0.0)
         self.means = _Marks(size=14, pxMode=True, symbol="d")
         self.hover_mark = _Marks(size=17, pxMode=True, brush=None, pen=pg.mkPen(fg, width=2))
-        self.hover_text = pg.TextItem(color=fg, fill=pg.mkBrush(QColor(bg).darker(105) if QColor(bg).lightness() > 128
-                                                                 else QColor(bg).lighter(140)), anchor=(0, 1))
+        self.hover_text = pg.TextItem(color=fg, fill=_hover_fill(bg), anchor=(0, 1))
         self.hover_text.setZValue(100)
         self.hover_text.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.hover_text.textItem.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
@@ -396,6 +414,7 @@ class ScatterView(_ViewMixin, QDialog):
             self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.hover_text.setVisible(False)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse)
+        self._follow_theme()
         self.export_button = self._export_menu()
         top = QHBoxLayout()
         top.addWidget(QLabel("x:", self))
@@ -523,6 +542,13 @@ class ScatterView(_ViewMixin, QDialog):
             return None
         return (table[self.x_key()].coordinates(self.log_x.isChecked()),
                 table[self.y_key()].coordinates(self.log_y.isChecked()))
+
+    def _recolour(self, fg) -> None:
+        for side in ("left", "bottom"):
+            self.plot.getAxis(side).setTextPen(fg)
+            self.plot.getAxis(side).setPen(fg)
+        self.trend_line.setPen(pg.mkPen(fg, width=1.5, style=Qt.PenStyle.DashLine))
+        self.hover_mark.setPen(pg.mkPen(fg, width=2))
 
     def redraw(self) -> None:
         t0 = time.perf_counter()
@@ -979,8 +1005,7 @@ class ParallelView(_ViewMixin, QDialog):
         self._bar_key = ""
         self.highlight = pg.PlotCurveItem(pen=pg.mkPen(fg, width=3))
         self.highlight.setZValue(50)
-        self.hover_text = pg.TextItem(color=fg, fill=pg.mkBrush(QColor(bg).darker(105) if QColor(bg).lightness() > 128
-                                                                 else QColor(bg).lighter(140)), anchor=(0, 1))
+        self.hover_text = pg.TextItem(color=fg, fill=_hover_fill(bg), anchor=(0, 1))
         self.hover_text.setZValue(100)
         self.hover_text.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.hover_text.textItem.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
@@ -992,6 +1017,7 @@ class ParallelView(_ViewMixin, QDialog):
         self.plot.addItem(self.hover_text)
         self.hover_text.setVisible(False)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse)
+        self._follow_theme()
         self.export_button = self._export_menu()
         left = QWidget(self)
         ll = QVBoxLayout(left)
@@ -1307,6 +1333,15 @@ class ParallelView(_ViewMixin, QDialog):
             self.redraw()
 
     # ---- drawing ----------------------------------------------------------------------------
+    def _recolour(self, fg) -> None:
+        self._fg = fg
+        bottom = self.plot.getAxis("bottom")
+        bottom.setTextPen(fg)
+        bottom.setPen(pg.mkPen(fg, width=0))
+        self.highlight.setPen(pg.mkPen(fg, width=3))
+        self.drop_line.setPen(pg.mkPen(fg, width=2, style=Qt.PenStyle.DashLine))
+        self._axes_key = None  # the axes and their tick labels made again in the new ink
+
     def redraw(self, live: bool = False) -> None:
         """Draw the runs the filter's other clauses pass; ``live``: a brush is being dragged (the
         runs inside it are worked out here, by the filter's rule; settled, the filter's are used)."""
