@@ -277,6 +277,9 @@ def test_the_sweeps_run_names_are_whole_in_the_default_runs_dock(demo_store, ope
     w = open_win(demo_store, "sweep", "lr0.1-seed0")
     w.resize(1920, 1050)
     w.runs_dock.raise_()
+    # a first launch's wide window first gives its docks their share of it (408 px), then the
+    # person narrows the dock to what the walk had
+    qtbot.waitUntil(lambda: w.runs_dock.width() > 300, timeout=5000)
     w.resizeDocks([w.runs_dock], [232], Qt.Orientation.Horizontal)  # the dock as the walk had it
     rt, view = w.runs_table, w.runs_table.view
     qtbot.waitUntil(lambda: rt.model.rowCount() == 20 and not rt.model.loading, timeout=10000)
