@@ -61,6 +61,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.ma  # noqa: F401 - np.unique imports it at its first call: 36 ms of the GUI thread as the first view drew
 
 from .. import offload, query
 from ..errors import ChartDeskError
