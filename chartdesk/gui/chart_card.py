@@ -488,6 +488,10 @@ class ChartWidget(QFrame):
         self._follow_to = None
         self._show_x(x_range)
 
+    def follows_range(self) -> bool:
+        """A linked range waits to be shown by ``catch_up`` (not only a crosshair)."""
+        return self._follow_to is not None
+
     def catch_up(self) -> None:
         """Show the linked range and the crosshair it was told last (the grid calls it when its
         turn comes)."""

@@ -36,7 +36,12 @@ CARD_SPACING = 8  # pixels between cards, and between sections side by side
 #: Milliseconds of painting a turn of the event loop may be given to charts following a linked
 #: zoom or pan (the chart under the pointer's own paint counted): the others follow on the next
 #: turns, each to the latest range, so a pan stays at 60 frames a second however many charts follow.
-FOLLOW_BUDGET_MS = 12.0
+#: Turns that only move other charts' crosshairs get CROSS_BUDGET_MS. Measured with gui_bench.py
+#: (12 charts x 20 runs x 1M points, 3 fresh runs each, load 0.7-1.5): budgets of 12 / 7 / 4 / 2 ms
+#: gave linked pan frame p95 29-32 / 19-25 / 23-25 / 19-28 ms with the last follower 18-82 /
+#: 26-48 / 44-67 / 37-73 ms behind, and crosshair frame p95 27-34 / 22-24 / 13-14 / 9-12 ms.
+FOLLOW_BUDGET_MS = 7.0
+CROSS_BUDGET_MS = 3.0
 #: Sections that start folded: hardware series (Neptune's ``monitoring/<hash>/cpu``, ...) are
 #: there when needed without pushing the run's own metrics down.
 FOLDED_SECTIONS = frozenset({"monitoring"})
@@ -426,6 +431,8 @@ class ChartGrid(QScrollArea):
             shiboken6.isValid(lead) else 0.0
         self._lead_moved = False
         moved = 0
+        ranges = any(shiboken6.isValid(w) and w.follows_range() for w in self._following)
+        budget = FOLLOW_BUDGET_MS if ranges else CROSS_BUDGET_MS
         while self._following:
             w = self._following[0]
             if not shiboken6.isValid(w):
@@ -434,7 +441,7 @@ class ChartGrid(QScrollArea):
             cost = 0.0 if w.visibleRegion().isEmpty() else max(1.0, w.plot.paint_ms)  # off screen: no paint
             # Over the budget: the rest next turn; at least one a turn, except that a turn the
             # leader's own paint fills is left to it (never two such turns in a row).
-            if spent + cost > FOLLOW_BUDGET_MS and (moved or (spent and not self._waited)):
+            if spent + cost > budget and (moved or (spent and not self._waited)):
                 break
             self._following.pop(0)
             w.catch_up()
