@@ -220,21 +220,13 @@ class Dimension:
         return self._cache[key]
 
     def normalised(self, flip: bool = False) -> np.ndarray:
-        """Per run: 0..1 along the axis (1 at the top; ``flip`` turns it over); NaN where missing."""
-        c = self.coordinates()
-        return self.to_unit(c, flip)
-
-    def to_unit(self, c, flip: bool = False):
-        span = self.span()
-        if span is None:
-            return np.full(np.shape(c), np.nan)
-        lo, hi = span
-        u = (np.asarray(c, float) - lo) / (hi - lo) if hi > lo else np.where(np.isnan(c), np.nan, 0.5)
-        return 1.0 - u if flip else u
+        """Per run: 0..1 along the axis of every run (1 at the top; ``flip`` turns it over); NaN
+        where missing (``axis`` over all the runs)."""
+        return axis(self, np.arange(len(self.values)), flip).unit()
 
     def ticks(self, count: int = 5) -> list[tuple[float, str]]:
-        """(coordinate, label) of the axis: every category, else ``count`` values over the range
-        (decades on a log axis)."""
+        """(coordinate, label) over every run's range: every category, else round values
+        (``nice_ticks``; decades on a log axis, ``log_ticks``), as a parallel axis ticks."""
         if not self.numeric:
             return [(float(i), value_text(c)) for i, c in enumerate(self.categories)]
         span = self.span()
@@ -243,12 +235,7 @@ class Dimension:
         lo, hi = span
         if hi == lo:
             return [(lo, value_text(10 ** lo if self.kind == LOG else lo))]
-        if self.kind == LOG:
-            decades = [float(d) for d in range(math.ceil(lo), math.floor(hi) + 1)]
-            if len(decades) >= 2:
-                return [(d, f"{10 ** d:g}") for d in decades]
-        out = [lo + (hi - lo) * i / (count - 1) for i in range(count)]
-        return [(c, f"{(10 ** c if self.kind == LOG else c):.4g}") for c in out]
+        return log_ticks(lo, hi) if self.kind == LOG else nice_ticks(lo, hi, count)
 
     # ---- brushes --------------------------------------------------------------------------
     def brush(self, c0: float, c1: float) -> Brush:
