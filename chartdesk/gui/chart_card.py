@@ -1120,11 +1120,8 @@ class ChartWidget(QFrame):
             self.legend.reorder(base)
             return
         self._legend_at_x = True
-
-        def key(i: int) -> tuple[int, float]:
-            v = values.get(i)
-            return (1, 0.0) if v is None or np.isnan(v) else (0, -v)
-        self.legend.reorder(sorted(base, key=key))  # stable: ties and the rest keep the chart's order
+        # as the hover table sorts (``_value_order``); stable: ties and the rest keep the chart's order
+        self.legend.reorder(sorted(base, key=lambda i: _value_order(values.get(i, np.nan))))
 
     def _legend_order(self) -> list[int] | None:
         """The curve index of each legend entry for the chart's ``legend_order`` (None: as

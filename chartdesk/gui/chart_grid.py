@@ -277,17 +277,18 @@ class ChartGrid(QScrollArea):
                 break  # fewer columns only make more rows
             if height <= width:
                 return cols, height
-        height, width = self._filled(most)
-        return most, max(self.chart_height, min(height, width))
+        return most, self._height_at(most)
+
+    def _height_at(self, cols: int) -> int:
+        """The cards' height at ``cols`` columns: the viewport's share when that is more than the
+        chosen height, but no taller than wide (and never lower than the chosen height)."""
+        fill, width = self._filled(cols)
+        return min(fill, max(width, self.chart_height)) if fill >= self.chart_height else self.chart_height
 
     def _fit_heights(self) -> None:
         """Cards take the chosen height, or the viewport's when they are few (``_plan``)."""
         cols = max(1, self._columns or 1)
-        height = self.chart_height
-        if self._columns:
-            fill, width = self._filled(cols)
-            if fill >= self.chart_height:
-                height = min(fill, max(width, self.chart_height))
+        height = self._height_at(cols) if self._columns else self.chart_height
         for s in self.slots:
             h = height if self._picture is None else self._picture.get(s, s.height())
             if s.height() != h:

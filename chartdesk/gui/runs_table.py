@@ -71,8 +71,6 @@ from .settings import Settings
 from .theme import state_color
 from .widgets import SWATCH_ROLE, SwatchDelegate, compact_rows, menu_text, set_invalid
 
-FIXED = FIELDS
-
 
 def _parse(column: str, aliases) -> tuple[str, str, str] | None:
     """``query.parse_column``, None for a column that does not parse (it shows as missing)."""
@@ -162,7 +160,7 @@ class RunsModel(QAbstractTableModel):
         self._shown: list[dict] = []      # after the filter, in sort order
         self._params: list[str] = []
         self.columns: list[str] = []      # REF:REDUCER the user added (and those the filter reads)
-        self._headers: list[str] = [*FIXED]  # the columns as the views were told
+        self._headers: list[str] = [*FIELDS]  # the columns as the views were told
         self._rows_project: str | None = None  # whose rows these are (another project's: a new table)
         self._computing: set[str] = set()  # columns added whose values are being computed
         self._formats: dict[str, NumberFormat] = {}
@@ -191,7 +189,7 @@ class RunsModel(QAbstractTableModel):
         """Recompute the rows off the GUI thread (results come back as a signal)."""
         self._gen += 1
         if not self._ws.project:
-            self._on_rows(self._gen, TableRows([], [*FIXED], {}, {}), "")
+            self._on_rows(self._gen, TableRows([], [*FIELDS], {}, {}), "")
             return
         self.loading = True
         self._pool.start(_Task(self.process, self._ws.project, list(self.columns), self._gen, self._on_rows, self._to_gui))
@@ -213,7 +211,7 @@ class RunsModel(QAbstractTableModel):
         self._ws.set_run_rows(rows)  # the filter is evaluated on them (one truth for every panel)
         self.error = error
         headers = headers_of(rows, self.columns)
-        self._params = headers[len(FIXED):len(headers) - len(self.columns)]
+        self._params = headers[len(FIELDS):len(headers) - len(self.columns)]
         done = self._computing & set(self.columns)
         self._computing -= done
         formats = table.formats if table is not None else {}
@@ -242,7 +240,7 @@ class RunsModel(QAbstractTableModel):
         old = set(self.columns)
         self.columns = list(dict.fromkeys(columns))
         self._computing = (self._computing | (set(self.columns) - old)) & set(self.columns)
-        self._tell_columns([*FIXED, *self._params, *self.columns])
+        self._tell_columns([*FIELDS, *self._params, *self.columns])
 
     def _tell_columns(self, new: list[str]) -> None:
         """Make ``new`` the columns, telling the views the ones removed and inserted (the columns

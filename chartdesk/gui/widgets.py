@@ -331,8 +331,8 @@ class NameDelegate(QStyledItemDelegate):
         if fit is None or text not in fit:
             if len(fits) >= _FITS_KEPT:
                 fits.clear()
-            shown = fit_names(names if text in names else [*names, text], room, fm.horizontalAdvance, font_elide(fm))
-            fit = fits[room] = dict(zip(names if text in names else [*names, text], shown))
+            among = names if text in names else [*names, text]
+            fit = fits[room] = dict(zip(among, fit_names(among, room, fm.horizontalAdvance, font_elide(fm))))
         return fit.get(text, text)
 
     def _siblings(self, index) -> tuple[list[str], tuple]:

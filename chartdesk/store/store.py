@@ -104,17 +104,9 @@ IMPORT_TX_POINTS = 64 * 65536
 IMPORT_YIELD_S = 0.1
 #: The project that holds big imports while they are written: a name no one can type or see.
 STAGING_PROJECT = "\x1fchartdesk staging"
-
-#: The first "the store is damaged" line any store of this process raised: a command whose
-#: reads run where their errors are only shown (the window's ``--screenshot``) asks it at its end.
-_damage_met: list[str] = []
-
-
-def damage_met() -> str | None:
-    """The first damage a store of this process met (its one line), or None."""
-    return _damage_met[0] if _damage_met else None
 #: A staging run untouched for this long belongs to an import that died (any host).
 STAGING_STALE_S = 600
+
 #: SQLite: a PASSIVE checkpoint this long after a write (a burst of writes shares one), so that
 #: what was acknowledged is in the main file and not only in ``NAME-wal``, where an outside
 #: program removing or cutting that file (or ``NAME-shm``) would lose it (issue 24 item 7).
@@ -156,6 +148,16 @@ WRITE_ATTEMPTS = 8
 
 class _Retry(StoreError):
     """A write transaction that lost a race and was rolled back: ``_retried`` runs it again."""
+
+
+#: The first "the store is damaged" line any store of this process raised: a command whose
+#: reads run where their errors are only shown (the window's ``--screenshot``) asks it at its end.
+_damage_met: list[str] = []
+
+
+def damage_met() -> str | None:
+    """The first damage a store of this process met (its one line), or None."""
+    return _damage_met[0] if _damage_met else None
 
 
 def _retried(method):
