@@ -7,26 +7,20 @@ tabs follow. Prints one JSON line: the widget that has the focus after each step
 """
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
-import time
 
 from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtWidgets import QApplication
+from real_steps import Steps, point_at, xdo
 
 import chartdesk
 from chartdesk.demo import seed
 from chartdesk.gui.app import make_app, open_window
 
 
-def xdo(*args) -> None:
-    subprocess.run(["xdotool", *map(str, args)], check=True, timeout=10)
-
-
 def click_at(p: QPoint) -> None:
-    xdo("mousemove", "--sync", p.x(), p.y())
+    point_at(p)
     xdo("click", 1)
 
 
@@ -41,7 +35,8 @@ def main() -> int:
     window.resize(1366, 768)
     window.show()
     result: dict = {"steps": []}
-    started = time.monotonic()
+    steps = Steps(app, result)
+    step, finish = steps.step, steps.finish
 
     def focus_name() -> str:
         w = QApplication.focusWidget()
@@ -62,24 +57,6 @@ def main() -> int:
 
     def log_y() -> bool:
         return bool(store.chart_sets("cifar10")["Overview"][0].get("log_y"))
-
-    def step(name, ready, act, then) -> None:
-        """Wait until ``ready()`` (at most 60 s in all), then ``act()``, then go on with ``then``."""
-        def poll():
-            if time.monotonic() - started > 60:
-                result["steps"].append(f"timed out waiting to {name}")
-                return finish()
-            if not ready():
-                QTimer.singleShot(50, poll)
-                return
-            act()
-            result["steps"].append(name)
-            QTimer.singleShot(0, then)
-        poll()
-
-    def finish() -> None:
-        print(json.dumps(result), flush=True)
-        app.quit()
 
     def tree_row_point() -> QPoint:
         from chartdesk.gui.project_tree import EXPERIMENT_ROLE

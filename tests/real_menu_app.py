@@ -9,27 +9,17 @@ menu to the last submenu, for each of the two.
 """
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
-import time
 
 from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtWidgets import QApplication, QMenu
+from real_steps import Steps, point_at, xdo
 
 import chartdesk
 from chartdesk.demo import seed
 from chartdesk.gui.app import make_app, open_window
 from chartdesk.gui.widgets import parent_menu
-
-
-def xdo(*args) -> None:
-    subprocess.run(["xdotool", *map(str, args)], check=True, timeout=10)
-
-
-def point_at(p: QPoint) -> None:
-    xdo("mousemove", "--sync", p.x(), p.y())
 
 
 def main() -> int:
@@ -44,7 +34,8 @@ def main() -> int:
     window.move(screen.right() + 1 - 1366, screen.top())  # at the screen's right edge
     window.show()
     result: dict = {"steps": [], "screen": [screen.x(), screen.y(), screen.width(), screen.height()]}
-    started = time.monotonic()
+    steps = Steps(app, result)
+    step, finish = steps.step, steps.finish
 
     def first_chart():
         grid = window.tabs.visible_grid()
@@ -65,23 +56,6 @@ def main() -> int:
     def item_point(menu: QMenu, text: str) -> QPoint:
         action = next(a for a in menu.actions() if a.text().replace("&", "") == text)
         return menu.mapToGlobal(menu.actionGeometry(action).center())
-
-    def step(name, ready, act, then) -> None:
-        def poll():
-            if time.monotonic() - started > 60:
-                result["steps"].append(f"timed out waiting to {name}")
-                return finish()
-            if not ready():
-                QTimer.singleShot(50, poll)
-                return
-            act()
-            result["steps"].append(name)
-            QTimer.singleShot(0, then)
-        poll()
-
-    def finish() -> None:
-        print(json.dumps(result), flush=True)
-        app.quit()
 
     def s1():
         def act():
