@@ -36,6 +36,15 @@ def _store(path) -> None:
         s.append("p", "e", "loss", np.arange(300_000.0), np.linspace(1, 0, 300_000))
 
 
+def _header_overwritten(path, where: int, what: bytes):
+    """A store (``_store``) whose file header has ``what`` written at offset ``where``."""
+    _store(path)
+    with open(path, "r+b") as fh:
+        fh.seek(where)
+        fh.write(what)
+    return path
+
+
 def _overwrite_pages(path, table: str, kind: str) -> None:
     """Overwrite every ``kind`` page (leaf, overflow) of ``table``, as a bad disk or an outsider would."""
     con = sqlite3.connect(path)
@@ -53,11 +62,7 @@ def _overwrite_pages(path, table: str, kind: str) -> None:
 @pytest.mark.parametrize("where, what", [(0, b"SQLite format 4"), (3, b"X"), (68, b"\x12\x34\x56\x78"),
                                          (68, b"\0\0\0\0")])
 def test_a_store_whose_header_was_overwritten_is_called_damaged_not_foreign(tmp_path, where, what):
-    f = tmp_path / "s.db"
-    _store(f)
-    with open(f, "r+b") as fh:
-        fh.seek(where)
-        fh.write(what)
+    f = _header_overwritten(tmp_path / "s.db", where, what)
     before = f.read_bytes()
     for args in (("ls",), ("import", tmp_path / "none.csv"), ("demo",)):
         line = one_line(cd(*args, "--db", f))
@@ -129,11 +134,7 @@ def test_a_screenshot_of_a_window_that_met_damage_exits_1_naming_it(tmp_path):
 
 @pytest.mark.parametrize("where, what", [(0, b"SQLite format 4"), (68, b"\0\0\0\0")])
 def test_check_repair_saves_a_store_whose_header_was_overwritten(tmp_path, where, what):
-    f = tmp_path / "s.db"
-    _store(f)
-    with open(f, "r+b") as fh:
-        fh.seek(where)
-        fh.write(what)
+    f = _header_overwritten(tmp_path / "s.db", where, what)
     before = f.read_bytes()
     r = cd("check", "--repair", "--db", f)
     assert r.returncode == 0 and "0 points lost" in r.stdout, (r.stdout, r.stderr)
