@@ -15,6 +15,7 @@ from ..app import preferences as prefs
 from ..errors import ChartDeskError, NotFound
 from ..store import open_store
 from ..store.location import is_default
+from .collector import Collector
 from .platform import preflight
 from .resources import read_text, resource_path
 from .settings import Settings, make_settings
@@ -71,6 +72,8 @@ def make_app(argv: list[str] | None = None, theme: str = "auto") -> QApplication
     icon = resource_path("chartdesk.svg")
     if icon is not None:
         app.setWindowIcon(QIcon(str(icon)))
+    if app.findChild(Collector) is None:
+        Collector(app).start()  # full garbage collections between gestures
     return app
 
 

@@ -55,6 +55,7 @@ from ..scales import Scale
 from ..smoothing import KINDS
 from ..views import ViewRequest
 from . import file_dialogs
+from .collector import touched
 from .cross_dots import CrossDots
 from .group_items import CountStrip, GroupCurve
 from .legend import Legend
@@ -469,6 +470,7 @@ class ChartWidget(QFrame):
         return (self.x_mode(), *self._xs().key())
 
     def _on_gesture(self, mask) -> None:
+        touched()  # a zoom or pan: no full garbage collection in the middle of it
         if self._link is None or not mask[0] or not shiboken6.isValid(self.plot):
             return
         lo, hi = self.plot.getPlotItem().getViewBox().viewRange()[0]
@@ -891,8 +893,24 @@ class ChartWidget(QFrame):
         elif self._rebuild:
             self.note.set_full_text("loading…")
 
+    #: How long an ``apply`` takes, ms (a running mean, as ``ChartPlot.paint_ms``: the grid gives
+    #: a turn to a newly arrived view only when it fits the turn's budget with what else moved).
+    apply_ms = 0.0
+
+    def ready_to_draw(self) -> bool:
+        """Not drawn, shown, and every view it wants is there (``apply`` draws it)."""
+        return not self.drawn and not self._stale and all(self._ws.loader.done(k) for k in self.wanted())
+
     def apply(self) -> None:
         """Every wanted view is there: draw (new curves) or update the existing lines in place."""
+        t0 = time.perf_counter()
+        try:
+            self._apply()
+        finally:
+            ms = (time.perf_counter() - t0) * 1000
+            self.apply_ms = ms if not self.apply_ms else 0.7 * self.apply_ms + 0.3 * ms
+
+    def _apply(self) -> None:
         planned, _missing, grouped = self._plan()
 
         def shape(c):

@@ -128,13 +128,15 @@ class ChartGrid(QScrollArea):
         self._sections: list[_Section] = []
         self._empty_label: QLabel | None = None
         self._columns = 0
-        self._draw_scheduled = False
+        self._draw_pending = False  # some chart's views arrived: one is drawn on the next turn
+        self._draw_waited = False  # a chart's views waited a turn for the budget: first on the next
+        self._drawn_now = False
         self._materialize_scheduled = False
         self._picture: dict[_Slot, int] | None = None  # slot heights while drawn as a figure
         self.all_at_once = False  # render: build every chart, whatever is in view
         self.links = TabLink()  # the charts of this tab together: linked x, crosshair, emphasis
         self._following: list[ChartWidget] = []  # charts yet to show the linked range, in turn
-        self._follow_scheduled = False
+        self._turn_scheduled = False  # ``_turn`` is due
         self._lead_moved = False
         self._waited = False  # the last turn gave the followers nothing (the leader's paint took it)
         self.follow_turns = 0  # turns of the event loop that moved following charts (tests, benchmarks)
@@ -416,43 +418,84 @@ class ChartGrid(QScrollArea):
         self._lead_moved = True
         if w not in self._following:
             self._following.append(w)
-        if not self._follow_scheduled:
-            self._follow_scheduled = True
-            QTimer.singleShot(0, self._follow_next)
+        self._schedule_turn(0)
 
-    def _follow_next(self) -> None:
-        self._follow_scheduled = False
+    def _schedule_turn(self, delay: int) -> None:
+        if not self._turn_scheduled:
+            self._turn_scheduled = True
+            QTimer.singleShot(delay, self._turn)
+
+    def _turn(self) -> None:
+        """One turn of the grid's work, within one budget of painting: the charts following a
+        linked range or crosshair (each to the latest one told), then one chart whose views
+        arrived (``ChartWidget.apply``). Both share the budget with the leader's own paint, so a
+        turn never holds a pan step, a follower and a newly arrived view at once (such turns were
+        the 30-50 ms frames of a linked pan, measured)."""
+        self._turn_scheduled = False
         if not shiboken6.isValid(self):
             return
         if not self.window().isVisible():  # the window closed meanwhile: nothing to show, nothing to read
             self._following.clear()
+            self._draw_pending = False
             return
         lead = self.links.leader
         spent = lead.plot.paint_ms if self._lead_moved and isinstance(lead, ChartWidget) and \
             shiboken6.isValid(lead) else 0.0
+        lead_filled = bool(spent)
         self._lead_moved = False
         moved = 0
         ranges = any(shiboken6.isValid(w) and w.follows_range() for w in self._following)
-        budget = FOLLOW_BUDGET_MS if ranges else CROSS_BUDGET_MS
+        budget = FOLLOW_BUDGET_MS if ranges or self._draw_pending else CROSS_BUDGET_MS
+        if self._draw_pending and self._draw_waited:  # it waited a turn: it goes first now
+            spent, moved = self._draw_one(spent, moved, budget, lead_filled, force=True)
         while self._following:
             w = self._following[0]
             if not shiboken6.isValid(w):
                 self._following.pop(0)
                 continue
-            cost = 0.0 if w.visibleRegion().isEmpty() else max(1.0, w.plot.paint_ms)  # off screen: no paint
+            cost = self._paint_cost(w)
             # Over the budget: the rest next turn; at least one a turn, except that a turn the
             # leader's own paint fills is left to it (never two such turns in a row).
-            if spent + cost > budget and (moved or (spent and not self._waited)):
+            if spent + cost > budget and (moved or (lead_filled and not self._waited)):
                 break
             self._following.pop(0)
             w.catch_up()
             spent += cost
             moved += 1
+        if moved:
+            self.follow_turns += 1
+        if self._draw_pending and not self._draw_waited:
+            spent, moved = self._draw_one(spent, moved, budget, lead_filled)
+        self._draw_waited = self._draw_pending and not self._drawn_now
         self._waited = not moved
-        self.follow_turns += 1
-        if self._following:  # the rest on the next turn, after this one's paint
-            self._follow_scheduled = True
-            QTimer.singleShot(1, self._follow_next)
+        if self._following or self._draw_pending:  # the rest on the next turn, after this one's paint
+            self._schedule_turn(1)
+
+    def _draw_one(self, spent: float, moved: int, budget: float, lead_filled: bool,
+                  force: bool = False) -> tuple[float, int]:
+        """Draw one chart whose views arrived, when it fits what this turn has left (or ``force``:
+        it waited a turn already, or nothing else moved); none left: the next screen's charts
+        are made ahead."""
+        self._drawn_now = False
+        chart = self._ready_chart()
+        if chart is None:
+            self._draw_pending = False
+            if self.settled() and any(s.widget is None for s in self.slots):
+                QTimer.singleShot(50, self._build_ahead)  # all on screen drawn: make the next screen's charts
+            return spent, moved
+        cost = chart.apply_ms + self._paint_cost(chart)
+        if force or not (moved or lead_filled) or spent + cost <= budget:
+            chart.apply()
+            self._drawn_now = True
+            return spent + cost, moved + 1
+        return spent, moved  # the views wait for the next turn: this one's paint is full
+
+    def _paint_cost(self, w: ChartWidget) -> float:
+        return 0.0 if w.visibleRegion().isEmpty() else max(1.0, w.plot.paint_ms)  # off screen: no paint
+
+    def _ready_chart(self) -> ChartWidget | None:
+        """A chart not drawn whose views are all there, in the grid's order."""
+        return next((w for w in self.charts if w.ready_to_draw()), None)
 
     def following(self) -> bool:
         """Some chart is yet to show the linked range."""
@@ -472,26 +515,13 @@ class ChartGrid(QScrollArea):
 
     def draw_ready(self) -> None:
         """Data arrived: draw the charts whose views are all there, one chart per turn of the
-        event loop, so that input and painting are never held up by a whole grid at once."""
-        if self._draw_scheduled:
-            return
-        self._draw_scheduled = True
+        event loop (``_turn``), so that input and painting are never held up by a whole grid at
+        once."""
+        self._draw_pending = True
         # A timer, not a zero-delay call: those run one after another within one pass of the event
         # loop when the views are all there (several charts applied and painted in one 160-250 ms
         # turn, measured); a timer fires once per pass, with the last chart's paint in between.
-        QTimer.singleShot(1, self._draw_next)
-
-    def _draw_next(self) -> None:
-        self._draw_scheduled = False
-        if not shiboken6.isValid(self):
-            return
-        for w in self.charts:
-            if not w.drawn and not w._stale and all(self._ws.loader.done(k) for k in w.wanted()):
-                w.apply()
-                self.draw_ready()  # the next one on the next turn
-                return
-        if self.settled() and any(s.widget is None for s in self.slots):
-            QTimer.singleShot(50, self._build_ahead)  # all on screen drawn: make the next screen's charts
+        self._schedule_turn(1)
 
     def _build_ahead(self) -> None:
         if shiboken6.isValid(self) and self.isVisible() and self.settled():

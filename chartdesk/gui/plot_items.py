@@ -14,6 +14,7 @@ from PySide6.QtGui import QEnterEvent, QPainter
 
 from ..curves import format_tick
 from ..scales import Scale
+from .collector import touched
 
 DASHES = (Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine)
 
@@ -168,6 +169,8 @@ class ChartPlot(pg.PlotWidget):
 
     def viewportEvent(self, ev):  # Qt's name
         kind = ev.type()
+        if kind in _GESTURES:
+            touched()  # no full garbage collection in the middle of it
         if kind == QEvent.Type.MouseMove:
             self._moved_at = QPointF(ev.globalPosition())
             self.sig_pointer.emit(QPointF(ev.position()))
@@ -186,6 +189,9 @@ class ChartPlot(pg.PlotWidget):
         if ev.type() == QEvent.Type.WindowDeactivate:
             self.sig_pointer.emit(None)
         return super().event(ev)
+
+
+_GESTURES = frozenset({QEvent.Type.MouseMove, QEvent.Type.Wheel, QEvent.Type.MouseButtonPress})
 
 
 class YAxis(pg.AxisItem):
