@@ -191,6 +191,7 @@ class ChartWidget(QFrame):
         self.follow_scheduler = None
         self._follow_to: tuple[float, float] | None = None  # the linked range it is yet to show
         self._cross_to: tuple = ()  # (x or None,): the crosshair it is yet to show; (): none pending
+        self._cross_x: float | None = None  # where another chart's crosshair is (axis units); None: none
         self._emphasized: set[int] = set()  # id() of the curves drawn wide for a legend entry under the pointer
         self._cross_dots: CrossDots | None = None  # each curve's point under another chart's crosshair
         self._cross_dots_right: CrossDots | None = None  # those of the right axis' curves
@@ -526,6 +527,7 @@ class ChartWidget(QFrame):
         self._show_cross(x)
 
     def _show_cross(self, x: float | None) -> None:
+        self._cross_x = x  # kept through a redraw: new points under it are read out there again (``_rehover``)
         if self._pointer is not None:
             return  # the pointer is over this chart: its own hover stands
         if x is None or not self.curves or self._rebuild:
@@ -1275,8 +1277,14 @@ class ChartWidget(QFrame):
             self._hover_timer.start(max(0, int((self._hover_due - time.monotonic()) * 1000)))
 
     def _rehover(self) -> None:
-        """What is plotted changed: the hover again, now, from where the pointer is."""
+        """What is plotted changed (new points of a live run among it): the hover again, now, from
+        where the pointer is; with the pointer over another chart of the tab, its crosshair here
+        again at the same x (the dots, and the legend sorted by the values there)."""
         self._hover_timer.stop()
+        if self._pointer_here() is None and self._cross_x is not None and self._link is not None \
+                and self._link.hover_from is not None and self._link.hover_from is not self:
+            self._show_cross(self._cross_x)
+            return
         self._hover_now()
 
     def _pointer_here(self) -> QPointF | None:
