@@ -71,7 +71,7 @@ from .plot_items import (
     set_log_mode,
 )
 from .readout import HoverTable, Row
-from .theme import faint, plot_colors
+from .theme import faint, plot_colors, theme_switch
 from .widgets import ElidedLabel
 
 X_LABELS = {"step": "step", "wall": "wall time", "relative": "relative time (s)"}
@@ -281,6 +281,7 @@ class ChartWidget(QFrame):
         self._place_legend()
 
         workspace.sig_points_appended.connect(self._on_points_appended)
+        theme_switch().sig_theme_changed.connect(self._on_theme)
 
     # ---- menu ---------------------------------------------------------------------------
     def _build_menu(self) -> QMenu:
@@ -727,9 +728,40 @@ class ChartWidget(QFrame):
         self.plot.getPlotItem().enableAutoRange()  # new options: the whole channel again (_range -> None)
         self.invalidate()
 
-    def _style_axis(self, axis: pg.AxisItem) -> pg.AxisItem:
+    # ---- colours (the theme's: ``plot_colors``) ---------------------------------------------
+    def _on_theme(self, _theme: str = "") -> None:
+        """View > Theme changed: every colour of the chart that follows the theme is set again, in
+        place: the background, the axes (their lines, ticks, labels and the grid, drawn in the
+        axis' pen), the hover line, the outlines of the crosshair dots and the run markers, the
+        run-count strip and the legend's text. Nothing is drawn anew: the view range, a fixed y,
+        hidden curves, the legend's order and the hover stay as they are. A run's colour is the
+        run's (``chartdesk.colors``), the same in every theme."""
+        if not shiboken6.isValid(self) or not shiboken6.isValid(self.plot):
+            return
+        self._bg, self._fg = plot_colors()
+        self.plot.setBackground(self._bg)
+        item = self.plot.getPlotItem()
+        for side in ("left", "bottom", "right"):
+            self._colour_axis(item.getAxis(side))
+        bottom = item.getAxis("bottom")
+        item.setLabel("bottom", bottom.labelText, color=self._fg)
+        self.vline.setPen(pg.mkPen(faint(self._fg, 90), width=1))
+        for dots in (self._cross_dots, self._cross_dots_right):
+            if dots is not None:
+                dots.set_outline(self._bg)
+        for c in self.curves:
+            if getattr(c, "marks", None) is not None:
+                c.marks.setPen(pg.mkPen(self._bg, width=1))
+        if self.strip is not None:
+            self.strip.set_colors(self._bg, self._fg)
+        self.legend.restyle()
+
+    def _colour_axis(self, axis: pg.AxisItem) -> None:
         axis.setPen(self._fg)
         axis.setTextPen(self._fg)
+
+    def _style_axis(self, axis: pg.AxisItem) -> pg.AxisItem:
+        self._colour_axis(axis)
         # No minor ticks: their grid lines cost 60% of a paint (10 ms -> 4 ms per chart, measured).
         axis.setStyle(maxTickLevel=1)
         # Ticks say the values themselves: no "step (x0.001)" label rescaling them (a chart of one
