@@ -44,7 +44,11 @@ def checked_theme(w) -> str:
 
 def plot_background(card) -> str:
     """The colour most of the chart's plot is painted in (what a person sees behind the curves)."""
-    widget = card.plot_widget if hasattr(card, "plot_widget") else card.plot  # a sweep view's, or a chart's
+    return most_painted(card.plot_widget if hasattr(card, "plot_widget") else card.plot)  # a sweep view's, or a chart's
+
+
+def most_painted(widget) -> str:
+    """The colour most of a widget is painted in."""
     img = widget.grab().toImage()
     seen = Counter(img.pixelColor(x, y).name() for x in range(0, img.width(), 4) for y in range(0, img.height(), 4))
     return seen.most_common(1)[0][0]
@@ -199,7 +203,7 @@ def _colours(card) -> dict:
 
 
 def test_a_theme_switch_recolours_the_open_charts_in_place_keeping_zoom_fixed_y_hidden_curves_and_hover(
-        store, open_win, qtbot):
+        store, open_win, qtbot, tmp_path):
     import numpy as np
 
     x = np.arange(0, 500, dtype=np.float64)
@@ -258,9 +262,47 @@ def test_a_theme_switch_recolours_the_open_charts_in_place_keeping_zoom_fixed_y_
         assert now["hidden entry"] == pal.color(QPalette.ColorRole.PlaceholderText).name(), now
         assert now["hover table"] == loss.readout.palette().color(QPalette.ColorRole.ToolTipBase).name(), now
         assert plot_background(acc) == base
+        from PySide6.QtGui import QImage
+
+        loss.export(str(tmp_path / f"{theme}.png"))  # a picture of it now: on this theme's ground too
+        img = QImage(str(tmp_path / f"{theme}.png"))
+        assert Counter(img.pixelColor(x, y).name() for x in range(0, img.width(), 7)
+                       for y in range(0, img.height(), 7)).most_common(1)[0][0] == base
         if theme == "Dark":
             assert base == DARK_BASE
             assert all(now[k] != light[k] for k in light), (now, light)  # not one colour kept from the light theme
             dark = now
         else:
             assert now == light and dark != light
+
+
+def test_a_theme_switch_recolours_a_grouped_charts_run_count_strip_in_place(store, open_win, qtbot):
+    import numpy as np
+    from gui_helpers import key
+
+    x = np.arange(0, 200, dtype=np.float64)
+    for i, run in enumerate(("a-1", "a-2", "b-1", "b-2")):
+        store.create_experiment("p", run, params={"kind": run[0]})
+        store.append("p", run, "loss", x, 1 / (1 + x / 20) + i)
+    store.set_chart_set("p", "S", [{"name": "Loss", "series": ["channel:loss"]}])
+    w = open_win(store, "p", "a-1")
+    pick_theme(w, "Light")
+    w.ws.select_experiments(["a-1", "a-2", "b-1", "b-2"])
+    card = w.grids["S"].charts[0]
+    key(qtbot, w, "Ctrl+G")
+    qtbot.keyClicks(w.runs_table.group_edit, "kind")
+    qtbot.keyClick(w.runs_table.group_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: card.drawn and card.grouped and card.strip is not None, timeout=10000)
+    settle(qtbot, w)
+    strip = card.strip
+    for theme in ("Dark", "Light"):
+        pick_theme(w, theme)
+        settle(qtbot, w)
+        assert card.strip is strip and card.grouped and w.grids["S"].charts[0] is card
+        pal = card.palette()
+        base, text = pal.color(QPalette.ColorRole.Base).name(), pal.color(QPalette.ColorRole.Text).name()
+        assert most_painted(strip) == base == plot_background(card)
+        axis = strip.getPlotItem().getAxis("left")
+        assert axis.pen().color().name() == text and axis.textPen().color().name() == text
+        assert QColor(axis.labelStyle["color"]).name() == text
+        assert (base == DARK_BASE) == (theme == "Dark")
