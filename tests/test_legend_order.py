@@ -196,3 +196,66 @@ def test_legend_crosshair_in_a_layout_file():
     with pytest.raises(InvalidInput, match=r"^f.yaml:7: chart_sets\[0\].charts\[0\].legend_crosshair: "
                                            "legend_crosshair must be true or false, not 'yes'$"):
         layout.loads(text.replace("true", "yes"), "f.yaml")
+
+
+
+GROWING = {"alpha": 100 - STEPS, "mid": STEPS.copy(), "omega": np.full(30, 10.0), "zeta": np.full(30, 30.0)}
+
+
+def test_the_crosshair_legend_sorts_again_when_a_live_run_grows_under_a_resting_pointer(store, db_path, open_win,
+                                                                                         qtbot):
+    """Issue 21: a legend sorted by the value under the crosshair sorts again when new points of a
+    live run change the values there, the pointer resting where it was (over this chart, or over a
+    linked chart of the tab); the pointer leaving gives the chosen order back."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    import chartdesk
+
+    for name, y in GROWING.items():  # omega and zeta end at step 29: no value late on, until they grow
+        store.create_experiment("p", name)
+        store.append("p", name, "acc", STEPS[:len(y)], y)
+        store.append("p", name, "loss", STEPS, 1 / (1 + STEPS))
+    # the linked chart plots a channel that does not grow: only this chart is drawn again
+    store.set_chart_set("p", "S", [{"name": "Acc", "series": ["channel:acc"], "legend_order": "name",
+                                    "legend_crosshair": True},
+                                   {"name": "Other", "series": ["channel:loss"]}])
+    w = open_win(store, "p", "alpha")
+    w.resize(1400, 900)
+    w.ws.select_experiments(list(GROWING))
+    c, other = chart(w, "S", "Acc"), chart(w, "S", "Other")
+    qtbot.waitUntil(lambda: c.drawn and len(c.curves) == 4 and other.drawn and len(other.curves) == 4, timeout=10000)
+    run_of = {k.label: k.experiment for k in c.curves}
+    chosen = ["alpha", "mid", "omega", "zeta"]  # by name
+
+    def legend_runs():
+        return [run_of[label] for label in c.legend.shown_labels()]
+
+    def grow(run: str, value: float) -> None:  # a training script logs on (a store of its own)
+        with chartdesk.init(project="p", experiment=run, db=str(db_path)) as live:
+            live.log_many("acc", STEPS[30:], np.full(70, value))
+
+    # the pointer rests over this chart late on, where omega and zeta have no value yet
+    late = _point(c, 0.8)
+    qtbot.mouseMove(c.plot.viewport(), late)
+    assert 60 < _x_at(c, late) < 95
+    qtbot.waitUntil(lambda: legend_runs() == ["mid", "alpha", "omega", "zeta"], timeout=3000)
+    hover = c._hover_at
+    grow("zeta", 95.0)  # above mid there
+    qtbot.waitUntil(lambda: legend_runs() == ["zeta", "mid", "alpha", "omega"], timeout=15000)
+    assert c._hover_at == hover and c.legend_at_crosshair()  # the pointer did not move
+    QApplication.sendEvent(c.plot.viewport(), QEvent(QEvent.Type.Leave))
+    qtbot.waitUntil(lambda: legend_runs() == chosen and not c.legend_at_crosshair(), timeout=3000)
+
+    # the pointer rests over the linked chart: its crosshair orders this legend, and a run growing
+    # there sorts it again
+    at = _point(other, 0.8)
+    qtbot.mouseMove(other.plot.viewport(), at)
+    qtbot.waitUntil(lambda: c.vline.isVisible() and legend_runs() == ["zeta", "mid", "alpha", "omega"],
+                    timeout=3000)
+    cross = c.vline.value()
+    grow("omega", 99.0)
+    qtbot.waitUntil(lambda: legend_runs() == ["omega", "zeta", "mid", "alpha"], timeout=15000)
+    assert c.vline.isVisible() and c.vline.value() == cross and c.legend_at_crosshair()
+    QApplication.sendEvent(other.plot.viewport(), QEvent(QEvent.Type.Leave))
+    qtbot.waitUntil(lambda: not c.vline.isVisible() and legend_runs() == chosen, timeout=3000)

@@ -72,7 +72,7 @@ from .plot_items import (
     set_log_mode,
 )
 from .readout import HoverTable, Row
-from .theme import faint, plot_colors
+from .theme import faint, plot_colors, theme_switch
 from .widgets import ElidedLabel
 
 X_LABELS = {"step": "step", "wall": "wall time", "relative": "relative time (s)"}
@@ -192,6 +192,7 @@ class ChartWidget(QFrame):
         self.follow_scheduler = None
         self._follow_to: tuple[float, float] | None = None  # the linked range it is yet to show
         self._cross_to: tuple = ()  # (x or None,): the crosshair it is yet to show; (): none pending
+        self._cross_x: float | None = None  # where another chart's crosshair is (axis units); None: none
         self._emphasized: set[int] = set()  # id() of the curves drawn wide for a legend entry under the pointer
         self._cross_dots: CrossDots | None = None  # each curve's point under another chart's crosshair
         self._cross_dots_right: CrossDots | None = None  # those of the right axis' curves
@@ -281,6 +282,7 @@ class ChartWidget(QFrame):
         self._place_legend()
 
         workspace.sig_points_appended.connect(self._on_points_appended)
+        theme_switch().sig_theme_changed.connect(self._on_theme)
 
     # ---- menu ---------------------------------------------------------------------------
     def _build_menu(self) -> QMenu:
@@ -528,6 +530,7 @@ class ChartWidget(QFrame):
         self._show_cross(x)
 
     def _show_cross(self, x: float | None) -> None:
+        self._cross_x = x  # kept through a redraw: new points under it are read out there again (``_rehover``)
         if self._pointer is not None:
             return  # the pointer is over this chart: its own hover stands
         if x is None or not self.curves or self._rebuild:
@@ -727,9 +730,40 @@ class ChartWidget(QFrame):
         self.plot.getPlotItem().enableAutoRange()  # new options: the whole channel again (_range -> None)
         self.invalidate()
 
-    def _style_axis(self, axis: pg.AxisItem) -> pg.AxisItem:
+    # ---- colours (the theme's: ``plot_colors``) ---------------------------------------------
+    def _on_theme(self, _theme: str = "") -> None:
+        """View > Theme changed: every colour of the chart that follows the theme is set again, in
+        place: the background, the axes (their lines, ticks, labels and the grid, drawn in the
+        axis' pen), the hover line, the outlines of the crosshair dots and the run markers, the
+        run-count strip and the legend's text. Nothing is drawn anew: the view range, a fixed y,
+        hidden curves, the legend's order and the hover stay as they are. A run's colour is the
+        run's (``chartdesk.colors``), the same in every theme."""
+        if not shiboken6.isValid(self) or not shiboken6.isValid(self.plot):
+            return
+        self._bg, self._fg = plot_colors()
+        self.plot.setBackground(self._bg)
+        item = self.plot.getPlotItem()
+        for side in ("left", "bottom", "right"):
+            self._colour_axis(item.getAxis(side))
+        bottom = item.getAxis("bottom")
+        item.setLabel("bottom", bottom.labelText, color=self._fg)
+        self.vline.setPen(pg.mkPen(faint(self._fg, 90), width=1))
+        for dots in (self._cross_dots, self._cross_dots_right):
+            if dots is not None:
+                dots.set_outline(self._bg)
+        for c in self.curves:
+            if getattr(c, "marks", None) is not None:
+                c.marks.setPen(pg.mkPen(self._bg, width=1))
+        if self.strip is not None:
+            self.strip.set_colors(self._bg, self._fg)
+        self.legend.restyle()
+
+    def _colour_axis(self, axis: pg.AxisItem) -> None:
         axis.setPen(self._fg)
         axis.setTextPen(self._fg)
+
+    def _style_axis(self, axis: pg.AxisItem) -> pg.AxisItem:
+        self._colour_axis(axis)
         # No minor ticks: their grid lines cost 60% of a paint (10 ms -> 4 ms per chart, measured).
         axis.setStyle(maxTickLevel=1)
         # Ticks say the values themselves: no "step (x0.001)" label rescaling them (a chart of one
@@ -1293,8 +1327,14 @@ class ChartWidget(QFrame):
             self._hover_timer.start(max(0, int((self._hover_due - time.monotonic()) * 1000)))
 
     def _rehover(self) -> None:
-        """What is plotted changed: the hover again, now, from where the pointer is."""
+        """What is plotted changed (new points of a live run among it): the hover again, now, from
+        where the pointer is; with the pointer over another chart of the tab, its crosshair here
+        again at the same x (the dots, and the legend sorted by the values there)."""
         self._hover_timer.stop()
+        if self._pointer_here() is None and self._cross_x is not None and self._link is not None \
+                and self._link.hover_from is not None and self._link.hover_from is not self:
+            self._show_cross(self._cross_x)
+            return
         self._hover_now()
 
     def _pointer_here(self) -> QPointF | None:

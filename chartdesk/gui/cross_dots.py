@@ -26,6 +26,11 @@ class CrossDots(pg.GraphicsObject):
         self._brushes: list[QBrush] = []
         self._data_rect = QRectF()
 
+    def set_outline(self, outline: QColor | str) -> None:
+        """Outline the dots in another colour (the plot's background, after a theme change)."""
+        self._pen = QPen(pg.mkColor(outline), 1.0)
+        self.update()
+
     def setData(self, x, y, brush=None) -> None:  # noqa: N802 - ScatterPlotItem's name, for callers of either
         """Dots at (x, y); ``brush``: one fill per dot (QBrush, QColor or anything pg.mkBrush takes)."""
         x = np.asarray(x, dtype=np.float64)

@@ -96,14 +96,19 @@ class CountStrip(pg.PlotWidget):
         item.hideButtons()
         item.setMouseEnabled(x=False, y=False)
         item.hideAxis("bottom")
-        left = item.getAxis("left")
-        left.setPen(fg)
-        left.setTextPen(fg)
-        left.setStyle(maxTickLevel=0)
-        item.setLabel("left", "runs", color=fg)
+        item.getAxis("left").setStyle(maxTickLevel=0)
+        self.set_colors(bg, fg)
         self.setToolTip("How many runs of each group have a point at each x (runs that stopped early drop out)")
         self._main = main
         self.setXLink(main)
+
+    def set_colors(self, bg: str, fg: str) -> None:
+        """The plot's background and its axis' colour (the theme's, ``plot_colors``)."""
+        self.setBackground(bg)
+        left = self.getPlotItem().getAxis("left")
+        left.setPen(fg)
+        left.setTextPen(fg)
+        self.getPlotItem().setLabel("left", "runs", color=fg)
 
     def attach(self, curves: list[GroupCurve]) -> None:
         """Show these groups' count lines (and no others)."""

@@ -400,13 +400,23 @@ class Legend(QListWidget):
 
     # ---- clicks -----------------------------------------------------------------------------
     def _style(self, row: int, shown: bool) -> None:
+        """An entry's look: plain (the palette's text colour, whatever the theme), or hidden
+        (struck through, in the palette's placeholder colour: ``restyle`` after a theme change)."""
         self._shown[row] = shown
         item = self.item(row)
         font = item.font()
         font.setStrikeOut(not shown)
         item.setFont(font)
-        item.setForeground(self.palette().color(self.palette().ColorRole.PlaceholderText if not shown
-                                                else self.palette().ColorRole.Text))
+        if shown:
+            item.setData(Qt.ItemDataRole.ForegroundRole, None)  # the view's own text colour
+        else:
+            item.setForeground(self.palette().color(self.palette().ColorRole.PlaceholderText))
+
+    def restyle(self) -> None:
+        """The hidden entries' colour again, from the palette now (View > Theme changed it)."""
+        for row, shown in enumerate(self._shown):
+            if not shown:
+                self._style(row, False)
 
     def _hover_row_is(self, row: int) -> None:
         if row != self._hover_row:

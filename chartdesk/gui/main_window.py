@@ -10,7 +10,6 @@ import gc
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QDockWidget,
     QFrame,
     QLabel,
@@ -392,17 +391,9 @@ class MainWindow(QMainWindow):
         self.settings.set(prefs.THEME, name)
 
     def _on_theme_changed(self, name: str) -> None:
-        """The application's theme changed (from this window's menu or another's): tick it, and
-        draw the charts anew in its plot colours (a chart takes them when it is made)."""
+        """The application's theme changed (from this window's menu or another's): tick it. The
+        charts take its plot colours themselves, in place (``ChartWidget._on_theme``)."""
         self.theme_actions[name].setChecked(True)
-        focus = QApplication.focusWidget()
-        for grid in self.tabs.all_grids():
-            had_focus = focus is not None and grid.isAncestorOf(focus)
-            charts = [slot.chart for slot in grid.slots]
-            grid.set_charts([])
-            grid.set_charts(charts)
-            if had_focus:  # its chart went with the old cards: the focus stays on the charts (issue 23 item 24)
-                grid.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _update_chart_actions(self) -> None:
         has_project = bool(self.ws.project)

@@ -4,9 +4,13 @@ marker are ``chartdesk.colors`` (its swatch: ``legend.run_icon``).
 
 **The theme.** *System* is the palette Qt gives the platform (a desktop's dark scheme included),
 *Light* Fusion's own light palette, *Dark* ``dark_palette``. ``ThemeSwitch.set`` puts the palette
-on the application, so every open window takes it at once, and says so (``sig_theme_changed``):
-each main window then redraws its charts in the new plot colours (a chart takes its colours from
-the palette when it is made, ``plot_colors``). Where the choice comes from is the window's
+on the application, so every open window takes it at once, and says so (``sig_theme_changed``,
+the one theme-changed event): each open chart card and sweep view hears it and sets its plot
+colours again in place (``plot_colors``: background, axes, grid, hover line, legend text), so the
+zoom, a fixed y, hidden curves, the legend and the hover stay; widgets styled by the style sheet
+(``palette(...)`` colours: hints, the empty state) take it when the sheet is applied again, and
+those painting from their palette (the hover table) at their next paint. Run colours do not
+depend on the theme (``chartdesk.colors``). Where the choice comes from is the window's
 business: View > Theme (saved in the machine's preferences, ``preferences.THEME``) or, for one
 session, the command line's ``--theme``.
 """
