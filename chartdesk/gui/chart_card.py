@@ -496,9 +496,21 @@ class ChartWidget(QFrame):
         """A linked range waits to be shown by ``catch_up`` (not only a crosshair)."""
         return self._follow_to is not None
 
+    #: How long a ``catch_up`` takes, ms, before its paint (a running mean: fitting y to the new
+    #: range, the crosshair's values): the grid counts it in a turn's budget, so charts scrolled
+    #: out of view, which paint nothing, are not caught up by the dozen in one turn.
+    follow_ms = 1.0
+
     def catch_up(self) -> None:
         """Show the linked range and the crosshair it was told last (the grid calls it when its
         turn comes)."""
+        t0 = time.perf_counter()
+        try:
+            self._catch_up()
+        finally:
+            self.follow_ms = 0.7 * self.follow_ms + 0.3 * (time.perf_counter() - t0) * 1000
+
+    def _catch_up(self) -> None:
         at, self._follow_to = self._follow_to, None
         cross, self._cross_to = self._cross_to, ()
         if not shiboken6.isValid(self.plot):
