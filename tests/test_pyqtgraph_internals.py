@@ -45,6 +45,7 @@ OVERRIDES = """\
   plot_items.YAxis.tickValues (symlog)        AxisItem.tickValues(minVal, maxVal, size) -> [(spacing, values)]
   chart_card ChartWidget._right_box           AxisItem.linkToView, ViewBox.setXLink, linkedViewChanged (MultiplePlotAxes)
   plot_items.ChartPlot.paintEvent             GraphicsView.paintEvent (prepareForPaint) and backgroundBrush
+  plot_items.YAxis.specs                      AxisItem.picture dropped (None) by every change of the axis
   chart_card ChartWidget._settle              _autoRangeNeedsUpdate, updateAutoRange, updateMatrix, AxisItem.picture,
                                               style['tickFont'], generateDrawSpecs, PlotItem.layout
   chart_card ChartWidget._update_lines        PlotDataItem.xData
@@ -1029,5 +1030,50 @@ def test_a_cached_axis_painted_straight_into_its_pixmap_looks_as_pyqtgraphs_pict
     pg.QtWidgets.QApplication.processEvents()
     cached = pw.grab().toImage()
     assert calls  # the cached axes were painted (straight, by YAxis.paint)
-    assert all(a.picture is None for a in axes)  # no QPicture recorded for them
+    assert all(a.picture is plot_items._SPECS_HELD for a in axes)  # no QPicture recorded for them
     assert cached == plain
+
+
+def test_every_change_of_an_axis_drops_its_picture_so_its_held_draw_specs_are_made_again(make_plot):
+    """YAxis.specs keeps pyqtgraph's draw specs while ``picture`` holds its mark, and makes them
+    again once pyqtgraph dropped it: so every change that alters an axis' drawing must still drop
+    it (the chart settles its axes before painting them: made once, used twice)."""
+    from PySide6.QtWidgets import QGraphicsItem
+
+    pw = make_plot(size=(400, 300))
+    pi = pw.getPlotItem()
+    axis = pi.getAxis("left")
+    axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    pi.getViewBox().addItem(Line(np.arange(100.0), np.arange(100.0), pen=pg.mkPen("r")))
+    made = []
+    axis.generateDrawSpecs = (lambda f: lambda p: made.append(1) or f(p))(axis.generateDrawSpecs)
+    image = QImage(1, 1, QImage.Format.Format_ARGB32_Premultiplied)
+
+    def settle_then_paint() -> int:
+        """Specs made since the last call, settling and painting included."""
+        painter = QPainter(image)
+        axis.specs(painter)  # what ChartWidget._settle does
+        painter.end()
+        pw.grab()
+        n = len(made)
+        made.clear()
+        return n
+
+    settle_then_paint()
+    assert settle_then_paint() == 0, "nothing changed: the held specs serve the settle and the paint"
+    changes = {
+        "view range": lambda: (pi.getViewBox().disableAutoRange(), pi.getViewBox().setYRange(10, 20, padding=0)),
+        "size": lambda: pw.resize(420, 280),
+        "text pen": lambda: axis.setTextPen("#ff0000"),
+        "pen": lambda: axis.setPen("#00ff00"),
+        "style": lambda: axis.setStyle(tickLength=-3),
+        "tick font": lambda: axis.setTickFont(pg.QtGui.QFont("Sans", 13)),
+        "ticks": lambda: axis.setTicks([[(12.0, "twelve")]]),
+        "log mode": lambda: axis.setLogMode(False, True),
+    }
+    for what, change in changes.items():
+        change()
+        pg.QtWidgets.QApplication.processEvents()
+        assert settle_then_paint() == 1, _broke(
+            f"changing an axis' {what} no longer drops AxisItem.picture", "plot_items.YAxis.specs (keeps "
+            "its draw specs while picture holds its mark)", "where AxisItem resets its picture on a change")

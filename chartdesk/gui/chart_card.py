@@ -995,10 +995,14 @@ class ChartWidget(QFrame):
         try:
             for name in ("left", "bottom", "right"):
                 axis = item.getAxis(name)
-                if axis.isVisible() and axis.picture is None:
+                if not axis.isVisible():
+                    continue
+                if isinstance(axis, YAxis):
+                    axis.specs(painter)  # resizes the axis to its labels; its paint uses them
+                elif axis.picture is None:  # a date axis: pyqtgraph's own, painted its own way
                     if axis.style["tickFont"]:
                         painter.setFont(axis.style["tickFont"])
-                    axis.generateDrawSpecs(painter)  # resizes the axis to its labels
+                    axis.generateDrawSpecs(painter)
         finally:
             painter.end()
         item.layout.activate()

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
-from PySide6.QtGui import QEnterEvent, QPainter
+from PySide6.QtGui import QEnterEvent, QPainter, QPicture
 
 from ..curves import format_tick
 from ..scales import Scale
@@ -191,6 +191,7 @@ class ChartPlot(pg.PlotWidget):
         return super().event(ev)
 
 
+_SPECS_HELD = QPicture()  # YAxis.picture while its draw specs stand (pyqtgraph drops it on a change)
 _GESTURES = frozenset({QEvent.Type.MouseMove, QEvent.Type.Wheel, QEvent.Type.MouseButtonPress})
 
 
@@ -203,6 +204,7 @@ class YAxis(pg.AxisItem):
 
     symlog: Scale | None = None
     whole_steps = False
+    _specs = None  # the draw specs ``specs`` made last, while ``picture`` is ``_SPECS_HELD``
 
     def paint(self, p, opt, widget):  # Qt's name
         """Drawn straight into the painter while the screen caches the axis in a pixmap (a chart's
@@ -210,17 +212,30 @@ class YAxis(pg.AxisItem):
         pyqtgraph's QPicture, recorded and then played, was each pan step's work twice: 1-4 ms an
         axis). Uncached (a figure being exported), pyqtgraph's own way, unchanged."""
         if self.cacheMode() == self.CacheMode.NoCache:
+            if self.picture is _SPECS_HELD:
+                self.picture = None
             return super().paint(p, opt, widget)
         p.save()
         try:
-            if self.style["tickFont"]:
-                p.setFont(self.style["tickFont"])
-            specs = self.generateDrawSpecs(p)
+            specs = self.specs(p)
             if specs is not None:
                 self.drawPicture(p, *specs)
         finally:
             p.restore()
         return None
+
+    def specs(self, p):
+        """pyqtgraph's draw specs (ticks, labels and their rectangles; making them resizes the
+        axis to its labels), made once per change of the axis: pyqtgraph marks every change
+        (range, size, style, ticks) by dropping its ``picture``, which holds a mark instead while
+        these specs stand. A chart that settles its axes before painting (``ChartWidget._settle``)
+        and then paints them made them twice: 1-2 ms of each arrived view, measured."""
+        if self.style["tickFont"]:
+            p.setFont(self.style["tickFont"])
+        if self.picture is not _SPECS_HELD:
+            self._specs = self.generateDrawSpecs(p)
+            self.picture = _SPECS_HELD
+        return self._specs
 
     def tickSpacing(self, minVal, maxVal, size):  # pyqtgraph's name
         levels = super().tickSpacing(minVal, maxVal, size)
