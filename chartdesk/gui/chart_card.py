@@ -67,6 +67,7 @@ from .plot_items import (
     Line,
     YAxis,
     log_safe,
+    nearest_index,
     pixel_distance,
     plotted,
     set_log_mode,
@@ -126,9 +127,16 @@ class _Curve:
         self.dots: pg.ScatterPlotItem | None = None  # markers, for series too sparse to see as lines
         self.marks: pg.ScatterPlotItem | None = None  # the run's marker along a line (``marker``)
         self.visible = True
+        self._brush = None
 
     def pen(self, width: int = 1):
         return pg.mkPen(self.color, width=width, style=DASHES[self.dash % len(DASHES)])
+
+    def brush(self):
+        """Its crosshair dot's fill (made once: asked at every crosshair move)."""
+        if self._brush is None:
+            self._brush = pg.mkBrush(self.color)
+        return self._brush
 
     def items(self) -> tuple:
         return tuple(it for it in (self.line, self.faint, self.dots, self.marks) if it is not None)
@@ -560,18 +568,16 @@ class ChartWidget(QFrame):
         for k, c in enumerate(self.curves):
             if not c.visible or c.line is None or c.line.xData is None or not len(c.line.xData):
                 continue
-            px, py = c.line.xData, c.line.yData
-            first, last = _extent(px)
-            if not first - reach <= x <= last + reach:
+            i = c.line.nearest(x, reach)
+            if i is None:
                 continue
-            with np.errstate(invalid="ignore"):
-                i = int(np.nanargmin(np.abs(px - x)))
+            px, py = c.line.xData, c.line.yData
             values[k] = _value(c, i)
             if np.isfinite(py[i]):
                 xs, ys, brushes = found[c.right]
                 xs.append(px[i])
                 ys.append(py[i])
-                brushes.append(pg.mkBrush(c.color))
+                brushes.append(c.brush())
         for right, (xs, ys, brushes) in found.items():
             name = "_cross_dots_right" if right else "_cross_dots"
             dots = getattr(self, name)
@@ -1411,12 +1417,12 @@ class ChartWidget(QFrame):
         for k, c in enumerate(self.curves):
             if len(c.x) == 0 or not c.visible:
                 continue
-            cx = plotted(log_safe(c.x, sx), sx)
-            first, last = _extent(cx)
-            if not first - reach <= at_x <= last + reach:  # also false when none of it can be drawn (NaN)
+            if c.line is not None and c.line.xData is not None and len(c.line.xData) == len(c.x):
+                i = c.line.nearest(at_x, reach)  # its x as drawn: in the axis' units
+            else:
+                i = nearest_index(plotted(log_safe(c.x, sx), sx), at_x, reach)
+            if i is None:  # not drawn at x (also when none of it can be drawn: NaN)
                 continue
-            with np.errstate(invalid="ignore"):
-                i = int(np.nanargmin(np.abs(cx - at_x)))
             value = values[k] = _value(c, i)
             drawn = plotted(np.array([c.y[i]]), sy)[0]
             dist = abs(self._y_pixel(drawn, c.right) - at_y) if at_y is not None and np.isfinite(drawn) else np.inf
@@ -1564,13 +1570,3 @@ def _whole(x: np.ndarray) -> bool:
     """Whether every finite x is a whole number (the steps of a run, the epochs of a Keras log)."""
     x = x[np.isfinite(x)]
     return bool(np.all(x == np.round(x)))
-
-
-def _extent(x: np.ndarray) -> tuple[float, float]:
-    """The first and last x a curve is drawn at (x in the axis' own units); (nan, nan): none."""
-    drawn = x[np.isfinite(x)]
-    if not len(drawn):
-        return (np.nan, np.nan)
-    return float(drawn.min()), float(drawn.max())
-
-

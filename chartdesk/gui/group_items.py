@@ -34,10 +34,15 @@ class GroupCurve:
         self._hi = pg.PlotCurveItem(pen=None, connect="finite")
         self.fill = pg.FillBetweenItem(self._lo, self._hi, brush=pg.mkBrush(faint(self.color, 85)))
         self.count = pg.PlotCurveItem(pen=pg.mkPen(self.color, width=1.5))
-        self.dots = pg.ScatterPlotItem(size=7, pen=None, brush=pg.mkBrush(self.color))  # a mean too sparse for a line
+        self._brush = pg.mkBrush(self.color)
+        self.dots = pg.ScatterPlotItem(size=7, pen=None, brush=self._brush)  # a mean too sparse for a line
 
     def pen(self, width: int = 2):
         return pg.mkPen(self.color, width=width + 1 if width > 2 else width, style=DASHES[self.dash % len(DASHES)])
+
+    def brush(self):
+        """Its crosshair dot's fill (and its dots')."""
+        return self._brush
 
     def plot_items(self) -> tuple:
         """What goes on the plot, back to front."""

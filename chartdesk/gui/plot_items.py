@@ -191,6 +191,26 @@ class ChartPlot(pg.PlotWidget):
         return super().event(ev)
 
 
+def nearest_index(x, at: float, reach: float, x_sorted: bool = False) -> int | None:
+    """The index of the point of ``x`` nearest to ``at`` (the first of equally near ones), or
+    None when ``at`` lies outside x's finite extent widened by ``reach`` (also when no x is
+    finite). ``x_sorted``: x is non-decreasing and NaN-free, and is bisected."""
+    if x is None or not len(x):
+        return None
+    if not x_sorted:
+        drawn = x[np.isfinite(x)]
+        if not len(drawn) or not drawn.min() - reach <= at <= drawn.max() + reach:
+            return None
+        with np.errstate(invalid="ignore"):
+            return int(np.nanargmin(np.abs(x - at)))
+    if not x[0] - reach <= at <= x[-1] + reach:
+        return None
+    j = int(np.searchsorted(x, at, "left"))
+    if j >= len(x) or (j > 0 and at - x[j - 1] <= x[j] - at):
+        j = int(np.searchsorted(x, x[j - 1], "left"))  # the first point at that x
+    return j
+
+
 _SPECS_HELD = QPicture()  # YAxis.picture while its draw specs stand (pyqtgraph drops it on a change)
 _GESTURES = frozenset({QEvent.Type.MouseMove, QEvent.Type.Wheel, QEvent.Type.MouseButtonPress})
 
@@ -356,6 +376,11 @@ class Line(pg.PlotCurveItem):
         super().setData(*args, **kwargs)
         x = self.xData
         self._x_sorted = x is not None and len(x) > 0 and bool(np.all(x[1:] >= x[:-1]))
+
+    def nearest(self, at: float, reach: float) -> int | None:
+        """``nearest_index`` of the line's drawn x: asked for every curve at every crosshair
+        move, so its sorted x (a non-decreasing view, NaN-free) is bisected, not scanned."""
+        return nearest_index(self.xData, at, reach, getattr(self, "_x_sorted", False))
 
     def dataBounds(self, ax, frac=1.0, orthoRange=None):  # pyqtgraph's name
         cache = self.__dict__.setdefault("_bounds_cache", {})
