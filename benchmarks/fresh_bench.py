@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
+from launch_env import launch_env  # noqa: E402
 
 import chartdesk  # noqa: E402
 
@@ -81,7 +82,7 @@ print(json.dumps({"s": time.perf_counter() - t0}))
 
 def run(code: str, *args) -> float:
     out = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, check=True,
-                         timeout=600).stdout
+                         timeout=600, env=launch_env()).stdout
     return json.loads(out.strip().splitlines()[-1])["s"]
 
 

@@ -6,7 +6,6 @@ and whole-process render of a 10M-point channel vs a 100-point one.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -17,6 +16,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from launch_env import compiled, launch_env  # noqa: E402
+
 import chartdesk  # noqa: E402
 from chartdesk.decimate import m4  # noqa: E402
 
@@ -51,7 +52,8 @@ def main() -> None:
         np.save(d / "x.npy", x), np.save(d / "y.npy", y), np.save(d / "t.npy", t)
         npload = median_time(lambda: [np.load(d / f"{k}.npy") for k in "xyt"], args.repeat)
         dec = median_time(lambda: m4(x, y, 0, n - 1, 1000), args.repeat)
-        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+        env = launch_env(QT_QPA_PLATFORM="offscreen")
+        compiled()
 
         def render():
             subprocess.run([sys.executable, "-c", "import sys; from chartdesk.cli import main; sys.exit(main())",

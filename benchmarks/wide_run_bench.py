@@ -3,13 +3,14 @@
 One experiment with C channels of N points (default 100 x 400k). Measures, over R runs each:
 - the whole process: ``chartdesk --project P --experiment E --screenshot F`` until it exits;
 - inside one process: from the window showing to every visible chart drawn.
+Each process starts as a user's launch does after the first: with ChartDesk's modules compiled
+(``launch_env``).
 
     python benchmarks/wide_run_bench.py [--channels 100] [--points 400000] [--repeat 3] [--keep DIR]
 """
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
+from launch_env import compiled, launch_env  # noqa: E402
 
 import chartdesk  # noqa: E402
 
@@ -77,7 +79,8 @@ def main() -> int:
     t = time.perf_counter()
     build(db, args.channels, args.points)
     print(f"store: {args.channels} channels x {args.points:,} points ({time.perf_counter() - t:.1f} s to build)")
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(folder / "config")}
+    env = launch_env(QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(folder / "config"))
+    compiled()
     whole, inner = [], []
     for i in range(args.repeat):
         t = time.perf_counter()
