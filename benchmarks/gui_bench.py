@@ -33,6 +33,7 @@ os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="chartdesk-bench-config-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
+from launch_env import as_launched  # noqa: E402
 
 import chartdesk  # noqa: E402
 
@@ -397,4 +398,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    as_launched()
     main()

@@ -20,6 +20,12 @@ def launch_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def as_launched() -> None:
+    """This process's children (the window's loader processes, spawned) start as a user's do."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    compiled()
+
+
 def compiled() -> None:
     """ChartDesk's modules compiled and saved (what its first launch leaves), quietly."""
     compileall.compile_dir(str(PACKAGE), quiet=1)
