@@ -198,6 +198,7 @@ class ChartWidget(QFrame):
         self._link: TabLink | None = None  # the tab's linked x, crosshair and emphasis (``join_link``)
         #: Set by a ChartGrid: how to ask for this chart's following on a later turn (``catch_up``).
         self.follow_scheduler = None
+        self.gesture_told = None  # set by a ChartGrid: told when a zoom or pan gesture moved this chart
         self._follow_to: tuple[float, float] | None = None  # the linked range it is yet to show
         self._cross_to: tuple = ()  # (x or None,): the crosshair it is yet to show; (): none pending
         self._cross_x: float | None = None  # where another chart's crosshair is (axis units); None: none
@@ -481,6 +482,8 @@ class ChartWidget(QFrame):
 
     def _on_gesture(self, mask) -> None:
         touched()  # a zoom or pan: no full garbage collection in the middle of it
+        if self.gesture_told is not None:
+            self.gesture_told(self)  # the grid counts this chart's paint in the turn's budget
         if self._link is None or not mask[0] or not shiboken6.isValid(self.plot):
             return
         lo, hi = self.plot.getPlotItem().getViewBox().viewRange()[0]

@@ -137,6 +137,7 @@ class ChartGrid(QScrollArea):
         self.links = TabLink()  # the charts of this tab together: linked x, crosshair, emphasis
         self._following: list[ChartWidget] = []  # charts yet to show the linked range, in turn
         self._turn_scheduled = False  # ``_turn`` is due
+        self._gesture_by: ChartWidget | None = None  # the chart a gesture moved since the last turn
         self._lead_moved = False
         self._waited = False  # the last turn gave the followers nothing (the leader's paint took it)
         self.follow_turns = 0  # turns of the event loop that moved following charts (tests, benchmarks)
@@ -409,6 +410,7 @@ class ChartGrid(QScrollArea):
         w.sig_options_requested.connect(self.sig_chart_options)
         w.sig_select_requested.connect(self.sig_select_requested)
         w.follow_scheduler = self._follow_soon
+        w.gesture_told = self._gestured
         w.join_link(self.links)
         return w
 
@@ -419,6 +421,12 @@ class ChartGrid(QScrollArea):
         if w not in self._following:
             self._following.append(w)
         self._schedule_turn(0)
+
+    def _gestured(self, w: ChartWidget) -> None:
+        """A zoom or pan gesture moved ``w`` (linked or not): its paint is this pass's, and a
+        view arriving meanwhile waits for a turn that has room."""
+        self._lead_moved = True
+        self._gesture_by = w
 
     def _schedule_turn(self, delay: int) -> None:
         if not self._turn_scheduled:
@@ -438,11 +446,11 @@ class ChartGrid(QScrollArea):
             self._following.clear()
             self._draw_pending = False
             return
-        lead = self.links.leader
+        lead = self._gesture_by if self._gesture_by is not None else self.links.leader
         spent = lead.plot.paint_ms if self._lead_moved and isinstance(lead, ChartWidget) and \
             shiboken6.isValid(lead) else 0.0
         lead_filled = bool(spent)
-        self._lead_moved = False
+        self._lead_moved, self._gesture_by = False, None
         moved = 0
         self._moved_now: list[ChartWidget] = []
         self._drawn_now = False
