@@ -61,7 +61,7 @@ from ..importance import warm_up
 from . import file_dialogs
 from .export import save_picture
 from .jobs import Jobs
-from .plot_items import set_log_mode
+from .plot_items import keep_scene_active, set_log_mode
 from .settings import Settings
 from .theme import plot_colors, theme_switch
 from .widgets import plural, set_invalid
@@ -392,6 +392,7 @@ class ScatterView(_ViewMixin, QDialog):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         bg, fg = plot_colors()
         self.plot_widget = pg.PlotWidget(self, viewBox=_ScatterBox(self), background=bg)
+        keep_scene_active(self.plot_widget)
         self.plot = self.plot_widget.getPlotItem()
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         for side in ("left", "bottom"):
@@ -973,6 +974,7 @@ class ParallelView(_ViewMixin, QDialog):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.plot_widget = pg.GraphicsLayoutWidget(self)
+        keep_scene_active(self.plot_widget)
         self.plot_widget.setBackground(bg)
         self.box = _ParallelBox(self)
         self.headers = _AxisHeaders(self)
