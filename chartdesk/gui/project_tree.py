@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QMessageBox,
-    QStyledItemDelegate,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -261,9 +260,18 @@ class ProjectTreeModel(QAbstractItemModel):
         return index.internalPointer() if index.isValid() else self._root
 
     def index(self, row: int, column: int, parent: QModelIndex = QModelIndex()) -> QModelIndex:
-        if not self.hasIndex(row, column, parent):
+        # Qt's hasIndex asks rowCount and columnCount back through Python: a painted cell asks
+        # index() once per role it reads (through the filter's proxy), so those were most of a
+        # repaint of the tree (which every activation of the window repaints)
+        if parent.isValid():
+            if parent.column() != 0:
+                return QModelIndex()
+            children = parent.internalPointer().children
+        else:
+            children = self._root.children
+        if not (0 <= row < len(children) and 0 <= column < 2):
             return QModelIndex()
-        return self.createIndex(row, column, self._node(parent).children[row])
+        return self.createIndex(row, column, children[row])
 
     def parent(self, index: QModelIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]
         if not index.isValid():
@@ -286,13 +294,13 @@ class ProjectTreeModel(QAbstractItemModel):
             return self.HEADERS[section]
         return None
 
+    _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    _CHANNEL_FLAGS = _FLAGS | Qt.ItemFlag.ItemIsDragEnabled  # made once: a painted cell asks for its flags
+
     def flags(self, index: QModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if self._node(index).kind == "channel":
-            f |= Qt.ItemFlag.ItemIsDragEnabled
-        return f
+        return self._CHANNEL_FLAGS if index.internalPointer().kind == "channel" else self._FLAGS
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -390,14 +398,6 @@ FILTER_HINT = 'Filter by text, or by an expression on the runs of every project:
 
 def _looks_like_expression(text: str) -> bool:
     return any(op in text for op in _OPERATORS)
-
-
-class _ElideRight(QStyledItemDelegate):
-    """The Info column reads left to right (the state first): cut at the end."""
-
-    def initStyleOption(self, option, index) -> None:
-        super().initStyleOption(option, index)
-        option.textElideMode = Qt.TextElideMode.ElideRight
 
 
 class _Filter(QSortFilterProxyModel):
@@ -538,11 +538,13 @@ class ProjectTree(QWidget):
         self._info_width: int | None = None  # the Info column's width as the person left it
         self._fitting = False
         self.view.viewport().installEventFilter(self)  # a wider tree gives its width to the names
-        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # run names differ at both ends
+        # The Info column reads left to right (the state first): cut at the end, by Qt's own
+        # delegate (a Python one there cost a quarter of each repaint of the tree)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.view.setIconSize(RUN_ICON)  # a run's swatch (when drawn) and its state dot
-        # a name that does not fit keeps what tells its run apart; the swatch seen on a selected row
-        self.view.setItemDelegateForColumn(0, SwatchDelegate(self.view))
-        self.view.setItemDelegateForColumn(1, _ElideRight(self.view))
+        # a name that does not fit keeps what tells its run apart (run names differ at both
+        # ends: cut in the middle); the swatch seen on a selected row
+        self.view.setItemDelegateForColumn(0, SwatchDelegate(self.view, elide=Qt.TextElideMode.ElideMiddle))
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._on_context_menu)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_change)
