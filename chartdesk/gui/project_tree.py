@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QMessageBox,
+    QStyledItemDelegate,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -400,6 +401,14 @@ def _looks_like_expression(text: str) -> bool:
     return any(op in text for op in _OPERATORS)
 
 
+class _ElideRight(QStyledItemDelegate):
+    """The Info column reads left to right (the state first): cut at the end."""
+
+    def initStyleOption(self, option, index) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideRight
+
+
 class _Filter(QSortFilterProxyModel):
     """Plain text (``text``) matches names, states, tags and channels, case-insensitively; an
     expression of the runs grammar (``lr < 0.01``) keeps the runs it matched in each project
@@ -538,13 +547,11 @@ class ProjectTree(QWidget):
         self._info_width: int | None = None  # the Info column's width as the person left it
         self._fitting = False
         self.view.viewport().installEventFilter(self)  # a wider tree gives its width to the names
-        # The Info column reads left to right (the state first): cut at the end, by Qt's own
-        # delegate (a Python one there cost a quarter of each repaint of the tree)
-        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # run names differ at both ends
         self.view.setIconSize(RUN_ICON)  # a run's swatch (when drawn) and its state dot
-        # a name that does not fit keeps what tells its run apart (run names differ at both
-        # ends: cut in the middle); the swatch seen on a selected row
-        self.view.setItemDelegateForColumn(0, SwatchDelegate(self.view, elide=Qt.TextElideMode.ElideMiddle))
+        # a name that does not fit keeps what tells its run apart; the swatch seen on a selected row
+        self.view.setItemDelegateForColumn(0, SwatchDelegate(self.view))
+        self.view.setItemDelegateForColumn(1, _ElideRight(self.view))
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._on_context_menu)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_change)

@@ -303,9 +303,8 @@ class NameDelegate(QStyledItemDelegate):
     The fitted names of a column are computed once per width and font, and forgotten when the
     model's rows or names change."""
 
-    def __init__(self, view, elide: Qt.TextElideMode | None = None) -> None:
+    def __init__(self, view) -> None:
         super().__init__(view)
-        self._elide = elide  # where Qt cuts a name that still does not fit (None: the view's way)
         self._model = None
         # (path of the parent's rows, the font) -> {room: {name: text}}; the siblings' names by path
         self._fits: dict[tuple, dict[int, dict[str, str]]] = {}
@@ -387,8 +386,6 @@ class NameDelegate(QStyledItemDelegate):
     def paint(self, painter, option, index) -> None:
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
-        if self._elide is not None:
-            opt.textElideMode = self._elide
         opt.text = self.fitted_text(opt, index)
         widget = opt.widget
         style = widget.style() if widget is not None else QApplication.style()
