@@ -84,3 +84,44 @@ def test_opening_a_dialog_and_taking_the_window_back_repaint_no_plot(store, open
     _flushed(qtbot, paints, win)
     assert dialog_paints.painted() == 0, "the parallel view repainted when the window took activation back"
     assert paints.painted() == 0, f"{paints.painted()} chart paints when the window took activation back"
+
+
+def test_the_tree_and_the_runs_table_are_not_repainted_when_a_dialog_takes_activation(store, open_win, qtbot):
+    """Their palette's active and inactive colours are the same (and the keyboard has not moved
+    the focus in the window, so no focus frame comes and goes): a (de)activation changes nothing
+    they paint, and Qt's repaint of their whole viewport is dropped."""
+    from PySide6.QtWidgets import QLineEdit
+
+    fill(store)
+    win = open_win(store, "hp")
+    qtbot.waitUntil(win.isActiveWindow, timeout=5000)
+    tree = win.tree.view
+    table = win.runs_table.view
+    paints = _Paints()
+    for v in (tree, table, table.frozen):
+        paints.watch(v.viewport())
+    paints.watch_canary(win.statusBar())
+    assert tree.viewport().isVisible()
+
+    menu_action(_runs_menu(win), "Parallel coordinates…").trigger()
+    view = win.sweep_views.parallel_view
+    qtbot.waitUntil(lambda: view.isVisible() and view.ready() and view.isActiveWindow(), timeout=20000)
+    _flushed(qtbot, paints, win)
+    assert paints.watched[tree.viewport()] == 0, "the tree repainted when the dialog took activation"
+
+    # the runs table shown, the person in its filter box; then the dialog again
+    win.runs_dock.show()
+    win.runs_dock.raise_()
+    qtbot.waitUntil(lambda: table.viewport().isVisible(), timeout=5000)
+    box = win.runs_table.findChild(QLineEdit)
+    refocus(win, box)
+    qtbot.waitUntil(lambda: win.isActiveWindow() and box.hasFocus() and not view.isActiveWindow(), timeout=5000)
+    _flushed(qtbot, paints, win)
+    for v in paints.watched:
+        paints.watched[v] = 0
+    view.activateWindow()
+    view.windowHandle().requestActivate()
+    qtbot.waitUntil(lambda: view.isActiveWindow() and not win.isActiveWindow(), timeout=5000)
+    _flushed(qtbot, paints, win)
+    assert paints.watched[table.viewport()] == 0, "the runs table repainted when the dialog took activation"
+    assert paints.watched[table.frozen.viewport()] == 0, "the runs table's names repainted when the dialog took activation"

@@ -53,7 +53,7 @@ from .legend import RUN_ICON, run_icon
 from .settings import Settings
 from .theme import state_color
 from .tree_reader import Catalogs, Matches, TreeReader
-from .widgets import SWATCH_ROLE, SwatchDelegate, plural, set_invalid
+from .widgets import SWATCH_ROLE, SwatchDelegate, plural, repaint_on_activation_only_if_changed, set_invalid
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 PROJECT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -552,6 +552,7 @@ class ProjectTree(QWidget):
         # a name that does not fit keeps what tells its run apart; the swatch seen on a selected row
         self.view.setItemDelegateForColumn(0, SwatchDelegate(self.view))
         self.view.setItemDelegateForColumn(1, _ElideRight(self.view))
+        repaint_on_activation_only_if_changed(self.view)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._on_context_menu)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_change)
