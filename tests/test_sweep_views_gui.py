@@ -295,6 +295,8 @@ def test_parallel_hover_and_click_select_a_run(hp, open_win, qtbot):
     qtbot.waitUntil(lambda: view.ready() and view.keys == ["layers", "optimizer.lr", "accuracy:max"], timeout=20000)
     pick(view.colour_box, "accuracy:max")
     assert view.colour_bar is not None
+    bar_axis = view.colour_bar.getAxis("left")  # the bar is made ahead, unnamed: named when shown
+    assert bar_axis.labelText == "accuracy:max" and bar_axis.label.isVisible()
     vb = view.plot.getViewBox()
     run = "run-09"
     x = 1.5

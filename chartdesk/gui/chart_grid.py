@@ -132,6 +132,7 @@ class ChartGrid(QScrollArea):
         self._draw_waited = False  # a chart's views waited a turn for the budget: first on the next
         self._drawn_now = False
         self._materialize_scheduled = False
+        self._made_ahead: tuple[_Slot, ChartWidget] | None = None  # a chart made ahead, put in its slot next turn
         self._picture: dict[_Slot, int] | None = None  # slot heights while drawn as a figure
         self.all_at_once = False  # render: build every chart, whatever is in view
         self.links = TabLink()  # the charts of this tab together: linked x, crosshair, emphasis
@@ -207,9 +208,10 @@ class ChartGrid(QScrollArea):
             box_lay.addWidget(body)
             self._sections.append(_Section(header, body, grid, section_slots, box))
         for w in old.values():
-            w.leave_link()
-            w.setParent(None)
-            w.deleteLater()
+            self._drop(w)
+        if self._made_ahead is not None:  # made for a slot that is gone
+            self._drop(self._made_ahead[1])
+            self._made_ahead = None
         if not charts:
             self._empty_label = QLabel(self.empty_text or "No charts", self._inner)
             self._empty_label.setObjectName("EmptyState")
@@ -392,16 +394,41 @@ class ChartGrid(QScrollArea):
             view.setBottom(view.bottom() + view.height())  # one screen ahead, so scrolling finds them made
         built = 0
         for s in self.slots:
-            if s.widget is not None or s.parentWidget().isHidden():  # built, or in a folded group
+            if s.widget is not None or s.parentWidget().isHidden() or \
+                    (self._made_ahead is not None and self._made_ahead[0] is s):  # built, or in a folded group
                 continue
             top_left = s.mapTo(self.viewport(), s.rect().topLeft())
             if self.all_at_once or (top_left.y() <= view.bottom() and top_left.y() + s.height() >= view.top()):
+                if ahead:
+                    # Charts not yet on screen: one per turn of the event loop, made on one turn
+                    # and put in its slot (shown: its views asked for) on the next (both on one
+                    # turn were 40-90 ms, measured opening the sweep views on 1,000 runs)
+                    self._made_ahead = (s, self._make(s.chart))
+                    QTimer.singleShot(0, self._put_made_ahead)
+                    return built + 1
+                if self._made_ahead is not None and self._made_ahead[0] is s:
+                    continue
                 s.put(self._make(s.chart))
                 built += 1
-                if ahead:  # charts not yet on screen: one per turn of the event loop, never a stall
-                    QTimer.singleShot(0, self._build_ahead)
-                    break
         return built
+
+    def _put_made_ahead(self) -> None:
+        """The chart made ahead goes in its slot (which asks for its views); the next one after it."""
+        if not shiboken6.isValid(self) or self._made_ahead is None:
+            return
+        slot, w = self._made_ahead
+        self._made_ahead = None
+        if slot in self.slots and slot.widget is None and shiboken6.isValid(w):
+            slot.put(w)
+            QTimer.singleShot(0, self._build_ahead)
+        else:
+            self._drop(w)
+
+    def _drop(self, w: ChartWidget) -> None:
+        if shiboken6.isValid(w):
+            w.leave_link()
+            w.setParent(None)
+            w.deleteLater()
 
     def _make(self, chart: Chart) -> ChartWidget:
         w = ChartWidget(self._ws, chart, self.editable, self._inner)
@@ -554,7 +581,7 @@ class ChartGrid(QScrollArea):
 
     def settled(self) -> bool:
         """Every chart in view is built, follows the linked range and is drawn."""
-        if self._materialize_scheduled or self._following:
+        if self._materialize_scheduled or self._following or self._made_ahead is not None:
             return False
         return all(s.widget.drawn for s in self.slots if s.widget is not None and s.isVisible())
 

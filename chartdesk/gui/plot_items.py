@@ -1,6 +1,7 @@
 """pyqtgraph pieces ChartDesk draws with: the plot widget (which also says where the pointer is
 over it), the view box (wheel zooms x, y keeps fitting), the log-aware y axis, curves that keep
-their data bounds, and the value transforms for log axes."""
+their data bounds, the value transforms for log axes, and the rule that a window losing or taking
+activation does not repaint its plots (``keep_scene_active``)."""
 from __future__ import annotations
 
 import math
@@ -9,7 +10,7 @@ import warnings
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QEnterEvent, QPainter, QPicture
 
 from ..curves import format_tick
@@ -124,6 +125,26 @@ class ChartViewBox(pg.ViewBox):
         return rng
 
 
+class _SceneStaysActive(QObject):
+    """Drops the window (de)activations a plot's view passes to its scene once the scene is active:
+    Qt's scene answers each by updating every top-level item, which threw away every axis' cached
+    picture, so a dialog opening over the window (or the window taken back) repainted every chart
+    with its axes and grid made again in one turn of the event loop (8 charts: 30-90 ms, measured
+    opening Runs > Parallel coordinates on 1,000 runs). Nothing a plot draws depends on its
+    window being active; the first activation still reaches the scene."""
+
+    def eventFilter(self, scene, event) -> bool:  # Qt's name
+        kind = event.type()
+        if kind in (QEvent.Type.WindowActivate, QEvent.Type.WindowDeactivate):
+            return scene.isActive()
+        return False
+
+
+def keep_scene_active(view: pg.GraphicsView) -> None:
+    """The plot ``view`` (a pyqtgraph widget) is not repainted when its window takes or loses activation."""
+    view.scene().installEventFilter(_SceneStaysActive(view))
+
+
 class ChartPlot(pg.PlotWidget):
     """A chart's plot widget: until its chart has drawn data (``waiting``), only its background is
     painted. The scene's empty axes and grid cost 3-6 ms a chart, and a window showing its first
@@ -149,6 +170,10 @@ class ChartPlot(pg.PlotWidget):
     #: How long a paint of the plot takes, ms (a running mean; the grid spreads the linked
     #: charts' following over turns of the event loop by it).
     paint_ms = 0.0
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        keep_scene_active(self)
 
     def paintEvent(self, ev):  # Qt's name
         if not self.waiting:

@@ -53,7 +53,7 @@ from .legend import RUN_ICON, run_icon
 from .settings import Settings
 from .theme import state_color
 from .tree_reader import Catalogs, Matches, TreeReader
-from .widgets import SWATCH_ROLE, SwatchDelegate, plural, set_invalid
+from .widgets import SWATCH_ROLE, SwatchDelegate, plural, repaint_on_activation_only_if_changed, set_invalid
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 PROJECT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -261,9 +261,18 @@ class ProjectTreeModel(QAbstractItemModel):
         return index.internalPointer() if index.isValid() else self._root
 
     def index(self, row: int, column: int, parent: QModelIndex = QModelIndex()) -> QModelIndex:
-        if not self.hasIndex(row, column, parent):
+        # Qt's hasIndex asks rowCount and columnCount back through Python: a painted cell asks
+        # index() once per role it reads (through the filter's proxy), so those were most of a
+        # repaint of the tree (which every activation of the window repaints)
+        if parent.isValid():
+            if parent.column() != 0:
+                return QModelIndex()
+            children = parent.internalPointer().children
+        else:
+            children = self._root.children
+        if not (0 <= row < len(children) and 0 <= column < 2):
             return QModelIndex()
-        return self.createIndex(row, column, self._node(parent).children[row])
+        return self.createIndex(row, column, children[row])
 
     def parent(self, index: QModelIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]
         if not index.isValid():
@@ -286,13 +295,13 @@ class ProjectTreeModel(QAbstractItemModel):
             return self.HEADERS[section]
         return None
 
+    _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+    _CHANNEL_FLAGS = _FLAGS | Qt.ItemFlag.ItemIsDragEnabled  # made once: a painted cell asks for its flags
+
     def flags(self, index: QModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if self._node(index).kind == "channel":
-            f |= Qt.ItemFlag.ItemIsDragEnabled
-        return f
+        return self._CHANNEL_FLAGS if index.internalPointer().kind == "channel" else self._FLAGS
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -543,6 +552,7 @@ class ProjectTree(QWidget):
         # a name that does not fit keeps what tells its run apart; the swatch seen on a selected row
         self.view.setItemDelegateForColumn(0, SwatchDelegate(self.view))
         self.view.setItemDelegateForColumn(1, _ElideRight(self.view))
+        repaint_on_activation_only_if_changed(self.view)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._on_context_menu)
         self.view.selectionModel().selectionChanged.connect(self._on_selection_change)

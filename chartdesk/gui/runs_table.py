@@ -69,7 +69,14 @@ from .bridge import ToGui
 from .legend import SWATCH, run_icon
 from .settings import Settings
 from .theme import state_color
-from .widgets import SWATCH_ROLE, SwatchDelegate, compact_rows, menu_text, set_invalid
+from .widgets import (
+    SWATCH_ROLE,
+    SwatchDelegate,
+    compact_rows,
+    menu_text,
+    repaint_on_activation_only_if_changed,
+    set_invalid,
+)
 
 
 def _parse(column: str, aliases) -> tuple[str, str, str] | None:
@@ -710,6 +717,8 @@ class RunsTable(QWidget):
         self.view.verticalHeader().setVisible(False)
         self.view.setIconSize(SWATCH)  # a drawn run's swatch before its name
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        for v in (self.view, self.view.frozen):  # 1,000 runs: the whole table at each activation otherwise
+            repaint_on_activation_only_if_changed(v)
         self.view.viewport().installEventFilter(self)  # a narrower table: a narrower name column
         for h in (header, self.view.frozen.horizontalHeader()):
             h.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)

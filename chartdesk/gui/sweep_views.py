@@ -33,6 +33,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
+import shiboken6
 from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import (
@@ -61,7 +62,7 @@ from ..importance import warm_up
 from . import file_dialogs
 from .export import save_picture
 from .jobs import Jobs
-from .plot_items import set_log_mode
+from .plot_items import keep_scene_active, set_log_mode
 from .settings import Settings
 from .theme import plot_colors, theme_switch
 from .widgets import plural, set_invalid
@@ -84,6 +85,13 @@ COLOUR_BINS = 24
 def _colour_map():
     """Read from its file once (10-20 ms a time)."""
     return pg.colormap.get("viridis")
+
+
+def _new_colour_bar() -> pg.ColorBarItem:
+    """A parallel view's colour bar (tens of ms to make: made once per view); its label and levels
+    are set where it is shown."""
+    return pg.ColorBarItem(values=(0.0, 1.0), colorMap=_colour_map(), interactive=False, width=14, label="",
+                           colorMapMenu=False)
 
 
 # ---- reading ---------------------------------------------------------------------------------
@@ -392,6 +400,7 @@ class ScatterView(_ViewMixin, QDialog):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         bg, fg = plot_colors()
         self.plot_widget = pg.PlotWidget(self, viewBox=_ScatterBox(self), background=bg)
+        keep_scene_active(self.plot_widget)
         self.plot = self.plot_widget.getPlotItem()
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         for side in ("left", "bottom"):
@@ -973,6 +982,7 @@ class ParallelView(_ViewMixin, QDialog):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.plot_widget = pg.GraphicsLayoutWidget(self)
+        keep_scene_active(self.plot_widget)
         self.plot_widget.setBackground(bg)
         self.box = _ParallelBox(self)
         self.headers = _AxisHeaders(self)
@@ -984,6 +994,7 @@ class ParallelView(_ViewMixin, QDialog):
         bottom.setPen(pg.mkPen(fg, width=0))
         self.colour_bar = None
         self._spare_bar = None
+        self._warming = False  # the colour bar is being made ahead
         self.lines = _Polylines()
         self.lines.setZValue(2)
         self.plot.addItem(self.lines, ignoreBounds=True)
@@ -1226,7 +1237,24 @@ class ParallelView(_ViewMixin, QDialog):
         self.save()
         self.redraw()
 
+    #: After the first table is drawn, the colour map is read and the colour bar made on turns of
+    #: their own this long apart (both were 25-45 ms of the turn a number was chosen to colour by,
+    #: measured on 1,000 runs).
+    WARM_MS = 200
+
+    def _warm_colour_bar(self, step: int = 0) -> None:
+        if not shiboken6.isValid(self) or self._spare_bar is not None:
+            return
+        if step == 0:
+            _colour_map()
+            QTimer.singleShot(self.WARM_MS, lambda: self._warm_colour_bar(1))
+        else:
+            self._spare_bar = _new_colour_bar()
+
     def _on_table(self) -> None:
+        if self._spare_bar is None and not self._warming:
+            self._warming = True
+            QTimer.singleShot(self.WARM_MS, self._warm_colour_bar)
         self._fill()
         self._read_filter()
         if not self._restored:
@@ -1471,9 +1499,8 @@ class ParallelView(_ViewMixin, QDialog):
             return
         key, values = what
         if self.colour_bar is None:
-            if self._spare_bar is None:  # made once (tens of ms), then put back
-                self._spare_bar = pg.ColorBarItem(values=values, colorMap=_colour_map(), interactive=False,
-                                                  width=14, label=key, colorMapMenu=False)
+            if self._spare_bar is None:  # made once, then put back (made ahead: _warm_colour_bar)
+                self._spare_bar = _new_colour_bar()
             self.colour_bar = self._spare_bar
             self.colour_bar.getAxis("left").setLabel(key)
             self.plot_widget.addItem(self.colour_bar, 0, 1)
