@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoGroup, QUndoStack
 
@@ -212,7 +213,7 @@ class Workspace(QObject):
 
     def _drop_obsolete(self, stack: QUndoStack) -> None:
         # QUndoStack deletes an obsolete command on undo/redo without calling it
-        while True:
+        while shiboken6.isValid(stack):
             i = stack.index()
             if i > 0 and stack.command(i - 1).isObsolete():
                 stack.undo()
@@ -222,7 +223,7 @@ class Workspace(QObject):
                 return
 
     def _on_index(self, stack: QUndoStack) -> None:
-        if any(stack.command(i).isObsolete() for i in range(stack.count())):
+        if shiboken6.isValid(stack) and any(stack.command(i).isObsolete() for i in range(stack.count())):
             self._to_gui.call(self._drop_obsolete, stack)  # after Qt's undo/redo is over
 
     def finish_writes(self, timeout: float) -> bool:
