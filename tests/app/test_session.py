@@ -364,7 +364,6 @@ def test_undo_removes_its_own_change_and_keeps_a_newer_edit_made_elsewhere(two):
 
 def test_an_edit_that_cannot_be_carried_over_is_refused_in_one_line_and_the_session_shows_the_store(two):
     from chartdesk import edits
-    from chartdesk.errors import Conflict
     from chartdesk.model import Chart
 
     a, b = two
