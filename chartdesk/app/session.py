@@ -3,8 +3,11 @@
 A ``Session`` owns the store, the one ``Resolver``, the shown project and its catalog, the
 selection, the run filter (per project), grouping, latest-per-step runs and legend labels. It is
 the only emitter of ``SessionEvents``; panels read from it and ask it for edits. Every edit is an
-``Edit`` record written to the store at once (``edit``), and undo/redo write its values again
-through ``apply``.
+``Edit`` record shown at once (``edit``) and written in order by the session's one writer
+(``pool.WriteLane``), off the caller's thread; undo/redo (``replay``) are written the same way.
+``writing``/``flush`` say whether (and wait until) every write is done; ``deliver`` hands the
+writer's outcomes over on the session's thread (carried over: the merged value is shown;
+refused: what the store holds, and one line on ``events.error``).
 
 ``poll`` follows the store: ``Store.change_token`` has three parts (the store's catalog, the
 project's runs and points, the project's edit counters), and only what moved is re-read: an
