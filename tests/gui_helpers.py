@@ -150,3 +150,10 @@ def run_real_app(xserver: str, tmp_path, script, *args, timeout: int = 90) -> di
     lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
     assert lines, f"no result; stderr: {r.stderr[-2000:]}"
     return json.loads(lines[-1])
+
+
+def wait_written(qtbot, window, timeout: int = 10000) -> None:
+    """Wait until every edit the window (or workspace) made is written and its outcome handed back
+    (edits are shown at once and written on the session's writer)."""
+    ws = getattr(window, "ws", window)
+    qtbot.waitUntil(lambda: not ws.session.writing, timeout=timeout)

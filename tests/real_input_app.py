@@ -179,8 +179,8 @@ def main() -> int:
     started = time.monotonic()
 
     def check():
-        if not steps and time.monotonic() - started < 30:
-            QTimer.singleShot(100, check)
+        if (not steps or window.ws.session.writing) and time.monotonic() - started < 30:
+            QTimer.singleShot(100, check)  # the gesture, then its write (on the session's writer)
             return
         when_settled(finish)  # the redraw that follows the edit has happened
 

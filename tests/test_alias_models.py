@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import shiboken6
-from gui_helpers import click, index_point, key
+from gui_helpers import click, index_point, key, wait_written
 from PySide6.QtCore import QModelIndex, Qt
 
 SIGNALS = ("modelAboutToBeReset", "modelReset", "rowsAboutToBeMoved", "rowsMoved", "rowsInserted", "rowsRemoved",
@@ -84,6 +84,7 @@ def test_the_up_button_is_one_announced_move_and_the_moved_entry_stays_current(d
 
     click(qtbot, ed.up_btn)
     assert ed.entries_model.entries() == ["accuracy", "pred_acc", "acc"]
+    wait_written(qtbot, w)
     assert demo_store.alias("mnist", "accuracy") == ["accuracy", "pred_acc", "acc"]
     assert entries.of("rowsAboutToBeMoved") == [(-1, 2, 2, -1, 1)]
     assert entries.of("rowsMoved") == [(-1, 2, 2, -1, 1)]
@@ -114,6 +115,7 @@ def test_a_model_move_is_one_announced_move_and_a_no_op_announces_nothing(demo_s
     heard = Heard(model)
     assert model.moveRows(QModelIndex(), 0, 1, QModelIndex(), 3)  # accuracy to the end
     assert model.entries() == ["acc", "pred_acc", "accuracy"]
+    wait_written(qtbot, w)
     assert demo_store.alias("mnist", "accuracy") == ["acc", "pred_acc", "accuracy"]
     assert heard.of("rowsAboutToBeMoved") == [(-1, 0, 0, -1, 3)] and heard.of("rowsMoved") == [(-1, 0, 0, -1, 3)]
     assert heard.names() <= {"rowsAboutToBeMoved", "rowsMoved", "dataChanged"}
@@ -137,6 +139,7 @@ def test_undo_and_redo_by_keys_restore_the_order_as_a_move(demo_store, open_win,
     heard = Heard(ed.entries_model)
 
     key(qtbot, w, "Ctrl+Z")
+    wait_written(qtbot, w)
     assert demo_store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc"]
     assert ed.entries_model.entries() == ["accuracy", "acc", "pred_acc"]
     assert len(heard.of("rowsMoved")) == 1, heard.events  # one entry moved back: one move
@@ -249,6 +252,7 @@ def test_the_coverage_matrix_changes_the_affected_cells_and_catches_up_when_show
     dlg.table.cellClicked.emit(r, c)
     next(a for a in dlg.menu.actions() if a.text().startswith("Pin pred_acc")).trigger()
     assert dlg.table.item(r, c).text() == "⚠ pred_acc (pinned)"
+    wait_written(qtbot, w)
     assert shiboken6.isValid(other) and dlg.table.item(runs.index("baseline-sgd"), cols.index("loss")) is other
 
     dlg.close()  # hidden: it does not follow, and catches up when shown again
@@ -269,6 +273,7 @@ def test_deleting_the_chosen_alias_is_one_removed_row_and_its_undo_one_inserted_
     names = Heard(ed.aliases_model)
 
     click(qtbot, ed.delete_btn)
+    wait_written(qtbot, w)
     assert "accuracy" not in demo_store.aliases("mnist")
     assert names.events == [("rowsRemoved", (-1, 0, 0))], names.events
     assert not ed.alias_view.currentIndex().isValid()  # no alias chosen (Qt did not pick its neighbour)
@@ -278,6 +283,7 @@ def test_deleting_the_chosen_alias_is_one_removed_row_and_its_undo_one_inserted_
 
     names.clear()
     key(qtbot, w, "Ctrl+Z")
+    wait_written(qtbot, w)
     assert demo_store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc"]
     assert names.events == [("rowsInserted", (-1, 0, 0))], names.events
     assert ed.aliases_model.index(0).data() == "accuracy  →  accuracy, acc, pred_acc"

@@ -7,7 +7,7 @@ import csv
 
 import numpy as np
 import pytest
-from gui_helpers import chart, key, settle
+from gui_helpers import chart, key, settle, wait_written
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import Qt
@@ -196,6 +196,7 @@ def test_typing_a_grouping_draws_each_group_as_mean_band_and_run_count(demo_stor
     first = next(r for r in rows if r["group"] == "lr=0.1 (5 runs)")
     assert float(first["hi"]) == pytest.approx(max(r[0] for r in raw)) and first["n"] == "5"
     w.undo_action.trigger()
+    wait_written(qtbot, w)
     assert "band" not in demo_store.chart_sets("sweep")["Sweep"][0]
     # the grouping is saved per project; a bad one says why and draws the runs again
     from chartdesk.app import preferences as prefs

@@ -20,6 +20,7 @@ from gui_helpers import (
     settle,
     svg_picture,
     type_and_ok,
+    wait_written,
 )
 from PySide6.QtCore import QModelIndex, QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication, QPushButton
@@ -109,9 +110,11 @@ def test_arrow_buttons_reorder_switch_the_plotted_channel_persist_and_undo_by_ke
     assert ed.entries_model.entries() == ["accuracy", "acc", "pred_acc"]
     qtbot.waitUntil(lambda: acc_chart.drawn and ("adam-both-names", "acc") in plotted(acc_chart), timeout=10000)
     key(qtbot, w, "Ctrl+Shift+Z")
+    wait_written(qtbot, w)
     assert demo_store.alias("mnist", "accuracy") == ["accuracy", "pred_acc", "acc"]
     key(qtbot, w, "Ctrl+Z")
     key(qtbot, w, "Ctrl+Y")
+    wait_written(qtbot, w)
     assert demo_store.alias("mnist", "accuracy") == ["accuracy", "pred_acc", "acc"]
 
 
@@ -143,8 +146,10 @@ def test_two_separate_reorders_are_two_undo_steps_and_history_survives_a_project
     click_row(qtbot, w, "mnist")
     assert w.ws.undo_stack.count() == 2
     w.undo_action.trigger()
+    wait_written(qtbot, w)
     assert demo_store.alias("mnist", "accuracy") == ["accuracy", "pred_acc", "acc"]
     w.undo_action.trigger()
+    wait_written(qtbot, w)
     assert demo_store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc"]
 
 
@@ -157,7 +162,7 @@ def test_drop_onto_itself_is_a_no_op(demo_store, open_win):
     assert w.ws.undo_stack.count() == 0
 
 
-def test_channels_dropped_from_the_tree_are_inserted_where_dropped(demo_store, open_win):
+def test_channels_dropped_from_the_tree_are_inserted_where_dropped(demo_store, open_win, qtbot):
     w = open_win(demo_store)
     w.alias_editor.choose("accuracy")
     tm = w.tree.model
@@ -166,6 +171,7 @@ def test_channels_dropped_from_the_tree_are_inserted_where_dropped(demo_store, o
     mime = tm.mimeData([val_acc])
     model = w.alias_editor.entries_model
     assert model.dropMimeData(mime, Qt.DropAction.CopyAction, 1, 0, QModelIndex())
+    wait_written(qtbot, w)
     assert demo_store.alias("mnist", "accuracy") == ["accuracy", "val_acc", "acc", "pred_acc"]
     assert w.alias_editor.entries_view.dragDropMode() == w.alias_editor.entries_view.DragDropMode.DragDrop
 
@@ -207,6 +213,7 @@ def test_chart_set_buttons_new_add_edit_rename_move_delete_through_dialogs_with_
     answer_next_dialog(qtbot, add_val_loss)
     click(qtbot, b["add_chart"])
     qtbot.waitUntil(lambda: demo_store.chart_sets("mnist")["Extra"] != [], timeout=5000)
+    wait_written(qtbot, w)
     assert demo_store.chart_sets("mnist")["Extra"] == [{"name": "Validation", "series": ["channel:val_loss"]}]
 
     def log_y(dlg):
@@ -222,11 +229,14 @@ def test_chart_set_buttons_new_add_edit_rename_move_delete_through_dialogs_with_
     click(qtbot, b["rename_set"])
     qtbot.waitUntil(lambda: "Extra 2" in demo_store.chart_sets("mnist"), timeout=5000)
     click(qtbot, b["set_up"])
+    wait_written(qtbot, w)
     assert list(demo_store.chart_sets("mnist")) == ["Extra 2", "Training"]
     click(qtbot, b["delete_set"])
+    wait_written(qtbot, w)
     assert list(demo_store.chart_sets("mnist")) == ["Training"]
     for _ in range(3):
         w.undo_action.trigger()
+    wait_written(qtbot, w)
     assert list(demo_store.chart_sets("mnist")) == ["Training", "Extra"]
 
 
@@ -253,6 +263,7 @@ def test_enter_in_the_chart_editor_search_adds_the_match_and_editing_keeps_the_o
     qtbot.waitUntil(lambda: bool(answered), timeout=5000)
     assert state["open after Enter"] and len(state["chosen"]) == 2
     qtbot.waitUntil(lambda: len(demo_store.chart_sets("mnist")["Extra"][0]["series"]) == 2, timeout=5000)
+    wait_written(qtbot, w)
     assert demo_store.chart_sets("mnist")["Extra"] == [{"name": "Loss", "series": ["channel:loss", "channel:val_loss"],
                                                         "band": "minmax", "legend": "side"}]  # kept, not reset
 
@@ -361,6 +372,7 @@ def test_right_click_opens_chartdesks_menu_not_pyqtgraphs(demo_store, open_win, 
     assert "Reset view" in texts and "Log y" in texts and not any("Downsample" in t for t in texts)
     loss.menu.hide()
     menu_action(loss.menu, "Log y").trigger()  # Log y through the menu's action: the chart option, persisted
+    wait_written(qtbot, w)
     assert demo_store.chart_sets("mnist")["Training"][1].get("log_y") is not True
 
 
@@ -386,11 +398,13 @@ def test_chart_options_persist_and_smoothing_keeps_raw_curve(demo_store, open_wi
     w = open_win(demo_store, "mnist", "baseline-sgd")
     loss = chart(w, "Training", "Loss")
     menu_action(loss.menu, "Smoothing", "EMA", "0.9").trigger()
+    wait_written(qtbot, w)
     assert demo_store.chart_sets("mnist")["Training"][1]["smoothing"] == 0.9
     loss = chart(w, "Training", "Loss")
     qtbot.waitUntil(lambda: loss.drawn, timeout=10000)
     assert loss.curves and all(c.faint is not None and len(c.faint.getData()[0]) for c in loss.curves)
     w.undo_action.trigger()
+    wait_written(qtbot, w)
     assert "smoothing" not in demo_store.chart_sets("mnist")["Training"][1]
 
 
@@ -495,6 +509,7 @@ def test_delete_and_rename_experiments_and_projects_from_the_tree(demo_store, op
     answer_next_dialog(qtbot, type_and_ok(qtbot, "cifar"))
     qtbot.keyClick(view, Qt.Key.Key_F2)
     qtbot.waitUntil(lambda: "cifar" in demo_store.projects(), timeout=5000)
+    wait_written(qtbot, w)
     assert "accuracy" in demo_store.aliases("cifar") and "Overview" in demo_store.chart_sets("cifar")
     idx = tree_index(w, "cifar")
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=index_point(view, idx))
@@ -964,10 +979,12 @@ def test_coverage_matrix_names_ranks_warns_and_pins_with_undo(demo_store, open_w
     dlg.table.cellClicked.emit(r, c)
     pick = next(a for a in dlg.menu.actions() if a.text().startswith("Pin pred_acc"))
     pick.trigger()
+    wait_written(qtbot, w)
     assert demo_store.pins("mnist") == {"adam-both-names": {"accuracy": "pred_acc"}}
     assert dlg.table.item(r, c).text() == "⚠ pred_acc (pinned)"
     qtbot.waitUntil(lambda: acc.drawn and acc.legend.labels()[0] == "accuracy → pred_acc (pinned)", timeout=10000)
     w.undo_action.trigger()
+    wait_written(qtbot, w)
     assert demo_store.pins("mnist") == {}
     qtbot.waitUntil(lambda: acc.drawn and acc.legend.labels()[0] == "accuracy → acc", timeout=10000)
     dlg.close()
@@ -1009,9 +1026,11 @@ def test_alias_suggestions_are_shown_and_added_with_one_click(store, open_win, q
     assert not ed.add_suggestion_btn.isEnabled()
     ed.suggestions.setCurrentRow(0)
     click(qtbot, ed.add_suggestion_btn)
+    wait_written(qtbot, w)
     assert store.aliases("p") == {"eval_accuracy": ["eval_accuracy", "val/acc", "val_acc"]}
     qtbot.waitUntil(lambda: ed.suggestions.count() == 0, timeout=5000)  # covered now
     w.undo_action.trigger()
+    wait_written(qtbot, w)
     assert store.aliases("p") == {}
 
 
@@ -1039,6 +1058,7 @@ def test_x_axis_from_another_channel_and_log_x_through_the_chart_menu(store, ope
     assert "tokens 5000" in c.readout.text()
     w.undo_action.trigger()
     w.undo_action.trigger()
+    wait_written(qtbot, w)
     assert "x_axis" not in store.chart_sets("p")["S"][0]
 
 

@@ -261,7 +261,9 @@ def test_applying_in_a_session_is_one_step_that_undo_takes_back(demo_store):
     assert s.alias("cifar10", "loss") == ["loss", "train_loss"]
     # an undo over something another process changed since is refused, and nothing is written
     s.set_alias("cifar10", "loss", ["loss"])
-    assert not session.replay(edit, edit.before)
+    got = []
+    session.replay(edit, edit.before, got.append)
+    assert session.flush(10) and got == [None]  # refused (said on the error event)
     assert s.alias("cifar10", "loss") == ["loss"] and "Training" in s.chart_sets("cifar10")
 
 

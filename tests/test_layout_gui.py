@@ -3,7 +3,7 @@ step, conflicts shown with the choice to take the file's) and Check chart setsâ€
 aliases added with one click). Driven through the menus and the dialogs, as a person does."""
 from __future__ import annotations
 
-from gui_helpers import answer_next_dialog, click, menu_action, press_button
+from gui_helpers import answer_next_dialog, click, menu_action, press_button, wait_written
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QFileDialog, QPushButton
 
@@ -97,6 +97,7 @@ def test_apply_to_cifar10_shows_the_conflicts_replace_is_one_step_and_undo_takes
     # Replace with the file's: one undo step, the tab appears, the health check follows
     apply_through_menu(qtbot, win, path, press(qtbot, "Replace with the file's"))
     qtbot.waitUntil(lambda: "Training" in win.grids, timeout=10000)
+    wait_written(qtbot, win)
     assert demo_store.alias("cifar10", "accuracy") == ["accuracy", "acc", "pred_acc"]
     assert win.ws.undo_stack.count() == 1 and win.undo_action.text() == "&Undo Apply layout mnist.yaml"
     dlg = health_dialog(qtbot, win)
@@ -107,10 +108,12 @@ def test_apply_to_cifar10_shows_the_conflicts_replace_is_one_step_and_undo_takes
     assert exported == path.read_text()  # the round trip: no spurious change
 
     win.undo_action.trigger()
+    wait_written(qtbot, win)
     assert state(demo_store, "cifar10") == before
     qtbot.waitUntil(lambda: "Training" not in win.grids, timeout=10000)
     assert win.ws.alias("accuracy") == ("accuracy", "top1", "acc1")
     win.redo_action.trigger()
+    wait_written(qtbot, win)
     assert "Training" in demo_store.chart_sets("cifar10")
 
 
@@ -122,10 +125,12 @@ def test_apply_to_an_empty_project_then_undo(demo_store, open_win, qtbot, tmp_pa
     lines = apply_through_menu(qtbot, win, path, press(qtbot, "Apply"))
     assert lines == ["add alias accuracy: accuracy, acc, pred_acc", "add alias loss: loss, train_loss",
                      "add chart set Training: 2 charts (Accuracy, Loss)"]
+    wait_written(qtbot, win)
     assert layout.dump(layout.export(demo_store, "empty")) == path.read_text()
     dlg = health_dialog(qtbot, win)
     assert dlg.health.sets[0].empty == ["first-run"]  # the run has no channels: the set shows nothing for it
     win.undo_action.trigger()
+    wait_written(qtbot, win)
     assert state(demo_store, "empty") == ({}, {}, {})
 
 
@@ -168,11 +173,13 @@ def test_check_chart_sets_on_sweep_names_the_renamed_metric_and_adds_the_alias_i
     assert val_acc.text(1) == "12 of 20" and "lr0.3-seed3" in val_acc.text(2)
 
     click(qtbot, dlg.add_buttons[0])
+    wait_written(qtbot, win)
     assert s.alias("sweep", "val_acc") == ["val_acc", "eval/accuracy"]
     assert s.chart_sets("sweep")["Training"][0]["series"] == ["alias:accuracy", "alias:val_acc"]
     qtbot.waitUntil(lambda: dlg.ready() and not dlg.health.suggestions, timeout=10000)
     assert win.ws.undo_stack.count() == 1
     win.undo_action.trigger()  # the alias and the chart's ref, both
+    wait_written(qtbot, win)
     assert state(s, "sweep") == before
     qtbot.waitUntil(lambda: dlg.ready() and len(dlg.health.suggestions) == 1, timeout=10000)
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from gui_helpers import chart
+from gui_helpers import chart, wait_written
 
 import chartdesk
 
@@ -134,6 +134,8 @@ def test_two_windows_editing_one_project_keep_each_others_edits(demo_store, open
     b = open_win(demo_store, "mnist", "adam-both-names")
     a.chart_set_panel.create_set("From A")
     b.chart_set_panel.create_set("From B")  # b's copy: no "From A"; it stays all the same
+    wait_written(qtbot, a)
+    wait_written(qtbot, b)
     assert list(demo_store.chart_sets("mnist")) == ["Training", "From A", "From B"]
     qtbot.waitUntil(lambda: [s.name for s in a.ws.chart_sets()] == ["Training", "From A", "From B"], timeout=5000)
 
@@ -141,9 +143,12 @@ def test_two_windows_editing_one_project_keep_each_others_edits(demo_store, open
         w.alias_editor.choose("accuracy")
     assert a.alias_editor.entries_model.add("top1")
     assert b.alias_editor.entries_model.add("acc1")  # b's copy: no top1
+    wait_written(qtbot, a)
+    wait_written(qtbot, b)  # carried over: b shows the merged entries
     assert demo_store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc", "top1", "acc1"]
     assert b.alias_editor.entries_model.entries() == ["accuracy", "acc", "pred_acc", "top1", "acc1"]
     b.undo_action.trigger()  # b's add goes, a's stays
+    wait_written(qtbot, b)
     assert demo_store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc", "top1"]
     qtbot.waitUntil(lambda: a.alias_editor.entries_model.entries() == ["accuracy", "acc", "pred_acc", "top1"],
                     timeout=5000)
@@ -151,7 +156,9 @@ def test_two_windows_editing_one_project_keep_each_others_edits(demo_store, open
     a.chart_set_panel.choose("Training")
     a.chart_set_panel.charts.setCurrentRow(1)
     a.chart_set_panel.delete_chart()  # Loss
+    wait_written(qtbot, a)
     b.chart_set_panel.replace_chart("Training", "Loss", Chart("Loss", log_y=True))  # b's copy still has it
+    wait_written(qtbot, b)
     assert [c["name"] for c in demo_store.chart_sets("mnist")["Training"]] == ["Accuracy"]
     message = b.statusBar().currentMessage()
     assert "Loss" in message and "deleted elsewhere" in message and "\n" not in message

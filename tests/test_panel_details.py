@@ -4,7 +4,7 @@ touches (keys typed into the box, the dialog's cells clicked, the tree's rows ex
 filter typed and cleared, the window closed and opened again)."""
 from __future__ import annotations
 
-from gui_helpers import settle
+from gui_helpers import settle, wait_written
 from PySide6.QtCore import QPoint, Qt
 
 
@@ -26,6 +26,7 @@ def test_a_completion_picked_with_enter_is_added_and_the_box_emptied(demo_store,
     qtbot.keyClick(popup, Qt.Key.Key_Down)  # the first match, val_acc
     qtbot.keyClick(popup, Qt.Key.Key_Return)
     assert ed.entries_model.entries() == ["accuracy", "acc", "pred_acc", "val_acc"]
+    wait_written(qtbot, w)
     assert demo_store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc", "val_acc"]
     qtbot.waitUntil(lambda: ed.add_edit.text() == "", timeout=2000)  # it stayed "val_acc"
     assert not ed.add_note.isVisible()
@@ -113,11 +114,13 @@ def test_the_pin_menu_names_the_lists_choice_default_and_ticks_only_a_pin(demo_s
     assert items == {"Pin acc (default)": False, "Pin pred_acc": False}, items  # it said "Pin acc  ✓"
     next(a for a in menu.actions() if a.text() == "Pin pred_acc").trigger()
     menu.close()
+    wait_written(qtbot, w)
     assert demo_store.pins("mnist") == {"adam-both-names": {"accuracy": "pred_acc"}}
     items, menu = _pin_menu(qtbot, dlg, "adam-both-names", "accuracy")
     assert items == {"Pin acc (default)": False, "Pin pred_acc": True, "Follow the list (unpin)": False}, items
     next(a for a in menu.actions() if a.text() == "Follow the list (unpin)").trigger()
     menu.close()
+    wait_written(qtbot, w)
     assert demo_store.pins("mnist") == {}
     dlg.close()
 

@@ -2,9 +2,9 @@
 
 An ``Edit`` names what it changes (``key``: one alias, one pin, one chart set, the order of the
 chart sets, one run's charts, a name), the value before and after, and the text the Undo menu
-shows. ``Session.apply(edit, value)`` writes either value (store first, then the session's state
-and its events), so the GUI's undo command is a thin wrapper that calls it with ``after`` on redo
-and ``before`` on undo. Each write expects the store to hold the other value; when another
+shows. ``Session.replay(edit, value)`` shows either value at once and queues its write, so the
+GUI's undo command is a thin wrapper that calls it with ``after`` on redo and ``before`` on undo.
+Each write expects the store to hold the other value; when another
 window changed the object meanwhile, the change is carried over to what the store holds now
 (``chartdesk.edits.rebase_*``) or refused in one line, never written over the newer edit.
 Edits of one gesture (one drag) on the same key merge into one step; two gestures never do.

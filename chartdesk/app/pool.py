@@ -11,7 +11,9 @@ pool's one thread (the sweep views, the run diff and the importance hand their w
 ``warm`` sends a function that warms a process (an import the first job would wait for) to the
 processes once they are up, never to a thread of the window. ``probe`` runs short reads (the
 window's poll of the store's change token) on a thread of their own, so that they never wait
-behind a long job, nor hold the GUI thread for their queries.
+behind a long job, nor hold the GUI thread for their queries. ``WriteLane`` is the session's
+one writer: edits' store writes, one at a time in the order they were made, on a thread of their
+own (a write may wait up to the store's busy timeout for another process's write lock).
 
 ``CHARTDESK_LOADER_PROCESSES`` sets how many processes (0: threads only); the default is one
 core less than the machine has, at least 1, at most 2.
@@ -62,6 +64,8 @@ class WorkerPool:
         self._thread: ThreadPoolExecutor | None = None  # ``run``'s work while there are no processes
         self._probe: ThreadPoolExecutor | None = None  # ``probe``'s short reads
         self._warm: list = []  # ``warm``'s functions, sent to each process as it is up
+        #: The session's one writer of edits (``Session(store, pool.writes)``).
+        self.writes = WriteLane()
         self._closed = False
         if self.failed:
             self._settled.set()
@@ -216,9 +220,67 @@ class WorkerPool:
             self._settled.set()  # a job waiting for the processes works on without them
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+        # Edits not written yet (the window waited for them first) finish on their thread: the
+        # process ends once they are written.
+        self.writes.shutdown(timeout=0)
         for executor in (thread, probe):
             if executor is not None:
                 executor.shutdown(wait=True, cancel_futures=True)
+
+
+class WriteLane:
+    """One thread that runs store writes one at a time, first in first out (so that edits, undos
+    and redos reach the store in the order they were made). The store's engine hands each thread
+    a connection of its own (SQLite and PostgreSQL alike), so the lane uses the window's store."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._pending = 0
+        self._idle = threading.Event()
+        self._idle.set()
+        self._closed = False
+
+    @property
+    def busy(self) -> bool:
+        """A write was submitted that has not finished."""
+        return not self._idle.is_set()
+
+    def submit(self, fn, *args: Any) -> Future:
+        """``fn(*args)`` after every write submitted before it; a cancelled Future once closed."""
+        with self._lock:
+            if self._closed:
+                future: Future = Future()
+                future.cancel()
+                return future
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(1, thread_name_prefix="chartdesk-writes")
+            self._pending += 1
+            self._idle.clear()
+            future = self._executor.submit(fn, *args)
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _future: Future) -> None:
+        with self._lock:
+            self._pending -= 1
+            if self._pending == 0:
+                self._idle.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until every submitted write has finished (at most ``timeout`` s); whether they have."""
+        return self._idle.wait(timeout)
+
+    def shutdown(self, timeout: float | None = None) -> bool:
+        """Take no more writes; wait (at most ``timeout`` s) for those submitted to finish. Whether
+        they did (a write still waiting for another process's lock goes on on its thread)."""
+        with self._lock:
+            self._closed = True
+            executor = self._executor
+        done = self.wait(timeout)
+        if executor is not None:
+            executor.shutdown(wait=done)
+        return done
 
 
 def _copy(src: Future, dst: Future) -> None:

@@ -145,16 +145,19 @@ class MetaEdits:
         (one line) and nothing is written."""
         if edit.before == edit.after:
             return None
+        self.session.flush()  # after the session's queued writes, in the order they were made
         written = self._write(edit, edit.before, edit.after)
         return None if written.before == written.after else written
 
     def apply(self, edit: MetaEdit, value: Any) -> None:
         self._write(edit, edit.after if value == edit.before else edit.before, value)
 
-    def replay(self, edit: MetaEdit, value: Any) -> bool:
-        """Undo or redo (``gui.commands.EditCommand``): False, and one line on the session's
-        error event, when the write fails (the step is then dropped)."""
+    def replay(self, edit: MetaEdit, value: Any, done=None) -> bool:
+        """Undo or redo (``gui.commands.EditCommand``), written at once (after the session's
+        queued writes; ``done`` is not called): False, and one line on the session's error
+        event, when the write fails (the step is then dropped)."""
         try:
+            self.session.flush()
             self.apply(edit, value)
         except ChartDeskError as exc:
             log.warning("%s could not be written again: %s", edit.text, exc)

@@ -3,8 +3,11 @@
 A ``Session`` owns the store, the one ``Resolver``, the shown project and its catalog, the
 selection, the run filter (per project), grouping, latest-per-step runs and legend labels. It is
 the only emitter of ``SessionEvents``; panels read from it and ask it for edits. Every edit is an
-``Edit`` record written to the store at once (``edit``), and undo/redo write its values again
-through ``apply``.
+``Edit`` record shown at once (``edit``) and written in order by the session's one writer
+(``pool.WriteLane``), off the caller's thread; undo/redo (``replay``) are written the same way.
+``writing``/``flush`` say whether (and wait until) every write is done; ``deliver`` hands the
+writer's outcomes over on the session's thread (carried over: the merged value is shown;
+refused: what the store holds, and one line on ``events.error``).
 
 ``poll`` follows the store: ``Store.change_token`` has three parts (the store's catalog, the
 project's runs and points, the project's edit counters), and only what moved is re-read: an
@@ -14,19 +17,22 @@ next poll, announced by the same events as an edit made here.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+import queue
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..edits import rebase, rebase_charts, rebase_names
-from ..errors import ChartDeskError, Conflict, NotFound
+from ..errors import ChartDeskError, Conflict, InvalidInput, NotFound
 from ..groups import Group, GroupBy, group_runs
-from ..model import ChannelInfo, Chart, ChartSet, Experiment, SeriesRef
+from ..model import ChannelInfo, Chart, ChartSet, Experiment, SeriesRef, check_name
 from ..resolver import Resolver
 from ..store import Store
 from .events import SessionEvents
 from .history import Edit
+from .pool import WriteLane
 from .runfilter import RunFilter
 
 log = logging.getLogger(__name__)
@@ -34,6 +40,23 @@ log = logging.getLogger(__name__)
 #: How many times an edit is carried over to a value another process keeps changing, before it
 #: is refused.
 MERGE_ATTEMPTS = 8
+#: Edits written at once on the session's thread (after the queued ones): a run's or a project's
+#: new name re-reads the whole project, and the dialog that asked waits for it.
+WRITTEN_AT_ONCE = frozenset({"rename experiment", "rename project"})
+
+
+@dataclass(eq=False)
+class _Write:
+    """One queued write: ``value`` over ``base`` of ``edit``'s object(s), and how it went."""
+
+    edit: Edit
+    base: Any
+    value: Any
+    done: Callable[[Edit | None], None] | None
+    keys: frozenset
+    written: tuple | None = None         # (what the store held, what it holds now)
+    refused: BaseException | None = None
+    truth: dict | None = field(default=None)  # after a refusal: what the store holds (``_read_truth``)
 
 
 def _merge_sets(a: tuple, b: tuple) -> tuple:
@@ -42,8 +65,15 @@ def _merge_sets(a: tuple, b: tuple) -> tuple:
 
 
 class Session:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, writes: WriteLane | None = None) -> None:
         self.store = store
+        #: The one writer of this session's edits (its thread writes them in order).
+        self.writes = writes or WriteLane()
+        self._queued: deque[_Write] = deque()  # made here, outcome not handed over yet
+        self._arrived: queue.SimpleQueue[_Write] = queue.SimpleQueue()  # done by the writer
+        #: Called on the writer's thread when a write is done, so that the owner calls ``deliver``
+        #: on its thread (the window: a queued Qt call); None: ``flush`` or ``deliver`` hand over.
+        self.wake: Callable[[], None] | None = None
         self.events = SessionEvents()
         self.resolver = Resolver()
         self.resolver.subscribe(self._on_resolver_change)
@@ -279,6 +309,9 @@ class Session:
             self.resolver.load_project(self.project, self.store.aliases(self.project),
                                        {e: [c.name for c in chans] for e, chans in self._channels.items()},
                                        self.store.pins(self.project))
+            for write in self._queued:  # edits not written yet are shown as made
+                if write.edit.key[1:2] == (self.project,):
+                    self._show(write.edit, write.value)
         finally:
             self._loading = False
 
@@ -308,7 +341,10 @@ class Session:
             if token[1] != old[1]:  # runs, points, states, and a run's tags, notes, params or name (runs_v)
                 self.refresh_catalog(catalog)
             if token[2] != old[2]:
-                self.refresh_edits(old[2], token[2])
+                if self._queued:  # what the store holds would hide edits not written yet: after them
+                    self._token = (*token[:2], old[2], *token[3:])
+                else:
+                    self.refresh_edits(old[2], token[2])
         elif self.project:  # the first poll after a reload: the aliases and charts were just read
             self.refresh_catalog()
         return True
@@ -407,91 +443,378 @@ class Session:
         self._selection = picked
         self.events.selection.emit(self.selection())
 
-    # ---- edits: written at once, undoable ---------------------------------------------------
-    # Every edit names one object (an alias, a pin, one chart set, the sets' order, a run's charts)
-    # and is written as a compare-and-set: only while the store still holds the value the edit
-    # was made from. When another window or process changed it meanwhile, the edit is carried
-    # over to what the store holds now (``edits.rebase_*``: an added, removed or moved entry or
-    # chart is added, removed or moved there too) and written again, or it is refused with one
-    # line (``Conflict``) and this session shows what the store holds. Undo and redo are the same
-    # with the values swapped, so an undo never writes an old snapshot over a newer edit.
-    def edit(self, edit: Edit) -> Edit | None:
-        """Write ``edit.after`` now; returns the edit as written (its ``before`` is what the store
-        held, its ``after`` what was written, after a carry-over), or None when nothing changed.
-        A ChartDeskError (``Conflict`` among them) propagates and nothing is written."""
+    # ---- edits: shown at once, written in order on the session's writer ----------------------
+    # Every edit names one object (an alias, a pin, one chart set, the sets' order, a run's charts,
+    # a layout's few objects) and is shown at once: the session's state and its events change as
+    # soon as it is made. Its store write is queued on the session's one writer (``WriteLane``:
+    # one thread, first in first out, so edits, undos and redos reach the store in the order they
+    # were made), because a write may wait up to the store's busy timeout for another process's
+    # write lock. It is a compare-and-set: written only while the store still holds the value the
+    # edit was made from; when another window or process changed it meanwhile, the edit is carried
+    # over to what the store holds now (``edits.rebase_*``) and the session shows the merged value,
+    # or it is refused in one line (``events.error``) and the session shows what the store holds.
+    # Undo and redo are the same with the values swapped. What comes back from the writer is
+    # handed over on the session's thread by ``deliver`` (the window: through ``wake``).
+    @property
+    def writing(self) -> bool:
+        """Writes were queued whose outcome has not been handed over yet (``deliver``)."""
+        return bool(self._queued)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait (at most ``timeout`` s) until every queued write is done, and hand their outcomes
+        over (on this, the session's thread). Whether none is left."""
+        self.writes.wait(timeout)
+        self.deliver()
+        return not self._queued
+
+    def unwritten(self) -> list[str]:
+        """What the queued writes are (their undo text), oldest first."""
+        return [w.edit.text for w in self._queued]
+
+    def edit(self, edit: Edit, done: Callable[[Edit | None], None] | None = None) -> Edit | None:
+        """Show ``edit.after`` now and queue its write; returns the edit, or None when it changes
+        nothing. ``done(written)`` follows on the session's thread once it is written (``written``:
+        the edit as the store took it, its ``before`` what the store held, its ``after`` what was
+        written after a carry-over; equal when the store held that already), or ``done(None)``
+        when it was refused (said on ``events.error``; the session shows what the store holds).
+        What can be checked without the store (a name, entries, charts) raises InvalidInput now,
+        and nothing is shown or queued. A run's or project's rename re-reads the whole project: it
+        is written at once (after the writes queued before it) and returned as written; a
+        ChartDeskError propagates."""
         if edit.before == edit.after:
             return None
-        written = self._write(edit, edit.before, edit.after)
-        return None if written.before == written.after else written
+        if edit.kind in WRITTEN_AT_ONCE:
+            self.flush()
+            written = self._write_now(edit, edit.before, edit.after)
+            return None if written.before == written.after else written
+        self._check(edit, edit.after)
+        self._show(edit, edit.after)
+        self._queue(edit, edit.before, edit.after, done)
+        return edit
 
     def apply(self, edit: Edit, value: Any) -> None:
-        """Write one of the edit's values (``after`` to redo, ``before`` to undo) over the other;
-        a write that fails raises a ChartDeskError (the caller says so: a dialog, or ``replay``)."""
-        self._write(edit, edit.after if value == edit.before else edit.before, value)
+        """Write one of the edit's values (``after`` to redo, ``before`` to undo) over the other,
+        now, on this thread (after what is queued); a refusal raises a ChartDeskError."""
+        self.flush()
+        self._write_now(edit, edit.after if value == edit.before else edit.before, value)
 
-    def _write(self, edit: Edit, base: Any, value: Any) -> Edit:
-        kind, args = edit.key[0], edit.key[1:]
-        if kind == "alias":
-            base, value = self._write_alias_over(args[0], args[1], base, value)
-        elif kind == "pin":
-            base, value = self._write_pin_over(args[0], args[1], args[2], base, value)
-        elif kind == "chart set":
-            base, value = self._write_chart_set_over(args[0], args[1], base, value)
-        elif kind == "chart set order":
-            base, value = self._write_order_over(args[0], base, value)
-        elif kind == "rename chart set":
-            self._write_chart_set_name(args[0], *value)
-        elif kind == "charts":
-            base, value = self._write_experiment_charts_over(args[0], args[1], base, value)
-        elif kind == "rename experiment":
-            self._write_experiment_name(args[0], *value)
-        elif kind == "rename project":
-            self._write_project_name(*value)
-        elif kind == "layout":
-            self._write_layout_over(args[0], base, value)
-        return replace(edit, before=base, after=value)
-
-    def replay(self, edit: Edit, value: Any) -> bool:
-        """Undo or redo: ``apply``, and when the write fails say why on ``events.error`` (one
-        line) and return False, so the step can be dropped instead of the Undo menu and the
-        store disagreeing."""
+    def replay(self, edit: Edit, value: Any, done: Callable[[Edit | None], None] | None = None) -> bool:
+        """Undo or redo: show ``value`` and queue its write over the other value, as ``edit``
+        does; a refusal says why on ``events.error`` and calls ``done(None)``, so the step can be
+        dropped instead of the Undo menu and the store disagreeing. A rename is written at once:
+        False when it fails (said on ``events.error``)."""
+        base = edit.after if value == edit.before else edit.before
+        if edit.kind not in WRITTEN_AT_ONCE:
+            try:
+                self._check(edit, value)
+            except ChartDeskError as exc:
+                self.events.error.emit(f"{edit.text}: {exc}")
+                return False
+            self._show(edit, value)
+            self._queue(edit, base, value, done)
+            return True
         try:
-            self.apply(edit, value)
+            self.flush()
+            self._write_now(edit, base, value)
         except ChartDeskError as exc:
             log.warning("%s could not be written again: %s", edit.text, exc)
             self.events.error.emit(f"{edit.text}: {exc}")
             return False
         return True
 
-    def _over(self, write, fresh_of, merge, base, value, refused):
+    def _queue(self, edit: Edit, base: Any, value: Any, done) -> None:
+        """The write of ``value`` over ``base`` on the writer; its outcome arrives in ``deliver``."""
+        write = _Write(edit, base, value, done, self._keys(edit, base, value))
+        self._queued.append(write)
+        self.writes.submit(self._write_off, write)
+
+    def _write_off(self, write: _Write) -> None:
+        """On the writer's thread: the store write, and on a refusal what the store holds of the
+        objects it names (nothing of the session is touched here)."""
+        try:
+            write.written = self._store_write(write.edit, write.base, write.value)
+        except ChartDeskError as exc:
+            write.refused = exc
+            try:
+                write.truth = self._read_truth(write.keys)
+            except ChartDeskError as err:  # not even readable: the next poll says more
+                log.warning("re-reading after a refused write failed: %s", err)
+        except Exception as exc:  # a bug: logged, said in one line, and the step dropped
+            log.error("writing %s failed", write.edit.text, exc_info=exc)
+            write.refused = exc
+        self._arrived.put(write)
+        wake = self.wake
+        if wake is not None:
+            try:
+                wake()
+            except RuntimeError:  # the window went meanwhile
+                pass
+
+    def deliver(self) -> None:
+        """Hand over what the writer has done (call on the session's thread): a write carried
+        over shows the merged value, a refused one what the store holds (and says why); then
+        each edit's ``done``. An object with a later write queued waits for that one."""
+        while True:
+            try:
+                write = self._arrived.get_nowait()
+            except queue.Empty:
+                return
+            if write in self._queued:
+                self._queued.remove(write)
+            later = set().union(*(w.keys for w in self._queued)) if self._queued else set()
+            if write.refused is not None:
+                exc = write.refused
+                why = str(exc) if isinstance(exc, ChartDeskError) else f"{type(exc).__name__}: {exc}"
+                log.warning("%s was not written: %s", write.edit.text, why)
+                if write.truth is not None:
+                    self._show_truth({k: v for k, v in write.truth.items() if k not in later})
+                self.events.error.emit(f"{write.edit.text}: {why}")
+                outcome = None
+            else:
+                base, value = write.written
+                if value != write.value and not write.keys & later:
+                    self._show(write.edit, value)  # carried over: what the store holds now
+                outcome = replace(write.edit, before=base, after=value) if write.value == write.edit.after \
+                    else replace(write.edit, before=value, after=base)
+            if write.done is not None:
+                write.done(outcome)
+
+    # ---- checking and showing an edit (the session's thread) ----------------------------------
+    def _check(self, edit: Edit, value: Any) -> None:
+        """What the store would refuse as bad input, said now (InvalidInput, one line)."""
+        kind, args = edit.key[0], edit.key[1:]
+        if kind == "alias":
+            check_name("alias", args[1])
+            if value is not None:
+                Store._alias_entries(args[1], value)
+        elif kind == "pin":
+            if value is not None:
+                check_name("channel", value)
+        elif kind == "chart set":
+            check_name("chart set", args[1])
+            if value is not None:
+                Store._chart_list(args[1], value[1])
+        elif kind == "rename chart set":
+            old, new = value
+            check_name("chart set", new)
+            names = [s.name for s in self._chart_sets] if args[0] == self.project else []
+            if new != old and new in names:
+                raise InvalidInput(f"project {args[0]!r} has a chart set named {new!r} already")
+        elif kind == "charts":
+            Store._chart_list(args[1], value)
+
+    def _keys(self, edit: Edit, base: Any, value: Any) -> frozenset:
+        """The objects an edit writes: ("alias", p, name), ("pin", p, run, alias), ("sets", p),
+        ("charts", p, run)."""
+        kind, args = edit.key[0], edit.key[1:]
+        if kind == "alias":
+            return frozenset({("alias", args[0], args[1])})
+        if kind == "pin":
+            return frozenset({("pin", *args)})
+        if kind in ("chart set", "chart set order", "rename chart set"):
+            return frozenset({("sets", args[0])})
+        if kind == "charts":
+            return frozenset({("charts", *args)})
+        if kind == "layout":
+            keys = {("alias", args[0], n) for c in (base, value) for n, _ in c.aliases}
+            keys |= {("pin", args[0], e, a) for c in (base, value) for (e, a), _ in c.pins}
+            if any(c.chart_sets for c in (base, value)):
+                keys.add(("sets", args[0]))
+            return frozenset(keys)
+        return frozenset()
+
+    def _show(self, edit: Edit, value: Any) -> None:
+        """Make the session show ``value`` of the edit's object(s), announced as any change is."""
+        kind, args = edit.key[0], edit.key[1:]
+        project = args[0]
+        if kind == "alias":
+            self._show_alias(project, args[1], value)
+        elif kind == "pin":
+            self._show_pin(project, args[1], args[2], value)
+        elif kind == "chart set":
+            sets = [s for s in self._chart_sets if s.name != args[1]]
+            if value is not None:
+                at = next((i for i, s in enumerate(sets) if s.name == value[0]), len(sets))
+                sets.insert(at, ChartSet(args[1], tuple(value[1])))
+            self._show_sets(project, sets)
+        elif kind == "chart set order":
+            by_name = {s.name: s for s in self._chart_sets}
+            order = [by_name[n] for n in value if n in by_name]
+            self._show_sets(project, order + [s for s in self._chart_sets if s.name not in value])
+        elif kind == "rename chart set":
+            old, new = value
+            self._show_sets(project, [replace(s, name=new) if s.name == old else s for s in self._chart_sets])
+        elif kind == "charts":
+            self._show_charts(project, args[1], list(value))
+        elif kind == "layout":
+            with self.batch():
+                for name, entries in value.aliases:
+                    self._show_alias(project, name, entries)
+                for (experiment, alias), channel in value.pins:
+                    self._show_pin(project, experiment, alias, channel)
+                if value.chart_sets and project == self.project:
+                    sets = list(self._chart_sets)
+                    for name, charts in value.chart_sets:
+                        at = next((i for i, s in enumerate(sets) if s.name == name), None)
+                        if charts is None:
+                            if at is not None:
+                                del sets[at]
+                        elif at is None:
+                            sets.append(ChartSet(name, tuple(charts)))
+                        else:
+                            sets[at] = ChartSet(name, tuple(charts))
+                    self._show_sets(project, sets)
+
+    def _show_alias(self, project: str, name: str, entries) -> None:
+        held = self.resolver.alias(project, name)
+        new = None if entries is None else tuple(entries)
+        if held == new:
+            return
+        if new is None:
+            self.resolver.remove_alias(project, name)
+            for experiment, pins in self.resolver.pins(project).items():  # its pins go with it
+                if name in pins:
+                    self.resolver.set_pin(project, experiment, name, None)
+        else:
+            self.resolver.set_alias(project, name, list(new))
+        if project == self.project:
+            self.events.aliases.emit({name})
+
+    def _show_pin(self, project: str, experiment: str, alias: str, channel) -> None:
+        if self.resolver.pin(project, experiment, alias) == channel:
+            return
+        self.resolver.set_pin(project, experiment, alias, channel)
+        if project == self.project:
+            self.events.pins.emit({(experiment, alias)})
+
+    def _show_sets(self, project: str, sets: list[ChartSet]) -> None:
+        if project == self.project and sets != self._chart_sets:
+            self._chart_sets = sets
+            self.events.chart_sets.emit()
+
+    def _show_charts(self, project: str, experiment: str, charts: list[Chart]) -> None:
+        if project == self.project and self._experiment_charts.get(experiment) != charts:
+            self._experiment_charts[experiment] = charts
+            self.events.chart_sets.emit()
+
+    def _read_truth(self, keys: frozenset) -> dict:
+        """What the store holds of these objects (``_keys``' names): any thread."""
+        out: dict = {}
+        store = self.store
+        for key in keys:
+            if key[0] == "alias":
+                entries = store.aliases(key[1]).get(key[2])
+                out[key] = None if entries is None else tuple(entries)
+                pins = store.pins(key[1])
+                out.update({("pin", key[1], e, key[2]): p.get(key[2]) for e, p in pins.items()})
+            elif key[0] == "pin":
+                out[key] = store.pins(key[1]).get(key[2], {}).get(key[3])
+            elif key[0] == "sets":
+                out[key] = store.chart_set_list(key[1])
+            elif key[0] == "charts":
+                out[key] = store.experiment_charts(key[1], key[2])
+        return out
+
+    def _show_truth(self, truth: dict) -> None:
+        with self.batch():
+            for key, value in truth.items():
+                if key[0] == "alias":
+                    self._show_alias(key[1], key[2], value)
+            for key, value in truth.items():
+                if key[0] == "pin":
+                    self._show_pin(key[1], key[2], key[3], value)
+                elif key[0] == "sets":
+                    self._show_sets(key[1], list(value))
+                elif key[0] == "charts":
+                    self._show_charts(key[1], key[2], list(value))
+
+    # ---- writing an edit: the store only (the writer's thread) --------------------------------
+    def _store_write(self, edit: Edit, base: Any, value: Any) -> tuple[Any, Any]:
+        """Write ``value`` over ``base`` (compare-and-set, carried over); (base, value) as written:
+        what the store held and what it holds now. Touches the store only: any thread."""
+        kind, args = edit.key[0], edit.key[1:]
+        store = self.store
+        if kind == "alias":
+            name = args[1]
+            return self._merged(lambda change: store.update_alias(args[0], name, change),
+                                lambda cur: None if cur is None else tuple(cur),
+                                lambda b, v, f: rebase(b, v, f, f"alias {name!r}", rebase_names),
+                                None if base is None else tuple(base), None if value is None else tuple(value))
+        if kind == "pin":
+            project, experiment, alias = args
+
+            def merge(_b, _v, fresh):
+                raise Conflict(f"the pin of {alias!r} in {experiment!r} was changed elsewhere meanwhile (it is now "
+                               f"{fresh or 'unpinned'}); nothing was written")
+
+            return self._over(lambda b, v: store.set_pin(project, experiment, alias, v, expect=b),
+                              lambda cur: cur, merge, base, value)
+        if kind == "chart set":
+            return self._write_chart_set_over(args[0], args[1], base, value)
+        if kind == "chart set order":
+            return self._over(lambda b, v: store.order_chart_sets(args[0], list(v), expect=list(b)), tuple,
+                              rebase_names, tuple(base), tuple(value))
+        if kind == "rename chart set":
+            try:
+                store.rename_chart_set(args[0], *value)
+            except NotFound:
+                raise Conflict(f"chart set {value[0]!r} was renamed or deleted elsewhere meanwhile; "
+                               "nothing was written") from None
+            return base, value
+        if kind == "charts":
+            what = f"the charts of {args[1]!r}"
+            return self._over(
+                lambda b, v: store.set_experiment_charts(args[0], args[1], list(v), expect=list(b)),
+                lambda cur: tuple(ChartSet.from_list(args[1], cur).charts),
+                lambda b, v, f: rebase_charts(b, v, f, what), tuple(base), tuple(value))
+        if kind == "layout":
+            from ..layout import write_changes
+
+            write_changes(store, args[0], base, value)
+            return base, value
+        raise ValueError(f"{kind} edits are written at once")
+
+    def _write_now(self, edit: Edit, base: Any, value: Any) -> Edit:
+        """A rename of a run or a project, on this thread: the store, then the whole project re-read."""
+        kind, args = edit.key[0], edit.key[1:]
+        if kind == "rename experiment":
+            self._write_experiment_name(args[0], *value)
+        elif kind == "rename project":
+            self._write_project_name(*value)
+        else:
+            try:
+                base, value = self._store_write(edit, base, value)
+            except ChartDeskError:
+                self._show_truth(self._read_truth(self._keys(edit, base, value)))
+                raise
+            self._show(edit, value)
+        return replace(edit, before=base, after=value)
+
+    @staticmethod
+    def _over(write, fresh_of, merge, base, value):
         """Compare-and-set ``value`` over ``base`` (``write(base, value)`` raises ``Conflict``
         with what the store holds); carry the change over and try again when the store holds
         something else, a bounded number of times. Returns (base, value) as written: equal when
-        the store already held what the edit makes. ``refused()`` runs before a refusal is
-        raised (the session re-reads what it shows)."""
+        the store already held what the edit makes."""
         for _ in range(MERGE_ATTEMPTS):
             try:
                 write(base, value)
                 return base, value
             except Conflict as exc:
                 fresh = fresh_of(exc.current)
-                try:
-                    merged = merge(base, value, fresh)
-                except Conflict:
-                    refused()
-                    raise
+                merged = merge(base, value, fresh)
                 if merged == fresh:
                     return fresh, fresh
                 base, value = fresh, merged
-        refused()
         raise Conflict(f"it keeps being changed elsewhere (tried {MERGE_ATTEMPTS} times); nothing was written")
 
-    def _merged(self, update, fresh_of, merge, base, value, refused) -> tuple:
+    @staticmethod
+    def _merged(update, fresh_of, merge, base, value) -> tuple:
         """Carry ``base`` -> ``value`` over to what the store holds, inside its write transaction
         (``update(change)``: ``Store.update_alias`` / ``update_chart_set``), so that no other
         writer comes between the read and the write: plainly ``value`` when the store holds
         ``base``. Returns (what the store held, what was written); a refusal (``Conflict``)
-        writes nothing and ``refused()`` re-reads what the session shows."""
+        writes nothing."""
         got: dict = {}
 
         def change(current):
@@ -499,48 +822,8 @@ class Session:
             got["value"] = merge(base, value, got["fresh"])
             return got["value"]
 
-        try:
-            update(change)
-        except Conflict:
-            refused()
-            raise
+        update(change)
         return got["fresh"], got["value"]
-
-    def _write_alias_over(self, project: str, name: str, base, value, announce: bool = True) -> tuple:
-        """Create/replace (a sequence) or delete (None) an alias, over what the edit was made from."""
-        base = None if base is None else tuple(base)
-        value = None if value is None else tuple(value)
-        base, value = self._merged(lambda change: self.store.update_alias(project, name, change),
-                                   lambda cur: None if cur is None else tuple(cur),
-                                   lambda b, v, f: rebase(b, v, f, f"alias {name!r}", rebase_names), base, value,
-                                   lambda: self._reread(project, {"aliases_v"}))
-        if value is None:
-            self.resolver.remove_alias(project, name)
-        else:
-            self.resolver.set_alias(project, name, list(value))
-        if announce and project == self.project:
-            self.events.aliases.emit({name})
-        return base, value
-
-    def _write_pin_over(self, project: str, experiment: str, alias: str, base, value) -> tuple:
-        def merge(_b, _v, fresh):
-            raise Conflict(f"the pin of {alias!r} in {experiment!r} was changed elsewhere meanwhile (it is now "
-                           f"{fresh or 'unpinned'}); nothing was written")
-
-        base, value = self._over(lambda b, v: self.store.set_pin(project, experiment, alias, v, expect=b),
-                                 lambda cur: cur, merge, base, value, lambda: self._reread(project, {"pins_v"}))
-        self.resolver.set_pin(project, experiment, alias, value)
-        if project == self.project:
-            self.events.pins.emit({(experiment, alias)})
-        return base, value
-
-    def _charts_changed(self, project: str) -> None:
-        """Show the project's chart sets as the store holds them now (after a write or a refusal)."""
-        if project == self.project:
-            sets = self.store.chart_set_list(project)
-            if sets != self._chart_sets:
-                self._chart_sets = sets
-                self.events.chart_sets.emit()
 
     def _write_chart_set_over(self, project: str, name: str, base, value) -> tuple:
         """Make (value ``(the set after it, charts)`` over None), change or delete (None) one chart set."""
@@ -555,55 +838,9 @@ class Session:
                             what, lambda bb, vv, ff: rebase_charts(bb, vv, ff, what))
             return None if charts is None else (after, charts)
 
-        try:
-            return self._merged(lambda change: self.store.update_chart_set(
-                project, name, lambda cur: None if (new := change(cur)) is None else list(new[1]), before=after),
-                fresh_of, merge, base, value, lambda: None)
-        finally:
-            self._charts_changed(project)
-
-    def _write_order_over(self, project: str, base, value) -> tuple:
-        try:
-            return self._over(lambda b, v: self.store.order_chart_sets(project, list(v), expect=list(b)), tuple,
-                              rebase_names, tuple(base), tuple(value), lambda: None)
-        finally:
-            self._charts_changed(project)
-
-    def _write_layout_over(self, project: str, base, value) -> None:
-        """Several aliases, chart sets and pins at once (a layout file, ``chartdesk.layout.Changes``),
-        in one transaction, each only while the store holds what ``base`` says (else refused:
-        nothing is carried over); then what the session shows is re-read and announced."""
-        from ..layout import write_changes
-
-        try:
-            write_changes(self.store, project, base, value)
-        finally:
-            self._reread(project, {"aliases_v", "pins_v", "charts_v"})
-
-    def _write_chart_set_name(self, project: str, old: str, new: str) -> None:
-        try:
-            self.store.rename_chart_set(project, old, new)
-        except NotFound:
-            raise Conflict(f"chart set {old!r} was renamed or deleted elsewhere meanwhile; nothing was written") from None
-        finally:
-            self._charts_changed(project)
-
-    def _write_experiment_charts_over(self, project: str, experiment: str, base, value) -> tuple:
-        what = f"the charts of {experiment!r}"
-
-        def refused():
-            if project == self.project:
-                self._experiment_charts[experiment] = self.store.experiment_charts(project, experiment)
-                self.events.chart_sets.emit()
-
-        base, value = self._over(
-            lambda b, v: self.store.set_experiment_charts(project, experiment, list(v), expect=list(b)),
-            lambda cur: ChartSet.from_list(experiment, cur).charts,
-            lambda b, v, f: rebase_charts(b, v, f, what), tuple(base), tuple(value), refused)
-        if project == self.project:
-            self._experiment_charts[experiment] = list(value)
-            self.events.chart_sets.emit()
-        return base, value
+        return self._merged(lambda change: self.store.update_chart_set(
+            project, name, lambda cur: None if (new := change(cur)) is None else list(new[1]), before=after),
+            fresh_of, merge, base, value)
 
     def alias_edit(self, name: str, entries: Sequence[str] | None, text: str, gesture: int | None = None) -> Edit:
         after = None if entries is None else tuple(entries)
@@ -654,10 +891,11 @@ class Session:
             self.events.aliases.emit({name})
 
     def move_alias_entries(self, name: str, src: int, count: int, dst: int, text: str,
-                           gesture: int | None = None) -> Edit | None:
+                           gesture: int | None = None,
+                           done: Callable[[Edit | None], None] | None = None) -> Edit | None:
         """Move entries of an alias (Qt's moveRows rule), announced as moving, then moved, so a
-        list model can tell its view exactly which rows moved. The Edit made (carried over to
-        what the store holds, when another window changed the alias meanwhile), or None."""
+        list model can tell its view exactly which rows moved; the write is queued as ``edit``'s
+        is (``done`` as there). The Edit made, or None when nothing moves."""
         from ..edits import move_entries
 
         entries = self.alias(name) or ()
@@ -665,19 +903,14 @@ class Session:
         if after == tuple(entries):
             return None
         edit = self.alias_edit(name, after, text, gesture)
+        self._check(edit, edit.after)
         self.events.alias_moving.emit(name, src, count, dst)
         project = self.project
-        try:
-            base, value = self._write_alias_over(project, name, edit.before, edit.after, announce=False)
-        except BaseException:
-            # The move was announced and must be closed; the aliases event that follows says the
-            # entries are what they are, so a list model puts the row back.
-            self.events.alias_moved.emit(name)
-            self.events.aliases.emit({name})
-            raise
+        self.resolver.set_alias(project, name, list(after))
         self.events.alias_moved.emit(name)  # the session holds the new order by now
         self.events.aliases.emit({name})
-        return replace(edit, before=base, after=value) if base != value else None
+        self._queue(edit, edit.before, edit.after, done)
+        return edit
 
     def write_pin(self, experiment: str, alias: str, channel: str | None, project: str | None = None) -> None:
         project = project or self.project
@@ -697,7 +930,8 @@ class Session:
             self.events.selection.emit(self.selection())
 
     def delete_experiments(self, names: Sequence[str]) -> None:
-        """Not undoable (the points are gone); the window asks first."""
+        """Not undoable (the points are gone); the window asks first. After the queued writes."""
+        self.flush()
         for name in names:
             self.store.delete_experiment(self.project, name)
             self._experiment_charts.pop(name, None)
@@ -717,6 +951,7 @@ class Session:
         self.events.project.emit(self.project or "")
 
     def delete_project(self, name: str) -> None:
+        self.flush()  # after the queued writes
         self.store.delete_project(name)
         self._filters.pop(name, None)
         self._selections.pop(name, None)

@@ -45,6 +45,8 @@ from .widgets import plural, set_invalid
 log = logging.getLogger(__name__)
 
 FILE_FILTER = "Layout files (*.yaml *.yml);;All files (*)"
+#: How long a health check waits for the edits not written yet before it reads the store (s).
+WRITES_WAIT_S = 60.0
 
 
 class ExportLayoutDialog(QDialog):
@@ -206,9 +208,12 @@ class HealthDialog(QDialog):
             self._show(gen, None, "no project is shown")
             return
 
+        writes = self._ws.session.writes
+
         def work() -> None:
             from ..health import check
 
+            writes.wait(WRITES_WAIT_S)  # the edits made here are checked as the store holds them
             try:
                 found, why = check(store, project, where=where), ""
             except ChartDeskError as exc:

@@ -6,6 +6,7 @@ workspace; the window only places them and connects the few requests that cross 
 from __future__ import annotations
 
 import gc
+import logging
 
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
@@ -43,6 +44,8 @@ from .sweep_views import SweepViewActions
 from .theme import THEMES, theme_switch
 from .widgets import let_shrink, plural
 
+log = logging.getLogger(__name__)
+
 #: On a screen shorter than this, the right-hand docks (Aliases, Chart sets) start tabbed together,
 #: each the full height, instead of one above the other (each half of 768 px clipped the alias editor).
 TAB_RIGHT_DOCKS_BELOW = 1000
@@ -54,6 +57,9 @@ CHARTS_SHARE = 0.54  # the default layout at 1366 px (docks 290 and 330 px) give
 DOCK_WIDTHS_AT = 1366
 DOCK_WIDTHS = (290, 330)
 DOCK_SHARES = (290 / DOCK_WIDTHS_AT, 330 / DOCK_WIDTHS_AT)
+#: How long closing the window waits for edits not written yet (another process holds the store's
+#: write lock) before it says so and stays open (s).
+CLOSE_WAIT_S = 3.0
 
 
 class MainWindow(QMainWindow):
@@ -130,6 +136,7 @@ class MainWindow(QMainWindow):
 
         # An exception nothing caught: logged with its traceback, one line here (run_gui installs it).
         self.exception_hooks = ExceptionHooks(self)
+        self._leave_unwritten = False  # closed once with edits not written: the next close goes
         self.exception_hooks.sig_error.connect(self._on_internal_error)
         self.live_label = QLabel(self)  # says when a team store's live feed is down
         self.live_label.setVisible(False)
@@ -504,6 +511,17 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event) -> None:
+        if not self.ws.finish_writes(CLOSE_WAIT_S):
+            unwritten = self.ws.session.unwritten()
+            if not self._leave_unwritten:
+                self._leave_unwritten = True
+                self.statusBar().showMessage(
+                    f"{plural(len(unwritten), 'edit')} not written yet: another process holds the store's write "
+                    "lock; close again to leave them to finish after the window has gone", 0)
+                event.ignore()
+                return
+            log.warning("the window closed with %d edits not written yet (%s): they are written before the "
+                        "process ends", len(unwritten), "; ".join(unwritten))
         self.exception_hooks.uninstall()
         self.follow_control.following.stop()
         self.live.stop()

@@ -47,7 +47,6 @@ from ..app.run_meta import MetaEdits, RunDetails, params_rows, parse_tags, read_
 from ..curves import natural_key
 from ..errors import ChartDeskError
 from ..model import Experiment
-from .commands import EditCommand
 from .jobs import Jobs
 from .theme import state_color
 from .widgets import ElidedLabel, plural
@@ -509,7 +508,7 @@ def write_edit(workspace, edit) -> bool:
     written = editor.edit(edit)
     if written is None:
         return False
-    workspace.undo_stack.push(EditCommand(editor, written))
+    workspace.push(written, editor)
     return True
 
 

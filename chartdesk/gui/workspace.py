@@ -9,15 +9,16 @@ requests to the session. Signals carry ``object`` (Qt 6 would convert lists and 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoGroup, QUndoStack
 
 from ..app.history import Edit
 from ..app.pool import WorkerPool, process_count
-from ..app.session import Session
+from ..app.session import WRITTEN_AT_ONCE, Session
 from ..errors import ChartDeskError
 from ..model import Chart, ChartSet
 from ..store import Store
@@ -72,16 +73,19 @@ class Workspace(QObject):
 
     def __init__(self, store: Store, parent: QObject | None = None, processes: int | None = None) -> None:
         super().__init__(parent)
-        self.session = Session(store)
+        self.processes = processes  # worker processes: None the default, 0 none (a one-shot picture)
+        #: The window's one pool of worker processes, for chart views and the runs table's rows,
+        #: and its one writer of edits (``pool.writes``).
+        self.pool = WorkerPool(store, process_count() if processes is None else processes)
+        self.session = Session(store, self.pool.writes)
         self.store = store
         # One undo history per project: switching project keeps each one's steps.
         self.undo_group = QUndoGroup(self)
         self._stacks: dict[str, QUndoStack] = {}
-        self.processes = processes  # worker processes: None the default, 0 none (a one-shot picture)
-        #: The window's one pool of worker processes, for chart views and the runs table's rows.
-        self.pool = WorkerPool(store, process_count() if processes is None else processes)
         self.loader = ViewLoader(store, self.pool, self)
         self._to_gui = ToGui(self)
+        to_gui, session = self._to_gui, self.session
+        session.wake = lambda: to_gui.call(session.deliver)  # the writer's outcomes, on the GUI thread
         self._probing: Future | None = None  # the background poll under way
         self._probe_again = False  # asked for while one was under way
         ev = self.session.events
@@ -166,22 +170,65 @@ class Workspace(QObject):
         stack = self._stacks.get(key)
         if stack is None:
             stack = self._stacks[key] = QUndoStack(self.undo_group)
+            stack.indexChanged.connect(lambda _i, s=stack: self._on_index(s))
         return stack
 
-    # ---- edits: written at once, then one undo step -----------------------------------------
-    def edit(self, edit: Edit) -> bool:
-        """Write the edit now (a ChartDeskError propagates and nothing is pushed; ``Conflict``
-        when another window changed the same thing in a way it cannot be carried over to), then
-        push its undo step as written. False when nothing would change."""
-        written = self.session.edit(edit)
-        if written is None:
+    # ---- edits: shown at once, one undo step, written in order off the GUI thread ------------
+    def edit(self, edit: Edit, then: Callable[[bool], None] | None = None) -> bool:
+        """Show the edit now and push its undo step; its write is queued on the session's writer
+        (InvalidInput propagates at once, and nothing is shown or pushed). When the write comes
+        back refused, the session says why (``sig_error``), shows what the store holds and the
+        step is dropped. ``then(written)`` follows on the GUI thread once the store has it (or
+        refused it). False when nothing would change."""
+        command = EditCommand(self.session, edit, self._drop)
+        outcome = command.made
+
+        def done(written: Edit | None) -> None:
+            outcome(written)
+            if then is not None:
+                then(written is not None)
+
+        made = self.session.edit(edit, done)
+        if made is None:
             return False
-        self.push(written)
+        command.edit = made
+        self.undo_stack.push(command)
+        if made.kind in WRITTEN_AT_ONCE and then is not None:
+            then(True)
         return True
 
-    def push(self, edit: Edit) -> None:
-        """The undo step of an edit the session has written already."""
-        self.undo_stack.push(EditCommand(self.session, edit))
+    def push(self, edit: Edit, editor=None) -> EditCommand:
+        """The undo step of an edit its editor (the session, or ``app.run_meta.MetaEdits``) has
+        written or queued already."""
+        command = EditCommand(self.session if editor is None else editor, edit, self._drop)
+        self.undo_stack.push(command)
+        return command
+
+    def _drop(self, command: EditCommand) -> None:
+        """A step whose write was refused: off its stack without writing, now when it is next to
+        the stack's index, else when undo or redo reaches it (``_drop_obsolete``)."""
+        for stack in self._stacks.values():
+            if any(stack.command(i) is command for i in range(stack.count())):
+                self._drop_obsolete(stack)
+
+    def _drop_obsolete(self, stack: QUndoStack) -> None:
+        # QUndoStack deletes an obsolete command on undo/redo without calling it
+        while shiboken6.isValid(stack):
+            i = stack.index()
+            if i > 0 and stack.command(i - 1).isObsolete():
+                stack.undo()
+            elif i < stack.count() and stack.command(i).isObsolete():
+                stack.redo()
+            else:
+                return
+
+    def _on_index(self, stack: QUndoStack) -> None:
+        if shiboken6.isValid(stack) and any(stack.command(i).isObsolete() for i in range(stack.count())):
+            self._to_gui.call(self._drop_obsolete, stack)  # after Qt's undo/redo is over
+
+    def finish_writes(self, timeout: float) -> bool:
+        """Wait (at most ``timeout`` s) for the edits not written yet; whether none is left."""
+        return self.session.flush(timeout)
 
     def edit_alias(self, name: str, entries: Sequence[str] | None, text: str, gesture: int | None = None) -> bool:
         """Create, replace or (``None``) delete an alias of the current project, undoably."""
@@ -189,10 +236,12 @@ class Workspace(QObject):
 
     def move_alias_entries(self, name: str, src: int, count: int, dst: int, text: str,
                            gesture: int | None = None) -> bool:
-        edit = self.session.move_alias_entries(name, src, count, dst, text, gesture)
+        command: list[EditCommand] = []
+        edit = self.session.move_alias_entries(name, src, count, dst, text, gesture,
+                                               done=lambda written: command and command[0].made(written))
         if edit is None:
             return False
-        self.push(edit)
+        command.append(self.push(edit))
         return True
 
     def edit_pin(self, experiment: str, alias: str, channel: str | None) -> bool:
@@ -226,5 +275,6 @@ class Workspace(QObject):
             stack.deleteLater()
 
     def shutdown(self) -> None:
+        self.session.wake = None
         self.loader.shutdown()
         self.pool.shutdown()

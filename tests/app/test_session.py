@@ -7,7 +7,7 @@ import pytest
 import chartdesk
 from chartdesk import offload
 from chartdesk.app.history import Edit, new_gesture
-from chartdesk.app.session import Session
+from chartdesk.app.session import WRITTEN_AT_ONCE, Session
 from chartdesk.demo import seed
 from chartdesk.errors import ChartDeskError
 
@@ -27,6 +27,26 @@ def session(demo):
     s.set_project("mnist")
     yield s
     store.close()
+
+
+def written(session: Session, edit: Edit):
+    """Make an edit and wait for its write: the edit as the store took it, or None when it was
+    refused (the session said why on its error event)."""
+    got: list = []
+    made = session.edit(edit, got.append)
+    if made is None or edit.kind in WRITTEN_AT_ONCE:
+        return made
+    assert session.flush(10)
+    return got[0]
+
+
+def replayed(session: Session, edit: Edit, value) -> bool:
+    """Undo or redo, waited for: whether the store took it."""
+    got: list = []
+    if not session.replay(edit, value, got.append):
+        return False
+    assert session.flush(10)
+    return not got or got[0] is not None
 
 
 class Heard:
@@ -58,7 +78,7 @@ def test_the_application_layer_imports_no_qt():
 def test_an_alias_reorder_is_announced_once_per_meaning(session):
     heard = Heard(session)
     edit = session.alias_edit("accuracy", ["pred_acc", "acc", "accuracy"], "Reorder accuracy")
-    assert session.edit(edit)
+    assert written(session, edit)
     assert heard.seen == [("resolution", {"accuracy"}, None), ("aliases", {"accuracy"})]
     assert session.resolve("accuracy", "adam-both-names") == "pred_acc"
     assert session.store.alias("mnist", "accuracy") == ["pred_acc", "acc", "accuracy"]
@@ -70,19 +90,21 @@ def test_moving_entries_says_moving_then_moved_and_gives_its_undo_record(session
     assert heard.names() == ["alias_moving", "resolution", "alias_moved", "aliases"]
     assert heard.seen[0] == ("alias_moving", "accuracy", 2, 1, 1)
     assert edit.before == ("accuracy", "acc", "pred_acc") and edit.after == ("accuracy", "pred_acc", "acc")
+    assert session.flush(10)
     session.apply(edit, edit.before)  # undo
     assert session.alias("accuracy") == ("accuracy", "acc", "pred_acc")
     assert session.store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc"]
 
 
-def test_a_move_whose_write_fails_is_closed_and_said_back(session, demo):
+def test_a_move_whose_write_fails_is_shown_then_said_back(session, demo):
     heard = Heard(session)
     with chartdesk.open_store(demo) as other:  # another window deletes the project meanwhile
         other.delete_project("mnist")
-    with pytest.raises(ChartDeskError):
-        session.move_alias_entries("accuracy", 2, 1, 1, "Move pred_acc up")
-    assert heard.names() == ["alias_moving", "alias_moved", "aliases"]  # closed, then: these are the entries
-    assert session.alias("accuracy") == ("accuracy", "acc", "pred_acc")  # nothing moved
+    got = []
+    session.move_alias_entries("accuracy", 2, 1, 1, "Move pred_acc up", done=got.append)
+    assert heard.names() == ["alias_moving", "resolution", "alias_moved", "aliases"]  # shown at once
+    assert session.flush(10) and got == [None]  # refused
+    assert heard.names()[-1] == "error" and heard.seen[-1][1].startswith("Move pred_acc up: ")
 
 
 def test_edits_of_one_gesture_merge_and_two_gestures_do_not():
@@ -103,13 +125,13 @@ def test_a_write_that_fails_raises_and_a_replay_that_fails_says_why(session, dem
         session.edit(edit)  # the panel that asked says so (a dialog): no event
     assert heard.seen == []
     undo = session.alias_edit("accuracy", ["acc"], "Set accuracy")
-    session.edit(undo)
+    written(session, undo)
     with chartdesk.open_store(demo) as other:  # another window deletes the alias meanwhile
         other.delete_alias("mnist", "accuracy")
         other.rename_project("mnist", "mnist-old")
     heard.clear()
-    assert session.replay(undo, undo.before) is False  # undo cannot write into a project that is gone
-    assert heard.names() == ["error"] and heard.seen[0][1].startswith("Set accuracy: ")
+    assert replayed(session, undo, undo.before) is False  # undo cannot write into a project that is gone
+    assert heard.names()[-1] == "error" and heard.seen[-1][1].startswith("Set accuracy: ")
 
 
 def test_the_filter_is_what_is_shown_plotted_and_grouped(session):
@@ -254,7 +276,7 @@ def two(demo):
 def _add_set(session, name):
     from chartdesk import edits
 
-    return session.edit(session.chart_sets_edit(edits.add_set(session.chart_sets(), name), f"New chart set {name}"))
+    return written(session, session.chart_sets_edit(edits.add_set(session.chart_sets(), name), f"New chart set {name}"))
 
 
 def _charts_edit(session, set_name, change, text="Edit charts"):
@@ -272,55 +294,57 @@ def test_a_chart_set_save_touches_only_the_set_that_was_edited(two):
     assert _add_set(a, "From A")
     assert _add_set(b, "From B")  # b's copy has never heard of "From A": it is kept all the same
     assert list(a.store.chart_sets("mnist")) == ["Training", "From A", "From B"]
-    assert [s.name for s in b.chart_sets()] == ["Training", "From A", "From B"]  # b shows what it wrote over
+    b.poll()  # written as made: b hears of "From A" as of any edit made elsewhere
+    assert [s.name for s in b.chart_sets()] == ["Training", "From A", "From B"]
     # both add a chart to Training, each from its own copy: both charts stay
-    a.edit(_charts_edit(a, "Training", lambda c: edits.add_chart(c, Chart("From A"))))
-    b.edit(_charts_edit(b, "Training", lambda c: edits.add_chart(c, Chart("From B"))))
+    written(a, _charts_edit(a, "Training", lambda c: edits.add_chart(c, Chart("From A"))))
+    written(b, _charts_edit(b, "Training", lambda c: edits.add_chart(c, Chart("From B"))))
     assert [c["name"] for c in a.store.chart_sets("mnist")["Training"]] == ["Accuracy", "Loss", "From A", "From B"]
     # b renames a set and moves it up; a's copy knows neither: a's chart goes in, b's name and order stay
-    a.edit(_charts_edit(a, "From B", lambda c: edits.add_chart(c, Chart("late"))))
+    a.poll()
+    written(a, _charts_edit(a, "From B", lambda c: edits.add_chart(c, Chart("late"))))
     stale = _charts_edit(a, "From A", lambda c: edits.add_chart(c, Chart("lost?")))  # made, not yet written
-    b.edit(b.chart_sets_edit(edits.rename_set(b.chart_sets(), "From A", "Renamed"), "Rename From A"))
-    b.edit(b.chart_sets_edit(edits.move_set(b.chart_sets(), "From B", -1), "Move From B"))
-    a.edit(_charts_edit(a, "Training", lambda c: edits.delete_chart(c, "From B")))
+    written(b, b.chart_sets_edit(edits.rename_set(b.chart_sets(), "From A", "Renamed"), "Rename From A"))
+    written(b, b.chart_sets_edit(edits.move_set(b.chart_sets(), "From B", -1), "Move From B"))
+    written(a, _charts_edit(a, "Training", lambda c: edits.delete_chart(c, "From B")))
     stored = a.store.chart_sets("mnist")
     assert list(stored) == ["Training", "From B", "Renamed"]
     assert [c["name"] for c in stored["Training"]] == ["Accuracy", "Loss", "From A"]
     assert [c["name"] for c in stored["From B"]] == ["late"]
     # a's edit of "From A", made before the rename: that set is gone by this name, so a is told in one line
-    from chartdesk.errors import Conflict
-
-    with pytest.raises(Conflict, match="From A"):
-        a.edit(stale)
+    heard = Heard(a)
+    assert written(a, stale) is None
+    assert heard.names()[-1] == "error" and "From A" in heard.seen[-1][1]
     assert [s.name for s in a.chart_sets()] == ["Training", "From B", "Renamed"]  # a shows the store now
 
 
 def test_alias_edits_from_a_stale_copy_are_carried_over_to_what_the_store_holds(two):
     a, b = two
     assert a.alias("accuracy") == ("accuracy", "acc", "pred_acc")
-    assert a.edit(a.alias_edit("accuracy", (*a.alias("accuracy"), "top1"), "Add top1"))
-    edit = b.edit(b.alias_edit("accuracy", (*b.alias("accuracy"), "acc1"), "Add acc1"))  # b never saw top1
+    assert written(a, a.alias_edit("accuracy", (*a.alias("accuracy"), "top1"), "Add top1"))
+    edit = written(b, b.alias_edit("accuracy", (*b.alias("accuracy"), "acc1"), "Add acc1"))  # b never saw top1
     assert b.store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc", "top1", "acc1"]
     assert b.alias("accuracy") == ("accuracy", "acc", "pred_acc", "top1", "acc1")
     assert edit.before == ("accuracy", "acc", "pred_acc", "top1")  # its undo step is what it wrote over
     # a (stale again) moves pred_acc to the top; b's acc1 stays where it is
     a.move_alias_entries("accuracy", 2, 1, 0, "Move pred_acc up")
+    assert a.flush(10)
     assert a.store.alias("mnist", "accuracy") == ["pred_acc", "accuracy", "acc", "top1", "acc1"]
     # b (stale) removes acc: a's move stays
-    b.edit(b.alias_edit("accuracy", tuple(n for n in b.alias("accuracy") if n != "acc"), "Remove acc"))
+    written(b, b.alias_edit("accuracy", tuple(n for n in b.alias("accuracy") if n != "acc"), "Remove acc"))
     assert a.store.alias("mnist", "accuracy") == ["pred_acc", "accuracy", "top1", "acc1"]
 
 
 def test_undo_removes_its_own_change_and_keeps_a_newer_edit_made_elsewhere(two):
     a, b = two
     heard = Heard(a)
-    mine = a.edit(a.alias_edit("accuracy", (*a.alias("accuracy"), "top1"), "Add top1"))
+    mine = written(a, a.alias_edit("accuracy", (*a.alias("accuracy"), "top1"), "Add top1"))
     b.poll()
-    b.edit(b.alias_edit("accuracy", (*b.alias("accuracy"), "acc1"), "Add acc1"))
-    assert a.replay(mine, mine.before)  # undo: top1 goes, acc1 (b's, newer) stays
+    written(b, b.alias_edit("accuracy", (*b.alias("accuracy"), "acc1"), "Add acc1"))
+    assert replayed(a, mine, mine.before)  # undo: top1 goes, acc1 (b's, newer) stays
     assert a.store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc", "acc1"]
     assert a.alias("accuracy") == ("accuracy", "acc", "pred_acc", "acc1")
-    assert a.replay(mine, mine.after)  # redo
+    assert replayed(a, mine, mine.after)  # redo
     assert a.store.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc", "acc1", "top1"]
     assert "error" not in heard.names()
     # a chart set a created and b filled since: undoing its creation would delete b's chart: refused
@@ -329,9 +353,9 @@ def test_undo_removes_its_own_change_and_keeps_a_newer_edit_made_elsewhere(two):
 
     created = _add_set(a, "Scratch")
     b.poll()
-    b.edit(_charts_edit(b, "Scratch", lambda c: edits.add_chart(c, Chart("b's chart"))))
+    written(b, _charts_edit(b, "Scratch", lambda c: edits.add_chart(c, Chart("b's chart"))))
     heard.clear()
-    assert a.replay(created, created.before) is False
+    assert replayed(a, created, created.before) is False
     assert heard.names()[-1] == "error" and "\n" not in heard.seen[-1][1]
     assert "changed" in heard.seen[-1][1] and heard.seen[-1][1].startswith("New chart set Scratch: ")
     assert a.store.chart_sets("mnist")["Scratch"] == [{"name": "b's chart", "series": []}]
@@ -340,25 +364,26 @@ def test_undo_removes_its_own_change_and_keeps_a_newer_edit_made_elsewhere(two):
 
 def test_an_edit_that_cannot_be_carried_over_is_refused_in_one_line_and_the_session_shows_the_store(two):
     from chartdesk import edits
-    from chartdesk.errors import Conflict
     from chartdesk.model import Chart
 
     a, b = two
-    a.edit(_charts_edit(a, "Training", lambda c: edits.delete_chart(c, "Loss")))
+    written(a, _charts_edit(a, "Training", lambda c: edits.delete_chart(c, "Loss")))
     heard = Heard(b)
-    with pytest.raises(Conflict) as got:  # b's copy still has Loss; its edit of Loss has nothing to edit
-        b.edit(_charts_edit(b, "Training", lambda c: edits.replace_chart(c, "Loss", Chart("Loss", log_y=True))))
-    assert "Loss" in str(got.value) and "\n" not in str(got.value)
+    # b's copy still has Loss; its edit of Loss has nothing to edit
+    assert written(b, _charts_edit(b, "Training", lambda c: edits.replace_chart(c, "Loss", Chart("Loss", log_y=True)))) \
+        is None
+    said = heard.seen[-1]
+    assert said[0] == "error" and "Loss" in said[1] and "\n" not in said[1]
     assert [c["name"] for c in b.store.chart_sets("mnist")["Training"]] == ["Accuracy"]
     assert [c.name for c in b.chart_sets()[0].charts] == ["Accuracy"]  # b shows what the store holds now
     assert "chart_sets" in heard.names()
     # a pin changed elsewhere is not overwritten by an undo of an older pin
-    pin = a.edit(a.pin_edit("adam-both-names", "accuracy", "pred_acc"))
-    with pytest.raises(Conflict, match="pin"):  # b did not know of a's pin: it is not overwritten
-        b.edit(b.pin_edit("adam-both-names", "accuracy", "acc"))
+    pin = written(a, a.pin_edit("adam-both-names", "accuracy", "pred_acc"))
+    assert written(b, b.pin_edit("adam-both-names", "accuracy", "acc")) is None  # b did not know of a's pin
+    assert "pin" in heard.seen[-1][1]  # it is not overwritten
     assert b.pin("adam-both-names", "accuracy") == "pred_acc"  # and b shows it now
-    b.edit(b.pin_edit("adam-both-names", "accuracy", "acc"))
-    assert a.replay(pin, pin.before) is False
+    written(b, b.pin_edit("adam-both-names", "accuracy", "acc"))
+    assert replayed(a, pin, pin.before) is False
     assert a.store.pins("mnist")["adam-both-names"]["accuracy"] == "acc"
 
 
@@ -375,3 +400,75 @@ def test_an_expression_over_a_pinned_alias_is_pinned_too(session, demo):
     assert session.pinned(expr, "adam-both-names")
     assert not session.pinned(expr, "baseline-sgd")  # no pin there
     assert not session.pinned(SeriesRef("expr", "1 - channel:acc"), "adam-both-names")  # no alias in it
+
+
+# ---- edits are shown at once and written in order off the caller's thread (issue 18) --------------
+def test_an_edit_is_shown_at_once_and_written_once_another_writer_lets_go(session, demo):
+    from write_lock import held
+
+    heard = Heard(session)
+    new = ("pred_acc", "acc", "accuracy")
+    with held(demo) as lock:  # another process holds the write lock
+        got = []
+        assert session.edit(session.alias_edit("accuracy", new, "Reorder accuracy"), got.append)
+        # returned while the lock is still held: shown, announced, not written yet
+        assert not lock.released.is_set()
+        assert session.alias("accuracy") == new and session.resolve("accuracy", "adam-both-names") == "pred_acc"
+        assert heard.seen == [("resolution", {"accuracy"}, None), ("aliases", {"accuracy"})]
+        assert session.writing and not session.flush(0.3) and got == []
+        with chartdesk.open_store(demo) as other:
+            assert other.alias("mnist", "accuracy") == ["accuracy", "acc", "pred_acc"]
+    assert session.flush(30) and not session.writing
+    assert got[0].before == ("accuracy", "acc", "pred_acc") and got[0].after == new  # written as made
+    assert session.store.alias("mnist", "accuracy") == list(new)
+    assert "error" not in heard.names() and session.alias("accuracy") == new
+
+
+def test_edits_undos_and_redos_are_written_in_the_order_they_were_made(session, demo):
+    from write_lock import held
+
+    orders = [("acc", "accuracy", "pred_acc"), ("pred_acc", "acc", "accuracy"), ("accuracy", "pred_acc", "acc")]
+    with held(demo):
+        edits = []
+        for order in orders:
+            edits.append(session.edit(session.alias_edit("accuracy", order, "Reorder")))
+        assert session.replay(edits[-1], edits[-1].before)  # undo the last: the second order again
+        assert session.alias("accuracy") == orders[1]
+    assert session.flush(30)
+    assert session.store.alias("mnist", "accuracy") == list(orders[1])
+
+
+def test_a_refused_write_says_why_and_the_session_shows_what_the_store_holds(session, demo):
+    from write_lock import held
+
+    heard = Heard(session)
+    got = []
+    with held(demo) as lock:
+        session.move_alias_entries("accuracy", 2, 1, 0, "Move pred_acc up", done=got.append)
+        assert session.alias("accuracy") == ("pred_acc", "accuracy", "acc")  # shown at once
+        lock.delete_alias("mnist", "accuracy")  # meanwhile another process deletes the alias
+    assert session.flush(30)
+    assert got == [None]  # refused: nothing written
+    errors = [e[1] for e in heard.seen if e[0] == "error"]
+    assert len(errors) == 1 and errors[0].startswith("Move pred_acc up: ") and "\n" not in errors[0]
+    assert "accuracy" in errors[0]
+    assert session.alias("accuracy") is None and "accuracy" not in session.aliases()  # the store's truth
+    assert heard.seen[-2:] == [("aliases", {"accuracy"}), ("error", errors[0])]
+    assert session.store.aliases("mnist").get("accuracy") is None
+
+
+def test_what_the_store_would_refuse_as_bad_input_is_said_at_once(session):
+    from chartdesk.errors import InvalidInput
+
+    heard = Heard(session)
+    with pytest.raises(InvalidInput, match="more than once"):
+        session.edit(session.alias_edit("accuracy", ["acc", "acc"], "Bad"))
+    with pytest.raises(InvalidInput):
+        session.edit(session.alias_edit("", ["acc"], "No name"))
+    from chartdesk import edits
+
+    with pytest.raises(InvalidInput, match="already"):
+        session.edit(session.chart_sets_edit(edits.add_set(session.chart_sets(), "Other"), "New"))
+        session.flush(10)
+        session.edit(session.chart_sets_edit(edits.rename_set(session.chart_sets(), "Other", "Training"), "Rename"))
+    assert not session.writing and "error" not in heard.names()
