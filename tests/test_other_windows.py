@@ -132,7 +132,10 @@ def test_two_windows_editing_one_project_keep_each_others_edits(demo_store, open
     # each window has its own session, and with it its own copy of what the store holds
     a = open_win(demo_store, "mnist", "adam-both-names")
     b = open_win(demo_store, "mnist", "adam-both-names")
+    # Each window writes on its own writer thread: a's write is waited for (with no turn of the
+    # event loop, so b's copy stays what it was) before b edits, for the order to be a's then b's.
     a.chart_set_panel.create_set("From A")
+    assert a.ws.session.flush(10)
     b.chart_set_panel.create_set("From B")  # b's copy: no "From A"; it stays all the same
     wait_written(qtbot, a)
     wait_written(qtbot, b)
@@ -142,6 +145,7 @@ def test_two_windows_editing_one_project_keep_each_others_edits(demo_store, open
     for w in (a, b):
         w.alias_editor.choose("accuracy")
     assert a.alias_editor.entries_model.add("top1")
+    assert a.ws.session.flush(10)
     assert b.alias_editor.entries_model.add("acc1")  # b's copy: no top1
     wait_written(qtbot, a)
     wait_written(qtbot, b)  # carried over: b shows the merged entries
@@ -156,7 +160,7 @@ def test_two_windows_editing_one_project_keep_each_others_edits(demo_store, open
     a.chart_set_panel.choose("Training")
     a.chart_set_panel.charts.setCurrentRow(1)
     a.chart_set_panel.delete_chart()  # Loss
-    wait_written(qtbot, a)
+    assert a.ws.session.flush(10)  # written, with no turn of the event loop: b has not polled since
     b.chart_set_panel.replace_chart("Training", "Loss", Chart("Loss", log_y=True))  # b's copy still has it
     wait_written(qtbot, b)
     assert [c["name"] for c in demo_store.chart_sets("mnist")["Training"]] == ["Accuracy"]
